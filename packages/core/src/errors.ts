@@ -1,0 +1,36 @@
+/**
+ * Base class of every error Tessera throws on purpose. Each message names the op (or
+ * file), the shapes or dtypes involved and what to do about it.
+ */
+export class TesseraError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit an op: broadcasting, matmul inner dims, axes out of range. */
+export class ShapeError extends TesseraError {}
+
+/** A dtype an op does not accept, or two inputs whose dtypes differ. */
+export class DTypeError extends TesseraError {}
+
+/** A backend could not be found, initialised, or used (including missing kernels). */
+export class BackendError extends TesseraError {}
+
+/** No kernel for an op on a backend; names the op, the backend and who has it. */
+export class KernelNotFoundError extends BackendError {}
+
+/** A tensor was used after `dispose()` (directly or by a scope that ended). */
+export class DisposedError extends TesseraError {}
+
+/** Data files or values that are malformed, truncated or inconsistent. */
+export class DataError extends TesseraError {}
+
+/** A plugin declared a core API version this core does not provide. */
+export class PluginError extends TesseraError {}
+
+/** Formats a shape the way messages print it: `[2, 3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

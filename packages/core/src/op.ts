@@ -1,0 +1,50 @@
+import type { DType } from './dtype.js';
+import type { Tensor } from './tensor.js';
+
+/** Shape and dtype of an op input, as inference sees it. */
+export interface TensorInfo {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** What an op's gradient function gets besides the output gradient. */
+export interface GradContext<A> {
+  /** The op's inputs (kept alive by the autograd graph). */
+  readonly inputs: readonly Tensor[];
+  /** The op's output. */
+  readonly output: Tensor;
+  readonly attrs: A;
+  /** Whether input i needs a gradient: skip the work for the others. */
+  readonly needsGrad: readonly boolean[];
+}
+
+/** Input gradients, one per input, `null` where there is none. */
+export type InputGrads = readonly (Tensor | null)[];
+
+interface OpDefBase<A> {
+  /** Unique op name; kernels are registered under it. */
+  readonly name: string;
+  /**
+   * Output shape and dtype from input shapes, dtypes and attributes. Throws ShapeError or
+   * DTypeError naming the op, the shapes and the fix.
+   */
+  infer(inputs: readonly TensorInfo[], attrs: A): { shape: number[]; dtype: DType };
+}
+
+/** An op whose gradient is written with other ops (so higher orders work). */
+export interface DifferentiableOpDef<A> extends OpDefBase<A> {
+  grad(dy: Tensor, ctx: GradContext<A>): InputGrads;
+  readonly nonDifferentiable?: undefined;
+}
+
+/** An op with no gradient (comparisons, argmax, random). Its output never requires grad. */
+export interface NonDifferentiableOpDef<A> extends OpDefBase<A> {
+  readonly nonDifferentiable: true;
+  readonly grad?: undefined;
+}
+
+/**
+ * An op definition: a plain object, defined once in core (or by a plugin). A missing
+ * gradient is a compile error: an op either has `grad` or says `nonDifferentiable`.
+ */
+export type OpDef<A> = DifferentiableOpDef<A> | NonDifferentiableOpDef<A>;
