@@ -1,3 +1,26 @@
+/**
+ * @packageDocumentation
+ * Tessera core: tensors, the op registry, autograd, memory scopes and the plugin API.
+ * Install a backend (`use(cpu())` from @tessera/backend-cpu) and start computing.
+ */
+import { setAutogradDeps } from './autograd.js';
+import { keep, tidy } from './memory.js';
+import { add } from './ops/binary.js';
+import { onesLike, zerosLike } from './ops/creation.js';
+import { share } from './ops/convert.js';
+import { checkSingleCopy } from './version.js';
+import { primitiveDefs } from './defs.js';
+import { nnDefs } from './ops/nn.js';
+import { movementDefs } from './ops/movement.js';
+import { registerOp } from './registry.js';
+import type { OpDef } from './op.js';
+
+setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
+checkSingleCopy();
+for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, movementDefs.reshape]) {
+  registerOp(def as OpDef<never>);
+}
+
 export * from './dtype.js';
 export * from './errors.js';
 export * from './shape.js';
@@ -5,4 +28,29 @@ export * from './backend.js';
 export * from './primitives.js';
 export * from './rng.js';
 export * from './plugin-types.js';
-export type * from './op.js';
+export { defineOp, type OpDef, type DifferentiableOpDef, type NonDifferentiableOpDef, type GradContext, type InputGrads, type TensorInfo } from './op.js';
+export { Tensor, isTensor, type NestedArray } from './tensor.js';
+export { Parameter } from './parameter.js';
+export { runOp } from './engine.js';
+export { tidy, tidyAsync, keep, dispose, memory, type MemoryInfo, type BackendMemory } from './memory.js';
+export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
+export { backward, gradients, type BackwardOptions } from './autograd.js';
+export { grad, gradOf, valueAndGrad } from './functional.js';
+export {
+  use,
+  init,
+  backends,
+  ops as registeredOps,
+  registerOp,
+  getOpDef,
+  kernelsFor,
+  getBackend,
+  getDefaultBackend,
+  setDefaultBackend,
+  resetRegistry,
+  type InitOptions,
+} from './registry.js';
+export { VERSION } from './version.js';
+export { asyncScopesIsolated } from './scope.js';
+export * from './ops/index.js';
+export { primitiveDefs } from './defs.js';

@@ -29,6 +29,13 @@ interface OpDefBase<A> {
    * DTypeError naming the op, the shapes and the fix.
    */
   infer(inputs: readonly TensorInfo[], attrs: A): { shape: number[]; dtype: DType };
+  /**
+   * Composite ops: the op written with other ops. Used when the backend has no kernel of
+   * this name; a backend may register a fused kernel that overrides it.
+   */
+  decompose?(inputs: readonly Tensor[], attrs: A): Tensor;
+  /** The output shares input 0's storage (reshape): no kernel runs. */
+  readonly view?: boolean;
 }
 
 /** An op whose gradient is written with other ops (so higher orders work). */
@@ -48,3 +55,8 @@ export interface NonDifferentiableOpDef<A> extends OpDefBase<A> {
  * gradient is a compile error: an op either has `grad` or says `nonDifferentiable`.
  */
 export type OpDef<A> = DifferentiableOpDef<A> | NonDifferentiableOpDef<A>;
+
+/** Identity helper that type-checks an op definition. */
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  return def;
+}

@@ -56,8 +56,8 @@ export interface PrimitiveAttrs {
   transpose: { readonly perm: readonly number[] };
   /** Broadcasts x (same rank as out, dims equal or 1) to out.shape. */
   broadcastTo: { readonly shape: readonly number[] };
-  /** out[i] = x[begin + i·step] per axis; steps are positive; out.shape gives sizes. */
-  slice: { readonly begin: readonly number[]; readonly step: readonly number[] };
+  /** out[i] = x[begin + i·step] per axis; steps are positive; `size` (= out.shape) per axis. */
+  slice: { readonly begin: readonly number[]; readonly size: readonly number[]; readonly step: readonly number[] };
   /** Joins the inputs (same rank, same dtype) along `axis`. */
   concat: { readonly axis: number };
   /** Constant padding: pads[k] = [before, after] for axis k (non-negative). */
@@ -102,7 +102,13 @@ export interface PrimitiveAttrs {
    * `uniform`: [0, 1). `normal`: standard normal by Box–Muller from elements 2⌊i/2⌋ and
    * 2⌊i/2⌋+1 of the uniform stream.
    */
-  random: { readonly dist: 'uniform' | 'normal'; readonly key0: number; readonly key1: number };
+  random: {
+    readonly dist: 'uniform' | 'normal';
+    readonly key0: number;
+    readonly key1: number;
+    readonly shape: readonly number[];
+    readonly dtype: DType;
+  };
 }
 
 /** Attributes of ops that have none. */

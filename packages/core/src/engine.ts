@@ -1,0 +1,111 @@
+import type { BackendImpl, TensorData } from './backend.js';
+import { BYTES_PER_ELEMENT, type DType, type TypedArray } from './dtype.js';
+import { BackendError, DTypeError } from './errors.js';
+import { isGradEnabled } from './grad-mode.js';
+import { Node } from './node.js';
+import type { OpDef } from './op.js';
+import { defaultBackendImpl, findKernel, missingKernel } from './registry.js';
+import { Storage } from './storage.js';
+import { track } from './scope.js';
+import { Tensor } from './tensor.js';
+
+/** Wraps fresh storage in a new user tensor tracked by the current scope. */
+export function newTensor(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
+  const t = new Tensor(storage, shape, dtype);
+  track(t);
+  return t;
+}
+
+/** Uploads values to a backend (default: the default backend) as a new tensor. */
+export function fromValues(values: TypedArray, shape: readonly number[], dtype: DType, backend?: BackendImpl): Tensor {
+  const b = backend ?? defaultBackendImpl();
+  assertDTypeSupported('tensor', dtype, b);
+  const storage = new Storage(b.write(values, dtype, shape), b, values.length * BYTES_PER_ELEMENT[dtype]);
+  return newTensor(storage, shape, dtype);
+}
+
+function assertDTypeSupported(op: string, dtype: DType, b: BackendImpl): void {
+  if (!b.dtypes.includes(dtype)) {
+    throw new DTypeError(
+      `${op}: backend '${b.name}' does not support ${dtype} (it supports ${b.dtypes.join(', ')}). ` +
+        `Cast first, or use a backend that has it (float64 is CPU-only).`,
+    );
+  }
+}
+
+/**
+ * A second handle to the same value: shares storage (and, unless `detach`, the autograd
+ * node). Used for saved tensors and `detach()`.
+ */
+export function shareHandle(t: Tensor, opts: { detach?: boolean; counted?: boolean; weak?: boolean } = {}): Tensor {
+  const h = new Tensor(t.storage, t.shape, t.dtype, {
+    node: opts.detach ? null : t.node,
+    requiresGrad: opts.detach ? false : t.requiresGrad,
+    id: opts.detach ? undefined : t.id,
+    counted: opts.counted,
+    weak: opts.weak,
+  });
+  if (!opts.detach) h.origin = t.origin ?? (t.node ? null : t);
+  return h;
+}
+
+/** Backend shared by all inputs; a clear error names the op and both backends otherwise. */
+function commonBackend(op: string, inputs: readonly Tensor[]): BackendImpl {
+  const b = inputs[0].storage.backend;
+  for (let i = 1; i < inputs.length; i++) {
+    const other = inputs[i].storage.backend;
+    if (other !== b) {
+      throw new BackendError(
+        `${op}: input 0 is on backend '${b.name}' but input ${i} is on '${other.name}'. ` +
+          `Move one of them first, e.g. x.to('${b.name}').`,
+      );
+    }
+  }
+  return b;
+}
+
+/**
+ * Runs an op: checks inputs, infers the output, dispatches to the backend's kernel (or
+ * the op's decomposition), and records the autograd node when an input requires grad.
+ */
+export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, backend?: BackendImpl): Tensor {
+  for (const t of inputs) t.assertAlive(def.name);
+  const b = inputs.length > 0 ? commonBackend(def.name, inputs) : (backend ?? defaultBackendImpl());
+  const { shape, dtype } = def.infer(inputs, attrs);
+  let out: Tensor;
+  if (def.view) {
+    out = newTensor(inputs[0].storage, shape, dtype);
+  } else {
+    const kernel = findKernel(def.name, b);
+    if (!kernel) {
+      if (def.decompose) return def.decompose(inputs, attrs);
+      throw missingKernel(def.name, b.name);
+    }
+    assertDTypeSupported(def.name, dtype, b);
+    let size = 1;
+    for (const d of shape) size *= d;
+    const data: TensorData[] = inputs.map((t) => ({
+      dataId: t.storage.dataId,
+      shape: t.shape,
+      dtype: t.dtype,
+      size: t.size,
+    }));
+    const dataId = (kernel as (ctx: unknown) => object)({ backend: b, inputs: data, attrs, out: { shape, dtype, size } });
+    out = newTensor(new Storage(dataId, b, size * BYTES_PER_ELEMENT[dtype]), shape, dtype);
+  }
+  if (!def.nonDifferentiable && isGradEnabled() && (dtype === 'float32' || dtype === 'float64') && inputs.some((t) => t.requiresGrad)) {
+    record(def, inputs, attrs, out);
+  }
+  return out;
+}
+
+function record<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, out: Tensor): void {
+  const saved = inputs.map((t) => shareHandle(t, { counted: false }));
+  const weakOut = new Tensor(out.storage, out.shape, out.dtype, { id: out.id, counted: false });
+  const node = new Node(def as OpDef<never>, saved, attrs, weakOut);
+  weakOut.node = node; // not counted: the node must not keep itself alive
+  weakOut.requiresGrad = true;
+  out.node = node;
+  node.refs++;
+  out.requiresGrad = true;
+}

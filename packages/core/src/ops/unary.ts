@@ -1,0 +1,151 @@
+import type { DType } from '../dtype.js';
+import { runOp } from '../engine.js';
+import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
+import type { PrimitiveAttrs, UnaryOpName } from '../primitives.js';
+import type { Tensor } from '../tensor.js';
+import { type TensorLike } from './convert.js';
+import { assertDType, type DTypeClass, withTensors } from './util.js';
+// Gradients are written with other ops so that higher orders work.
+import { add, equal, greater, greaterEqual, lessEqual, logicalAnd, mul, sub, where } from './binary.js';
+import { zerosLike } from './creation.js';
+
+type Grad<A> = (dy: Tensor, ctx: GradContext<A>) => Tensor;
+
+interface UnarySpec<A> {
+  readonly dtypes: DTypeClass;
+  /** d(input) given dy; absent: the op is piecewise constant (zero gradient) or not differentiable. */
+  readonly grad?: Grad<A>;
+  readonly outDType?: (x: DType, attrs: A) => DType;
+  readonly nonDifferentiable?: true;
+}
+
+const SQRT_2 = Math.SQRT2;
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const zeroGrad: Grad<unknown> = (_dy, { inputs }) => zerosLike(inputs[0]);
+
+/** One description per unary op: accepted dtypes and gradient. */
+const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
+  neg: { dtypes: 'numeric', grad: (dy) => neg(dy) },
+  abs: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => mul(dy, sign(x)) },
+  sign: { dtypes: 'numeric', grad: zeroGrad },
+  exp: { dtypes: 'float', grad: (dy, { output }) => mul(dy, output) },
+  expm1: { dtypes: 'float', grad: (dy, { output }) => mul(dy, add(output, 1)) },
+  log: { dtypes: 'float', grad: (dy, { inputs: [x] }) => dy.div(x) },
+  log1p: { dtypes: 'float', grad: (dy, { inputs: [x] }) => dy.div(add(x, 1)) },
+  sqrt: { dtypes: 'float', grad: (dy, { output }) => dy.div(mul(output, 2)) },
+  rsqrt: { dtypes: 'float', grad: (dy, { output }) => mul(dy, output.pow(3)).mul(-0.5) },
+  square: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => mul(dy, mul(x, 2)) },
+  reciprocal: { dtypes: 'float', grad: (dy, { output }) => neg(mul(dy, square(output))) },
+  sin: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, cos(x)) },
+  cos: { dtypes: 'float', grad: (dy, { inputs: [x] }) => neg(mul(dy, sin(x))) },
+  tanh: { dtypes: 'float', grad: (dy, { output }) => mul(dy, sub(1, square(output))) },
+  sigmoid: { dtypes: 'float', grad: (dy, { output }) => mul(dy, mul(output, sub(1, output))) },
+  relu: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => where(greater(x, 0), dy, 0) },
+  softplus: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, sigmoid(x)) },
+  erf: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, exp(neg(square(x)))).mul(TWO_OVER_SQRT_PI) },
+  gelu: {
+    dtypes: 'float',
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+    grad: (dy, { inputs: [x] }) => {
+      const cdf = add(erf(x.div(SQRT_2)), 1).mul(0.5);
+      const pdf = exp(square(x).mul(-0.5)).mul(INV_SQRT_2PI);
+      return mul(dy, add(cdf, mul(x, pdf)));
+    },
+  },
+  floor: { dtypes: 'numeric', grad: zeroGrad },
+  ceil: { dtypes: 'numeric', grad: zeroGrad },
+  round: { dtypes: 'numeric', grad: zeroGrad },
+  logicalNot: { dtypes: 'bool', nonDifferentiable: true },
+};
+
+type ParamUnaryName = 'leakyRelu' | 'elu' | 'clip' | 'cast';
+const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<PrimitiveAttrs[N]> } = {
+  leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => where(greater(x, 0), dy, mul(dy, attrs.alpha)) },
+  elu: {
+    dtypes: 'float',
+    grad: (dy, { inputs: [x], output, attrs }) => where(greater(x, 0), dy, mul(dy, add(output, attrs.alpha))),
+  },
+  clip: {
+    dtypes: 'numeric',
+    grad: (dy, { inputs: [x], attrs }) =>
+      where(logicalAnd(greaterEqual(x, attrs.min), lessEqual(x, attrs.max)), dy, 0),
+  },
+  cast: {
+    dtypes: 'any',
+    outDType: (_x, a) => a.dtype,
+    grad: (dy, { inputs: [x] }) => (dy.dtype === x.dtype ? dy : cast(dy, x.dtype)),
+  },
+};
+
+function makeDef<A>(name: string, spec: UnarySpec<A>): OpDef<A> {
+  const infer = ([x]: readonly TensorInfo[], attrs: A) => {
+    assertDType(name, x.dtype, spec.dtypes);
+    return { shape: [...x.shape], dtype: spec.outDType ? spec.outDType(x.dtype, attrs) : x.dtype };
+  };
+  if (spec.nonDifferentiable || !spec.grad) return { name, infer, nonDifferentiable: true };
+  const g = spec.grad;
+  return { name, infer, grad: (dy, ctx) => [g(dy, ctx)] };
+}
+
+/** Op definitions of the unary family, by name. */
+export const unaryDefs = Object.fromEntries(
+  [...Object.entries(UNARY), ...Object.entries(PARAM_UNARY)].map(([n, s]) => [
+    n,
+    makeDef(n, s as UnarySpec<never>),
+  ]),
+) as { readonly [N in UnaryOpName | ParamUnaryName]: OpDef<PrimitiveAttrs[N]> };
+
+function unary(name: UnaryOpName): (x: TensorLike) => Tensor {
+  const def = unaryDefs[name];
+  return (x) => withTensors([x], ([t]) => runOp(def, [t], {} as never));
+}
+
+/** −x */ export const neg = unary('neg');
+/** |x| */ export const abs = unary('abs');
+/** −1, 0 or 1 */ export const sign = unary('sign');
+/** eˣ */ export const exp = unary('exp');
+/** eˣ − 1, accurate near 0 */ export const expm1 = unary('expm1');
+/** Natural log. */ export const log = unary('log');
+/** log(1 + x), accurate near 0 */ export const log1p = unary('log1p');
+/** √x */ export const sqrt = unary('sqrt');
+/** 1/√x */ export const rsqrt = unary('rsqrt');
+/** x² */ export const square = unary('square');
+/** 1/x */ export const reciprocal = unary('reciprocal');
+/** sin x */ export const sin = unary('sin');
+/** cos x */ export const cos = unary('cos');
+/** tanh x */ export const tanh = unary('tanh');
+/** 1/(1 + e⁻ˣ) */ export const sigmoid = unary('sigmoid');
+/** max(x, 0) */ export const relu = unary('relu');
+/** log(1 + eˣ), numerically stable */ export const softplus = unary('softplus');
+/** The error function. */ export const erf = unary('erf');
+/** x·Φ(x) (exact, erf-based) */ export const gelu = unary('gelu');
+/** ⌊x⌋ */ export const floor = unary('floor');
+/** ⌈x⌉ */ export const ceil = unary('ceil');
+/** Round half to even. */ export const round = unary('round');
+/** Logical not of a bool tensor. */ export const logicalNot = unary('logicalNot');
+
+/** x if x > 0 else alpha·x */
+export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor {
+  return withTensors([x], ([t]) => runOp(unaryDefs.leakyRelu, [t], { alpha }));
+}
+/** x if x > 0 else alpha·(eˣ − 1) */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  return withTensors([x], ([t]) => runOp(unaryDefs.elu, [t], { alpha }));
+}
+/** Clamps values into [min, max]. */
+export function clip(x: TensorLike, min: number, max: number): Tensor {
+  return withTensors([x], ([t]) => runOp(unaryDefs.clip, [t], { min, max }));
+}
+/** Converts the element type (float→int truncates toward zero). */
+export function cast(x: TensorLike, dtype: DType): Tensor {
+  return withTensors([x], ([t]) => runOp(unaryDefs.cast, [t], { dtype }));
+}
+/** A copy with its own storage; gradients flow through. */
+export function clone(x: Tensor): Tensor {
+  return runOp(unaryDefs.cast, [x], { dtype: x.dtype });
+}
+/** True where x is NaN. */
+export function isnan(x: Tensor): Tensor {
+  return equal(x, x).logicalNot();
+}
