@@ -69,3 +69,10 @@ describe('tensors', () => {
     expect(registeredOps()).toContain('conv2d');
   });
 });
+
+describe('oneHot', () => {
+  it('encodes int32 classes', async () => {
+    const { oneHot } = await import('@tessera/core');
+    expect(await oneHot(tensor([2, 0], { dtype: 'int32' }), 3).array()).toEqual([[0, 0, 1], [1, 0, 0]]);
+  });
+});

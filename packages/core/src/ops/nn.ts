@@ -5,8 +5,8 @@ import { tidy } from '../memory.js';
 import type { OpDef, TensorInfo } from '../op.js';
 import type { Conv2dAttrs, Pool2dAttrs, PrimitiveAttrs } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, greaterEqual, mul, sub } from './binary.js';
-import { rand } from './creation.js';
+import { add, div, equal, greaterEqual, mul, sub } from './binary.js';
+import { arange, rand } from './creation.js';
 import { logSumExp, max, sum } from './reduce.js';
 import { reshape, squeeze, unsqueeze } from './movement.js';
 import { cast, exp } from './unary.js';
@@ -345,3 +345,11 @@ export const nnDefs = {
   softmax: softmaxDef,
   logSoftmax: logSoftmaxDef,
 } as const;
+
+/** One-hot encoding of int32 class indices: shape [...indices.shape, depth]. */
+export function oneHot(indices: Tensor, depth: number, dtype: 'float32' | 'float64' | 'int32' = 'float32'): Tensor {
+  if (indices.dtype !== 'int32') {
+    throw new ShapeError(`oneHot: indices must be int32 (got ${indices.dtype}); cast('int32') them.`);
+  }
+  return tidy(() => cast(equal(unsqueeze(indices, -1), arange(depth, undefined, 1, { backend: indices.backend })), dtype));
+}
