@@ -21,6 +21,9 @@ export class BackendError extends TesseraError {}
 /** No kernel for an op on a backend; names the op, the backend and who has it. */
 export class KernelNotFoundError extends BackendError {}
 
+/** An index value (gather, scatterAdd, embedding ids) is outside its axis. */
+export class IndexError extends TesseraError {}
+
 /** A tensor was used after `dispose()` (directly or by a scope that ended). */
 export class DisposedError extends TesseraError {}
 
