@@ -1,5 +1,5 @@
 import { runOp } from '../engine.js';
-import { ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
 import { tidy } from '../memory.js';
 import type { OpDef, TensorInfo } from '../op.js';
@@ -349,7 +349,7 @@ export const nnDefs = {
 /** One-hot encoding of int32 class indices: shape [...indices.shape, depth]. */
 export function oneHot(indices: Tensor, depth: number, dtype: 'float32' | 'float64' | 'int32' = 'float32'): Tensor {
   if (indices.dtype !== 'int32') {
-    throw new ShapeError(`oneHot: indices must be int32 (got ${indices.dtype}); cast('int32') them.`);
+    throw new DTypeError(`oneHot: indices must be int32 (got ${indices.dtype}); cast('int32') them.`);
   }
   return tidy(() => cast(equal(unsqueeze(indices, -1), arange(depth, undefined, 1, { backend: indices.backend })), dtype));
 }
