@@ -30,4 +30,4 @@ for (let step = 0; step <= 2000; step++) {
   });
   if (step % 500 === 0) console.log(`step ${step}  loss ${loss.toFixed(5)}`);
 }
-console.log('predictions:', tidy(() => forward()).toString());
+console.log('predictions:', noGrad(() => tidy(() => forward())).toString());
