@@ -1,0 +1,151 @@
+/**
+ * Tessera on its CPU backend (@tessera/backend-cpu: TypeScript kernels, single-threaded),
+ * through the public API only: tensors, Parameter + backward() + a hand-written SGD step,
+ * tidy() for intermediates. Layouts are the canonical ones (NCHW, OIHW, [in, out]).
+ */
+import {
+  Parameter,
+  VERSION,
+  conv2d,
+  init,
+  logSoftmax,
+  maxPool2d,
+  memory,
+  noGrad,
+  tensor,
+  tidy,
+  use,
+  type Tensor,
+} from '@tessera/core';
+import { cpu } from '@tessera/backend-cpu';
+import { LR, concat, sgdGradient, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
+import type { Adapter, Runner } from './types.js';
+
+const fromNamed = (p: Named): Tensor => tensor(p.values, { shape: p.shape });
+
+function mlpForward(p: readonly Tensor[], x: Tensor): Tensor {
+  const [w1, b1, w2, b2, w3, b3] = p;
+  const h1 = x.matmul(w1).add(b1).relu();
+  const h2 = h1.matmul(w2).add(b2).relu();
+  return h2.matmul(w3).add(b3);
+}
+
+/** conv → maxpool → relu, twice; flatten; fc → relu → fc. x is NCHW. */
+function cnnForward(p: readonly Tensor[], x: Tensor): Tensor {
+  const [c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b] = p;
+  let h = conv2d(x, c1w, { stride: 1, padding: 'valid', bias: c1b });
+  h = maxPool2d(h, { kernelSize: 3, stride: 3 }).relu();
+  h = conv2d(h, c2w, { stride: 1, padding: 'valid', bias: c2b });
+  h = maxPool2d(h, { kernelSize: 2, stride: 2 }).relu();
+  const flat = h.reshape([x.shape[0], 256]);
+  return flat.matmul(f1w).add(f1b).relu().matmul(f2w).add(f2b);
+}
+
+/** Mean softmax cross-entropy; y is int32 [batch, 1] class indices. */
+function crossEntropy(logits: Tensor, y: Tensor): Tensor {
+  return logSoftmax(logits, 1).gather(1, y).mean().neg();
+}
+
+/** One SGD training step per run: forward, loss, backward, w ← w − lr·∇w. */
+function trainRunner(init: readonly Named[], params: Parameter[], inputs: Tensor[], lossFn: () => Tensor): Runner {
+  const lastBias = params[params.length - 1];
+  let lastLoss = NaN;
+  return {
+    async run() {
+      const loss = tidy(() => {
+        const l = lossFn();
+        l.backward();
+        noGrad(() => {
+          for (const p of params) {
+            p.assign(p.sub(p.grad!.mul(LR)));
+            p.grad!.dispose();
+            p.grad = null;
+          }
+        });
+        return l;
+      });
+      const l = await loss.data();
+      loss.dispose();
+      lastLoss = l[0];
+      const b = await lastBias.data();
+      return Float32Array.of(l[0], ...b);
+    },
+    async probe() {
+      const after = await Promise.all(params.map(async (p) => (await p.data()) as Float32Array));
+      return concat([lastLoss], after.map((a, i) => sgdGradient(init[i].values, a)));
+    },
+    dispose() {
+      for (const t of [...params, ...inputs]) t.dispose();
+    },
+  };
+}
+
+function parameters(params: readonly Named[]): Parameter[] {
+  return params.map((p) => {
+    const t = fromNamed(p);
+    const w = new Parameter(t, { name: p.name });
+    t.dispose();
+    return w;
+  });
+}
+
+export function tesseraAdapter(): Adapter {
+  let backendName = '';
+  return {
+    name: 'tessera-cpu',
+    describe: () => `@tessera/core ${VERSION} + @tessera/backend-cpu (backend '${backendName}', single-threaded)`,
+    async init() {
+      use(cpu());
+      backendName = await init();
+    },
+    async activate() {},
+    liveTensors: () => memory().numTensors,
+
+    async matmul({ n, a, b }: MatmulData): Promise<Runner> {
+      const A = tensor(a, { shape: [n, n] });
+      const B = tensor(b, { shape: [n, n] });
+      return {
+        async run() {
+          const c = A.matmul(B);
+          const out = (await c.data()) as Float32Array;
+          c.dispose();
+          return out;
+        },
+        dispose() {
+          A.dispose();
+          B.dispose();
+        },
+      };
+    },
+
+    async mlpTrain(d: MlpData): Promise<Runner> {
+      const params = parameters(d.params);
+      const x = tensor(d.x, { shape: [d.batch, 784] });
+      const y = tensor(d.y, { dtype: 'int32', shape: [d.batch, 1] });
+      return trainRunner(d.params, params, [x, y], () => crossEntropy(mlpForward(params, x), y));
+    },
+
+    async cnnTrain(d: CnnData): Promise<Runner> {
+      const params = parameters(d.params);
+      const x = tensor(d.x, { shape: [d.batch, 1, 28, 28] });
+      const y = tensor(d.y, { dtype: 'int32', shape: [d.batch, 1] });
+      return trainRunner(d.params, params, [x, y], () => crossEntropy(cnnForward(params, x), y));
+    },
+
+    async cnnInfer(d: CnnData): Promise<Runner> {
+      const weights = d.params.map(fromNamed);
+      const x = tensor(d.x, { shape: [d.batch, 1, 28, 28] });
+      return {
+        async run() {
+          const logits = noGrad(() => tidy(() => cnnForward(weights, x)));
+          const out = (await logits.data()) as Float32Array;
+          logits.dispose();
+          return out;
+        },
+        dispose() {
+          for (const t of [...weights, x]) t.dispose();
+        },
+      };
+    },
+  };
+}

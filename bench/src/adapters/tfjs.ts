@@ -1,0 +1,196 @@
+/**
+ * TensorFlow.js adapters: tfjs-core with the pure-JS CPU backend and with the WASM backend
+ * (SIMD; single-threaded in Node). Both share tfjs's one engine, so each cell switches
+ * backend first (`activate`). tfjs is NHWC with HWIO filters: the canonical NCHW/OIHW
+ * weights are converted at setup, and fc1's rows are reordered for the NHWC flatten.
+ * Training uses tf.variableGrads and a hand-written SGD update, like the Tessera adapter.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node entry registers no gradients (its register_all_gradients module is
+// bundler-only ESM); the union package registers them all into tfjs-core's global registry.
+import '@tensorflow/tfjs';
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { LR, chwRowsToHwc, concat, sgdGradient, hwcRowsToChw, hwioToOihw, oihwToHwio, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
+import { Unsupported, type Adapter, type LibName, type Runner } from './types.js';
+
+let wasmPathsSet = false;
+
+/** Points the WASM backend at its .wasm files inside node_modules (a directory prefix). */
+function setWasmDir(): string {
+  const require = createRequire(import.meta.url);
+  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  if (!wasmPathsSet) {
+    setWasmPaths(dir + path.sep);
+    wasmPathsSet = true;
+  }
+  return dir;
+}
+
+let nameCounter = 0;
+
+/** Trainable variables from canonical arrays, converted to tfjs layouts where needed. */
+function variables(params: readonly Named[], convert: (p: Named) => [Float32Array, number[]]): tf.Variable[] {
+  const run = nameCounter++;
+  return params.map((p) => {
+    const [values, shape] = convert(p);
+    return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true, `bench${run}.${p.name}`));
+  });
+}
+
+const asIs = (p: Named): [Float32Array, number[]] => [p.values, [...p.shape]];
+
+/** Canonical CNN weights → tfjs layouts (HWIO filters, fc1 rows in HWC flatten order). */
+function cnnLayout(p: Named): [Float32Array, number[]] {
+  if (p.shape.length === 4) {
+    const [o, i, h, w] = p.shape;
+    return [oihwToHwio(p.values, p.shape), [h, w, i, o]];
+  }
+  if (p.name === 'fc1.w') return [chwRowsToHwc(p.values, [64, 2, 2], p.shape[1]), [...p.shape]];
+  return asIs(p);
+}
+
+function mlpForward(v: tf.Variable[], x: tf.Tensor): tf.Tensor2D {
+  const [w1, b1, w2, b2, w3, b3] = v;
+  const h1 = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, w1 as tf.Tensor2D), b1));
+  const h2 = tf.relu(tf.add(tf.matMul(h1 as tf.Tensor2D, w2 as tf.Tensor2D), b2));
+  return tf.add(tf.matMul(h2 as tf.Tensor2D, w3 as tf.Tensor2D), b3) as tf.Tensor2D;
+}
+
+/** conv → maxpool → relu, twice; flatten; fc → relu → fc. x is NHWC. */
+function cnnForward(v: readonly tf.Tensor[], x: tf.Tensor4D): tf.Tensor2D {
+  const [c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b] = v;
+  let h: tf.Tensor4D = tf.add(tf.conv2d(x, c1w as tf.Tensor4D, 1, 'valid'), c1b);
+  h = tf.relu(tf.maxPool(h, 3, 3, 'valid'));
+  h = tf.add(tf.conv2d(h, c2w as tf.Tensor4D, 1, 'valid'), c2b);
+  h = tf.relu(tf.maxPool(h, 2, 2, 'valid'));
+  const flat = tf.reshape(h, [x.shape[0], 256]) as tf.Tensor2D;
+  const f1 = tf.relu(tf.add(tf.matMul(flat, f1w as tf.Tensor2D), f1b)) as tf.Tensor2D;
+  return tf.add(tf.matMul(f1, f2w as tf.Tensor2D), f2b) as tf.Tensor2D;
+}
+
+/** Mean softmax cross-entropy with integer labels (tfjs takes one-hot labels). */
+function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.cast(tf.oneHot(y, logits.shape[1]), 'float32'), logits) as tf.Scalar;
+}
+
+/** tfjs layout → canonical (inverse of cnnLayout) for the probe. */
+function cnnCanonical(p: Named, values: Float32Array): Float32Array {
+  if (p.shape.length === 4) return hwioToOihw(values, p.shape);
+  if (p.name === 'fc1.w') return hwcRowsToChw(values, [64, 2, 2], p.shape[1]);
+  return values;
+}
+
+/** One SGD training step per run: forward, loss, gradients of every variable, update. */
+function trainRunner(
+  init: readonly Named[],
+  vars: tf.Variable[],
+  inputs: tf.Tensor[],
+  lossFn: () => tf.Scalar,
+  canonical: (i: number, v: Float32Array) => Float32Array,
+): Runner {
+  const lastBias = vars[vars.length - 1];
+  let lastLoss = NaN;
+  return {
+    async run() {
+      const loss = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(lossFn, vars);
+        for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], LR)));
+        return value;
+      });
+      const l = await loss.data();
+      loss.dispose();
+      lastLoss = l[0];
+      const b = await lastBias.data();
+      return Float32Array.of(l[0], ...b);
+    },
+    async probe() {
+      const after = await Promise.all(vars.map(async (v, i) => canonical(i, (await v.data()) as Float32Array)));
+      return concat([lastLoss], after.map((a, i) => sgdGradient(init[i].values, a)));
+    },
+    dispose() {
+      for (const t of [...vars, ...inputs]) t.dispose();
+    },
+  };
+}
+
+export function tfjsAdapter(backend: 'cpu' | 'wasm'): Adapter {
+  const name: LibName = backend === 'cpu' ? 'tfjs-cpu' : 'tfjs-wasm';
+  let detail = '';
+  return {
+    name,
+    describe: () => `@tensorflow/tfjs-core ${tf.version_core} + tfjs-backend-${backend} ${backend === 'cpu' ? version_cpu : version_wasm}${detail}`,
+    async init() {
+      tf.enableProdMode(); // no per-op NaN checks or debug warnings
+      if (backend === 'wasm') setWasmDir();
+      if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+      if (backend === 'wasm') {
+        const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+        const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+        detail = ` (SIMD ${simd ? 'on' : 'off'}, ${mt ? 'multi-threaded' : 'single-threaded'})`;
+      } else {
+        detail = ' (pure JS, single-threaded)';
+      }
+    },
+    async activate() {
+      if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+    },
+    liveTensors: () => tf.memory().numTensors,
+
+    async matmul({ n, a, b }: MatmulData): Promise<Runner> {
+      const A = tf.tensor2d(a, [n, n]);
+      const B = tf.tensor2d(b, [n, n]);
+      return {
+        async run() {
+          const c = tf.matMul(A, B);
+          const out = (await c.data()) as Float32Array;
+          c.dispose();
+          return out;
+        },
+        dispose() {
+          A.dispose();
+          B.dispose();
+        },
+      };
+    },
+
+    async mlpTrain(d: MlpData): Promise<Runner> {
+      const vars = variables(d.params, asIs);
+      const x = tf.tensor2d(d.x, [d.batch, 784]);
+      const y = tf.tensor1d(d.y, 'int32');
+      return trainRunner(d.params, vars, [x, y], () => crossEntropy(mlpForward(vars, x), y), (_, v) => v);
+    },
+
+    async cnnTrain(d: CnnData): Promise<Runner> {
+      // Checked up front: a missing kernel fails mid-backward, and tfjs then leaves the
+      // tensors saved for the backward pass alive.
+      const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'].filter((k) => !tf.getKernel(k, backend));
+      if (missing.length) throw new Unsupported(`Kernel${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')} not registered for backend '${backend}'`);
+      const vars = variables(d.params, cnnLayout);
+      const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]); // NCHW with C = 1 has the NHWC layout
+      const y = tf.tensor1d(d.y, 'int32');
+      return trainRunner(d.params, vars, [x, y], () => crossEntropy(cnnForward(vars, x), y), (i, v) => cnnCanonical(d.params[i], v));
+    },
+
+    async cnnInfer(d: CnnData): Promise<Runner> {
+      const weights = d.params.map((p) => {
+        const [values, shape] = cnnLayout(p);
+        return tf.tensor(values, shape, 'float32');
+      });
+      const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]);
+      return {
+        async run() {
+          const logits = tf.tidy(() => cnnForward(weights, x));
+          const out = (await logits.data()) as Float32Array;
+          logits.dispose();
+          return out;
+        },
+        dispose() {
+          for (const t of [...weights, x]) t.dispose();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** Command-line options (flags win over the BENCH_* environment variables). */
+
+export interface CliOptions {
+  readonly quick: boolean;
+  /** Workload id substrings (any matches). Empty: all. */
+  readonly filter: readonly string[];
+  /** Library names (substring match). Empty: all. */
+  readonly libs: readonly string[];
+  /** Also write the results as JSON here. */
+  readonly json: string | undefined;
+  readonly help: boolean;
+}
+
+export const USAGE = `usage: pnpm bench [options]      (from the repo root: builds packages/* first)
+       pnpm -C bench bench [options]   (packages already built)
+
+  --quick               shorter timing (≈0.25 s per cell, fewer warm-ups)
+  --filter=a,b          only workloads whose id contains a or b
+                        ids: matmul-128 matmul-256 matmul-512 matmul-1024 mlp-train cnn-train cnn-infer
+  --libs=a,b            only these libraries: tessera-cpu tfjs-cpu tfjs-wasm onnx (substring match)
+  --json=path           also write the results as JSON
+  -h, --help            this text
+
+environment: BENCH_FILTER, BENCH_LIBS, BENCH_QUICK=1, BENCH_ORT_THREADS (default 1)`;
+
+const list = (s: string | undefined): string[] =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
+  let quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  let filter = list(env.BENCH_FILTER);
+  let libs = list(env.BENCH_LIBS);
+  let json: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (k) {
+      case '--':
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--filter':
+        filter = list(value());
+        break;
+      case '--libs':
+        libs = list(value());
+        break;
+      case '--json':
+        json = value();
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${a}\n${USAGE}`);
+    }
+  }
+  return { quick, filter, libs, json, help };
+}

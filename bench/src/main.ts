@@ -1,0 +1,120 @@
+/**
+ * Tessera vs TensorFlow.js (cpu, wasm) vs onnxruntime-node, in one process.
+ * See README.md. Progress goes to stderr; the report (Markdown) to stdout.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { onnxAdapter } from './adapters/onnx.js';
+import { tesseraAdapter } from './adapters/tessera.js';
+import { tfjsAdapter } from './adapters/tfjs.js';
+import type { Adapter, LibName } from './adapters/types.js';
+import { runCell, type Cell } from './cell.js';
+import { USAGE, parseArgs } from './cli.js';
+import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
+import { fmtMs, fmtNum } from './table.js';
+import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
+import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
+import { matmulWorkloads } from './workloads/matmul.js';
+import { mlpTrainWorkload } from './workloads/mlp.js';
+import type { Workload } from './workloads/types.js';
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+function describeCell(c: Cell): string {
+  switch (c.kind) {
+    case 'ok':
+      return `${fmtMs(c.timing.medianMs)} median of ${c.timing.runs}${c.timing.single ? ' (single slow run)' : ''}`;
+    case 'n/a':
+      return 'n/a';
+    default:
+      return `${c.kind}: ${c.message}`;
+  }
+}
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2), process.env);
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
+
+  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload()];
+  const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
+  if (workloads.length === 0) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
+
+  const allAdapters: Adapter[] = [tesseraAdapter(), tfjsAdapter('cpu'), tfjsAdapter('wasm'), onnxAdapter()];
+  const adapters = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
+  if (adapters.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
+
+  const notes = new Notes();
+  const unavailable = new Map<LibName, string>();
+  const header: string[] = [];
+  for (const a of adapters) {
+    try {
+      await a.init();
+      header.push(`- ${a.name}: ${a.describe()}`);
+    } catch (e) {
+      const msg = String((e as Error)?.message ?? e).split('\n')[0];
+      unavailable.set(a.name, msg);
+      header.push(`- ${a.name}: NOT AVAILABLE (${msg})`);
+      log(`${a.name}: not available: ${msg}`);
+    }
+  }
+
+  const started = performance.now();
+  const rows: Row[] = [];
+  for (const w of workloads) {
+    const cells = new Map<LibName, Cell>();
+    for (const a of adapters) {
+      const u = unavailable.get(a.name);
+      const c: Cell = u !== undefined ? { kind: 'unavailable', message: u } : await runCell(w, a, timing);
+      cells.set(a.name, c);
+      if (u === undefined) {
+        log(`${w.id.padEnd(12)} ${a.name.padEnd(12)} ${c.kind === 'ok' ? `${fmtNum(c.throughput)} ${w.unit}, ` : ''}${describeCell(c)}${c.leaked ? `, LEAK ${c.leaked}` : ''}`);
+      }
+    }
+    rows.push({ workload: w, cells });
+  }
+  const totalS = (performance.now() - started) / 1000;
+
+  const libs = adapters.map((a) => a.name);
+  const cpu = os.cpus();
+  const out: string[] = [];
+  out.push(`# Tessera benchmark`);
+  out.push('');
+  out.push(`${new Date().toISOString()} · node ${process.version} · ${os.platform()}/${os.arch()} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · ${opts.quick ? 'quick' : 'full'} timing`);
+  out.push('');
+  out.push(...header);
+  out.push('');
+  out.push('Throughput (higher is better), median time per iteration in parentheses; ratio = Tessera throughput / other.');
+  out.push('');
+  out.push(throughputTable(rows, libs, notes));
+  out.push('');
+  if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
+    out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms, so the cell was not repeated (cold run, includes warm-up costs).`);
+  }
+  if (notes.size) out.push('', notes.render());
+  const agree = agreementTable(rows, libs);
+  out.push('');
+  out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
+  out.push('');
+  out.push(agree.table);
+  out.push('');
+  out.push(`${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`);
+  console.log(out.join('\n'));
+
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows) }, null, 2));
+    log(`wrote ${opts.json}`);
+  }
+  return agree.mismatches === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,132 @@
+/** Turns the cells into the printed tables: throughput with ratios, and output agreement. */
+import type { LibName } from './adapters/types.js';
+import type { Cell } from './cell.js';
+import { fmtMs, fmtNum, fmtRatio, fmtSci, renderTable, type Align } from './table.js';
+import type { Workload } from './workloads/types.js';
+
+export interface Row {
+  readonly workload: Workload;
+  readonly cells: ReadonlyMap<LibName, Cell>;
+}
+
+/** Relative difference above which the agreement table flags a mismatch. */
+export const MISMATCH_REL = 1e-3;
+
+export class Notes {
+  private readonly list: string[] = [];
+  ref(text: string): string {
+    let i = this.list.indexOf(text);
+    if (i < 0) i = this.list.push(text) - 1;
+    return `[${i + 1}]`;
+  }
+  render(): string {
+    return this.list.map((t, i) => `[${i + 1}] ${t}`).join('\n');
+  }
+  get size(): number {
+    return this.list.length;
+  }
+}
+
+function cellText(c: Cell | undefined, lib: LibName, notes: Notes): string {
+  if (!c) return '-';
+  let s: string;
+  switch (c.kind) {
+    case 'ok':
+      s = `${fmtNum(c.throughput)} (${fmtMs(c.timing.medianMs)})${c.timing.single ? '*' : ''}`;
+      break;
+    case 'n/a':
+      s = 'n/a';
+      break;
+    case 'unavailable':
+      s = `unavailable ${notes.ref(`${lib}: ${c.message}`)}`;
+      break;
+    case 'unsupported':
+      s = `unsupported ${notes.ref(`${lib}: ${c.message}`)}`;
+      break;
+    case 'error':
+      s = `error ${notes.ref(`${lib}: ${c.message}`)}`;
+      break;
+  }
+  if (c.leaked) s += ` leak ${notes.ref(`${lib}: ${c.leaked > 0 ? c.leaked : `${c.leaked} (fewer)`} tensors alive after the cell was disposed`)}`;
+  return s;
+}
+
+const RATIO_AGAINST: readonly LibName[] = ['tfjs-cpu', 'tfjs-wasm', 'onnx'];
+
+export function throughputTable(rows: readonly Row[], libs: readonly LibName[], notes: Notes): string {
+  const ratioLibs = libs.includes('tessera-cpu') ? RATIO_AGAINST.filter((l) => libs.includes(l)) : [];
+  const headers = ['workload', 'unit', ...libs, ...ratioLibs.map((l) => `tessera/${l}`)];
+  const align: Align[] = ['l', 'l', ...libs.map(() => 'r' as const), ...ratioLibs.map(() => 'r' as const)];
+  const body = rows.map(({ workload: w, cells }) => {
+    const t = cells.get('tessera-cpu');
+    const ratios = ratioLibs.map((l) => {
+      const o = cells.get(l);
+      return t?.kind === 'ok' && o?.kind === 'ok' ? fmtRatio(t.throughput / o.throughput) : '-';
+    });
+    return [w.label, w.unit, ...libs.map((l) => cellText(cells.get(l), l, notes)), ...ratios];
+  });
+  return renderTable(headers, body, align);
+}
+
+/** Max |a − b| and max |ref|. */
+function diff(a: Float32Array, ref: Float32Array): { abs: number; scale: number } {
+  let abs = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    abs = Math.max(abs, Math.abs(a[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return { abs, scale };
+}
+
+/**
+ * Probe of each library against a reference (Tessera when it ran, else the first library
+ * that did): max |Δ| and max |Δ| / max |ref|. Training probes are the loss of the first
+ * step and the gradient of every parameter that step applied, from identical weights.
+ */
+export function agreementTable(rows: readonly Row[], libs: readonly LibName[]): { table: string; mismatches: number } {
+  let mismatches = 0;
+  const body = rows.map(({ workload: w, cells }) => {
+    const ok = libs.filter((l) => cells.get(l)?.kind === 'ok');
+    const refLib = ok.includes('tessera-cpu') ? 'tessera-cpu' : ok[0];
+    const probe = (l: LibName) => {
+      const c = cells.get(l);
+      return c?.kind === 'ok' ? c.timing.probe : undefined;
+    };
+    const ref = refLib ? probe(refLib) : undefined;
+    const cols = libs.map((l) => {
+      const p = probe(l);
+      if (!ref || !p) return '-';
+      if (l === refLib) return 'reference';
+      if (p.length !== ref.length) {
+        mismatches++;
+        return `MISMATCH (length ${p.length} vs ${ref.length})`;
+      }
+      const { abs, scale } = diff(p, ref);
+      const rel = scale > 0 ? abs / scale : abs;
+      const bad = !(rel <= MISMATCH_REL);
+      if (bad) mismatches++;
+      return `${fmtSci(abs)} (rel ${fmtSci(rel)})${bad ? ' MISMATCH' : ''}`;
+    });
+    return [w.label, w.probe, ...cols];
+  });
+  const align: Align[] = ['l', 'l', ...libs.map(() => 'r' as const)];
+  return { table: renderTable(['workload', 'probe', ...libs], body, align), mismatches };
+}
+
+/** Results as plain JSON (probes left out). */
+export function toJson(rows: readonly Row[]): unknown {
+  return rows.map(({ workload: w, cells }) => ({
+    id: w.id,
+    label: w.label,
+    unit: w.unit,
+    cells: Object.fromEntries(
+      [...cells].map(([lib, c]) => [
+        lib,
+        c.kind === 'ok'
+          ? { kind: c.kind, throughput: c.throughput, medianMs: c.timing.medianMs, minMs: c.timing.minMs, runs: c.timing.runs, singleRun: c.timing.single, leaked: c.leaked ?? 0 }
+          : { ...c },
+      ]),
+    ),
+  }));
+}

@@ -1,0 +1,23 @@
+import type { Adapter, Runner } from '../adapters/types.js';
+
+/** One row of the table: the same computation, prepared on each library in turn. */
+export interface Workload {
+  /** Stable id used by --filter / BENCH_FILTER (substring match). */
+  readonly id: string;
+  /** Row label. */
+  readonly label: string;
+  /** Unit of `throughput`. */
+  readonly unit: 'GFLOP/s' | 'samples/s';
+  /** Throughput from the median time of one iteration. */
+  throughput(ms: number): number;
+  /** Prepares the workload on a library; undefined when the library has no such path. */
+  prepare(adapter: Adapter): Promise<Runner> | undefined;
+  /** What the probe holds (for the agreement table). */
+  readonly probe: string;
+}
+
+/** Memoises a data generator so every library gets the very same arrays. */
+export function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
+}
