@@ -9,8 +9,9 @@ describe('memory', () => {
     manualSeed(1);
     const x = randn([32, 16]);
     const y = randn([32, 4]);
-    const w = new Parameter(randn([16, 4]).mul(0.1));
-    const b = new Parameter(zeros([4]));
+    // Parameters keep the values; tidy frees the temporaries they were made from.
+    const w = tidy(() => new Parameter(randn([16, 4]).mul(0.1)));
+    const b = tidy(() => new Parameter(zeros([4])));
     const step = () =>
       tidy(() => {
         const loss = x.matmul(w).add(b).relu().sub(y).square().mean();
@@ -30,6 +31,8 @@ describe('memory', () => {
     expect(after1000.numTensors).toBe(after1.numTensors);
     expect(after1000.numBuffers).toBe(after1.numBuffers);
     expect(after1000.numBytes).toBe(after1.numBytes);
+    // Leave nothing for the GC safety net to collect during later (async) tests.
+    for (const t of [x, y, w, b]) t.dispose();
   });
 
   it('tidy keeps returned and kept tensors only', () => {
