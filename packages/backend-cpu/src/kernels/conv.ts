@@ -96,6 +96,13 @@ function forEachBand(g: ConvGeom, fn: (oh0: number, nOh: number) => void): void 
   for (let oh0 = 0; oh0 < g.Ho; oh0 += g.band) fn(oh0, Math.min(g.band, g.Ho - oh0));
 }
 
+/** Runs `fn` for every image n, group gi and band of output rows (oh0, nOh), with L = nOh·Wo. */
+function forEachTile(g: ConvGeom, fn: (n: number, gi: number, oh0: number, L: number) => void): void {
+  for (let n = 0; n < g.N; n++) {
+    for (let gi = 0; gi < g.G; gi++) forEachBand(g, (oh0, nOh) => fn(n, gi, oh0, nOh * g.Wo));
+  }
+}
+
 /** A Float64 working copy of a whole tensor (or the output array itself if float64). */
 function f64Target(y: TypedArray, slot: string): Float64Array {
   const t = y instanceof Float64Array ? y : scratch(slot, y.length);
@@ -119,23 +126,17 @@ function f64Copy(v: TypedArray, slot: string): Float64Array {
 /** conv2d: per image and group, im2col bands times the group's filter matrix. */
 export const conv2d: Kernel<PrimitiveAttrs['conv2d']> = ({ inputs: [x, w], attrs, out }) => {
   const g = geometry(x.shape, w.shape, out.shape, attrs);
-  const { C, H, W, O, Ho, Wo, G, Cg, Og, R } = g;
+  const { C, H, W, O, Ho, Wo, Cg, Og, R } = g;
   const xv = valuesOf(x);
   const wf = f64Copy(valuesOf(w), 'convW');
   const y = alloc(out.dtype, out.size);
   const yf = f64Target(y, 'convY');
   const col = scratch('convCol', R * g.band * Wo);
   const HWo = Ho * Wo;
-  for (let n = 0; n < g.N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const yOff = (n * O + gi * Og) * HWo;
-      forEachBand(g, (oh0, nOh) => {
-        const L = nOh * Wo;
-        im2col(false, xv, (n * C + gi * Cg) * H * W, g, oh0, nOh, col);
-        gemmAcc(Og, L, R, wf, gi * Og * R, R, col, 0, L, yf, yOff + oh0 * Wo, HWo);
-      });
-    }
-  }
+  forEachTile(g, (n, gi, oh0, L) => {
+    im2col(false, xv, (n * C + gi * Cg) * H * W, g, oh0, L / Wo, col);
+    gemmAcc(Og, L, R, wf, gi * Og * R, R, col, 0, L, yf, (n * O + gi * Og) * HWo + oh0 * Wo, HWo);
+  });
   storeF64(yf, y);
   return wrap(y);
 };
@@ -143,27 +144,21 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d']> = ({ inputs: [x, w], attrs
 /** dx = col2im(Wᵀ·dy), the adjoint of conv2d in x. */
 export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> = ({ inputs: [dy, w], attrs, out }) => {
   const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
-  const { C, H, W, O, Ho, Wo, G, Cg, Og, R } = g;
+  const { C, H, W, O, Ho, Wo, Cg, Og, R } = g;
   const wv = valuesOf(w);
   // Wᵀ per group: R × Og.
   const wt = scratch('convWT', O * R);
-  for (let gi = 0; gi < G; gi++) packMatrix(wv, gi * Og * R, R, Og, R, true, wt, gi * R * Og);
+  for (let gi = 0; gi < g.G; gi++) packMatrix(wv, gi * Og * R, R, Og, R, true, wt, gi * R * Og);
   const dyf = f64Copy(valuesOf(dy), 'convDy');
   const dx = alloc(out.dtype, out.size);
   const dxf = f64Target(dx, 'convDx');
   const col = scratch('convCol', R * g.band * Wo);
   const HWo = Ho * Wo;
-  for (let n = 0; n < g.N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const dyOff = (n * O + gi * Og) * HWo;
-      forEachBand(g, (oh0, nOh) => {
-        const L = nOh * Wo;
-        col.fill(0, 0, R * L);
-        gemmAcc(R, L, Og, wt, gi * R * Og, Og, dyf, dyOff + oh0 * Wo, HWo, col, 0, L);
-        im2col(true, dxf, (n * C + gi * Cg) * H * W, g, oh0, nOh, col);
-      });
-    }
-  }
+  forEachTile(g, (n, gi, oh0, L) => {
+    col.fill(0, 0, R * L);
+    gemmAcc(R, L, Og, wt, gi * R * Og, Og, dyf, (n * O + gi * Og) * HWo + oh0 * Wo, HWo, col, 0, L);
+    im2col(true, dxf, (n * C + gi * Cg) * H * W, g, oh0, L / Wo, col);
+  });
   storeF64(dxf, dx);
   return wrap(dx);
 };
@@ -171,7 +166,7 @@ export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> 
 /** dw = Σₙ dy·im2col(x)ᵀ, the adjoint of conv2d in w. */
 export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']> = ({ inputs: [x, dy], attrs, out }) => {
   const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
-  const { C, H, W, O, Ho, Wo, G, Cg, Og, R } = g;
+  const { C, H, W, O, Ho, Wo, Cg, Og, R } = g;
   const xv = valuesOf(x);
   const dyf = f64Copy(valuesOf(dy), 'convDy');
   const dw = alloc(out.dtype, out.size);
@@ -179,17 +174,11 @@ export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']
   const col = scratch('convCol', R * g.band * Wo);
   const colT = scratch('convColT', R * g.band * Wo);
   const HWo = Ho * Wo;
-  for (let n = 0; n < g.N; n++) {
-    for (let gi = 0; gi < G; gi++) {
-      const dyOff = (n * O + gi * Og) * HWo;
-      forEachBand(g, (oh0, nOh) => {
-        const L = nOh * Wo;
-        im2col(false, xv, (n * C + gi * Cg) * H * W, g, oh0, nOh, col);
-        packMatrix(col, 0, L, R, L, true, colT, 0);
-        gemmAcc(Og, R, L, dyf, dyOff + oh0 * Wo, HWo, colT, 0, R, dwf, gi * Og * R, R);
-      });
-    }
-  }
+  forEachTile(g, (n, gi, oh0, L) => {
+    im2col(false, xv, (n * C + gi * Cg) * H * W, g, oh0, L / Wo, col);
+    packMatrix(col, 0, L, R, L, true, colT, 0);
+    gemmAcc(Og, R, L, dyf, (n * O + gi * Og) * HWo + oh0 * Wo, HWo, colT, 0, R, dwf, gi * Og * R, R);
+  });
   storeF64(dwf, dw);
   return wrap(dw);
 };
