@@ -16,6 +16,7 @@ import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
+import { optimWorkloads } from './workloads/optim.js';
 import type { Workload } from './workloads/types.js';
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   }
   const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
 
-  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload()];
+  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
   if (workloads.length === 0) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 

@@ -7,7 +7,7 @@ export interface Workload {
   /** Row label. */
   readonly label: string;
   /** Unit of `throughput`. */
-  readonly unit: 'GFLOP/s' | 'samples/s';
+  readonly unit: 'GFLOP/s' | 'samples/s' | 'steps/s';
   /** Throughput from the median time of one iteration. */
   throughput(ms: number): number;
   /** Prepares the workload on a library; undefined when the library has no such path. */
