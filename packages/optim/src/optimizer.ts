@@ -233,6 +233,18 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       if (!p) throw new ConfigError(`${who}: state for parameter ${k}, which no group lists.`);
       for (const [key, v] of Object.entries(entry)) {
         if (typeof v !== 'number' && !isSerializedTensor(v)) throw new ConfigError(`${who}: state '${key}' of parameter ${k} is neither a number nor a tensor.`);
+        if (typeof v !== 'number') {
+          const n = v.shape.reduce((a, d) => a * d, 1);
+          if (n !== v.data.length) {
+            throw new ConfigError(`${who}: state '${key}' of parameter ${k} has shape [${v.shape.join(', ')}] but ${v.data.length} values; the dict is corrupt.`);
+          }
+          if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
+            throw new ConfigError(
+              `${who}: state '${key}' of parameter ${k} has shape [${v.shape.join(', ')}] but the parameter is ` +
+                `[${p.shape.join(', ')}]; the dict belongs to a different model.`,
+            );
+          }
+        }
       }
     }
     sd.paramGroups.forEach((sg, gi) => {

@@ -144,6 +144,22 @@ describe('save / load', () => {
     });
   }
 
+  it('rejects state tensors whose shape does not match the parameter', () => {
+    const a = new Parameter(tensor([1, 2, 3], { dtype: 'float64' }));
+    a.grad = tensor([0.1, 0.2, 0.3], { dtype: 'float64' });
+    const opt = new Adam([a], { lr: 0.1 });
+    opt.step();
+    const sd = opt.stateDict();
+    const bad = JSON.parse(JSON.stringify(sd));
+    const key = Object.keys(bad.state[0]).find((k) => typeof bad.state[0][k] === 'object')!;
+    bad.state[0][key] = { shape: [2], dtype: 'float64', data: [0, 0] };
+    expect(() => opt.loadStateDict(bad)).toThrow(/has shape \[2\] but the parameter is \[3\]/);
+    bad.state[0][key] = { shape: [3], dtype: 'float64', data: [0, 0] };
+    expect(() => opt.loadStateDict(bad)).toThrow(/corrupt/);
+    opt.dispose();
+    a.dispose();
+  });
+
   it('rejects a state dict with a different group structure', () => {
     const a = param();
     const b = param();
