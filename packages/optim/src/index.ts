@@ -41,4 +41,4 @@ export {
   type ScheduleStateDict,
 } from './schedules.js';
 export { clipGradNorm, clipGradNormValue, clipGradValue } from './clip.js';
-export { optimizer, registerOptimizer, optimizerNames, type OptimizerFactory } from './registry.js';
+export { type AnyOptions, optimizer, registerOptimizer, optimizerNames, type OptimizerFactory } from './registry.js';

@@ -1,11 +1,13 @@
 import type { Parameter } from '@tessera/core';
 import { ConfigError } from './errors.js';
-import type { Optimizer, ParamGroupInput } from './optimizer.js';
+import type { BaseGroupOptions, Optimizer, ParamGroupInput } from './optimizer.js';
 import { AdaDelta, AdaGrad, Adam, AdamW, RMSProp, SGD } from './optimizers.js';
 
+/** Options of an optimizer found by name: the shared ones plus whatever that optimizer takes. */
+export type AnyOptions = BaseGroupOptions;
+
 /** Builds an optimizer from parameters (or groups) and options. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OptimizerFactory = (params: Iterable<Parameter> | readonly ParamGroupInput<any>[], opts?: Record<string, unknown>) => Optimizer<any>;
+export type OptimizerFactory = (params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[], opts?: Record<string, unknown>) => Optimizer<AnyOptions>;
 
 const registry = new Map<string, OptimizerFactory>();
 
@@ -28,7 +30,7 @@ export function optimizerNames(): string[] {
  * Keras-style construction by name: `optimizer('adam', model.parameters(), { lr: 1e-3 })`.
  * Unknown names throw `ConfigError` listing the known ones.
  */
-export function optimizer(name: string, params: Iterable<Parameter> | readonly ParamGroupInput<any>[], opts: Record<string, unknown> = {}): Optimizer<any> {
+export function optimizer(name: string, params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[], opts: Record<string, unknown> = {}): Optimizer<AnyOptions> {
   const f = typeof name === 'string' ? registry.get(name.toLowerCase()) : undefined;
   if (!f) throw new ConfigError(`optimizer: unknown optimizer '${String(name)}'; known: ${optimizerNames().join(', ')}. Add one with registerOptimizer(name, factory).`);
   return f(params, opts);
