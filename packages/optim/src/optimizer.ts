@@ -1,4 +1,4 @@
-import { DTypeError, keep, noGrad, Parameter, tensor, type Tensor, tidy, type DType } from '@tessera/core';
+import { DTypeError, getBackend, keep, noGrad, Parameter, tensor, type Tensor, tidy, type DType } from '@tessera/core';
 import { ConfigError, NoGradientError } from './errors.js';
 
 /** Options every parameter group has. */
@@ -50,6 +50,11 @@ export function isSerializedTensor(v: unknown): v is SerializedTensor {
 /** @internal */
 export function serializeTensor(t: Tensor): SerializedTensor {
   return { shape: [...t.shape], dtype: t.dtype, data: Array.from(t.dataSync() as ArrayLike<number>) };
+}
+
+/** True when the tensor's backend can read synchronously (CPU). */
+function backendReadsSync(t: Tensor): boolean {
+  return getBackend(t.backend).readSync !== undefined;
 }
 
 /** @internal */
@@ -189,8 +194,35 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
     return this.paramGroups.map((g) => g.lr);
   }
 
-  /** A plain, JSON-serialisable copy of the state and group options (see OptimizerStateDict). */
+  /**
+   * A plain, JSON-serialisable copy of the state and group options (see OptimizerStateDict).
+   * Reads tensors synchronously, so it needs a backend that can (CPU); on GPU backends use
+   * `await opt.stateDictAsync()`.
+   */
   stateDict(): OptimizerStateDict {
+    return this.buildStateDict((t) => {
+      if (!backendReadsSync(t)) {
+        throw new ConfigError(
+          `${this.label}.stateDict: backend '${t.backend}' cannot read synchronously; use \`await opt.stateDictAsync()\`.`,
+        );
+      }
+      return serializeTensor(t);
+    });
+  }
+
+  /** `stateDict()` for any backend: reads the state tensors asynchronously. */
+  async stateDictAsync(): Promise<OptimizerStateDict> {
+    const pending: Promise<void>[] = [];
+    const sd = this.buildStateDict((t) => {
+      const out: { shape: number[]; dtype: DType; data: number[] } = { shape: [...t.shape], dtype: t.dtype, data: [] };
+      pending.push(t.data().then((d) => void (out.data = Array.from(d as ArrayLike<number>))));
+      return out;
+    });
+    await Promise.all(pending);
+    return sd;
+  }
+
+  private buildStateDict(serialize: (t: Tensor) => SerializedTensor): OptimizerStateDict {
     const index = new Map<Parameter, number>();
     let n = 0;
     const paramGroups = this.paramGroups.map((g) => {
@@ -203,7 +235,7 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       const i = index.get(p);
       if (i === undefined) continue;
       const out: Record<string, number | SerializedTensor> = {};
-      for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'number' ? v : serializeTensor(v);
+      for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'number' ? v : serialize(v);
       state[i] = out;
     }
     return { state, paramGroups };

@@ -144,6 +144,19 @@ describe('save / load', () => {
     });
   }
 
+  it('stateDictAsync gives the same dict as stateDict', async () => {
+    const a = new Parameter(tensor([1, 2, 3], { dtype: 'float64' }));
+    const opt = new Adam([a], { lr: 0.1, amsgrad: true });
+    for (let i = 0; i < 3; i++) {
+      a.grad = tensor([0.1 * i, -0.2, 0.3], { dtype: 'float64' });
+      opt.step();
+      opt.zeroGrad();
+    }
+    expect(await opt.stateDictAsync()).toEqual(opt.stateDict());
+    opt.dispose();
+    a.dispose();
+  });
+
   it('rejects state tensors whose shape does not match the parameter', () => {
     const a = new Parameter(tensor([1, 2, 3], { dtype: 'float64' }));
     a.grad = tensor([0.1, 0.2, 0.3], { dtype: 'float64' });
