@@ -42,3 +42,17 @@ export {
 } from './schedules.js';
 export { clipGradNorm, clipGradNormValue, clipGradValue } from './clip.js';
 export { type AnyOptions, optimizer, registerOptimizer, optimizerNames, type OptimizerFactory } from './registry.js';
+export {
+  emaDef,
+  emaSquareDef,
+  sgdStepDef,
+  adamStepDef,
+  fusedUpdateOps,
+  ema,
+  emaSquare,
+  sgdStep,
+  adamStep,
+  type EmaAttrs,
+  type SgdStepAttrs,
+  type AdamStepAttrs,
+} from './fused.js';

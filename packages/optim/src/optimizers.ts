@@ -1,5 +1,6 @@
 import { type Parameter, type Tensor, maximum, zerosLike, fullLike } from '@tessera/core';
 import { ConfigError } from './errors.js';
+import { adamStep, ema, emaSquare, sgdStep } from './fused.js';
 import { type BaseGroupOptions, Optimizer, type ParamGroup, type ParamsInput, type ParamState, checkNumber } from './optimizer.js';
 
 const nonNeg = (x: number) => x >= 0 && Number.isFinite(x);
@@ -47,12 +48,12 @@ export class SGD extends Optimizer<SGDOptions> {
     if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
     if (g.momentum !== 0) {
       const prev = s.momentumBuffer as Tensor | undefined;
-      const b = prev === undefined ? d : prev.mul(g.momentum).add(d.mul(1 - g.dampening));
+      const b = prev === undefined ? d : ema(prev, d, g.momentum, 1 - g.dampening);
       const buf = this.setState(p, s, 'momentumBuffer', b);
       d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
     }
     s.step = num(s, 'step') + 1;
-    return p.sub(d.mul(g.lr));
+    return sgdStep(p, d, g.lr);
   }
 }
 
@@ -224,15 +225,13 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     }
     const m0 = (s.expAvg as Tensor | undefined) ?? zerosLike(p);
     const v0 = (s.expAvgSq as Tensor | undefined) ?? zerosLike(p);
-    const m = this.setState(p, s, 'expAvg', m0.mul(b1).add(d.mul(1 - b1)));
-    let v = this.setState(p, s, 'expAvgSq', v0.mul(b2).add(d.square().mul(1 - b2)));
+    const m = this.setState(p, s, 'expAvg', ema(m0, d, b1, 1 - b1));
+    let v = this.setState(p, s, 'expAvgSq', emaSquare(v0, d, b2, 1 - b2));
     if (g.amsgrad) {
       const vmax0 = (s.maxExpAvgSq as Tensor | undefined) ?? zerosLike(p);
       v = this.setState(p, s, 'maxExpAvgSq', maximum(vmax0, v));
     }
-    const mHat = m.div(1 - b1 ** t);
-    const vHat = v.div(1 - b2 ** t);
-    return theta.sub(mHat.div(vHat.sqrt().add(g.eps)).mul(g.lr));
+    return adamStep(theta, m, v, { lr: g.lr, eps: g.eps, bc1: 1 - b1 ** t, bc2: 1 - b2 ** t });
   }
 }
 

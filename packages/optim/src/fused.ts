@@ -1,0 +1,93 @@
+import { type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, runOp } from '@tessera/core';
+
+/**
+ * Optimizer update rules as composite ops. Each is written with core ops (`decompose`),
+ * so it runs on every backend; a backend may register a fused kernel under the op's name
+ * (e.g. `use({ kind: 'kernels', backend: 'webgpu', kernels: { 'optim.adamStep': k }, … })`)
+ * and the engine then runs that single kernel instead. Attributes are plain numbers.
+ */
+
+function sameShapeInfer(name: string) {
+  return (inputs: readonly TensorInfo[]) => {
+    const [a] = inputs;
+    for (const t of inputs) {
+      if (t.dtype !== a.dtype) throw new DTypeError(`${name}: all inputs must share a dtype (got ${inputs.map((i) => i.dtype).join(', ')}).`);
+      if (t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
+        throw new ShapeError(`${name}: all inputs must have the same shape (got ${inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}).`);
+      }
+    }
+    if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new DTypeError(`${name}: expects float tensors (got ${a.dtype}).`);
+    return { shape: [...a.shape], dtype: a.dtype };
+  };
+}
+
+/** Attributes of `optim.ema`: out = s·decay + x·scale. */
+export interface EmaAttrs {
+  readonly decay: number;
+  readonly scale: number;
+}
+
+/** `optim.ema` (inputs s, x): a running average s·decay + x·scale (momentum buffers, Adam's m). */
+export const emaDef: OpDef<EmaAttrs> = {
+  name: 'optim.ema',
+  infer: sameShapeInfer('optim.ema'),
+  decompose: ([s, x], { decay, scale }) => s.mul(decay).add(x.mul(scale)),
+  nonDifferentiable: true,
+};
+
+/** `optim.emaSquare` (inputs v, x): v·decay + x²·scale (Adam's v). */
+export const emaSquareDef: OpDef<EmaAttrs> = {
+  name: 'optim.emaSquare',
+  infer: sameShapeInfer('optim.emaSquare'),
+  decompose: ([v, x], { decay, scale }) => v.mul(decay).add(x.square().mul(scale)),
+  nonDifferentiable: true,
+};
+
+/** Attributes of `optim.sgdStep`: out = θ − lr·d. */
+export interface SgdStepAttrs {
+  readonly lr: number;
+}
+
+/** `optim.sgdStep` (inputs θ, d): θ − lr·d. */
+export const sgdStepDef: OpDef<SgdStepAttrs> = {
+  name: 'optim.sgdStep',
+  infer: sameShapeInfer('optim.sgdStep'),
+  decompose: ([p, d], { lr }) => p.sub(d.mul(lr)),
+  nonDifferentiable: true,
+};
+
+/** Attributes of `optim.adamStep`: bias corrections bc1 = 1 − β1ᵗ, bc2 = 1 − β2ᵗ. */
+export interface AdamStepAttrs {
+  readonly lr: number;
+  readonly eps: number;
+  readonly bc1: number;
+  readonly bc2: number;
+}
+
+/** `optim.adamStep` (inputs θ, m, v): θ − lr·(m/bc1)/(√(v/bc2) + eps). */
+export const adamStepDef: OpDef<AdamStepAttrs> = {
+  name: 'optim.adamStep',
+  infer: sameShapeInfer('optim.adamStep'),
+  decompose: ([p, m, v], { lr, eps, bc1, bc2 }) => p.sub(m.div(bc1).div(v.div(bc2).sqrt().add(eps)).mul(lr)),
+  nonDifferentiable: true,
+};
+
+/** Every fused-able update op, for registries (`use({ kind: 'ops', ops: fusedUpdateOps, … })`). */
+export const fusedUpdateOps = [emaDef, emaSquareDef, sgdStepDef, adamStepDef] as const;
+
+/** s·decay + x·scale through `optim.ema`. */
+export function ema(s: Tensor, x: Tensor, decay: number, scale: number): Tensor {
+  return runOp(emaDef, [s, x], { decay, scale });
+}
+/** v·decay + x²·scale through `optim.emaSquare`. */
+export function emaSquare(v: Tensor, x: Tensor, decay: number, scale: number): Tensor {
+  return runOp(emaSquareDef, [v, x], { decay, scale });
+}
+/** θ − lr·d through `optim.sgdStep`. */
+export function sgdStep(p: Tensor, d: Tensor, lr: number): Tensor {
+  return runOp(sgdStepDef, [p, d], { lr });
+}
+/** The Adam parameter update through `optim.adamStep`. */
+export function adamStep(p: Tensor, m: Tensor, v: Tensor, attrs: AdamStepAttrs): Tensor {
+  return runOp(adamStepDef, [p, m, v], attrs);
+}
