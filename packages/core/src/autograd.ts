@@ -86,11 +86,12 @@ function propagate(
 ): Map<number, { value: Tensor; handle: Tensor }> {
   const { add, share } = d();
   const grads = new Map<number, Tensor>();
-  const results = new Map<number, { value: Tensor; handle: Tensor }>();
+  // First handle seen for each wanted value id (a leaf's handle leads back to the leaf).
+  const wantedHandles = new Map<number, Tensor>();
   const accumulate = (t: Tensor, g: Tensor) => {
     const prev = grads.get(t.id);
     grads.set(t.id, prev ? add(prev, g) : g);
-    if (wanted(t) && !results.has(t.id)) results.set(t.id, { value: g, handle: t });
+    if (wanted(t) && !wantedHandles.has(t.id)) wantedHandles.set(t.id, t);
   };
   roots.forEach((r, i) => accumulate(r, share(seeds[i])));
   const order = reverseTopo(roots);
@@ -118,8 +119,8 @@ function propagate(
   // Freed only now: freeing a node releases its saved inputs, which could drop the last
   // reference to an upstream node that is still to be visited.
   if (!opts.retainGraph) for (const node of order) node.free();
-  // Results are the final accumulated values.
-  for (const [id, r] of results) r.value = grads.get(id)!;
+  const results = new Map<number, { value: Tensor; handle: Tensor }>();
+  for (const [id, handle] of wantedHandles) results.set(id, { value: grads.get(id)!, handle });
   return results;
 }
 

@@ -33,11 +33,10 @@ function inferShape(v: NestedInput, op: string): number[] {
     shape.push(cur.length);
     cur = (cur as readonly NestedInput[])[0];
   }
-  return shape.length === 0 && typeof v !== 'number' && typeof v !== 'boolean'
-    ? (() => {
-        throw new ShapeError(`${op}: cannot make a tensor from ${String(v)}.`);
-      })()
-    : shape;
+  if (shape.length === 0 && typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new ShapeError(`${op}: cannot make a tensor from ${String(v)}.`);
+  }
+  return shape;
 }
 
 function flatten(v: NestedInput, shape: readonly number[], out: (number | boolean)[], depth: number, op: string): void {
