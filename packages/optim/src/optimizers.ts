@@ -134,11 +134,11 @@ export class RMSProp extends Optimizer<RMSPropOptions> {
     let d = grad;
     if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
     const v0 = (s.squareAvg as Tensor | undefined) ?? zerosLike(p);
-    const v = this.setState(p, s, 'squareAvg', v0.mul(g.alpha).add(d.square().mul(1 - g.alpha)));
+    const v = this.setState(p, s, 'squareAvg', emaSquare(v0, d, g.alpha, 1 - g.alpha));
     let vt = v;
     if (g.centered) {
       const a0 = (s.gradAvg as Tensor | undefined) ?? zerosLike(p);
-      const a = this.setState(p, s, 'gradAvg', a0.mul(g.alpha).add(d.mul(1 - g.alpha)));
+      const a = this.setState(p, s, 'gradAvg', ema(a0, d, g.alpha, 1 - g.alpha));
       vt = v.sub(a.square());
     }
     const denom = vt.sqrt().add(g.eps);
@@ -183,9 +183,9 @@ export class AdaDelta extends Optimizer<AdaDeltaOptions> {
     if (g.weightDecay !== 0) d = d.add(p.mul(g.weightDecay));
     const v0 = (s.squareAvg as Tensor | undefined) ?? zerosLike(p);
     const u0 = (s.accDelta as Tensor | undefined) ?? zerosLike(p);
-    const v = this.setState(p, s, 'squareAvg', v0.mul(g.rho).add(d.square().mul(1 - g.rho)));
+    const v = this.setState(p, s, 'squareAvg', emaSquare(v0, d, g.rho, 1 - g.rho));
     const delta = u0.add(g.eps).sqrt().div(v.add(g.eps).sqrt()).mul(d);
-    this.setState(p, s, 'accDelta', u0.mul(g.rho).add(delta.square().mul(1 - g.rho)));
+    this.setState(p, s, 'accDelta', emaSquare(u0, delta, g.rho, 1 - g.rho));
     return p.sub(delta.mul(g.lr));
   }
 }
