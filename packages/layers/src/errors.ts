@@ -1,0 +1,19 @@
+import { TesseraError } from '@tessera/core';
+
+/** A state dict that does not fit a module: missing or unexpected keys, wrong shapes. */
+export class StateDictError extends TesseraError {
+  constructor(
+    message: string,
+    /** Keys the module has and the dict lacks. */
+    readonly missingKeys: readonly string[] = [],
+    /** Keys the dict has and the module lacks. */
+    readonly unexpectedKeys: readonly string[] = [],
+    /** `key: expected [..] got [..]` for each shape mismatch. */
+    readonly mismatched: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A layer or loss constructed with invalid options (negative sizes, unknown modes). */
+export class LayerConfigError extends TesseraError {}
