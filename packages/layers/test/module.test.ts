@@ -76,11 +76,21 @@ describe('Module', () => {
   it('Sequential names layers by index and prints a summary', () => {
     const s = new Sequential(new Affine(), new Sequential({ inner: new Affine(3) }));
     expect(s.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '1.inner.weight', '1.inner.bias']);
-    const before = memory().tensors;
+    const before = memory().numTensors;
     const sum = s.summary([4, 2]);
-    expect(memory().tensors).toBe(before);
+    expect(memory().numTensors).toBe(before);
     expect(sum.rows.map((r) => [r.name, r.outputShapes])).toEqual([['0', [[4, 3]]], ['1.inner', [[4, 3]]], ['1', [[4, 3]]]]);
     expect(String(sum)).toMatch(/Total params: 21/);
     expect(String(s)).toContain('(1): Sequential(\n    (inner): Affine()');
+  });
+});
+
+describe('test helpers', () => {
+  it('gradCheck passes a correct gradient and fails a wrong one', async () => {
+    const { gradCheck, randT } = await import('./helpers.js');
+    const x = randT([3, 4], 7).requiresGrad_();
+    gradCheck(() => x.tanh().mul(x), [x]);
+    // detach hides part of the dependence: the check must notice
+    expect(() => gradCheck(() => x.tanh().mul(x.detach()), [x])).toThrow(/gradient of input 0/);
   });
 });
