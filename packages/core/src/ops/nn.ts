@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { add, div, equal, greaterEqual, mul, sub } from './binary.js';
 import { arange, rand } from './creation.js';
 import { logSumExp, max, sum } from './reduce.js';
-import { reshape, squeeze, unsqueeze } from './movement.js';
+import { pad as padOp, reshape, squeeze, unsqueeze } from './movement.js';
 import { cast, exp } from './unary.js';
 import { assertDType } from './util.js';
 import { normAxis } from '../shape.js';
@@ -164,6 +164,70 @@ export function conv1d(x: Tensor, w: Tensor, opts: Conv1dOptions = {}): Tensor {
       2,
     ),
   );
+}
+
+/** Options of `conv2dTranspose`. */
+export interface Conv2dTransposeOptions {
+  readonly stride?: number | readonly [number, number];
+  /** Removed from both sides of each spatial axis of the full output: one number or [h, w]. */
+  readonly padding?: number | readonly [number, number];
+  /** Extra rows/columns added at the bottom/right (to pick one of the sizes a strided conv maps from); each must be smaller than the stride or the dilation. */
+  readonly outputPadding?: number | readonly [number, number];
+  readonly dilation?: number | readonly [number, number];
+  readonly groups?: number;
+  /** Added per output channel. */
+  readonly bias?: Tensor;
+}
+
+/**
+ * Transposed 2-d convolution (PyTorch's `conv_transpose2d`, the gradient of `conv2d`
+ * with respect to its input) of x [N, Cin, H, W] with weight [Cin, Cout/groups, kH, kW]:
+ * each input pixel scatters `x·w` into the output. Output size per axis:
+ * (in − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ * A composite over the `conv2dBackpropInput` primitive, so every backend runs it and it
+ * is differentiable in x and w (to any order).
+ *
+ * @example
+ * const up = conv2dTranspose(x, w, { stride: 2, padding: 1, outputPadding: 1 }); // [N, C, 2H, 2W]
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, opts: Conv2dTransposeOptions = {}): Tensor {
+  const op = 'conv2dTranspose';
+  if (x.rank !== 4 || w.rank !== 4) {
+    throw new ShapeError(`${op}: expects x [N, Cin, H, W] and weight [Cin, Cout/groups, kH, kW]; got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}.`);
+  }
+  const strides = pair(opts.stride, 1);
+  const dilations = pair(opts.dilation, 1);
+  const pad = pair(opts.padding, 0);
+  const outPad = pair(opts.outputPadding, 0);
+  const groups = opts.groups ?? 1;
+  if (x.shape[1] !== w.shape[0] || w.shape[0] % groups !== 0) {
+    throw new ShapeError(
+      `${op}: input has ${x.shape[1]} channels but weight ${fmtShape(w.shape)} expects ${w.shape[0]} ` +
+        `(weight is [Cin, Cout/groups, kH, kW]; Cin must divide by groups=${groups}).`,
+    );
+  }
+  for (let i = 0; i < 2; i++) {
+    if (!(outPad[i] >= 0 && (outPad[i] < strides[i] || outPad[i] < dilations[i]))) {
+      throw new ShapeError(`${op}: outputPadding ${outPad[i]} must be non-negative and smaller than the stride ${strides[i]} or the dilation ${dilations[i]}.`);
+    }
+  }
+  // The full output (no padding) is cropped by `pad` before and `pad − outPad` after; where
+  // outPad exceeds pad, the primitive crops nothing after and zeros are appended instead.
+  const after = [0, 1].map((i) => Math.max(pad[i] - outPad[i], 0));
+  const extra = [0, 1].map((i) => Math.max(outPad[i] - pad[i], 0));
+  const size = [0, 1].map(
+    (i) => (x.shape[i + 2] - 1) * strides[i] + dilations[i] * (w.shape[i + 2] - 1) + 1 - pad[i] - after[i],
+  );
+  if (size[0] <= 0 || size[1] <= 0) {
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} with kernel ${fmtShape(w.shape.slice(2))} and padding [${pad.join(', ')}] gives an empty output; use less padding.`);
+  }
+  const inputShape = [x.shape[0], w.shape[1] * groups, size[0], size[1]];
+  const attrs = { strides, dilations, groups, pads: [pad[0], after[0], pad[1], after[1]] as const, inputShape };
+  return tidy(() => {
+    let y = runOp(backInputDef, [x, w], attrs);
+    if (extra[0] > 0 || extra[1] > 0) y = padOp(y, [[0, 0], [0, 0], [0, extra[0]], [0, extra[1]]]);
+    return opts.bias ? add(y, reshape(opts.bias, [1, opts.bias.size, 1, 1])) : y;
+  });
 }
 
 function poolInfer(op: string) {
