@@ -1,0 +1,57 @@
+import type { Tensor } from '@tessera/core';
+import type { AnyModule } from '@tessera/layers';
+import type { Optimizer } from '@tessera/optim';
+
+/** Scalar results of an epoch: `loss`, metrics, and `val_`-prefixed validation values. */
+export type Logs = Record<string, number>;
+
+/** What `fit` returns: per-epoch values of every log key (Keras' `History`). */
+export interface History {
+  /** Epoch numbers run (0-based). */
+  readonly epochs: number[];
+  /** `history.loss[i]`, `history.val_accuracy[i]`, … for epoch `epochs[i]`. */
+  readonly history: Record<string, number[]>;
+  /** Why training ended early (early stopping, a callback), if it did. */
+  stopReason: string | null;
+}
+
+/** The state of a running `fit`, shared with callbacks. */
+export interface TrainContext {
+  readonly model: AnyModule;
+  readonly optimizer: Optimizer;
+  /** Epochs requested. */
+  readonly epochs: number;
+  /** Current epoch (0-based). */
+  epoch: number;
+  /** Optimizer steps taken so far (global, 0-based count). */
+  step: number;
+  /** Batches per epoch, when known. */
+  readonly numBatches: number | null;
+  /** Set by a callback to end training after the current batch. */
+  stopTraining: boolean;
+  /** Set with `stopTraining` to say why (shown by the progress display, kept in history). */
+  stopReason: string | null;
+  readonly history: History;
+}
+
+/** What a callback sees after each batch. The loss stays on the device; read it sparingly. */
+export interface BatchInfo {
+  /** The batch's mean loss (a scalar tensor, valid during the call only). */
+  readonly loss: Tensor;
+  /** Examples in the batch. */
+  readonly size: number;
+  /** Batch index within the epoch. */
+  readonly batch: number;
+}
+
+/**
+ * Hooks into `fit` (Keras' callbacks). Every method is optional and may be async; `fit`
+ * awaits each in order.
+ */
+export interface Callback {
+  onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, ctx: TrainContext): void | Promise<void>;
+  onBatchEnd?(info: BatchInfo, ctx: TrainContext): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs, ctx: TrainContext): void | Promise<void>;
+  onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+}

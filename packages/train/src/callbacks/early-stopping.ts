@@ -1,0 +1,97 @@
+import { type Tensor, keep, noGrad } from '@tessera/core';
+import { TrainConfigError } from '../errors.js';
+import type { Callback, Logs, TrainContext } from './callback.js';
+
+/** Options of `EarlyStopping` (Keras' names and defaults). */
+export interface EarlyStoppingOptions {
+  /** Log key to watch (default 'val_loss'). */
+  readonly monitor?: string;
+  /** 'min' for losses, 'max' for accuracies; 'auto' (default) infers it from the name. */
+  readonly mode?: 'min' | 'max' | 'auto';
+  /** Epochs without improvement before stopping (default 0). */
+  readonly patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  readonly minDelta?: number;
+  /** At the end, load the weights of the best epoch (default false). */
+  readonly restoreBestWeights?: boolean;
+}
+
+/** True when the metric name reads as "higher is better". */
+export function higherIsBetter(name: string): boolean {
+  return /acc|accuracy|precision|recall|f1|auc/i.test(name);
+}
+
+/**
+ * Stops training when `monitor` has not improved for `patience` epochs, optionally
+ * restoring the best epoch's weights (kept as copies, freed at the end).
+ */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly restoreBestWeights: boolean;
+  /** Best value seen and its epoch. */
+  best = NaN;
+  bestEpoch = -1;
+  /** Epoch at which training was stopped, or -1. */
+  stoppedEpoch = -1;
+  private wait = 0;
+  private snapshot: Record<string, Tensor> | null = null;
+
+  constructor(opts: EarlyStoppingOptions = {}) {
+    this.monitor = opts.monitor ?? 'val_loss';
+    const mode = opts.mode ?? 'auto';
+    this.mode = mode === 'auto' ? (higherIsBetter(this.monitor) ? 'max' : 'min') : mode;
+    this.patience = opts.patience ?? 0;
+    this.minDelta = Math.abs(opts.minDelta ?? 0);
+    this.restoreBestWeights = opts.restoreBestWeights ?? false;
+  }
+
+  onTrainBegin(): void {
+    this.best = NaN;
+    this.bestEpoch = -1;
+    this.stoppedEpoch = -1;
+    this.wait = 0;
+  }
+
+  private improved(v: number): boolean {
+    if (Number.isNaN(this.best)) return !Number.isNaN(v);
+    return this.mode === 'min' ? v < this.best - this.minDelta : v > this.best + this.minDelta;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
+    const v = logs[this.monitor];
+    if (v === undefined) {
+      throw new TrainConfigError(`EarlyStopping: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}); pass validation data or pick another key.`);
+    }
+    if (this.improved(v)) {
+      this.best = v;
+      this.bestEpoch = epoch;
+      this.wait = 0;
+      if (this.restoreBestWeights) this.takeSnapshot(ctx);
+      return;
+    }
+    this.wait++;
+    if (this.wait >= this.patience) {
+      this.stoppedEpoch = epoch;
+      ctx.stopTraining = true;
+      ctx.stopReason = `early stopping: ${this.monitor} has not improved for ${this.wait} epochs (best ${this.best.toPrecision(5)} at epoch ${this.bestEpoch + 1})`;
+    }
+  }
+
+  private takeSnapshot(ctx: TrainContext): void {
+    this.freeSnapshot();
+    this.snapshot = noGrad(() => Object.fromEntries(Object.entries(ctx.model.stateDict()).map(([k, t]) => [k, keep(t.clone())])));
+  }
+
+  private freeSnapshot(): void {
+    if (this.snapshot) for (const t of Object.values(this.snapshot)) t.dispose();
+    this.snapshot = null;
+  }
+
+  onTrainEnd(ctx: TrainContext): void {
+    if (this.snapshot && this.bestEpoch >= 0) ctx.model.loadStateDict(this.snapshot);
+    this.freeSnapshot();
+  }
+}

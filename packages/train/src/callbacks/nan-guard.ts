@@ -1,0 +1,70 @@
+import { type Tensor, keep, noGrad, scalar, tidy, where } from '@tessera/core';
+import { NonFiniteLossError } from '../errors.js';
+import type { BatchInfo, Callback, TrainContext } from './callback.js';
+
+/**
+ * Stops training with a `NonFiniteLossError` naming the first step whose loss was NaN or
+ * ±Infinity. The check runs on the device every batch (no sync); the flag is read at most
+ * every `checkEveryMs` (default 1000 ms) and at each epoch end, so it never stalls a GPU.
+ */
+export class NanGuard implements Callback {
+  private firstBad: Tensor | null = null;
+  private lastCheck = 0;
+  private readonly batchOfStep = new Map<number, [number, number]>();
+  constructor(readonly checkEveryMs = 1000) {}
+
+  onTrainBegin(): void {
+    this.reset();
+  }
+
+  async onBatchEnd(info: BatchInfo, ctx: TrainContext): Promise<void> {
+    const prev = this.firstBad;
+    // x − x is 0 for finite x and NaN for NaN/±Inf; record the smallest bad step seen.
+    this.firstBad = keep(
+      noGrad(() =>
+        tidy(() => {
+          const finite = info.loss.sub(info.loss).equal(0);
+          const here = where(finite, scalar(Infinity), scalar(ctx.step));
+          return prev ? prev.minimum(here) : here;
+        }),
+      ),
+    );
+    prev?.dispose();
+    this.batchOfStep.set(ctx.step, [ctx.epoch, info.batch]);
+    if (this.batchOfStep.size > 100_000) this.batchOfStep.clear();
+    const now = Date.now();
+    if (now - this.lastCheck >= this.checkEveryMs) {
+      this.lastCheck = now;
+      await this.check(ctx);
+    }
+  }
+
+  async onEpochEnd(_e: number, _l: unknown, ctx: TrainContext): Promise<void> {
+    await this.check(ctx);
+  }
+
+  onTrainEnd(): void {
+    this.reset();
+  }
+
+  private reset(): void {
+    this.firstBad?.dispose();
+    this.firstBad = null;
+    this.batchOfStep.clear();
+  }
+
+  private async check(ctx: TrainContext): Promise<void> {
+    if (!this.firstBad) return;
+    const step = (await this.firstBad.data())[0];
+    if (!Number.isFinite(step)) return;
+    const where_ = this.batchOfStep.get(step);
+    const at = where_ ? ` (epoch ${where_[0] + 1}, batch ${where_[1] + 1})` : '';
+    this.reset();
+    ctx.stopTraining = true;
+    ctx.stopReason = `non-finite loss at step ${step}${at}`;
+    throw new NonFiniteLossError(
+      `fit: the loss became NaN or Infinity at step ${step}${at}. Lower the learning rate, clip gradients (clipGradNorm), or check the inputs and targets for NaN.`,
+      step,
+    );
+  }
+}

@@ -1,0 +1,82 @@
+import { ShapeError, type Tensor, fmtShape, isTensor } from '@tessera/core';
+import { DataLoader, TensorDataset } from '@tessera/datasets';
+import { TrainConfigError } from './errors.js';
+
+/** One training batch: the model's input(s) and the target. */
+export interface Batch {
+  readonly x: Tensor | readonly Tensor[];
+  readonly y: Tensor;
+}
+
+/** Whole arrays as tensors (Keras' `fit(x, y)`), split into batches by `fit`. */
+export interface ArrayData {
+  readonly x: Tensor;
+  readonly y: Tensor;
+}
+
+/**
+ * What `fit`/`evaluate` accept: `{ x, y }` tensors (batched for you), or any (async)
+ * iterable of batches such as a `DataLoader` — each batch `{ x, y }` or `[x, y]`.
+ */
+export type DataSource = ArrayData | AsyncIterable<unknown> | Iterable<unknown>;
+
+/** @internal A source ready to iterate once per epoch. */
+export interface Epochs {
+  /** Batches of one epoch. */
+  batches(): AsyncIterable<unknown>;
+  /** Batches per epoch, when known (progress ETA). */
+  readonly numBatches: number | null;
+}
+
+function isArrayData(d: unknown): d is ArrayData {
+  return typeof d === 'object' && d !== null && isTensor((d as ArrayData).x) && isTensor((d as ArrayData).y);
+}
+
+/** @internal Normalises one batch to `{ x, y }`. */
+export function toBatch(b: unknown, who: string): Batch {
+  if (Array.isArray(b) && b.length === 2 && isTensor(b[1])) return { x: b[0] as Tensor, y: b[1] as Tensor };
+  if (typeof b === 'object' && b !== null && 'x' in b && 'y' in b && isTensor((b as Batch).y)) return b as Batch;
+  throw new TrainConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
+}
+
+/** @internal Number of examples in a batch. */
+export function batchSizeOf(b: Batch): number {
+  return (isTensor(b.x) ? b.x : b.x[0]).shape[0];
+}
+
+/** @internal */
+export function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean): Epochs {
+  if (data.x.shape[0] !== data.y.shape[0]) {
+    throw new ShapeError(`fit: x has ${data.x.shape[0]} examples ${fmtShape(data.x.shape)} but y has ${data.y.shape[0]} ${fmtShape(data.y.shape)}.`);
+  }
+  const ds = new TensorDataset({ x: data.x, y: data.y });
+  const loader = new DataLoader(ds, { batchSize, shuffle });
+  return { batches: () => loader, numBatches: Math.ceil(ds.length / batchSize) };
+}
+
+/** @internal Turns any data source into per-epoch batches. */
+export function epochsOf(data: DataSource, batchSize: number, shuffle: boolean): Epochs {
+  if (isArrayData(data)) return loaderFor(data, batchSize, shuffle);
+  const it = data as AsyncIterable<unknown> | Iterable<unknown>;
+  const loaderLen = data instanceof DataLoader ? Math.ceil(data.dataset.length / data.batchSize) : null;
+  return {
+    batches: () => (Symbol.asyncIterator in it ? it : toAsync(it as Iterable<unknown>)),
+    numBatches: loaderLen,
+  };
+}
+
+async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
+  yield* it;
+}
+
+/** @internal Keras' validationSplit: the last `fraction` of the examples (not shuffled) validates. */
+export function splitArrays(data: ArrayData, fraction: number): { train: ArrayData; val: ArrayData } {
+  if (!(fraction > 0 && fraction < 1)) throw new TrainConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
+  const n = data.x.shape[0];
+  const nVal = Math.max(1, Math.round(n * fraction));
+  const cut = (t: Tensor, start: number, len: number): Tensor => t.narrow(0, start, len);
+  return {
+    train: { x: cut(data.x, 0, n - nVal), y: cut(data.y, 0, n - nVal) },
+    val: { x: cut(data.x, n - nVal, nVal), y: cut(data.y, n - nVal, nVal) },
+  };
+}

@@ -1,0 +1,165 @@
+import { type Tensor, isTensor, noGrad, tidy } from '@tessera/core';
+import type { AnyModule } from '@tessera/layers';
+import { LRSchedule, type Optimizer, ReduceLROnPlateau, clipGradNorm } from '@tessera/optim';
+import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
+import { type DataSource, batchSizeOf, epochsOf, splitArrays, toBatch } from './data.js';
+import { TrainConfigError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
+import { MeanMetric, type Metric } from './metrics.js';
+
+/** A learning-rate schedule `fit` steps: closed-form (per epoch or batch) or on plateau. */
+export type Scheduler = LRSchedule | ReduceLROnPlateau;
+
+/** Options of `fit`. */
+export interface FitOptions {
+  /** Loss function `(pred, target) => scalar`, or a name (`'crossEntropy'`, `'mse'`, …). */
+  readonly loss: LossFn | string;
+  readonly optimizer: Optimizer;
+  /** Epochs to run (default 1). */
+  readonly epochs?: number;
+  /** Batch size when data is `{ x, y }` tensors (default 32). */
+  readonly batchSize?: number;
+  /** Shuffle `{ x, y }` data every epoch (default true; seeded by `manualSeed`). */
+  readonly shuffle?: boolean;
+  /** Evaluated after every epoch; its values are logged with a `val_` prefix. */
+  readonly validationData?: DataSource;
+  /** With `{ x, y }` data: the last fraction of the examples is held out for validation. */
+  readonly validationSplit?: number;
+  /** Metrics: names (`'accuracy'`, `'top5Accuracy'`, `'f1'`…) or Metric objects. */
+  readonly metrics?: readonly MetricSpec[];
+  /** Number of classes (for precision/recall/F1 by name); default: read from the first batch. */
+  readonly numClasses?: number;
+  readonly callbacks?: readonly Callback[];
+  /** Stepped after every epoch (or batch, see `schedulerInterval`); a plateau scheduler gets `monitor`. */
+  readonly scheduler?: Scheduler;
+  /** When a closed-form scheduler steps (default 'epoch'). */
+  readonly schedulerInterval?: 'epoch' | 'batch';
+  /** What a ReduceLROnPlateau scheduler watches (default 'val_loss' with validation data, else 'loss'). */
+  readonly schedulerMonitor?: string;
+  /** Clip the global gradient norm to this value before each step. */
+  readonly clipGradNorm?: number;
+  /** Epoch to start from (resuming), default 0. */
+  readonly initialEpoch?: number;
+}
+
+function emptyHistory(): History {
+  return { epochs: [], history: {}, stopReason: null };
+}
+
+async function each(cbs: readonly Callback[], fn: (cb: Callback) => void | Promise<void>): Promise<void> {
+  for (const cb of cbs) await fn(cb);
+}
+
+/** Runs the model, the loss, backward, clipping and the optimizer step for one batch. */
+function trainStep(model: AnyModule, lossFn: LossFn, optimizer: Optimizer, x: Tensor | readonly Tensor[], y: Tensor, metrics: readonly Metric[], clip: number | undefined): Tensor {
+  const loss = tidy(() => {
+    optimizer.zeroGrad();
+    const pred = model.call(...(isTensor(x) ? [x] : x)) as Tensor;
+    const l = lossFn(pred, y);
+    l.backward();
+    if (clip !== undefined) clipGradNorm(optimizer.paramGroups.flatMap((g) => g.params), clip).dispose();
+    noGrad(() => metrics.forEach((m) => m.update(pred, y)));
+    return l.detach();
+  });
+  optimizer.step();
+  return loss;
+}
+
+async function readMetrics(metrics: readonly Metric[], prefix: string, into: Logs): Promise<void> {
+  for (const m of metrics) into[prefix + m.name] = await m.result();
+}
+
+/**
+ * Trains `model` on `data` (Keras' `fit`, PyTorch's loop written once): per epoch, every
+ * batch runs forward, loss, backward and an optimizer step; metrics accumulate on the
+ * device and are read once per epoch; validation, schedulers and callbacks run after each
+ * epoch. Leak-free: the live tensor count is the same after every epoch.
+ *
+ * @example
+ * const history = await fit(net, { x, y }, {
+ *   loss: 'crossEntropy', optimizer: new SGD(net.parameters(), { lr: 0.1 }),
+ *   epochs: 10, batchSize: 100, validationSplit: 0.1, metrics: ['accuracy'],
+ * });
+ * history.history.val_accuracy; // one value per epoch
+ */
+export async function fit(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
+  const epochs = opts.epochs ?? 1;
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new TrainConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
+  let trainData = data;
+  let valData = opts.validationData;
+  if (opts.validationSplit !== undefined) {
+    if (!(typeof data === 'object' && data !== null && 'x' in data && 'y' in data && isTensor(data.x))) {
+      throw new TrainConfigError('fit: validationSplit needs { x, y } tensors; with a DataLoader pass validationData instead.');
+    }
+    const split = splitArrays(data, opts.validationSplit);
+    trainData = split.train;
+    valData = split.val;
+  }
+  const lossFn = resolveLoss(opts.loss);
+  const source = epochsOf(trainData, batchSize, opts.shuffle ?? true);
+  const lossMean = new MeanMetric('loss');
+  const metrics = resolveMetrics(opts.metrics ?? [], opts.numClasses);
+  const history = emptyHistory();
+  const ctx: TrainContext = {
+    model, optimizer: opts.optimizer, epochs, epoch: opts.initialEpoch ?? 0, step: 0, numBatches: source.numBatches,
+    stopTraining: false, stopReason: null, history,
+  };
+  const cbs = opts.callbacks ?? [];
+  const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
+  await each(cbs, (c) => c.onTrainBegin?.(ctx));
+  try {
+    for (let epoch = ctx.epoch; epoch < epochs && !ctx.stopTraining; epoch++) {
+      ctx.epoch = epoch;
+      model.train();
+      lossMean.reset();
+      metrics.forEach((m) => m.reset());
+      await each(cbs, (c) => c.onEpochBegin?.(epoch, ctx));
+      let b = 0;
+      for await (const raw of source.batches()) {
+        const { x, y } = toBatch(raw, 'fit');
+        const loss = trainStep(model, lossFn, opts.optimizer, x, y, metrics, opts.clipGradNorm);
+        const info: BatchInfo = { loss, size: batchSizeOf({ x, y }), batch: b };
+        lossMean.update(loss, info.size);
+        if (opts.scheduler instanceof LRSchedule && opts.schedulerInterval === 'batch') opts.scheduler.step();
+        try {
+          await each(cbs, (c) => c.onBatchEnd?.(info, ctx));
+        } finally {
+          loss.dispose();
+        }
+        ctx.step++;
+        b++;
+        if (ctx.stopTraining) break;
+      }
+      const logs: Logs = { loss: await lossMean.result() };
+      await readMetrics(metrics, '', logs);
+      if (valData) Object.assign(logs, prefixed(await evaluate(model, valData, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }), 'val_'));
+      stepScheduler(opts, logs, monitor);
+      history.epochs.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      await each(cbs, (c) => c.onEpochEnd?.(epoch, logs, ctx));
+    }
+  } finally {
+    lossMean.reset();
+    metrics.forEach((m) => m.reset());
+  }
+  history.stopReason = ctx.stopReason;
+  await each(cbs, (c) => c.onTrainEnd?.(ctx));
+  return history;
+}
+
+function prefixed(logs: Logs, p: string): Logs {
+  return Object.fromEntries(Object.entries(logs).map(([k, v]) => [p + k, v]));
+}
+
+function stepScheduler(opts: FitOptions, logs: Logs, monitor: string): void {
+  const s = opts.scheduler;
+  if (!s) return;
+  if (s instanceof ReduceLROnPlateau) {
+    const v = logs[monitor];
+    if (v === undefined) throw new TrainConfigError(`fit: the plateau scheduler watches '${monitor}' but the logs have ${Object.keys(logs).join(', ')}; set schedulerMonitor.`);
+    s.step(v);
+  } else if ((opts.schedulerInterval ?? 'epoch') === 'epoch') s.step();
+}

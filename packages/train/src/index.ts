@@ -1,0 +1,18 @@
+/**
+ * @packageDocumentation
+ * Tessera's training loop: `fit`, `evaluate`, `predict`, metrics computed on the device,
+ * and callbacks (early stopping, NaN guard, progress, loggers).
+ */
+export { fit, type FitOptions, type Scheduler } from './fit.js';
+export { evaluate, predict, inEvalMode, type EvaluateOptions } from './evaluate.js';
+export { type Batch, type ArrayData, type DataSource } from './data.js';
+export { registerLoss, lossNames, resolveLoss, resolveMetrics, type LossFn, type MetricSpec } from './resolve.js';
+export {
+  type Metric, type MetricName, type ClassScores, TopKAccuracy, ConfusionMatrix, MacroScore, MeanMetric, accuracy, classScores, metricByName,
+} from './metrics.js';
+export { TrainConfigError, NonFiniteLossError } from './errors.js';
+export type { Callback, BatchInfo, History, Logs, TrainContext } from './callbacks/callback.js';
+export { EarlyStopping, higherIsBetter, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
+export { NanGuard } from './callbacks/nan-guard.js';
+export { ProgressBar, formatDuration, formatLogs, type ProgressOptions, type ProgressStream } from './callbacks/progress.js';
+export { JsonlLogger, CsvLogger, type LineSink } from './callbacks/logger.js';

@@ -1,0 +1,178 @@
+import { ShapeError, type Tensor, fmtShape, keep, noGrad, oneHot, tidy } from '@tessera/core';
+import { TrainConfigError } from './errors.js';
+
+/**
+ * A metric accumulated on the device over batches: `update` adds a batch (no readback),
+ * `result` reads the total once. `reset` starts a new epoch.
+ */
+export interface Metric {
+  /** Key in logs and history (`accuracy`, `top5Accuracy`, `f1`, …). */
+  readonly name: string;
+  /** Adds one batch of predictions (logits or probabilities, [N, C]) and targets. */
+  update(pred: Tensor, target: Tensor): void;
+  /** The value over every batch since the last reset (one readback). */
+  result(): Promise<number>;
+  /** Forgets the accumulated batches (frees their tensors). */
+  reset(): void;
+}
+
+/** Class indices from targets given as indices [N] (int32) or one-hot/probabilities [N, C]. */
+function targetIndices(pred: Tensor, target: Tensor, who: string): Tensor {
+  if (pred.rank !== 2) throw new ShapeError(`${who}: expected predictions [N, C] but got ${fmtShape(pred.shape)}.`);
+  if (target.rank === 2 && target.shape[1] === pred.shape[1]) return target.argmax(1);
+  if (target.rank === 1 && target.shape[0] === pred.shape[0]) return target.dtype === 'int32' ? target : target.cast('int32');
+  throw new ShapeError(
+    `${who}: targets ${fmtShape(target.shape)} do not match predictions ${fmtShape(pred.shape)}; pass class indices [N] or one-hot [N, C].`,
+  );
+}
+
+/** A running on-device sum (a scalar or a matrix) that survives tidy scopes. */
+class DeviceSum {
+  private total: Tensor | null = null;
+  add(v: Tensor): void {
+    const prev = this.total;
+    this.total = keep(noGrad(() => (prev ? prev.add(v) : v.clone())));
+    prev?.dispose();
+  }
+  async read(): Promise<Float32Array | Float64Array | Int32Array | Uint8Array | null> {
+    return this.total ? ((await this.total.data()) as Float32Array) : null;
+  }
+  reset(): void {
+    this.total?.dispose();
+    this.total = null;
+  }
+}
+
+/** Fraction of examples whose true class is among the `k` highest scores (k = 1: accuracy). */
+export class TopKAccuracy implements Metric {
+  readonly name: string;
+  private readonly correct = new DeviceSum();
+  private count = 0;
+  constructor(readonly k = 1, name?: string) {
+    this.name = name ?? (k === 1 ? 'accuracy' : `top${k}Accuracy`);
+  }
+  update(pred: Tensor, target: Tensor): void {
+    tidy(() => {
+      const idx = targetIndices(pred, target, this.name);
+      // rank of the true class = how many classes score strictly higher (ties count in its favour)
+      const trueScore = pred.gather(1, idx.reshape([-1, 1]));
+      const rank = pred.greater(trueScore).cast('float32').sum(1);
+      this.correct.add(rank.less(this.k).cast('float32').sum());
+    });
+    this.count += pred.shape[0];
+  }
+  async result(): Promise<number> {
+    const v = await this.correct.read();
+    return this.count === 0 || !v ? 0 : v[0] / this.count;
+  }
+  reset(): void {
+    this.correct.reset();
+    this.count = 0;
+  }
+}
+
+/** Accuracy: fraction of argmax predictions equal to the target class. */
+export function accuracy(): Metric {
+  return new TopKAccuracy(1);
+}
+
+/** Per-class counts: `matrix[t][p]` = examples of true class t predicted as p. */
+export class ConfusionMatrix {
+  private readonly sum = new DeviceSum();
+  /** Number of classes; `undefined`: taken from the first batch's predictions [N, C]. */
+  constructor(public numClasses?: number) {}
+  /** Adds a batch (on device: one-hot(true)ᵀ · one-hot(pred)). */
+  update(pred: Tensor, target: Tensor): void {
+    tidy(() => {
+      const c = (this.numClasses ??= pred.shape[1]);
+      const t = oneHot(targetIndices(pred, target, 'confusionMatrix'), c);
+      const p = oneHot(pred.argmax(1), c);
+      this.sum.add(t.matmul(p, { transposeA: true }));
+    });
+  }
+  /** The matrix as rows of counts. */
+  async result(): Promise<number[][]> {
+    const v = await this.sum.read();
+    const c = this.numClasses ?? 0;
+    return Array.from({ length: c }, (_, i) => Array.from({ length: c }, (_, j) => (v ? Math.round(v[i * c + j]) : 0)));
+  }
+  reset(): void {
+    this.sum.reset();
+  }
+}
+
+/** Precision, recall and F1 of one class, from a confusion matrix. */
+export interface ClassScores {
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly support: number;
+}
+
+/** Per-class precision/recall/F1 (0 where undefined, as scikit-learn's zero_division=0). */
+export function classScores(matrix: readonly (readonly number[])[]): ClassScores[] {
+  return matrix.map((row, k) => {
+    const tp = row[k];
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = matrix.reduce((a, r) => a + r[k], 0);
+    const precision = predicted ? tp / predicted : 0;
+    const recall = support ? tp / support : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    return { precision, recall, f1, support };
+  });
+}
+
+/** Macro-averaged precision, recall or F1 over classes, as a scalar metric. */
+export class MacroScore implements Metric {
+  readonly name: string;
+  private readonly cm: ConfusionMatrix;
+  constructor(
+    readonly score: 'precision' | 'recall' | 'f1',
+    numClasses?: number,
+  ) {
+    this.cm = new ConfusionMatrix(numClasses);
+    this.name = score;
+  }
+  update(pred: Tensor, target: Tensor): void {
+    this.cm.update(pred, target);
+  }
+  async result(): Promise<number> {
+    const s = classScores(await this.cm.result());
+    return s.reduce((a, c) => a + c[this.score], 0) / s.length;
+  }
+  reset(): void {
+    this.cm.reset();
+  }
+}
+
+/** Mean of a per-batch scalar (the loss), weighted by batch size, accumulated on device. */
+export class MeanMetric {
+  private readonly sum = new DeviceSum();
+  private count = 0;
+  constructor(readonly name: string) {}
+  /** Adds a batch mean `value` (a scalar tensor) computed over `n` examples. */
+  update(value: Tensor, n: number): void {
+    tidy(() => this.sum.add(value.mul(n)));
+    this.count += n;
+  }
+  async result(): Promise<number> {
+    const v = await this.sum.read();
+    return this.count === 0 || !v ? NaN : v[0] / this.count;
+  }
+  reset(): void {
+    this.sum.reset();
+    this.count = 0;
+  }
+}
+
+/** Metric names `fit`/`compile` accept. */
+export type MetricName = 'accuracy' | 'top5Accuracy' | 'precision' | 'recall' | 'f1';
+
+/** Resolves a metric name (precision/recall/f1 count classes from the predictions unless given). */
+export function metricByName(name: MetricName | string, numClasses?: number): Metric {
+  const m = /^top(\d+)Accuracy$/.exec(name);
+  if (name === 'accuracy' || name === 'acc') return accuracy();
+  if (m) return new TopKAccuracy(Number(m[1]));
+  if (name === 'precision' || name === 'recall' || name === 'f1') return new MacroScore(name, numClasses);
+  throw new TrainConfigError(`metrics: unknown metric '${name}'; known: accuracy, topKAccuracy (e.g. top5Accuracy), precision, recall, f1, or a Metric object.`);
+}

@@ -1,0 +1,34 @@
+import type { Tensor } from '@tessera/core';
+import { TrainConfigError } from './errors.js';
+import { type Metric, type MetricName, metricByName } from './metrics.js';
+
+/** A loss: predictions and targets to a scalar tensor. */
+export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
+
+/** A metric by name or as an object. */
+export type MetricSpec = MetricName | (string & {}) | Metric;
+
+const losses = new Map<string, LossFn>();
+
+/** Makes a loss available by name to `fit`, `compile` and the CLI. */
+export function registerLoss(name: string, fn: LossFn): void {
+  losses.set(name, fn);
+}
+
+/** Names `resolveLoss` knows. */
+export function lossNames(): string[] {
+  return [...losses.keys()].sort();
+}
+
+/** A loss function from a name or the function itself. */
+export function resolveLoss(loss: LossFn | string): LossFn {
+  if (typeof loss === 'function') return loss;
+  const fn = losses.get(loss);
+  if (!fn) throw new TrainConfigError(`unknown loss '${loss}'; known: ${lossNames().join(', ')}, or pass a function (pred, target) => scalar.`);
+  return fn;
+}
+
+/** Metric objects from names or objects (fresh objects for names). */
+export function resolveMetrics(specs: readonly MetricSpec[], numClasses?: number): Metric[] {
+  return specs.map((s) => (typeof s === 'string' ? metricByName(s, numClasses) : s));
+}
