@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Tessera datasets: the Data API (`Dataset`, `TensorDataset`, `subset`, `randomSplit`,
- * `DataLoader`) and file-format parsers that work on bytes (IDX, CIFAR-10). This entry
- * point runs in browsers; loaders that read files are in `@tessera/datasets/node`.
+ * `DataLoader`), transforms, file-format parsers that work on bytes (IDX, CIFAR-10, tar,
+ * gzip via `DecompressionStream`) and `fetchDataset` with verified downloads. This entry
+ * point runs in browsers; loaders that read and cache files are in `@tessera/datasets/node`.
  */
 export * from './dataset.js';
 export * from './tensor-dataset.js';
@@ -10,4 +11,10 @@ export * from './image-dataset.js';
 export * from './loader.js';
 export * from './idx.js';
 export * from './cifar.js';
+export * from './tar.js';
+export * from './gzip.js';
+export * from './resources.js';
+export * from './assemble.js';
+export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } from './mirrors.js';
+export * from './fetch.js';
 export * from './transforms.js';

@@ -53,18 +53,18 @@ describe('CIFAR-10 binary batches', () => {
     expect(() => parseCifar10(bad, 'c100.bin')).toThrow(/c100\.bin: record 1 has label 42/);
   });
 
-  it('CIFAR10.load reads the five train batches or the test batch from cifar-10-batches-bin', () => {
+  it('CIFAR10.load reads the five train batches or the test batch from cifar-10-batches-bin', async () => {
     const sub = join(dir, 'cifar-10-batches-bin');
     mkdirSync(sub, { recursive: true });
     for (let i = 1; i <= 5; i++) writeFileSync(join(sub, `data_batch_${i}.bin`), batchBytes(2, (i - 1) * 2));
-    expect(() => CIFAR10.load({ root: dir, split: 'test' })).toThrow(/test_batch\.bin not found.*does not download/);
+    await expect(CIFAR10.load({ root: dir, split: 'test', dataDir: join(dir, 'cache') })).rejects.toThrow(/cifar-10-binary\.tar\.gz not found in .*download: true/);
     writeFileSync(join(sub, 'test_batch.bin'), batchBytes(3));
-    const train = CIFAR10.load({ root: dir });
+    const train = await CIFAR10.load({ root: dir });
     expect(train.length).toBe(10);
     expect(train.shape).toEqual([10, 3, 32, 32]);
     expect(Array.from(train.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(train.classes[3]).toBe('cat');
-    expect(CIFAR10.load({ root: sub, split: 'test' }).length).toBe(3);
+    expect((await CIFAR10.load({ root: sub, split: 'test' })).length).toBe(3);
   });
 });
 

@@ -14,8 +14,8 @@ describe.skipIf(!present)(`FashionMNIST.load on the real files in ${ROOT}`, () =
   it.each([
     ['train', 60000],
     ['test', 10000],
-  ] as const)('%s: %i images of 1×28×28, labels 0..9, each class present', (split, n) => {
-    const ds = FashionMNIST.load({ root: ROOT, split });
+  ] as const)('%s: %i images of 1×28×28, labels 0..9, each class present', async (split, n) => {
+    const ds = await FashionMNIST.load({ root: ROOT, split });
     expect(ds.length).toBe(n);
     expect(ds.shape).toEqual([n, 1, 28, 28]);
     expect(ds.images.length).toBe(n * 784);

@@ -89,14 +89,14 @@ describe('MNIST.load / FashionMNIST.load from files', () => {
       't10k-images-idx3-ubyte': te.images,
       't10k-labels-idx1-ubyte': te.labels,
     });
-    const train = MNIST.load({ root, split: 'train' });
+    const train = await MNIST.load({ root, split: 'train' });
     expect(train.length).toBe(12);
     expect(train.shape).toEqual([12, 1, 28, 28]);
     expect(train.images).toBeInstanceOf(Uint8Array);
     expect(train.labels).toBeInstanceOf(Int32Array);
     expect(train.get(7)).toMatchObject({ label: 7 });
     expect(train.get(7).image[100]).toBe(7);
-    const test = FashionMNIST.load({ root, split: 'test' });
+    const test = await FashionMNIST.load({ root, split: 'test' });
     expect(test.length).toBe(5);
     expect(test.classes[9]).toBe('Ankle boot');
     let seen = 0;
@@ -107,41 +107,44 @@ describe('MNIST.load / FashionMNIST.load from files', () => {
     expect(seen).toBe(12);
   });
 
-  it('missing files: DataError naming the files, the directory and that nothing is downloaded', () => {
+  it('missing files: DataError naming the files, the directories, the URLs and the fix', async () => {
     const root = writeSet('empty', { 'README': new Uint8Array() });
-    expect(() => MNIST.load({ root })).toThrow(DataError);
-    expect(() => MNIST.load({ root })).toThrow(/train-images-idx3-ubyte\(\.gz\) and train-labels-idx1-ubyte\(\.gz\) not found in .*empty.*does not download/);
-    expect(() => FashionMNIST.load({ root, split: 'test' })).toThrow(/t10k-images.*dataset-fashion-mnist/);
+    const dataDir = join(dir, 'no-cache');
+    await expect(MNIST.load({ root, dataDir })).rejects.toThrow(DataError);
+    await expect(MNIST.load({ root, dataDir })).rejects.toThrow(
+      /MNIST: train-images-idx3-ubyte\.gz, train-labels-idx1-ubyte\.gz not found in .*empty or the cache .*no-cache.mnist\. Pass download: true .*https:\/\/ossci-datasets.*put the files in .*no-cache.mnist by hand.*TESSERA_DATA_DIR/,
+    );
+    await expect(FashionMNIST.load({ root, split: 'test', dataDir })).rejects.toThrow(/t10k-images-idx3-ubyte\.gz.*fashion-mnist/);
   });
 
-  it('truncated gzip, truncated raw, wrong magic and mismatched counts are DataErrors naming the file', () => {
+  it('truncated gzip, truncated raw, wrong magic and mismatched counts are DataErrors naming the file', async () => {
     const tr = fixture(4);
     const gz = gzipSync(tr.images);
     let root = writeSet('trunc-gz', {
       'train-images-idx3-ubyte.gz': gz.subarray(0, gz.length - 20),
       'train-labels-idx1-ubyte.gz': gzipSync(tr.labels),
     });
-    expect(() => MNIST.load({ root })).toThrow(/train-images-idx3-ubyte\.gz: is a damaged gzip file/);
+    await expect(MNIST.load({ root })).rejects.toThrow(/train-images-idx3-ubyte\.gz: is a damaged gzip file/);
     root = writeSet('trunc-raw', {
       'train-images-idx3-ubyte': tr.images.subarray(0, 500),
       'train-labels-idx1-ubyte': tr.labels,
     });
-    expect(() => MNIST.load({ root })).toThrow(/train-images-idx3-ubyte: is truncated: 500 bytes/);
+    await expect(MNIST.load({ root })).rejects.toThrow(/train-images-idx3-ubyte: is truncated: 500 bytes/);
     root = writeSet('swapped', {
       'train-images-idx3-ubyte': tr.labels,
       'train-labels-idx1-ubyte': tr.images,
     });
-    expect(() => MNIST.load({ root })).toThrow(/train-images-idx3-ubyte: magic number 0x00000801/);
+    await expect(MNIST.load({ root })).rejects.toThrow(/train-images-idx3-ubyte: magic number 0x00000801/);
     root = writeSet('mismatch', {
       'train-images-idx3-ubyte': tr.images,
       'train-labels-idx1-ubyte': fixture(3).labels,
     });
-    expect(() => MNIST.load({ root })).toThrow(/4 images but .* 3 labels/);
+    await expect(MNIST.load({ root })).rejects.toThrow(/4 images but .* 3 labels/);
     root = writeSet('size', {
       'train-images-idx3-ubyte': encodeIdx([1, 2, 2], new Uint8Array(4)),
       'train-labels-idx1-ubyte': encodeIdx([1], new Uint8Array(1)),
     });
-    expect(() => MNIST.load({ root })).toThrow(/images are 2×2/);
+    await expect(MNIST.load({ root })).rejects.toThrow(/images are 2×2/);
     expect(() => readDataFile(join(dir, 'nope'))).toThrow(/nope: cannot be read/);
   });
 });

