@@ -2,7 +2,7 @@ import { DataError } from '@tessera/core';
 import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
 import { gunzip } from './gzip.js';
 import type { ImageDataset } from './image-dataset.js';
-import { checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
+import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
 import {
   CIFAR10_ARCHIVE,
   CIFAR10_SOURCE,
@@ -74,6 +74,7 @@ export async function fetchBytes(file: string, mirrors: readonly string[], expec
     async (url) => {
       const res = await doFetch(url, { signal: opts.signal });
       if (!res.ok) throw new Error(httpReason(res.status, res.statusText));
+      if (verify && expected) checkAnnounced(res, expected);
       const bytes = await readBody(res, file, url, expected?.size, opts);
       if (verify && expected) {
         const why = checksumMismatch(expected, { size: bytes.length, sha256: await sha256Hex(bytes) });

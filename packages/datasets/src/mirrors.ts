@@ -31,6 +31,14 @@ export function checksumMismatch(expected: FileChecksum, got: Digests): string |
   return undefined;
 }
 
+/** Fails early when the server announces a different size than the published one. */
+export function checkAnnounced(res: Response, expected: FileChecksum): void {
+  const announced = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(announced) && !res.headers.get('content-encoding') && announced !== expected.size) {
+    throw new Error(`the server announces ${announced} bytes, expected ${expected.size}`);
+  }
+}
+
 /** The URLs of `file` on each mirror, in order. */
 export function fileUrls(mirrors: readonly string[], file: string): string[] {
   return mirrors.map((m) => mirrorUrl(m, file));

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checksumMismatch, fileUrls, httpReason, tryMirrors, type DownloadProgress } from '../mirrors.js';
+import { checkAnnounced, checksumMismatch, fileUrls, httpReason, tryMirrors, type DownloadProgress } from '../mirrors.js';
 import type { FileChecksum } from '../resources.js';
 import { progressSink } from './progress.js';
 
@@ -58,10 +58,7 @@ async function fetchToFile(url: string, file: string, tmp: string, dest: string,
     arm();
     const res = await (opts.fetch ?? fetch)(url, { signal: ctrl.signal });
     if (!res.ok || !res.body) throw new Error(httpReason(res.status, res.statusText));
-    const announced = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(announced) && !res.headers.get('content-encoding') && announced !== expected.size) {
-      throw new Error(`the server announces ${announced} bytes, expected ${expected.size}`);
-    }
+    checkAnnounced(res, expected);
     const sha256 = createHash('sha256');
     const md5 = expected.md5 ? createHash('md5') : undefined;
     let loaded = 0;
