@@ -1,6 +1,8 @@
 /**
- * @tessera/backend-cpu — the reference backend: every primitive op as a pure TypeScript
- * kernel over typed arrays, running synchronously on the calling thread.
+ * @tessera/backend-cpu — the reference backend: every primitive op as a TypeScript
+ * kernel over typed arrays, running synchronously on the calling thread; float32 matmul
+ * and convolutions run on a WebAssembly SIMD GEMM where the engine supports it
+ * (`TESSERA_WASM=0` or `cpu({ wasm: false })` turns that off).
  *
  * @example
  * import { use } from '@tessera/core';
@@ -15,9 +17,10 @@ import {
   type DataId,
   type TypedArray,
 } from '@tessera/core';
-import { cpuKernels } from './kernels/index.js';
+import { cpuKernels, wasmKernels } from './kernels/index.js';
 import { releaseScratch, scratchBytes } from './kernels/scratch.js';
 import { CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
+import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.js';
 
 export { CpuStorage } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
@@ -26,25 +29,49 @@ export { cpuKernels } from './kernels/index.js';
 export interface CpuOptions {
   /** Priority when `init()` picks a default backend (default 1: the fallback). */
   readonly priority?: number;
+  /**
+   * Run float32 matmul and conv kernels in WebAssembly SIMD (default: on, unless the
+   * environment variable `TESSERA_WASM` is `0`). Where WebAssembly SIMD is missing the
+   * backend uses its TypeScript kernels either way.
+   */
+  readonly wasm?: boolean;
+  /** Backend name (default `'cpu'`); e.g. to install a second, differently configured CPU backend. */
+  readonly name?: string;
 }
 
 const CPU_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+let warned = false;
+
+/** The GEMM engine if wasm is wanted and available (says once when it is wanted but missing). */
+function engineFor(options: CpuOptions): WasmGemm | null {
+  if (!(options.wasm ?? !wasmDisabledByEnv())) return null;
+  const engine = createWasmGemm();
+  if (!engine && !warned) {
+    warned = true;
+    console.warn('@tessera/backend-cpu: WebAssembly SIMD is not available here; using the TypeScript kernels.');
+  }
+  return engine;
+}
+
 /** Creates a CPU backend instance. */
-function createCpuBackend(): BackendImpl {
+function createCpuBackend(options: CpuOptions): BackendImpl {
+  const name = options.name ?? 'cpu';
+  const engine = engineFor(options);
+  const wasm = engine ? (engine.fma ? 'simd+fma' : 'simd') : 'off';
   const readCopy = (dataId: DataId, size: number): TypedArray => asStorage(dataId, 'read').values.slice(0, size);
   return {
-    name: 'cpu',
+    name,
     dtypes: CPU_DTYPES,
-    kernels: cpuKernels,
+    kernels: engine ? wasmKernels(engine) : cpuKernels,
     write: (values) => new CpuStorage(values),
     read: async (dataId, _dtype, size) => readCopy(dataId, size),
     readSync: (dataId, _dtype, size) => readCopy(dataId, size),
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: 0, scratchBytes: scratchBytes() }),
-    info: () => ({ backend: 'cpu', threads: 1, dtypes: CPU_DTYPES.join(', ') }),
+    memoryInfo: () => ({ pooledBytes: 0, scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
+    info: () => ({ backend: name, threads: 1, wasm, dtypes: CPU_DTYPES.join(', ') }),
     dispose: releaseScratch,
   };
 }
@@ -52,13 +79,17 @@ function createCpuBackend(): BackendImpl {
 /**
  * The CPU backend plugin: always available, synchronous, supports float32, float64,
  * int32 and bool. `create` and `createSync` return the same instance.
+ *
+ * @example
+ * use(cpu());               // WebAssembly SIMD for float32 matmul/conv where available
+ * use(cpu({ wasm: false })); // TypeScript kernels only
  */
 export function cpu(options: CpuOptions = {}): BackendPlugin {
   let impl: BackendImpl | undefined;
-  const get = (): BackendImpl => (impl ??= createCpuBackend());
+  const get = (): BackendImpl => (impl ??= createCpuBackend(options));
   return {
     kind: 'backend',
-    name: 'cpu',
+    name: options.name ?? 'cpu',
     priority: options.priority ?? 1,
     coreApi: CORE_API_VERSION,
     create: async () => get(),

@@ -7,7 +7,7 @@ import { alloc, valuesOf, wrap } from './storage.js';
 const COL_LIMIT = 1 << 22;
 
 /** Sizes of one conv2d problem, derived from the input, filter and output shapes. */
-interface ConvGeom {
+export interface ConvGeom {
   readonly N: number;
   readonly C: number;
   readonly H: number;
@@ -32,7 +32,8 @@ interface ConvGeom {
   readonly band: number;
 }
 
-function geometry(x: readonly number[], w: readonly number[], y: readonly number[], a: Conv2dAttrs): ConvGeom {
+/** The geometry of a conv2d problem from input, filter and output shapes. */
+export function geometry(x: readonly number[], w: readonly number[], y: readonly number[], a: Conv2dAttrs): ConvGeom {
   const [N, C, H, W] = x;
   const [O, Cg, kH, kW] = w;
   const [, , Ho, Wo] = y;
@@ -46,26 +47,28 @@ function geometry(x: readonly number[], w: readonly number[], y: readonly number
 }
 
 /**
- * im2col for output rows oh0..oh0+nOh−1 of one group: col[r, l] (R × nOh·Wo) is the input
- * pixel under filter tap r = (c·kH + ki)·kW + kj at output position l, 0 in the padding.
- * With `scatter`, runs the exact adjoint instead (col2im): img[pixel] += col[r, l].
+ * im2col for output rows oh0..oh0+nOh−1 of one group: col[colOff + r·ld + l] (R rows,
+ * nOh·Wo columns, row stride `ld`) is the input pixel under filter tap
+ * r = (c·kH + ki)·kW + kj at output position l, 0 in the padding. With `scatter`, runs
+ * the exact adjoint instead (col2im): img[pixel] += col[…].
  */
-function im2col(
+export function im2col(
   scatter: boolean,
   img: TypedArray,
   imgOff: number,
   g: ConvGeom,
   oh0: number,
   nOh: number,
-  col: Float64Array,
+  col: Float32Array | Float64Array,
+  colOff = 0,
+  ld = nOh * g.Wo,
 ): void {
   const { H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw } = g;
-  const L = nOh * Wo;
   for (let c = 0; c < g.Cg; c++) {
     const plane = imgOff + c * H * W;
     for (let ki = 0; ki < kH; ki++) {
       for (let kj = 0; kj < kW; kj++) {
-        const rowOff = ((c * kH + ki) * kW + kj) * L;
+        const rowOff = colOff + ((c * kH + ki) * kW + kj) * ld;
         // iw = ow·sw + shift must lie in [0, W).
         const shift = kj * dw - pl;
         const ow0 = Math.min(Wo, Math.max(0, Math.ceil(-shift / sw)));

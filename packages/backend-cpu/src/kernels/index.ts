@@ -9,8 +9,11 @@ import {
   type UnaryOpName,
 } from '@tessera/core';
 import { binaryKernel, where } from './binary.js';
+import type { WasmGemm } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
+import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
 import { matmul } from './matmul.js';
+import { wasmMatmul } from './matmul-wasm.js';
 import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } from './movement.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
@@ -52,3 +55,17 @@ export const cpuKernels = {
   avgPool2dBackward: avgPool2dBackward,
   random: random,
 } satisfies PrimitiveKernels<AnyKernel>;
+
+/**
+ * The CPU kernel table with float32 matmul and the three conv kernels on the
+ * WebAssembly SIMD GEMM of `engine` (other dtypes still run the TypeScript kernels).
+ */
+export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
+  return {
+    ...cpuKernels,
+    matmul: wasmMatmul(engine),
+    conv2d: wasmConv2d(engine),
+    conv2dBackpropInput: wasmConv2dBackpropInput(engine),
+    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
+  };
+}

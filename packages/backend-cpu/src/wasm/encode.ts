@@ -1,0 +1,324 @@
+/**
+ * A minimal WebAssembly binary writer: just enough of the format (one imported memory,
+ * functions, exports, structured control flow, i32/f32/SIMD instructions) to build the
+ * CPU backend's kernels from TypeScript descriptions at load time. No toolchain and no
+ * binary in the repository: the bytes are a pure function of the description.
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+/** A value type byte. */
+export type ValType = typeof I32 | typeof F32 | typeof V128;
+
+function uleb(out: number[], n: number): void {
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+function sleb(out: number[], n: number): void {
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function name(out: number[], s: string): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(out, bytes.length);
+  out.push(...bytes);
+}
+
+/** SIMD opcodes (after the 0xfd prefix) used by the kernels. */
+const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  f32x4Splat: 0x13,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f32x4RelaxedMadd: 0x105,
+} as const;
+
+/**
+ * The body of one function: typed helpers that append instructions. Locals are
+ * numbered after the parameters in the order `local()` hands them out.
+ */
+export class FnBuilder {
+  readonly code: number[] = [];
+  private readonly locals: ValType[] = [];
+
+  constructor(
+    readonly params: readonly ValType[],
+    readonly results: readonly ValType[] = [],
+  ) {}
+
+  /** A new local of type `t`; returns its index. */
+  local(t: ValType): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  private op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+
+  private simd(opcode: number): this {
+    this.code.push(0xfd);
+    uleb(this.code, opcode);
+    return this;
+  }
+
+  private memarg(align: number, offset: number): this {
+    uleb(this.code, align);
+    uleb(this.code, offset);
+    return this;
+  }
+
+  get(i: number): this {
+    this.op(0x20);
+    uleb(this.code, i);
+    return this;
+  }
+  set(i: number): this {
+    this.op(0x21);
+    uleb(this.code, i);
+    return this;
+  }
+  tee(i: number): this {
+    this.op(0x22);
+    uleb(this.code, i);
+    return this;
+  }
+  i32(n: number): this {
+    this.op(0x41);
+    sleb(this.code, n | 0);
+    return this;
+  }
+  f32(x: number): this {
+    this.op(0x43);
+    const b = new Uint8Array(new Float32Array([x]).buffer);
+    return this.op(...b);
+  }
+  add(): this {
+    return this.op(0x6a);
+  }
+  sub(): this {
+    return this.op(0x6b);
+  }
+  mul(): this {
+    return this.op(0x6c);
+  }
+  shl(): this {
+    return this.op(0x74);
+  }
+  and(): this {
+    return this.op(0x71);
+  }
+  eq(): this {
+    return this.op(0x46);
+  }
+  eqz(): this {
+    return this.op(0x45);
+  }
+  ne(): this {
+    return this.op(0x47);
+  }
+  ltS(): this {
+    return this.op(0x48);
+  }
+  geS(): this {
+    return this.op(0x4e);
+  }
+  selectOp(): this {
+    return this.op(0x1b);
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Load(offset = 0): this {
+    return this.op(0x2a).memarg(2, offset);
+  }
+  f32Store(offset = 0): this {
+    return this.op(0x38).memarg(2, offset);
+  }
+  v128Load(offset = 0): this {
+    return this.simd(SIMD.load).memarg(4, offset);
+  }
+  v128Store(offset = 0): this {
+    return this.simd(SIMD.store).memarg(4, offset);
+  }
+  load32Splat(offset = 0): this {
+    return this.simd(SIMD.load32Splat).memarg(2, offset);
+  }
+  v128Zero(): this {
+    this.simd(SIMD.const);
+    return this.op(...new Array<number>(16).fill(0));
+  }
+  f32x4Splat(): this {
+    return this.simd(SIMD.f32x4Splat);
+  }
+  f32x4Add(): this {
+    return this.simd(SIMD.f32x4Add);
+  }
+  f32x4Mul(): this {
+    return this.simd(SIMD.f32x4Mul);
+  }
+  /** relaxed_madd(a, b, c) = a·b + c (fused where the hardware has FMA). */
+  f32x4RelaxedMadd(): this {
+    return this.simd(SIMD.f32x4RelaxedMadd);
+  }
+  call(fn: number): this {
+    this.op(0x10);
+    uleb(this.code, fn);
+    return this;
+  }
+
+  /** `block … end`; `br 0` inside jumps past the end. */
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /** `loop … end`; `br 0` inside jumps back to the start. */
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  /** Pops a condition: `if … else … end` (`result` types the value both arms leave). */
+  ifElse(then: () => void, otherwise?: () => void, result?: ValType): this {
+    this.op(0x04, result ?? 0x40);
+    then();
+    if (otherwise) {
+      this.op(0x05);
+      otherwise();
+    }
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    this.op(0x0c);
+    uleb(this.code, depth);
+    return this;
+  }
+  brIf(depth: number): this {
+    this.op(0x0d);
+    uleb(this.code, depth);
+    return this;
+  }
+
+  /**
+   * `for (i = from; i < to; i += step) body()` with i32 locals; `to` and `step` are
+   * locals or constants (a number is a constant, `{ local }` a local).
+   */
+  forLoop(i: number, from: Operand, to: Operand, step: Operand, body: () => void): this {
+    this.operand(from).set(i);
+    return this.block(() => {
+      this.get(i).operand(to).geS().brIf(0);
+      this.loop(() => {
+        body();
+        this.get(i).operand(step).add().tee(i).operand(to).ltS().brIf(0);
+      });
+    });
+  }
+
+  /** Pushes an operand. */
+  operand(o: Operand): this {
+    return typeof o === 'number' ? this.i32(o) : this.get(o.local);
+  }
+
+  /** The function's code entry (locals + body + end). */
+  encode(): number[] {
+    const body: number[] = [];
+    const groups: [number, ValType][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    uleb(body, groups.length);
+    for (const [n, t] of groups) {
+      uleb(body, n);
+      body.push(t);
+    }
+    body.push(...this.code, 0x0b);
+    const out: number[] = [];
+    uleb(out, body.length);
+    out.push(...body);
+    return out;
+  }
+}
+
+/** An i32 constant or a local. */
+export type Operand = number | { readonly local: number };
+
+/** Memory import settings. */
+export interface MemoryImport {
+  /** Initial pages (64 KiB each). */
+  readonly initial: number;
+  /** Maximum pages (required for shared memory). */
+  readonly maximum: number;
+  /** A shared memory (for worker threads). */
+  readonly shared: boolean;
+}
+
+/**
+ * Assembles a module that imports `env.memory` and exports the given functions
+ * (in order: function index i is `fns[i]`).
+ */
+export function assemble(memory: MemoryImport, fns: readonly { name: string; fn: FnBuilder }[]): Uint8Array<ArrayBuffer> {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const section = (id: number, content: number[]) => {
+    out.push(id);
+    uleb(out, content.length);
+    out.push(...content);
+  };
+  // Types: one per function (duplicates are allowed and keep indices trivial).
+  const types: number[] = [];
+  uleb(types, fns.length);
+  for (const { fn } of fns) {
+    types.push(0x60);
+    uleb(types, fn.params.length);
+    types.push(...fn.params);
+    uleb(types, fn.results.length);
+    types.push(...fn.results);
+  }
+  section(1, types);
+  const imports: number[] = [];
+  uleb(imports, 1);
+  name(imports, 'env');
+  name(imports, 'memory');
+  imports.push(0x02, memory.shared ? 0x03 : 0x01);
+  uleb(imports, memory.initial);
+  uleb(imports, memory.maximum);
+  section(2, imports);
+  const funcs: number[] = [];
+  uleb(funcs, fns.length);
+  fns.forEach((_, i) => uleb(funcs, i));
+  section(3, funcs);
+  const exports: number[] = [];
+  uleb(exports, fns.length);
+  fns.forEach(({ name: n }, i) => {
+    name(exports, n);
+    exports.push(0x00);
+    uleb(exports, i);
+  });
+  section(7, exports);
+  const code: number[] = [];
+  uleb(code, fns.length);
+  for (const { fn } of fns) code.push(...fn.encode());
+  section(10, code);
+  return new Uint8Array(out);
+}
