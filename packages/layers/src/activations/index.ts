@@ -1,1 +1,8 @@
-export {};
+/**
+ * Activations as modules (`new ReLU()`, for `Sequential`) and as functions (the
+ * `functional` namespace, PyTorch's `F`; core's ops such as `relu` are the same functions).
+ */
+export * as functional from './functional.js';
+export { prelu, gaussian, identity } from './functional.js';
+export { Activation, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } from './modules.js';
+export { PReLU, type PReLUOptions } from './prelu.js';

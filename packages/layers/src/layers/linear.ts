@@ -1,0 +1,72 @@
+import { type Parameter, type Tensor, tidy } from '@tessera/core';
+import type { FloatDType } from '../init.js';
+import { Module } from '../module.js';
+import { type LayerOptions, checkInput, defaultWeightAndBias, positive } from './common.js';
+
+/**
+ * A layer whose forward can run with a substitute weight (DropConnect masks the weight of
+ * such a layer during training).
+ */
+export interface WeightedLayer extends Module {
+  readonly weight: Parameter;
+  /** `forward` with `weight` in place of `this.weight` (same shape and dtype). */
+  forwardWith(x: Tensor, weight: Tensor): Tensor;
+}
+
+/** Options of `Linear`. */
+export interface LinearOptions extends LayerOptions {
+  /** Learn an additive bias (default true). */
+  readonly bias?: boolean;
+}
+
+/**
+ * Fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`) on inputs [..., in].
+ * Parameters: `weight` [out, in], `bias` [out].
+ * Default init (PyTorch's): weight kaiming_uniform(a=√5) = U(±1/√in), bias U(±1/√in).
+ *
+ * @example
+ * const fc = new Linear(784, 10);
+ * fc.call(x); // [N, 784] → [N, 10]
+ */
+export class Linear extends Module implements WeightedLayer {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly dtype: FloatDType;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
+    super();
+    positive('Linear', 'inFeatures', inFeatures);
+    positive('Linear', 'outFeatures', outFeatures);
+    this.dtype = opts.dtype ?? 'float32';
+    const p = defaultWeightAndBias([outFeatures, inFeatures], opts.bias === false ? null : [outFeatures], inFeatures, this.dtype);
+    this.weight = p.weight;
+    this.bias = p.bias;
+  }
+
+  private get label(): string {
+    return `Linear(${this.inFeatures}→${this.outFeatures})`;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.forwardWith(x, this.weight);
+  }
+
+  forwardWith(x: Tensor, weight: Tensor): Tensor {
+    // Any leading axes (PyTorch's [*, in]); only the last must match.
+    const lead = new Array<string>(Math.max(x.rank - 1, 0)).fill('N');
+    checkInput(this.label, x, this.dtype, [[...lead, this.inFeatures]]);
+    const bias = this.bias;
+    return tidy(() => {
+      const y = x.matmul(weight, { transposeB: true });
+      return bias ? y.add(bias) : y;
+    });
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
