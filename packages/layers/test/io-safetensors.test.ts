@@ -276,6 +276,11 @@ describe('corrupt and truncated files → DataError naming the problem', () => {
     rejects(one({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Array(8).fill(0)), /bytes 0–4 of the data buffer belong to no tensor/);
   });
 
+  it('a duplicated tensor name (JSON keeps the last) leaves bytes no tensor owns', () => {
+    const dup = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
+    rejects(safetensorsFile(dup, new Array(8).fill(0)), /bytes 0–4 of the data buffer belong to no tensor \(gap before 'a'\)/);
+  });
+
   it('malformed entries: unknown dtype, bad shape, bad offsets, non-string metadata', () => {
     rejects(one({ a: { dtype: 'Q7', shape: [1], data_offsets: [0, 1] } }, [0]), /tensor 'a': unknown dtype "Q7"/);
     rejects(one({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /shape must be an array of non-negative integers/);

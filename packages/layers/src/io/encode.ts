@@ -36,7 +36,9 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
   const items = Object.entries(dict).map(([name, t]) => {
     if (name === '__metadata__') throw new DataError(`encodeSafetensors: '__metadata__' is reserved and cannot name a tensor.`);
     if (!isTensor(t)) throw new DataError(`encodeSafetensors: '${name}' is not a tensor (${String(t)}).`);
-    return { name, t, wire: WRITE_TYPE[t.dtype] };
+    const wire = WRITE_TYPE[t.dtype];
+    if (wire === undefined) throw new DataError(`encodeSafetensors: '${name}' has dtype ${t.dtype}, which has no safetensors mapping here.`);
+    return { name, t, wire };
   });
   items.sort((a, b) => wireType(b.wire)!.rank - wireType(a.wire)!.rank || byCodePoint(a.name, b.name));
   const pairs: [string, string][] = [];
