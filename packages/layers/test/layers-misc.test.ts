@@ -3,7 +3,7 @@ import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, ones, 
 import { cpu } from '@tessera/backend-cpu';
 import {
   Add, AdaptiveAvgPool2d, Concat, Conv2d, ConvTranspose2d, DropConnect, Dropout, Embedding, Flatten, GaussianNoise,
-  LayerConfigError, Linear, LocallyConnected2d, MaxPool2d, Module, ReLU, Sequential,
+  AvgPool2d, LayerConfigError, Linear, LocallyConnected2d, MaxPool2d, Module, ReLU, Sequential, Tanh,
 } from '../src/index.js';
 import { expectClose, gradCheck, randT } from './helpers.js';
 
@@ -167,6 +167,27 @@ describe('Add and Concat', () => {
     expect(new Concat(-1).call(a, a).shape).toEqual([1, 2, 2, 4]);
     gradCheck(() => cat.call(a, b.square()), [a, b]);
     expect(() => cat.call(a, randT([1, 2, 3, 2], 1))).toThrow(/Concat\(axis=1\): inputs must have the same rank and agree on every axis but 1; got \[1, 2, 2, 2\], \[1, 2, 3, 2\]/);
+  });
+});
+
+describe('in a model', () => {
+  it("LeNet-5 from these layers has PyTorch's parameter names, shapes and count (61,706), and a summary", () => {
+    const lenet = new Sequential(
+      new Conv2d(1, 6, 5, { padding: 2 }), new Tanh(), new AvgPool2d(2),
+      new Conv2d(6, 16, 5), new Tanh(), new AvgPool2d(2),
+      new Flatten(), new Linear(400, 120), new Tanh(), new Linear(120, 84), new Tanh(), new Linear(84, 10),
+    );
+    expect(lenet.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([
+      '0.weight:6x1x5x5', '0.bias:6', '3.weight:16x6x5x5', '3.bias:16', '7.weight:120x400', '7.bias:120',
+      '9.weight:84x120', '9.bias:84', '11.weight:10x84', '11.bias:10',
+    ]);
+    expect(lenet.numParameters()).toBe(156 + 2416 + 48120 + 10164 + 850);
+    const s = lenet.summary([2, 1, 28, 28]);
+    expect(s.rows.map((r) => r.outputShapes[0])).toEqual([
+      [2, 6, 28, 28], [2, 6, 28, 28], [2, 6, 14, 14], [2, 16, 10, 10], [2, 16, 10, 10], [2, 16, 5, 5],
+      [2, 400], [2, 120], [2, 120], [2, 84], [2, 84], [2, 10],
+    ]);
+    expect(String(lenet)).toContain('(0): Conv2d(1, 6, kernelSize=(5, 5), stride=(1, 1), padding=(2, 2))');
   });
 });
 
