@@ -6,7 +6,7 @@
  */
 export * from './index.js';
 export { defaultDataDir, datasetCacheDir } from './node/cache.js';
-export { downloadFile, type DownloadOptions } from './node/download.js';
+export { downloadFile, type DownloadFileOptions, type DownloadOptions } from './node/download.js';
 export { readDataFile } from './node/files.js';
 export { progressBar, type ProgressSink } from './node/progress.js';
 export type { LoadOptions } from './node/resolve.js';

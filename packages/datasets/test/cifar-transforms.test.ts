@@ -14,6 +14,8 @@ import {
   randomHorizontalFlip,
 } from '../src/index.js';
 import { CIFAR10 } from '../src/node.js';
+import { cifarArchive, gzipSync } from './helpers/fixtures.js';
+import { gunzipSync } from 'node:zlib';
 
 let dir: string;
 beforeAll(async () => {
@@ -65,6 +67,21 @@ describe('CIFAR-10 binary batches', () => {
     expect(Array.from(train.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(train.classes[3]).toBe('cat');
     expect((await CIFAR10.load({ root: sub, split: 'test' })).length).toBe(3);
+  });
+
+  it('CIFAR10.load reads cifar-10-binary.tar.gz from root without extracting; damaged archives name the file', async () => {
+    const root = join(dir, 'archive');
+    mkdirSync(root, { recursive: true });
+    const archive = cifarArchive();
+    writeFileSync(join(root, 'cifar-10-binary.tar.gz'), archive);
+    const test = await CIFAR10.load({ root, split: 'test' });
+    expect(test.shape).toEqual([3, 3, 32, 32]);
+    expect((await CIFAR10.load({ root })).length).toBe(10);
+    writeFileSync(join(root, 'cifar-10-binary.tar.gz'), archive.subarray(0, archive.length - 40));
+    await expect(CIFAR10.load({ root, split: 'test' })).rejects.toThrow(/cifar-10-binary\.tar\.gz: is a damaged gzip file/);
+    const tar = gunzipSync(archive);
+    writeFileSync(join(root, 'cifar-10-binary.tar.gz'), gzipSync(tar.subarray(0, 20000)));
+    await expect(CIFAR10.load({ root })).rejects.toThrow(/cifar-10-binary\.tar\.gz: tar (entry 'cifar-10-batches-bin\/data_batch_\d\.bin' needs|archive is truncated)/);
   });
 });
 

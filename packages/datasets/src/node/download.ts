@@ -21,6 +21,12 @@ export interface DownloadOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** Options of `downloadFile`. */
+export interface DownloadFileOptions extends DownloadOptions {
+  /** What the error says to do when every mirror fails (default: put the file at its path by hand). */
+  readonly manualFix?: string;
+}
+
 const STALE_MS = 60 * 60 * 1000;
 
 /** Removes `.name.*.part` files left by a crashed process more than an hour ago. */
@@ -109,7 +115,7 @@ export async function downloadFile(
   dir: string,
   mirrors: readonly string[],
   expected: FileChecksum,
-  opts: DownloadOptions & { readonly manualFix?: string } = {},
+  opts: DownloadFileOptions = {},
 ): Promise<string> {
   mkdirSync(dir, { recursive: true });
   removeStaleParts(dir, file);

@@ -74,13 +74,13 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
   const missing = wanted.filter((_, i) => !found[i]);
   if (missing.length === 0) return found as string[];
   if (!opts.download) throw new DataError(describe(source, missing, root, cache, mirrors));
+  const byHand =
+    `Download ${missing.map((w) => w.name).join(', ')} by hand (see ${source.homepage}) into ${cache}, ` +
+    `or pass root: a directory that holds ${missing.length > 1 ? 'them' : 'it'}.`;
   for (let i = 0; i < wanted.length; i++) {
     if (found[i]) continue;
     const w = wanted[i];
-    found[i] = await downloadFile(w.name, cache, mirrors, expectedChecksum(source, w.name, opts.checksums), {
-      ...opts,
-      manualFix: `Download it by hand (see ${source.homepage}) and put it at ${join(cache, w.name)}, or pass root: a directory that holds it.`,
-    });
+    found[i] = await downloadFile(w.name, cache, mirrors, expectedChecksum(source, w.name, opts.checksums), { ...opts, manualFix: byHand });
   }
   return found as string[];
 }
