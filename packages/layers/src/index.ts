@@ -9,7 +9,7 @@ export { Sequential, type Layer } from './sequential.js';
 export { SymbolicTensor, type SymbolicNode } from './symbolic.js';
 export { withForwardHook, type ForwardHook } from './hooks.js';
 export { stateDict, loadStateDict, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './state.js';
-export { summarize, type Summary, type SummaryRow } from './summary.js';
+export { summarize, type Summary, type SummaryRow, type SummaryInput } from './summary.js';
 export { StateDictError, LayerConfigError } from './errors.js';
 export { expectShape, expectFloat, type ShapePattern } from './check.js';
 export * as init from './init.js';

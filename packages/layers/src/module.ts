@@ -3,7 +3,7 @@ import { Buffer } from './buffer.js';
 import { runForwardHooks, type ForwardHook } from './hooks.js';
 import { SymbolicTensor, symbolicCall } from './symbolic.js';
 import { type LoadStateDictOptions, type LoadStateDictResult, type StateDict, loadStateDict, stateDict } from './state.js';
-import { type Summary, summarize } from './summary.js';
+import { type Summary, type SummaryInput, summarize } from './summary.js';
 
 /** What a module's fields may hold that the module tree sees. */
 export type Member = Parameter | Module<never, unknown>;
@@ -231,7 +231,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /**
    * Parameters and buffers by dotted name with PyTorch's names and layouts (live tensors,
-   * not copies). Save it with `saveSafetensors`.
+   * not copies). Save it with `saveWeights` / `encodeSafetensors` (or `saveSafetensorsFile` from `@tessera/layers/node`).
    */
   stateDict(): StateDict {
     return stateDict(this as unknown as AnyModule);
@@ -246,14 +246,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /**
-   * Runs one forward pass on zeros of the given input shapes (batch included) and returns
+   * Runs one forward pass on zeros of the given input shapes (batch included; pass
+   * `{ shape, dtype }` for non-float inputs) and returns
    * each layer's output shape and parameter count; `String(summary)` is Keras' table.
    *
    * @example
    * console.log(String(net.summary([1, 1, 28, 28])));
    */
-  summary(...inputShapes: (readonly number[])[]): Summary {
-    return summarize(this as unknown as AnyModule, inputShapes);
+  summary(...inputs: SummaryInput[]): Summary {
+    return summarize(this as unknown as AnyModule, inputs);
   }
 
   /** Class name shown by `toString()`. */

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /**
  * @packageDocumentation
  * Node-only helpers of `@tessera/layers` (import from `@tessera/layers/node`): safetensors

@@ -51,11 +51,11 @@ function convertible(from: DType, to: DType): boolean {
 export function loadStateDict(m: AnyModule, dict: Readonly<StateDict>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
   const strict = opts.strict ?? true;
   const own = ownState(m);
-  const missing = Object.keys(own).filter((k) => !(k in dict));
-  const unexpected = Object.keys(dict).filter((k) => !(k in own));
+  const missing = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
+  const unexpected = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
   const mismatched: string[] = [];
   for (const [k, p] of Object.entries(own)) {
-    const v = dict[k];
+    const v = Object.hasOwn(dict, k) ? dict[k] : undefined;
     if (!v) continue;
     if (!shapesEqual(v.shape, p.shape)) mismatched.push(`${k}: module has ${fmtShape(p.shape)}, dict has ${fmtShape(v.shape)}`);
     else if (!convertible(v.dtype, p.dtype)) mismatched.push(`${k}: module has ${p.dtype}, dict has ${v.dtype}`);
@@ -70,7 +70,7 @@ export function loadStateDict(m: AnyModule, dict: Readonly<StateDict>, opts: Loa
   }
   noGrad(() => {
     for (const [k, p] of Object.entries(own)) {
-      const v = dict[k];
+      const v = Object.hasOwn(dict, k) ? dict[k] : undefined;
       if (!v) continue;
       tidy(() => {
         let x = v.backend === p.backend ? v : v.to(p.backend);

@@ -3,6 +3,11 @@ import { withForwardHook } from './hooks.js';
 import type { AnyModule } from './module.js';
 import { Buffer } from './buffer.js';
 
+/** An input of `summary`: a shape (float32) or a shape with its dtype (e.g. int32 token ids). */
+export type SummaryInput = readonly number[] | { readonly shape: readonly number[]; readonly dtype: DType };
+
+const isShape = (s: SummaryInput): s is readonly number[] => Array.isArray(s);
+
 /** One row of a model summary. */
 export interface SummaryRow {
   /** Dotted name of the module ('' for the model itself). */
@@ -36,7 +41,7 @@ const shapesOf = (out: unknown): number[][] =>
  * Runs one forward pass on zeros of the given input shapes (batch axis included, no
  * grad, in eval mode) and records each module's output shape and parameter count.
  */
-export function summarize(model: AnyModule, inputShapes: readonly (readonly number[])[], dtype: DType = 'float32'): Summary {
+export function summarize(model: AnyModule, inputs: readonly SummaryInput[]): Summary {
   const names = new Map(model.namedModules().map(([n, m]) => [m, n] as const));
   const rows = new Map<AnyModule, SummaryRow>();
   const modes = model.modules().map((m) => [m, m.training] as const);
@@ -48,7 +53,7 @@ export function summarize(model: AnyModule, inputShapes: readonly (readonly numb
         rows.delete(m); // a module called twice is listed where it was last called
         rows.set(m, { name: names.get(m) ?? '?', type: m.typeName, outputShapes: shapesOf(out), params: ownParams(m) });
       },
-      () => noGrad(() => tidy(() => void model.call(...inputShapes.map((s) => zeros(s, { dtype }))))),
+      () => noGrad(() => tidy(() => void model.call(...inputs.map((s) => (isShape(s) ? zeros(s) : zeros(s.shape, { dtype: s.dtype })))))),
     );
   } finally {
     for (const [m, t] of modes) m.training = t;

@@ -2,6 +2,7 @@ import { type DType, ShapeError, type Tensor, isTensor, noGrad, tidy, zeros } fr
 import type { AnyModule } from './module.js';
 
 let nextSymbolicId = 1;
+let nextCallId = 1;
 
 /** Where a symbolic tensor comes from: a layer applied to other symbolic tensors. */
 export interface SymbolicNode {
@@ -9,6 +10,8 @@ export interface SymbolicNode {
   readonly inputs: readonly SymbolicTensor[];
   /** Which output of the layer (layers that return several tensors). */
   readonly outputIndex: number;
+  /** Identifies one application of the layer: outputs of the same call share it. */
+  readonly callId: number;
 }
 
 /**
@@ -71,8 +74,9 @@ export function symbolicCall(layer: AnyModule, inputs: readonly SymbolicTensor[]
   } finally {
     for (const [m, t] of modes) m.training = t;
   }
+  const callId = nextCallId++;
   const mk = (s: { shape: number[]; dtype: DType }, i: number): SymbolicTensor =>
-    new SymbolicTensor([null, ...s.shape.slice(1)], s.dtype, { layer, inputs, outputIndex: i });
+    new SymbolicTensor([null, ...s.shape.slice(1)], s.dtype, { layer, inputs, outputIndex: i, callId });
   const syms = shapes.map(mk);
   return many ? syms : syms[0];
 }

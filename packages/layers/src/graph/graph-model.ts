@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, type Tensor, fmtShape, isTensor } from '@tessera/core';
 import { type AnyModule, type Member, Module } from '../module.js';
 import { SymbolicTensor } from '../symbolic.js';
-import { type Summary, summarize } from '../summary.js';
+import { type Summary, type SummaryInput, summarize } from '../summary.js';
 import { GraphError } from './errors.js';
 import { type GraphCall, describeInput, planGraph } from './plan.js';
 
@@ -79,12 +79,14 @@ export class GraphModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> exten
 
   /**
    * `Module.summary`, with the declared input shapes (batch 1, variable axes 1) when none
-   * are given, run in the inputs' dtype when they all share one.
+   * are given; plain shapes take each input's declared dtype.
    */
-  override summary(...inputShapes: (readonly number[])[]): Summary {
-    const shapes = inputShapes.length > 0 ? inputShapes : this.inputs.map((s) => s.shape.map((d) => d ?? 1));
-    const dtypes = new Set(this.inputs.map((s) => s.dtype));
-    return summarize(this as unknown as AnyModule, shapes, dtypes.size === 1 ? this.inputs[0].dtype : undefined);
+  override summary(...inputs: SummaryInput[]): Summary {
+    const given = inputs.length > 0 ? inputs : this.inputs.map((s) => s.shape.map((d) => d ?? 1));
+    return summarize(
+      this as unknown as AnyModule,
+      given.map((g, i) => (Array.isArray(g) && this.inputs[i] ? { shape: g as readonly number[], dtype: this.inputs[i].dtype } : g)),
+    );
   }
 
   override extraRepr(): string {

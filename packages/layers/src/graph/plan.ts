@@ -23,7 +23,7 @@ export function describeInput(s: SymbolicTensor, position?: number): string {
  */
 export function planGraph(inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[], who: string): GraphCall[] {
   const isInput = new Set(inputs);
-  const calls = new Map<readonly SymbolicTensor[], GraphCall & { first: number }>();
+  const calls = new Map<number, GraphCall & { first: number }>();
   const seen = new Set<SymbolicTensor>();
   outputs.forEach((out, k) => {
     const stack = [out];
@@ -37,10 +37,10 @@ export function planGraph(inputs: readonly SymbolicTensor[], outputs: readonly S
           `${who}: output ${k} depends on input ${describeInput(s)}, which is not among the model's inputs. Add it to \`inputs\`, or build the output from the given inputs.`,
         );
       }
-      let call = calls.get(node.inputs);
+      let call = calls.get(node.callId);
       if (!call) {
         call = { layer: node.layer, inputs: node.inputs, outputs: [], first: s.id };
-        calls.set(node.inputs, call);
+        calls.set(node.callId, call);
       }
       call.outputs.push({ index: node.outputIndex, sym: s });
       call.first = Math.min(call.first, s.id);
