@@ -4,5 +4,5 @@
  */
 export * as functional from './functional.js';
 export { prelu, gaussian, identity } from './functional.js';
-export { Activation, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } from './modules.js';
+export { Activation, type ActivationSpec, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } from './modules.js';
 export { PReLU, type PReLUOptions } from './prelu.js';

@@ -5,7 +5,7 @@ import { Module } from '../module.js';
 import { gaussian, gelu, identity, softplus } from './functional.js';
 
 /** One activation, described once: its name, the function, and its positional arguments. */
-interface ActivationSpec<A extends unknown[]> {
+export interface ActivationSpec<A extends unknown[]> {
   readonly name: string;
   readonly fn: (x: Tensor, ...args: A) => Tensor;
   /** Argument names, in PyTorch's positional order (shown by `toString()`). */
