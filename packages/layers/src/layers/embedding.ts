@@ -18,7 +18,8 @@ export interface EmbeddingOptions extends LayerOptions {
  * A lookup table (PyTorch's `nn.Embedding`): int32 indices of any shape → their rows,
  * [...indices.shape, embeddingDim]. Parameter: `weight` [numEmbeddings, embeddingDim],
  * default init N(0, 1) (PyTorch's), with the `paddingIdx` row zeroed.
- * Indices must lie in [0, numEmbeddings); they are not range-checked on the device.
+ * Indices must lie in [0, numEmbeddings); the backend's gather reports others (the CPU
+ * throws naming the bad index).
  *
  * @example
  * const emb = new Embedding(10000, 64, { paddingIdx: 0 });
