@@ -1,0 +1,77 @@
+import { type AnyKernel, type BackendImpl, type BackendMemoryInfo, type DType, type DataId, type TypedArray } from '@tessera/core';
+import type { GpuContext } from './context.js';
+import { attachContext } from './kernels/gpu-of.js';
+import type { AdapterReport } from './report.js';
+import { asGpu, GpuStorage } from './storage.js';
+
+/** Dtypes the GPU stores: no float64 (WebGPU has no 64-bit floats). */
+export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+/** Values as the 32-bit words the GPU stores (bool 0/1 bytes widen to u32). */
+function toWords(values: TypedArray, dtype: DType): ArrayBufferView {
+  if (dtype === 'bool') return Uint32Array.from(values as Uint8Array, (v) => (v ? 1 : 0));
+  if (dtype === 'int32' && !(values instanceof Int32Array)) return Int32Array.from(values as ArrayLike<number>);
+  if (dtype === 'float32' && !(values instanceof Float32Array)) return Float32Array.from(values as ArrayLike<number>);
+  return values;
+}
+
+/** GPU words back into the typed array of a dtype. */
+function fromWords(words: ArrayBuffer, dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(words, 0, size);
+    case 'int32':
+      return new Int32Array(words, 0, size);
+    default:
+      return Uint8Array.from(new Uint32Array(words, 0, size), (v) => (v ? 1 : 0));
+  }
+}
+
+/** Extra facts the backend reports. */
+export interface WebGpuMemoryInfo extends BackendMemoryInfo {
+  /** Bytes of pooled buffers held by live tensors (size-class rounded). */
+  readonly inUseBytes: number;
+  /** Bytes kept in the pool for reuse. */
+  readonly pooledBytes: number;
+  /** GPU buffers alive (tensor pool). */
+  readonly buffers: number;
+  /** Readback staging bytes. */
+  readonly stagingBytes: number;
+}
+
+/** Builds the BackendImpl around a GPU context. */
+export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kernels: Readonly<Record<string, AnyKernel>>): BackendImpl {
+  const impl: BackendImpl = {
+    name: 'webgpu',
+    dtypes: WEBGPU_DTYPES,
+    kernels,
+    write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
+    read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
+    free: (dataId) => {
+      if (dataId instanceof GpuStorage) gpu.release(dataId);
+    },
+    memoryInfo: (): WebGpuMemoryInfo => {
+      const s = gpu.stats();
+      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes };
+    },
+    sync: () => gpu.sync(),
+    info: () => ({
+      backend: 'webgpu',
+      vendor: report.vendor,
+      architecture: report.architecture,
+      device: report.device,
+      description: report.description,
+      software: report.software,
+      shaderF16: report.shaderF16,
+      maxStorageBufferBindingSize: report.limits.maxStorageBufferBindingSize ?? 0,
+      maxComputeWorkgroupsPerDimension: report.limits.maxComputeWorkgroupsPerDimension ?? 0,
+      pipelines: gpu.pipelineCount,
+      dispatches: gpu.dispatches,
+      submits: gpu.submits,
+      dtypes: WEBGPU_DTYPES.join(', '),
+    }),
+    dispose: () => gpu.destroy(),
+  };
+  attachContext(impl, gpu);
+  return impl;
+}

@@ -1,0 +1,268 @@
+import { BackendError } from '@tessera/core';
+import { BufferUsage, MAP_READ, STAGE_COMPUTE } from './flags.js';
+import { BufferPool, type PoolStats } from './pool.js';
+import { GpuStorage } from './storage.js';
+import { PARAM_WORDS } from './wgsl/params.js';
+import { foldGroups } from './wgsl/shader.js';
+
+/** A kernel's shader, compiled once per `key` (op, dtypes, rank, variant). */
+export interface ShaderSpec {
+  /** Cache key: everything the WGSL text depends on. */
+  readonly key: string;
+  /** Builds the WGSL (called only on a cache miss). */
+  readonly code: () => string;
+  /** Number of read-only storage inputs (bindings 2…). */
+  readonly inputs: number;
+}
+
+/** Tuning knobs of a context. */
+export interface ContextOptions {
+  /** Dispatches recorded before the open encoder is submitted (default 64). */
+  readonly batchSize: number;
+  /** Pooled bytes kept for reuse before the oldest free buffers are destroyed (default 512 MiB). */
+  readonly maxPooledBytes: number;
+}
+
+/** Bytes of one dispatch's parameter slot (must be a multiple of minUniformBufferOffsetAlignment). */
+const SLOT_BYTES = PARAM_WORDS * 4;
+
+/**
+ * Everything a running WebGPU backend shares: the device, the buffer pools, the pipeline
+ * cache and the one open command encoder. Dispatches are recorded into a single compute
+ * pass and submitted every `batchSize` dispatches or when a read needs the results; their
+ * parameters go into one uniform buffer written right before each submit (queue order
+ * makes reusing it for the next batch safe).
+ */
+export class GpuContext {
+  readonly pool: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pendingPipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private recorded = 0;
+  private readonly uniformData: Uint32Array;
+  private readonly uniform: GPUBuffer;
+  private readonly slotBytes: number;
+  /** Submits so far (a counter for tests and `info`). */
+  submits = 0;
+  /** Dispatches so far. */
+  dispatches = 0;
+  private errors: string[] = [];
+  private lostReason: string | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly options: ContextOptions,
+  ) {
+    const limits = device.limits;
+    this.slotBytes = Math.max(SLOT_BYTES, limits.minUniformBufferOffsetAlignment);
+    this.pool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'tessera tensor', options.maxPooledBytes);
+    this.staging = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tessera readback', 64 << 20);
+    this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
+    this.uniform = device.createBuffer({ size: options.batchSize * this.slotBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera params' });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      const msg = (ev as GPUUncapturedErrorEvent).error?.message ?? String(ev);
+      if (this.errors.length < 8) this.errors.push(msg);
+    });
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** Largest workgroup count per dispatch dimension. */
+  get maxGroupsPerDim(): number {
+    return this.device.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  /** Throws a BackendError if the device was lost. */
+  assertAlive(op: string): void {
+    if (this.lostReason !== null) {
+      throw new BackendError(`webgpu: ${op}: the GPU device was lost (${this.lostReason}). Its tensors are gone; call init() again to start a new device.`);
+    }
+  }
+
+  /** A fresh output buffer for `size` elements of `dtype`, checked against the binding limit. */
+  alloc(op: string, size: number, dtype: GpuStorage['dtype']): GpuStorage {
+    this.assertAlive(op);
+    const bytes = size * 4;
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new BackendError(
+        `webgpu: ${op}: a ${size}-element ${dtype} tensor (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${limit} bytes). Split the work into smaller tensors.`,
+      );
+    }
+    return new GpuStorage(this.pool.acquire(bytes), size, dtype);
+  }
+
+  /** Uploads 32-bit words into a new storage. */
+  upload(words: ArrayBufferView, size: number, dtype: GpuStorage['dtype']): GpuStorage {
+    const s = this.alloc('write', size, dtype);
+    if (words.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    return s;
+  }
+
+  /** Returns a storage's buffer to the pool (held back while the open encoder may use it). */
+  release(s: GpuStorage): void {
+    if (s.freed) return;
+    s.freed = true;
+    if (this.lostReason !== null) return;
+    this.pool.release(s.buffer, this.recorded > 0);
+  }
+
+  private layoutFor(inputs: number): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    let l = this.layouts.get(inputs);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform' } },
+        { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
+      ];
+      for (let k = 0; k < inputs; k++) entries.push({ binding: k + 2, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
+      const group = this.device.createBindGroupLayout({ entries });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(inputs, l);
+    }
+    return l;
+  }
+
+  private descriptor(spec: ShaderSpec): GPUComputePipelineDescriptor {
+    const module = this.device.createShaderModule({ code: spec.code(), label: spec.key });
+    return { layout: this.layoutFor(spec.inputs).pipeline, compute: { module, entryPoint: 'main' }, label: spec.key };
+  }
+
+  /** The pipeline of a shader, compiled on first use and cached by key. */
+  pipeline(spec: ShaderSpec): GPUComputePipeline {
+    let p = this.pipelines.get(spec.key);
+    if (!p) {
+      p = this.device.createComputePipeline(this.descriptor(spec));
+      this.pipelines.set(spec.key, p);
+    }
+    return p;
+  }
+
+  /** Compiles a shader in the background (for `warmup`). */
+  precompile(spec: ShaderSpec): Promise<void> {
+    if (this.pipelines.has(spec.key)) return Promise.resolve();
+    let pending = this.pendingPipelines.get(spec.key);
+    if (!pending) {
+      pending = this.device.createComputePipelineAsync(this.descriptor(spec));
+      this.pendingPipelines.set(spec.key, pending);
+    }
+    return pending.then((p) => {
+      if (!this.pipelines.has(spec.key)) this.pipelines.set(spec.key, p);
+      this.pendingPipelines.delete(spec.key);
+    });
+  }
+
+  /** Number of compiled pipelines. */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /**
+   * Records one dispatch: `out` and `inputs` bound at 1 and 2…, `params` (32-bit words)
+   * in this dispatch's uniform slot, `groups` workgroups.
+   */
+  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void {
+    this.assertAlive(spec.key);
+    if (params.length > PARAM_WORDS) throw new BackendError(`webgpu: ${spec.key}: ${params.length} parameter words exceed ${PARAM_WORDS} (rank too high).`);
+    const max = this.maxGroupsPerDim;
+    if (groups.some((g) => g > max)) throw new BackendError(`webgpu: ${spec.key}: dispatch ${groups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}.`);
+    if (groups.some((g) => g === 0)) return;
+    const pipeline = this.pipeline(spec);
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    const slot = this.recorded++;
+    this.uniformData.set(params, (slot * this.slotBytes) / 4);
+    const bind = (s: GpuStorage) => ({ buffer: s.buffer, offset: 0, size: Math.min(s.buffer.size, Math.max(16, s.bytes)) });
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.uniform, offset: slot * this.slotBytes, size: SLOT_BYTES } },
+      { binding: 1, resource: bind(out) },
+    ];
+    inputs.forEach((s, k) => entries.push({ binding: k + 2, resource: bind(s) }));
+    const group = this.device.createBindGroup({ layout: this.layoutFor(spec.inputs).group, entries });
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    this.dispatches++;
+    if (this.recorded >= this.options.batchSize) this.flush();
+  }
+
+  /** One thread per output element: folds ceil(n / 64) workgroups into 2-D/3-D. */
+  groupsFor(n: number, perGroup: number): [number, number, number] {
+    return foldGroups(Math.ceil(n / perGroup), this.maxGroupsPerDim);
+  }
+
+  /** Submits the open encoder (after `extra` records into it, e.g. a readback copy). */
+  flush(extra?: (encoder: GPUCommandEncoder) => void): void {
+    if (!this.encoder && !extra) return;
+    const encoder = this.encoder ?? this.device.createCommandEncoder();
+    this.pass?.end();
+    if (extra) extra(encoder);
+    if (this.recorded > 0) this.device.queue.writeBuffer(this.uniform, 0, this.uniformData.buffer, 0, (this.recorded * this.slotBytes));
+    this.device.queue.submit([encoder.finish()]);
+    this.submits++;
+    this.encoder = null;
+    this.pass = null;
+    this.recorded = 0;
+    this.pool.onSubmit();
+  }
+
+  /** Reads a storage's raw 32-bit words (flushes pending work). */
+  async read(s: GpuStorage): Promise<ArrayBuffer> {
+    this.assertAlive('read');
+    const bytes = s.bytes;
+    if (bytes === 0) return new ArrayBuffer(0);
+    const staging = this.staging.acquire(bytes);
+    this.flush((enc) => enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes));
+    this.staging.onSubmit();
+    try {
+      await staging.mapAsync(MAP_READ, 0, bytes);
+    } catch (e) {
+      this.assertAlive('read');
+      throw new BackendError(`webgpu: reading a tensor failed (${(e as Error).message})${this.errorNote()}.`);
+    }
+    const copy = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.staging.release(staging, false);
+    this.throwErrors('read');
+    return copy;
+  }
+
+  private errorNote(): string {
+    return this.errors.length ? `; GPU errors: ${this.errors.join(' | ')}` : '';
+  }
+
+  /** Throws (once) the validation errors the device reported since the last check. */
+  throwErrors(op: string): void {
+    if (this.errors.length === 0) return;
+    const msg = this.errors.join(' | ');
+    this.errors = [];
+    throw new BackendError(`webgpu: ${op}: the GPU reported errors: ${msg}`);
+  }
+
+  /** Submits pending work and waits until the GPU has finished it. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwErrors('sync');
+  }
+
+  /** Pool counters: tensor buffers plus readback staging. */
+  stats(): PoolStats & { stagingBytes: number } {
+    const t = this.pool.stats();
+    const st = this.staging.stats();
+    return { ...t, stagingBytes: st.pooledBytes + st.inUseBytes };
+  }
+
+  /** Releases every GPU resource and the device. */
+  destroy(): void {
+    this.encoder = null;
+    this.pass = null;
+    this.pool.destroy();
+    this.staging.destroy();
+    this.uniform.destroy();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,93 @@
+import { BackendError } from '@tessera/core';
+
+/**
+ * The object returned by the `webgpu` package's `create()` in Node. It is kept here for
+ * the life of the process: Dawn crashes if it is garbage-collected while a device is in
+ * use.
+ */
+let nodeGpu: GPU | null = null;
+
+/** Options for finding a `GPU` object. */
+export interface GpuSource {
+  /** A `GPU` to use (e.g. `navigator.gpu` of another realm, or one from `webgpu`'s `create()`). */
+  readonly gpu?: GPU;
+  /** Flags for the `webgpu` package's `create()` in Node, e.g. `['backend=vulkan']`. */
+  readonly nodeFlags?: readonly string[];
+}
+
+interface NodeWebGpuModule {
+  create(flags: string[]): GPU;
+}
+
+/**
+ * Loads the `webgpu` package (Dawn) in Node. The specifier is a variable so that bundlers
+ * do not pull the native module into browser builds.
+ */
+async function loadNodeGpu(flags: readonly string[]): Promise<GPU | null> {
+  if (nodeGpu) return nodeGpu;
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  const isNode = typeof proc?.versions?.node === 'string';
+  if (!isNode) return null;
+  const specifier = 'webgpu';
+  let mod: NodeWebGpuModule;
+  try {
+    mod = (await import(/* @vite-ignore */ specifier)) as NodeWebGpuModule;
+  } catch (e) {
+    throw new BackendError(
+      `webgpu: no navigator.gpu, and the 'webgpu' package (Dawn for Node) could not be loaded (${(e as Error).message}). Install it: \`npm i webgpu\`.`,
+    );
+  }
+  nodeGpu = mod.create([...flags]);
+  return nodeGpu;
+}
+
+/** The `GPU` entry point: the injected one, `navigator.gpu`, or Dawn in Node. */
+export async function findGpu(source: GpuSource = {}): Promise<GPU> {
+  if (source.gpu) return source.gpu;
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  const g = await loadNodeGpu(source.nodeFlags ?? []);
+  if (!g) throw new BackendError('webgpu: this environment has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled, or Node with the `webgpu` package.');
+  return g;
+}
+
+/** Requests an adapter; a missing one is a BackendError (so `init()` falls back). */
+export async function requestAdapter(gpu: GPU, options?: GPURequestAdapterOptions): Promise<GPUAdapter> {
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter(options);
+  } catch (e) {
+    throw new BackendError(`webgpu: requestAdapter failed (${(e as Error).message}).`);
+  }
+  if (!adapter) {
+    throw new BackendError(
+      'webgpu: no GPU adapter is available. In Node without a GPU, install a software Vulkan driver ' +
+        '(Debian: `apt-get install chromium libvulkan1`) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.',
+    );
+  }
+  return adapter;
+}
+
+/** Limits the backend asks for: the adapter's maximum of each that matters for compute. */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** Requests a device with the adapter's largest compute limits (and shader-f16 when offered). */
+export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  try {
+    return await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tessera' });
+  } catch (e) {
+    throw new BackendError(`webgpu: requestDevice failed (${(e as Error).message}).`);
+  }
+}

@@ -1,0 +1,140 @@
+import type { GpuContext } from '../context.js';
+import type { GpuStorage } from '../storage.js';
+import { pu } from '../wgsl/params.js';
+import type { ScalarType } from '../wgsl/scalar.js';
+import { bindings } from '../wgsl/shader.js';
+
+/** Tile shape of the GEMM kernel: a BM×BN output tile per workgroup, TM×TN per thread. */
+export interface GemmTile {
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  readonly TM: number;
+  readonly TN: number;
+}
+
+/** 64×64 tiles, 16×16 threads with 4×4 outputs each (256 threads, 8 KiB shared). */
+export const LARGE_TILE: GemmTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
+/** 32×32 tiles, 16×16 threads with 2×2 outputs each: more workgroups for small problems. */
+export const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 };
+
+/**
+ * One GEMM problem: C[b] (M×N) = A[b] (M×K) · B[b] (K×N) for b in [0, batch), where A, B
+ * and C are not tensors but WGSL functions. Matmul reads plain (possibly transposed,
+ * broadcast) matrices; convolution and its two gradients read an implicit im2col matrix,
+ * so all four are this one tiled kernel with different loaders.
+ */
+export interface GemmProblem {
+  /** Key of the loaders (the kernel key adds type and tile). */
+  readonly key: string;
+  readonly type: ScalarType;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly batch: number;
+  /** WGSL `fn loadA(b: u32, m: u32, k: u32) -> T` (called only in range; inputs are `a`, `b2`). */
+  readonly loadA: string;
+  /** WGSL `fn loadB(b: u32, k: u32, n: u32) -> T`. */
+  readonly loadB: string;
+  /** WGSL `fn storeC(b: u32, m: u32, n: u32, v: T)` writing into `y`. */
+  readonly storeC: string;
+  /** Tile loads walk k fastest (true: A/B is contiguous along k) for coalesced reads. */
+  readonly aKFast: boolean;
+  readonly bKFast: boolean;
+  /** Extra parameter words for the loaders, read from word `GEMM_EXTRA` on. */
+  readonly extra: readonly number[];
+}
+
+/** First parameter word the loaders may use. */
+export const GEMM_EXTRA = 8;
+
+function gemmShader(pr: GemmProblem, tile: GemmTile): string {
+  const { BM, BN, BK, TM, TN } = tile;
+  const WX = BN / TN;
+  const WY = BM / TM;
+  const threads = WX * WY;
+  const T = pr.type;
+  const zero = `${T}(0)`;
+  // Thread → tile element for loads: `fast` is the coordinate that advances with the thread id.
+  const loadTile = (name: 'As' | 'Bs', rows: number, kFast: boolean) => {
+    const count = (rows * BK) / threads;
+    const decode = kFast ? `let kk = e % ${BK}u; let rr = e / ${BK}u;` : `let rr = e % ${rows}u; let kk = e / ${rows}u;`;
+    const call = name === 'As' ? 'loadA(batch, g, k0 + kk)' : 'loadB(batch, k0 + kk, g)';
+    const limit = name === 'As' ? 'M' : 'N';
+    const origin = name === 'As' ? 'm0' : 'n0';
+    return `    for (var l = 0u; l < ${count}u; l++) {
+      let e = tid + l * ${threads}u;
+      ${decode}
+      let g = ${origin} + rr;
+      var v = ${zero};
+      if (g < ${limit} && k0 + kk < K) { v = ${call}; }
+      ${name}[kk][rr] = v;
+    }`;
+  };
+  return `${bindings({ name: 'y', type: T }, [{ name: 'a', type: T }, { name: 'b2', type: T }])}
+var<workgroup> As: array<array<${T}, ${BM}>, ${BK}>;
+var<workgroup> Bs: array<array<${T}, ${BN}>, ${BK}>;
+${pr.loadA}
+${pr.loadB}
+${pr.storeC}
+@compute @workgroup_size(${WX}, ${WY})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let M = ${pu(0)}; let N = ${pu(1)}; let K = ${pu(2)};
+  let foldN = ${pu(3)}; let tilesN = ${pu(4)};
+  let batch = wid.z / foldN + ${pu(5)};
+  let tn = wid.x + (wid.z % foldN) * nwg.x;
+  if (tn >= tilesN || batch >= ${pu(6)}) { return; }
+  let m0 = wid.y * ${BM}u; let n0 = tn * ${BN}u;
+  let tid = lid.y * ${WX}u + lid.x;
+  var acc: array<array<${T}, ${TN}>, ${TM}>;
+  for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
+${loadTile('As', BM, pr.aKFast)}
+${loadTile('Bs', BN, pr.bKFast)}
+    workgroupBarrier();
+    for (var k = 0u; k < ${BK}u; k++) {
+      var ra: array<${T}, ${TM}>;
+      var rb: array<${T}, ${TN}>;
+      for (var i = 0u; i < ${TM}u; i++) { ra[i] = As[k][lid.y + i * ${WY}u]; }
+      for (var j = 0u; j < ${TN}u; j++) { rb[j] = Bs[k][lid.x + j * ${WX}u]; }
+      for (var i = 0u; i < ${TM}u; i++) {
+        for (var j = 0u; j < ${TN}u; j++) { acc[i][j] = ${T === 'f32' ? 'fma(ra[i], rb[j], acc[i][j])' : 'acc[i][j] + ra[i] * rb[j]'}; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < ${TM}u; i++) {
+    let m = m0 + lid.y + i * ${WY}u;
+    for (var j = 0u; j < ${TN}u; j++) {
+      let n = n0 + lid.x + j * ${WX}u;
+      if (m < M && n < N) { storeC(batch, m, n, acc[i][j]); }
+    }
+  }
+}`;
+}
+
+/** Picks a tile: large tiles when they still give the GPU enough workgroups. */
+export function chooseTile(pr: Pick<GemmProblem, 'M' | 'N' | 'batch'>): GemmTile {
+  const tiles = Math.ceil(pr.M / 64) * Math.ceil(pr.N / 64) * pr.batch;
+  return tiles >= 64 ? LARGE_TILE : SMALL_TILE;
+}
+
+/**
+ * Records a GEMM into `y` with inputs `a` and `b`. Column tiles beyond
+ * maxComputeWorkgroupsPerDimension fold into z (with the batch); batches beyond it are
+ * split into several dispatches.
+ */
+export function runGemm(gpu: GpuContext, pr: GemmProblem, y: GpuStorage, a: GpuStorage, b: GpuStorage, tile: GemmTile = chooseTile(pr)): void {
+  if (pr.M === 0 || pr.N === 0 || pr.batch === 0) return;
+  const max = gpu.maxGroupsPerDim;
+  const tilesN = Math.ceil(pr.N / tile.BN);
+  const tilesM = Math.ceil(pr.M / tile.BM);
+  const foldN = Math.ceil(tilesN / max);
+  const perDispatch = Math.max(1, Math.floor(max / foldN));
+  const key = `gemm:${pr.key}:${pr.type}:${tile.BM}x${tile.BN}x${tile.BK}/${tile.TM}x${tile.TN}`;
+  const spec = { key, code: () => gemmShader(pr, tile), inputs: 2 };
+  for (let b0 = 0; b0 < pr.batch; b0 += perDispatch) {
+    const nb = Math.min(perDispatch, pr.batch - b0);
+    const head = [pr.M, pr.N, pr.K, foldN, tilesN, b0, pr.batch, 0];
+    gpu.dispatch(spec, y, [a, b], [...head, ...pr.extra], [Math.ceil(tilesN / foldN), tilesM, nb * foldN]);
+  }
+}

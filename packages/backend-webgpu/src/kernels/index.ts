@@ -1,0 +1,53 @@
+import {
+  BINARY_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type AnyKernel,
+  type BinaryOpName,
+  type PrimitiveKernels,
+  type ReduceOpName,
+  type UnaryOpName,
+} from '@tessera/core';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
+import { binaryKernel, cast, unaryKernel, where } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } from './movement.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { random } from './random.js';
+import { reduceKernel } from './reduce.js';
+
+/** Builds one kernel per name of a family. */
+function family<N extends string>(names: readonly N[], make: (name: N) => AnyKernel): Record<N, AnyKernel> {
+  const table = {} as Record<N, AnyKernel>;
+  for (const name of names) table[name] = make(name);
+  return table;
+}
+
+/** Every primitive kernel of the WebGPU backend (a missing primitive is a compile error). */
+export const webgpuKernels = {
+  ...family<UnaryOpName>(UNARY_OPS, unaryKernel),
+  leakyRelu: unaryKernel('leakyRelu'),
+  elu: unaryKernel('elu'),
+  clip: unaryKernel('clip'),
+  cast,
+  ...family<BinaryOpName>(BINARY_OPS, binaryKernel),
+  where,
+  ...family<ReduceOpName>(REDUCE_OPS, reduceKernel),
+  matmul,
+  transpose,
+  broadcastTo,
+  slice,
+  concat,
+  pad,
+  flip,
+  gather,
+  scatterAdd,
+  conv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  random,
+} satisfies PrimitiveKernels<AnyKernel>;
