@@ -1,6 +1,6 @@
 import { DataError } from '@tessera/core';
 import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
-import { gunzip } from './gzip.js';
+import { gunzip, plainBuffer } from './gzip.js';
 import type { ImageDataset } from './image-dataset.js';
 import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
 import {
@@ -31,7 +31,7 @@ export interface FetchOptions {
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes.slice());
+  const digest = await crypto.subtle.digest('SHA-256', plainBuffer(bytes));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

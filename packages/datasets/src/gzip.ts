@@ -5,6 +5,11 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** @internal `bytes` itself when backed by an ArrayBuffer, else a copy (Blob and Web Crypto take no SharedArrayBuffer views). */
+export function plainBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+}
+
 /**
  * Decompresses gzip bytes with the platform's `DecompressionStream` (browsers, Deno, Node
  * ≥ 18), so it works without Node's zlib. Bytes that are not gzip are returned as they are.
@@ -16,8 +21,7 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
     throw new DataError(`${file}: is gzip-compressed and this runtime has no DecompressionStream; decompress it first (gunzip ${file}).`);
   }
   try {
-    // Copy into a plain ArrayBuffer-backed view: Blob takes no SharedArrayBuffer views.
-    const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const stream = new Blob([plainBuffer(bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
     throw new DataError(

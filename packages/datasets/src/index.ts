@@ -13,7 +13,17 @@ export * from './idx.js';
 export * from './cifar.js';
 export * from './tar.js';
 export * from './gzip.js';
-export * from './resources.js';
+export {
+  CIFAR10_ARCHIVE,
+  CIFAR10_SOURCE,
+  FASHION_MNIST_SOURCE,
+  IDX_SPLIT_FILES,
+  MNIST_SOURCE,
+  mirrorUrl,
+  type DatasetSource,
+  type FileChecksum,
+  type Split,
+} from './resources.js';
 export * from './assemble.js';
 export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } from './mirrors.js';
 export * from './fetch.js';

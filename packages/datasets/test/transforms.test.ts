@@ -16,6 +16,7 @@ import {
   randomRotation,
   randomScale,
   randomShift,
+  randomVerticalFlip,
   sharpen,
   toFloat,
 } from '../src/index.js';
@@ -125,6 +126,14 @@ describe('geometric', () => {
     const moved = seeded(5, () => randomAffine(dot, { translate: [0.25, 0.25], interpolation: 'nearest' }));
     for (let n = 0; n < 16; n++) expect(image(moved, n).reduce((a, v) => a + v, 0)).toBeLessThanOrEqual(1);
     expect(() => randomAffine(x, { scale: [2, 1] })).toThrow(DataError);
+  });
+
+  it('randomVerticalFlip flips rows of some images', () => {
+    const rows = images(16, 1, 3, 1, (_n, _c, i) => i);
+    const y = seeded(8, () => randomVerticalFlip(rows));
+    const seen = new Set(Array.from({ length: 16 }, (_, n) => image(y, n).join(',')));
+    expect(seen).toEqual(new Set(['0,1,2', '2,1,0']));
+    expect(() => randomVerticalFlip(rows, 2)).toThrow(/p must be in/);
   });
 
   it('randomHorizontalFlip and random transforms are reproducible under manualSeed', () => {

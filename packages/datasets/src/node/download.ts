@@ -62,7 +62,8 @@ async function fetchToFile(url: string, file: string, tmp: string, dest: string,
   let ok = false;
   try {
     arm();
-    const res = await (opts.fetch ?? fetch)(url, { signal: ctrl.signal });
+    // identity: a server must not re-encode the bytes whose checksum is checked
+    const res = await (opts.fetch ?? fetch)(url, { signal: ctrl.signal, headers: { 'accept-encoding': 'identity' } });
     if (!res.ok || !res.body) throw new Error(httpReason(res.status, res.statusText));
     checkAnnounced(res, expected);
     const sha256 = createHash('sha256');

@@ -2,17 +2,27 @@ import { DataError, flip, tensor, tidy, where, type Tensor } from '@tessera/core
 import { bounds, checkImages, draws, type Range } from './common.js';
 import { warp, type Interpolation } from './warp.js';
 
-/** Flips each image left–right with probability `p` (default 0.5). */
-export function randomHorizontalFlip(x: Tensor, p = 0.5): Tensor {
-  checkImages(x, 'randomHorizontalFlip');
+function randomFlip(x: Tensor, p: number, axis: 2 | 3, op: string): Tensor {
+  checkImages(x, op);
+  if (!(p >= 0 && p <= 1)) throw new DataError(`${op}: p must be in [0, 1] (got ${p}).`);
   const b = x.shape[0];
   const u = draws();
   const mask = new Uint8Array(b);
   for (let i = 0; i < b; i++) mask[i] = u(i) < p ? 1 : 0;
   return tidy(() => {
     const m = tensor(mask, { shape: [b, 1, 1, 1], dtype: 'bool', backend: x.backend });
-    return where(m, flip(x, 3), x);
+    return where(m, flip(x, axis), x);
   });
+}
+
+/** Flips each image left–right with probability `p` (default 0.5). */
+export function randomHorizontalFlip(x: Tensor, p = 0.5): Tensor {
+  return randomFlip(x, p, 3, 'randomHorizontalFlip');
+}
+
+/** Flips each image upside down with probability `p` (default 0.5). */
+export function randomVerticalFlip(x: Tensor, p = 0.5): Tensor {
+  return randomFlip(x, p, 2, 'randomVerticalFlip');
 }
 
 /** Integer translation maps: image i reads from (x − dx, y − dy). */
