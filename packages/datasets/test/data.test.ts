@@ -138,6 +138,10 @@ describe('DataLoader', () => {
       manualSeed(42);
       expect((await epochLabels(loader)).flat()).toEqual(e1);
       expect((await epochLabels(loader)).flat()).toEqual(e2);
+      manualSeed(43);
+      const other = (await epochLabels(loader)).flat();
+      expect([...other].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(other).not.toEqual(e1); // another seed, another order
     }
   });
 
