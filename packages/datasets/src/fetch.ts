@@ -73,7 +73,10 @@ export async function fetchBytes(file: string, mirrors: readonly string[], expec
     fileUrls(mirrors, file),
     async (url) => {
       const res = await doFetch(url, { signal: opts.signal });
-      if (!res.ok) throw new Error(httpReason(res.status, res.statusText));
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new Error(httpReason(res.status, res.statusText));
+      }
       if (verify && expected) checkAnnounced(res, expected);
       const bytes = await readBody(res, file, url, expected?.size, opts);
       if (verify && expected) {

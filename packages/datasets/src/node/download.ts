@@ -97,6 +97,7 @@ async function fetchToFile(url: string, file: string, tmp: string, dest: string,
     opts.signal?.removeEventListener('abort', onAbort);
     sink?.end(ok);
     if (!ok) {
+      ctrl.abort(); // releases the connection of a response that was not read to the end
       await fh.close().catch(() => undefined);
       await rm(tmp, { force: true });
     }
