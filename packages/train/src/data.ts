@@ -58,7 +58,7 @@ export function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean):
 export function epochsOf(data: DataSource, batchSize: number, shuffle: boolean): Epochs {
   if (isArrayData(data)) return loaderFor(data, batchSize, shuffle);
   const it = data as AsyncIterable<unknown> | Iterable<unknown>;
-  const loaderLen = data instanceof DataLoader ? Math.ceil(data.dataset.length / data.batchSize) : null;
+  const loaderLen = data instanceof DataLoader ? data.length : null;
   return {
     batches: () => (Symbol.asyncIterator in it ? it : toAsync(it as Iterable<unknown>)),
     numBatches: loaderLen,

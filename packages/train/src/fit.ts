@@ -1,4 +1,4 @@
-import { type Tensor, isTensor, noGrad, tidy } from '@tessera/core';
+import { type Tensor, getRngState, isTensor, noGrad, setRngState, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import { LRSchedule, type Optimizer, ReduceLROnPlateau, clipGradNorm } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
@@ -7,6 +7,7 @@ import { TrainConfigError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
 import { MeanMetric, type Metric } from './metrics.js';
+import type { Checkpoint } from './checkpoint.js';
 
 /** A learning-rate schedule `fit` steps: closed-form (per epoch or batch) or on plateau. */
 export type Scheduler = LRSchedule | ReduceLROnPlateau;
@@ -39,8 +40,14 @@ export interface FitOptions {
   readonly schedulerMonitor?: string;
   /** Clip the global gradient norm to this value before each step. */
   readonly clipGradNorm?: number;
-  /** Epoch to start from (resuming), default 0. */
+  /** Epoch to start from, default 0. */
   readonly initialEpoch?: number;
+  /**
+   * Continue a run from a checkpoint (`ModelCheckpoint`'s file, read with
+   * `loadCheckpointFile`): weights, optimizer, scheduler, RNG, history and the position in
+   * the epoch are restored, so the run ends with the same weights as one never stopped.
+   */
+  readonly resumeFrom?: Checkpoint;
 }
 
 function emptyHistory(): History {
@@ -105,8 +112,10 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   const history = emptyHistory();
   const ctx: TrainContext = {
     model, optimizer: opts.optimizer, epochs, epoch: opts.initialEpoch ?? 0, step: 0, numBatches: source.numBatches,
-    stopTraining: false, stopReason: null, history,
+    stopTraining: false, stopReason: null, history, batchesDone: 0, rngEpochStart: getRngState(), scheduler: opts.scheduler,
+    epochLoss: () => lossMean.state(),
   };
+  const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
   const cbs = opts.callbacks ?? [];
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
@@ -114,16 +123,31 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
     for (let epoch = ctx.epoch; epoch < epochs && !ctx.stopTraining; epoch++) {
       ctx.epoch = epoch;
       model.train();
-      lossMean.reset();
       metrics.forEach((m) => m.reset());
+      // Resuming mid-epoch: redraw the same shuffle, skip the batches already trained, then
+      // continue with the generator exactly where the checkpoint left it.
+      let skip = 0;
+      if (resume && epoch === resume.epoch) {
+        skip = resume.batchesDone;
+        setRngState(skip > 0 ? resume.rngEpochStart : resume.rng);
+      } else lossMean.reset();
+      ctx.rngEpochStart = getRngState();
+      ctx.batchesDone = 0;
       await each(cbs, (c) => c.onEpochBegin?.(epoch, ctx));
       let b = 0;
       for await (const raw of source.batches()) {
+        if (skip > 0) {
+          b++;
+          ctx.batchesDone = b;
+          if (--skip === 0 && resume) setRngState(resume.rng);
+          continue;
+        }
         const { x, y } = toBatch(raw, 'fit');
         const loss = trainStep(model, lossFn, opts.optimizer, x, y, metrics, opts.clipGradNorm);
         const info: BatchInfo = { loss, size: batchSizeOf({ x, y }), batch: b };
         lossMean.update(loss, info.size);
         if (opts.scheduler instanceof LRSchedule && opts.schedulerInterval === 'batch') opts.scheduler.step();
+        ctx.batchesDone = b + 1;
         try {
           await each(cbs, (c) => c.onBatchEnd?.(info, ctx));
         } finally {
@@ -148,6 +172,20 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   history.stopReason = ctx.stopReason;
   await each(cbs, (c) => c.onTrainEnd?.(ctx));
   return history;
+}
+
+/** Loads a checkpoint into the model, optimizer, scheduler and context; returns its state. */
+function restore(ck: Checkpoint, ctx: TrainContext, lossMean: MeanMetric): Checkpoint['state'] {
+  const s = ck.state;
+  ctx.model.loadStateDict(ck.weights);
+  ctx.optimizer.loadStateDict(ck.optimizer);
+  if (ctx.scheduler && s.scheduler) ctx.scheduler.loadStateDict(s.scheduler);
+  ctx.epoch = s.epoch;
+  ctx.step = s.step;
+  ctx.history.epochs.push(...s.history.epochs);
+  for (const [k, v] of Object.entries(s.history.history)) ctx.history.history[k] = [...v];
+  lossMean.restore(s.lossSum, s.lossCount);
+  return s;
 }
 
 function prefixed(logs: Logs, p: string): Logs {

@@ -16,3 +16,6 @@ export { EarlyStopping, higherIsBetter, type EarlyStoppingOptions } from './call
 export { NanGuard } from './callbacks/nan-guard.js';
 export { ProgressBar, formatDuration, formatLogs, type ProgressOptions, type ProgressStream } from './callbacks/progress.js';
 export { JsonlLogger, CsvLogger, type LineSink } from './callbacks/logger.js';
+export { compile, type CompileOptions, type CompiledModel, type CompiledFitOptions } from './compile.js';
+export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type TrainingState } from './checkpoint.js';
+export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointWriter } from './callbacks/model-checkpoint.js';

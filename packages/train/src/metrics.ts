@@ -1,4 +1,4 @@
-import { ShapeError, type Tensor, fmtShape, keep, noGrad, oneHot, tidy } from '@tessera/core';
+import { ShapeError, type Tensor, fmtShape, keep, noGrad, oneHot, scalar, tidy } from '@tessera/core';
 import { TrainConfigError } from './errors.js';
 
 /**
@@ -158,6 +158,17 @@ export class MeanMetric {
   async result(): Promise<number> {
     const v = await this.sum.read();
     return this.count === 0 || !v ? NaN : v[0] / this.count;
+  }
+  /** The running sum and count (for checkpoints). */
+  async state(): Promise<{ sum: number; count: number }> {
+    const v = await this.sum.read();
+    return { sum: v ? v[0] : 0, count: this.count };
+  }
+  /** Continues from a saved sum and count. */
+  restore(sum: number, count: number): void {
+    this.reset();
+    if (count > 0) tidy(() => this.sum.add(scalar(sum)));
+    this.count = count;
   }
   reset(): void {
     this.sum.reset();

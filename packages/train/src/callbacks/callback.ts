@@ -1,6 +1,6 @@
-import type { Tensor } from '@tessera/core';
+import type { RngState, Tensor } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
-import type { Optimizer } from '@tessera/optim';
+import type { LRSchedule, Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 
 /** Scalar results of an epoch: `loss`, metrics, and `val_`-prefixed validation values. */
 export type Logs = Record<string, number>;
@@ -27,6 +27,14 @@ export interface TrainContext {
   step: number;
   /** Batches per epoch, when known. */
   readonly numBatches: number | null;
+  /** Batches of the current epoch finished (after a batch's callbacks run, it counts). */
+  batchesDone: number;
+  /** The generator state when the current epoch's shuffle was drawn (for exact resume). */
+  rngEpochStart: RngState;
+  /** The learning-rate scheduler `fit` steps, if any. */
+  readonly scheduler: LRSchedule | ReduceLROnPlateau | undefined;
+  /** Running loss of the current epoch (sum over examples, count); one readback. */
+  epochLoss(): Promise<{ sum: number; count: number }>;
   /** Set by a callback to end training after the current batch. */
   stopTraining: boolean;
   /** Set with `stopTraining` to say why (shown by the progress display, kept in history). */

@@ -1,0 +1,107 @@
+import { DataError, type RngState, type Tensor, tensor } from '@tessera/core';
+import { type AnyModule, type StateDict, decodeSafetensors, encodeSafetensorsAsync } from '@tessera/layers';
+import type { Optimizer, OptimizerStateDict, SerializedTensor } from '@tessera/optim';
+import type { History } from './callbacks/callback.js';
+import type { Scheduler } from './fit.js';
+
+/** Everything besides tensors that a resumable checkpoint records. */
+export interface TrainingState {
+  /** Epoch in progress (0-based). */
+  readonly epoch: number;
+  /** Batches of that epoch already trained (the data-loader position). */
+  readonly batchesDone: number;
+  /** Optimizer steps taken. */
+  readonly step: number;
+  /** Generator state now, and when the epoch's shuffle was drawn. */
+  readonly rng: RngState;
+  readonly rngEpochStart: RngState;
+  readonly scheduler: Record<string, unknown> | null;
+  readonly history: History;
+  /** Running loss of the epoch in progress: sum over examples and count. */
+  readonly lossSum: number;
+  readonly lossCount: number;
+}
+
+/** What `decodeCheckpoint` returns. */
+export interface Checkpoint {
+  readonly weights: StateDict;
+  readonly optimizer: OptimizerStateDict;
+  readonly state: TrainingState;
+  /** Frees the decoded tensors. */
+  dispose(): void;
+}
+
+const META_KEY = 'tessera.training';
+const OPT_PREFIX = 'optimizer/';
+const FORMAT = 'tessera-checkpoint-1';
+
+function isSerialized(v: unknown): v is SerializedTensor {
+  return typeof v === 'object' && v !== null && Array.isArray((v as SerializedTensor).data) && Array.isArray((v as SerializedTensor).shape);
+}
+
+/**
+ * One safetensors file holding the model's weights under their own names (so
+ * `loadWeights(model, bytes, { strict: false })` and PyTorch tools read them), the
+ * optimizer's tensors under `optimizer/<param>/<name>`, and the rest of the training
+ * state as JSON metadata.
+ */
+export async function encodeCheckpoint(model: AnyModule, optimizer: Optimizer, scheduler: Scheduler | undefined, state: Omit<TrainingState, 'scheduler'>): Promise<Uint8Array> {
+  const opt = await optimizer.stateDictAsync();
+  const tensors: Record<string, Tensor> = { ...model.stateDict() };
+  const created: Tensor[] = [];
+  const optState: Record<string, Record<string, number | { $tensor: string }>> = {};
+  for (const [idx, entries] of Object.entries(opt.state)) {
+    optState[idx] = {};
+    for (const [k, v] of Object.entries(entries)) {
+      if (isSerialized(v)) {
+        const key = `${OPT_PREFIX}${idx}/${k}`;
+        const t = tensor(v.data, { shape: v.shape, dtype: v.dtype });
+        created.push(t);
+        tensors[key] = t;
+        optState[idx][k] = { $tensor: key };
+      } else optState[idx][k] = v;
+    }
+  }
+  const meta = { format: FORMAT, ...state, scheduler: scheduler ? scheduler.stateDict() : null, optimizer: { state: optState, paramGroups: opt.paramGroups } };
+  try {
+    return await encodeSafetensorsAsync(tensors, { [META_KEY]: JSON.stringify(meta) });
+  } finally {
+    created.forEach((t) => t.dispose());
+  }
+}
+
+/** Reads a checkpoint written by `encodeCheckpoint`; `file` names it in errors. */
+export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): Promise<Checkpoint> {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const raw = metadata[META_KEY];
+  const all = Object.values(tensors);
+  const fail = (why: string): never => {
+    all.forEach((t) => t.dispose());
+    throw new DataError(`${file}: ${why}`);
+  };
+  if (raw === undefined) fail(`no '${META_KEY}' metadata: this is a weights file, not a training checkpoint (load it with loadWeights).`);
+  let meta: TrainingState & { format: string; optimizer: { state: Record<string, Record<string, number | { $tensor: string }>>; paramGroups: OptimizerStateDict['paramGroups'] } };
+  try {
+    meta = JSON.parse(raw as string);
+  } catch (e) {
+    return fail(`training metadata is not valid JSON (${(e as Error).message}).`);
+  }
+  if (meta.format !== FORMAT) fail(`unknown checkpoint format '${String(meta.format)}' (expected ${FORMAT}).`);
+  const weights: StateDict = {};
+  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPT_PREFIX)) weights[k] = t;
+  const state: OptimizerStateDict['state'] = {};
+  for (const [idx, entries] of Object.entries(meta.optimizer.state)) {
+    const out: Record<string, number | SerializedTensor> = {};
+    for (const [k, v] of Object.entries(entries)) {
+      if (typeof v === 'number') out[k] = v;
+      else {
+        const t = tensors[v.$tensor];
+        if (!t) fail(`optimizer tensor '${v.$tensor}' is missing.`);
+        out[k] = { shape: [...t.shape], dtype: t.dtype, data: Array.from((await t.data()) as ArrayLike<number>) };
+      }
+    }
+    state[Number(idx)] = out;
+  }
+  const { optimizer: _o, format: _f, ...rest } = meta;
+  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: rest, dispose: () => all.forEach((t) => t.dispose()) };
+}
