@@ -80,22 +80,30 @@ export function normal(mean = 0, std = 1): Initializer {
 }
 
 /**
- * Normal(mean, std) restricted to [low, high] (absolute bounds, default mean ± 2·std;
- * PyTorch's `trunc_normal_`). Exact inverse-CDF sampling of seeded uniforms, so narrow or
- * one-sided bounds cost nothing extra.
+ * Normal(mean, std) restricted to [low, high]. The bounds are absolute, as in PyTorch's
+ * `trunc_normal_(mean, std, a, b)`; their default mean ± 2·std is TensorFlow/Keras'
+ * `TruncatedNormal` (PyTorch's default a = −2, b = 2 barely truncates a small std).
+ * Exact inverse-CDF sampling of seeded uniforms, so narrow or one-sided bounds cost nothing
+ * extra; an interval in the upper tail is sampled as the mirror of the lower one, where Φ
+ * keeps its relative precision (Φ(9) rounds to 1, Φ(−9) does not).
  */
 export function truncatedNormal(mean = 0, std = 1, low = mean - 2 * std, high = mean + 2 * std): Initializer {
   if (!(high > low) || !(std > 0)) {
     throw new LayerConfigError(`truncatedNormal: needs std > 0 and high > low but got std=${std}, low=${low}, high=${high}.`);
   }
+  const a = (low - mean) / std;
+  const b = (high - mean) / std;
+  // Sample z in [lo, hi] of the standard normal, then x = mean + sign·std·z.
+  const sign = a + b > 0 ? -1 : 1;
+  const [lo, hi] = sign > 0 ? [a, b] : [-b, -a];
+  const pLo = normalCdf(lo);
+  const pHi = normalCdf(hi);
   return (shape, o) => {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = shape.reduce((n, d) => n * d, 1);
     const [k0, k1] = nextKey();
-    const pLo = normalCdf((low - mean) / std);
-    const pHi = normalCdf((high - mean) / std);
     const out = new Float64Array(size);
     for (let i = 0; i < size; i++) {
-      const x = mean + std * normalQuantile(pLo + uniformAt(k0, k1, i) * (pHi - pLo));
+      const x = mean + sign * std * normalQuantile(pLo + uniformAt(k0, k1, i) * (pHi - pLo));
       out[i] = Math.min(high, Math.max(low, x));
     }
     return tensor(out, { ...dt(o), shape: [...shape] });
