@@ -21,6 +21,8 @@ export interface ContextOptions {
   readonly batchSize: number;
   /** Pooled bytes kept for reuse before the oldest free buffers are destroyed (default 512 MiB). */
   readonly maxPooledBytes: number;
+  /** Caps workgroups per dispatch dimension below the device limit (tests of the folding). */
+  readonly maxWorkgroupsPerDimension?: number;
 }
 
 /** Bytes of one dispatch's parameter slot (must be a multiple of minUniformBufferOffsetAlignment). */
@@ -50,6 +52,8 @@ export class GpuContext {
   /** Dispatches so far. */
   dispatches = 0;
   private errors: string[] = [];
+  /** While set, dispatches only start compiling their pipelines (see `collectPipelines`). */
+  private compiling: Promise<void>[] | null = null;
   private lostReason: string | null = null;
 
   constructor(
@@ -73,7 +77,8 @@ export class GpuContext {
 
   /** Largest workgroup count per dispatch dimension. */
   get maxGroupsPerDim(): number {
-    return this.device.limits.maxComputeWorkgroupsPerDimension;
+    const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
+    return Math.min(limit, this.options.maxWorkgroupsPerDimension ?? limit);
   }
 
   /** Throws a BackendError if the device was lost. */
@@ -155,6 +160,24 @@ export class GpuContext {
     });
   }
 
+  /**
+   * Runs `fn` with dispatching switched to asynchronous pipeline compilation: every
+   * kernel it calls starts compiling its pipeline (nothing runs on the GPU), and the
+   * returned promise resolves when all have compiled. Outputs of `fn` hold garbage.
+   */
+  async collectPipelines(fn: () => void): Promise<number> {
+    const before = this.pipelines.size;
+    const list: Promise<void>[] = [];
+    this.compiling = list;
+    try {
+      fn();
+    } finally {
+      this.compiling = null;
+    }
+    await Promise.all(list);
+    return this.pipelines.size - before;
+  }
+
   /** Number of compiled pipelines. */
   get pipelineCount(): number {
     return this.pipelines.size;
@@ -170,6 +193,10 @@ export class GpuContext {
     const max = this.maxGroupsPerDim;
     if (groups.some((g) => g > max)) throw new BackendError(`webgpu: ${spec.key}: dispatch ${groups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}.`);
     if (groups.some((g) => g === 0)) return;
+    if (this.compiling) {
+      this.compiling.push(this.precompile(spec));
+      return;
+    }
     const pipeline = this.pipeline(spec);
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();

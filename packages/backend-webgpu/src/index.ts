@@ -22,6 +22,7 @@ import { describeAdapter } from './report.js';
 export { adapterInfo, describeAdapter, type AdapterReport } from './report.js';
 export { WEBGPU_DTYPES, type WebGpuMemoryInfo } from './backend.js';
 export { webgpuKernels } from './kernels/index.js';
+export { warmup } from './warmup.js';
 export type { GpuSource } from './gpu.js';
 
 /** Options of the WebGPU backend plugin. */
@@ -34,6 +35,8 @@ export interface WebGpuOptions extends GpuSource {
   readonly batchSize?: number;
   /** Bytes kept in the buffer pool before the oldest free buffers are destroyed (default 512 MiB). */
   readonly maxPooledBytes?: number;
+  /** Caps workgroups per dispatch dimension below the adapter's limit (to test dispatch folding). */
+  readonly maxWorkgroupsPerDimension?: number;
 }
 
 /**
@@ -55,6 +58,7 @@ export function webgpu(options: WebGpuOptions = {}): BackendPlugin {
       const ctx = new GpuContext(device, {
         batchSize: options.batchSize ?? 64,
         maxPooledBytes: options.maxPooledBytes ?? 512 * 1024 * 1024,
+        maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension,
       });
       return createWebGpuBackend(ctx, describeAdapter(adapter), webgpuKernels);
     },

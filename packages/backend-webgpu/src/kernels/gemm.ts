@@ -80,11 +80,10 @@ ${pr.storeC}
 @compute @workgroup_size(${WX}, ${WY})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let M = ${pu(0)}; let N = ${pu(1)}; let K = ${pu(2)};
-  let foldN = ${pu(3)}; let tilesN = ${pu(4)};
-  let batch = wid.z / foldN + ${pu(5)};
-  let tn = wid.x + (wid.z % foldN) * nwg.x;
-  if (tn >= tilesN || batch >= ${pu(6)}) { return; }
-  let m0 = wid.y * ${BM}u; let n0 = tn * ${BN}u;
+  let batch = wid.z + ${pu(5)};
+  let tn = wid.x + ${pu(3)};
+  if (tn >= ${pu(4)} || batch >= ${pu(6)}) { return; }
+  let m0 = (wid.y + ${pu(7)}) * ${BM}u; let n0 = tn * ${BN}u;
   let tid = lid.y * ${WX}u + lid.x;
   var acc: array<array<${T}, ${TN}>, ${TM}>;
   for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
@@ -119,22 +118,24 @@ export function chooseTile(pr: Pick<GemmProblem, 'M' | 'N' | 'batch'>): GemmTile
 }
 
 /**
- * Records a GEMM into `y` with inputs `a` and `b`. Column tiles beyond
- * maxComputeWorkgroupsPerDimension fold into z (with the batch); batches beyond it are
- * split into several dispatches.
+ * Records a GEMM into `y` with inputs `a` and `b`: column tiles in x, row tiles in y,
+ * batch in z. Whatever exceeds maxComputeWorkgroupsPerDimension in a dimension is split
+ * into several dispatches (the tile offsets travel as parameters).
  */
 export function runGemm(gpu: GpuContext, pr: GemmProblem, y: GpuStorage, a: GpuStorage, b: GpuStorage, tile: GemmTile = chooseTile(pr)): void {
   if (pr.M === 0 || pr.N === 0 || pr.batch === 0) return;
   const max = gpu.maxGroupsPerDim;
   const tilesN = Math.ceil(pr.N / tile.BN);
   const tilesM = Math.ceil(pr.M / tile.BM);
-  const foldN = Math.ceil(tilesN / max);
-  const perDispatch = Math.max(1, Math.floor(max / foldN));
   const key = `gemm:${pr.key}:${pr.type}:${tile.BM}x${tile.BN}x${tile.BK}/${tile.TM}x${tile.TN}`;
   const spec = { key, code: () => gemmShader(pr, tile), inputs: 2 };
-  for (let b0 = 0; b0 < pr.batch; b0 += perDispatch) {
-    const nb = Math.min(perDispatch, pr.batch - b0);
-    const head = [pr.M, pr.N, pr.K, foldN, tilesN, b0, pr.batch, 0];
-    gpu.dispatch(spec, y, [a, b], [...head, ...pr.extra], [Math.ceil(tilesN / foldN), tilesM, nb * foldN]);
+  for (let b0 = 0; b0 < pr.batch; b0 += max) {
+    for (let m0 = 0; m0 < tilesM; m0 += max) {
+      for (let n0 = 0; n0 < tilesN; n0 += max) {
+        const head = [pr.M, pr.N, pr.K, n0, tilesN, b0, pr.batch, m0];
+        const groups = [Math.min(max, tilesN - n0), Math.min(max, tilesM - m0), Math.min(max, pr.batch - b0)] as const;
+        gpu.dispatch(spec, y, [a, b], [...head, ...pr.extra], groups);
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } 
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
+import { fusedKernels } from './softmax.js';
 
 /** Builds one kernel per name of a family. */
 function family<N extends string>(names: readonly N[], make: (name: N) => AnyKernel): Record<N, AnyKernel> {
@@ -24,7 +25,7 @@ function family<N extends string>(names: readonly N[], make: (name: N) => AnyKer
 }
 
 /** Every primitive kernel of the WebGPU backend (a missing primitive is a compile error). */
-export const webgpuKernels = {
+export const primitiveKernels = {
   ...family<UnaryOpName>(UNARY_OPS, unaryKernel),
   leakyRelu: unaryKernel('leakyRelu'),
   elu: unaryKernel('elu'),
@@ -51,3 +52,6 @@ export const webgpuKernels = {
   avgPool2dBackward,
   random,
 } satisfies PrimitiveKernels<AnyKernel>;
+
+/** The WebGPU kernel table: every primitive plus fused kernels for hot composites. */
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels };

@@ -149,7 +149,7 @@ export const gather: Kernel<Attrs<'gather'>> = ({ backend, inputs: [x, index], a
       bindings({ name: 'y', type: 'u32' }, [{ name: 'x', type: 'u32' }, { name: 'ix', type: 'i32' }]),
       perElementMain(`${stridedOffsets(rank, shapeAt, [strideAt])}
   let v = ix[i];
-  if (v < 0 || v >= i32(${pu(axisAt + 1)})) { y[i] = 0u; return; }
+  if (v < 0 || v >= i32(${pu(axisAt + 1)})) { y[i] = 0u; continue; }
   y[i] = x[u32(o0 + v * bitcast<i32>(${pu(axisAt)}))];`),
     ].join('\n');
   gpu.dispatch({ key: `gather:r${rank}`, code, inputs: 2 }, y, [asGpu(x.dataId, 'gather'), asGpu(index.dataId, 'gather')], p.words, gpu.groupsFor(out.size, ELEMENT_WG));
@@ -185,7 +185,7 @@ export const scatterAdd: Kernel<Attrs<'scatterAdd'>> = ({ backend, inputs: [x, i
       bindings({ name: 'y', type: t }, [{ name: 'x', type: t }, { name: 'ix', type: 'i32' }, { name: 'src', type: t }]),
       perElementMain(`${coords(rank, shapeAt)}
   var acc = x[i];
-  ${checks.length ? `if (${checks.join(' || ')}) { y[i] = acc; return; }` : ''}
+  ${checks.length ? `if (${checks.join(' || ')}) { y[i] = acc; continue; }` : ''}
   let j0 = ${base.length ? base.join(' + ') : '0u'};
   let want = i32(c[${axis}]);
   for (var k = 0u; k < ${pu(idxShapeAt + axis)}; k++) {

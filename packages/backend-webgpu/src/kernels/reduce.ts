@@ -106,11 +106,11 @@ function treeShader(op: ReduceOpName, tin: ScalarType, tout: ScalarType): string
       sv[lid.x] = ${f.step(tout)};`;
     result = 'y[row] = sv[0];';
   }
+  // Rows stride over the (capped) grid; the loop bound is uniform, so barriers are legal.
   const main = `@compute @workgroup_size(${TREE_WG})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let row = wid.x + (wid.y + wid.z * nwg.y) * nwg.x;
-  if (row >= ${pu(0)}) { return; }
   let R = ${pu(1)};
+  for (var row = wid.x + (wid.y + wid.z * nwg.y) * nwg.x; row < ${pu(0)}; row += nwg.x * nwg.y * nwg.z) {
   let base = row * R;
 ${local}
   workgroupBarrier();
@@ -121,6 +121,8 @@ ${combine}
     workgroupBarrier();
   }
   if (lid.x == 0u) { ${result} }
+  workgroupBarrier();
+  }
 }`;
   return [bindings({ name: 'y', type: arg ? 'i32' : tout }, [{ name: 'x', type: tin }]), shared, helpersFor(main), main].join('\n');
 }

@@ -22,28 +22,31 @@ export function bindings(out: BindingDecl, inputs: readonly BindingDecl[]): stri
 
 /**
  * A compute entry point that runs `body` once per element index `i` in [0, n), with n in
- * parameter word 0. The dispatch may be folded into 2-D/3-D (see `foldGroups`), so the
- * flat index is rebuilt from all three dimensions.
+ * parameter word 0. The dispatch may be folded into 2-D/3-D (see `foldGroups`) and capped,
+ * so the flat index is rebuilt from all three dimensions and each thread strides over the
+ * index space (`continue` skips an element).
  */
 export function perElementMain(body: string): string {
   return `@compute @workgroup_size(${ELEMENT_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * ${ELEMENT_WG}u;
-  if (i >= ${pu(0)}) { return; }
+  let stride = nwg.x * nwg.y * nwg.z * ${ELEMENT_WG}u;
+  for (var i = gid.x + (gid.y + gid.z * nwg.y) * nwg.x * ${ELEMENT_WG}u; i < ${pu(0)}; i += stride) {
 ${body}
+  }
 }`;
 }
 
 /**
- * Folds a 1-D workgroup count into (x, y, z) within `maxPerDim` per dimension; the
- * product covers `count` (extra workgroups exit on the bounds check).
+ * Folds a 1-D workgroup count into (x, y, z) within `maxPerDim` per dimension. The
+ * product covers `count` up to maxPerDim³; beyond that, kernels stride (see
+ * `perElementMain`), and extra workgroups exit on the bounds check.
  */
 export function foldGroups(count: number, maxPerDim: number): [number, number, number] {
   if (count <= maxPerDim) return [Math.max(1, count), 1, 1];
   const x = maxPerDim;
   const rest = Math.ceil(count / x);
   if (rest <= maxPerDim) return [x, rest, 1];
-  return [x, maxPerDim, Math.ceil(rest / maxPerDim)];
+  return [x, maxPerDim, Math.min(maxPerDim, Math.ceil(rest / maxPerDim))];
 }
 
 /**
