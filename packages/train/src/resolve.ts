@@ -1,4 +1,8 @@
 import type { Tensor } from '@tessera/core';
+import {
+  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, exponentialLoss, hingeLoss, huberLoss, l1Loss, logisticLoss,
+  mseLoss, nllLoss, smoothL1Loss, squaredHingeLoss,
+} from '@tessera/layers';
 import { TrainConfigError } from './errors.js';
 import { type Metric, type MetricName, metricByName } from './metrics.js';
 
@@ -8,7 +12,22 @@ export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 /** A metric by name or as an object. */
 export type MetricSpec = MetricName | (string & {}) | Metric;
 
-const losses = new Map<string, LossFn>();
+// Every built-in loss with its default options (mean reduction), by its @tessera/layers name
+// without the "Loss" suffix.
+const losses = new Map<string, LossFn>([
+  ['crossEntropy', (p, t) => crossEntropy(p, t)],
+  ['nll', (p, t) => nllLoss(p, t)],
+  ['mse', (p, t) => mseLoss(p, t)],
+  ['l1', (p, t) => l1Loss(p, t)],
+  ['huber', (p, t) => huberLoss(p, t)],
+  ['smoothL1', (p, t) => smoothL1Loss(p, t)],
+  ['binaryCrossEntropy', (p, t) => binaryCrossEntropy(p, t)],
+  ['binaryCrossEntropyWithLogits', (p, t) => binaryCrossEntropyWithLogits(p, t)],
+  ['logistic', (p, t) => logisticLoss(p, t)],
+  ['hinge', (p, t) => hingeLoss(p, t)],
+  ['squaredHinge', (p, t) => squaredHingeLoss(p, t)],
+  ['exponential', (p, t) => exponentialLoss(p, t)],
+]);
 
 /** Makes a loss available by name to `fit`, `compile` and the CLI. */
 export function registerLoss(name: string, fn: LossFn): void {

@@ -95,3 +95,22 @@ describe('fit / evaluate / predict', () => {
     await expect(fit(net, data, { loss: ce, optimizer, epochs: -1 })).rejects.toThrow(/epochs/);
   });
 });
+
+describe('compile', () => {
+  it('binds a named optimizer, a named loss and metrics, Keras style', async () => {
+    const { compile, lossNames } = await import('../src/index.js');
+    expect(lossNames()).toContain('crossEntropy');
+    const data = blobs(150);
+    manualSeed(3);
+    const net = new Affine(2, 3);
+    const m = compile(net, { optimizer: 'sgd', optimizerOptions: { lr: 0.5 }, loss: 'crossEntropy', metrics: ['accuracy'] });
+    expect(m.optimizer.getLr()).toEqual([0.5]);
+    const h = await m.fit(data, { epochs: 5, batchSize: 30 });
+    expect(h.history.accuracy[4]).toBeGreaterThan(0.9);
+    const logs = await m.evaluate(data);
+    expect(Object.keys(logs)).toEqual(['loss', 'accuracy']);
+    // the named loss is the same function as a hand-written cross-entropy
+    expect(logs.loss).toBeCloseTo((await evaluate(net, data, { loss: ce })).loss, 5);
+    expect((await m.predict(data.x)).shape).toEqual([150, 3]);
+  });
+});
