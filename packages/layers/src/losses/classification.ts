@@ -47,10 +47,14 @@ function batch(name: string, input: Tensor, target: Tensor, probabilities: boole
   return { input: input.unsqueeze(0), target: target.unsqueeze(0), unbatched: true };
 }
 
-/** Class indices must lie in [0, C) or equal ignoreIndex. Checked where values can be read synchronously. */
-function checkIndexRange(name: string, target: Tensor, classes: number, ignoreIndex: number): void {
+/**
+ * Class indices must lie in [0, C) or equal ignoreIndex. Checked (IndexError) where values
+ * can be read synchronously; returns false where they cannot (the caller then marks such
+ * positions NaN on the device instead of reading out of bounds).
+ */
+function checkIndexRange(name: string, target: Tensor, classes: number, ignoreIndex: number): boolean {
   const values = valuesIfSync(target);
-  if (!values) return;
+  if (!values) return false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== ignoreIndex && (v < 0 || v >= classes)) {
@@ -60,6 +64,7 @@ function checkIndexRange(name: string, target: Tensor, classes: number, ignoreIn
       );
     }
   }
+  return true;
 }
 
 function checkWeight(name: string, weight: Tensor | undefined, input: Tensor): void {
@@ -85,9 +90,10 @@ function indexLoss(name: string, logp: Tensor, target: Tensor, o: CrossEntropyOp
   const ignore = o.ignoreIndex ?? -100;
   const eps = o.labelSmoothing ?? 0;
   const classes = logp.shape[1];
-  checkIndexRange(name, target, classes, ignore);
+  const checked = checkIndexRange(name, target, classes, ignore);
   const keep = target.notEqual(ignore);
-  const safe = where(keep, target, 0);
+  const inRange = checked ? null : target.greaterEqual(0).logicalAnd(target.less(classes));
+  const safe = where(inRange ? keep.logicalAnd(inRange) : keep, target, 0);
   let wt = cast(keep, logp.dtype);
   if (o.weight) wt = wt.mul(o.weight.gather(0, safe.reshape([safe.size])).reshape(safe.shape));
   let loss = gather(logp, 1, safe.unsqueeze(1)).squeeze(1).mul(wt).neg();
@@ -96,6 +102,7 @@ function indexLoss(name: string, logp: Tensor, target: Tensor, o: CrossEntropyOp
     const smooth = weighted.sum(1).mul(cast(keep, logp.dtype)).neg();
     loss = loss.mul(1 - eps).add(smooth.mul(eps / classes));
   }
+  if (inRange) loss = where(inRange.logicalOr(keep.logicalNot()), loss, Number.NaN);
   return [loss, wt.sum()];
 }
 
