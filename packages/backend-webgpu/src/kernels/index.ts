@@ -15,6 +15,7 @@ import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } 
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
+import { optimKernels } from './optim.js';
 import { fusedKernels } from './softmax.js';
 
 /** Builds one kernel per name of a family. */
@@ -53,5 +54,8 @@ export const primitiveKernels = {
   random,
 } satisfies PrimitiveKernels<AnyKernel>;
 
-/** The WebGPU kernel table: every primitive plus fused kernels for hot composites. */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels };
+/**
+ * The WebGPU kernel table: every primitive plus fused kernels for hot composites
+ * (softmax, logSoftmax, and the optimizer updates of @tessera/optim).
+ */
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...optimKernels };
