@@ -1,6 +1,7 @@
 import { type AnyKernel, type BackendImpl, type BackendMemoryInfo, type DType, type DataId, type TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
+import { tileName } from './kernels/tiles.js';
 import type { AdapterReport } from './report.js';
 import { asGpu, GpuStorage } from './storage.js';
 
@@ -65,6 +66,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
       shaderF16: report.shaderF16,
       maxStorageBufferBindingSize: report.limits.maxStorageBufferBindingSize ?? 0,
       maxComputeWorkgroupsPerDimension: report.limits.maxComputeWorkgroupsPerDimension ?? 0,
+      gemmTile: tileName(gpu.preferredTile),
       pipelines: gpu.pipelineCount,
       dispatches: gpu.dispatches,
       submits: gpu.submits,

@@ -1,5 +1,6 @@
 import { BackendError } from '@tessera/core';
 import { BufferUsage, MAP_READ, STAGE_COMPUTE } from './flags.js';
+import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { GpuStorage } from './storage.js';
 import { PARAM_WORDS } from './wgsl/params.js';
@@ -47,6 +48,10 @@ export class GpuContext {
   private readonly uniformData: Uint32Array;
   private readonly uniform: GPUBuffer;
   private readonly slotBytes: number;
+  /** GEMM tile for large problems (`tuneMatmul` may change it). */
+  preferredTile: GemmTile = LARGE_TILE;
+  /** Forces one GEMM tile (while tuning). */
+  tileOverride: GemmTile | null = null;
   /** Submits so far (a counter for tests and `info`). */
   submits = 0;
   /** Dispatches so far. */

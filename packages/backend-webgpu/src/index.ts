@@ -23,6 +23,7 @@ export { adapterInfo, describeAdapter, type AdapterReport } from './report.js';
 export { WEBGPU_DTYPES, type WebGpuMemoryInfo } from './backend.js';
 export { webgpuKernels } from './kernels/index.js';
 export { warmup } from './warmup.js';
+export { tuneMatmul, type TuneOptions, type TuneResult, type TileTiming } from './tune.js';
 export type { GpuSource } from './gpu.js';
 
 /** Options of the WebGPU backend plugin. */

@@ -3,20 +3,7 @@ import type { GpuStorage } from '../storage.js';
 import { pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings } from '../wgsl/shader.js';
-
-/** Tile shape of the GEMM kernel: a BM×BN output tile per workgroup, TM×TN per thread. */
-export interface GemmTile {
-  readonly BM: number;
-  readonly BN: number;
-  readonly BK: number;
-  readonly TM: number;
-  readonly TN: number;
-}
-
-/** 64×64 tiles, 16×16 threads with 4×4 outputs each (256 threads, 8 KiB shared). */
-export const LARGE_TILE: GemmTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
-/** 32×32 tiles, 16×16 threads with 2×2 outputs each: more workgroups for small problems. */
-export const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 };
+import { chooseTile, tileName, type GemmTile } from './tiles.js';
 
 /**
  * One GEMM problem: C[b] (M×N) = A[b] (M×K) · B[b] (K×N) for b in [0, batch), where A, B
@@ -111,23 +98,18 @@ ${loadTile('Bs', BN, pr.bKFast)}
 }`;
 }
 
-/** Picks a tile: large tiles when they still give the GPU enough workgroups. */
-export function chooseTile(pr: Pick<GemmProblem, 'M' | 'N' | 'batch'>): GemmTile {
-  const tiles = Math.ceil(pr.M / 64) * Math.ceil(pr.N / 64) * pr.batch;
-  return tiles >= 64 ? LARGE_TILE : SMALL_TILE;
-}
-
 /**
  * Records a GEMM into `y` with inputs `a` and `b`: column tiles in x, row tiles in y,
  * batch in z. Whatever exceeds maxComputeWorkgroupsPerDimension in a dimension is split
  * into several dispatches (the tile offsets travel as parameters).
  */
-export function runGemm(gpu: GpuContext, pr: GemmProblem, y: GpuStorage, a: GpuStorage, b: GpuStorage, tile: GemmTile = chooseTile(pr)): void {
+export function runGemm(gpu: GpuContext, pr: GemmProblem, y: GpuStorage, a: GpuStorage, b: GpuStorage): void {
+  const tile = gpu.tileOverride ?? chooseTile(gpu.preferredTile, pr.M, pr.N, pr.batch);
   if (pr.M === 0 || pr.N === 0 || pr.batch === 0) return;
   const max = gpu.maxGroupsPerDim;
   const tilesN = Math.ceil(pr.N / tile.BN);
   const tilesM = Math.ceil(pr.M / tile.BM);
-  const key = `gemm:${pr.key}:${pr.type}:${tile.BM}x${tile.BN}x${tile.BK}/${tile.TM}x${tile.TN}`;
+  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}`;
   const spec = { key, code: () => gemmShader(pr, tile), inputs: 2 };
   for (let b0 = 0; b0 < pr.batch; b0 += max) {
     for (let m0 = 0; m0 < tilesM; m0 += max) {
