@@ -38,6 +38,21 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('GEMM tiles', () => {
     });
   }
 
+  it('split-K: a long K with few output tiles is sliced, and the partials summed', async () => {
+    const dispatches = () => T.getBackend('webgpu').info?.().dispatches as number;
+    const a = { data: values(8 * 5000, 7), shape: [8, 5000] };
+    const b = { data: values(5000 * 9, 8), shape: [5000, 9] };
+    const d0 = dispatches();
+    const r = await onBoth([a, b], ([x, y]) => T.matmul(x, y));
+    expect(dispatches() - d0).toBe(2); // sliced GEMM + the sum over slices
+    expect(worstError(r.gpu, r.cpu, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+    // conv2d's filter gradient: K = N·Ho·Wo = 2·40·40.
+    const x = { data: values(2 * 2 * 40 * 40, 9), shape: [2, 2, 40, 40] };
+    const w = { data: values(3 * 2 * 3 * 3, 10), shape: [3, 2, 3, 3] };
+    const g = await onBoth([x, w], ([t, k]) => T.gradients(T.sum(T.conv2d(t, k.requiresGrad_(), { padding: 1 })), [k])[0]);
+    expect(worstError(g.gpu, g.cpu, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+  });
+
   it('int32 matmul is exact', async () => {
     const a = { data: Int32Array.from(values(30 * 20, 5), (v) => Math.round(v * 100)), shape: [30, 20], dtype: 'int32' as const };
     const b = { data: Int32Array.from(values(20 * 70, 6), (v) => Math.round(v * 100)), shape: [20, 70], dtype: 'int32' as const };

@@ -44,11 +44,8 @@ const XAT = 'u32(((n * C + g * Cg + c) * H + ih) * W + iw)';
 const DYAT = 'u32(((n * O + g * Og + m) * Ho + oh) * Wo + ow)';
 
 function run(backend: BackendImpl, out: OutputSpec, problem: Omit<GemmProblem, 'type' | 'extra'>, g: ConvGeom, attrs: Conv2dAttrs, a: object, b: object) {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc(problem.key, out.size, out.dtype);
-  // Each output element is written by exactly one GEMM cell; zero-sized K leaves zeros.
-  runGemm(gpu, { ...problem, type: wgslType(out.dtype), extra: extra(g, attrs) }, y, asGpu(a, problem.key), asGpu(b, problem.key));
-  return y;
+  // Each output element is written by exactly one GEMM cell.
+  return runGemm(gpuOf(backend), { ...problem, type: wgslType(out.dtype), extra: extra(g, attrs) }, asGpu(a, problem.key), asGpu(b, problem.key), out);
 }
 
 /**
@@ -69,6 +66,7 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d']> = ({ backend, inputs: [x, 
   let n = p / (Ho * Wo); let q = p % (Ho * Wo); y[u32((n * O + g * Og + m) * Ho * Wo + q)] = v; }`,
     aKFast: true,
     bKFast: false,
+    plainStore: false,
   }, g, attrs, w.dataId, x.dataId);
 };
 
@@ -97,6 +95,7 @@ export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> 
   let n = p / (H * W); let q = p % (H * W); y[u32((n * C + g * Cg + c) * H * W + q)] = v; }`,
     aKFast: false,
     bKFast: false,
+    plainStore: false,
   }, g, attrs, w.dataId, dy.dataId);
 };
 
@@ -116,5 +115,7 @@ export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']
     storeC: `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} y[(bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr] = v; }`,
     aKFast: true,
     bKFast: true,
+    // dw[(g·Og + m)·Cg·kH·kW + r] is the plain layout: long K = N·Ho·Wo may be split.
+    plainStore: true,
   }, g, attrs, dy.dataId, x.dataId);
 };

@@ -1,8 +1,11 @@
+import type { DType } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings } from '../wgsl/shader.js';
+import { fill } from './movement.js';
+import { reduce } from './reduce.js';
 import { chooseTile, tileName, type GemmTile } from './tiles.js';
 
 /**
@@ -30,12 +33,21 @@ export interface GemmProblem {
   readonly bKFast: boolean;
   /** Extra parameter words for the loaders, read from word `GEMM_EXTRA` on. */
   readonly extra: readonly number[];
+  /**
+   * True when `storeC` writes y[(b·M + m)·N + n]: then a long K with few output tiles may
+   * be split into slices whose partial products are summed afterwards (split-K).
+   */
+  readonly plainStore: boolean;
 }
 
 /** First parameter word the loaders may use. */
-export const GEMM_EXTRA = 8;
+export const GEMM_EXTRA = 12;
 
-function gemmShader(pr: GemmProblem, tile: GemmTile): string {
+/** Below this many workgroups (with K ≥ SPLIT_MIN_K), a plain-store GEMM splits K. */
+const SPLIT_BELOW_WORKGROUPS = 32;
+const SPLIT_MIN_K = 2048;
+
+function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean): string {
   const { BM, BN, BK, TM, TN } = tile;
   const WX = BN / TN;
   const WY = BM / TM;
@@ -54,7 +66,7 @@ function gemmShader(pr: GemmProblem, tile: GemmTile): string {
       ${decode}
       let g = ${origin} + rr;
       var v = ${zero};
-      if (g < ${limit} && k0 + kk < K) { v = ${call}; }
+      if (g < ${limit} && k0 + kk < kEnd) { v = ${call}; }
       ${name}[kk][rr] = v;
     }`;
   };
@@ -67,13 +79,16 @@ ${pr.storeC}
 @compute @workgroup_size(${WX}, ${WY})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let M = ${pu(0)}; let N = ${pu(1)}; let K = ${pu(2)};
-  let batch = wid.z + ${pu(5)};
+  let slices = ${pu(8)};
+  let slice = wid.z % slices;
+  let batch = wid.z / slices + ${pu(5)};
+  let kBegin = slice * ${pu(9)}; let kEnd = min(K, kBegin + ${pu(9)});
   let tn = wid.x + ${pu(3)};
   if (tn >= ${pu(4)} || batch >= ${pu(6)}) { return; }
   let m0 = (wid.y + ${pu(7)}) * ${BM}u; let n0 = tn * ${BN}u;
   let tid = lid.y * ${WX}u + lid.x;
   var acc: array<array<${T}, ${TN}>, ${TM}>;
-  for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
 ${loadTile('As', BM, pr.aKFast)}
 ${loadTile('Bs', BN, pr.bKFast)}
     workgroupBarrier();
@@ -92,32 +107,54 @@ ${loadTile('Bs', BN, pr.bKFast)}
     let m = m0 + lid.y + i * ${WY}u;
     for (var j = 0u; j < ${TN}u; j++) {
       let n = n0 + lid.x + j * ${WX}u;
-      if (m < M && n < N) { storeC(batch, m, n, acc[i][j]); }
+      if (m < M && n < N) { ${split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = acc[i][j];` : 'storeC(batch, m, n, acc[i][j]);'} }
     }
   }
 }`;
 }
 
+/** Number of K slices for a problem: > 1 only when few workgroups face a long K. */
+function slicesFor(pr: GemmProblem, workgroups: number, max: number, BK: number): { slices: number; chunk: number } {
+  if (!pr.plainStore || workgroups >= SPLIT_BELOW_WORKGROUPS || pr.K < SPLIT_MIN_K) return { slices: 1, chunk: pr.K };
+  const want = Math.min(32, max, Math.floor(pr.K / 512), Math.ceil(64 / workgroups));
+  const chunk = Math.ceil(Math.ceil(pr.K / want) / BK) * BK;
+  return { slices: Math.ceil(pr.K / chunk), chunk };
+}
+
 /**
- * Records a GEMM into `y` with inputs `a` and `b`: column tiles in x, row tiles in y,
- * batch in z. Whatever exceeds maxComputeWorkgroupsPerDimension in a dimension is split
- * into several dispatches (the tile offsets travel as parameters).
+ * Runs a GEMM and returns its output (`out.size` elements of `out.dtype`): column tiles
+ * in x, row tiles in y, batch × K slices in z. Whatever exceeds
+ * maxComputeWorkgroupsPerDimension is split into several dispatches (tile offsets travel
+ * as parameters). With split-K, each slice writes its partial product and one reduction
+ * sums them.
  */
-export function runGemm(gpu: GpuContext, pr: GemmProblem, y: GpuStorage, a: GpuStorage, b: GpuStorage): void {
+export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: { readonly size: number; readonly dtype: DType }): GpuStorage {
+  if (pr.M === 0 || pr.N === 0 || pr.batch === 0 || pr.K === 0) {
+    const y = gpu.alloc(pr.key, out.size, out.dtype);
+    if (out.size > 0) fill(gpu, y, 0);
+    return y;
+  }
   const tile = gpu.tileOverride ?? chooseTile(gpu.preferredTile, pr.M, pr.N, pr.batch);
-  if (pr.M === 0 || pr.N === 0 || pr.batch === 0) return;
   const max = gpu.maxGroupsPerDim;
   const tilesN = Math.ceil(pr.N / tile.BN);
   const tilesM = Math.ceil(pr.M / tile.BM);
-  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}`;
-  const spec = { key, code: () => gemmShader(pr, tile), inputs: 2 };
-  for (let b0 = 0; b0 < pr.batch; b0 += max) {
+  const { slices, chunk } = slicesFor(pr, tilesN * tilesM * pr.batch, max, tile.BK);
+  const split = slices > 1;
+  const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
+  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}`;
+  const spec = { key, code: () => gemmShader(pr, tile, split), inputs: 2 };
+  const batchStep = Math.max(1, Math.floor(max / slices));
+  for (let b0 = 0; b0 < pr.batch; b0 += batchStep) {
     for (let m0 = 0; m0 < tilesM; m0 += max) {
       for (let n0 = 0; n0 < tilesN; n0 += max) {
-        const head = [pr.M, pr.N, pr.K, n0, tilesN, b0, pr.batch, m0];
-        const groups = [Math.min(max, tilesN - n0), Math.min(max, tilesM - m0), Math.min(max, pr.batch - b0)] as const;
+        const head = [pr.M, pr.N, pr.K, n0, tilesN, b0, pr.batch, m0, slices, chunk, 0, 0];
+        const groups = [Math.min(max, tilesN - n0), Math.min(max, tilesM - m0), Math.min(batchStep, pr.batch - b0) * slices] as const;
         gpu.dispatch(spec, y, [a, b], [...head, ...pr.extra], groups);
       }
     }
   }
+  if (!split) return y;
+  const sum = reduce(gpu, 'sum', y, out.dtype, out.dtype, { outer: 1, reduce: slices, inner: out.size });
+  gpu.release(y);
+  return sum;
 }

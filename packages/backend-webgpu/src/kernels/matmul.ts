@@ -16,11 +16,10 @@ export const matmul: Kernel<PrimitiveAttrs['matmul']> = ({ backend, inputs: [a, 
   const M = tA ? a2 : a1;
   const K = tA ? a1 : a2;
   const N = tB ? b1 : b2;
-  const y = gpu.alloc('matmul', out.size, out.dtype);
   const T = wgslType(out.dtype);
   const ba = pu(GEMM_EXTRA);
   const bb = pu(GEMM_EXTRA + 1);
-  runGemm(
+  return runGemm(
     gpu,
     {
       key: `matmul:${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`,
@@ -41,10 +40,10 @@ export const matmul: Kernel<PrimitiveAttrs['matmul']> = ({ backend, inputs: [a, 
       aKFast: !tA,
       bKFast: tB,
       extra: [Ba, Bb],
+      plainStore: true,
     },
-    y,
     asGpu(a.dataId, 'matmul'),
     asGpu(b.dataId, 'matmul'),
+    out,
   );
-  return y;
 };

@@ -42,7 +42,7 @@ function copyStrided(
 }
 
 /** Fills `dst` with one 32-bit pattern. */
-function fill(gpu: GpuContext, dst: GpuStorage, bits: number): void {
+export function fill(gpu: GpuContext, dst: GpuStorage, bits: number): void {
   if (dst.size === 0) return;
   const code = () => [bindings({ name: 'y', type: 'u32' }, []), perElementMain(`  y[i] = ${pu(1)};`)].join('\n');
   gpu.dispatch({ key: 'fill', code, inputs: 0 }, dst, [], [dst.size, bits >>> 0], gpu.groupsFor(dst.size, ELEMENT_WG));

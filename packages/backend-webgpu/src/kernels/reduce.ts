@@ -128,7 +128,7 @@ ${combine}
 }
 
 /** Reduces `x` ([outer, reduce, inner] of dtype `din`) into a new storage of `dout`. */
-function reduce(gpu: GpuContext, op: ReduceOpName, x: GpuStorage, din: DType, dout: DType, g: Geometry): GpuStorage {
+export function reduce(gpu: GpuContext, op: ReduceOpName, x: GpuStorage, din: DType, dout: DType, g: Geometry): GpuStorage {
   const tin = wgslType(din);
   const tout = wgslType(dout);
   const arg = op === 'argmax' || op === 'argmin';
