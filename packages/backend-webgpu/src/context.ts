@@ -72,8 +72,11 @@ export class GpuContext {
     this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
     this.uniform = device.createBuffer({ size: options.batchSize * this.slotBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera params' });
     device.addEventListener?.('uncapturederror', (ev) => {
-      const msg = (ev as GPUUncapturedErrorEvent).error?.message ?? String(ev);
+      const error = (ev as GPUUncapturedErrorEvent).error;
+      const msg = error?.message ?? String(ev);
       if (this.errors.length < 8) this.errors.push(msg);
+      // Out of memory: give the pooled buffers back so the next allocations can succeed.
+      if (error?.constructor?.name === 'GPUOutOfMemoryError') this.pool.trim(0);
     });
     void device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;

@@ -39,6 +39,7 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('kernels with folded dispa
     ['tree reduction over 9 rows', [{ data: values(9 * 300, 3), shape: [9, 300] }], ([a]) => T.sum(a, 1)],
     ['column reduction', [{ data: values(600, 4), shape: [3, 200] }], ([a]) => T.max(a, 0)],
     ['matmul: tiles and batches split over dispatches', [{ data: values(5 * 20 * 8, 5), shape: [5, 20, 8] }, { data: values(8 * 300, 6), shape: [8, 300] }], ([a, b]) => T.matmul(a, b)],
+    ['softmax rows, a workgroup per row', [{ data: values(5 * 300, 10), shape: [5, 300] }], ([a]) => T.softmax(a)],
     ['transpose', [{ data: values(40 * 30, 7), shape: [40, 30] }], ([a]) => T.transpose(a)],
     ['conv2d', [{ data: values(2 * 3 * 9 * 9, 8), shape: [2, 3, 9, 9] }, { data: values(4 * 3 * 3 * 3, 9), shape: [4, 3, 3, 3] }], ([x, w]) => T.conv2d(x, w)],
   ];

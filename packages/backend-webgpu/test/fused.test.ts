@@ -29,6 +29,14 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('fused kernels', () => {
     });
   }
 
+  it('softmax and logSoftmax over long contiguous rows (a workgroup per row)', async () => {
+    const x = { data: values(3 * 1000, 51).map((v) => v * 30), shape: [3, 1000] };
+    for (const f of [T.softmax, T.logSoftmax]) {
+      const r = await onBoth([x], ([t]) => f(t));
+      expect(worstError(r.gpu, r.cpu, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('softmax and logSoftmax along a middle axis of a long row', async () => {
     const x = { data: values(2 * 700 * 3, 50).map((v) => v * 20), shape: [2, 700, 3] };
     for (const f of [T.softmax, T.logSoftmax]) {

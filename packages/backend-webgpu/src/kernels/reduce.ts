@@ -5,6 +5,7 @@ import { ParamList, pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings, ELEMENT_WG, foldGroups, perElementMain } from '../wgsl/shader.js';
 import { helpersFor } from '../wgsl/special.js';
+import { treeLoop } from '../wgsl/tree.js';
 import { gpuOf } from './gpu-of.js';
 
 /** A fold: the value of an empty reduction and how one element (or a partial result) joins. */
@@ -113,13 +114,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var row = wid.x + (wid.y + wid.z * nwg.y) * nwg.x; row < ${pu(0)}; row += nwg.x * nwg.y * nwg.z) {
   let base = row * R;
 ${local}
-  workgroupBarrier();
-  for (var s = ${TREE_WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid.x < s) {
-${combine}
-    }
-    workgroupBarrier();
-  }
+${treeLoop(TREE_WG, combine)}
   if (lid.x == 0u) { ${result} }
   workgroupBarrier();
   }
