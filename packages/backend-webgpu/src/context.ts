@@ -1,20 +1,11 @@
 import { BackendError } from '@tessera/core';
-import { BufferUsage, MAP_READ, STAGE_COMPUTE } from './flags.js';
+import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
+import { PipelineCache, type ShaderSpec } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { GpuStorage } from './storage.js';
 import { PARAM_WORDS } from './wgsl/params.js';
 import { foldGroups } from './wgsl/shader.js';
-
-/** A kernel's shader, compiled once per `key` (op, dtypes, rank, variant). */
-export interface ShaderSpec {
-  /** Cache key: everything the WGSL text depends on. */
-  readonly key: string;
-  /** Builds the WGSL (called only on a cache miss). */
-  readonly code: () => string;
-  /** Number of read-only storage inputs (bindings 2…). */
-  readonly inputs: number;
-}
 
 /** Tuning knobs of a context. */
 export interface ContextOptions {
@@ -39,9 +30,7 @@ const SLOT_BYTES = PARAM_WORDS * 4;
 export class GpuContext {
   readonly pool: BufferPool;
   private readonly staging: BufferPool;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly pendingPipelines = new Map<string, Promise<GPUComputePipeline>>();
-  private readonly layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private readonly pipelines: PipelineCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -67,6 +56,7 @@ export class GpuContext {
   ) {
     const limits = device.limits;
     this.slotBytes = Math.max(SLOT_BYTES, limits.minUniformBufferOffsetAlignment);
+    this.pipelines = new PipelineCache(device);
     this.pool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'tessera tensor', options.maxPooledBytes);
     this.staging = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tessera readback', 64 << 20);
     this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
@@ -124,50 +114,6 @@ export class GpuContext {
     this.pool.release(s.buffer, this.recorded > 0);
   }
 
-  private layoutFor(inputs: number): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
-    let l = this.layouts.get(inputs);
-    if (!l) {
-      const entries: GPUBindGroupLayoutEntry[] = [
-        { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform' } },
-        { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
-      ];
-      for (let k = 0; k < inputs; k++) entries.push({ binding: k + 2, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
-      const group = this.device.createBindGroupLayout({ entries });
-      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
-      this.layouts.set(inputs, l);
-    }
-    return l;
-  }
-
-  private descriptor(spec: ShaderSpec): GPUComputePipelineDescriptor {
-    const module = this.device.createShaderModule({ code: spec.code(), label: spec.key });
-    return { layout: this.layoutFor(spec.inputs).pipeline, compute: { module, entryPoint: 'main' }, label: spec.key };
-  }
-
-  /** The pipeline of a shader, compiled on first use and cached by key. */
-  pipeline(spec: ShaderSpec): GPUComputePipeline {
-    let p = this.pipelines.get(spec.key);
-    if (!p) {
-      p = this.device.createComputePipeline(this.descriptor(spec));
-      this.pipelines.set(spec.key, p);
-    }
-    return p;
-  }
-
-  /** Compiles a shader in the background (for `warmup`). */
-  precompile(spec: ShaderSpec): Promise<void> {
-    if (this.pipelines.has(spec.key)) return Promise.resolve();
-    let pending = this.pendingPipelines.get(spec.key);
-    if (!pending) {
-      pending = this.device.createComputePipelineAsync(this.descriptor(spec));
-      this.pendingPipelines.set(spec.key, pending);
-    }
-    return pending.then((p) => {
-      if (!this.pipelines.has(spec.key)) this.pipelines.set(spec.key, p);
-      this.pendingPipelines.delete(spec.key);
-    });
-  }
-
   /**
    * Runs `fn` with dispatching switched to asynchronous pipeline compilation: every
    * kernel it calls starts compiling its pipeline (nothing runs on the GPU), and the
@@ -202,10 +148,10 @@ export class GpuContext {
     if (groups.some((g) => g > max)) throw new BackendError(`webgpu: ${spec.key}: dispatch ${groups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}.`);
     if (groups.some((g) => g === 0)) return;
     if (this.compiling) {
-      this.compiling.push(this.precompile(spec));
+      this.compiling.push(this.pipelines.precompile(spec));
       return;
     }
-    const pipeline = this.pipeline(spec);
+    const pipeline = this.pipelines.get(spec);
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     const slot = this.recorded++;
@@ -216,7 +162,7 @@ export class GpuContext {
       { binding: 1, resource: bind(out) },
     ];
     inputs.forEach((s, k) => entries.push({ binding: k + 2, resource: bind(s) }));
-    const group = this.device.createBindGroup({ layout: this.layoutFor(spec.inputs).group, entries });
+    const group = this.device.createBindGroup({ layout: this.pipelines.layout(spec.inputs).group, entries });
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
