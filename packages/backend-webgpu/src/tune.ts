@@ -48,7 +48,7 @@ function cached(key: string): GemmTile | undefined {
 }
 
 /**
- * Times the GEMM tile candidates (32², 64², 128×64 and 128² output tiles with 2×2 to
+ * Times the GEMM tile candidates (32², 64², 128×64 and 128² output tiles with 4×4 to
  * 8×8 outputs per thread) on a square matmul and makes the fastest the tile for large
  * matmuls and convolutions on this backend. The choice is cached per adapter (vendor,
  * architecture, device, description) for the process and, in browsers, in localStorage.

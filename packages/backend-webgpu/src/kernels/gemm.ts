@@ -53,8 +53,10 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean): string {
   const WY = BM / TM;
   const threads = WX * WY;
   const T = pr.type;
+  const V = `vec4<${T}>`;
   const zero = `${T}(0)`;
-  // Thread → tile element for loads: `fast` is the coordinate that advances with the thread id.
+  // Shared tiles hold vec4s along m (A) and n (B), so each thread reads its TM (TN)
+  // consecutive values with TM/4 (TN/4) vector loads per k.
   const loadTile = (name: 'As' | 'Bs', rows: number, kFast: boolean) => {
     const count = (rows * BK) / threads;
     const decode = kFast ? `let kk = e % ${BK}u; let rr = e / ${BK}u;` : `let rr = e % ${rows}u; let kk = e / ${rows}u;`;
@@ -67,12 +69,14 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean): string {
       let g = ${origin} + rr;
       var v = ${zero};
       if (g < ${limit} && k0 + kk < kEnd) { v = ${call}; }
-      ${name}[kk][rr] = v;
+      ${name}[kk][rr / 4u][rr % 4u] = v;
     }`;
   };
+  const madd = T === 'f32' ? `fma(${V}(ra[i][ii]), rb[j], acc[i * 4u + ii][j])` : `acc[i * 4u + ii][j] + ${V}(ra[i][ii]) * rb[j]`;
+  const store = split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = v;` : 'storeC(batch, m, n, v);';
   return `${bindings({ name: 'y', type: T }, [{ name: 'a', type: T }, { name: 'b2', type: T }])}
-var<workgroup> As: array<array<${T}, ${BM}>, ${BK}>;
-var<workgroup> Bs: array<array<${T}, ${BN}>, ${BK}>;
+var<workgroup> As: array<array<${V}, ${BM / 4}>, ${BK}>;
+var<workgroup> Bs: array<array<${V}, ${BN / 4}>, ${BK}>;
 ${pr.loadA}
 ${pr.loadB}
 ${pr.storeC}
@@ -87,27 +91,30 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (tn >= ${pu(4)} || batch >= ${pu(6)}) { return; }
   let m0 = (wid.y + ${pu(7)}) * ${BM}u; let n0 = tn * ${BN}u;
   let tid = lid.y * ${WX}u + lid.x;
-  var acc: array<array<${T}, ${TN}>, ${TM}>;
+  var acc: array<array<${V}, ${TN / 4}>, ${TM}>;
   for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
 ${loadTile('As', BM, pr.aKFast)}
 ${loadTile('Bs', BN, pr.bKFast)}
     workgroupBarrier();
     for (var k = 0u; k < ${BK}u; k++) {
-      var ra: array<${T}, ${TM}>;
-      var rb: array<${T}, ${TN}>;
-      for (var i = 0u; i < ${TM}u; i++) { ra[i] = As[k][lid.y + i * ${WY}u]; }
-      for (var j = 0u; j < ${TN}u; j++) { rb[j] = Bs[k][lid.x + j * ${WX}u]; }
-      for (var i = 0u; i < ${TM}u; i++) {
-        for (var j = 0u; j < ${TN}u; j++) { acc[i][j] = ${T === 'f32' ? 'fma(ra[i], rb[j], acc[i][j])' : 'acc[i][j] + ra[i] * rb[j]'}; }
+      var ra: array<${V}, ${TM / 4}>;
+      var rb: array<${V}, ${TN / 4}>;
+      for (var i = 0u; i < ${TM / 4}u; i++) { ra[i] = As[k][lid.y * ${TM / 4}u + i]; }
+      for (var j = 0u; j < ${TN / 4}u; j++) { rb[j] = Bs[k][lid.x * ${TN / 4}u + j]; }
+      for (var i = 0u; i < ${TM / 4}u; i++) {
+        for (var ii = 0u; ii < 4u; ii++) {
+          for (var j = 0u; j < ${TN / 4}u; j++) { acc[i * 4u + ii][j] = ${madd}; }
+        }
       }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < ${TM}u; i++) {
-    let m = m0 + lid.y + i * ${WY}u;
-    for (var j = 0u; j < ${TN}u; j++) {
-      let n = n0 + lid.x + j * ${WX}u;
-      if (m < M && n < N) { ${split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = acc[i][j];` : 'storeC(batch, m, n, acc[i][j]);'} }
+  for (var r = 0u; r < ${TM}u; r++) {
+    let m = m0 + lid.y * ${TM}u + r;
+    for (var c = 0u; c < ${TN}u; c++) {
+      let n = n0 + lid.x * ${TN}u + c;
+      let v = acc[r][c / 4u][c % 4u];
+      if (m < M && n < N) { ${store} }
     }
   }
 }`;

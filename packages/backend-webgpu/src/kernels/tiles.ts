@@ -1,4 +1,7 @@
-/** Tile shape of the GEMM kernel: a BM×BN output tile per workgroup, TM×TN per thread. */
+/**
+ * Tile shape of the GEMM kernel: a BM×BN output tile per workgroup, TM×TN outputs per
+ * thread (multiples of 4: registers and shared memory hold vec4s), BK deep per step.
+ */
 export interface GemmTile {
   readonly BM: number;
   readonly BN: number;
@@ -7,8 +10,8 @@ export interface GemmTile {
   readonly TN: number;
 }
 
-/** 32×32 tiles, 16×16 threads with 2×2 outputs each: more workgroups for small problems. */
-export const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 };
+/** 32×32 tiles, 8×8 threads with 4×4 outputs each: more workgroups for small problems. */
+export const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4 };
 /** 64×64 tiles, 16×16 threads with 4×4 outputs each (256 threads, 8 KiB shared): the default. */
 export const LARGE_TILE: GemmTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
 /** 128×128 tiles, 16×16 threads with 8×8 outputs each: more reuse per load on big GPUs. */
