@@ -20,6 +20,11 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('GEMM tiles', () => {
         const b = { data: values(139 * 45, 2), shape: [139, 45] };
         const r = await onBoth([a, b], ([x, y]) => T.matmul(x, y, { transposeA: true, transposeB: true }));
         expect(worstError(r.gpu, r.cpu, 1e-3, 1e-4)).toBeLessThanOrEqual(1);
+        // Tile-aligned shapes take the variant without bounds checks.
+        const a2 = { data: values(128 * 64, 11), shape: [128, 64] };
+        const b2 = { data: values(64 * 128, 12), shape: [64, 128] };
+        const r2 = await onBoth([a2, b2], ([x, y]) => T.matmul(x, y));
+        expect(worstError(r2.gpu, r2.cpu, 1e-3, 1e-4)).toBeLessThanOrEqual(1);
         const x = { data: values(2 * 4 * 9 * 10, 3), shape: [2, 4, 9, 10] };
         const w = { data: values(6 * 2 * 3 * 2, 4), shape: [6, 2, 3, 2] };
         for (const which of [-1, 0, 1]) {
@@ -40,6 +45,8 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('GEMM tiles', () => {
 
   it('split-K: a long K with few output tiles is sliced, and the partials summed', async () => {
     const dispatches = () => T.getBackend('webgpu').info?.().dispatches as number;
+    const aligned = await onBoth([{ data: values(32 * 4096, 13), shape: [32, 4096] }, { data: values(4096 * 32, 14), shape: [4096, 32] }], ([x, y]) => T.matmul(x, y));
+    expect(worstError(aligned.gpu, aligned.cpu, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
     const a = { data: values(8 * 5000, 7), shape: [8, 5000] };
     const b = { data: values(5000 * 9, 8), shape: [5000, 9] };
     const d0 = dispatches();

@@ -47,7 +47,11 @@ export const GEMM_EXTRA = 12;
 const SPLIT_BELOW_WORKGROUPS = 32;
 const SPLIT_MIN_K = 2048;
 
-function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean): string {
+/**
+ * The tiled GEMM shader. `aligned`: M, N and K are multiples of the tile (a
+ * shape-specialised variant without bounds checks in the loads and stores).
+ */
+function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: boolean): string {
   const { BM, BN, BK, TM, TN } = tile;
   const WX = BN / TN;
   const WY = BM / TM;
@@ -67,8 +71,8 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean): string {
       let e = tid + l * ${threads}u;
       ${decode}
       let g = ${origin} + rr;
-      var v = ${zero};
-      if (g < ${limit} && k0 + kk < kEnd) { v = ${call}; }
+      ${aligned ? `let v = ${call};` : `var v = ${zero};
+      if (g < ${limit} && k0 + kk < kEnd) { v = ${call}; }`}
       ${name}[kk][rr / 4u][rr % 4u] = v;
     }`;
   };
@@ -114,7 +118,7 @@ ${loadTile('Bs', BN, pr.bKFast)}
     for (var c = 0u; c < ${TN}u; c++) {
       let n = n0 + lid.x * ${TN}u + c;
       let v = acc[r][c / 4u][c % 4u];
-      if (m < M && n < N) { ${store} }
+      ${aligned ? store : `if (m < M && n < N) { ${store} }`}
     }
   }
 }`;
@@ -147,9 +151,10 @@ export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuS
   const tilesM = Math.ceil(pr.M / tile.BM);
   const { slices, chunk } = slicesFor(pr, tilesN * tilesM * pr.batch, max, tile.BK);
   const split = slices > 1;
+  const aligned = pr.M % tile.BM === 0 && pr.N % tile.BN === 0 && pr.K % tile.BK === 0 && chunk % tile.BK === 0;
   const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
-  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}`;
-  const spec = { key, code: () => gemmShader(pr, tile, split), inputs: 2 };
+  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}`;
+  const spec = { key, code: () => gemmShader(pr, tile, split, aligned), inputs: 2 };
   const batchStep = Math.max(1, Math.floor(max / slices));
   for (let b0 = 0; b0 < pr.batch; b0 += batchStep) {
     for (let m0 = 0; m0 < tilesM; m0 += max) {
