@@ -70,6 +70,8 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
       pipelines: gpu.pipelineCount,
       dispatches: gpu.dispatches,
       submits: gpu.submits,
+      bindGroupHits: gpu.bindGroups.hits,
+      bindGroupMisses: gpu.bindGroups.misses,
       dtypes: WEBGPU_DTYPES.join(', '),
     }),
     dispose: () => gpu.destroy(),

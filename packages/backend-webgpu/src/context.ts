@@ -1,6 +1,7 @@
 import { BackendError } from '@tessera/core';
 import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
+import { BindGroupCache } from './bind-groups.js';
 import { PipelineCache, type ShaderSpec } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { GpuStorage } from './storage.js';
@@ -31,6 +32,8 @@ export class GpuContext {
   readonly pool: BufferPool;
   private readonly staging: BufferPool;
   private readonly pipelines: PipelineCache;
+  /** Bind groups reused across dispatches (see BindGroupCache). */
+  readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recorded = 0;
@@ -61,6 +64,7 @@ export class GpuContext {
     this.staging = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tessera readback', 64 << 20);
     this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
     this.uniform = device.createBuffer({ size: options.batchSize * this.slotBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera params' });
+    this.bindGroups = new BindGroupCache(device, this.uniform, SLOT_BYTES);
     device.addEventListener?.('uncapturederror', (ev) => {
       const error = (ev as GPUUncapturedErrorEvent).error;
       const msg = error?.message ?? String(ev);
@@ -156,15 +160,9 @@ export class GpuContext {
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     const slot = this.recorded++;
     this.uniformData.set(params, (slot * this.slotBytes) / 4);
-    const bind = (s: GpuStorage) => ({ buffer: s.buffer, offset: 0, size: Math.min(s.buffer.size, Math.max(16, s.bytes)) });
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.uniform, offset: slot * this.slotBytes, size: SLOT_BYTES } },
-      { binding: 1, resource: bind(out) },
-    ];
-    inputs.forEach((s, k) => entries.push({ binding: k + 2, resource: bind(s) }));
-    const group = this.device.createBindGroup({ layout: this.pipelines.layout(spec.inputs).group, entries });
+    const group = this.bindGroups.get(this.pipelines.layout(spec.inputs).group, spec.inputs, out, inputs);
     this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, group);
+    this.pass.setBindGroup(0, group, [slot * this.slotBytes]);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.dispatches++;
     if (this.recorded >= this.options.batchSize) this.flush();

@@ -68,6 +68,9 @@ export async function requestAdapter(gpu: GPU, options?: GPURequestAdapterOption
   return adapter;
 }
 
+/** Most storage buffers one Tessera kernel binds (output + up to 3 inputs). */
+export const MAX_KERNEL_STORAGE_BUFFERS = 4;
+
 /** Limits the backend asks for: the adapter's maximum of each that matters for compute. */
 const WANTED_LIMITS = [
   'maxStorageBufferBindingSize',
@@ -83,11 +86,22 @@ const WANTED_LIMITS = [
 /** Requests a device with the adapter's largest compute limits (and shader-f16 when offered). */
 export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
-  for (const k of WANTED_LIMITS) requiredLimits[k] = adapter.limits[k];
+  for (const k of WANTED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number | undefined>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  let device: GPUDevice;
   try {
-    return await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tessera' });
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tessera' });
   } catch (e) {
     throw new BackendError(`webgpu: requestDevice failed (${(e as Error).message}).`);
   }
+  if (device.limits.maxStorageBuffersPerShaderStage < MAX_KERNEL_STORAGE_BUFFERS) {
+    device.destroy();
+    throw new BackendError(
+      `webgpu: the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; Tessera's kernels bind up to ${MAX_KERNEL_STORAGE_BUFFERS}.`,
+    );
+  }
+  return device;
 }

@@ -18,7 +18,7 @@ interface Layout {
 
 /**
  * Compiled compute pipelines by key, and the explicit layouts they share: params
- * (uniform) at binding 0, the output (storage) at 1, `inputs` read-only storage buffers
+ * (uniform, dynamic offset: one slot per dispatch) at binding 0, the output (storage) at 1, `inputs` read-only storage buffers
  * from 2. Layouts are per input count, so kernels never depend on `layout: 'auto'`
  * dropping unused bindings.
  */
@@ -34,7 +34,7 @@ export class PipelineCache {
     let l = this.layouts.get(inputs);
     if (!l) {
       const entries: GPUBindGroupLayoutEntry[] = [
-        { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform' } },
+        { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
         { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
       ];
       for (let k = 0; k < inputs; k++) entries.push({ binding: k + 2, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
