@@ -1,0 +1,15 @@
+/**
+ * A model factory got options it cannot build. The message names the model, the option
+ * and what to pass instead.
+ */
+export class ModelConfigError extends Error {
+  constructor(model: string, problem: string, fix: string) {
+    super(`${model}: ${problem}. ${fix}`);
+    this.name = 'ModelConfigError';
+  }
+}
+
+/** Throws a ModelConfigError unless n is a positive integer. */
+export function positiveInt(model: string, option: string, n: number): void {
+  if (!Number.isInteger(n) || n <= 0) throw new ModelConfigError(model, `option '${option}' is ${n}`, `Pass a positive integer for '${option}'.`);
+}

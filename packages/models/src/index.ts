@@ -1,0 +1,8 @@
+/**
+ * @packageDocumentation
+ * Tessera model zoo: factories for classic networks, built from @tessera/layers.
+ */
+export { ModelConfigError } from './errors.js';
+export { mlp, type MLPOptions, type MLPActivation } from './mlp.js';
+export { mnistCnn, type MnistCnnOptions } from './mnist-cnn.js';
+export { resnet, ResNet, ResidualBlock, RESNET_SPECS, type ResNetName, type ResNetOptions, type BlockKind } from './resnet.js';

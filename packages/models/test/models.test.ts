@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { manualSeed, randn, use } from '@tessera/core';
+import { cpu } from '@tessera/backend-cpu';
+import { ModelConfigError, mlp, mnistCnn, resnet } from '../src/index.js';
+import { expectStepLowersLoss } from './helpers.js';
+
+beforeAll(() => {
+  use(cpu());
+  manualSeed(0);
+});
+
+/** Parameters of a layer table: [in, out] linear or [in, out, k] conv with bias. */
+const linear = (i: number, o: number) => i * o + o;
+const conv = (i: number, o: number, k: number) => i * o * k * k + o;
+
+describe('mlp', () => {
+  it('counts, shape, step', async () => {
+    const net = mlp({ inFeatures: 12, hidden: [8, 6], outFeatures: 3, dropout: 0.1 });
+    expect(net.numParameters()).toBe(linear(12, 8) + linear(8, 6) + linear(6, 3));
+    expect(net.call(randn([4, 3, 4])).shape).toEqual([4, 3]);
+    net.eval();
+    await expectStepLowersLoss(net, [4, 12], 3);
+  });
+  it('rejects bad options with a typed error', () => {
+    expect(() => mlp({ inFeatures: 0, hidden: [], outFeatures: 2 })).toThrow(ModelConfigError);
+    expect(() => mlp({ inFeatures: 2, hidden: [], outFeatures: 2, dropout: 1 })).toThrow(/mlp: dropout/);
+  });
+});
+
+describe('mnistCnn', () => {
+  it('counts, shape, step', async () => {
+    const net = mnistCnn();
+    expect(net.numParameters()).toBe(conv(1, 32, 5) + conv(32, 64, 5) + linear(256, 200) + linear(200, 10));
+    expect(net.call(randn([2, 1, 28, 28])).shape).toEqual([2, 10]);
+    await expectStepLowersLoss(net, [2, 1, 28, 28], 10, 0.01);
+  });
+});
+
+describe('resnet', () => {
+  it("torchvision's published parameter counts", () => {
+    expect(resnet('resnet18').numParameters()).toBe(11_689_512);
+    expect(resnet('resnet50').numParameters()).toBe(25_557_032);
+  }, 30_000);
+  it("torchvision's names", () => {
+    const names = resnet('resnet18').namedParameters().map(([n]) => n);
+    expect(names.slice(0, 3)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias']);
+    expect(names).toContain('layer1.0.conv1.weight');
+    expect(names).toContain('layer2.0.downsample.0.weight');
+    expect(names).toContain('layer2.0.downsample.1.weight');
+    expect(names.at(-1)).toBe('fc.bias');
+  });
+  it('CIFAR ResNet-20: count from the layer table, shape, step', async () => {
+    const net = resnet('resnet20');
+    // stem 3→16 conv + bn; 3 stages of 3 blocks with 2 convs + 2 bns; fc 64→10
+    const bn = (c: number) => 2 * c;
+    const block = (i: number, o: number) => i * o * 9 + bn(o) + o * o * 9 + bn(o);
+    const stage = (i: number, o: number) => block(i, o) + 2 * block(o, o);
+    expect(net.numParameters()).toBe(3 * 16 * 9 + bn(16) + stage(16, 16) + stage(16, 32) + stage(32, 64) + linear(64, 10));
+    expect(net.numParameters()).toBe(269_722) // He et al.: 0.27M;
+    expect(net.call(randn([2, 3, 8, 8])).shape).toEqual([2, 10]);
+    await expectStepLowersLoss(net, [4, 3, 8, 8], 10, 0.05);
+  });
+});
