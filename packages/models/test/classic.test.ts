@@ -1,0 +1,40 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { manualSeed, randn, use } from '@tessera/core';
+import { cpu } from '@tessera/backend-cpu';
+import { alexnet, lenet5 } from '../src/index.js';
+import { expectStepLowersLoss } from './helpers.js';
+
+beforeAll(() => {
+  use(cpu());
+  manualSeed(0);
+});
+const conv = (i: number, o: number, k: number) => i * o * k * k + o;
+const linear = (i: number, o: number) => i * o + o;
+
+describe('alexnet', () => {
+  it("torchvision's published count and names", () => {
+    const net = alexnet();
+    expect(net.numParameters()).toBe(61_100_840);
+    const names = net.namedParameters().map(([n]) => n);
+    expect(names[0]).toBe('features.0.weight');
+    expect(names.at(-1)).toBe('classifier.6.bias');
+  }, 30_000);
+  it('original with LRN: count from the table, shape, step', async () => {
+    const net = alexnet({ variant: 'original', hidden: 8, numClasses: 4, dropout: 0 });
+    expect(net.numParameters()).toBe(conv(3, 96, 11) + conv(96, 256, 5) + conv(256, 384, 3) + conv(384, 384, 3) + conv(384, 256, 3)
+      + linear(256 * 36, 8) + linear(8, 8) + linear(8, 4));
+    expect(net.call(randn([2, 3, 67, 67])).shape).toEqual([2, 4]);
+    await expectStepLowersLoss(net, [2, 3, 67, 67], 4, 0.01);
+  }, 30_000);
+});
+
+describe('lenet5', () => {
+  for (const [variant, size] of [['modern', 28], ['1998', 32]] as const) {
+    it(`${variant}: count from the table, shape, step`, async () => {
+      const net = lenet5({ variant });
+      expect(net.numParameters()).toBe(conv(1, 6, 5) + conv(6, 16, 5) + linear(400, 120) + linear(120, 84) + linear(84, 10));
+      expect(net.call(randn([2, 1, size, size])).shape).toEqual([2, 10]);
+      await expectStepLowersLoss(net, [4, 1, size, size], 10, 0.05);
+    });
+  }
+});
