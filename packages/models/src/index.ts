@@ -9,3 +9,4 @@ export { resnet, ResNet, ResidualBlock, RESNET_SPECS, type ResNetName, type ResN
 export { vgg, VGG_CONFIGS, type VGGConfig, type VGGOptions } from './vgg.js';
 export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
+export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
