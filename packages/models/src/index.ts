@@ -10,3 +10,4 @@ export { vgg, VGG_CONFIGS, type VGGConfig, type VGGOptions } from './vgg.js';
 export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
 export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
+export { replaceHead, freezeBackbone, fineTuneGroups, summary, type HasFcHead } from './transfer.js';
