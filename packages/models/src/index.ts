@@ -11,3 +11,4 @@ export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
 export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
 export { replaceHead, freezeBackbone, fineTuneGroups, summary, type HasFcHead } from './transfer.js';
+export { DenseAutoencoder, type DenseAutoencoderOptions } from './autoencoder.js';
