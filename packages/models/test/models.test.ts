@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
+import { stateDict } from '@tessera/layers';
 import { ModelConfigError, mlp, mnistCnn, resnet } from '../src/index.js';
 import { expectStepLowersLoss } from './helpers.js';
 
@@ -40,6 +41,7 @@ describe('resnet', () => {
   it("torchvision's published parameter counts", () => {
     expect(resnet('resnet18').numParameters()).toBe(11_689_512);
     expect(resnet('resnet50').numParameters()).toBe(25_557_032);
+    expect(resnet('resnet152').numParameters()).toBe(60_192_808);
   }, 30_000);
   it("torchvision's names", () => {
     const names = resnet('resnet18').namedParameters().map(([n]) => n);
@@ -48,6 +50,9 @@ describe('resnet', () => {
     expect(names).toContain('layer2.0.downsample.0.weight');
     expect(names).toContain('layer2.0.downsample.1.weight');
     expect(names.at(-1)).toBe('fc.bias');
+    const keys = Object.keys(stateDict(resnet('resnet18')));
+    expect(keys).toContain('bn1.running_mean');
+    expect(keys).toContain('layer1.0.bn2.running_var');
   });
   it('CIFAR ResNet-20: count from the layer table, shape, step', async () => {
     const net = resnet('resnet20');
