@@ -54,12 +54,18 @@ export class ModelCheckpoint implements Callback {
     await this.opts.writer(name, bytes);
   }
 
+  /**
+   * Writes `last.safetensors` at the current position, from a batch-end callback (e.g. on
+   * Ctrl-C): a resume continues with the next batch.
+   */
+  async saveAtBatch(ctx: TrainContext): Promise<void> {
+    // ctx.step is the index of the step just taken; step + 1 steps are done.
+    await this.save('last.safetensors', { ...ctx, step: ctx.step + 1 }, ctx.epoch, ctx.batchesDone);
+  }
+
   async onBatchEnd(_info: BatchInfo, ctx: TrainContext): Promise<void> {
     const every = this.opts.everySteps;
-    // ctx.step is the index of the step just taken; step + 1 steps are done.
-    if (every !== undefined && (ctx.step + 1) % every === 0) {
-      await this.save('last.safetensors', { ...ctx, step: ctx.step + 1 }, ctx.epoch, ctx.batchesDone);
-    }
+    if (every !== undefined && (ctx.step + 1) % every === 0) await this.saveAtBatch(ctx);
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): Promise<void> {

@@ -45,7 +45,8 @@ export function formatLogs(logs: Logs): string {
 /**
  * The progress display `fit` shows: on a terminal, a live bar with loss, samples/s and
  * ETA (redrawn at most every `refreshMs`, the only per-batch readback); elsewhere (CI,
- * pipes, files) one line per epoch.
+ * pipes, files) one line per epoch: epoch time (validation included), training
+ * samples/s and the epoch's logs.
  */
 export class ProgressBar implements Callback {
   private readonly stream: ProgressStream;
@@ -54,6 +55,7 @@ export class ProgressBar implements Callback {
   private epochStart = 0;
   private samples = 0;
   private lastDraw = 0;
+  private lastBatch = 0;
 
   constructor(opts: ProgressOptions = {}) {
     this.stream = opts.stream ?? defaultStream();
@@ -67,12 +69,14 @@ export class ProgressBar implements Callback {
     this.epochStart = performance.now();
     this.samples = 0;
     this.lastDraw = 0;
+    this.lastBatch = this.epochStart;
   }
 
   async onBatchEnd(info: BatchInfo, ctx: TrainContext): Promise<void> {
     this.samples += info.size;
-    if (!this.bar) return;
     const now = performance.now();
+    this.lastBatch = now;
+    if (!this.bar) return;
     const last = ctx.numBatches !== null && info.batch + 1 === ctx.numBatches;
     if (now - this.lastDraw < this.refreshMs && !last) return;
     this.lastDraw = now;
@@ -89,8 +93,9 @@ export class ProgressBar implements Callback {
   }
 
   onEpochEnd(_epoch: number, logs: Logs, ctx: TrainContext): void {
+    // Throughput counts training batches only; the epoch time includes validation.
     const secs = (performance.now() - this.epochStart) / 1000;
-    const rate = Math.round(this.samples / Math.max(secs, 1e-9));
+    const rate = Math.round(this.samples / Math.max((this.lastBatch - this.epochStart) / 1000, 1e-9));
     this.stream.write(`${this.bar ? '\r\x1b[2K' : ''}${this.prefix(ctx)} · ${secs.toFixed(1)}s · ${rate} samples/s · ${formatLogs(logs)}\n`);
     if (ctx.stopReason) this.stream.write(`Stopped: ${ctx.stopReason}\n`);
   }
