@@ -11,5 +11,5 @@ export default defineConfig({
       '@tessera/backend-cpu': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
-  test: { include: ['test/**/*.test.ts'], pool: 'forks' },
+  test: { include: ['test/**/*.test.ts'], pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 },
 });
