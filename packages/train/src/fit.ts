@@ -157,6 +157,10 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
         b++;
         if (ctx.stopTraining) break;
       }
+      // A stop requested mid-epoch (Ctrl-C, NaN guard) ends training without recording a
+      // partial epoch: no validation, no epoch-end callbacks, so a checkpoint written at the
+      // stop keeps its mid-epoch position.
+      if (ctx.stopTraining && !(ctx.numBatches !== null && b >= ctx.numBatches)) break;
       const logs: Logs = { loss: await lossMean.result() };
       await readMetrics(metrics, '', logs);
       if (valData) Object.assign(logs, prefixed(await evaluate(model, valData, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }), 'val_'));

@@ -97,7 +97,10 @@ export class ProgressBar implements Callback {
     const secs = (performance.now() - this.epochStart) / 1000;
     const rate = Math.round(this.samples / Math.max((this.lastBatch - this.epochStart) / 1000, 1e-9));
     this.stream.write(`${this.bar ? '\r\x1b[2K' : ''}${this.prefix(ctx)} · ${secs.toFixed(1)}s · ${rate} samples/s · ${formatLogs(logs)}\n`);
-    if (ctx.stopReason) this.stream.write(`Stopped: ${ctx.stopReason}\n`);
+  }
+
+  onTrainEnd(ctx: TrainContext): void {
+    if (ctx.stopReason) this.stream.write(`${this.bar ? '\r\x1b[2K' : ''}Stopped: ${ctx.stopReason}\n`);
   }
 
   private prefix(ctx: TrainContext): string {

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { CliError } from './errors.js';
+
+/** One option of a command. */
+export interface OptionSpec {
+  readonly type: 'string' | 'number' | 'boolean';
+  readonly help: string;
+  readonly default?: string | number | boolean;
+  /** Allowed values of a string option. */
+  readonly choices?: () => readonly string[];
+  /** Numbers: must be an integer ≥ min (or a real > 0 when `positive`). */
+  readonly integer?: boolean;
+  readonly min?: number;
+}
+
+/** A command: its options and what it does. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  /** e.g. `[image.png …]` */
+  readonly positionals?: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+}
+
+/** Parsed values: strings, numbers and booleans by option name, plus positionals. */
+export interface Parsed {
+  readonly values: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+/** `--batch-size` → `batchSize`. */
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Usage text of a command. */
+export function usage(cmd: CommandSpec): string {
+  const lines = [`tessera ${cmd.name}${cmd.positionals ? ` ${cmd.positionals}` : ''} [options]`, '', cmd.summary, '', 'Options:'];
+  for (const [name, o] of Object.entries(cmd.options)) {
+    const dflt = o.default === undefined ? '' : ` (default: ${String(o.default)})`;
+    const choices = o.choices ? ` [${o.choices().join('|')}]` : '';
+    lines.push(`  --${name}${o.type === 'boolean' ? '' : ' <value>'}`.padEnd(26) + `${o.help}${choices}${dflt}`);
+  }
+  return lines.join('\n');
+}
+
+/** Parses argv for a command, checking types, ranges and choices; errors say the fix. */
+export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, o] of Object.entries(cmd.options)) options[name] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
+  let raw: ReturnType<typeof parseArgs>;
+  try {
+    raw = parseArgs({ args: [...argv], options, strict: true, allowPositionals: cmd.positionals !== undefined });
+  } catch (e) {
+    throw new CliError(`tessera ${cmd.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${usage(cmd)}`);
+  }
+  const values: Record<string, string | number | boolean | undefined> = {};
+  for (const [name, o] of Object.entries(cmd.options)) {
+    const v = raw.values[name] as string | boolean | undefined;
+    const key = camel(name);
+    if (v === undefined) {
+      values[key] = o.default;
+      continue;
+    }
+    if (o.type === 'number') {
+      const n = Number(v);
+      const bad = v === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min);
+      if (bad) {
+        const want = `${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}`;
+        throw new CliError(`tessera ${cmd.name}: --${name} must be ${want} but got '${String(v)}'.`);
+      }
+      values[key] = n;
+    } else if (o.type === 'string' && o.choices) {
+      const valid = o.choices();
+      if (!valid.includes(v as string)) throw new CliError(`tessera ${cmd.name}: unknown --${name} '${String(v)}'; valid values: ${valid.join(', ')}.`);
+      values[key] = v;
+    } else values[key] = v;
+  }
+  return { values, positionals: raw.positionals };
+}

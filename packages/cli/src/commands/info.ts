@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { backends, getBackend, memory } from '@tessera/core';
+import { type CommandSpec, parseCommand } from '../args.js';
+import { BACKENDS, setupBackend } from '../backend.js';
+import type { Io } from '../io.js';
+
+/** `tessera info` options. */
+export const infoSpec: CommandSpec = {
+  name: 'info',
+  summary: 'Versions, installed backends, the backend in use and what it reports about the device.',
+  options: { backend: { type: 'string', default: 'auto', help: 'backend to start', choices: () => BACKENDS } },
+};
+
+const PACKAGES = ['core', 'backend-cpu', 'backend-webgpu', 'layers', 'optim', 'datasets', 'train', 'models', 'cli'];
+
+/** Installed @tessera package versions ('not installed' where absent). */
+export function packageVersions(): Record<string, string> {
+  const req = createRequire(import.meta.url);
+  const out: Record<string, string> = {};
+  for (const p of PACKAGES) {
+    try {
+      out[`@tessera/${p}`] = (req(`@tessera/${p}/package.json`) as { version: string }).version;
+    } catch {
+      out[`@tessera/${p}`] = 'not installed';
+    }
+  }
+  return out;
+}
+
+/** Runs `tessera info`; returns the report as key/value lines. */
+export async function infoCommand(argv: readonly string[], io: Io): Promise<[string, string][]> {
+  const a = parseCommand(infoSpec, argv).values;
+  const used = await setupBackend(a.backend as string, io.err);
+  const lines: [string, string][] = Object.entries(packageVersions());
+  lines.push(['node', process.version], ['cpu', `${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}`], ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`]);
+  lines.push(['backends installed', backends().join(', ')], ['backend in use', used]);
+  const info = getBackend(used).info?.();
+  if (info) for (const [k, v] of Object.entries(info)) lines.push([`${used}.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
+  lines.push(['live tensors', String(memory().numTensors)]);
+  const w = Math.max(...lines.map(([k]) => k.length));
+  for (const [k, v] of lines) io.out(`${k.padEnd(w)}  ${v}`);
+  return lines;
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import { CliError } from './errors.js';
+
+/** A decoded image as float channels in [0, 1], `[C, H, W]` row-major. */
+export interface FloatImage {
+  readonly data: Float32Array;
+  readonly shape: readonly [number, number, number];
+}
+
+/** Decodes a PNG file (any bit depth, palette, alpha over white) into RGB floats in [0, 1]. */
+export function readPng(path: string): FloatImage {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(path));
+  } catch (e) {
+    throw new CliError(`${path}: not a readable PNG (${(e as Error).message}).`);
+  }
+  const { width: w, height: h, data } = png;
+  const out = new Float32Array(3 * h * w);
+  for (let i = 0; i < h * w; i++) {
+    const alpha = data[i * 4 + 3] / 255;
+    // Transparent pixels count as white paper.
+    for (let c = 0; c < 3; c++) out[c * h * w + i] = (data[i * 4 + c] / 255) * alpha + (1 - alpha);
+  }
+  return { data: out, shape: [3, h, w] };
+}
+
+/** Luminance (ITU-R BT.601) of an RGB image: one channel. */
+export function toGray(img: FloatImage): FloatImage {
+  const [c, h, w] = img.shape;
+  if (c === 1) return img;
+  const n = h * w;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 0.299 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i];
+  return { data: out, shape: [1, h, w] };
+}
+
+/** Area-averaging resize (a box filter when shrinking, bilinear-like when growing) to `h × w`. */
+export function resize(img: FloatImage, oh: number, ow: number): FloatImage {
+  const [c, h, w] = img.shape;
+  if (h === oh && w === ow) return img;
+  const out = new Float32Array(c * oh * ow);
+  const sy = h / oh;
+  const sx = w / ow;
+  for (let ch = 0; ch < c; ch++) {
+    const base = ch * h * w;
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * sy;
+      const y1 = Math.max(y0 + sy, y0 + 1e-9);
+      for (let x = 0; x < ow; x++) {
+        const x0 = x * sx;
+        const x1 = Math.max(x0 + sx, x0 + 1e-9);
+        let acc = 0;
+        let area = 0;
+        for (let yy = Math.floor(y0); yy < Math.min(h, Math.ceil(y1)); yy++) {
+          const wy = Math.min(yy + 1, y1) - Math.max(yy, y0);
+          for (let xx = Math.floor(x0); xx < Math.min(w, Math.ceil(x1)); xx++) {
+            const wx = Math.min(xx + 1, x1) - Math.max(xx, x0);
+            acc += img.data[base + yy * w + xx] * wx * wy;
+            area += wx * wy;
+          }
+        }
+        out[ch * oh * ow + y * ow + x] = area > 0 ? acc / area : 0;
+      }
+    }
+  }
+  return { data: out, shape: [c, oh, ow] };
+}
+
+/**
+ * Makes a photo or drawing look like the training data: grey or RGB as the model expects,
+ * resized, and — for MNIST-style grey models — inverted when the background is light
+ * (digits on paper are dark on white; MNIST is white on black).
+ */
+export function prepareImage(img: FloatImage, [c, h, w]: readonly [number, number, number]): { image: FloatImage; inverted: boolean } {
+  let x = c === 1 ? toGray(img) : img;
+  if (c === 3 && x.shape[0] === 1) x = { data: new Float32Array([...x.data, ...x.data, ...x.data]), shape: [3, x.shape[1], x.shape[2]] };
+  x = resize(x, h, w);
+  let inverted = false;
+  if (c === 1) {
+    // Border pixels tell the background.
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < w; i++) { s += x.data[i] + x.data[(h - 1) * w + i]; n += 2; }
+    if (s / n > 0.5) {
+      x = { data: x.data.map((v) => 1 - v), shape: x.shape };
+      inverted = true;
+    }
+  }
+  return { image: x, inverted };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/index.js';
+import { captureIo } from './helpers.js';
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, text: io.text() };
+}
+
+describe('tessera arguments', () => {
+  it('unknown names list the valid ones, with exit code 2', async () => {
+    expect(await run('fly')).toEqual({ code: 2, text: expect.stringMatching(/unknown command 'fly'; valid commands: train, eval, predict, info, bench/) });
+    expect(await run('train', '--model', 'resnet9000')).toEqual({ code: 2, text: expect.stringMatching(/unknown --model 'resnet9000'; valid values: mnist-cnn, mlp/) });
+    expect(await run('train', '--dataset', 'imagenet')).toEqual({ code: 2, text: expect.stringMatching(/unknown --dataset 'imagenet'; valid values: mnist, mnist-sample, fashion-mnist, cifar10/) });
+    expect(await run('train', '--backend', 'tpu')).toEqual({ code: 2, text: expect.stringMatching(/valid values: auto, cpu, webgpu/) });
+    expect(await run('train', '--optimizer', 'lbfgs')).toEqual({ code: 2, text: expect.stringMatching(/valid values: adadelta, adagrad, adam, adamw, rmsprop, sgd/) });
+  });
+
+  it('bad values and unknown options say what is expected', async () => {
+    expect((await run('train', '--epochs', 'ten')).text).toMatch(/--epochs must be an integer ≥ 1 but got 'ten'/);
+    expect((await run('train', '--batch-size', '0')).text).toMatch(/--batch-size must be an integer ≥ 1 but got '0'/);
+    expect((await run('train', '--lr=-1')).text).toMatch(/--lr must be a number ≥ 0/);
+    const r = await run('train', '--epoch', '3');
+    expect(r.code).toBe(2);
+    expect(r.text).toMatch(/Unknown option '--epoch'/);
+    expect(r.text).toMatch(/--epochs <value>/); // the usage follows
+  });
+
+  it('a model/dataset mismatch is reported before anything is loaded', async () => {
+    const r = await run('train', '--model', 'mnist-cnn', '--dataset', 'cifar10', '--backend', 'cpu');
+    expect(r.code).toBe(2);
+    expect(r.text).toMatch(/model 'mnist-cnn' expects 1×28×28 images \(C×H×W\) but dataset 'cifar10' has 3×32×32/);
+  });
+
+  it('eval/predict need a checkpoint; predict needs images', async () => {
+    expect((await run('eval')).text).toMatch(/--checkpoint is required/);
+    expect((await run('eval', '--checkpoint', '/nonexistent/run')).text).toMatch(/does not exist/);
+    expect((await run('predict', '--checkpoint', '/tmp')).text).toMatch(/give at least one PNG file/);
+  });
+
+  it('help texts', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(/train\s+Train a model/);
+    expect((await run('train', '--help')).text).toMatch(/--model <value>\s+model name \[mnist-cnn\|mlp\|lenet5\|resnet20\] \(default: mnist-cnn\)/);
+  });
+});
