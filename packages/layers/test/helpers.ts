@@ -32,7 +32,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
  * Finite-difference gradient check in float64: compares the autograd gradient of
  * `sum(f(xs) · r)` (r a fixed random projection) with respect to each tensor in `wrt`
  * against central differences. Tensors in `wrt` must be float64 and require grad
- * (parameters of a layer converted with `toFloat64(module)` qualify).
+ * (parameters of a layer built with `{ dtype: 'float64' }` qualify).
  */
 export function gradCheck(f: () => Tensor, wrt: Tensor[], opts: { eps?: number; atol?: number; rtol?: number } = {}): void {
   const eps = opts.eps ?? 1e-6;
