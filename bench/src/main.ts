@@ -13,6 +13,7 @@ import { USAGE, parseArgs } from './cli.js';
 import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
 import { fmtMs, fmtNum } from './table.js';
 import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
+import { dataLoadReport } from './data-load.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
@@ -42,7 +43,8 @@ async function main(): Promise<number> {
 
   const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
-  if (workloads.length === 0) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
+  const wantDataLoad = opts.filter.length === 0 || opts.filter.some((f) => 'data-load'.includes(f));
+  if (workloads.length === 0 && !wantDataLoad) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 
   const allAdapters: Adapter[] = [tesseraAdapter(), tfjsAdapter('cpu'), tfjsAdapter('wasm'), onnxAdapter()];
   const adapters = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
@@ -103,6 +105,10 @@ async function main(): Promise<number> {
   out.push(agree.table);
   out.push('');
   out.push(`${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`);
+  if (wantDataLoad) {
+    log('data-load: parsing datasets');
+    out.push('', 'Dataset loading (Tessera; parse and validate, median of 3):', '', ...(await dataLoadReport(3)));
+  }
   console.log(out.join('\n'));
 
   if (opts.json) {

@@ -53,7 +53,10 @@ export function idxImageDataset(
   if (img.rows !== 28 || img.cols !== 28) {
     throw new DataError(`${images.file}: images are ${img.rows}×${img.cols}, ${name} images are 28×28; this is not a ${name} file.`);
   }
-  return new IdxImageDataset(img.data.slice(), lbl, img.rows, img.cols, classes, split, [images.file, labels.file]);
+  // Keep the decompressed file's buffer when the pixels fill it (only the 16-byte header is
+  // extra); copy out of a larger one (e.g. an archive) so it can be freed.
+  const pixels = img.data.byteLength + 64 >= img.data.buffer.byteLength ? img.data : img.data.slice();
+  return new IdxImageDataset(pixels, lbl, img.rows, img.cols, classes, split, [images.file, labels.file]);
 }
 
 /** The batch files of a CIFAR-10 split, in order. */
