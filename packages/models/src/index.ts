@@ -12,3 +12,15 @@ export { lenet5, type LeNet5Options } from './lenet.js';
 export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
 export { replaceHead, freezeBackbone, fineTuneGroups, summary, type HasFcHead } from './transfer.js';
 export { DenseAutoencoder, type DenseAutoencoderOptions } from './autoencoder.js';
+export { lecun1989, UntiedBiasConv2d, type LeCun1989Net, type LeCun1989Options } from './lecun1989.js';
+export {
+  googlenet,
+  GoogLeNet,
+  Inception,
+  InceptionAux,
+  BasicConv2d,
+  INCEPTION_TABLE,
+  type GoogLeNetOptions,
+  type GoogLeNetOutputs,
+  type InceptionWidths,
+} from './googlenet.js';
