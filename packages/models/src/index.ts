@@ -24,3 +24,14 @@ export {
   type GoogLeNetOutputs,
   type InceptionWidths,
 } from './googlenet.js';
+export { stackedAutoencoder, type AutoencoderActivation } from './autoencoder.js';
+export { pretrainLayerwise, type LayerwisePretrainOptions, type LevelResult, type Stepper } from './pretrain.js';
+export {
+  RegularizedAutoencoder,
+  SparseAutoencoder,
+  ContractiveAutoencoder,
+  type ShallowAutoencoderOptions,
+  type SparseAutoencoderOptions,
+  type ContractiveAutoencoderOptions,
+} from './regularized-autoencoder.js';
+export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
