@@ -189,7 +189,7 @@ export class GoogLeNet extends Module {
 /**
  * GoogLeNet / Inception v1 (Szegedy et al. 2014) with dimension-reducing 1×1 convs, batch
  * norm as in torchvision, and optional auxiliary classifiers. Input [N, 3, 224, 224] (any
- * size ≥ 64 works: the head pools adaptively).
+ * the head pools adaptively; 64×64 is tested).
  *
  * @example
  * const net = googlenet(); // 6,624,904 parameters

@@ -40,7 +40,9 @@ describe('mnistCnn', () => {
 describe('resnet', () => {
   it("torchvision's published parameter counts", () => {
     expect(resnet('resnet18').numParameters()).toBe(11_689_512);
+    expect(resnet('resnet34').numParameters()).toBe(21_797_672);
     expect(resnet('resnet50').numParameters()).toBe(25_557_032);
+    expect(resnet('resnet101').numParameters()).toBe(44_549_160);
     expect(resnet('resnet152').numParameters()).toBe(60_192_808);
   }, 30_000);
   it("torchvision's names", () => {
