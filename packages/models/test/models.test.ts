@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { stateDict } from '@tessera/layers';
-import { ModelConfigError, mlp, mnistCnn, resnet } from '../src/index.js';
+import { ModelConfigError, ResNet, mlp, mnistCnn, resnet } from '../src/index.js';
 import { expectStepLowersLoss } from './helpers.js';
 
 beforeAll(() => {
@@ -55,6 +55,16 @@ describe('resnet', () => {
     const keys = Object.keys(stateDict(resnet('resnet18')));
     expect(keys).toContain('bn1.running_mean');
     expect(keys).toContain('layer1.0.bn2.running_var');
+  });
+  it('bottleneck blocks with conv shortcuts (the ResNet-50 family): count from the table, shape, step', async () => {
+    // A two-stage ImageNet-style ResNet of one bottleneck block per stage, widths 4 and 8.
+    const net = new ResNet({ name: 'tiny-bottleneck', block: 'bottleneck', layers: [1, 1], widths: [4, 8], stem: 'imagenet' }, { numClasses: 4 });
+    const bn = (c: number) => 2 * c;
+    const convBn = (i: number, o: number, k: number) => i * o * k * k + bn(o);
+    const bottleneck = (i: number, p: number) => convBn(i, p, 1) + convBn(p, p, 3) + convBn(p, 4 * p, 1) + convBn(i, 4 * p, 1); // last: downsample
+    expect(net.numParameters()).toBe(convBn(3, 4, 7) + bottleneck(4, 4) + bottleneck(16, 8) + linear(32, 4));
+    expect(net.call(randn([2, 3, 32, 32])).shape).toEqual([2, 4]);
+    await expectStepLowersLoss(net, [2, 3, 32, 32], 4, 0.05);
   });
   it('CIFAR ResNet-20: count from the layer table, shape, step', async () => {
     const net = resnet('resnet20');
