@@ -71,8 +71,10 @@ describe('resnet', () => {
     // stem 3→16 conv + bn; 3 stages of 3 blocks with 2 convs + 2 bns; fc 64→10
     const bn = (c: number) => 2 * c;
     const block = (i: number, o: number) => i * o * 9 + bn(o) + o * o * 9 + bn(o);
-    const stage = (i: number, o: number) => block(i, o) + 2 * block(o, o);
-    expect(net.numParameters()).toBe(3 * 16 * 9 + bn(16) + stage(16, 16) + stage(16, 32) + stage(32, 64) + linear(64, 10));
+    const stage = (i: number, o: number, n = 3) => block(i, o) + (n - 1) * block(o, o);
+    const cifar = (n: number) => 3 * 16 * 9 + bn(16) + stage(16, 16, n) + stage(16, 32, n) + stage(32, 64, n) + linear(64, 10);
+    expect(net.numParameters()).toBe(cifar(3));
+    for (const [name, n] of [['resnet32', 5], ['resnet44', 7], ['resnet56', 9]] as const) expect(resnet(name).numParameters()).toBe(cifar(n));
     expect(net.numParameters()).toBe(269_722) // He et al.: 0.27M;
     expect(net.call(randn([2, 3, 8, 8])).shape).toEqual([2, 10]);
     await expectStepLowersLoss(net, [4, 3, 8, 8], 10, 0.05);

@@ -26,6 +26,8 @@ describe('vgg', () => {
     expect(vgg('A-LRN', { hidden: 8, numClasses: 5 }).numParameters()).toBe(a + head(8));
     const bnA = vgg('A', { hidden: 8, numClasses: 5, batchNorm: true });
     expect(bnA.numParameters()).toBe(a + 2 * (64 + 128 + 256 * 2 + 512 * 4) + head(8));
+    const b = conv(3, 64) + conv(64, 64) + conv(64, 128) + conv(128, 128) + conv(128, 256) + conv(256, 256) + conv(256, 512) + 3 * conv(512, 512);
+    expect(vgg('B', { hidden: 8, numClasses: 5 }).numParameters()).toBe(b + head(8));
     const c = vgg('C', { hidden: 8, numClasses: 5 });
     expect(c.numParameters()).toBe(conv(3, 64) + conv(64, 64) + conv(64, 128) + conv(128, 128) + 2 * conv(128, 256) - conv(128, 256) + conv(256, 256) + conv(256, 256, 1)
       + conv(256, 512) + conv(512, 512) + conv(512, 512, 1) + 2 * conv(512, 512) + conv(512, 512, 1) + head(8));
