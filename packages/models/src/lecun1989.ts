@@ -1,4 +1,4 @@
-import type { Parameter, Tensor } from '@tessera/core';
+import { ShapeError, type Parameter, type Tensor } from '@tessera/core';
 import { Conv2d, Flatten, Linear, LocallyConnected2d, Module, Sequential, Tanh, init, param, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
 
@@ -38,7 +38,12 @@ export class UntiedBiasConv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.conv.call(x).add(this.bias);
+    const y = this.conv.call(x);
+    const [oH, oW] = this.outputSize;
+    if (y.shape[2] !== oH || y.shape[3] !== oW) {
+      throw new ShapeError(`UntiedBiasConv2d: input [${x.shape.join(', ')}] gives a ${y.shape[2]}×${y.shape[3]} output but the per-unit bias is ${oH}×${oW}; build the layer for this input size.`);
+    }
+    return y.add(this.bias);
   }
 }
 

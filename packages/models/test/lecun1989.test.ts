@@ -57,7 +57,8 @@ describe('lecun1989 Net-1 … Net-5', () => {
     expect(nonzero.length).toBe(9);
     expect(nonzero.every(([r, c]) => r! >= 3 && r! <= 5 && c! >= 5 && c! <= 7)).toBe(true);
   });
-  it('typed error for an unknown network', () => {
+  it('typed errors: unknown network, wrong input size', () => {
     expect(() => lecun1989('net6' as 'net1')).toThrow(ModelConfigError);
+    expect(() => lecun1989('net5').call(randn([1, 1, 20, 20]))).toThrow(/UntiedBiasConv2d: input \[1, 1, 20, 20\]/);
   });
 });
