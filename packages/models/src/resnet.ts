@@ -68,7 +68,7 @@ export interface ResNetOptions {
 }
 
 /** One ResNet, described as a table: block kind, blocks per stage, stage widths, stem. */
-interface ResNetSpec {
+export interface ResNetSpec {
   readonly name: string;
   readonly block: BlockKind;
   readonly layers: readonly number[];

@@ -40,6 +40,12 @@ export class SequenceClassifier extends Module {
     this.fc = new Linear(hiddenSize, outFeatures);
   }
 
+  /** The head applied at every time step: [N, L, inputSize] → [N, L, outFeatures] (per-step targets). */
+  forwardSteps(x: Tensor): Tensor {
+    const [out] = this.rnn.call(x);
+    return this.fc.call(out);
+  }
+
   forward(x: Tensor): Tensor {
     const [out] = this.rnn.call(x);
     const last = out.narrow(1, out.shape[1]! - 1, 1).squeeze(1);
@@ -55,15 +61,22 @@ export function lstmRegressor(opts: Omit<SequenceModelOptions, 'cell'>): Sequenc
   return new SequenceClassifier({ ...opts, cell: 'lstm' });
 }
 
-/** All 2^bits bit sequences and their parity: x [2^bits, bits, 1] values ±1, y parity labels. */
-export function parityDataset(bits: number): { x: number[][][]; y: number[] } {
+/**
+ * All 2^bits bit sequences and their parity: `x` [2^bits, bits, 1] with values ±1, `y` the
+ * parity labels, and `steps` [2^bits, bits] the running parity after each bit (per-step
+ * targets for {@link SequenceClassifier.forwardSteps}, which make parity easy to learn).
+ */
+export function parityDataset(bits: number): { x: number[][][]; y: number[]; steps: number[][] } {
   positiveInt('parityDataset', 'bits', bits);
   const x: number[][][] = [];
   const y: number[] = [];
+  const steps: number[][] = [];
   for (let n = 0; n < 2 ** bits; n++) {
     const seq = Array.from({ length: bits }, (_, i) => (n >> i) & 1);
     x.push(seq.map((b) => [2 * b - 1]));
-    y.push(seq.reduce((a, b) => a ^ b, 0));
+    let p = 0;
+    steps.push(seq.map((b) => (p ^= b)));
+    y.push(p);
   }
-  return { x, y };
+  return { x, y, steps };
 }

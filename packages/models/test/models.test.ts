@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { stateDict } from '@tessera/layers';
-import { ModelConfigError, mlp, mnistCnn, resnet } from '../src/index.js';
+import { ModelConfigError, ResNet, mlp, mnistCnn, resnet } from '../src/index.js';
 import { expectStepLowersLoss } from './helpers.js';
 
 beforeAll(() => {
@@ -40,7 +40,9 @@ describe('mnistCnn', () => {
 describe('resnet', () => {
   it("torchvision's published parameter counts", () => {
     expect(resnet('resnet18').numParameters()).toBe(11_689_512);
+    expect(resnet('resnet34').numParameters()).toBe(21_797_672);
     expect(resnet('resnet50').numParameters()).toBe(25_557_032);
+    expect(resnet('resnet101').numParameters()).toBe(44_549_160);
     expect(resnet('resnet152').numParameters()).toBe(60_192_808);
   }, 30_000);
   it("torchvision's names", () => {
@@ -54,13 +56,25 @@ describe('resnet', () => {
     expect(keys).toContain('bn1.running_mean');
     expect(keys).toContain('layer1.0.bn2.running_var');
   });
+  it('bottleneck blocks with conv shortcuts (the ResNet-50 family): count from the table, shape, step', async () => {
+    // A two-stage ImageNet-style ResNet of one bottleneck block per stage, widths 4 and 8.
+    const net = new ResNet({ name: 'tiny-bottleneck', block: 'bottleneck', layers: [1, 1], widths: [4, 8], stem: 'imagenet' }, { numClasses: 4 });
+    const bn = (c: number) => 2 * c;
+    const convBn = (i: number, o: number, k: number) => i * o * k * k + bn(o);
+    const bottleneck = (i: number, p: number) => convBn(i, p, 1) + convBn(p, p, 3) + convBn(p, 4 * p, 1) + convBn(i, 4 * p, 1); // last: downsample
+    expect(net.numParameters()).toBe(convBn(3, 4, 7) + bottleneck(4, 4) + bottleneck(16, 8) + linear(32, 4));
+    expect(net.call(randn([2, 3, 32, 32])).shape).toEqual([2, 4]);
+    await expectStepLowersLoss(net, [2, 3, 32, 32], 4, 0.05);
+  });
   it('CIFAR ResNet-20: count from the layer table, shape, step', async () => {
     const net = resnet('resnet20');
     // stem 3→16 conv + bn; 3 stages of 3 blocks with 2 convs + 2 bns; fc 64→10
     const bn = (c: number) => 2 * c;
     const block = (i: number, o: number) => i * o * 9 + bn(o) + o * o * 9 + bn(o);
-    const stage = (i: number, o: number) => block(i, o) + 2 * block(o, o);
-    expect(net.numParameters()).toBe(3 * 16 * 9 + bn(16) + stage(16, 16) + stage(16, 32) + stage(32, 64) + linear(64, 10));
+    const stage = (i: number, o: number, n = 3) => block(i, o) + (n - 1) * block(o, o);
+    const cifar = (n: number) => 3 * 16 * 9 + bn(16) + stage(16, 16, n) + stage(16, 32, n) + stage(32, 64, n) + linear(64, 10);
+    expect(net.numParameters()).toBe(cifar(3));
+    for (const [name, n] of [['resnet32', 5], ['resnet44', 7], ['resnet56', 9]] as const) expect(resnet(name).numParameters()).toBe(cifar(n));
     expect(net.numParameters()).toBe(269_722) // He et al.: 0.27M;
     expect(net.call(randn([2, 3, 8, 8])).shape).toEqual([2, 10]);
     await expectStepLowersLoss(net, [4, 3, 8, 8], 10, 0.05);
