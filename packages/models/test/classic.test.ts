@@ -18,14 +18,14 @@ describe('alexnet', () => {
     const names = net.namedParameters().map(([n]) => n);
     expect(names[0]).toBe('features.0.weight');
     expect(names.at(-1)).toBe('classifier.6.bias');
-  }, 30_000);
+  });
   it('original with LRN: count from the table, shape, step', async () => {
     const net = alexnet({ variant: 'original', hidden: 8, numClasses: 4, dropout: 0 });
     expect(net.numParameters()).toBe(conv(3, 96, 11) + conv(96, 256, 5) + conv(256, 384, 3) + conv(384, 384, 3) + conv(384, 256, 3)
       + linear(256 * 36, 8) + linear(8, 8) + linear(8, 4));
     expect(net.call(randn([2, 3, 67, 67])).shape).toEqual([2, 4]);
     await expectStepLowersLoss(net, [2, 3, 67, 67], 4, 0.01);
-  }, 30_000);
+  });
 });
 
 describe('lenet5', () => {

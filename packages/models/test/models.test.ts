@@ -44,7 +44,7 @@ describe('resnet', () => {
     expect(resnet('resnet50').numParameters()).toBe(25_557_032);
     expect(resnet('resnet101').numParameters()).toBe(44_549_160);
     expect(resnet('resnet152').numParameters()).toBe(60_192_808);
-  }, 30_000);
+  });
   it("torchvision's names", () => {
     const names = resnet('resnet18').namedParameters().map(([n]) => n);
     expect(names.slice(0, 3)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias']);

@@ -13,7 +13,7 @@ describe('vgg', () => {
   it("torchvision's published counts for VGG-16 and VGG-19", () => {
     expect(vgg('D').numParameters()).toBe(138_357_544);
     expect(vgg('E').numParameters()).toBe(143_667_240);
-  }, 60_000);
+  });
   it('torchvision names', () => {
     const names = vgg('A', { hidden: 8 }).namedParameters().map(([n]) => n);
     expect(names[0]).toBe('features.0.weight');
@@ -34,7 +34,7 @@ describe('vgg', () => {
     const small = vgg('A-LRN', { hidden: 8, numClasses: 5, dropout: 0 });
     expect(small.call(randn([2, 3, 32, 32])).shape).toEqual([2, 5]);
     await expectStepLowersLoss(small, [2, 3, 32, 32], 5, 0.01);
-  }, 30_000);
+  });
   it('typed error for an unknown config', () => {
     expect(() => vgg('F' as 'A')).toThrow(ModelConfigError);
   });
