@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Layer } from '@tessera/layers';
+import { loadCheckpointFile } from '@tessera/train/node';
 import { CliError } from './errors.js';
+import { modelSpec } from './models.js';
 
 /** The parts of a run's config.json that eval/predict need. */
 export interface RunConfig {
@@ -24,4 +27,16 @@ export function resolveCheckpoint(path: string | undefined): { file: string; con
   } catch (e) {
     throw new CliError(`--checkpoint: ${cfgPath} is not valid JSON (${(e as Error).message}).`);
   }
+}
+
+/** Builds the run's model and loads the checkpoint's weights into it. */
+export async function loadRunModel(file: string, config: RunConfig): Promise<Layer> {
+  const net = modelSpec(config.model).build(config.classes.length, config.inputShape);
+  const ck = await loadCheckpointFile(file);
+  try {
+    net.loadStateDict(ck.weights);
+  } finally {
+    ck.dispose();
+  }
+  return net;
 }

@@ -55,7 +55,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(html).not.toMatch(/<script|https?:\/\//); // self-contained
     const lines = io.lines.join('\n');
     expect(lines).toMatch(/Epoch 1\/2 · [\d.]+s · \d+ samples\/s · loss/); // one line per epoch off a TTY
-  }, 60_000);
+  });
 
   it('eval reports accuracy, per-class scores and the confusion matrix of the best checkpoint', async () => {
     const io = captureIo();
@@ -63,7 +63,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2000);
     expect(r.accuracy).toBeGreaterThan(0.6);
     expect(io.lines.join('\n')).toMatch(/class\s+precision\s+recall\s+f1\s+support/);
-  }, 30_000);
+  });
 
   it('predict classifies PNG files (inverted, resized) with top-3 probabilities', async () => {
     const io = captureIo();
@@ -80,7 +80,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     const right = preds.filter((p, i) => p.top[0].index === digits[i].label).length;
     expect(right).toBeGreaterThanOrEqual(3);
     expect(io.lines[0]).toMatch(/digit-0\.png \(inverted: dark on light\): \d \d+\.\d%, \d \d+\.\d%, \d \d+\.\d%/);
-  }, 30_000);
+  });
 
   it('--resume continues a finished run for more epochs', async () => {
     const io = captureIo();
@@ -88,7 +88,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(s.history.loss).toHaveLength(3); // two restored epochs plus one new
     const jsonl = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(jsonl).toHaveLength(3);
-  }, 60_000);
+  });
 
   it('info and bench run', async () => {
     const io = captureIo();
@@ -97,7 +97,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     const rows = await benchCommand(['--backend', 'cpu', '--seconds', '0.05'], captureIo());
     expect(rows.map((r) => r.workload)).toEqual(['matmul 256×256', 'matmul 512×512', 'mlp train step (batch 100)', 'mlp inference (batch 100)', 'mnist-cnn train step (batch 100)', 'mnist-cnn inference (batch 100)']);
     for (const r of rows) expect(r.value).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   it('Ctrl-C stops cleanly after writing a resumable checkpoint', async () => {
     const run2 = join(dir, 'interrupted');
@@ -132,5 +132,5 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     // The suggested command finishes the interrupted epoch.
     const s = await train(['--model', 'mlp', '--dataset', 'mnist-sample', '--epochs', String(epochs), '--limit', '2000', '--batch-size', '20', '--backend', 'cpu', '--out', run2, '--resume'], captureIo());
     expect(s.history.loss).toHaveLength(epochs);
-  }, 60_000);
+  });
 });

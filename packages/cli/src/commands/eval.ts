@@ -1,12 +1,10 @@
 import { DataLoader } from '@tessera/datasets';
 import { classScores } from '@tessera/train';
-import { loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { datasetNames, loadDataset } from '../data.js';
 import type { Io } from '../io.js';
-import { modelSpec } from '../models.js';
-import { resolveCheckpoint } from '../run-config.js';
+import { loadRunModel, resolveCheckpoint } from '../run-config.js';
 import { testModel } from './report-run.js';
 import { normalizer } from './train.js';
 
@@ -32,13 +30,7 @@ export async function evaluateCommand(argv: readonly string[], io: Io): Promise<
   const dataset = (a.dataset as string | undefined) ?? config.dataset;
   const data = await loadDataset(dataset, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
   io.out(`Dataset: ${data.source}`);
-  const net = modelSpec(config.model).build(config.classes.length, config.inputShape);
-  const ck = await loadCheckpointFile(file);
-  try {
-    net.loadStateDict(ck.weights);
-  } finally {
-    ck.dispose();
-  }
+  const net = await loadRunModel(file, config);
   const loader = new DataLoader(data.test, { batchSize: a.batchSize as number, transform: normalizer(config.normalization) });
   const r = await testModel(net, loader, data.test, config.classes.length, 0);
   io.out(`Test accuracy: ${(r.accuracy * 100).toFixed(2)}% (${file})`);

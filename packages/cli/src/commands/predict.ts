@@ -1,13 +1,11 @@
 import { noGrad, tensor, tidy } from '@tessera/core';
 import { normalize } from '@tessera/datasets';
-import { loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand, usage } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import { prepareImage, readPng } from '../image.js';
 import type { Io } from '../io.js';
-import { modelSpec } from '../models.js';
-import { resolveCheckpoint } from '../run-config.js';
+import { loadRunModel, resolveCheckpoint } from '../run-config.js';
 
 /** `tessera predict` options. */
 export const predictSpec: CommandSpec = {
@@ -34,13 +32,7 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<P
   if (files.length === 0) throw new CliError(`tessera predict: give at least one PNG file.\n\n${usage(predictSpec)}`);
   const { file, config } = resolveCheckpoint(a.checkpoint as string | undefined);
   await setupBackend(a.backend as string, io.err);
-  const net = modelSpec(config.model).build(config.classes.length, config.inputShape);
-  const ck = await loadCheckpointFile(file);
-  try {
-    net.loadStateDict(ck.weights);
-  } finally {
-    ck.dispose();
-  }
+  const net = await loadRunModel(file, config);
   net.eval();
   const results: Prediction[] = [];
   for (const f of files) {
