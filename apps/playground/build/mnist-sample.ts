@@ -29,16 +29,20 @@ export function encodeIdx(data: Uint8Array, dims: readonly number[]): Uint8Array
   return out;
 }
 
-/** The four gzipped IDX files of the sample, by file name. */
+let cached: Map<string, Uint8Array> | undefined;
+
+/** The four gzipped IDX files of the sample, by file name (built once per process). */
 export function sampleFiles(): Map<string, Uint8Array> {
+  if (cached) return cached;
   const files = new Map<string, Uint8Array>();
   for (const split of ['train', 'test'] as const) {
     const ds = MNIST.sample({ split });
     const [imagesName, labelsName] = IDX_SPLIT_FILES[split];
     const n = ds.length;
-    files.set(`${imagesName}.gz`, gzipSync(encodeIdx(ds.images, [n, 28, 28]), { level: 9 }));
+    files.set(`${imagesName}.gz`, gzipSync(encodeIdx(ds.images, [n, 28, 28])));
     files.set(`${labelsName}.gz`, gzipSync(encodeIdx(Uint8Array.from(ds.labels), [n])));
   }
+  cached = files;
   return files;
 }
 
@@ -50,8 +54,7 @@ function checksums(files: Map<string, Uint8Array>): Record<string, FileChecksum>
 
 /** The plugin: serves the files in `vite dev`, emits them in `vite build`, exports their checksums. */
 export function mnistSample(): Plugin {
-  let files: Map<string, Uint8Array> | undefined;
-  const get = (): Map<string, Uint8Array> => (files ??= sampleFiles());
+  const get = sampleFiles;
   return {
     name: 'tessera-mnist-sample',
     resolveId: (id) => (id === VIRTUAL_ID ? RESOLVED_ID : null),

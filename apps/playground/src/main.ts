@@ -2,6 +2,7 @@
  * The page: starts the training worker, wires the controls, plots what the worker
  * reports, and sends drawn digits (preprocessed like MNIST) to be classified.
  * `?backend=cpu` (or `webgpu`) forces a backend; by default WebGPU is used when available.
+ * `?model=mlp&optimizer=sgd&lr=0.1&batch=16&epochs=1` presets the controls.
  */
 import { checksums, sampleDir } from 'virtual:mnist-sample';
 import { toMnist } from './preprocess.js';
@@ -51,7 +52,7 @@ function clearRun(): void {
   accPlot.clear();
   for (const id of ['train-loss', 'train-acc', 'val-loss', 'val-acc']) {
     $(id).textContent = '—';
-    delete $(id).dataset.value;
+    for (const key of ['value', 'first', 'points']) delete $(id).dataset[key];
   }
 }
 
@@ -94,6 +95,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       lossPlot.add(0, m.seen, m.loss);
       accPlot.add(0, m.seen, m.accuracy);
       setValue('train-loss', m.loss, 3);
+      $('train-loss').dataset.first ??= String(m.loss);
       setValue('train-acc', m.accuracy, 3, true);
       $('progress').textContent = `epoch ${m.epoch + 1} · step ${m.step}`;
       $('progress').dataset.step = String(m.step);
@@ -156,6 +158,7 @@ controls.load.addEventListener('change', async () => {
 const params = new URLSearchParams(location.search);
 const choice = params.get('backend') ?? 'auto';
 const backend: BackendChoice = choice === 'cpu' || choice === 'webgpu' ? choice : 'auto';
+controls.applyParams(params);
 setState('loading');
 send({
   type: 'init', backend, gridSize: GRID_SIZE, settings: controls.settings(),

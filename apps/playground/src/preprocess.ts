@@ -2,7 +2,7 @@
  * Turns a drawing into an MNIST-style digit, as LeCun et al. prepared MNIST: the ink's
  * bounding box is scaled (keeping its aspect ratio, anti-aliased by area averaging) so its
  * longer side is 20 pixels, then placed in a 28×28 image so that its centre of mass is at
- * the centre. Pure functions on float arrays (ink in [0, 1]), no DOM.
+ * pixel (14, 14). Pure functions on float arrays (ink in [0, 1]), no DOM.
  */
 
 /** Side of the MNIST image. */
@@ -111,8 +111,9 @@ export function toMnist(img: GrayImage, threshold = 0.05): Float32Array | null {
   const digit = crop(img, box);
   const scale = DIGIT_BOX / Math.max(digit.width, digit.height);
   const small = resize(digit, Math.max(1, Math.round(digit.width * scale)), Math.max(1, Math.round(digit.height * scale)));
+  // MNIST put the centre of mass, in pixel indices, at pixel (14, 14): its centre is 14.5.
   const com = centreOfMass(small);
-  const dx = Math.round(MNIST_SIZE / 2 - com.x), dy = Math.round(MNIST_SIZE / 2 - com.y);
+  const dx = Math.round(MNIST_SIZE / 2 + 0.5 - com.x), dy = Math.round(MNIST_SIZE / 2 + 0.5 - com.y);
   const out = new Float32Array(MNIST_SIZE * MNIST_SIZE);
   for (let y = 0; y < small.height; y++) {
     const ty = y + dy;

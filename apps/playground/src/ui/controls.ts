@@ -23,6 +23,21 @@ export class Controls {
   readonly save = el<HTMLButtonElement>('save');
   readonly load = el<HTMLInputElement>('load');
 
+  /**
+   * Presets controls from the page URL (`?model=mlp&optimizer=sgd&lr=0.1&batch=16&epochs=1`),
+   * so a setup can be shared as a link. Unknown values are ignored.
+   */
+  applyParams(params: URLSearchParams): void {
+    const pairs: [string, HTMLInputElement | HTMLSelectElement][] = [
+      ['model', this.model], ['optimizer', this.optimizer], ['lr', this.lr], ['batch', this.batch], ['epochs', this.epochs],
+    ];
+    for (const [name, control] of pairs) {
+      const v = params.get(name);
+      if (v === null) continue;
+      if (control instanceof HTMLSelectElement ? [...control.options].some((o) => o.value === v) : Number.isFinite(Number(v))) control.value = v;
+    }
+  }
+
   /** The settings shown, each clamped to its input's range. */
   settings(): TrainSettings {
     const num = (input: HTMLInputElement, fallback: number, integer: boolean): number => {

@@ -3,6 +3,10 @@
  * loss and accuracy stay on the device (fit's running epoch loss and an accuracy metric)
  * and are read once per report, and the values of the batches since the previous report
  * are recovered from the running sums.
+ *
+ * On a GPU the steps only enqueue work, so a read waits for every step enqueued before it.
+ * To keep reports steady the reporter also reads after a number of batches, set from the
+ * rate measured over the previous window, so a window lasts about `intervalMs` in wall time.
  */
 import type { Callback, Metric, TrainContext } from '@tessera/train';
 
@@ -35,6 +39,9 @@ export class LiveReporter implements Callback {
   private windowStart = now();
   private windowSamples = 0;
   private excludedMs = 0;
+  private windowBatches = 0;
+  /** Batches after which the next report is due even if `intervalMs` has not passed. */
+  private maxBatches = Infinity;
 
   constructor(
     /** The accuracy metric passed to `fit` (read, never reset here). */
@@ -46,6 +53,7 @@ export class LiveReporter implements Callback {
   onTrainBegin(): void {
     this.windowStart = now();
     this.windowSamples = 0;
+    this.windowBatches = 0;
     this.excludedMs = 0;
   }
 
@@ -57,7 +65,8 @@ export class LiveReporter implements Callback {
 
   async onBatchEnd(info: { readonly size: number }, ctx: TrainContext): Promise<void> {
     this.windowSamples += info.size;
-    if (now() - this.windowStart >= this.intervalMs) await this.flush(ctx);
+    this.windowBatches++;
+    if (now() - this.windowStart >= this.intervalMs || this.windowBatches >= this.maxBatches) await this.flush(ctx);
     const t = now();
     await this.hooks.between(ctx);
     this.excludedMs += now() - t;
@@ -77,6 +86,7 @@ export class LiveReporter implements Callback {
     const n = count - this.prevCount;
     if (n <= 0) return;
     const elapsed = Math.max(1e-3, now() - this.windowStart - this.excludedMs);
+    this.maxBatches = Math.max(1, Math.round((this.windowBatches * this.intervalMs) / elapsed));
     this.hooks.report({
       epoch: ctx.epoch,
       loss: (sum - this.prevSum) / n,
@@ -88,6 +98,7 @@ export class LiveReporter implements Callback {
     this.prevCorrect = correct;
     this.windowStart = now();
     this.windowSamples = 0;
+    this.windowBatches = 0;
     this.excludedMs = 0;
   }
 }

@@ -145,8 +145,8 @@ export class Trainer {
     }
     await this.stop();
     this.replaceModel(spec, model);
-    this.post({ type: 'loaded', name, model: spec.kind });
     await this.announce();
+    this.post({ type: 'loaded', name, model: spec.kind });
   }
 
   private replaceModel(spec: ModelSpec, model: Sequential): void {
