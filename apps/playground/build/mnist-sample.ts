@@ -8,6 +8,9 @@
  * The checksums reach the page through the virtual module `virtual:mnist-sample`.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { IDX_SPLIT_FILES, type FileChecksum } from '@tessera/datasets';
 import { MNIST } from '@tessera/datasets/node';
@@ -52,29 +55,44 @@ function checksums(files: Map<string, Uint8Array>): Record<string, FileChecksum>
   return out;
 }
 
-/** The plugin: serves the files in `vite dev`, emits them in `vite build`, exports their checksums. */
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/**
+ * Serves the sample's files as plain bytes (`application/gzip`, no `Content-Encoding`).
+ * Static servers that send `.gz` files with `Content-Encoding: gzip` (sirv, under `vite
+ * preview`) make the browser unpack them, and the checksums would no longer match.
+ */
+function serveSample(base: string, read: (name: string) => Uint8Array | undefined): Middleware {
+  return (req, res, next) => {
+    const prefix = `${base}${SAMPLE_DIR}/`;
+    const path = req.url?.split('?')[0];
+    const bytes = path?.startsWith(prefix) ? read(path.slice(prefix.length)) : undefined;
+    if (!bytes) return next();
+    res.setHeader('content-type', 'application/gzip');
+    res.setHeader('content-length', String(bytes.length));
+    res.end(bytes);
+  };
+}
+
+/** The plugin: serves the files in `vite dev` and `vite preview`, emits them in `vite build`, exports their checksums. */
 export function mnistSample(): Plugin {
-  const get = sampleFiles;
   return {
     name: 'tessera-mnist-sample',
     resolveId: (id) => (id === VIRTUAL_ID ? RESOLVED_ID : null),
     load(id) {
       if (id !== RESOLVED_ID) return null;
-      return `export const sampleDir = ${JSON.stringify(SAMPLE_DIR + '/')};\nexport const checksums = ${JSON.stringify(checksums(get()))};\n`;
+      return `export const sampleDir = ${JSON.stringify(SAMPLE_DIR + '/')};\nexport const checksums = ${JSON.stringify(checksums(sampleFiles()))};\n`;
     },
     configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        const prefix = `${server.config.base}${SAMPLE_DIR}/`;
-        const name = req.url?.startsWith(prefix) ? req.url.slice(prefix.length) : undefined;
-        const bytes = name === undefined ? undefined : get().get(name);
-        if (!bytes) return next();
-        res.setHeader('content-type', 'application/gzip');
-        res.setHeader('content-length', String(bytes.length));
-        res.end(bytes);
-      });
+      server.middlewares.use(serveSample(server.config.base, (name) => sampleFiles().get(name)));
+    },
+    configurePreviewServer(server) {
+      const dir = resolve(server.config.root, server.config.build.outDir, SAMPLE_DIR);
+      const read = (name: string): Uint8Array | undefined => (/^[\w.-]+\.gz$/.test(name) && existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined);
+      server.middlewares.use(serveSample(server.config.base, read));
     },
     generateBundle() {
-      for (const [name, bytes] of get()) this.emitFile({ type: 'asset', fileName: `${SAMPLE_DIR}/${name}`, source: bytes });
+      for (const [name, bytes] of sampleFiles()) this.emitFile({ type: 'asset', fileName: `${SAMPLE_DIR}/${name}`, source: bytes });
     },
   };
 }
