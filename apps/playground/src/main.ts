@@ -52,7 +52,7 @@ function clearRun(): void {
   accPlot.clear();
   for (const id of ['train-loss', 'train-acc', 'val-loss', 'val-acc']) {
     $(id).textContent = '—';
-    for (const key of ['value', 'first', 'points']) delete $(id).dataset[key];
+    for (const key of ['value', 'first', 'points', 'seen']) delete $(id).dataset[key];
   }
 }
 
@@ -108,6 +108,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       setValue('val-loss', m.loss, 3);
       setValue('val-acc', m.accuracy, 3, true);
       $('val-loss').dataset.points = String(lossPlot.count(1));
+      $('val-loss').dataset.seen = String(m.seen);
       $('val-loss').dataset.first ??= String(m.loss);
       grid?.show(m.gridPredictions);
       return;
