@@ -1,0 +1,59 @@
+/**
+ * The two architectures the page trains, and recognising which one a safetensors file
+ * holds (so weights saved by the page or by `tessera train` load into the right model).
+ */
+import { type SafetensorsHeader, type Sequential } from '@tessera/layers';
+import { mlp, mnistCnn } from '@tessera/models';
+import type { ModelKind } from '../protocol.js';
+
+/** An architecture: the CNN, or an MLP with these hidden sizes. */
+export interface ModelSpec {
+  readonly kind: ModelKind;
+  /** Hidden layer sizes (MLP only). */
+  readonly hidden: readonly number[];
+}
+
+/** The MLP the page builds: 784 → 128 → 10 (101,770 parameters). */
+export const DEFAULT_MLP_HIDDEN: readonly number[] = [128];
+
+/** A weights file that matches neither architecture. */
+export class UnknownWeightsError extends Error {
+  override readonly name = 'UnknownWeightsError';
+}
+
+/** The spec the page's model selector stands for. */
+export function defaultSpec(kind: ModelKind): ModelSpec {
+  return { kind, hidden: kind === 'mlp' ? DEFAULT_MLP_HIDDEN : [] };
+}
+
+/** A fresh, randomly initialised model (uses the global seeded generator). */
+export function buildModel(spec: ModelSpec): Sequential {
+  return spec.kind === 'cnn' ? mnistCnn() : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
+}
+
+/** Short name for file names and labels, e.g. `mnist-cnn` or `mlp-128`. */
+export function specName(spec: ModelSpec): string {
+  return spec.kind === 'cnn' ? 'mnist-cnn' : `mlp-${spec.hidden.join('-') || 'linear'}`;
+}
+
+/**
+ * Which architecture a weights file is for: any 4-d weight means the CNN; otherwise the
+ * `N.weight` matrices of `Sequential` indices must chain 784 → … → 10 (an MLP, whose hidden
+ * sizes are read from the shapes). Exact key and shape checks happen when loading.
+ */
+export function specFromHeader(header: SafetensorsHeader, file: string): ModelSpec {
+  if (header.entries.some((e) => e.shape.length === 4)) return { kind: 'cnn', hidden: [] };
+  const weights = header.entries
+    .map((e) => ({ index: /^(\d+)\.weight$/.exec(e.name)?.[1], shape: e.shape }))
+    .filter((w): w is { index: string; shape: readonly number[] } => w.index !== undefined && w.shape.length === 2)
+    .sort((a, b) => Number(a.index) - Number(b.index));
+  const chained = weights.every((w, i) => i === 0 || w.shape[1] === weights[i - 1].shape[0]);
+  if (weights.length === 0 || !chained || weights[0].shape[1] !== 784 || weights[weights.length - 1].shape[0] !== 10) {
+    const found = header.entries.map((e) => `${e.name} [${e.shape.join(', ')}]`).join(', ') || 'no tensors';
+    throw new UnknownWeightsError(
+      `${file}: these weights are neither the MNIST CNN nor an MLP from 784 inputs to 10 classes (found ${found}). ` +
+        'Load a file saved by this page or by `tessera train` with the mnist-cnn or mlp model.',
+    );
+  }
+  return { kind: 'mlp', hidden: weights.slice(0, -1).map((w) => w.shape[0]) };
+}

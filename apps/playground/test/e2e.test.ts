@@ -1,0 +1,109 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readSafetensorsHeader } from '@tessera/layers';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserUnavailable, collectErrors, dataNumber, launch, stroke } from './browser.js';
+import { type StaticServer, serveStatic } from './server.js';
+
+// The built page in Debian's headless Chromium: WebGPU (SwiftShader) by default, then the
+// CPU backend forced with ?backend=cpu. A small MLP at batch 16 keeps SwiftShader quick.
+const dist = fileURLToPath(new URL('../dist', import.meta.url));
+const artifacts = fileURLToPath(new URL('../test-results', import.meta.url));
+const why = browserUnavailable(dist);
+const required = process.env.CI === 'true';
+if (why && !required) console.warn(`playground browser test skipped: ${why}. With CI=true it fails instead.`);
+
+const SETUP = 'model=mlp&optimizer=adam&lr=0.003&batch=16&epochs=1';
+const STEPS = 30;
+
+async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void> {
+  const state = page.locator('#state');
+  await page.waitForFunction(() => document.getElementById('val-loss')?.dataset.value !== undefined, null, { timeout: 180_000 });
+  expect(await state.getAttribute('data-state')).toBe('idle');
+  expect(await page.locator('#backend').getAttribute('data-backend')).toBe(backend);
+  expect((await page.locator('#device').textContent())?.trim()).not.toBe('');
+  expect(await page.locator('#isolation').textContent()).toBe('cross-origin isolated');
+  expect(await page.inputValue('#model')).toBe('mlp');
+  const untrained = await dataNumber(page, '#val-loss', 'value');
+  expect(untrained).toBeGreaterThan(1.8); // about ln 10 for ten classes
+
+  // Train until a validation point is taken after at least STEPS batches of 16.
+  await page.click('#start');
+  await page.waitForFunction((examples) => Number(document.getElementById('val-loss')?.dataset.seen) >= examples, STEPS * 16, {
+    timeout: 240_000,
+    polling: 250,
+  });
+  expect(await dataNumber(page, '#progress', 'step')).toBeGreaterThanOrEqual(STEPS);
+  await page.click('#pause');
+  await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000 }).toBe('paused');
+  const firstTrain = await dataNumber(page, '#train-loss', 'first');
+  const lastTrain = await dataNumber(page, '#train-loss', 'value');
+  const trained = await dataNumber(page, '#val-loss', 'value');
+  expect(lastTrain).toBeLessThan(firstTrain);
+  expect(trained).toBeLessThan(untrained - 0.3);
+  expect(Number((await page.locator('#speed').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+  expect(await page.locator('#memory').textContent()).toMatch(/^\d+ tensors · [\d.]+ [KM]iB/);
+  expect(await page.locator('#grid figure').count()).toBe(48);
+  expect(await page.locator('#grid figure[data-predicted]').count()).toBe(48);
+
+  // Draw a "7": the ten probabilities appear and sum to one.
+  await stroke(page, '#pad', [[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]);
+  await page.waitForFunction(() => document.getElementById('probs')?.dataset.predicted !== undefined, null, { timeout: 60_000 });
+  const probs = await page.locator('#probs li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.prob)));
+  expect(probs).toHaveLength(10);
+  for (const p of probs) expect(p).toBeGreaterThanOrEqual(0);
+  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  const ink = await page.locator('#preview').evaluate((c) => {
+    const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    return d.filter((_, i) => i % 4 === 0 && d[i] > 0).length;
+  });
+  expect(ink).toBeGreaterThan(20); // the 28×28 preview shows the preprocessed stroke
+  await page.screenshot({ path: `${artifacts}/playground-${backend}.png`, fullPage: true });
+
+  // Save the weights as safetensors, then load them back: the page validates them at once.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const file = `${artifacts}/weights-${backend}.safetensors`;
+  await download.saveAs(file);
+  const header = readSafetensorsHeader(new Uint8Array(readFileSync(file)));
+  expect(header.metadata.model).toBe('mlp-128');
+  expect(Object.fromEntries(header.entries.map((e) => [e.name, e.shape]))).toEqual({ '1.weight': [128, 784], '1.bias': [128], '3.weight': [10, 128], '3.bias': [10] });
+  await page.setInputFiles('#load', file);
+  await page.waitForFunction(() => document.getElementById('weights-status')?.dataset.loaded !== undefined, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('val-loss')?.dataset.value !== undefined, null, { timeout: 60_000 });
+  expect(await dataNumber(page, '#val-loss', 'value')).toBeLessThan(untrained - 0.3);
+  expect(await state.getAttribute('data-state')).toBe('idle');
+}
+
+describe.skipIf(why !== null && !required)('the playground in Chromium', () => {
+  let browser: Browser | undefined;
+  let server: StaticServer | undefined;
+
+  beforeAll(async () => {
+    if (why) return; // each test fails below, naming the reason
+    mkdirSync(artifacts, { recursive: true });
+    server = await serveStatic(dist);
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const backend of ['webgpu', 'cpu'] as const) {
+    it(`trains, draws, saves and loads on ${backend === 'webgpu' ? 'WebGPU (chosen automatically)' : 'the CPU (?backend=cpu)'}`, async () => {
+      if (why) throw new Error(`CI requires the playground browser test, but ${why}.`);
+      const context = await browser!.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      try {
+        await page.goto(`${server!.url}?${SETUP}${backend === 'cpu' ? '&backend=cpu' : ''}`);
+        await trainAndDraw(page, backend);
+        expect(await page.locator('#error').isHidden()).toBe(true);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+import { mnistSample } from './build/mnist-sample.js';
+
+/**
+ * Cross-origin isolation (COOP + COEP) for `vite dev` and `vite preview`: it gives the page
+ * SharedArrayBuffer and `crossOriginIsolated`, which threaded CPU kernels need.
+ */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  base: './',
+  plugins: [mnistSample()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+});
