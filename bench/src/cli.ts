@@ -16,8 +16,12 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
 
   --quick               shorter timing (≈0.25 s per cell, fewer warm-ups)
   --filter=a,b          only workloads whose id contains a or b
-                        ids: matmul-128 matmul-256 matmul-512 matmul-1024 mlp-train cnn-train cnn-infer data-load
-  --libs=a,b            only these libraries: tessera-cpu tfjs-cpu tfjs-wasm onnx (substring match)
+                        ids: matmul-128 matmul-256 matmul-512 matmul-1024 mlp-train cnn-train cnn-infer
+                        optim-adam optim-sgd-momentum data-load; GPU columns only: matmul-2048 matmul-4096
+                        matmul-{1024,2048,4096}-resident (C stays on the GPU, row 0 read)
+  --libs=a,b            only these libraries (substring match): tessera-cpu tfjs-cpu tfjs-wasm onnx
+                        tessera-webgpu tfjs-webgpu. The webgpu columns run when a hardware adapter
+                        is found; on a software one (SwiftShader) only if an entry names webgpu
   --json=path           also write the results as JSON
   -h, --help            this text
 

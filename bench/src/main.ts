@@ -1,9 +1,10 @@
 /**
- * Tessera vs TensorFlow.js (cpu, wasm) vs onnxruntime-node, in one process.
+ * Tessera (cpu, webgpu) vs TensorFlow.js (cpu, wasm, webgpu) vs onnxruntime-node, in one process.
  * See README.md. Progress goes to stderr; the report (Markdown) to stdout.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { adapterLine, sharedGpu } from './adapters/gpu.js';
 import { onnxAdapter } from './adapters/onnx.js';
 import { tesseraAdapter } from './adapters/tessera.js';
 import { tfjsAdapter } from './adapters/tfjs.js';
@@ -46,7 +47,16 @@ async function main(): Promise<number> {
   const wantDataLoad = opts.filter.length === 0 || opts.filter.some((f) => 'data-load'.includes(f));
   if (workloads.length === 0 && !wantDataLoad) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 
-  const allAdapters: Adapter[] = [tesseraAdapter(), tfjsAdapter('cpu'), tfjsAdapter('wasm'), onnxAdapter()];
+  // A software GPU adapter (SwiftShader) is used only when a --libs entry names webgpu.
+  const gpuOpts = { allowSoftware: opts.libs.some((l) => l.includes('webgpu')) };
+  const allAdapters: Adapter[] = [
+    tesseraAdapter('cpu'),
+    tfjsAdapter('cpu'),
+    tfjsAdapter('wasm'),
+    onnxAdapter(),
+    tesseraAdapter('webgpu', gpuOpts),
+    tfjsAdapter('webgpu', gpuOpts),
+  ];
   const adapters = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
   if (adapters.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
 
@@ -64,10 +74,20 @@ async function main(): Promise<number> {
       log(`${a.name}: not available: ${msg}`);
     }
   }
+  const gpuLibs = adapters.filter((a) => a.gpu);
+  if (gpuLibs.length) {
+    const gpu = await sharedGpu().then(
+      (g) => `${adapterLine(g.report)} via ${g.source}`,
+      (e: unknown) => `none (${String((e as Error)?.message ?? e).split('\n')[0]})`,
+    );
+    header.push(`- GPU adapter (${gpuLibs.map((a) => a.name).join(' and ')} share it): ${gpu}`);
+  }
+  const gpuAvailable = gpuLibs.some((a) => !unavailable.has(a.name));
+  const runnable = workloads.filter((w) => !w.gpuOnly || gpuAvailable);
 
   const started = performance.now();
   const rows: Row[] = [];
-  for (const w of workloads) {
+  for (const w of runnable) {
     const cells = new Map<LibName, Cell>();
     for (const a of adapters) {
       const u = unavailable.get(a.name);
@@ -80,6 +100,7 @@ async function main(): Promise<number> {
     rows.push({ workload: w, cells });
   }
   const totalS = (performance.now() - started) / 1000;
+  for (const a of adapters) if (!unavailable.has(a.name)) await a.close?.();
 
   const libs = adapters.map((a) => a.name);
   const cpu = os.cpus();

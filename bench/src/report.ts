@@ -51,16 +51,24 @@ function cellText(c: Cell | undefined, lib: LibName, notes: Notes): string {
   return s;
 }
 
-const RATIO_AGAINST: readonly LibName[] = ['tfjs-cpu', 'tfjs-wasm', 'onnx'];
+/** Ratio columns: Tessera's column over the other library's, each on the same hardware. */
+export const RATIO_PAIRS: readonly (readonly [LibName, LibName])[] = [
+  ['tessera-cpu', 'tfjs-cpu'],
+  ['tessera-cpu', 'tfjs-wasm'],
+  ['tessera-cpu', 'onnx'],
+  ['tessera-webgpu', 'tfjs-webgpu'],
+];
+
+const ratioHeader = ([t, o]: readonly [LibName, LibName]) => (t === 'tessera-cpu' ? `tessera/${o}` : `${t}/${o}`);
 
 export function throughputTable(rows: readonly Row[], libs: readonly LibName[], notes: Notes): string {
-  const ratioLibs = libs.includes('tessera-cpu') ? RATIO_AGAINST.filter((l) => libs.includes(l)) : [];
-  const headers = ['workload', 'unit', ...libs, ...ratioLibs.map((l) => `tessera/${l}`)];
-  const align: Align[] = ['l', 'l', ...libs.map(() => 'r' as const), ...ratioLibs.map(() => 'r' as const)];
+  const pairs = RATIO_PAIRS.filter(([t, o]) => libs.includes(t) && libs.includes(o));
+  const headers = ['workload', 'unit', ...libs, ...pairs.map(ratioHeader)];
+  const align: Align[] = ['l', 'l', ...libs.map(() => 'r' as const), ...pairs.map(() => 'r' as const)];
   const body = rows.map(({ workload: w, cells }) => {
-    const t = cells.get('tessera-cpu');
-    const ratios = ratioLibs.map((l) => {
-      const o = cells.get(l);
+    const ratios = pairs.map(([tl, ol]) => {
+      const t = cells.get(tl);
+      const o = cells.get(ol);
       return t?.kind === 'ok' && o?.kind === 'ok' ? fmtRatio(t.throughput / o.throughput) : '-';
     });
     return [w.label, w.unit, ...libs.map((l) => cellText(cells.get(l), l, notes)), ...ratios];
@@ -79,16 +87,19 @@ function diff(a: Float32Array, ref: Float32Array): { abs: number; scale: number 
   return { abs, scale };
 }
 
+/** Preferred agreement references: Tessera's CPU backend, then its WebGPU backend. */
+const REFERENCE_ORDER: readonly LibName[] = ['tessera-cpu', 'tessera-webgpu'];
+
 /**
- * Probe of each library against a reference (Tessera when it ran, else the first library
- * that did): max |Δ| and max |Δ| / max |ref|. Training probes are the loss of the first
+ * Probe of each library against a reference (tessera-cpu when it ran, else tessera-webgpu,
+ * else the first library that did): max |Δ| and max |Δ| / max |ref|. Training probes are the loss of the first
  * step and the gradient of every parameter that step applied, from identical weights.
  */
 export function agreementTable(rows: readonly Row[], libs: readonly LibName[]): { table: string; mismatches: number } {
   let mismatches = 0;
   const body = rows.map(({ workload: w, cells }) => {
     const ok = libs.filter((l) => cells.get(l)?.kind === 'ok');
-    const refLib = ok.includes('tessera-cpu') ? 'tessera-cpu' : ok[0];
+    const refLib = REFERENCE_ORDER.find((l) => ok.includes(l)) ?? ok[0];
     const probe = (l: LibName) => {
       const c = cells.get(l);
       return c?.kind === 'ok' ? c.timing.probe : undefined;

@@ -1,7 +1,8 @@
 /**
- * TensorFlow.js adapters: tfjs-core with the pure-JS CPU backend and with the WASM backend
- * (SIMD; single-threaded in Node). Both share tfjs's one engine, so each cell switches
- * backend first (`activate`). tfjs is NHWC with HWIO filters: the canonical NCHW/OIHW
+ * TensorFlow.js adapters: tfjs-core with the pure-JS CPU backend, the WASM backend (SIMD;
+ * single-threaded in Node) and the WebGPU backend (on the bench's shared GPU entry point,
+ * which is `navigator.gpu` by the time tfjs-backend-webgpu is imported). All share tfjs's
+ * one engine, so each cell switches backend first (`activate`). tfjs is NHWC with HWIO filters: the canonical NCHW/OIHW
  * weights are converted at setup, and fc1's rows are reordered for the NHWC flatten.
  * Training uses tf.variableGrads and a hand-written SGD update, like the Tessera adapter.
  */
@@ -14,7 +15,40 @@ import '@tensorflow/tfjs';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { LR, chwRowsToHwc, concat, sgdGradient, hwcRowsToChw, hwioToOihw, oihwToHwio, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
-import { Unsupported, type Adapter, type LibName, type Runner } from './types.js';
+import { NoGpuAdapter, adapterLine, sharedGpu, skipReason } from './gpu.js';
+import { Unsupported, type Adapter, type LibName, type MatmulRead, type Runner } from './types.js';
+
+type TfjsBackend = 'cpu' | 'wasm' | 'webgpu';
+
+/** Options of the tfjs adapter. */
+export interface TfjsAdapterOptions {
+  /** Run on a software GPU adapter (SwiftShader) too: --libs named webgpu. */
+  readonly allowSoftware?: boolean;
+}
+
+interface WebGpuBackendLike {
+  readonly adapterInfo?: { readonly vendor?: string; readonly architecture?: string };
+  readonly device?: GPUDevice;
+}
+
+/**
+ * Loads tfjs-backend-webgpu after the shared GPU is installed as navigator.gpu: its entry
+ * registers the 'webgpu' backend factory at import time only if navigator.gpu exists. The
+ * factory asks that same GPU object for a high-performance adapter, like Tessera does.
+ */
+async function startTfjsWebGpu(allowSoftware: boolean): Promise<string> {
+  const { report } = await sharedGpu();
+  const skip = skipReason(report, allowSoftware);
+  if (skip) throw new NoGpuAdapter(skip);
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!tf.findBackendFactory('webgpu')) throw new NoGpuAdapter('tfjs-backend-webgpu registered no webgpu backend (navigator.gpu missing at import)');
+  if (!(await tf.setBackend('webgpu'))) throw new NoGpuAdapter(`tf.setBackend('webgpu') failed`);
+  const info = (tf.backend() as unknown as WebGpuBackendLike).adapterInfo;
+  if (info && info.vendor !== undefined && info.vendor !== report.vendor) {
+    throw new Error(`tfjs got adapter vendor '${info.vendor}', Tessera '${report.vendor}': not the same adapter`);
+  }
+  return ` (adapter ${adapterLine(report)}; tfjs defaults: WEBGPU_CPU_FORWARD ${String(tf.env().get('WEBGPU_CPU_FORWARD'))})`;
+}
 
 let wasmPathsSet = false;
 
@@ -116,14 +150,22 @@ function trainRunner(
   };
 }
 
-export function tfjsAdapter(backend: 'cpu' | 'wasm'): Adapter {
-  const name: LibName = backend === 'cpu' ? 'tfjs-cpu' : 'tfjs-wasm';
+// tfjs-backend-webgpu exports no version; package.json pins it to tfjs-core's 4.22.0.
+const VERSIONS: Record<TfjsBackend, string> = { cpu: ` ${version_cpu}`, wasm: ` ${version_wasm}`, webgpu: '' };
+
+export function tfjsAdapter(backend: TfjsBackend, options: TfjsAdapterOptions = {}): Adapter {
+  const name: LibName = `tfjs-${backend}`;
   let detail = '';
   return {
     name,
-    describe: () => `@tensorflow/tfjs-core ${tf.version_core} + tfjs-backend-${backend} ${backend === 'cpu' ? version_cpu : version_wasm}${detail}`,
+    gpu: backend === 'webgpu',
+    describe: () => `@tensorflow/tfjs-core ${tf.version_core} + tfjs-backend-${backend}${VERSIONS[backend]}${detail}`,
     async init() {
       tf.enableProdMode(); // no per-op NaN checks or debug warnings
+      if (backend === 'webgpu') {
+        detail = await startTfjsWebGpu(options.allowSoftware === true);
+        return;
+      }
       if (backend === 'wasm') setWasmDir();
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
       if (backend === 'wasm') {
@@ -138,14 +180,23 @@ export function tfjsAdapter(backend: 'cpu' | 'wasm'): Adapter {
       if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
     },
     liveTensors: () => tf.memory().numTensors,
+    async close() {
+      // removeBackend disposes it; tfjs-backend-webgpu's dispose() leaves the device alive.
+      if (backend !== 'webgpu' || !tf.findBackend('webgpu')) return;
+      const device = (tf.findBackend('webgpu') as unknown as WebGpuBackendLike).device;
+      tf.removeBackend('webgpu');
+      device?.destroy();
+    },
 
-    async matmul({ n, a, b }: MatmulData): Promise<Runner> {
+    async matmul({ n, a, b }: MatmulData, read: MatmulRead = 'all'): Promise<Runner> {
       const A = tf.tensor2d(a, [n, n]);
       const B = tf.tensor2d(b, [n, n]);
       return {
         async run() {
           const c = tf.matMul(A, B);
-          const out = (await c.data()) as Float32Array;
+          const r = read === 'all' ? c : tf.slice(c, [0, 0], [1, n]);
+          const out = (await r.data()) as Float32Array;
+          if (r !== c) r.dispose();
           c.dispose();
           return out;
         },

@@ -4,6 +4,9 @@
  */
 import type { CnnData, MatmulData, MlpData } from '../data.js';
 
+/** What a matmul run reads back: all of C, or only its first row. */
+export type MatmulRead = 'all' | 'row0';
+
 /** One prepared workload on one library. */
 export interface Runner {
   /**
@@ -22,10 +25,12 @@ export interface Runner {
   dispose(): void;
 }
 
-export type LibName = 'tessera-cpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnx';
+export type LibName = 'tessera-cpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnx' | 'tessera-webgpu' | 'tfjs-webgpu';
 
 export interface Adapter {
   readonly name: LibName;
+  /** True for a GPU column (runs the GPU-only workloads, e.g. matmul 2048 and 4096). */
+  readonly gpu?: boolean;
   /** One line about the library (version, backend, threads) for the report header. */
   describe(): string;
   /** Loads the library; throws if it cannot run here. */
@@ -34,10 +39,16 @@ export interface Adapter {
   activate(): Promise<void>;
   /** Live tensors, for the leak check after each cell (undefined: not tracked). */
   liveTensors(): number | undefined;
-  matmul?(d: MatmulData): Promise<Runner>;
+  /**
+   * C = A·B per run. `read` 'all' reads C back (the probe is C); 'row0' reads back only
+   * C's first row (the probe), so C stays on the device and the time is mostly the GEMM.
+   */
+  matmul?(d: MatmulData, read?: MatmulRead): Promise<Runner>;
   mlpTrain?(d: MlpData): Promise<Runner>;
   cnnTrain?(d: CnnData): Promise<Runner>;
   cnnInfer?(d: CnnData): Promise<Runner>;
+  /** Releases what init() acquired (a GPU device); called once after the last cell. */
+  close?(): Promise<void>;
 }
 
 /** Thrown by an adapter for a workload it cannot run (prints "unsupported"). */

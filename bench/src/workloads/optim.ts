@@ -83,8 +83,8 @@ function tfjsRunner(d: OptimData, kind: Kind): Runner {
 }
 
 function prepare(a: Adapter, d: OptimData, kind: Kind): Promise<Runner> | undefined {
-  if (a.name === 'tessera-cpu') return Promise.resolve(tesseraRunner(d, kind));
-  if (a.name === 'tfjs-cpu' || a.name === 'tfjs-wasm') return Promise.resolve(tfjsRunner(d, kind));
+  if (a.name.startsWith('tessera-')) return Promise.resolve(tesseraRunner(d, kind));
+  if (a.name.startsWith('tfjs-')) return Promise.resolve(tfjsRunner(d, kind));
   return undefined;
 }
 

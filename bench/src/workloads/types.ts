@@ -14,6 +14,8 @@ export interface Workload {
   prepare(adapter: Adapter): Promise<Runner> | undefined;
   /** What the probe holds (for the agreement table). */
   readonly probe: string;
+  /** Only GPU columns run it; the row is left out when no GPU column is available. */
+  readonly gpuOnly?: boolean;
 }
 
 /** Memoises a data generator so every library gets the very same arrays. */
