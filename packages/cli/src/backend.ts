@@ -5,13 +5,15 @@ import { CliError } from './errors.js';
 /** Backends `--backend` accepts. */
 export const BACKENDS = ['auto', 'cpu', 'webgpu'] as const;
 
-type WebGpuModule = { webgpu: (opts?: Record<string, unknown>) => Parameters<typeof use>[0] };
+type WebGpuModule = {
+  webgpu: (opts?: Record<string, unknown>) => Parameters<typeof use>[0];
+  adapterInfo: () => Promise<{ readonly description: string; readonly software: boolean }>;
+};
 
-/** Loads @tessera/backend-webgpu if it is installed (it is optional for the CLI). */
+/** Loads @tessera/backend-webgpu on demand (Node also needs the optional `webgpu` package). */
 async function loadWebGpu(): Promise<WebGpuModule | null> {
-  const name = '@tessera/backend-webgpu';
   try {
-    return (await import(/* @vite-ignore */ name)) as WebGpuModule;
+    return (await import('@tessera/backend-webgpu')) as WebGpuModule;
   } catch {
     return null;
   }
@@ -28,6 +30,15 @@ export async function setupBackend(choice: string, log: (s: string) => void): Pr
   if (!gpu) {
     if (choice === 'webgpu') throw new CliError('--backend webgpu needs the @tessera/backend-webgpu package: npm install @tessera/backend-webgpu (and, in Node, the webgpu package).');
     return init({ backends: ['cpu'] });
+  }
+  if (choice === 'auto') {
+    // A software adapter (SwiftShader, llvmpipe) is far slower than the CPU backend.
+    const info = await gpu.adapterInfo().catch(() => null);
+    if (!info) return init({ backends: ['cpu'] });
+    if (info.software) {
+      log(`Note: the WebGPU adapter is a software renderer (${info.description}); using the CPU backend (--backend webgpu forces it).`);
+      return init({ backends: ['cpu'] });
+    }
   }
   use(gpu.webgpu());
   try {
