@@ -1,4 +1,5 @@
-import { gemmModuleBytes, type GemmExports, type GemmShape } from './gemm-module.js';
+import type { GemmShape } from './gemm-module.js';
+import { moduleBytes, type WasmExports } from './module.js';
 
 /** A strided float32 matrix in wasm memory: element [r, c] at byte `ptr + 4·(r·rs + c·cs)`. */
 export interface WasmMatrix {
@@ -25,7 +26,8 @@ export class WasmGemm {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add. */
   readonly fma: boolean;
   private readonly memory: WebAssembly.Memory;
-  private readonly fns: GemmExports;
+  /** The module's exported functions (byte addresses into this engine's memory). */
+  readonly fns: WasmExports;
   private readonly tmp: number;
   private readonly ap: number;
   private readonly bp: number;
@@ -36,7 +38,7 @@ export class WasmGemm {
   constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory) {
     this.fma = fma;
     this.memory = memory;
-    this.fns = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
+    this.fns = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     this.view = new Float32Array(memory.buffer);
     this.top = 0;
     this.tmp = this.alloc(TILE.mr * TILE.nr);
@@ -122,7 +124,7 @@ function compile(): { module: WebAssembly.Module; fma: boolean } | null {
   if (typeof WebAssembly !== 'object') return null;
   const memory = { initial: 1, maximum: MAX_PAGES, shared: false };
   for (const fma of [true, false]) {
-    const bytes = gemmModuleBytes({ ...TILE, fma }, memory);
+    const bytes = moduleBytes({ ...TILE, fma }, memory);
     if (!WebAssembly.validate(bytes)) continue;
     try {
       compiled = { module: new WebAssembly.Module(bytes), fma };
