@@ -1,7 +1,8 @@
-import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs, TensorData } from '@tessera/core';
+import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
-import { valuesOf, wrap } from './storage.js';
+import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import { wrap } from './storage.js';
 
 /** Default of the most floats one im2col chunk may hold (64 MiB); more columns are split into chunks. */
 const CHUNK_FLOATS = 1 << 24;
@@ -92,25 +93,6 @@ function chunkOutputs(engine: WasmGemm, c: ChunkCtx, t: number, ptr: number, toM
     if (toMatrix) engine.fns.copy2d(at, HWo, m, cols, g.Og, s.nOh * g.Wo);
     else engine.fns.copy2d(m, cols, at, HWo, g.Og, s.nOh * g.Wo);
   }
-}
-
-/** A zeroed float32 block of `n` floats in the engine's arena; returns its byte address. */
-function zeros(engine: WasmGemm, n: number): number {
-  const ptr = engine.alloc(n);
-  engine.f32.fill(0, ptr >> 2, (ptr >> 2) + n);
-  return ptr;
-}
-
-/** Copies `n` floats at byte address `ptr` out of wasm memory. */
-function copyOut(engine: WasmGemm, ptr: number, n: number): Float32Array {
-  return engine.f32.slice(ptr >> 2, (ptr >> 2) + n);
-}
-
-/** The float32 arrays of the inputs, or null (the TypeScript kernel then runs). */
-function f32Inputs(inputs: readonly TensorData[], outDtype: string): Float32Array[] | null {
-  if (outDtype !== 'float32') return null;
-  const vs = inputs.map(valuesOf);
-  return vs.every((v) => v instanceof Float32Array) ? (vs as Float32Array[]) : null;
 }
 
 /** Wraps a GEMM-based float32 conv kernel with the TypeScript one for other dtypes. */

@@ -67,6 +67,11 @@ export class WasmGemm {
     return this.view;
   }
 
+  /** An Int32Array over the whole memory (made on demand: only pooling's small window tables use it). */
+  get i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+
   /** Copies `values` into a fresh arena block; returns its byte address. */
   copyIn(values: Float32Array): number {
     const ptr = this.alloc(values.length);

@@ -12,7 +12,7 @@ import { F32, FnBuilder, I32 } from './encode.js';
 export function maxPoolFn(backward: boolean): FnBuilder {
   const f = new FnBuilder(new Array(9).fill(I32));
   const [planes, H, W, Ho, Wo, win, x, y, dx] = Array.from({ length: 9 }, (_, i) => i);
-  const [p, oh, ow, h, w, h0, h1, w0, w1, best, rowp, plane, dplane, o, ws] = Array.from({ length: 15 }, () => f.local(I32));
+  const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, plane, dplane, o, ws, cond] = Array.from({ length: 16 }, () => f.local(I32));
   const [m, v] = [f.local(F32), f.local(F32)];
   const loadWin = (table: number, idx: number, size: number) => {
     // win + 4·(table·Ho + idx) for row tables, win + 4·(2·Ho + (table−2)·Wo + idx) for columns.
@@ -37,21 +37,32 @@ export function maxPoolFn(backward: boolean): FnBuilder {
         f.set(w0);
         loadWin(3, ow, Wo);
         f.set(w1);
-        f.i32(-1).set(best);
+        // best starts at the window's first element (so an all −∞ window still routes its
+        // gradient there, as the JS kernel does), −1 for an empty window; m at −∞.
+        f.get(h0).get(h1).ltS().get(w0).get(w1).ltS().and();
+        f.ifElse(() => f.get(h0).get(W).mul().get(w0).add(), () => f.i32(-1), I32).set(best);
         f.f32(-Infinity).set(m);
         f.forLoop(h, { local: h0 }, { local: h1 }, 1, () => {
-          f.get(plane).get(h).get(W).mul().i32(2).shl().add().set(rowp);
-          f.forLoop(w, { local: w0 }, { local: w1 }, 1, () => {
-            f.get(rowp).get(w).i32(2).shl().add().f32Load().set(v);
-            // best < 0 || v > m || (v is NaN && m is not)
-            f.get(best).i32(0).ltS();
-            f.get(v).get(m).op1('f32Gt').op1('or');
-            f.get(v).get(v).op1('f32Ne').get(m).get(m).op1('f32Eq').and().op1('or');
-            f.ifElse(() => {
-              f.get(v).set(m);
-              f.get(h).get(W).mul().get(w).add().set(best);
-            });
-          });
+          f.get(plane).get(h).get(W).mul().get(w0).add().i32(2).shl().add().set(rowp);
+          f.get(plane).get(h).get(W).mul().get(w1).add().i32(2).shl().add().set(end);
+          f.whileLoop(
+            () => f.get(rowp).get(end).ltS(),
+            () => {
+              f.get(rowp).f32Load().set(v);
+              // v beats m: m is not NaN and !(v <= m) (v greater, or v NaN).
+              f.get(m).get(m).op1('f32Eq').get(v).get(m).op1('f32Le').op1('eqz').and();
+              if (backward) {
+                f.ifElse(() => {
+                  f.get(v).set(m);
+                  f.get(rowp).get(plane).sub().i32(2).op1('shrS').set(best);
+                });
+              } else {
+                f.set(cond);
+                f.get(v).get(m).get(cond).selectOp().set(m);
+              }
+              f.get(rowp).i32(4).add().set(rowp);
+            },
+          );
         });
         if (backward) {
           f.get(best).i32(0).geS();
@@ -60,7 +71,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
             f.get(rowp).f32Load().get(o).f32Load().f32Add().f32Store();
           });
         } else {
-          f.get(o).f32(-Infinity).get(m).get(best).i32(0).ltS().selectOp().f32Store();
+          f.get(o).get(m).f32Store();
         }
         f.get(o).i32(4).add().set(o);
       });
