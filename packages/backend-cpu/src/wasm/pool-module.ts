@@ -12,8 +12,8 @@ import { F32, FnBuilder, I32 } from './encode.js';
 export function maxPoolFn(backward: boolean): FnBuilder {
   const f = new FnBuilder(new Array(9).fill(I32));
   const [planes, H, W, Ho, Wo, win, x, y, dx] = Array.from({ length: 9 }, (_, i) => i);
-  const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, plane, dplane, o, ws, cond] = Array.from({ length: 16 }, () => f.local(I32));
-  const [m, v] = [f.local(F32), f.local(F32)];
+  const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, plane, dplane, o, ws] = Array.from({ length: 15 }, () => f.local(I32));
+  const [m, v, nan] = [f.local(F32), f.local(F32), f.local(F32)];
   const loadWin = (table: number, idx: number, size: number) => {
     // win + 4·(table·Ho + idx) for row tables, win + 4·(2·Ho + (table−2)·Wo + idx) for columns.
     f.get(ws);
@@ -37,11 +37,14 @@ export function maxPoolFn(backward: boolean): FnBuilder {
         f.set(w0);
         loadWin(3, ow, Wo);
         f.set(w1);
-        // best starts at the window's first element (so an all −∞ window still routes its
+        // Backward: best starts at the window's first element (so an all −∞ window still routes its
         // gradient there, as the JS kernel does), −1 for an empty window; m at −∞.
-        f.get(h0).get(h1).ltS().get(w0).get(w1).ltS().and();
-        f.ifElse(() => f.get(h0).get(W).mul().get(w0).add(), () => f.i32(-1), I32).set(best);
+        if (backward) {
+          f.get(h0).get(h1).ltS().get(w0).get(w1).ltS().and();
+          f.ifElse(() => f.get(h0).get(W).mul().get(w0).add(), () => f.i32(-1), I32).set(best);
+        }
         f.f32(-Infinity).set(m);
+        if (!backward) f.f32(-Infinity).set(nan);
         f.forLoop(h, { local: h0 }, { local: h1 }, 1, () => {
           f.get(plane).get(h).get(W).mul().get(w0).add().i32(2).shl().add().set(rowp);
           f.get(plane).get(h).get(W).mul().get(w1).add().i32(2).shl().add().set(end);
@@ -49,16 +52,18 @@ export function maxPoolFn(backward: boolean): FnBuilder {
             () => f.get(rowp).get(end).ltS(),
             () => {
               f.get(rowp).f32Load().set(v);
-              // v beats m: m is not NaN and !(v <= m) (v greater, or v NaN).
-              f.get(m).get(m).op1('f32Eq').get(v).get(m).op1('f32Le').op1('eqz').and();
               if (backward) {
+                // v beats m: m is not NaN and !(v <= m) (v greater, or v NaN).
+                f.get(m).get(m).op1('f32Eq').get(v).get(m).op1('f32Le').op1('eqz').and();
                 f.ifElse(() => {
                   f.get(v).set(m);
                   f.get(rowp).get(plane).sub().i32(2).op1('shrS').set(best);
                 });
               } else {
-                f.set(cond);
-                f.get(v).get(m).get(cond).selectOp().set(m);
+                // m = m < v ? v : m keeps the first of equal extremes (−0 before +0 stays −0);
+                // nan = max(nan, v) turns NaN for good once any v is NaN (wasm max propagates it).
+                f.get(v).get(m).get(m).get(v).op1('f32Lt').selectOp().set(m);
+                f.get(nan).get(v).op1('f32Max').set(nan);
               }
               f.get(rowp).i32(4).add().set(rowp);
             },
@@ -71,7 +76,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
             f.get(rowp).f32Load().get(o).f32Load().f32Add().f32Store();
           });
         } else {
-          f.get(o).get(m).f32Store();
+          f.get(o).get(nan).get(m).get(nan).get(nan).op1('f32Ne').selectOp().f32Store();
         }
         f.get(o).i32(4).add().set(o);
       });
