@@ -16,7 +16,7 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
 
   --quick               shorter timing (≈0.25 s per cell, fewer warm-ups)
   --filter=a,b          only workloads whose id contains a or b
-                        ids: matmul-128 matmul-256 matmul-512 matmul-1024 mlp-train cnn-train cnn-infer
+                        ids: matmul-128 matmul-256 matmul-512 matmul-1024 matmul-1024-tA matmul-1024-tB matmul-1024-tAB mlp-train cnn-train cnn-infer
   --libs=a,b            only these libraries: tessera-cpu tfjs-cpu tfjs-wasm onnx (substring match)
   --json=path           also write the results as JSON
   -h, --help            this text

@@ -9,6 +9,7 @@ import {
   conv2d,
   init,
   logSoftmax,
+  matmul,
   maxPool2d,
   memory,
   noGrad,
@@ -101,12 +102,16 @@ export function tesseraAdapter(): Adapter {
     async activate() {},
     liveTensors: () => memory().numTensors,
 
-    async matmul({ n, a, b }: MatmulData): Promise<Runner> {
+    async matmul(d: MatmulData): Promise<Runner> {
+      return this.matmulTransposed!(d);
+    },
+
+    async matmulTransposed({ n, a, b, transposeA = false, transposeB = false }: MatmulData): Promise<Runner> {
       const A = tensor(a, { shape: [n, n] });
       const B = tensor(b, { shape: [n, n] });
       return {
         async run() {
-          const c = A.matmul(B);
+          const c = matmul(A, B, { transposeA, transposeB });
           const out = (await c.data()) as Float32Array;
           c.dispose();
           return out;

@@ -139,12 +139,16 @@ export function tfjsAdapter(backend: 'cpu' | 'wasm'): Adapter {
     },
     liveTensors: () => tf.memory().numTensors,
 
-    async matmul({ n, a, b }: MatmulData): Promise<Runner> {
+    async matmul(d: MatmulData): Promise<Runner> {
+      return this.matmulTransposed!(d);
+    },
+
+    async matmulTransposed({ n, a, b, transposeA = false, transposeB = false }: MatmulData): Promise<Runner> {
       const A = tf.tensor2d(a, [n, n]);
       const B = tf.tensor2d(b, [n, n]);
       return {
         async run() {
-          const c = tf.matMul(A, B);
+          const c = tf.matMul(A, B, transposeA, transposeB);
           const out = (await c.data()) as Float32Array;
           c.dispose();
           return out;

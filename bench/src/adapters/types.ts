@@ -35,6 +35,8 @@ export interface Adapter {
   /** Live tensors, for the leak check after each cell (undefined: not tracked). */
   liveTensors(): number | undefined;
   matmul?(d: MatmulData): Promise<Runner>;
+  /** matmul with the data's transposeA/transposeB flags. */
+  matmulTransposed?(d: MatmulData): Promise<Runner>;
   mlpTrain?(d: MlpData): Promise<Runner>;
   cnnTrain?(d: CnnData): Promise<Runner>;
   cnnInfer?(d: CnnData): Promise<Runner>;
