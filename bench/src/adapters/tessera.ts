@@ -1,5 +1,6 @@
 /**
- * Tessera on its CPU backend (@tessera/backend-cpu: TypeScript kernels, single-threaded),
+ * Tessera on its CPU backend (@tessera/backend-cpu: WebAssembly SIMD kernels, worker
+ * threads for large GEMMs; `BENCH_TESSERA_THREADS=1` for one thread),
  * through the public API only: tensors, Parameter + backward() + a hand-written SGD step,
  * tidy() for intermediates. Layouts are the canonical ones (NCHW, OIHW, [in, out]).
  */
@@ -7,6 +8,7 @@ import {
   Parameter,
   VERSION,
   conv2d,
+  getBackend,
   init,
   logSoftmax,
   matmul,
@@ -18,7 +20,7 @@ import {
   use,
   type Tensor,
 } from '@tessera/core';
-import { cpu } from '@tessera/backend-cpu';
+import { cpu, setThreads } from '@tessera/backend-cpu';
 import { LR, concat, sgdGradient, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
 import type { Adapter, Runner } from './types.js';
 
@@ -94,8 +96,13 @@ export function tesseraAdapter(): Adapter {
   let backendName = '';
   return {
     name: 'tessera-cpu',
-    describe: () => `@tessera/core ${VERSION} + @tessera/backend-cpu (backend '${backendName}', single-threaded)`,
+    describe: () => {
+      const info = getBackend(backendName).info?.() ?? {};
+      return `@tessera/core ${VERSION} + @tessera/backend-cpu (backend '${backendName}', wasm ${String(info.wasm)}, ${String(info.threads)} thread(s))`;
+    },
     async init() {
+      const threads = Number(process.env.BENCH_TESSERA_THREADS ?? 0);
+      if (threads > 0) setThreads(threads);
       use(cpu());
       backendName = await init();
     },
