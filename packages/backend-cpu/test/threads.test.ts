@@ -27,7 +27,7 @@ afterAll(() => {
 });
 
 describe.runIf(single && threaded && workerCtor())('worker threads', () => {
-  it('start at the first kernel call and report their count', () => {
+  it('take their count at the next kernel call', () => {
     threaded!.reset();
     expect(threaded!.threads).toBe(3);
     single!.reset();

@@ -86,22 +86,37 @@ export class GemmThreads {
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOT * Math.max(1, maxWorkers)));
   }
 
-  /** Workers running now. */
+  /** Workers wanted (started lazily, at the first GEMM that is split). */
+  private target = 0;
+  private scratchOf: (i: number) => GemmScratch = () => {
+    throw new BackendError('cpu: GEMM worker scratch requested before resize()');
+  };
+
+  /** Workers this pool runs GEMM parts on (some may start only at the next split GEMM). */
   get size(): number {
-    return this.workers.length;
+    return this.target;
   }
 
-  /** Grows or shrinks to `n` workers; `scratch(i)` gives worker i's packing buffers. */
+  /**
+   * Sets the pool to `n` workers (at most the control array's capacity); `scratch(i)`
+   * gives worker i's packing buffers. Extra workers stop now; missing ones start at the
+   * first GEMM that needs them, so backends that never multiply large matrices never
+   * start a thread.
+   */
   resize(n: number, scratch: (i: number) => GemmScratch): void {
-    const max = this.ctrl.length / SLOT;
-    n = Math.min(n, max);
-    while (this.workers.length > n) this.stop(this.workers.length - 1);
-    while (this.workers.length < n) {
+    this.target = Math.min(n, this.ctrl.length / SLOT);
+    this.scratchOf = scratch;
+    while (this.workers.length > this.target) this.stop(this.workers.length - 1);
+  }
+
+  /** Starts workers up to the target count. */
+  private start(): void {
+    while (this.workers.length < this.target) {
       const index = this.workers.length;
       this.ctrl.fill(0, index * SLOT, (index + 1) * SLOT);
       const w = new this.Worker(workerSource(), {
         eval: true,
-        workerData: { module: this.module, memory: this.memory, control: this.ctrl.buffer, index, scratch: scratch(index) },
+        workerData: { module: this.module, memory: this.memory, control: this.ctrl.buffer, index, scratch: this.scratchOf(index) },
       });
       w.unref();
       this.workers.push(w);
@@ -113,6 +128,8 @@ export class GemmThreads {
    * Throws if a worker failed (its part of C is then unspecified).
    */
   run(jobs: readonly GemmJob[], fns: GemmExports, own: GemmScratch): void {
+    this.start();
+    if (jobs.length - 1 > this.workers.length) throw new BackendError(`cpu: ${jobs.length} GEMM parts for ${this.workers.length} worker threads`);
     const gen = ++this.generation;
     for (let j = 1; j < jobs.length; j++) {
       const base = (j - 1) * SLOT;
@@ -137,6 +154,7 @@ export class GemmThreads {
 
   /** Stops every worker. */
   dispose(): void {
+    this.target = 0;
     while (this.workers.length > 0) this.stop(this.workers.length - 1);
   }
 
