@@ -3,6 +3,7 @@ import { sizeOf, type DType, type Kernel, type Pool2dAttrs, type TensorData, typ
 import { cpu } from '../src/index.js';
 import { WASM_BINARY, WASM_UNARY } from '../src/wasm/elementwise-module.js';
 import { createWasmGemm } from '../src/wasm/engine.js';
+import { ARENA_LIMIT_FLOATS, f32Inputs } from '../src/kernels/f32-args.js';
 import { maxDiff, seq, tensor } from './helpers.js';
 
 // The elementwise and pooling kernels in wasm against the TypeScript kernels on the same
@@ -56,6 +57,14 @@ describe.runIf(createWasmGemm())('wasm elementwise and pooling kernels', () => {
   it('relu keeps NaN and −0 like PyTorch and the TypeScript kernel', () => {
     const x = tensor([NaN, -0, -2, 3, NaN], [5], 'float32');
     expect(Array.from(call(wasm, 'relu', [x], {}, [5]))).toEqual([NaN, -0, 0, 3, NaN]);
+  });
+
+  it('ops whose operands would not fit the arena limit stay in TypeScript (wasm memory never shrinks)', () => {
+    const x = tensor([1, 2], [2], 'float32');
+    expect(f32Inputs([x, x], 'float32', 2)).toHaveLength(2);
+    const huge = { ...x, size: ARENA_LIMIT_FLOATS };
+    expect(f32Inputs([huge], 'float32', 1)).toBeNull();
+    expect(f32Inputs([x], 'float64', 2)).toBeNull();
   });
 
   it('int32 and float64 still run the TypeScript kernels', () => {

@@ -29,7 +29,7 @@ export function wasmBinary(engine: WasmGemm, name: WasmBinaryName): Kernel<NoAtt
       inputs: [a, b],
       out,
     } = ctx;
-    const vs = f32Inputs(ctx.inputs, out.dtype);
+    const vs = f32Inputs(ctx.inputs, out.dtype, out.size);
     if (!vs) return ts(ctx);
     const shape = out.shape;
     const strides = [broadcastStrides(shape, shape), broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)];
@@ -55,7 +55,7 @@ export function wasmUnary<N extends WasmUnaryName>(engine: WasmGemm, name: N): K
   const ts = unaryKernel(name);
   const row = engine.fns[name];
   return (ctx) => {
-    const vs = f32Inputs(ctx.inputs, ctx.out.dtype);
+    const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return ts(ctx);
     engine.reset();
     const x = engine.copyIn(vs[0]);

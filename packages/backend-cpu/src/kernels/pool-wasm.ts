@@ -23,7 +23,7 @@ function windows(engine: WasmGemm, xShape: readonly number[], yShape: readonly n
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */
 export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2d']> {
   return (ctx) => {
-    const vs = f32Inputs(ctx.inputs, ctx.out.dtype);
+    const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2d(ctx);
     const { inputs: [x], attrs, out } = ctx;
     const [N, C, H, W] = x.shape;
@@ -39,7 +39,7 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
 /** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32). */
 export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2dBackward']> {
   return (ctx) => {
-    const vs = f32Inputs(ctx.inputs, ctx.out.dtype);
+    const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2dBackward(ctx);
     const { inputs: [dy, x], attrs, out } = ctx;
     const [N, C, H, W] = x.shape;
