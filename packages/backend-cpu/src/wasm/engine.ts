@@ -43,6 +43,8 @@ export class WasmGemm {
   private readonly workerScratch: GemmScratch[] = [];
   private readonly pool: GemmThreads | null;
   private readonly options: EngineOptions;
+  /** Set by the first GEMM that would be split; the next reset() then gives workers their scratch. */
+  private splitSeen = false;
   private heapStart: number;
   private top: number;
   private view: Float32Array;
@@ -59,24 +61,32 @@ export class WasmGemm {
     this.heapStart = this.top;
   }
 
-  /** Threads a GEMM may use now (1 without a pool). */
+  /** Threads large GEMMs use (the caller's included; 1 without a pool): `setThreads`'s or the `threads` option's value. */
   get threads(): number {
-    return this.pool ? this.pool.size + 1 : 1;
+    return this.pool ? this.wanted() : 1;
+  }
+
+  /** Threads wanted now, capped by the pool's capacity. */
+  private wanted(): number {
+    return Math.min(Math.max(1, this.options.threads ?? threadsWanted()), MAX_WORKERS + 1);
   }
 
   /**
-   * Frees every arena allocation (scratch panels stay). Also the one safe point to resize
-   * the worker pool to the wanted thread count: nothing in the arena is live here.
+   * Frees every arena allocation (scratch panels stay). Also the one safe point to size
+   * the worker pool (nothing in the arena is live here): workers get their packing
+   * scratch, 2 MiB each, only once a GEMM large enough to split has been seen, so
+   * backends that never multiply large matrices hold no worker memory or threads.
    */
   reset(): void {
     if (this.pool) {
-      const want = Math.max(1, this.options.threads ?? threadsWanted()) - 1;
-      if (want !== this.pool.size) {
+      const want = this.wanted() - 1;
+      if (this.splitSeen) {
         this.top = this.heapStart;
         while (this.workerScratch.length < want) this.workerScratch.push(this.scratch());
         this.heapStart = this.top;
-        this.pool.resize(want, (i) => this.workerScratch[i]);
       }
+      const n = Math.min(want, this.workerScratch.length);
+      if (n !== this.pool.size) this.pool.resize(n, (i) => this.workerScratch[i]);
     }
     this.top = this.heapStart;
   }
@@ -137,12 +147,16 @@ export class WasmGemm {
       return;
     }
     const whole: GemmJob = { M, N, K, a: a.ptr, ars: a.rs, acs: a.cs, b: b.ptr, brs: b.rs, bcs: b.cs, c, ldc, accumulate };
-    const T = this.threads;
-    if (T === 1 || 2 * M * N * K < (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS)) {
-      driveGemm(this.fns, this.own, M, N, K, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, c, ldc, accumulate);
-      return;
+    const big = 2 * M * N * K >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS);
+    if (this.pool && big && this.threads > 1) {
+      // The first such GEMM runs here alone; from the next kernel call on, the pool has workers.
+      this.splitSeen = true;
+      if (this.pool.size > 0) {
+        this.pool.run(splitJob(whole, this.pool.size + 1), this.fns, this.own);
+        return;
+      }
     }
-    this.pool!.run(splitJob(whole, T), this.fns, this.own);
+    driveGemm(this.fns, this.own, M, N, K, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, c, ldc, accumulate);
   }
 }
 
