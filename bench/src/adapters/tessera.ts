@@ -20,7 +20,9 @@ import {
   use,
   type Tensor,
 } from '@tessera/core';
-import { cpu, setThreads } from '@tessera/backend-cpu';
+// A namespace import, so scripts/ab.sh can bundle this adapter against older backend-cpu
+// sources that have no setThreads.
+import * as backendCpu from '@tessera/backend-cpu';
 import { LR, concat, sgdGradient, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
 import type { Adapter, Runner } from './types.js';
 
@@ -102,8 +104,8 @@ export function tesseraAdapter(): Adapter {
     },
     async init() {
       const threads = Number(process.env.BENCH_TESSERA_THREADS ?? 0);
-      if (threads > 0) setThreads(threads);
-      use(cpu());
+      if (threads > 0) backendCpu.setThreads?.(threads);
+      use(backendCpu.cpu());
       backendName = await init();
     },
     async activate() {},

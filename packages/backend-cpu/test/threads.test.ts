@@ -40,6 +40,7 @@ describe.runIf(single && threaded && workerCtor())('worker threads', () => {
     expect(byN.map((j) => j.N)).toEqual([40, 40, 20]);
     expect(byN.map((j) => j.c)).toEqual([8000, 8160, 8320]);
     const byM = splitJob({ ...job, M: 100, N: 10 }, 4);
+    // (the engine asks for three parts per thread; threads claim them as they go)
     expect(byM.map((j) => j.M)).toEqual([30, 30, 30, 10]);
     expect(byM[1].a).toBe(4 * 30 * 3);
   });
@@ -55,6 +56,25 @@ describe.runIf(single && threaded && workerCtor())('worker threads', () => {
           const three = run(threaded!, wasmMatmul(threaded!), [a, b], attrs, [1, M, N]);
           expect(Array.from(three)).toEqual(Array.from(one));
         });
+
+  it('200 GEMMs in a row (accumulating into C) stay bit-identical: no part lost or run twice', () => {
+    const [M, N, K] = [13, 70, 9];
+    const prep = (e: WasmGemm) => {
+      e.reset();
+      const a = e.copyIn(Float32Array.from(seq(M * K, 8)));
+      const b = e.copyIn(Float32Array.from(seq(K * N, 9)));
+      const c = e.alloc(M * N);
+      e.f32.fill(0, c >> 2, (c >> 2) + M * N);
+      return { a, b, c };
+    };
+    const outs = [single!, threaded!].map((e) => {
+      e.reset(); // sizes the pool after the first split GEMM seen by earlier tests
+      const { a, b, c } = prep(e);
+      for (let i = 0; i < 200; i++) e.gemm(M, N, K, { ptr: a, rs: K, cs: 1 }, { ptr: b, rs: N, cs: 1 }, c, N, true);
+      return Array.from(e.f32.subarray(c >> 2, (c >> 2) + M * N));
+    });
+    expect(outs[1]).toEqual(outs[0]);
+  });
 
   it('conv2d and both backprops are bit-identical on 3 threads', () => {
     const xs = [3, 4, 11, 10];

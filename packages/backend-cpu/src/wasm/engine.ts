@@ -1,7 +1,7 @@
 import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
-import { GemmThreads, workerCtor, type GemmJob } from './threads.js';
+import { GemmThreads, MAX_PARTS, workerCtor, type GemmJob } from './threads.js';
 import { threadsWanted } from './thread-count.js';
 
 /** A strided float32 matrix in wasm memory: element [r, c] at byte `ptr + 4·(r·rs + c·cs)`. */
@@ -137,8 +137,9 @@ export class WasmGemm {
    * C (+)= A·B for A M×K and B K×N (any strides: transposes cost nothing extra), C
    * row-major with row stride `ldc` elements at byte address `c` (see `driveGemm`).
    * With worker threads, a large GEMM is split into column blocks of C (row blocks when
-   * C is taller than wide), one per thread; each element is still computed by one thread
-   * in the same order, so results do not depend on the thread count.
+   * C is taller than wide), three per thread, claimed by whichever thread is free; each
+   * element is still computed by one thread in the same order, so results do not depend
+   * on the thread count.
    */
   gemm(M: number, N: number, K: number, a: WasmMatrix, b: WasmMatrix, c: number, ldc: number, accumulate: boolean): void {
     if (M === 0 || N === 0) return;
@@ -152,7 +153,9 @@ export class WasmGemm {
       // The first such GEMM runs here alone; from the next kernel call on, the pool has workers.
       this.splitSeen = true;
       if (this.pool.size > 0) {
-        this.pool.run(splitJob(whole, this.pool.size + 1), this.fns, this.own);
+        // Three parts per thread: threads claim parts as they go, so one that the OS
+        // deschedules (2 busy cores) holds up a third of its share, not all of it.
+        this.pool.run(splitJob(whole, Math.min(MAX_PARTS, 3 * (this.pool.size + 1))), this.fns, this.own);
         return;
       }
     }

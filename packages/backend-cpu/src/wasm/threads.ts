@@ -18,35 +18,60 @@ export interface GemmJob {
   readonly accumulate: boolean;
 }
 
-/** Int32 slots per worker in the control array: job generation, done generation, error flag, 12 arguments. */
-const SLOT = 16;
-const JOB = 0;
-const DONE = 1;
-const ERROR = 2;
-const ARGS = 3;
+/**
+ * The shared control array. NEXT packs the current dispatch as gen (13 bits) | parts (9
+ * bits) | next unclaimed part (9 bits): a thread claims a part with one compare-exchange,
+ * so a claim can only ever succeed for the dispatch whose table is in place, even for a
+ * worker that wakes late. Parts are read from TABLE (12 ints each).
+ */
+const WAKE = 0;
+const NEXT = 1;
+const COMPLETED = 2;
+const ERROR = 3;
+const LIVE = 4;
+const TABLE = 8;
+const ARGS = 12;
+/** Most parts one GEMM is split into. */
+export const MAX_PARTS = 511;
 
-/** The worker's whole program: wait for a job generation, run the GEMM driver on its arguments, report done. */
+/**
+ * Claims and runs parts of the current dispatch until none is left: the loop every
+ * thread runs, the caller's included. Self-contained: workers get it as source text (so
+ * the control array's indices are written out: NEXT 1, COMPLETED 2, ERROR 3, TABLE 8,
+ * ARGS 12).
+ */
+function claimParts(ctrl: Int32Array, fns: GemmExports, scratch: GemmScratch, drive: typeof driveGemm): void {
+  for (;;) {
+    const cur = Atomics.load(ctrl, 1);
+    const parts = (cur >>> 9) & 511;
+    const idx = cur & 511;
+    if (idx >= parts) return;
+    if (Atomics.compareExchange(ctrl, 1, cur, cur + 1) !== cur) continue;
+    const o = 8 + idx * 12;
+    try {
+      drive(fns, scratch, ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7], ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11] !== 0);
+    } catch {
+      Atomics.store(ctrl, 3, 1);
+    }
+    Atomics.add(ctrl, 2, 1);
+    Atomics.notify(ctrl, 2);
+  }
+}
+
+/** The worker's whole program: sleep on WAKE, claim parts, repeat; exit when its index is past LIVE. */
 function workerSource(): string {
   return `'use strict';
 const { workerData } = require('node:worker_threads');
 const driveGemm = ${driveGemm.toString()};
+const claimParts = ${claimParts.toString()};
 const { module, memory, control, index, scratch } = workerData;
 const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(control);
-const base = index * ${SLOT};
-let seen = 0;
 for (;;) {
-  Atomics.wait(ctrl, base + ${JOB}, seen);
-  seen = Atomics.load(ctrl, base + ${JOB});
-  if (seen < 0) break;
-  const g = (i) => ctrl[base + ${ARGS} + i];
-  try {
-    driveGemm(fns, scratch, g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11) !== 0);
-  } catch (e) {
-    Atomics.store(ctrl, base + ${ERROR}, 1);
-  }
-  Atomics.store(ctrl, base + ${DONE}, seen);
-  Atomics.notify(ctrl, base + ${DONE});
+  const seen = Atomics.load(ctrl, ${WAKE});
+  if (index >= Atomics.load(ctrl, ${LIVE})) break;
+  claimParts(ctrl, fns, scratch, driveGemm);
+  Atomics.wait(ctrl, ${WAKE}, seen);
 }`;
 }
 
@@ -76,6 +101,7 @@ export class GemmThreads {
   private readonly ctrl: Int32Array;
   private readonly workers: NodeWorker[] = [];
   private generation = 0;
+  private readonly maxWorkers: number;
 
   constructor(
     private readonly Worker: WorkerCtor,
@@ -83,7 +109,8 @@ export class GemmThreads {
     private readonly memory: WebAssembly.Memory,
     maxWorkers: number,
   ) {
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOT * Math.max(1, maxWorkers)));
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (TABLE + ARGS * MAX_PARTS)));
+    this.maxWorkers = maxWorkers;
   }
 
   /** Workers wanted (started lazily, at the first GEMM that is split). */
@@ -104,16 +131,16 @@ export class GemmThreads {
    * start a thread.
    */
   resize(n: number, scratch: (i: number) => GemmScratch): void {
-    this.target = Math.min(n, this.ctrl.length / SLOT);
+    this.target = Math.min(n, this.maxWorkers);
     this.scratchOf = scratch;
-    while (this.workers.length > this.target) this.stop(this.workers.length - 1);
+    if (this.workers.length > this.target) this.stop(this.target);
   }
 
   /** Starts workers up to the target count. */
   private start(): void {
     while (this.workers.length < this.target) {
       const index = this.workers.length;
-      this.ctrl.fill(0, index * SLOT, (index + 1) * SLOT);
+      Atomics.store(this.ctrl, LIVE, index + 1);
       const w = new this.Worker(workerSource(), {
         eval: true,
         workerData: { module: this.module, memory: this.memory, control: this.ctrl.buffer, index, scratch: this.scratchOf(index) },
@@ -124,44 +151,45 @@ export class GemmThreads {
   }
 
   /**
-   * Runs jobs[0] here with `own` and jobs[1…] on workers 0…; returns when all are done.
-   * Throws if a worker failed (its part of C is then unspecified).
+   * Runs the parts on this thread (with `own` scratch) and every worker, each thread
+   * claiming the next unclaimed part, so a descheduled worker delays nothing: whoever is
+   * running takes its share. Returns when all parts are done; throws if one failed (its
+   * block of C is then unspecified).
    */
   run(jobs: readonly GemmJob[], fns: GemmExports, own: GemmScratch): void {
+    if (jobs.length > MAX_PARTS) throw new BackendError(`cpu: ${jobs.length} GEMM parts; at most ${MAX_PARTS}`);
     this.start();
-    if (jobs.length - 1 > this.workers.length) throw new BackendError(`cpu: ${jobs.length} GEMM parts for ${this.workers.length} worker threads`);
-    const gen = ++this.generation;
-    for (let j = 1; j < jobs.length; j++) {
-      const base = (j - 1) * SLOT;
-      const x = jobs[j];
+    const ctrl = this.ctrl;
+    jobs.forEach((x, i) => {
       const args = [x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
-      for (let i = 0; i < args.length; i++) this.ctrl[base + ARGS + i] = args[i];
-      Atomics.store(this.ctrl, base + JOB, gen);
-      Atomics.notify(this.ctrl, base + JOB);
+      ctrl.set(args, TABLE + i * ARGS);
+    });
+    this.generation = (this.generation + 1) & 0x1fff;
+    Atomics.store(ctrl, COMPLETED, 0);
+    Atomics.store(ctrl, NEXT, (this.generation << 18) | (jobs.length << 9));
+    Atomics.add(ctrl, WAKE, 1);
+    Atomics.notify(ctrl, WAKE);
+    claimParts(ctrl, fns, own, driveGemm);
+    for (let done = Atomics.load(ctrl, COMPLETED); done < jobs.length; done = Atomics.load(ctrl, COMPLETED)) {
+      Atomics.wait(ctrl, COMPLETED, done);
     }
-    const x = jobs[0];
-    driveGemm(fns, own, x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate);
-    let failed = false;
-    for (let j = 1; j < jobs.length; j++) {
-      const base = (j - 1) * SLOT;
-      for (let done = Atomics.load(this.ctrl, base + DONE); done !== gen; done = Atomics.load(this.ctrl, base + DONE)) {
-        Atomics.wait(this.ctrl, base + DONE, done);
-      }
-      if (Atomics.exchange(this.ctrl, base + ERROR, 0) !== 0) failed = true;
+    if (Atomics.exchange(ctrl, ERROR, 0) !== 0) {
+      throw new BackendError(`cpu: a WebAssembly GEMM part failed on a worker thread (matmul/conv of ${jobs.map((j) => `${j.M}×${j.N}×${j.K}`).join(', ')}); call setThreads(1) to run on one thread.`);
     }
-    if (failed) throw new BackendError(`cpu: a WebAssembly GEMM worker thread failed (matmul/conv of ${jobs.map((j) => `${j.M}×${j.N}×${j.K}`).join(', ')}); call setThreads(1) to run on one thread.`);
   }
 
   /** Stops every worker. */
   dispose(): void {
     this.target = 0;
-    while (this.workers.length > 0) this.stop(this.workers.length - 1);
+    this.stop(0);
   }
 
-  private stop(i: number): void {
-    Atomics.store(this.ctrl, i * SLOT + JOB, -1);
-    Atomics.notify(this.ctrl, i * SLOT + JOB);
-    void this.workers[i].terminate();
-    this.workers.pop();
+  /** Stops workers `from`… (they exit at their next wake-up; terminate() makes sure). */
+  private stop(from: number): void {
+    if (from >= this.workers.length) return;
+    Atomics.store(this.ctrl, LIVE, from);
+    Atomics.add(this.ctrl, WAKE, 1);
+    Atomics.notify(this.ctrl, WAKE);
+    for (const w of this.workers.splice(from)) void w.terminate();
   }
 }
