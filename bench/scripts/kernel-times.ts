@@ -43,7 +43,7 @@ const a = tesseraAdapter();
   await core.init();
 };
 await a.init();
-const runner = id === 'mlp-train' ? await a.mlpTrain(mlpData(128)) : id === 'cnn-infer' ? await a.cnnInfer(cnnData(100)) : await a.cnnTrain(cnnData(100));
+const runner = id === 'mlp-train' ? await a.mlpTrain!(mlpData(128)) : id === 'cnn-infer' ? await a.cnnInfer!(cnnData(100)) : await a.cnnTrain!(cnnData(100));
 for (let i = 0; i < 3; i++) await runner.run();
 on = true;
 const t0 = cpuMs();

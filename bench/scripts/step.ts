@@ -15,14 +15,14 @@ await a.init();
 let runner: Runner;
 let work = 100;
 let unit = 'samples/s';
-if (id === 'cnn-train') runner = await a.cnnTrain(cnnData(100));
-else if (id === 'cnn-infer') runner = await a.cnnInfer(cnnData(100));
+if (id === 'cnn-train') runner = await a.cnnTrain!(cnnData(100));
+else if (id === 'cnn-infer') runner = await a.cnnInfer!(cnnData(100));
 else if (id === 'mlp-train') {
-  runner = await a.mlpTrain(mlpData(128));
+  runner = await a.mlpTrain!(mlpData(128));
   work = 128;
 } else {
   const n = Number(id.split('-')[1] ?? 1024);
-  runner = await a.matmul(matmulData(n));
+  runner = await a.matmul!(matmulData(n));
   work = (2 * n ** 3) / 1e9;
   unit = 'GFLOP/s';
 }
