@@ -69,13 +69,17 @@ export const LR = 0.01;
 
 export interface MatmulData {
   readonly n: number;
+  /** n×n row-major; with transposeA it holds Aᵀ (C = Aᵀ·B). */
   readonly a: Float32Array;
+  /** n×n row-major; with transposeB it holds Bᵀ. */
   readonly b: Float32Array;
+  readonly transposeA?: boolean;
+  readonly transposeB?: boolean;
 }
 
-export function matmulData(n: number): MatmulData {
+export function matmulData(n: number, transposeA = false, transposeB = false): MatmulData {
   const next = rng(1000 + n);
-  return { n, a: randn(n * n, 1, next), b: randn(n * n, 1, next) };
+  return { n, a: randn(n * n, 1, next), b: randn(n * n, 1, next), transposeA, transposeB };
 }
 
 // --------------------------------------------------------------------------------- MLP

@@ -1,6 +1,7 @@
 /**
- * Tessera on its CPU backend (@tessera/backend-cpu: TypeScript kernels, single-threaded)
- * or its WebGPU backend (@tessera/backend-webgpu, on the bench's shared GPU entry point),
+ * Tessera on its CPU backend (@tessera/backend-cpu: WebAssembly SIMD kernels, worker
+ * threads for large GEMMs; `BENCH_TESSERA_THREADS=1` for one thread) or its WebGPU backend
+ * (@tessera/backend-webgpu, on the bench's shared GPU entry point),
  * through the public API only: tensors, Parameter + backward() + a hand-written SGD step,
  * tidy() for intermediates. Layouts are the canonical ones (NCHW, OIHW, [in, out]).
  * Both columns live in one core registry; each cell makes its backend the default first.
@@ -9,9 +10,10 @@ import {
   Parameter,
   VERSION,
   conv2d,
+  getBackend,
   init,
   logSoftmax,
-  getBackend,
+  matmul,
   maxPool2d,
   memory,
   noGrad,
@@ -21,7 +23,9 @@ import {
   use,
   type Tensor,
 } from '@tessera/core';
-import { cpu } from '@tessera/backend-cpu';
+// A namespace import, so scripts/ab.sh can bundle this adapter against older backend-cpu
+// sources that have no setThreads.
+import * as backendCpu from '@tessera/backend-cpu';
 import { tuneMatmul, webgpu } from '@tessera/backend-webgpu';
 import { ADAPTER_OPTIONS, NoGpuAdapter, sharedGpu, skipReason } from './gpu.js';
 import { LR, concat, sgdGradient, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
@@ -129,13 +133,16 @@ export function tesseraAdapter(backend: 'cpu' | 'webgpu' = 'cpu', options: Tesse
   return {
     name: backend === 'cpu' ? 'tessera-cpu' : 'tessera-webgpu',
     gpu: backend === 'webgpu',
-    describe: () =>
-      backend === 'cpu'
-        ? `@tessera/core ${VERSION} + @tessera/backend-cpu (single-threaded)`
-        : `@tessera/core ${VERSION} + @tessera/backend-webgpu (${detail})`,
+    describe: () => {
+      if (backend === 'webgpu') return `@tessera/core ${VERSION} + @tessera/backend-webgpu (${detail})`;
+      const info = getBackend('cpu').info?.() ?? {};
+      return `@tessera/core ${VERSION} + @tessera/backend-cpu (wasm ${String(info.wasm)}, ${String(info.threads)} thread(s))`;
+    },
     async init() {
       if (backend === 'cpu') {
-        use(cpu());
+        const threads = Number(process.env.BENCH_TESSERA_THREADS ?? 0);
+        if (threads > 0) backendCpu.setThreads?.(threads);
+        use(backendCpu.cpu());
         await init({ backends: ['cpu'] });
       } else {
         detail = await startWebGpu(options.allowSoftware === true);
@@ -149,12 +156,16 @@ export function tesseraAdapter(backend: 'cpu' | 'webgpu' = 'cpu', options: Tesse
     },
     liveTensors: () => memory().numTensors,
 
-    async matmul({ n, a, b }: MatmulData, read: MatmulRead = 'all'): Promise<Runner> {
+    async matmulTransposed(d: MatmulData): Promise<Runner> {
+      return this.matmul!(d);
+    },
+
+    async matmul({ n, a, b, transposeA = false, transposeB = false }: MatmulData, read: MatmulRead = 'all'): Promise<Runner> {
       const A = tensor(a, { shape: [n, n] });
       const B = tensor(b, { shape: [n, n] });
       return {
         async run() {
-          const c = A.matmul(B);
+          const c = matmul(A, B, { transposeA, transposeB });
           const r = read === 'all' ? c : c.slice([0, 0], [1, n]);
           const out = (await r.data()) as Float32Array;
           if (r !== c) r.dispose();

@@ -188,12 +188,16 @@ export function tfjsAdapter(backend: TfjsBackend, options: TfjsAdapterOptions = 
       device?.destroy();
     },
 
-    async matmul({ n, a, b }: MatmulData, read: MatmulRead = 'all'): Promise<Runner> {
+    async matmulTransposed(d: MatmulData): Promise<Runner> {
+      return this.matmul!(d);
+    },
+
+    async matmul({ n, a, b, transposeA = false, transposeB = false }: MatmulData, read: MatmulRead = 'all'): Promise<Runner> {
       const A = tf.tensor2d(a, [n, n]);
       const B = tf.tensor2d(b, [n, n]);
       return {
         async run() {
-          const c = tf.matMul(A, B);
+          const c = tf.matMul(A, B, transposeA, transposeB);
           const r = read === 'all' ? c : tf.slice(c, [0, 0], [1, n]);
           const out = (await r.data()) as Float32Array;
           if (r !== c) r.dispose();

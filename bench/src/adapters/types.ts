@@ -44,6 +44,8 @@ export interface Adapter {
    * C's first row (the probe), so C stays on the device and the time is mostly the GEMM.
    */
   matmul?(d: MatmulData, read?: MatmulRead): Promise<Runner>;
+  /** matmul with the data's transposeA/transposeB flags. */
+  matmulTransposed?(d: MatmulData): Promise<Runner>;
   mlpTrain?(d: MlpData): Promise<Runner>;
   cnnTrain?(d: CnnData): Promise<Runner>;
   cnnInfer?(d: CnnData): Promise<Runner>;

@@ -24,6 +24,7 @@ import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.
 
 export { CpuStorage } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
+export { setThreads } from './wasm/thread-count.js';
 
 /** Options of the CPU backend plugin. */
 export interface CpuOptions {
@@ -35,6 +36,13 @@ export interface CpuOptions {
    * backend uses its TypeScript kernels either way.
    */
   readonly wasm?: boolean;
+  /**
+   * Threads (the calling one included) that large float32 matmuls and convolutions are
+   * split over, on worker threads sharing the WebAssembly memory. Default: `setThreads`'s
+   * value, else the available cores. Ignored (one thread, one notice) where shared memory
+   * or worker threads are missing.
+   */
+  readonly threads?: number;
   /** Backend name (default `'cpu'`); e.g. to install a second, differently configured CPU backend. */
   readonly name?: string;
 }
@@ -46,7 +54,7 @@ let warned = false;
 /** The GEMM engine if wasm is wanted and available (says once when it is wanted but missing). */
 function engineFor(options: CpuOptions): WasmGemm | null {
   if (!(options.wasm ?? !wasmDisabledByEnv())) return null;
-  const engine = createWasmGemm();
+  const engine = createWasmGemm(options.threads === undefined ? {} : { threads: options.threads });
   if (!engine && !warned) {
     warned = true;
     console.warn('@tessera/backend-cpu: WebAssembly SIMD is not available here; using the TypeScript kernels.');
@@ -71,8 +79,11 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
     memoryInfo: () => ({ pooledBytes: 0, scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
-    info: () => ({ backend: name, threads: 1, wasm, dtypes: CPU_DTYPES.join(', ') }),
-    dispose: releaseScratch,
+    info: () => ({ backend: name, threads: engine?.threads ?? 1, wasm, dtypes: CPU_DTYPES.join(', ') }),
+    dispose: () => {
+      releaseScratch();
+      engine?.dispose();
+    },
   };
 }
 

@@ -1,7 +1,8 @@
-import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs, TensorData } from '@tessera/core';
+import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, im2col, type ConvGeom } from './conv.js';
-import { valuesOf, wrap } from './storage.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
+import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import { wrap } from './storage.js';
 
 /** Default of the most floats one im2col chunk may hold (64 MiB); more columns are split into chunks. */
 const CHUNK_FLOATS = 1 << 24;
@@ -66,36 +67,32 @@ function forEachChunk(g: ConvGeom, limit: number, fn: (c: ChunkCtx) => void): vo
   }
 }
 
-/** Fills col (R × cols at `ptr`) with the chunk's im2col of image tensor `x` (or scatters it back with `scatter`). */
-function chunkIm2col(engine: WasmGemm, c: ChunkCtx, x: Float32Array, ptr: number, scatter: boolean): void {
-  const { g, gi } = c;
-  for (const s of c.segs) im2col(scatter, x, (s.n * g.C + gi * g.Cg) * g.H * g.W, g, s.oh0, s.nOh, engine.f32, (ptr >> 2) + s.col, c.cols);
-}
-
 /**
- * Moves the chunk's part of a [N, O, Ho, Wo] tensor `t` to/from an Og × cols matrix at
- * `ptr` in wasm memory (`toWasm` picks the direction).
+ * Fills col (R × cols at byte address `ptr`) with the chunk's im2col of the image tensor
+ * at `x` (or, with `scatter`, adds it back into that tensor: col2im), in wasm.
  */
-function chunkOutputs(engine: WasmGemm, c: ChunkCtx, t: Float32Array, ptr: number, toWasm: boolean): void {
-  const { g, gi, cols } = c;
-  const HWo = g.Ho * g.Wo;
-  const mem = engine.f32;
+function chunkIm2col(engine: WasmGemm, c: ChunkCtx, x: number, ptr: number, scatter: boolean): void {
+  const { g, gi } = c;
+  const run = scatter ? engine.fns.col2im : engine.fns.im2col;
   for (const s of c.segs) {
-    const len = s.nOh * g.Wo;
-    for (let o = 0; o < g.Og; o++) {
-      const at = (s.n * g.O + gi * g.Og + o) * HWo + s.oh0 * g.Wo;
-      const m = (ptr >> 2) + o * cols + s.col;
-      if (toWasm) mem.set(t.subarray(at, at + len), m);
-      else t.set(mem.subarray(m, m + len), at);
-    }
+    const img = x + 4 * (s.n * g.C + gi * g.Cg) * g.H * g.W;
+    run(img, ptr + 4 * s.col, c.cols, g.Cg, g.H, g.W, g.kH, g.kW, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, s.oh0, s.nOh);
   }
 }
 
-/** The float32 arrays of the inputs, or null (the TypeScript kernel then runs). */
-function f32Inputs(inputs: readonly TensorData[], outDtype: string): Float32Array[] | null {
-  if (outDtype !== 'float32') return null;
-  const vs = inputs.map(valuesOf);
-  return vs.every((v) => v instanceof Float32Array) ? (vs as Float32Array[]) : null;
+/**
+ * Moves the chunk's part of a [N, O, Ho, Wo] tensor at byte address `t` to/from an
+ * Og × cols matrix at `ptr` (`toMatrix` picks the direction), in wasm.
+ */
+function chunkOutputs(engine: WasmGemm, c: ChunkCtx, t: number, ptr: number, toMatrix: boolean): void {
+  const { g, gi, cols } = c;
+  const HWo = g.Ho * g.Wo;
+  for (const s of c.segs) {
+    const at = t + 4 * ((s.n * g.O + gi * g.Og) * HWo + s.oh0 * g.Wo);
+    const m = ptr + 4 * s.col;
+    if (toMatrix) engine.fns.copy2d(at, HWo, m, cols, g.Og, s.nOh * g.Wo);
+    else engine.fns.copy2d(m, cols, at, HWo, g.Og, s.nOh * g.Wo);
+  }
 }
 
 /** Wraps a GEMM-based float32 conv kernel with the TypeScript one for other dtypes. */
@@ -117,9 +114,10 @@ function withFallback<A extends Conv2dAttrs>(
 export function wasmConv2d(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
   return withFallback(conv2d, ({ inputs: [x, w], attrs, out }, [xv, wv]) => {
     const g = geometry(x.shape, w.shape, out.shape, attrs);
-    const y = new Float32Array(out.size);
     engine.reset();
+    const xPtr = engine.copyIn(xv);
     const wPtr = engine.copyIn(wv);
+    const y = engine.alloc(out.size);
     let col = 0;
     let yt = 0;
     forEachChunk(g, chunkFloats, (c) => {
@@ -127,11 +125,11 @@ export function wasmConv2d(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel
         col = engine.alloc(g.R * c.maxCols);
         yt = engine.alloc(g.Og * c.maxCols);
       }
-      chunkIm2col(engine, c, xv, col, false);
+      chunkIm2col(engine, c, xPtr, col, false);
       engine.gemm(g.Og, c.cols, g.R, { ptr: wPtr + 4 * c.gi * g.Og * g.R, rs: g.R, cs: 1 }, { ptr: col, rs: c.cols, cs: 1 }, yt, c.cols, false);
       chunkOutputs(engine, c, y, yt, false);
     });
-    return y;
+    return copyOut(engine, y, out.size);
   });
 }
 
@@ -139,9 +137,10 @@ export function wasmConv2d(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel
 export function wasmConv2dBackpropInput(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
   return withFallback(conv2dBackpropInput, ({ inputs: [dy, w], attrs, out }, [dyv, wv]) => {
     const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
-    const dx = new Float32Array(out.size);
     engine.reset();
+    const dyPtr = engine.copyIn(dyv);
     const wPtr = engine.copyIn(wv);
+    const dx = zeros(engine, out.size);
     let col = 0;
     let dyt = 0;
     forEachChunk(g, chunkFloats, (c) => {
@@ -149,11 +148,11 @@ export function wasmConv2dBackpropInput(engine: WasmGemm, chunkFloats = CHUNK_FL
         col = engine.alloc(g.R * c.maxCols);
         dyt = engine.alloc(g.Og * c.maxCols);
       }
-      chunkOutputs(engine, c, dyv, dyt, true);
+      chunkOutputs(engine, c, dyPtr, dyt, true);
       engine.gemm(g.R, c.cols, g.Og, { ptr: wPtr + 4 * c.gi * g.Og * g.R, rs: 1, cs: g.R }, { ptr: dyt, rs: c.cols, cs: 1 }, col, c.cols, false);
       chunkIm2col(engine, c, dx, col, true);
     });
-    return dx;
+    return copyOut(engine, dx, out.size);
   });
 }
 
@@ -162,8 +161,9 @@ export function wasmConv2dBackpropFilter(engine: WasmGemm, chunkFloats = CHUNK_F
   return withFallback(conv2dBackpropFilter, ({ inputs: [x, dy], attrs, out }, [xv, dyv]) => {
     const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
     engine.reset();
-    const dw = engine.alloc(out.size);
-    engine.f32.fill(0, dw >> 2, (dw >> 2) + out.size);
+    const xPtr = engine.copyIn(xv);
+    const dyPtr = engine.copyIn(dyv);
+    const dw = zeros(engine, out.size);
     let col = 0;
     let dyt = 0;
     forEachChunk(g, chunkFloats, (c) => {
@@ -171,10 +171,10 @@ export function wasmConv2dBackpropFilter(engine: WasmGemm, chunkFloats = CHUNK_F
         col = engine.alloc(g.R * c.maxCols);
         dyt = engine.alloc(g.Og * c.maxCols);
       }
-      chunkIm2col(engine, c, xv, col, false);
-      chunkOutputs(engine, c, dyv, dyt, true);
+      chunkIm2col(engine, c, xPtr, col, false);
+      chunkOutputs(engine, c, dyPtr, dyt, true);
       engine.gemm(g.Og, g.R, c.cols, { ptr: dyt, rs: c.cols, cs: 1 }, { ptr: col, rs: 1, cs: c.cols }, dw + 4 * c.gi * g.Og * g.R, g.R, true);
     });
-    return engine.f32.slice(dw >> 2, (dw >> 2) + out.size);
+    return copyOut(engine, dw, out.size);
   });
 }

@@ -10,11 +10,14 @@ import {
 } from '@tessera/core';
 import { binaryKernel, where } from './binary.js';
 import type { WasmGemm } from '../wasm/engine.js';
+import { WASM_BINARY, WASM_UNARY, type WasmBinaryName, type WasmUnaryName } from '../wasm/elementwise-module.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
+import { wasmBinary, wasmUnary } from './elementwise-wasm.js';
 import { matmul } from './matmul.js';
 import { wasmMatmul } from './matmul-wasm.js';
 import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } from './movement.js';
+import { wasmMaxPool2d, wasmMaxPool2dBackward } from './pool-wasm.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
@@ -57,12 +60,17 @@ export const cpuKernels = {
 } satisfies PrimitiveKernels<AnyKernel>;
 
 /**
- * The CPU kernel table with float32 matmul and the three conv kernels on the
- * WebAssembly SIMD GEMM of `engine` (other dtypes still run the TypeScript kernels).
+ * The CPU kernel table with float32 matmul, the three conv kernels, max pooling and the
+ * hot elementwise ops in the WebAssembly module of `engine` (other dtypes still run the
+ * TypeScript kernels).
  */
 export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
   return {
     ...cpuKernels,
+    ...family(Object.keys(WASM_BINARY) as WasmBinaryName[], (name) => wasmBinary(engine, name)),
+    ...family(Object.keys(WASM_UNARY) as WasmUnaryName[], (name) => wasmUnary(engine, name)),
+    maxPool2d: wasmMaxPool2d(engine),
+    maxPool2dBackward: wasmMaxPool2dBackward(engine),
     matmul: wasmMatmul(engine),
     conv2d: wasmConv2d(engine),
     conv2dBackpropInput: wasmConv2dBackpropInput(engine),

@@ -3,14 +3,14 @@ import { scratch } from './scratch.js';
 import { alloc, valuesOf, wrap } from './storage.js';
 
 /** Per output position along one axis: the clipped window [start, end) and its padded size. */
-interface AxisWindows {
+export interface AxisWindows {
   readonly start: Int32Array;
   readonly end: Int32Array;
   /** Window size counting padding (PyTorch's count_include_pad divisor factor). */
   readonly padded: Int32Array;
 }
 
-function axisWindows(outSize: number, size: number, k: number, stride: number, before: number, after: number): AxisWindows {
+export function axisWindows(outSize: number, size: number, k: number, stride: number, before: number, after: number): AxisWindows {
   const start = new Int32Array(outSize);
   const end = new Int32Array(outSize);
   const padded = new Int32Array(outSize);

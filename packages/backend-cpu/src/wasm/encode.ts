@@ -46,10 +46,45 @@ const SIMD = {
   store: 0x0b,
   const: 0x0c,
   f32x4Splat: 0x13,
+  f32x4Abs: 0xe0,
+  f32x4Neg: 0xe1,
+  f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
+  f32x4Max: 0xe9,
+  f32x4Pmax: 0xeb,
   f32x4RelaxedMadd: 0x105,
 } as const;
+
+/** Scalar opcodes without immediates, by the name FnBuilder.op1 takes. */
+export const PLAIN = {
+  eqz: 0x45,
+  ltU: 0x49,
+  gtS: 0x4a,
+  leS: 0x4c,
+  shrS: 0x75,
+  or: 0x72,
+  divS: 0x6d,
+  f32Eq: 0x5b,
+  f32Ne: 0x5c,
+  f32Lt: 0x5d,
+  f32Gt: 0x5e,
+  f32Le: 0x5f,
+  f32Abs: 0x8b,
+  f32Neg: 0x8c,
+  f32Sqrt: 0x91,
+  f32Sub: 0x93,
+  f32Mul: 0x94,
+  f32Div: 0x95,
+  f32Min: 0x96,
+  f32Max: 0x97,
+} as const;
+
+/** SIMD opcodes without immediates, by the name FnBuilder.simd1 takes. */
+export type SimdName = keyof typeof SIMD;
 
 /**
  * The body of one function: typed helpers that append instructions. Locals are
@@ -85,6 +120,16 @@ export class FnBuilder {
     uleb(this.code, align);
     uleb(this.code, offset);
     return this;
+  }
+
+  /** Any scalar instruction of the PLAIN table (no immediates). */
+  op1(name: keyof typeof PLAIN): this {
+    return this.op(PLAIN[name]);
+  }
+
+  /** Any SIMD instruction of the SIMD table that takes no immediates. */
+  simd1(name: Exclude<SimdName, 'load' | 'load32Splat' | 'store' | 'const'>): this {
+    return this.simd(SIMD[name]);
   }
 
   get(i: number): this {
@@ -147,6 +192,9 @@ export class FnBuilder {
   }
   f32Add(): this {
     return this.op(0x92);
+  }
+  i32Load(offset = 0): this {
+    return this.op(0x28).memarg(2, offset);
   }
   f32Load(offset = 0): this {
     return this.op(0x2a).memarg(2, offset);
@@ -230,6 +278,18 @@ export class FnBuilder {
       this.loop(() => {
         body();
         this.get(i).operand(step).add().tee(i).operand(to).ltS().brIf(0);
+      });
+    });
+  }
+
+  /** `while (cond()) body()`: `cond` pushes an i32. */
+  whileLoop(cond: () => void, body: () => void): this {
+    return this.block(() => {
+      this.loop(() => {
+        cond();
+        this.op1('eqz').brIf(1);
+        body();
+        this.br(0);
       });
     });
   }

@@ -1,4 +1,4 @@
-import { F32, FnBuilder, I32, V128, assemble, type MemoryImport } from './encode.js';
+import { F32, FnBuilder, I32, V128 } from './encode.js';
 
 /** What the GEMM module is generated from. */
 export interface GemmShape {
@@ -163,20 +163,23 @@ function pack(w: number): FnBuilder {
   return f;
 }
 
-/** Names of the exported functions. */
+/** Names of the exported GEMM functions. */
 export interface GemmExports {
   readonly macro: (mc: number, nc: number, kc: number, ap: number, bp: number, c: number, ldc: number, accumulate: number, tmp: number) => void;
   readonly packA: (src: number, rs: number, cs: number, rows: number, kc: number, dst: number) => void;
   readonly packB: (src: number, rs: number, cs: number, rows: number, kc: number, dst: number) => void;
 }
 
-/** The GEMM module's bytes for a tile shape and memory import. */
-export function gemmModuleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
-  return assemble(memory, [
+/**
+ * The GEMM functions for a tile shape, in module order: they must come first in the
+ * module, because `macro` calls `micro` and `edge` by index 0 and 1.
+ */
+export function gemmFunctions(shape: GemmShape): { name: string; fn: FnBuilder }[] {
+  return [
     { name: 'micro', fn: micro(shape) },
     { name: 'edge', fn: edge(shape) },
     { name: 'macro', fn: macro(shape) },
     { name: 'packA', fn: pack(shape.mr) },
     { name: 'packB', fn: pack(shape.nr) },
-  ]);
+  ];
 }

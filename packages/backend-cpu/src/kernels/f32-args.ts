@@ -1,0 +1,36 @@
+import type { TensorData } from '@tessera/core';
+import type { WasmGemm } from '../wasm/engine.js';
+import { valuesOf } from './storage.js';
+
+/**
+ * Most floats an elementwise or pooling kernel copies into wasm memory (64 MiB): wasm
+ * memory never shrinks, so a huge op (e.g. scaling VGG's 100M-weight layer at init)
+ * runs in TypeScript instead of leaving the arena that big for good.
+ */
+export const ARENA_LIMIT_FLOATS = 1 << 24;
+
+/**
+ * The float32 arrays of a kernel's inputs when they and the output are float32 and the
+ * inputs plus `outSize` output floats fit `ARENA_LIMIT_FLOATS`; else null (the TypeScript
+ * kernel runs).
+ */
+export function f32Inputs(inputs: readonly TensorData[], outDtype: string, outSize = 0): Float32Array[] | null {
+  if (outDtype !== 'float32') return null;
+  let floats = outSize;
+  for (const t of inputs) floats += t.size;
+  if (outSize > 0 && floats > ARENA_LIMIT_FLOATS) return null;
+  const vs = inputs.map(valuesOf);
+  return vs.every((v) => v instanceof Float32Array) ? (vs as Float32Array[]) : null;
+}
+
+/** A zeroed float32 block of `n` floats in the engine's arena; returns its byte address. */
+export function zeros(engine: WasmGemm, n: number): number {
+  const ptr = engine.alloc(n);
+  engine.f32.fill(0, ptr >> 2, (ptr >> 2) + n);
+  return ptr;
+}
+
+/** Copies `n` floats at byte address `ptr` out of wasm memory (the kernel's one copy out). */
+export function copyOut(engine: WasmGemm, ptr: number, n: number): Float32Array {
+  return engine.f32.slice(ptr >> 2, (ptr >> 2) + n);
+}

@@ -1,0 +1,30 @@
+import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
+import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
+import { elementwiseFunctions, type BinaryRow, type RowMode, type UnaryRow, type WasmBinaryName, type WasmUnaryName } from './elementwise-module.js';
+import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
+import { maxPoolFn, type PoolExports } from './pool-module.js';
+
+/** Everything the generated module exports. */
+export type WasmExports = GemmExports &
+  ConvExports &
+  PoolExports &
+  Record<`${WasmBinaryName}_${RowMode}`, BinaryRow> &
+  Record<WasmUnaryName, UnaryRow>;
+
+/**
+ * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
+ * index), im2col/col2im and a strided copy, max pooling, and the float32 elementwise
+ * rows, all generated from their TypeScript descriptions over one imported memory.
+ */
+export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
+  const fns: { name: string; fn: FnBuilder }[] = [
+    ...gemmFunctions(shape),
+    { name: 'im2col', fn: im2colFn(false) },
+    { name: 'col2im', fn: im2colFn(true) },
+    { name: 'copy2d', fn: copy2dFn() },
+    { name: 'maxPool', fn: maxPoolFn(false) },
+    { name: 'maxPoolBackward', fn: maxPoolFn(true) },
+    ...elementwiseFunctions(),
+  ];
+  return assemble(memory, fns);
+}

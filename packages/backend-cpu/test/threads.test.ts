@@ -1,0 +1,116 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { BackendError, sizeOf, type Conv2dAttrs, type Kernel, type TensorData } from '@tessera/core';
+import { cpu, setThreads } from '../src/index.js';
+import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
+import { wasmMatmul } from '../src/kernels/matmul-wasm.js';
+import { createWasmGemm, splitJob, type WasmGemm } from '../src/wasm/engine.js';
+import { workerCtor } from '../src/wasm/threads.js';
+import { seq, tensor } from './helpers.js';
+
+// Threads split C into blocks, each element still computed by one thread in the same
+// order: results must be bit-identical to one thread. parallelMinFlops 0 sends even
+// tiny GEMMs to the workers, so small tests cover the threaded path.
+const single = createWasmGemm({ threads: 1 });
+const threaded = createWasmGemm({ threads: 3, parallelMinFlops: 0 });
+const ts = cpu({ wasm: false }).createSync!();
+
+function run<A>(engine: WasmGemm, kernel: Kernel<A>, inputs: readonly TensorData[], attrs: A, shape: readonly number[]): Float32Array {
+  engine.reset();
+  const size = sizeOf(shape);
+  const id = kernel({ backend: ts, inputs, attrs, out: { shape, dtype: 'float32', size } });
+  return ts.readSync!(id, 'float32', size) as Float32Array;
+}
+
+afterAll(() => {
+  threaded?.dispose();
+  setThreads();
+});
+
+describe.runIf(single && threaded && workerCtor())('worker threads', () => {
+  it('take their count at the next kernel call', () => {
+    threaded!.reset();
+    expect(threaded!.threads).toBe(3);
+    single!.reset();
+    expect(single!.threads).toBe(1);
+  });
+
+  it('split a GEMM in whole register tiles along the longer side of C', () => {
+    const job = { M: 10, N: 100, K: 3, a: 0, ars: 3, acs: 1, b: 4000, brs: 100, bcs: 1, c: 8000, ldc: 100, accumulate: false };
+    const byN = splitJob(job, 3);
+    expect(byN.map((j) => j.N)).toEqual([40, 40, 20]);
+    expect(byN.map((j) => j.c)).toEqual([8000, 8160, 8320]);
+    const byM = splitJob({ ...job, M: 100, N: 10 }, 4);
+    // (the engine asks for three parts per thread; threads claim them as they go)
+    expect(byM.map((j) => j.M)).toEqual([30, 30, 30, 10]);
+    expect(byM[1].a).toBe(4 * 30 * 3);
+  });
+
+  for (const [M, N, K] of [[7, 300, 40], [300, 9, 33], [64, 64, 64], [1, 1, 5]])
+    for (const tA of [false, true])
+      for (const tB of [false, true])
+        it(`matmul ${M}×${N}×${K} transposeA=${tA} transposeB=${tB} is bit-identical on 3 threads`, () => {
+          const a = tensor(seq(M * K, 3), [1, tA ? K : M, tA ? M : K], 'float32');
+          const b = tensor(seq(K * N, 4), [1, tB ? N : K, tB ? K : N], 'float32');
+          const attrs = { transposeA: tA, transposeB: tB };
+          const one = run(single!, wasmMatmul(single!), [a, b], attrs, [1, M, N]);
+          const three = run(threaded!, wasmMatmul(threaded!), [a, b], attrs, [1, M, N]);
+          expect(Array.from(three)).toEqual(Array.from(one));
+        });
+
+  it('200 GEMMs in a row (accumulating into C) stay bit-identical: no part lost or run twice', () => {
+    const [M, N, K] = [13, 70, 9];
+    const prep = (e: WasmGemm) => {
+      e.reset();
+      const a = e.copyIn(Float32Array.from(seq(M * K, 8)));
+      const b = e.copyIn(Float32Array.from(seq(K * N, 9)));
+      const c = e.alloc(M * N);
+      e.f32.fill(0, c >> 2, (c >> 2) + M * N);
+      return { a, b, c };
+    };
+    const outs = [single!, threaded!].map((e) => {
+      e.reset(); // sizes the pool after the first split GEMM seen by earlier tests
+      const { a, b, c } = prep(e);
+      for (let i = 0; i < 200; i++) e.gemm(M, N, K, { ptr: a, rs: K, cs: 1 }, { ptr: b, rs: N, cs: 1 }, c, N, true);
+      return Array.from(e.f32.subarray(c >> 2, (c >> 2) + M * N));
+    });
+    expect(outs[1]).toEqual(outs[0]);
+  });
+
+  it('conv2d and both backprops are bit-identical on 3 threads', () => {
+    const xs = [3, 4, 11, 10];
+    const ws = [6, 4, 3, 3];
+    const ys = [3, 6, 9, 8];
+    const a: Conv2dAttrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 };
+    const x = tensor(seq(sizeOf(xs), 5), xs, 'float32');
+    const w = tensor(seq(sizeOf(ws), 6), ws, 'float32');
+    const dy = tensor(seq(sizeOf(ys), 7), ys, 'float32');
+    const same = <A>(make: (e: WasmGemm) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) =>
+      expect(Array.from(run(threaded!, make(threaded!), inputs, attrs, shape))).toEqual(Array.from(run(single!, make(single!), inputs, attrs, shape)));
+    same((e) => wasmConv2d(e), [x, w], a, ys);
+    same((e) => wasmConv2dBackpropInput(e), [dy, w], { ...a, inputShape: xs }, xs);
+    same((e) => wasmConv2dBackpropFilter(e), [x, dy], { ...a, filterShape: ws }, ws);
+  });
+
+  it('setThreads resizes the pool at the next kernel call and rejects nonsense', () => {
+    const e = createWasmGemm()!;
+    setThreads(2);
+    e.reset();
+    expect(e.threads).toBe(2);
+    setThreads(1);
+    e.reset();
+    expect(e.threads).toBe(1);
+    expect(() => setThreads(0)).toThrow(BackendError);
+    expect(() => setThreads(1.5)).toThrow(/positive integer/);
+    e.dispose();
+  });
+
+  it('an explicit threads option wins over setThreads and shows in info()', () => {
+    setThreads(1);
+    const impl = cpu({ threads: 2, name: 'cpu-2t' }).createSync!();
+    const mm = impl.kernels.matmul as Kernel<{ transposeA: boolean; transposeB: boolean }>;
+    const a = tensor(seq(4), [1, 2, 2], 'float32');
+    impl.readSync!(mm({ backend: impl, inputs: [a, a], attrs: { transposeA: false, transposeB: false }, out: { shape: [1, 2, 2], dtype: 'float32', size: 4 } }), 'float32', 4);
+    expect(impl.info!().threads).toBe(2);
+    impl.dispose?.();
+  });
+});
