@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { alexnet, lenet5 } from '../src/index.js';
+import { alexnet } from '../src/index.js';
 import { expectStepLowersLoss } from './helpers.js';
 
 beforeAll(() => {
@@ -26,15 +26,4 @@ describe('alexnet', () => {
     expect(net.call(randn([2, 3, 67, 67])).shape).toEqual([2, 4]);
     await expectStepLowersLoss(net, [2, 3, 67, 67], 4, 0.01);
   });
-});
-
-describe('lenet5', () => {
-  for (const [variant, size] of [['modern', 28], ['1998', 32]] as const) {
-    it(`${variant}: count from the table, shape, step`, async () => {
-      const net = lenet5({ variant });
-      expect(net.numParameters()).toBe(conv(1, 6, 5) + conv(6, 16, 5) + linear(400, 120) + linear(120, 84) + linear(84, 10));
-      expect(net.call(randn([2, 1, size, size])).shape).toEqual([2, 10]);
-      await expectStepLowersLoss(net, [4, 1, size, size], 10, 0.05);
-    });
-  }
 });
