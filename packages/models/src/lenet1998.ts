@@ -1,6 +1,6 @@
-import { avgPool2d, conv2d, noGrad, rand, tensor, type Parameter, type Tensor } from '@tessera/core';
+import { avgPool2d, conv2d, noGrad, rand, tensor, tidy, type Parameter, type Tensor } from '@tessera/core';
 import { Buffer, Module, init, param } from '@tessera/layers';
-import { ModelConfigError } from './errors.js';
+import { ModelConfigError, positiveInt } from './errors.js';
 
 /**
  * LeCun et al. (1998), Table I: the S2 feature maps each C3 map is connected to. Maps 0–5
@@ -37,6 +37,8 @@ export class PartialConv2d extends Module {
     readonly kernelSize: number,
   ) {
     super();
+    positiveInt('PartialConv2d', 'inChannels', inChannels);
+    positiveInt('PartialConv2d', 'kernelSize', kernelSize);
     const k2 = kernelSize * kernelSize;
     const kernels: number[] = [];
     table.forEach((inputs, o) => {
@@ -49,11 +51,10 @@ export class PartialConv2d extends Module {
     kernels.forEach((row, c) => (scatter[row * kernels.length + c] = 1));
     this.scatter = new Buffer(tensor(scatter, { shape: [table.length * inChannels, kernels.length] }));
     // Each output map's kernels and bias get U(±2.4/F), F = |table[o]|·k² that map's fan-in.
-    const bound = table.flatMap((inputs) => inputs.map(() => 2.4 / (inputs.length * k2)));
-    const u = noGrad(() => rand([kernels.length, kernelSize, kernelSize]).mul(2).sub(1).mul(tensor(bound, { shape: [kernels.length, 1, 1] })));
-    this.weight = param(u);
-    const b = noGrad(() => rand([table.length]).mul(2).sub(1).mul(tensor(table.map((r) => 2.4 / (r.length * k2)))));
-    this.bias = param(b);
+    const bound = (perRow: (inputs: readonly number[]) => number[], shape: number[]) =>
+      tidy(() => noGrad(() => rand(shape).mul(2).sub(1).mul(tensor(table.flatMap(perRow), { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] }))));
+    this.weight = param(bound((inputs) => inputs.map(() => 2.4 / (inputs.length * k2)), [kernels.length, kernelSize, kernelSize]));
+    this.bias = param(bound((inputs) => [2.4 / (inputs.length * k2)], [table.length]));
   }
 
   /** Output channels (the table's rows). */
@@ -83,6 +84,7 @@ export class Subsampling2d extends Module {
 
   constructor(readonly channels: number) {
     super();
+    positiveInt('Subsampling2d', 'channels', channels);
     // Fan-in 4 (the window): U(±0.6), LeCun's rule.
     this.weight = param(lecun1998Uniform(4)([channels]));
     this.bias = param(lecun1998Uniform(4)([channels]));
@@ -108,14 +110,16 @@ export class ScaledTanh extends Module {
  * `call`/`forward` return −y, so the output works as logits (`crossEntropy`, `argmax`);
  * `penalties(x)` returns y itself. The paper fixes the weights to hand-drawn ±1 bitmaps of
  * the characters; here they start as random ±1 codes and are trainable (freeze them with
- * `rbf.freeze()` to keep them fixed as in the paper).
+ * `rbf.freeze()`, or `net.at(-1)!.freeze()` on LeNet-5, to keep them fixed as in the paper).
  */
 export class EuclideanRBF extends Module {
   readonly weight: Parameter;
 
   constructor(readonly inFeatures: number, readonly units: number) {
     super();
-    this.weight = param(noGrad(() => rand([units, inFeatures]).greater(0.5).cast('float32').mul(2).sub(1)));
+    positiveInt('EuclideanRBF', 'inFeatures', inFeatures);
+    positiveInt('EuclideanRBF', 'units', units);
+    this.weight = param(tidy(() => noGrad(() => rand([units, inFeatures]).greater(0.5).cast('float32').mul(2).sub(1))));
   }
 
   /** The penalties y [N, units] of x [N, in]. */

@@ -54,7 +54,11 @@ describe('lenet5 1998 (LeCun, Bottou, Bengio, Haffner)', () => {
     let c = 0;
     LENET5_C3_TABLE.forEach((inputs, o) => {
       for (let i = 0; i < 6; i++) {
-        if (inputs.includes(i)) expect(kernel[o]![i]).toEqual(w[c++]);
+        if (inputs.includes(i)) {
+          expect(kernel[o]![i]).toEqual(w[c]);
+          // LeCun's initialisation: U(±2.4/F), F = this map's fan-in.
+          expect(Math.max(...w[c++]!.flat().map(Math.abs))).toBeLessThanOrEqual(2.4 / (inputs.length * 25));
+        }
         else expect(kernel[o]![i]!.flat().every((v) => v === 0)).toBe(true);
       }
     });
