@@ -49,6 +49,7 @@ describe('vgg', () => {
   for (const batchNorm of [false, true]) {
     for (const config of Object.keys(PAPER) as VGGConfig[]) {
       it(`${config}${batchNorm ? ' with batch norm' : ''}: count from the layer table, shape on 32×32, one step lowers the loss`, async () => {
+        manualSeed(0); // each test the same, whatever runs before it
         const net = vgg(config, { hidden: 8, numClasses: 5, dropout: 0, batchNorm });
         expect(net.numParameters()).toBe(fromTable(config, batchNorm, 8, 5));
         if (config === 'A' && !batchNorm) {
@@ -57,7 +58,9 @@ describe('vgg', () => {
           expect(names.at(-1)).toBe('classifier.6.bias');
         }
         expect(net.call(randn([2, 3, 32, 32])).shape).toEqual([2, 5]);
-        await expectStepLowersLoss(net, [2, 3, 32, 32], 5, batchNorm ? 1e-3 : 0.01);
+        // Batch norm over two samples at 2×2 maps makes the loss very curved (a channel that
+        // is nearly constant over 8 values is divided by a tiny deviation): a small step.
+        await expectStepLowersLoss(net, [2, 3, 32, 32], 5, batchNorm ? 1e-5 : 0.01);
       });
     }
   }
