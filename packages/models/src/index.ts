@@ -9,6 +9,7 @@ export { resnet, ResNet, ResidualBlock, RESNET_SPECS, type ResNetName, type ResN
 export { vgg, VGG_CONFIGS, type VGGConfig, type VGGOptions } from './vgg.js';
 export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
+export { LENET5_C3_TABLE, PartialConv2d, Subsampling2d, ScaledTanh, EuclideanRBF, lecun1998Uniform } from './lenet1998.js';
 export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
 export { replaceHead, freezeBackbone, fineTuneGroups, summary, type HasFcHead } from './transfer.js';
 export { DenseAutoencoder, type DenseAutoencoderOptions } from './autoencoder.js';

@@ -46,7 +46,12 @@ describe('googlenet', () => {
     const aux = googlenet({ auxLogits: true });
     expect(aux.numParameters()).toBe(fromTable(3, 1000, true));
     expect(aux.namedParameters().map(([n]) => n)).toContain('aux2.fc1.weight');
-    expect(googlenet({ variant: 'paper', numClasses: 10 }).numParameters()).toBe(fromTable(5, 10, false));
+  });
+  it('paper variant (true 5×5 kernels): count from the layer table, shape on 64×64, one step lowers the loss', async () => {
+    const net = googlenet({ variant: 'paper', numClasses: 10, dropout: 0 });
+    expect(net.numParameters()).toBe(fromTable(5, 10, false));
+    expect(net.call(randn([2, 3, 64, 64])).shape).toEqual([2, 10]);
+    await expectStepLowersLoss(net, [2, 3, 64, 64], 10, 0.01);
   });
   it('forward shapes on a 64×64 input, with aux logits in training; one step lowers the loss', async () => {
     const net = googlenet({ auxLogits: true, numClasses: 5, dropout: 0, auxDropout: 0 });

@@ -16,3 +16,9 @@ export async function expectStepLowersLoss(net: Module<[Tensor], Tensor>, inputS
   const after = await crossEntropy(net.call(x), y).item();
   expect(after).toBeLessThan(before);
 }
+
+/** Builds a value on first use and returns the same instance after (big models are slow to build). */
+export function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}

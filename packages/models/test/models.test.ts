@@ -3,7 +3,7 @@ import { manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { stateDict } from '@tessera/layers';
 import { ModelConfigError, ResNet, mlp, mnistCnn, resnet } from '../src/index.js';
-import { expectStepLowersLoss } from './helpers.js';
+import { expectStepLowersLoss, once } from './helpers.js';
 
 beforeAll(() => {
   use(cpu());
@@ -38,24 +38,39 @@ describe('mnistCnn', () => {
 });
 
 describe('resnet', () => {
-  it("torchvision's published parameter counts", () => {
-    expect(resnet('resnet18').numParameters()).toBe(11_689_512);
-    expect(resnet('resnet34').numParameters()).toBe(21_797_672);
-    expect(resnet('resnet50').numParameters()).toBe(25_557_032);
-    expect(resnet('resnet101').numParameters()).toBe(44_549_160);
-    expect(resnet('resnet152').numParameters()).toBe(60_192_808);
-  });
+  // Each big ResNet is built once and shared by the tests below (construction is the slow part).
+  const imagenet = {
+    resnet18: once(() => resnet('resnet18')),
+    resnet34: once(() => resnet('resnet34')),
+    resnet50: once(() => resnet('resnet50')),
+  };
+  const published = { resnet18: 11_689_512, resnet34: 21_797_672, resnet50: 25_557_032, resnet101: 44_549_160, resnet152: 60_192_808 } as const;
+  for (const [name, count] of Object.entries(published) as [keyof typeof published, number][]) {
+    it(`torchvision's published parameter count: ${name}`, () => {
+      const net = name in imagenet ? imagenet[name as keyof typeof imagenet]() : resnet(name);
+      expect(net.numParameters()).toBe(count);
+    });
+  }
   it("torchvision's names", () => {
-    const names = resnet('resnet18').namedParameters().map(([n]) => n);
+    const net = imagenet.resnet18();
+    const names = net.namedParameters().map(([n]) => n);
     expect(names.slice(0, 3)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias']);
     expect(names).toContain('layer1.0.conv1.weight');
     expect(names).toContain('layer2.0.downsample.0.weight');
     expect(names).toContain('layer2.0.downsample.1.weight');
     expect(names.at(-1)).toBe('fc.bias');
-    const keys = Object.keys(stateDict(resnet('resnet18')));
+    const keys = Object.keys(stateDict(net));
     expect(keys).toContain('bn1.running_mean');
     expect(keys).toContain('layer1.0.bn2.running_var');
   });
+  for (const name of Object.keys(imagenet) as (keyof typeof imagenet)[]) {
+    it(`${name}: output shape on [2, 3, 32, 32] and one step lowers the loss`, async () => {
+      const net = imagenet[name]();
+      manualSeed(0); // the same batch whatever runs before it
+      expect(net.call(randn([2, 3, 32, 32])).shape).toEqual([2, 1000]);
+      await expectStepLowersLoss(net, [2, 3, 32, 32], 1000, 0.01);
+    });
+  }
   it('bottleneck blocks with conv shortcuts (the ResNet-50 family): count from the table, shape, step', async () => {
     // A two-stage ImageNet-style ResNet of one bottleneck block per stage, widths 4 and 8.
     const net = new ResNet({ name: 'tiny-bottleneck', block: 'bottleneck', layers: [1, 1], widths: [4, 8], stem: 'imagenet' }, { numClasses: 4 });
