@@ -151,7 +151,9 @@ describe.skipIf(found !== null)('tessera-webgpu and tfjs-webgpu on the shared ad
     const cpu = tesseraAdapter('cpu');
     await cpu.init();
     await cpu.activate();
-    const ref = await (await cpu.matmul!(d)).run();
+    const refRunner = await cpu.matmul!(d);
+    const ref = await refRunner.run();
+    refRunner.dispose();
     for (const a of [tesseraAdapter('webgpu', { allowSoftware: true }), tfjsAdapter('webgpu', { allowSoftware: true })]) {
       await a.init();
       expect(a.describe()).toMatch(a.name === 'tfjs-webgpu' ? /adapter / : /GEMM tile/);
