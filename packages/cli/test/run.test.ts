@@ -52,6 +52,10 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(html).toContain('<polyline'); // curves
     expect(html).toContain('class="cm"'); // confusion matrix
     expect(html.match(/<img src="data:image\/png;base64,/g)?.length).toBe(64); // the grid
+    // Misclassified test images first: as many as there are errors (up to 64), then correct ones.
+    const errors = Math.round(2000 * (1 - s.testAccuracy));
+    const kinds = [...html.matchAll(/<figure class="(ok|bad)">/g)].map((m) => m[1]);
+    expect(kinds.join(' ')).toBe([...Array(Math.min(64, errors)).fill('bad'), ...Array(64 - Math.min(64, errors)).fill('ok')].join(' '));
     expect(html).not.toMatch(/<script|https?:\/\//); // self-contained
     const lines = io.lines.join('\n');
     expect(lines).toMatch(/Epoch 1\/2 · [\d.]+s · \d+ samples\/s · loss/); // one line per epoch off a TTY

@@ -6,42 +6,52 @@ import type { AnyModule } from '@tessera/layers';
 import { ConfusionMatrix, inEvalMode } from '@tessera/train';
 import { type ReportImage, renderReport } from '../report.js';
 
-/** Confusion matrix and accuracy of a model on a test loader, plus the first images' predictions. */
+/** Confusion matrix and accuracy of a model on a test loader, plus the grid's images (misclassified first). */
 export interface TestResult {
   readonly confusion: number[][];
   readonly accuracy: number;
   readonly images: ReportImage[];
 }
 
-/** Runs the model over the (unshuffled) test loader; `gridSize` first images are kept for the report. */
+/**
+ * Runs the model over the (unshuffled) test loader. For the report's grid it keeps up to
+ * `gridSize` misclassified test images (in test order) and fills the rest with correctly
+ * classified ones; only the predicted class and its probability are read back per batch.
+ */
 export async function testModel(model: AnyModule, loader: DataLoader<ImageExample, ImageBatch>, test: ImageDataset, numClasses: number, gridSize = 64): Promise<TestResult> {
   const cm = new ConfusionMatrix(numClasses);
-  const images: ReportImage[] = [];
+  const wrong: ReportImage[] = [];
+  const right: ReportImage[] = [];
+  const shape: [number, number, number] = [test.shape[1], test.shape[2], test.shape[3]];
   let seen = 0;
   await inEvalMode(model, async () => {
     for await (const { x, y } of loader) {
-      const probs = noGrad(() =>
+      const [conf, cls] = noGrad(() =>
         tidy(() => {
           const pred = model.call(x) as Tensor;
           cm.update(pred, y);
-          const want = Math.min(gridSize - images.length, x.shape[0]);
-          return want > 0 ? pred.narrow(0, 0, want).softmax(1) : null;
+          if (gridSize === 0) return [];
+          const p = pred.softmax(1);
+          return [p.max(1), p.argmax(1)];
         }),
       );
-      if (probs) {
-        const p = (await probs.data()) as Float32Array;
-        const [rows, k] = probs.shape;
-        for (let r = 0; r < rows; r++) {
-          const row = p.subarray(r * k, (r + 1) * k);
-          const predicted = row.indexOf(Math.max(...row));
-          const ex = test.get(seen + r);
-          images.push({ pixels: ex.image, shape: [test.shape[1], test.shape[2], test.shape[3]], predicted, actual: ex.label, confidence: row[predicted] });
-        }
-        probs.dispose();
+      if (!conf || !cls) {
+        seen += x.shape[0];
+        continue;
+      }
+      const [c, k] = await Promise.all([conf.data(), cls.data()]);
+      conf.dispose();
+      cls.dispose();
+      for (let r = 0; r < k.length && (wrong.length < gridSize || right.length < gridSize); r++) {
+        const ex = test.get(seen + r);
+        const predicted = Number(k[r]);
+        const list = predicted === ex.label ? right : wrong;
+        if (list.length < gridSize) list.push({ pixels: ex.image, shape, predicted, actual: ex.label, confidence: Number(c[r]) });
       }
       seen += x.shape[0];
     }
   });
+  const images = [...wrong, ...right].slice(0, gridSize);
   const confusion = await cm.result();
   cm.reset();
   const total = confusion.flat().reduce((a, b) => a + b, 0);
