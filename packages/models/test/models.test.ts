@@ -43,6 +43,8 @@ describe('resnet', () => {
     resnet18: once(() => resnet('resnet18')),
     resnet34: once(() => resnet('resnet34')),
     resnet50: once(() => resnet('resnet50')),
+    resnet101: once(() => resnet('resnet101')),
+    resnet152: once(() => resnet('resnet152')),
   };
   const published = { resnet18: 11_689_512, resnet34: 21_797_672, resnet50: 25_557_032, resnet101: 44_549_160, resnet152: 60_192_808 } as const;
   for (const [name, count] of Object.entries(published) as [keyof typeof published, number][]) {
@@ -94,4 +96,12 @@ describe('resnet', () => {
     expect(net.call(randn([2, 3, 8, 8])).shape).toEqual([2, 10]);
     await expectStepLowersLoss(net, [4, 3, 8, 8], 10, 0.05);
   });
+  for (const name of ['resnet32', 'resnet44', 'resnet56'] as const) {
+    it(`CIFAR ${name}: output shape on [4, 3, 8, 8] and one step lowers the loss`, async () => {
+      const net = resnet(name);
+      manualSeed(0);
+      expect(net.call(randn([4, 3, 8, 8])).shape).toEqual([4, 10]);
+      await expectStepLowersLoss(net, [4, 3, 8, 8], 10, 0.005); // deeper nets: a smaller step
+    });
+  }
 });
