@@ -79,6 +79,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('backend').dataset.backend = m.backend;
       $('device').textContent = m.device;
       $('isolation').textContent = m.isolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+      $('threads').textContent = m.threads > 0 ? `CPU threads: ${m.threads}` : '';
+      $('threads').dataset.threads = String(m.threads);
       $('data').textContent = `MNIST sample: ${m.trainSize.toLocaleString('en')} train, ${m.testSize.toLocaleString('en')} test`;
       grid = new DigitGrid($('grid'), m.gridImages, m.gridLabels);
       return;
@@ -100,6 +102,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('progress').textContent = `epoch ${m.epoch + 1} · step ${m.step}`;
       $('progress').dataset.step = String(m.step);
       $('speed').textContent = Math.round(m.samplesPerSec).toLocaleString('en');
+      $('threads').dataset.workerParts = String(m.workerParts);
       $('memory').textContent = `${m.memory.numTensors} tensors · ${bytes(m.memory.numBytes)}` + (m.memory.pooledBytes > 0 ? ` (+${bytes(m.memory.pooledBytes)} pooled)` : '');
       return;
     case 'validation':

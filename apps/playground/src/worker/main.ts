@@ -44,6 +44,7 @@ async function start(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   post(
     {
       type: 'ready', backend, device: deviceName(backend, fallback), isolated: self.crossOriginIsolated === true,
+      threads: backend === 'cpu' ? Number(getBackend(backend).info?.().threads ?? 1) : 0,
       trainSize: data.train.length, testSize: data.test.length, gridImages: grid.images, gridLabels: grid.labels,
     },
     [grid.images.buffer, grid.labels.buffer],
