@@ -2,6 +2,7 @@
  * The page: starts the training worker, wires the controls, plots what the worker
  * reports, and sends drawn digits (preprocessed like MNIST) to be classified.
  * `?backend=cpu` (or `webgpu`) forces a backend; by default WebGPU is used when available.
+ * `?threads=N` sets the CPU backend's thread count (default: the cores).
  * `?model=mlp&optimizer=sgd&lr=0.1&batch=16&epochs=1` presets the controls.
  */
 import { checksums, sampleDir } from 'virtual:mnist-sample';
@@ -162,9 +163,11 @@ controls.load.addEventListener('change', async () => {
 const params = new URLSearchParams(location.search);
 const choice = params.get('backend') ?? 'auto';
 const backend: BackendChoice = choice === 'cpu' || choice === 'webgpu' ? choice : 'auto';
+const threadsParam = Number(params.get('threads') ?? NaN);
+const threads = Number.isInteger(threadsParam) && threadsParam >= 1 ? threadsParam : null;
 controls.applyParams(params);
 setState('loading');
 send({
-  type: 'init', backend, gridSize: GRID_SIZE, settings: controls.settings(),
+  type: 'init', backend, threads, gridSize: GRID_SIZE, settings: controls.settings(),
   sample: { baseUrl: new URL(sampleDir, document.baseURI).href, checksums },
 });

@@ -28,7 +28,7 @@ export interface SampleLocation {
 
 /** Page → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly backend: BackendChoice; readonly sample: SampleLocation; readonly settings: TrainSettings; readonly gridSize: number }
+  | { readonly type: 'init'; readonly backend: BackendChoice; readonly threads: number | null; readonly sample: SampleLocation; readonly settings: TrainSettings; readonly gridSize: number }
   | { readonly type: 'start'; readonly settings: TrainSettings }
   | { readonly type: 'pause' }
   | { readonly type: 'reset'; readonly settings: TrainSettings }
