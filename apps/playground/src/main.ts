@@ -2,6 +2,7 @@
  * The page: starts the training worker, wires the controls, plots what the worker
  * reports, and sends drawn digits (preprocessed like MNIST) to be classified.
  * `?backend=cpu` (or `webgpu`) forces a backend; by default WebGPU is used when available.
+ * `?threads=N` sets the CPU backend's thread count (default: the cores).
  * `?model=mlp&optimizer=sgd&lr=0.1&batch=16&epochs=1` presets the controls.
  */
 import { checksums, sampleDir } from 'virtual:mnist-sample';
@@ -79,6 +80,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('backend').dataset.backend = m.backend;
       $('device').textContent = m.device;
       $('isolation').textContent = m.isolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+      $('threads').textContent = m.threads > 0 ? `CPU threads: ${m.threads}` : '';
+      $('threads').dataset.threads = String(m.threads);
       $('data').textContent = `MNIST sample: ${m.trainSize.toLocaleString('en')} train, ${m.testSize.toLocaleString('en')} test`;
       grid = new DigitGrid($('grid'), m.gridImages, m.gridLabels);
       return;
@@ -100,6 +103,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('progress').textContent = `epoch ${m.epoch + 1} · step ${m.step}`;
       $('progress').dataset.step = String(m.step);
       $('speed').textContent = Math.round(m.samplesPerSec).toLocaleString('en');
+      $('threads').dataset.workerParts = String(m.workerParts);
       $('memory').textContent = `${m.memory.numTensors} tensors · ${bytes(m.memory.numBytes)}` + (m.memory.pooledBytes > 0 ? ` (+${bytes(m.memory.pooledBytes)} pooled)` : '');
       return;
     case 'validation':
@@ -159,9 +163,11 @@ controls.load.addEventListener('change', async () => {
 const params = new URLSearchParams(location.search);
 const choice = params.get('backend') ?? 'auto';
 const backend: BackendChoice = choice === 'cpu' || choice === 'webgpu' ? choice : 'auto';
+const threadsParam = Number(params.get('threads') ?? NaN);
+const threads = Number.isInteger(threadsParam) && threadsParam >= 1 ? threadsParam : null;
 controls.applyParams(params);
 setState('loading');
 send({
-  type: 'init', backend, gridSize: GRID_SIZE, settings: controls.settings(),
+  type: 'init', backend, threads, gridSize: GRID_SIZE, settings: controls.settings(),
   sample: { baseUrl: new URL(sampleDir, document.baseURI).href, checksums },
 });

@@ -28,7 +28,7 @@ export interface SampleLocation {
 
 /** Page → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly backend: BackendChoice; readonly sample: SampleLocation; readonly settings: TrainSettings; readonly gridSize: number }
+  | { readonly type: 'init'; readonly backend: BackendChoice; readonly threads: number | null; readonly sample: SampleLocation; readonly settings: TrainSettings; readonly gridSize: number }
   | { readonly type: 'start'; readonly settings: TrainSettings }
   | { readonly type: 'pause' }
   | { readonly type: 'reset'; readonly settings: TrainSettings }
@@ -55,6 +55,8 @@ export type FromWorker =
       /** Adapter description (WebGPU) or the CPU kernels in use. */
       readonly device: string;
       readonly isolated: boolean;
+      /** Threads of the CPU backend's WebAssembly GEMM (`info().threads`); 0 on WebGPU. */
+      readonly threads: number;
       readonly trainSize: number;
       readonly testSize: number;
       /** The first test digits (gridSize × 784 bytes) and their labels, for the grid. */
@@ -74,6 +76,8 @@ export type FromWorker =
       readonly accuracy: number;
       readonly samplesPerSec: number;
       readonly memory: MemoryReport;
+      /** GEMM parts the CPU backend's worker threads have run so far (`info().workerParts`; 0 on WebGPU or one thread). */
+      readonly workerParts: number;
     }
   | { readonly type: 'validation'; readonly seen: number; readonly loss: number; readonly accuracy: number; readonly examples: number; readonly gridPredictions: Int32Array }
   | { readonly type: 'prediction'; readonly id: number; readonly probs: Float32Array }

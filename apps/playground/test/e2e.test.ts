@@ -7,14 +7,17 @@ import { browserUnavailable, collectErrors, dataNumber, launch, stroke } from '.
 import { type StaticServer, serveStatic } from './server.js';
 
 // The built page in Debian's headless Chromium: WebGPU (SwiftShader) by default, then the
-// CPU backend forced with ?backend=cpu. A small MLP at batch 16 keeps SwiftShader quick.
+// CPU backend forced with ?backend=cpu. A small MLP at batch 16 keeps SwiftShader quick; the
+// CPU run uses batch 32, whose GEMMs (2·32·784·128 flops) are large enough to be split
+// across the CPU backend's Web Worker threads.
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-results', import.meta.url));
 const why = browserUnavailable(dist);
 const required = process.env.CI === 'true';
 if (why && !required) console.warn(`playground browser test skipped: ${why}. With CI=true it fails instead.`);
 
-const SETUP = 'model=mlp&optimizer=adam&lr=0.003&batch=16&epochs=1';
+const BATCH = { webgpu: 16, cpu: 32 } as const;
+const setup = (backend: 'webgpu' | 'cpu') => `model=mlp&optimizer=adam&lr=0.003&batch=${BATCH[backend]}&epochs=1`;
 const STEPS = 30;
 
 async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void> {
@@ -24,13 +27,18 @@ async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void
   expect(await page.locator('#backend').getAttribute('data-backend')).toBe(backend);
   expect((await page.locator('#device').textContent())?.trim()).not.toBe('');
   expect(await page.locator('#isolation').textContent()).toBe('cross-origin isolated');
+  // The CPU backend runs its GEMMs on Web Workers sharing the WebAssembly memory (the
+  // default thread count is navigator.hardwareConcurrency: 2 in headless Chromium here).
+  const threads = await dataNumber(page, '#threads', 'threads');
+  if (backend === 'cpu') expect(threads).toBeGreaterThan(1);
+  else expect(threads).toBe(0);
   expect(await page.inputValue('#model')).toBe('mlp');
   const untrained = await dataNumber(page, '#val-loss', 'value');
   expect(untrained).toBeGreaterThan(1.8); // about ln 10 for ten classes
 
   // Train until a validation point is taken after at least STEPS batches of 16.
   await page.click('#start');
-  await page.waitForFunction((examples) => Number(document.getElementById('val-loss')?.dataset.seen) >= examples, STEPS * 16, {
+  await page.waitForFunction((examples) => Number(document.getElementById('val-loss')?.dataset.seen) >= examples, STEPS * BATCH[backend], {
     timeout: 240_000,
     polling: 250,
   });
@@ -42,6 +50,10 @@ async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void
   const trained = await dataNumber(page, '#val-loss', 'value');
   expect(lastTrain).toBeLessThan(firstTrain);
   expect(trained).toBeLessThan(untrained - 0.3);
+  // Proof that the workers took part (not merely that threads were asked for).
+  const workerParts = await dataNumber(page, '#threads', 'worker-parts');
+  if (backend === 'cpu') expect(workerParts).toBeGreaterThan(0);
+  else expect(workerParts).toBe(0);
   expect(Number((await page.locator('#speed').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
   expect(await page.locator('#memory').textContent()).toMatch(/^\d+ tensors · [\d.]+ [KM]iB/);
   expect(await page.locator('#grid figure').count()).toBe(48);
@@ -97,7 +109,7 @@ describe.skipIf(why !== null && !required)('the playground in Chromium', () => {
       const page = await context.newPage();
       const errors = collectErrors(page);
       try {
-        await page.goto(`${server!.url}?${SETUP}${backend === 'cpu' ? '&backend=cpu' : ''}`);
+        await page.goto(`${server!.url}?${setup(backend)}${backend === 'cpu' ? '&backend=cpu' : ''}`);
         await trainAndDraw(page, backend);
         expect(await page.locator('#error').isHidden()).toBe(true);
         expect(errors).toEqual([]);

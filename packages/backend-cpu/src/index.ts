@@ -79,7 +79,7 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
     memoryInfo: () => ({ pooledBytes: 0, scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
-    info: () => ({ backend: name, threads: engine?.threads ?? 1, wasm, dtypes: CPU_DTYPES.join(', ') }),
+    info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
     dispose: () => {
       releaseScratch();
       engine?.dispose();

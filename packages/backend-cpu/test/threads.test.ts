@@ -4,7 +4,7 @@ import { cpu, setThreads } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { wasmMatmul } from '../src/kernels/matmul-wasm.js';
 import { createWasmGemm, splitJob, type WasmGemm } from '../src/wasm/engine.js';
-import { workerCtor } from '../src/wasm/threads.js';
+import { threadSupport } from '../src/wasm/spawn.js';
 import { seq, tensor } from './helpers.js';
 
 // Threads split C into blocks, each element still computed by one thread in the same
@@ -26,7 +26,7 @@ afterAll(() => {
   setThreads();
 });
 
-describe.runIf(single && threaded && workerCtor())('worker threads', () => {
+describe.runIf(single && threaded && threadSupport().kind === 'node')('worker threads', () => {
   it('take their count at the next kernel call', () => {
     threaded!.reset();
     expect(threaded!.threads).toBe(3);
@@ -74,6 +74,8 @@ describe.runIf(single && threaded && workerCtor())('worker threads', () => {
       return Array.from(e.f32.subarray(c >> 2, (c >> 2) + M * N));
     });
     expect(outs[1]).toEqual(outs[0]);
+    expect(threaded!.workerParts).toBeGreaterThan(0); // the workers really ran parts
+    expect(single!.workerParts).toBe(0);
   });
 
   it('conv2d and both backprops are bit-identical on 3 threads', () => {

@@ -3,7 +3,7 @@
  * the one the page forces), loads the sample, and runs the page's commands in order.
  */
 import { getBackend, init, use } from '@tessera/core';
-import { cpu } from '@tessera/backend-cpu';
+import { cpu, setThreads } from '@tessera/backend-cpu';
 import { warmup, webgpu } from '@tessera/backend-webgpu';
 import type { BackendChoice, FromWorker, ToWorker } from '../protocol.js';
 import { VALIDATION_SIZE, firstExamples, firstImages, loadSample } from './data.js';
@@ -34,6 +34,7 @@ function deviceName(backend: string, fallback: string[]): string {
 const ORDER: Record<BackendChoice, string[]> = { auto: ['webgpu', 'cpu'], webgpu: ['webgpu'], cpu: ['cpu'] };
 
 async function start(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  if (msg.threads !== null) setThreads(msg.threads); // ?threads=N
   use(webgpu());
   use(cpu());
   const fallback: string[] = [];
@@ -44,6 +45,7 @@ async function start(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   post(
     {
       type: 'ready', backend, device: deviceName(backend, fallback), isolated: self.crossOriginIsolated === true,
+      threads: backend === 'cpu' ? Number(getBackend(backend).info?.().threads ?? 1) : 0,
       trainSize: data.train.length, testSize: data.test.length, gridImages: grid.images, gridLabels: grid.labels,
     },
     [grid.images.buffer, grid.labels.buffer],

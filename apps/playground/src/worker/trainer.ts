@@ -3,7 +3,7 @@
  * stop), live reports and validation, classifying drawn digits between training steps,
  * and saving/loading safetensors weights.
  */
-import { type Tensor, keep, manualSeed, memory, noGrad, tensor, tidy } from '@tessera/core';
+import { type Tensor, getBackend, getDefaultBackend, keep, manualSeed, memory, noGrad, tensor, tidy } from '@tessera/core';
 import { DataLoader } from '@tessera/datasets';
 import { type Sequential, encodeSafetensorsAsync, loadWeights, readSafetensorsHeader } from '@tessera/layers';
 import { type Optimizer, optimizer } from '@tessera/optim';
@@ -28,6 +28,12 @@ function yieldToEvents(): Promise<void> {
     ch.port1.onmessage = () => resolve();
     ch.port2.postMessage(null);
   });
+}
+
+/** GEMM parts the CPU backend's worker threads have run (0 on other backends). */
+function workerParts(): number {
+  const parts = getBackend(getDefaultBackend()).info?.().workerParts;
+  return typeof parts === 'number' ? parts : 0;
 }
 
 function memoryReport(): MemoryReport {
@@ -204,7 +210,7 @@ export class Trainer {
   private report(r: WindowReport): void {
     this.post({
       type: 'progress', step: this.step, epoch: this.epochBase + r.epoch, seen: this.seen, loss: r.loss,
-      accuracy: r.accuracy, samplesPerSec: r.samplesPerSec, memory: memoryReport(),
+      accuracy: r.accuracy, samplesPerSec: r.samplesPerSec, memory: memoryReport(), workerParts: workerParts(),
     });
   }
 

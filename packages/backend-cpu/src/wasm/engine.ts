@@ -1,7 +1,8 @@
 import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
-import { GemmThreads, MAX_PARTS, workerCtor, type GemmJob } from './threads.js';
+import { spawner, threadSupport } from './spawn.js';
+import { GemmThreads, MAX_PARTS, type GemmJob } from './threads.js';
 import { threadsWanted } from './thread-count.js';
 
 /** A strided float32 matrix in wasm memory: element [r, c] at byte `ptr + 4·(r·rs + c·cs)`. */
@@ -128,6 +129,11 @@ export class WasmGemm {
     return this.memory.buffer.byteLength;
   }
 
+  /** GEMM parts run on worker threads so far (0 without a pool, or before workers started). */
+  get workerParts(): number {
+    return this.pool?.workerParts ?? 0;
+  }
+
   /** Stops the worker threads. */
   dispose(): void {
     this.pool?.dispose();
@@ -218,11 +224,11 @@ function compile(shared: boolean): Compiled {
 
 let noticed = false;
 
-/** Says once that kernels run on one thread because this engine has no shared memory or worker threads. */
-function singleThreadNotice(): void {
+/** Says once why kernels run on one thread (no shared memory, no workers, or a thread that may not block). */
+function singleThreadNotice(reason: string): void {
   if (noticed) return;
   noticed = true;
-  console.warn('@tessera/backend-cpu: no SharedArrayBuffer or worker_threads here; WebAssembly kernels run on one thread.');
+  console.warn(`@tessera/backend-cpu: ${reason}; WebAssembly kernels run on one thread.`);
 }
 
 /** Most worker threads one engine may start (its control array is sized for them). */
@@ -230,21 +236,23 @@ const MAX_WORKERS = 63;
 
 /**
  * A new engine with its own memory, or null where WebAssembly SIMD is missing. The
- * module is compiled once per process. With worker threads available the memory is
- * shared and the engine gets a (lazily started) worker pool; without them it runs on
- * one thread, with a single notice when more threads were asked for.
+ * module is compiled once per process. With worker threads available (`threadSupport`:
+ * Node, or a cross-origin isolated browser worker) the memory is shared and the engine
+ * gets a (lazily started) worker pool; without them it runs on one thread, with a
+ * single notice naming the reason when more threads were asked for.
  */
 export function createWasmGemm(options: EngineOptions = {}): WasmGemm | null {
-  const Worker = workerCtor();
-  const shared = Worker ? compile(true) : null;
-  if (Worker && shared) {
+  const support = threadSupport();
+  const spawn = spawner(support);
+  const shared = spawn ? compile(true) : null;
+  if (spawn && shared) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const pool = new GemmThreads(Worker, shared.module, memory, MAX_WORKERS);
+    const pool = new GemmThreads(spawn, shared.module, memory, MAX_WORKERS);
     return new WasmGemm(shared.module, shared.fma, memory, pool, options);
   }
   const c = compile(false);
   if (!c) return null;
-  if ((options.threads ?? threadsWanted()) > 1) singleThreadNotice();
+  if ((options.threads ?? threadsWanted()) > 1) singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
   return new WasmGemm(c.module, c.fma, memory, null, options);
 }

@@ -3,13 +3,16 @@ import { BackendError } from '@tessera/core';
 /** What `setThreads` asked for (null: the available cores). */
 let wanted: number | null = null;
 
-/** Logical cores this process may use (1 where that is unknown). */
+/** Most threads the default takes from `navigator.hardwareConcurrency` (each worker holds 2 MiB of scratch). */
+const BROWSER_DEFAULT_CAP = 16;
+
+/** Logical cores this process may use (browsers: `navigator.hardwareConcurrency`, at most 16; 1 where unknown). */
 export function availableCores(): number {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
   const fromOs = os?.availableParallelism?.() ?? os?.cpus?.().length;
   const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, fromOs ?? fromNavigator ?? 1);
+  return Math.max(1, fromOs ?? (fromNavigator === undefined ? 1 : Math.min(fromNavigator, BROWSER_DEFAULT_CAP)));
 }
 
 /** Threads the WebAssembly GEMM should use: `setThreads`'s value, else the available cores. */

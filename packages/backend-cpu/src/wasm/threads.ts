@@ -1,6 +1,8 @@
 import { BackendError } from '@tessera/core';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmExports } from './gemm-module.js';
+import type { PoolWorker, Spawn } from './spawn.js';
+import { CTRL, claimParts } from './worker-loop.js';
 
 /** One GEMM of the driver's signature (see `driveGemm`), for one thread. */
 export interface GemmJob {
@@ -18,93 +20,29 @@ export interface GemmJob {
   readonly accumulate: boolean;
 }
 
-/**
- * The shared control array. NEXT packs the current dispatch as gen (13 bits) | parts (9
- * bits) | next unclaimed part (9 bits): a thread claims a part with one compare-exchange,
- * so a claim can only ever succeed for the dispatch whose table is in place, even for a
- * worker that wakes late. Parts are read from TABLE (12 ints each).
- */
-const WAKE = 0;
-const NEXT = 1;
-const COMPLETED = 2;
-const ERROR = 3;
-const LIVE = 4;
-const TABLE = 8;
-const ARGS = 12;
+const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 /** Most parts one GEMM is split into. */
 export const MAX_PARTS = 511;
 
 /**
- * Claims and runs parts of the current dispatch until none is left: the loop every
- * thread runs, the caller's included. Self-contained: workers get it as source text (so
- * the control array's indices are written out: NEXT 1, COMPLETED 2, ERROR 3, TABLE 8,
- * ARGS 12).
- */
-function claimParts(ctrl: Int32Array, fns: GemmExports, scratch: GemmScratch, drive: typeof driveGemm): void {
-  for (;;) {
-    const cur = Atomics.load(ctrl, 1);
-    const parts = (cur >>> 9) & 511;
-    const idx = cur & 511;
-    if (idx >= parts) return;
-    if (Atomics.compareExchange(ctrl, 1, cur, cur + 1) !== cur) continue;
-    const o = 8 + idx * 12;
-    try {
-      drive(fns, scratch, ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7], ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11] !== 0);
-    } catch {
-      Atomics.store(ctrl, 3, 1);
-    }
-    Atomics.add(ctrl, 2, 1);
-    Atomics.notify(ctrl, 2);
-  }
-}
-
-/** The worker's whole program: sleep on WAKE, claim parts, repeat; exit when its index is past LIVE. */
-function workerSource(): string {
-  return `'use strict';
-const { workerData } = require('node:worker_threads');
-const driveGemm = ${driveGemm.toString()};
-const claimParts = ${claimParts.toString()};
-const { module, memory, control, index, scratch } = workerData;
-const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctrl = new Int32Array(control);
-for (;;) {
-  const seen = Atomics.load(ctrl, ${WAKE});
-  if (index >= Atomics.load(ctrl, ${LIVE})) break;
-  claimParts(ctrl, fns, scratch, driveGemm);
-  Atomics.wait(ctrl, ${WAKE}, seen);
-}`;
-}
-
-/** The parts of `node:worker_threads` the pool uses. */
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-}
-type WorkerCtor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
-
-/** Node's Worker class where worker threads and shared memory exist (null in browsers and old engines). */
-export function workerCtor(): WorkerCtor | null {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return null;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor; isMainThread?: boolean } | undefined;
-  return mod?.Worker ?? null;
-}
-
-/**
- * Worker threads that run GEMM parts on a shared WebAssembly memory. The calling thread
+ * Worker threads (Node's worker_threads or browser Web Workers, as `spawn` starts them)
+ * that run GEMM parts on a shared WebAssembly memory. The calling thread
  * writes each worker's arguments into a shared control array, wakes it with
  * Atomics.notify, runs its own part, then blocks in Atomics.wait until every worker has
- * finished: kernels stay synchronous. Workers are unref'd, so they never keep a process
- * alive, and each has its own packing scratch.
+ * finished: kernels stay synchronous. A worker that has not started yet (browsers start
+ * them only once the caller returns to its event loop) just claims nothing: the caller
+ * runs every part left. Each worker has its own packing scratch.
  */
 export class GemmThreads {
   private readonly ctrl: Int32Array;
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: PoolWorker[] = [];
   private generation = 0;
+  /** GEMM parts run by workers so far (the rest ran on the calling thread). */
+  private byWorkers = 0;
   private readonly maxWorkers: number;
 
   constructor(
-    private readonly Worker: WorkerCtor,
+    private readonly spawn: Spawn,
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     maxWorkers: number,
@@ -141,12 +79,8 @@ export class GemmThreads {
     while (this.workers.length < this.target) {
       const index = this.workers.length;
       Atomics.store(this.ctrl, LIVE, index + 1);
-      const w = new this.Worker(workerSource(), {
-        eval: true,
-        workerData: { module: this.module, memory: this.memory, control: this.ctrl.buffer, index, scratch: this.scratchOf(index) },
-      });
-      w.unref();
-      this.workers.push(w);
+      const control = this.ctrl.buffer as SharedArrayBuffer;
+      this.workers.push(this.spawn({ module: this.module, memory: this.memory, control, index, scratch: this.scratchOf(index) }));
     }
   }
 
@@ -169,13 +103,18 @@ export class GemmThreads {
     Atomics.store(ctrl, NEXT, (this.generation << 18) | (jobs.length << 9));
     Atomics.add(ctrl, WAKE, 1);
     Atomics.notify(ctrl, WAKE);
-    claimParts(ctrl, fns, own, driveGemm);
+    this.byWorkers += jobs.length - claimParts(ctrl, fns, own, driveGemm);
     for (let done = Atomics.load(ctrl, COMPLETED); done < jobs.length; done = Atomics.load(ctrl, COMPLETED)) {
       Atomics.wait(ctrl, COMPLETED, done);
     }
     if (Atomics.exchange(ctrl, ERROR, 0) !== 0) {
       throw new BackendError(`cpu: a WebAssembly GEMM part failed on a worker thread (matmul/conv of ${jobs.map((j) => `${j.M}×${j.N}×${j.K}`).join(', ')}); call setThreads(1) to run on one thread.`);
     }
+  }
+
+  /** GEMM parts the workers (not the calling thread) have run so far: proof that they take part. */
+  get workerParts(): number {
+    return this.byWorkers;
   }
 
   /** Stops every worker. */
@@ -190,6 +129,6 @@ export class GemmThreads {
     Atomics.store(this.ctrl, LIVE, from);
     Atomics.add(this.ctrl, WAKE, 1);
     Atomics.notify(this.ctrl, WAKE);
-    for (const w of this.workers.splice(from)) void w.terminate();
+    for (const w of this.workers.splice(from)) w.terminate();
   }
 }

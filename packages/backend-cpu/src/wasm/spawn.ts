@@ -1,0 +1,84 @@
+import { driveGemm } from './gemm-driver.js';
+import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
+
+/** A started pool worker. */
+export interface PoolWorker {
+  terminate(): void;
+}
+
+/** Starts one worker that runs `workerLoop` on the shared memory described by `init`. */
+export type Spawn = (init: WorkerInit) => PoolWorker;
+
+/** The globals the threading decision looks at (`globalThis`, or a stand-in in tests). */
+export interface ThreadGlobals {
+  readonly SharedArrayBuffer?: unknown;
+  readonly Atomics?: unknown;
+  readonly Worker?: unknown;
+  readonly crossOriginIsolated?: unknown;
+  readonly window?: unknown;
+  readonly WorkerGlobalScope?: unknown;
+  readonly process?: { readonly getBuiltinModule?: (id: string) => unknown };
+}
+
+/** Where GEMM workers can run: Node's worker_threads, browser Web Workers, or nowhere (with the reason). */
+export type ThreadSupport =
+  | { readonly kind: 'node'; readonly Worker: NodeWorkerCtor }
+  | { readonly kind: 'browser' }
+  | { readonly kind: 'none'; readonly reason: string };
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+type NodeWorkerCtor = new (source: string, options: { eval: true; workerData: WorkerInit }) => NodeWorker;
+
+/**
+ * Decides where worker threads can run. Node: `worker_threads`. Browsers: module Web
+ * Workers, only when the context is cross-origin isolated (shared memory), has `Worker`,
+ * and may block in `Atomics.wait` (a worker, not the page's main thread).
+ */
+export function threadSupport(g: ThreadGlobals = globalThis as ThreadGlobals): ThreadSupport {
+  if (typeof g.SharedArrayBuffer !== 'function' || typeof g.Atomics !== 'object') {
+    return { kind: 'none', reason: 'no SharedArrayBuffer (browsers need cross-origin isolation: COOP/COEP headers)' };
+  }
+  const mod = g.process?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
+  if (mod?.Worker) return { kind: 'node', Worker: mod.Worker };
+  if (g.crossOriginIsolated !== true) return { kind: 'none', reason: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
+  if (typeof g.Worker !== 'function') return { kind: 'none', reason: 'no Worker constructor here' };
+  if (g.window !== undefined || typeof g.WorkerGlobalScope !== 'function') {
+    return { kind: 'none', reason: "the page's main thread may not block in Atomics.wait (run the model in a Web Worker)" };
+  }
+  return { kind: 'browser' };
+}
+
+/** The program of a Node worker thread, as source text: the very functions the caller runs. */
+function nodeWorkerSource(): string {
+  return `'use strict';
+const { workerData } = require('node:worker_threads');
+const driveGemm = ${driveGemm.toString()};
+const claimParts = ${claimParts.toString()};
+const workerLoop = ${workerLoop.toString()};
+const { module, memory, control, index, scratch } = workerData;
+const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
+workerLoop(new Int32Array(control), fns, scratch, index, claimParts, driveGemm);`;
+}
+
+/** Starts module Web Workers running `gemm-worker.js` (the URL pattern bundlers such as Vite rewrite). */
+function browserSpawn(init: WorkerInit): PoolWorker {
+  const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module', name: `tessera-gemm-${init.index}` });
+  w.postMessage(init);
+  return { terminate: () => w.terminate() };
+}
+
+/** The way to start workers for a supported environment (null for 'none'). */
+export function spawner(support: ThreadSupport): Spawn | null {
+  if (support.kind === 'node') {
+    const Ctor = support.Worker;
+    return (init) => {
+      const w = new Ctor(nodeWorkerSource(), { eval: true, workerData: init });
+      w.unref(); // never keeps a process alive
+      return { terminate: () => void w.terminate() };
+    };
+  }
+  return support.kind === 'browser' ? browserSpawn : null;
+}
