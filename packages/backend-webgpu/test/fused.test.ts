@@ -45,3 +45,95 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('fused kernels', () => {
     }
   });
 });
+
+// Cross-entropy: core's softmaxCrossEntropy composite against its decomposition (the CPU
+// has no kernel for it, so the CPU runs the decomposition), short rows (a thread per row)
+// and long rows (a workgroup per row), with an ignored label.
+const CE_ATTRS = { ignoreIndex: -100 };
+const ceInputs = (n: number, c: number, seed: number) => {
+  const labels = Int32Array.from({ length: n }, (_, i) => (i === 1 ? -100 : (i * 7 + seed) % c));
+  return [
+    { data: values(n * c, seed).map((v) => v * 8), shape: [n, c] },
+    { data: labels, shape: [n], dtype: 'int32' as const },
+  ];
+};
+const dispatches = () => T.getBackend('webgpu').info?.().dispatches as number;
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('fused softmax cross-entropy', () => {
+  useBackends(testPlugin());
+
+  for (const [n, c] of [[6, 10], [3, 300]]) {
+    it(`forward [${n}, ${c}] matches the decomposition in one dispatch`, async () => {
+      const ins = ceInputs(n, c, 3 + c);
+      const d0 = dispatches();
+      const r = await onBoth(ins, ([x, t]) => T.softmaxCrossEntropy(x, t));
+      expect(dispatches()).toBe(d0 + 1);
+      expect(r.gpu[1]).toBe(0);
+      expect(worstError(r.gpu, r.cpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      const dec = await onBoth(ins, ([x, t]) => T.softmaxCrossEntropyDef.decompose!([x, t], CE_ATTRS));
+      expect(worstError(r.gpu, dec.gpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    });
+
+    it(`gradient [${n}, ${c}] matches the decomposition's, the grad op in one dispatch`, async () => {
+      const ins = ceInputs(n, c, 5 + c);
+      const gradOf = (x: T.Tensor, loss: (x: T.Tensor) => T.Tensor) => {
+        const xs = x.requiresGrad_();
+        const w = T.tensor(values(n, 9), { backend: x.backend });
+        return T.gradients(loss(xs).mul(w).sum(), [xs])[0];
+      };
+      const fused = await onBoth(ins, ([x, t]) => gradOf(x, (v) => T.softmaxCrossEntropy(v, t)));
+      const dec = await onBoth(ins, ([x, t]) => gradOf(x, (v) => T.softmaxCrossEntropyDef.decompose!([v, t], CE_ATTRS)));
+      expect(worstError(fused.gpu, dec.gpu, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+      expect(worstError(fused.gpu, fused.cpu, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+      expect(Array.from(fused.gpu.slice(c, 2 * c)).every((v) => v === 0)).toBe(true); // ignored row
+      const d0 = dispatches();
+      const r = await onBoth([...ins, { data: values(n, 9), shape: [n] }], ([x, t, dy]) => T.runOp(T.softmaxCrossEntropyGradDef, [x, t, dy], CE_ATTRS));
+      expect(dispatches()).toBe(d0 + 1);
+      expect(worstError(r.gpu, fused.gpu, 1e-5, 1e-7)).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('an out-of-range label gives NaN forward and a zero gradient row, as the decomposition does', async () => {
+    const ins = [{ data: values(8, 4), shape: [2, 4] }, { data: Int32Array.from([1, 7]), shape: [2], dtype: 'int32' as const }];
+    const r = await onBoth(ins, ([x, t]) => T.softmaxCrossEntropy(x, t));
+    expect(Number.isNaN(r.gpu[1]) && Number.isNaN(r.cpu[1])).toBe(true);
+    expect(Math.abs(r.gpu[0] - r.cpu[0])).toBeLessThan(1e-5);
+    const g = await onBoth([...ins, { data: Float32Array.from([1, 1]), shape: [2] }], ([x, t, dy]) => T.runOp(T.softmaxCrossEntropyGradDef, [x, t, dy], CE_ATTRS));
+    expect(Array.from(g.gpu.slice(4))).toEqual([0, 0, 0, 0]);
+    expect(worstError(g.gpu, g.cpu, 1e-5, 1e-7)).toBeLessThanOrEqual(1);
+  });
+
+  it('second-order gradients go through the decomposition (createGraph)', async () => {
+    const ins = ceInputs(4, 5, 11);
+    const hvp = (impl: (x: T.Tensor, t: T.Tensor) => T.Tensor) => ([x, t]: T.Tensor[]) => {
+      const xs = x.requiresGrad_();
+      const [g] = T.gradients(impl(xs, t).sum(), [xs], undefined, { createGraph: true, retainGraph: true });
+      return T.gradients(g.square().sum(), [xs])[0];
+    };
+    const r = await onBoth(ins, hvp((x, t) => T.softmaxCrossEntropy(x, t)));
+    expect(r.gpu.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+    expect(worstError(r.gpu, r.cpu, 1e-3, 1e-5)).toBeLessThanOrEqual(1);
+  });
+
+  it('one MLP training step needs fewer dispatches with the fused loss than with its decomposition', async () => {
+    const o = { backend: 'webgpu' };
+    const x = T.tensor(values(16 * 8, 31), { shape: [16, 8], ...o });
+    const y = T.tensor(Int32Array.from({ length: 16 }, (_, i) => i % 10), { dtype: 'int32', ...o });
+    const ps = T.tidy(() => [T.randn([8, 32], o), T.zeros([32], o), T.randn([32, 10], o), T.zeros([10], o)].map((p) => T.keep(p)));
+    const step = (loss: (logits: T.Tensor) => T.Tensor): number => {
+      const d0 = dispatches();
+      T.tidy(() => {
+        const vs = ps.map((p) => p.detach().requiresGrad_());
+        const logits = T.add(T.matmul(T.relu(T.add(T.matmul(x, vs[0]), vs[1])), vs[2]), vs[3]);
+        const grads = T.gradients(loss(logits).mean(), vs);
+        T.noGrad(() => vs.forEach((p, k) => T.sub(p, T.mul(grads[k], 0.1))));
+      });
+      return dispatches() - d0;
+    };
+    const fused = step((l) => T.softmaxCrossEntropy(l, y));
+    const decomposed = step((l) => T.softmaxCrossEntropyDef.decompose!([l, y], CE_ATTRS));
+    console.info(`MLP step dispatches: fused ${fused}, decomposed ${decomposed}`);
+    expect(fused).toBeLessThan(decomposed);
+    T.dispose([x, y, ...ps]);
+  });
+});

@@ -236,6 +236,11 @@ for (const op of ['softmax', 'logSoftmax'] as const) {
   add(op, '[3, 5] axis 0', [f([3, 5])], ([x]) => T[op](x, 0), { tol: 'transcendental' });
   add(op, '[1, 1] axis -1', [f([1, 1])], ([x]) => T[op](x), { tol: 'transcendental' });
 }
+const CE = { ignoreIndex: -100 };
+add('softmaxCrossEntropy', '[4, 5] labels [4]', [f([4, 5]), idx([4], 5)], ([x, t]) => T.softmaxCrossEntropy(x, t), { tol: 'transcendental' });
+add('softmaxCrossEntropy', 'long rows [2, 260]', [f([2, 260]), idx([2], 260)], ([x, t]) => T.softmaxCrossEntropy(x, t), { tol: 'transcendental' });
+add('softmaxCrossEntropyGrad', '[4, 5] labels [4] dy [4]', [f([4, 5]), idx([4], 5), f([4])], (xs) => T.runOp(T.softmaxCrossEntropyGradDef, xs, CE), { tol: 'transcendental' });
+add('softmaxCrossEntropyGrad', 'long rows [2, 300]', [f([2, 300]), idx([2], 300), f([2])], (xs) => T.runOp(T.softmaxCrossEntropyGradDef, xs, CE), { tol: 'transcendental' });
 
 // ---------------------------------------------------------------- matmul
 

@@ -12,12 +12,13 @@ import { checkSingleCopy } from './version.js';
 import { primitiveDefs } from './defs.js';
 import { nnDefs } from './ops/nn.js';
 import { movementDefs } from './ops/movement.js';
+import { softmaxCrossEntropyDef, softmaxCrossEntropyGradDef } from './ops/loss.js';
 import { registerOp } from './registry.js';
 import type { OpDef } from './op.js';
 
 setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
 checkSingleCopy();
-for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, movementDefs.reshape]) {
+for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, movementDefs.reshape]) {
   registerOp(def as OpDef<never>);
 }
 

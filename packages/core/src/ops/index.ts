@@ -6,3 +6,4 @@ export * from './reduce.js';
 export * from './linalg.js';
 export * from './movement.js';
 export * from './nn.js';
+export * from './loss.js';

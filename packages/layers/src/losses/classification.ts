@@ -1,4 +1,4 @@
-import { DTypeError, IndexError, ShapeError, type Tensor, cast, fmtShape, gather, logSoftmax, shapesEqual, tidy, where } from '@tessera/core';
+import { DTypeError, IndexError, ShapeError, type Tensor, cast, fmtShape, gather, logSoftmax, shapesEqual, softmaxCrossEntropy, tidy, where } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { type ReductionOptions, expectFloatInput, expectSameFloat, reduceLoss, valuesIfSync } from './reduce.js';
 
@@ -106,6 +106,18 @@ function indexLoss(name: string, logp: Tensor, target: Tensor, o: CrossEntropyOp
   return [loss, wt.sum()];
 }
 
+/**
+ * The common case of `crossEntropy` (logits [N, C], int32 labels, no class weights, no
+ * label smoothing) as core's `softmaxCrossEntropy` composite, which a backend may fuse
+ * (WebGPU: one dispatch forward, one backward). Same values as `indexLoss` of logSoftmax.
+ */
+function fusedIndexLoss(name: string, logits: Tensor, target: Tensor, o: CrossEntropyOptions): [Tensor, Tensor] | null {
+  if (logits.rank !== 2 || o.weight || (o.labelSmoothing ?? 0) > 0) return null;
+  const ignore = o.ignoreIndex ?? -100;
+  checkIndexRange(name, target, logits.shape[1], ignore);
+  return [softmaxCrossEntropy(logits, target, ignore), cast(target.notEqual(ignore), logits.dtype).sum()];
+}
+
 /** Per-position losses of log-probabilities against class probabilities (same shape). */
 function probabilityLoss(logp: Tensor, target: Tensor, o: CrossEntropyOptions): Tensor {
   const eps = o.labelSmoothing ?? 0;
@@ -138,8 +150,9 @@ function classLoss(name: string, logpOf: (x: Tensor) => Tensor, input: Tensor, t
   }
   return tidy(() => {
     const b = batch(name, input, target, probabilities);
-    const logp = logpOf(b.input);
-    const [loss, denominator] = probabilities ? [probabilityLoss(logp, b.target, o), undefined] : indexLoss(name, logp, b.target, o);
+    const fused = name === 'crossEntropy' && !probabilities ? fusedIndexLoss(name, b.input, b.target, o) : null;
+    const [loss, denominator] =
+      fused ?? (probabilities ? [probabilityLoss(logpOf(b.input), b.target, o), undefined] : indexLoss(name, logpOf(b.input), b.target, o));
     const out = reduceLoss(name, loss, o.reduction, denominator);
     return b.unbatched && o.reduction === 'none' ? out.squeeze(0) : out;
   });
