@@ -74,8 +74,21 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
       return Array.from(e.f32.subarray(c >> 2, (c >> 2) + M * N));
     });
     expect(outs[1]).toEqual(outs[0]);
-    expect(threaded!.workerParts).toBeGreaterThan(0); // the workers really ran parts
     expect(single!.workerParts).toBe(0);
+  });
+
+  it('the workers really run parts (larger GEMMs until one lands on a worker)', () => {
+    // Parts go to whichever thread claims them first, so on a busy machine the calling
+    // thread may take every part of a few GEMMs; over many larger ones a worker wins some.
+    const n = 192;
+    const e = threaded!;
+    e.reset();
+    const a = e.copyIn(Float32Array.from(seq(n * n, 10)));
+    const b = e.copyIn(Float32Array.from(seq(n * n, 11)));
+    const c = e.alloc(n * n);
+    const before = e.workerParts;
+    for (let i = 0; i < 2000 && e.workerParts === before; i++) e.gemm(n, n, n, { ptr: a, rs: n, cs: 1 }, { ptr: b, rs: n, cs: 1 }, c, n, false);
+    expect(e.workerParts).toBeGreaterThan(before);
   });
 
   it('conv2d and both backprops are bit-identical on 3 threads', () => {
