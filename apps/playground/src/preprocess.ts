@@ -4,6 +4,7 @@
  * longer side is 20 pixels, then placed in a 28×28 image so that its centre of mass is at
  * pixel (14, 14). Pure functions on float arrays (ink in [0, 1]), no DOM.
  */
+import { resizeArea } from '@tessera/datasets';
 
 /** Side of the MNIST image. */
 export const MNIST_SIZE = 28;
@@ -48,43 +49,9 @@ export function crop(img: GrayImage, box: Box): GrayImage {
   return { data, width, height };
 }
 
-/**
- * Area-averaging weights from n source cells to m destination cells: destination j covers
- * the source interval [j·n/m, (j+1)·n/m) and takes the mean of what it covers.
- */
-function areaWeights(n: number, m: number): { index: number; weight: number }[][] {
-  const scale = n / m;
-  return Array.from({ length: m }, (_, j) => {
-    const a = j * scale, b = (j + 1) * scale;
-    const taps: { index: number; weight: number }[] = [];
-    for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) {
-      const overlap = Math.min(b, i + 1) - Math.max(a, i);
-      if (overlap > 0) taps.push({ index: i, weight: overlap / scale });
-    }
-    return taps;
-  });
-}
-
 /** Resizes an image by area averaging (a box filter: no aliasing when shrinking). */
 export function resize(img: GrayImage, width: number, height: number): GrayImage {
-  const wx = areaWeights(img.width, width), wy = areaWeights(img.height, height);
-  const rows = new Float32Array(img.height * width);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (const t of wx[x]) s += t.weight * img.data[y * img.width + t.index];
-      rows[y * width + x] = s;
-    }
-  }
-  const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (const t of wy[y]) s += t.weight * rows[t.index * width + x];
-      data[y * width + x] = s;
-    }
-  }
-  return { data, width, height };
+  return { data: resizeArea(img.data, img.width, img.height, width, height), width, height };
 }
 
 /** Centre of mass in continuous coordinates (pixel i spans [i, i+1), its centre is i + 0.5). */

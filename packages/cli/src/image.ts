@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resizeArea } from '@tessera/datasets';
 import { PNG } from 'pngjs';
 import { CliError } from './errors.js';
 
@@ -36,35 +37,12 @@ export function toGray(img: FloatImage): FloatImage {
   return { data: out, shape: [1, h, w] };
 }
 
-/** Area-averaging resize (a box filter when shrinking, bilinear-like when growing) to `h × w`. */
+/** Area-averaging resize of every channel to `h × w` (`resizeArea` from @tessera/datasets). */
 export function resize(img: FloatImage, oh: number, ow: number): FloatImage {
   const [c, h, w] = img.shape;
   if (h === oh && w === ow) return img;
   const out = new Float32Array(c * oh * ow);
-  const sy = h / oh;
-  const sx = w / ow;
-  for (let ch = 0; ch < c; ch++) {
-    const base = ch * h * w;
-    for (let y = 0; y < oh; y++) {
-      const y0 = y * sy;
-      const y1 = Math.max(y0 + sy, y0 + 1e-9);
-      for (let x = 0; x < ow; x++) {
-        const x0 = x * sx;
-        const x1 = Math.max(x0 + sx, x0 + 1e-9);
-        let acc = 0;
-        let area = 0;
-        for (let yy = Math.floor(y0); yy < Math.min(h, Math.ceil(y1)); yy++) {
-          const wy = Math.min(yy + 1, y1) - Math.max(yy, y0);
-          for (let xx = Math.floor(x0); xx < Math.min(w, Math.ceil(x1)); xx++) {
-            const wx = Math.min(xx + 1, x1) - Math.max(xx, x0);
-            acc += img.data[base + yy * w + xx] * wx * wy;
-            area += wx * wy;
-          }
-        }
-        out[ch * oh * ow + y * ow + x] = area > 0 ? acc / area : 0;
-      }
-    }
-  }
+  for (let ch = 0; ch < c; ch++) out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, ow, oh), ch * oh * ow);
   return { data: out, shape: [c, oh, ow] };
 }
 

@@ -28,3 +28,4 @@ export * from './assemble.js';
 export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } from './mirrors.js';
 export * from './fetch.js';
 export * from './transforms.js';
+export { resizeArea } from './resize.js';
