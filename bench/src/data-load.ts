@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { FashionMNIST, MNIST } from '@tessera/datasets/node';
 import { fmtMs } from './table.js';
+import { median } from './timing.js';
 
 /** Debian's `dataset-fashion-mnist` package. */
 export const DEBIAN_FASHION = '/usr/share/datasets/fashion-mnist';
@@ -17,8 +18,7 @@ async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<numbe
     await fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 /** Markdown lines for the report: one row per dataset load, median of `runs`. */
