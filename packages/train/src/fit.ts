@@ -8,6 +8,14 @@ import { evaluate } from './evaluate.js';
 import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
 import { MeanMetric, type Metric } from './metrics.js';
 import type { Checkpoint } from './checkpoint.js';
+import { yieldToEventLoop } from './yield.js';
+
+/**
+ * Training steps only await microtasks, so without a yield a Ctrl-C handler, a worker's
+ * "pause" message or a timer would wait for the next I/O: `fit` lets the event loop run
+ * once this often (milliseconds).
+ */
+const YIELD_EVERY_MS = 50;
 
 /** A learning-rate schedule `fit` steps: closed-form (per epoch or batch) or on plateau. */
 export type Scheduler = LRSchedule | ReduceLROnPlateau;
@@ -118,6 +126,7 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
   const cbs = opts.callbacks ?? [];
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
+  let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
   try {
     for (let epoch = ctx.epoch; epoch < epochs && !ctx.stopTraining; epoch++) {
@@ -155,6 +164,10 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
         }
         ctx.step++;
         b++;
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
         if (ctx.stopTraining) break;
       }
       // A stop requested mid-epoch (Ctrl-C, NaN guard) ends training without recording a

@@ -33,6 +33,26 @@ describe('fit / evaluate / predict', () => {
     expect(logs.loss).toBeCloseTo(ce(direct, data.y).itemSync(), 5);
   });
 
+  it('lets the event loop run between steps (signal handlers, worker messages, timers)', async () => {
+    const data = blobs(300);
+    const net = new Affine(2, 3);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    let steps = 0;
+    let ranAtStep = -1;
+    const cb: Callback = {
+      onTrainBegin: () => void setImmediate(() => (ranAtStep = steps)),
+      // 10 ms per step (a blocking wait, like a heavy synchronous kernel): 30 steps > 50 ms.
+      onBatchEnd: () => {
+        Atomics.wait(pause, 0, 0, 10);
+        steps++;
+      },
+    };
+    await fit(net, data, { loss: ce, optimizer: new SGD(net.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 10, callbacks: [cb] });
+    expect(steps).toBe(30);
+    expect(ranAtStep).toBeGreaterThan(0);
+    expect(ranAtStep).toBeLessThan(30); // the macrotask ran mid-epoch, not after fit returned
+  });
+
   it('is leak-free: the live tensor count is the same after every epoch', async () => {
     const data = blobs(90);
     const net = new Affine(2, 3);

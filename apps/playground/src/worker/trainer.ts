@@ -7,7 +7,7 @@ import { type Tensor, getBackend, getDefaultBackend, keep, manualSeed, memory, n
 import { DataLoader } from '@tessera/datasets';
 import { type Sequential, encodeSafetensorsAsync, loadWeights, readSafetensorsHeader } from '@tessera/layers';
 import { type Optimizer, optimizer } from '@tessera/optim';
-import { type TrainContext, TopKAccuracy, evaluate, fit, predict } from '@tessera/train';
+import { type TrainContext, TopKAccuracy, evaluate, fit, predict, yieldToEventLoop } from '@tessera/train';
 import type { FromWorker, MemoryReport, RunState, TrainSettings } from '../protocol.js';
 import type { SampleData } from './data.js';
 import { LiveReporter, type WindowReport } from './live.js';
@@ -21,14 +21,6 @@ const MIN_VALIDATION_INTERVAL_MS = 2000;
 
 const now = (): number => performance.now();
 
-/** Lets queued messages (pause, predictions) run between steps, also on the synchronous CPU backend. */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => resolve();
-    ch.port2.postMessage(null);
-  });
-}
 
 /** GEMM parts the CPU backend's worker threads have run (0 on other backends). */
 function workerParts(): number {
@@ -233,7 +225,9 @@ export class Trainer {
       }
       this.setState('training');
     }
-    await yieldToEvents();
+    // Queued messages (pause, predictions while drawing) run after every step, also on the
+    // synchronous CPU backend (fit alone yields only every 50 ms).
+    await yieldToEventLoop();
   }
 
   /** Loss and accuracy on the validation digits, and the grid's predicted classes. */

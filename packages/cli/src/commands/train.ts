@@ -106,15 +106,10 @@ export async function train(argv: readonly string[], io: Io): Promise<TrainSumma
     onEpochBegin: () => void (epochStart = performance.now()),
     onEpochEnd: () => void epochSeconds.push((performance.now() - epochStart) / 1000),
   };
-  // The training loop awaits only microtasks, so a SIGINT is handled when the loop lets
-  // the event loop run: yield a macrotask turn every 100 ms so Ctrl-C lands mid-epoch.
-  let lastYield = performance.now();
+  // fit lets the event loop run between steps, so the SIGINT handler below sets the flag
+  // mid-epoch and the next batch end stops there.
   const stopper: Callback = {
     onBatchEnd: async (_i, ctx: TrainContext) => {
-      if (performance.now() - lastYield > 100) {
-        await new Promise((r) => setImmediate(r));
-        lastYield = performance.now();
-      }
       if (!interrupted) return;
       ctx.stopTraining = true;
       ctx.stopReason = 'interrupted (Ctrl-C)';
