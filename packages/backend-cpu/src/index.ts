@@ -19,10 +19,10 @@ import {
 } from '@tessera/core';
 import { cpuKernels, wasmKernels } from './kernels/index.js';
 import { releaseScratch, scratchBytes } from './kernels/scratch.js';
-import { CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
+import { CpuStorage, asStorage, freeStorage, poolBytes, releasePool } from './kernels/storage.js';
 import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.js';
 
-export { CpuStorage } from './kernels/storage.js';
+export { CpuStorage, setPoolLimit } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
 export { setThreads } from './wasm/thread-count.js';
 
@@ -78,10 +78,11 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: 0, scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
+    memoryInfo: () => ({ pooledBytes: poolBytes(), scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
     info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
     dispose: () => {
       releaseScratch();
+      releasePool();
       engine?.dispose();
     },
   };

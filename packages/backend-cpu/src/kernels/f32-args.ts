@@ -1,6 +1,6 @@
 import type { TensorData } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
-import { valuesOf } from './storage.js';
+import { allocUninit, valuesOf } from './storage.js';
 
 /**
  * Most floats an elementwise or pooling kernel copies into wasm memory (64 MiB): wasm
@@ -32,5 +32,7 @@ export function zeros(engine: WasmGemm, n: number): number {
 
 /** Copies `n` floats at byte address `ptr` out of wasm memory (the kernel's one copy out). */
 export function copyOut(engine: WasmGemm, ptr: number, n: number): Float32Array {
-  return engine.f32.slice(ptr >> 2, (ptr >> 2) + n);
+  const out = allocUninit('float32', n) as Float32Array;
+  out.set(engine.f32.subarray(ptr >> 2, (ptr >> 2) + n));
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Kernel, PrimitiveAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
 import { matmul as tsMatmul } from './matmul.js';
+import { copyOut } from './f32-args.js';
 import { valuesOf, wrap } from './storage.js';
 
 /**
@@ -39,6 +40,6 @@ export function wasmMatmul(engine: WasmGemm): Kernel<PrimitiveAttrs['matmul']> {
         engine.gemm(M, N, K, A, bAt(t), cPtr + 4 * t * M * N, N, false);
       }
     }
-    return wrap(engine.f32.slice(cPtr >> 2, (cPtr >> 2) + batch * M * N));
+    return wrap(copyOut(engine, cPtr, batch * M * N));
   };
 }
