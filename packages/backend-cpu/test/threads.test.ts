@@ -106,6 +106,31 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     same((e) => wasmConv2dBackpropFilter(e), [x, dy], { ...a, filterShape: ws }, ws);
   });
 
+  it('conv parts (grouped small images, row bands, 2 groups, strides and padding) match one thread bit for bit and reach the workers', () => {
+    // 9 images of 5×6 → per-GEMM groups of several images; blockFloats 30 → one image cut into row bands.
+    const xs = [9, 4, 5, 6];
+    const ws = [6, 2, 3, 2];
+    const a: Conv2dAttrs = { strides: [2, 1], pads: [1, 1, 0, 1], dilations: [1, 2], groups: 2 };
+    const ys = [9, 6, 3, 5];
+    const x = tensor(seq(sizeOf(xs), 12), xs, 'float32');
+    const w = tensor(seq(sizeOf(ws), 13), ws, 'float32');
+    const dy = tensor(seq(sizeOf(ys), 14), ys, 'float32');
+    const before = threaded!.workerParts;
+    for (const block of [1 << 17, 30]) {
+      const same = <A>(make: (e: WasmGemm) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) => {
+        const one = run(single!, make(single!), inputs, attrs, shape);
+        for (let i = 0; i < 20; i++) expect(Array.from(run(threaded!, make(threaded!), inputs, attrs, shape))).toEqual(Array.from(one));
+      };
+      same((e) => wasmConv2d(e, block), [x, w], a, ys);
+      same((e) => wasmConv2dBackpropInput(e, block), [dy, w], { ...a, inputShape: xs }, xs);
+      same((e) => wasmConv2dBackpropFilter(e, block), [x, dy], { ...a, filterShape: ws }, ws);
+    }
+    // A busy machine may let the calling thread claim every part for a while.
+    const conv = wasmConv2d(threaded!);
+    for (let i = 0; i < 2000 && threaded!.workerParts === before; i++) run(threaded!, conv, [x, w], a, ys);
+    expect(threaded!.workerParts).toBeGreaterThan(before);
+  });
+
   it('setThreads resizes the pool at the next kernel call and rejects nonsense', () => {
     const e = createWasmGemm()!;
     setThreads(2);

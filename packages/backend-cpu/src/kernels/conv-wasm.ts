@@ -1,98 +1,81 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
+import { PART } from '../wasm/conv-driver.js';
 import type { WasmGemm } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
 
-/** Default of the most floats one im2col chunk may hold (64 MiB); more columns are split into chunks. */
-const CHUNK_FLOATS = 1 << 24;
+/**
+ * Default of the most floats one im2col block may hold (512 KiB: it stays in a core's L2
+ * cache between im2col, packing and GEMM). Small images are grouped up to it, large ones
+ * are done in bands of output rows.
+ */
+const BLOCK_FLOATS = 1 << 17;
+/** Columns a GEMM should have at least, when grouping small images reaches that within the block. */
+const TARGET_COLS = 256;
+/** Parts a conv is split into (at most): enough for threads to balance, few enough that each part's scratch is small. */
+const MAX_PARTS = 16;
 
-/** Output rows oh0..oh0+nOh−1 of image n, stored at column `col` of a chunk. */
-interface Segment {
-  readonly n: number;
-  readonly oh0: number;
-  readonly nOh: number;
-  readonly col: number;
+/** How a conv is cut into GEMMs and parts. */
+interface Plan {
+  /** Images per GEMM (1 when images are cut into row bands). */
+  readonly per: number;
+  /** Output rows per GEMM (Ho unless one image's im2col exceeds the block). */
+  readonly rows: number;
+  /** Image ranges [n0, n1) of the parts, in whole `per` groups. */
+  readonly ranges: readonly (readonly [number, number])[];
+  /** Floats of one part's im2col block and of its gathered-output block. */
+  readonly colFloats: number;
+  readonly tFloats: number;
+}
+
+/** Groups small images (or bands large ones) so one im2col block fits `limit` floats, then splits the batch into parts. */
+function plan(g: ConvGeom, limit: number): Plan {
+  const perImage = g.R * g.Ho * g.Wo;
+  let per = 1;
+  let rows = g.Ho;
+  if (perImage > limit) rows = Math.max(1, Math.min(g.Ho, Math.floor(limit / Math.max(1, g.R * g.Wo))));
+  else per = Math.max(1, Math.min(g.N, Math.ceil(TARGET_COLS / Math.max(1, g.Ho * g.Wo)), Math.floor(limit / Math.max(1, perImage))));
+  const groups = Math.ceil(g.N / per);
+  const parts = Math.min(groups, MAX_PARTS);
+  const ranges: [number, number][] = [];
+  for (let p = 0; p < parts; p++) {
+    const n0 = Math.floor((p * groups) / parts) * per;
+    const n1 = Math.min(g.N, Math.floor(((p + 1) * groups) / parts) * per);
+    if (n1 > n0) ranges.push([n0, n1]);
+  }
+  const cols = per * rows * g.Wo;
+  return { per, rows, ranges, colFloats: g.R * cols, tFloats: per > 1 ? g.Og * cols : 0 };
+}
+
+/** Byte addresses one conv kernel hands its parts. */
+interface Buffers {
+  /** The image tensor (dx for the input gradient). */
+  readonly img: number;
+  readonly w: number;
+  /** y for the forward pass, dy for the gradients. */
+  readonly y: number;
 }
 
 /**
- * Splits the N·Ho·Wo output positions of a conv into chunks of whole row bands, so that
- * one chunk's im2col matrix (R × cols) fits `limit` floats: many small images share one
- * chunk, which makes one wide GEMM instead of N narrow ones.
+ * Runs a conv of `kind` as parts on the engine (threads when it pays); returns the byte
+ * address of each part's zeroed partial filter gradient (CONV_FILTER only).
  */
-function chunks(g: ConvGeom, limit: number): { segs: Segment[]; cols: number }[] {
-  const { Ho, Wo, R } = g;
-  const rowsPerBand = Math.max(1, Math.min(Ho, Math.floor(limit / Math.max(1, R * Wo))));
-  const maxCols = Math.max(rowsPerBand * Wo, Math.floor(limit / Math.max(1, R)));
-  const out: { segs: Segment[]; cols: number }[] = [];
-  let cur: Segment[] = [];
-  let cols = 0;
-  for (let n = 0; n < g.N; n++) {
-    for (let oh0 = 0; oh0 < Ho; oh0 += rowsPerBand) {
-      const nOh = Math.min(rowsPerBand, Ho - oh0);
-      if (cols + nOh * Wo > maxCols && cur.length > 0) {
-        out.push({ segs: cur, cols });
-        cur = [];
-        cols = 0;
-      }
-      cur.push({ n, oh0, nOh, col: cols });
-      cols += nOh * Wo;
-    }
-  }
-  if (cur.length > 0) out.push({ segs: cur, cols });
-  return out;
-}
-
-/** What a conv kernel on the GEMM sees of one chunk of one group. */
-interface ChunkCtx {
-  readonly g: ConvGeom;
-  readonly gi: number;
-  readonly segs: readonly Segment[];
-  readonly cols: number;
-  readonly first: boolean;
-  /** The widest chunk (what the first call should allocate for). */
-  readonly maxCols: number;
-}
-
-/** Runs `fn` for every group and chunk; `first` marks the first call, which allocates. */
-function forEachChunk(g: ConvGeom, limit: number, fn: (c: ChunkCtx) => void): void {
-  const list = chunks(g, limit);
-  const maxCols = Math.max(0, ...list.map((c) => c.cols));
-  let first = true;
-  for (let gi = 0; gi < g.G; gi++) {
-    for (const { segs, cols } of list) {
-      fn({ g, gi, segs, cols, first, maxCols });
-      first = false;
-    }
-  }
-}
-
-/**
- * Fills col (R × cols at byte address `ptr`) with the chunk's im2col of the image tensor
- * at `x` (or, with `scatter`, adds it back into that tensor: col2im), in wasm.
- */
-function chunkIm2col(engine: WasmGemm, c: ChunkCtx, x: number, ptr: number, scatter: boolean): void {
-  const { g, gi } = c;
-  const run = scatter ? engine.fns.col2im : engine.fns.im2col;
-  for (const s of c.segs) {
-    const img = x + 4 * (s.n * g.C + gi * g.Cg) * g.H * g.W;
-    run(img, ptr + 4 * s.col, c.cols, g.Cg, g.H, g.W, g.kH, g.kW, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, s.oh0, s.nOh);
-  }
-}
-
-/**
- * Moves the chunk's part of a [N, O, Ho, Wo] tensor at byte address `t` to/from an
- * Og × cols matrix at `ptr` (`toMatrix` picks the direction), in wasm.
- */
-function chunkOutputs(engine: WasmGemm, c: ChunkCtx, t: number, ptr: number, toMatrix: boolean): void {
-  const { g, gi, cols } = c;
-  const HWo = g.Ho * g.Wo;
-  for (const s of c.segs) {
-    const at = t + 4 * ((s.n * g.O + gi * g.Og) * HWo + s.oh0 * g.Wo);
-    const m = ptr + 4 * s.col;
-    if (toMatrix) engine.fns.copy2d(at, HWo, m, cols, g.Og, s.nOh * g.Wo);
-    else engine.fns.copy2d(m, cols, at, HWo, g.Og, s.nOh * g.Wo);
-  }
+function runConv(engine: WasmGemm, kind: number, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
+  const wFloats = g.O * g.R;
+  const partials: number[] = [];
+  const parts = p.ranges.map(([n0, n1]) => {
+    const col = engine.alloc(p.colFloats);
+    const t = p.tFloats > 0 ? engine.alloc(p.tFloats) : 0;
+    const partial = kind === PART.CONV_FILTER ? zeros(engine, wFloats) : 0;
+    if (partial) partials.push(partial);
+    return Int32Array.from([
+      kind, n0, n1, p.per, p.rows, b.img, b.w, b.y, partial, col, t,
+      g.C, g.H, g.W, g.O, g.G, g.kH, g.kW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
+    ]);
+  });
+  engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
+  return partials;
 }
 
 /** Wraps a GEMM-based float32 conv kernel with the TypeScript one for other dtypes. */
@@ -106,75 +89,57 @@ function withFallback<A extends Conv2dAttrs>(
   };
 }
 
-/**
- * The conv kernels below take the engine and, for tests, the im2col chunk size in floats.
+const shapes = (...s: readonly (readonly number[])[]) => s.map((x) => `[${x.join(',')}]`).join(' ');
+
+/*
+ * The conv kernels below take the engine and, for tests, the im2col block size in floats.
  */
 
-/** conv2d on the GEMM: Y_g (Og × cols) = W_g (Og × R) · im2col(x) (R × cols), per chunk. */
-export function wasmConv2d(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
+/** conv2d on the GEMM: y[n, g] (Og × Ho·Wo) = W_g (Og × R) · im2col(x[n, g]) (R × Ho·Wo). */
+export function wasmConv2d(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
   return withFallback(conv2d, ({ inputs: [x, w], attrs, out }, [xv, wv]) => {
     const g = geometry(x.shape, w.shape, out.shape, attrs);
     engine.reset();
-    const xPtr = engine.copyIn(xv);
-    const wPtr = engine.copyIn(wv);
+    const img = engine.copyIn(xv);
+    const wp = engine.copyIn(wv);
     const y = engine.alloc(out.size);
-    let col = 0;
-    let yt = 0;
-    forEachChunk(g, chunkFloats, (c) => {
-      if (c.first) {
-        col = engine.alloc(g.R * c.maxCols);
-        yt = engine.alloc(g.Og * c.maxCols);
-      }
-      chunkIm2col(engine, c, xPtr, col, false);
-      engine.gemm(g.Og, c.cols, g.R, { ptr: wPtr + 4 * c.gi * g.Og * g.R, rs: g.R, cs: 1 }, { ptr: col, rs: c.cols, cs: 1 }, yt, c.cols, false);
-      chunkOutputs(engine, c, y, yt, false);
-    });
+    runConv(engine, PART.CONV, g, plan(g, blockFloats), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
 }
 
-/** dx = col2im(W_gᵀ (R × Og) · dy_g (Og × cols)), per chunk. */
-export function wasmConv2dBackpropInput(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
+/** dx[n, g] = col2im(W_gᵀ (R × Og) · dy[n, g] (Og × Ho·Wo)). */
+export function wasmConv2dBackpropInput(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
   return withFallback(conv2dBackpropInput, ({ inputs: [dy, w], attrs, out }, [dyv, wv]) => {
     const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
     engine.reset();
-    const dyPtr = engine.copyIn(dyv);
-    const wPtr = engine.copyIn(wv);
+    const y = engine.copyIn(dyv);
+    const wp = engine.copyIn(wv);
     const dx = zeros(engine, out.size);
-    let col = 0;
-    let dyt = 0;
-    forEachChunk(g, chunkFloats, (c) => {
-      if (c.first) {
-        col = engine.alloc(g.R * c.maxCols);
-        dyt = engine.alloc(g.Og * c.maxCols);
-      }
-      chunkOutputs(engine, c, dyPtr, dyt, true);
-      engine.gemm(g.R, c.cols, g.Og, { ptr: wPtr + 4 * c.gi * g.Og * g.R, rs: 1, cs: g.R }, { ptr: dyt, rs: c.cols, cs: 1 }, col, c.cols, false);
-      chunkIm2col(engine, c, dx, col, true);
-    });
+    runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
     return copyOut(engine, dx, out.size);
   });
 }
 
-/** dw_g (Og × R) = Σ over chunks dy_g (Og × cols) · im2col(x)ᵀ (cols × R). */
-export function wasmConv2dBackpropFilter(engine: WasmGemm, chunkFloats = CHUNK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
+/**
+ * dw_g (Og × R) = Σₙ dy[n, g] (Og × Ho·Wo) · im2col(x[n, g])ᵀ: each part sums its images
+ * into its own partial, and the partials are added in part order (the same order whatever
+ * the thread count).
+ */
+export function wasmConv2dBackpropFilter(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
   return withFallback(conv2dBackpropFilter, ({ inputs: [x, dy], attrs, out }, [xv, dyv]) => {
     const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
     engine.reset();
-    const xPtr = engine.copyIn(xv);
-    const dyPtr = engine.copyIn(dyv);
-    const dw = zeros(engine, out.size);
-    let col = 0;
-    let dyt = 0;
-    forEachChunk(g, chunkFloats, (c) => {
-      if (c.first) {
-        col = engine.alloc(g.R * c.maxCols);
-        dyt = engine.alloc(g.Og * c.maxCols);
-      }
-      chunkIm2col(engine, c, xPtr, col, false);
-      chunkOutputs(engine, c, dyPtr, dyt, true);
-      engine.gemm(g.Og, g.R, c.cols, { ptr: dyt, rs: c.cols, cs: 1 }, { ptr: col, rs: 1, cs: c.cols }, dw + 4 * c.gi * g.Og * g.R, g.R, true);
-    });
-    return copyOut(engine, dw, out.size);
+    const img = engine.copyIn(xv);
+    const y = engine.copyIn(dyv);
+    const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
+    if (partials.length === 0) return copyOut(engine, zeros(engine, out.size), out.size);
+    const f32 = engine.f32;
+    const first = partials[0] >> 2;
+    for (const p of partials.slice(1)) {
+      const at = p >> 2;
+      for (let i = 0; i < out.size; i++) f32[first + i] += f32[at + i];
+    }
+    return copyOut(engine, partials[0], out.size);
   });
 }

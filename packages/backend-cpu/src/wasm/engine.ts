@@ -2,7 +2,8 @@ import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
-import { GemmThreads, MAX_PARTS, type GemmJob } from './threads.js';
+import { GemmThreads, MAX_PARTS, gemmPart, type GemmJob } from './threads.js';
+import { driveConv } from './conv-driver.js';
 import { threadsWanted } from './thread-count.js';
 
 /** A strided float32 matrix in wasm memory: element [r, c] at byte `ptr + 4·(r·rs + c·cs)`. */
@@ -140,6 +141,23 @@ export class WasmGemm {
   }
 
   /**
+   * Runs conv parts (each an Int32Array of table words: a `PART` conv kind, then
+   * `CONV_ARGS`): across the worker pool when there is one and the work (`flops`) is worth
+   * waking it, else one after another on this thread. Parts own disjoint outputs, so the
+   * result does not depend on the thread count.
+   */
+  runParts(parts: readonly Int32Array[], flops: number, what: string): void {
+    if (this.pool && flops >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) && this.threads > 1 && parts.length > 1) {
+      this.splitSeen = true;
+      if (this.pool.size > 0) {
+        this.pool.run(parts, this.fns, this.own, what);
+        return;
+      }
+    }
+    for (const p of parts) driveConv(this.fns, this.own, p, 0, driveGemm);
+  }
+
+  /**
    * C (+)= A·B for A M×K and B K×N (any strides: transposes cost nothing extra), C
    * row-major with row stride `ldc` elements at byte address `c` (see `driveGemm`).
    * With worker threads, a large GEMM is split into column blocks of C (row blocks when
@@ -161,7 +179,8 @@ export class WasmGemm {
       if (this.pool.size > 0) {
         // Three parts per thread: threads claim parts as they go, so one that the OS
         // deschedules (2 busy cores) holds up a third of its share, not all of it.
-        this.pool.run(splitJob(whole, Math.min(MAX_PARTS, 3 * (this.pool.size + 1))), this.fns, this.own);
+        const parts = splitJob(whole, Math.min(MAX_PARTS, 3 * (this.pool.size + 1))).map(gemmPart);
+        this.pool.run(parts, this.fns, this.own, `a ${M}×${N}×${K} GEMM`);
         return;
       }
     }

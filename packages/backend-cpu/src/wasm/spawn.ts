@@ -1,3 +1,4 @@
+import { driveConv, runPart } from './conv-driver.js';
 import { driveGemm } from './gemm-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
 
@@ -56,11 +57,13 @@ function nodeWorkerSource(): string {
   return `'use strict';
 const { workerData } = require('node:worker_threads');
 const driveGemm = ${driveGemm.toString()};
+const driveConv = ${driveConv.toString()};
+const runPart = ${runPart.toString()};
 const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const { module, memory, control, index, scratch } = workerData;
 const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-workerLoop(new Int32Array(control), fns, scratch, index, claimParts, driveGemm);`;
+workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv));`;
 }
 
 /** Starts module Web Workers running `gemm-worker.js` (the URL pattern bundlers such as Vite rewrite). */

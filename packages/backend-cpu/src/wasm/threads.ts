@@ -1,8 +1,9 @@
 import { BackendError } from '@tessera/core';
+import { driveConv, runPart } from './conv-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
-import type { GemmExports } from './gemm-module.js';
+import type { WasmExports } from './module.js';
 import type { PoolWorker, Spawn } from './spawn.js';
-import { CTRL, claimParts } from './worker-loop.js';
+import { CTRL, claimParts, type PartDriver } from './worker-loop.js';
 
 /** One GEMM of the driver's signature (see `driveGemm`), for one thread. */
 export interface GemmJob {
@@ -21,8 +22,16 @@ export interface GemmJob {
 }
 
 const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
-/** Most parts one GEMM is split into. */
+/** Most parts one dispatch is split into. */
 export const MAX_PARTS = 511;
+
+/** The caller's own part runner: the same `runPart` the workers run. */
+const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv);
+
+/** A GEMM part's table words: kind 0, then `driveGemm`'s arguments. */
+export function gemmPart(x: GemmJob): number[] {
+  return [0, x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
+}
 
 /**
  * Worker threads (Node's worker_threads or browser Web Workers, as `spawn` starts them)
@@ -85,30 +94,31 @@ export class GemmThreads {
   }
 
   /**
-   * Runs the parts on this thread (with `own` scratch) and every worker, each thread
-   * claiming the next unclaimed part, so a descheduled worker delays nothing: whoever is
-   * running takes its share. Returns when all parts are done; throws if one failed (its
-   * block of C is then unspecified).
+   * Runs the parts (table words: a kind, then its arguments; see `runPart`) on this
+   * thread (with `own` scratch) and every worker, each thread claiming the next unclaimed
+   * part, so a descheduled worker delays nothing: whoever is running takes its share.
+   * Returns when all parts are done; throws if one failed (naming `what`; its output is
+   * then unspecified).
    */
-  run(jobs: readonly GemmJob[], fns: GemmExports, own: GemmScratch): void {
-    if (jobs.length > MAX_PARTS) throw new BackendError(`cpu: ${jobs.length} GEMM parts; at most ${MAX_PARTS}`);
+  run(jobs: readonly ArrayLike<number>[], fns: WasmExports, own: GemmScratch, what: string): void {
+    if (jobs.length > MAX_PARTS) throw new BackendError(`cpu: ${jobs.length} parts for ${what}; at most ${MAX_PARTS}`);
     this.start();
     const ctrl = this.ctrl;
     jobs.forEach((x, i) => {
-      const args = [x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
-      ctrl.set(args, TABLE + i * ARGS);
+      if (x.length > ARGS) throw new BackendError(`cpu: a part of ${what} has ${x.length} words; at most ${ARGS}`);
+      ctrl.set(x as ArrayLike<number>, TABLE + i * ARGS);
     });
     this.generation = (this.generation + 1) & 0x1fff;
     Atomics.store(ctrl, COMPLETED, 0);
     Atomics.store(ctrl, NEXT, (this.generation << 18) | (jobs.length << 9));
     Atomics.add(ctrl, WAKE, 1);
     Atomics.notify(ctrl, WAKE);
-    this.byWorkers += jobs.length - claimParts(ctrl, fns, own, driveGemm);
+    this.byWorkers += jobs.length - claimParts(ctrl, fns, own, runHere);
     for (let done = Atomics.load(ctrl, COMPLETED); done < jobs.length; done = Atomics.load(ctrl, COMPLETED)) {
       Atomics.wait(ctrl, COMPLETED, done);
     }
     if (Atomics.exchange(ctrl, ERROR, 0) !== 0) {
-      throw new BackendError(`cpu: a WebAssembly GEMM part failed on a worker thread (matmul/conv of ${jobs.map((j) => `${j.M}×${j.N}×${j.K}`).join(', ')}); call setThreads(1) to run on one thread.`);
+      throw new BackendError(`cpu: a WebAssembly part of ${what} failed on a worker thread; call setThreads(1) to run on one thread.`);
     }
   }
 

@@ -1,22 +1,26 @@
-import type { driveGemm, GemmScratch } from './gemm-driver.js';
-import type { GemmExports } from './gemm-module.js';
+import type { GemmScratch } from './gemm-driver.js';
+import type { WasmExports } from './module.js';
+
+/** Runs the part whose words start at `o` in the table `a` (see `runPart`), on one thread. */
+export type PartDriver = (fns: WasmExports, scratch: GemmScratch, a: Int32Array, o: number) => void;
 
 /**
  * The shared control array's layout. NEXT packs the current dispatch as gen (13 bits) |
  * parts (9 bits) | next unclaimed part (9 bits): a thread claims a part with one
  * compare-exchange, so a claim can only ever succeed for the dispatch whose table is in
- * place, even for a worker that wakes late. Parts are read from TABLE (ARGS ints each).
+ * place, even for a worker that wakes late. Parts are read from TABLE (ARGS ints each:
+ * a kind word, then its arguments).
  * The functions below run in workers as shipped source text (Node) or as a bundled
  * module (browsers), so they spell these indices out as numbers.
  */
-export const CTRL = { WAKE: 0, NEXT: 1, COMPLETED: 2, ERROR: 3, LIVE: 4, TABLE: 8, ARGS: 12 } as const;
+export const CTRL = { WAKE: 0, NEXT: 1, COMPLETED: 2, ERROR: 3, LIVE: 4, TABLE: 8, ARGS: 32 } as const;
 
 /**
  * Claims and runs parts of the current dispatch until none is left: the loop every
  * thread runs, the caller's included. Returns how many parts this thread ran.
  * Self-contained (no outside names): Node workers get it as source text.
  */
-export function claimParts(ctrl: Int32Array, fns: GemmExports, scratch: GemmScratch, drive: typeof driveGemm): number {
+export function claimParts(ctrl: Int32Array, fns: WasmExports, scratch: GemmScratch, drive: PartDriver): number {
   let ran = 0;
   for (;;) {
     const cur = Atomics.load(ctrl, 1);
@@ -24,9 +28,8 @@ export function claimParts(ctrl: Int32Array, fns: GemmExports, scratch: GemmScra
     const idx = cur & 511;
     if (idx >= parts) return ran;
     if (Atomics.compareExchange(ctrl, 1, cur, cur + 1) !== cur) continue;
-    const o = 8 + idx * 12;
     try {
-      drive(fns, scratch, ctrl[o], ctrl[o + 1], ctrl[o + 2], ctrl[o + 3], ctrl[o + 4], ctrl[o + 5], ctrl[o + 6], ctrl[o + 7], ctrl[o + 8], ctrl[o + 9], ctrl[o + 10], ctrl[o + 11] !== 0);
+      drive(fns, scratch, ctrl, 8 + idx * 32);
     } catch {
       Atomics.store(ctrl, 3, 1);
     }
@@ -42,11 +45,11 @@ export function claimParts(ctrl: Int32Array, fns: GemmExports, scratch: GemmScra
  */
 export function workerLoop(
   ctrl: Int32Array,
-  fns: GemmExports,
+  fns: WasmExports,
   scratch: GemmScratch,
   index: number,
   claim: typeof claimParts,
-  drive: typeof driveGemm,
+  drive: PartDriver,
 ): void {
   for (;;) {
     const seen = Atomics.load(ctrl, 0);

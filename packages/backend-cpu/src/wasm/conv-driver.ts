@@ -1,0 +1,93 @@
+import type { driveGemm, GemmScratch } from './gemm-driver.js';
+import type { WasmExports } from './module.js';
+
+/** Part kinds of the thread pool's table (word 0 of a part). */
+export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3 } as const;
+
+/**
+ * Word offsets of a conv part's arguments in the pool's table (after the kind word):
+ * the images [n0, n1) it owns, `per` images per GEMM, the byte addresses, the geometry.
+ */
+export const CONV_ARGS = [
+  'n0', 'n1', 'per', 'rows', 'img', 'w', 'y', 'partial', 'col', 't',
+  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw',
+] as const;
+
+/**
+ * Runs one conv part: images n0…n1−1 of a 2-D convolution, `per` images per GEMM (or, with
+ * `per` = 1, bands of `rows` output rows of one image per GEMM), with the part's own
+ * im2col buffer `col` (R × columns) and matrix buffer `t` (Og × columns, used only when
+ * `per` > 1), so the columns stay in cache and parts never share scratch.
+ * - CONV: y[n, g] = W_g · im2col(img[n, g]); one image per GEMM writes y directly.
+ * - CONV_FILTER: partial[g] += dy[n, g] · im2col(img[n, g])ᵀ (the part's own dw, zeroed by the caller).
+ * - CONV_INPUT: img[n, g] += col2im(W_gᵀ · dy[n, g]) (img is dx, zeroed by the caller).
+ * Parts own disjoint images, so they run on any thread in any order with the same result.
+ * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
+ * `a[o]` is the kind; the arguments follow in `CONV_ARGS` order.
+ */
+export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
+  const kind = a[o];
+  const [n0, n1, per, rows, img, w, y, partial, col, t] = [a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10]];
+  const [C, H, W, O, G, kH, kW, Ho, Wo] = [a[o + 11], a[o + 12], a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19]];
+  const [sh, sw, pt, pl, dh, dw] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25]];
+  const Cg = C / G;
+  const Og = O / G;
+  const R = Cg * kH * kW;
+  const HW = H * W;
+  const HWo = Ho * Wo;
+  for (let n = n0; n < n1; n += per) {
+    const m = Math.min(per, n1 - n);
+    for (let oh0 = 0; oh0 < Ho; oh0 += rows) {
+      const nOh = Math.min(rows, Ho - oh0);
+      const band = nOh * Wo;
+      const cols = m * band;
+      for (let g = 0; g < G; g++) {
+        // (No inner functions here: a bundler's name helpers would not exist in the worker.)
+        const wg = w + 4 * g * Og * R;
+        const img0 = img + 4 * (n * C + g * Cg) * HW;
+        const y0 = y + 4 * ((n * O + g * Og) * HWo + oh0 * Wo);
+        const imgStep = 4 * C * HW;
+        const yStep = 4 * O * HWo;
+        const im = kind === 3 ? fns.col2im : fns.im2col;
+        if (kind !== 3) {
+          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+        }
+        if (kind === 1) {
+          if (m === 1) {
+            gemm(fns, s, Og, cols, R, wg, R, 1, col, cols, 1, y0, HWo, false);
+          } else {
+            gemm(fns, s, Og, cols, R, wg, R, 1, col, cols, 1, t, cols, false);
+            for (let i = 0; i < m; i++) fns.copy2d(t + 4 * i * band, cols, y0 + i * yStep, HWo, Og, band);
+          }
+          continue;
+        }
+        // dy of this block as one Og × cols matrix: in place for one image, else gathered into t.
+        let dy = y0;
+        let ld = HWo;
+        if (m > 1) {
+          for (let i = 0; i < m; i++) fns.copy2d(y0 + i * yStep, HWo, t + 4 * i * band, cols, Og, band);
+          dy = t;
+          ld = cols;
+        }
+        if (kind === 2) {
+          gemm(fns, s, Og, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * g * Og * R, R, true);
+        } else {
+          gemm(fns, s, R, cols, Og, wg, 1, R, dy, ld, 1, col, cols, false);
+          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Runs the part at word `o` of the table `a`: a GEMM (its `driveGemm` arguments in words
+ * 1…12, accumulate as 0/1) or a conv part. The one entry point every thread calls; self-contained.
+ */
+export function runPart(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm, conv: typeof driveConv): void {
+  if (a[o] === 0) {
+    gemm(fns, s, a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10], a[o + 11], a[o + 12] !== 0);
+  } else {
+    conv(fns, s, a, o, gemm);
+  }
+}
