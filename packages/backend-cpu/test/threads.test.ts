@@ -41,8 +41,8 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     expect(byN.map((j) => j.c)).toEqual([8000, 8160, 8320]);
     const byM = splitJob({ ...job, M: 100, N: 10 }, 4);
     // (the engine asks for three parts per thread; threads claim them as they go)
-    expect(byM.map((j) => j.M)).toEqual([30, 30, 30, 10]);
-    expect(byM[1].a).toBe(4 * 30 * 3);
+    expect(byM.map((j) => j.M)).toEqual([28, 28, 28, 16]); // 4-row tiles: 7 per part
+    expect(byM[1].a).toBe(4 * 28 * 3);
   });
 
   for (const [M, N, K] of [[7, 300, 40], [300, 9, 33], [64, 64, 64], [1, 1, 5]])

@@ -134,12 +134,7 @@ export function wasmConv2dBackpropFilter(engine: WasmGemm, blockFloats = BLOCK_F
     const y = engine.copyIn(dyv);
     const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
     if (partials.length === 0) return copyOut(engine, zeros(engine, out.size), out.size);
-    const f32 = engine.f32;
-    const first = partials[0] >> 2;
-    for (const p of partials.slice(1)) {
-      const at = p >> 2;
-      for (let i = 0; i < out.size; i++) f32[first + i] += f32[at + i];
-    }
+    for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);
     return copyOut(engine, partials[0], out.size);
   });
 }

@@ -6,8 +6,17 @@ let wanted: number | null = null;
 /** Most threads the default takes from `navigator.hardwareConcurrency` (each worker holds 2 MiB of scratch). */
 const BROWSER_DEFAULT_CAP = 16;
 
-/** Logical cores this process may use (browsers: `navigator.hardwareConcurrency`, at most 16; 1 where unknown). */
+let cores: number | undefined;
+
+/**
+ * Logical cores this process may use (browsers: `navigator.hardwareConcurrency`, at most
+ * 16; 1 where unknown), read once: every kernel call asks.
+ */
 export function availableCores(): number {
+  return (cores ??= readCores());
+}
+
+function readCores(): number {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
   const fromOs = os?.availableParallelism?.() ?? os?.cpus?.().length;
