@@ -211,6 +211,11 @@ export class FnBuilder {
   load32Splat(offset = 0): this {
     return this.simd(SIMD.load32Splat).memarg(2, offset);
   }
+  /** i8x16.shuffle of two f32x4 operands by float lane (0–3 pick from the first, 4–7 from the second). */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    this.simd(0x0d);
+    return this.op(...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  }
   v128Zero(): this {
     this.simd(SIMD.const);
     return this.op(...new Array<number>(16).fill(0));
