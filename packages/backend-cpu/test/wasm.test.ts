@@ -70,6 +70,7 @@ describe.runIf(engine)('wasm GEMM', () => {
     { name: 'MNIST conv1 shape', xs: [3, 1, 28, 28], ws: [8, 1, 5, 5], a: { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 } },
     { name: 'stride 2, asymmetric padding, dilation 2, groups 2', xs: [2, 4, 9, 8], ws: [6, 2, 3, 2], a: { strides: [2, 2], pads: [1, 2, 0, 3], dilations: [2, 2], groups: 2 } },
     { name: 'depthwise, mixed strides', xs: [2, 3, 7, 10], ws: [3, 1, 2, 3], a: { strides: [1, 3], pads: [2, 0, 1, 1], dilations: [3, 1], groups: 3 } },
+    { name: 'unit stride with padding, runs of 8+ pixels', xs: [2, 3, 12, 13], ws: [4, 3, 3, 3], a: { strides: [1, 1], pads: [1, 1, 2, 0], dilations: [1, 1], groups: 1 } },
     { name: '1×1, stride 2', xs: [3, 2, 5, 5], ws: [5, 2, 1, 1], a: { strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 } },
   ];
   // A chunk limit so small that images are split into row bands and chunks hold several bands.

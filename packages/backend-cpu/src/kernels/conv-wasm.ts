@@ -67,7 +67,8 @@ function runConv(engine: WasmGemm, kind: number, g: ConvGeom, p: Plan, b: Buffer
   const parts = p.ranges.map(([n0, n1]) => {
     const col = engine.alloc(p.colFloats);
     const t = p.tFloats > 0 ? engine.alloc(p.tFloats) : 0;
-    const partial = kind === PART.CONV_FILTER ? zeros(engine, wFloats) : 0;
+    // The first part's partial is the filter gradient itself (an output block).
+    const partial = kind === PART.CONV_FILTER ? zeros(engine, wFloats, partials.length === 0) : 0;
     if (partial) partials.push(partial);
     return Int32Array.from([
       kind, n0, n1, p.per, p.rows, b.img, b.w, b.y, partial, col, t,
@@ -102,7 +103,7 @@ export function wasmConv2d(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel
     engine.reset();
     const img = engine.copyIn(xv);
     const wp = engine.copyIn(wv);
-    const y = engine.alloc(out.size);
+    const y = engine.allocOut(out.size);
     runConv(engine, PART.CONV, g, plan(g, blockFloats), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
@@ -115,7 +116,7 @@ export function wasmConv2dBackpropInput(engine: WasmGemm, blockFloats = BLOCK_FL
     engine.reset();
     const y = engine.copyIn(dyv);
     const wp = engine.copyIn(wv);
-    const dx = zeros(engine, out.size);
+    const dx = zeros(engine, out.size, true);
     runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
     return copyOut(engine, dx, out.size);
   });
@@ -133,7 +134,7 @@ export function wasmConv2dBackpropFilter(engine: WasmGemm, blockFloats = BLOCK_F
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
     const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
-    if (partials.length === 0) return copyOut(engine, zeros(engine, out.size), out.size);
+    if (partials.length === 0) return copyOut(engine, zeros(engine, out.size, true), out.size);
     for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);
     return copyOut(engine, partials[0], out.size);
   });

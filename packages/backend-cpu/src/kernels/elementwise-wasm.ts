@@ -36,7 +36,7 @@ export function wasmBinary(engine: WasmGemm, name: WasmBinaryName): Kernel<NoAtt
     engine.reset();
     const aPtr = engine.copyIn(vs[0]);
     const bPtr = engine.copyIn(vs[1]);
-    const o = engine.alloc(out.size);
+    const o = engine.allocOut(out.size);
     let ok = true;
     forEachRow(shape, strides, [0, 0, 0], (offs, len, inner) => {
       const mode = ok ? rowMode(inner[1], inner[2]) : null;
@@ -59,7 +59,7 @@ export function wasmUnary<N extends WasmUnaryName>(engine: WasmGemm, name: N): K
     if (!vs) return ts(ctx);
     engine.reset();
     const x = engine.copyIn(vs[0]);
-    const o = engine.alloc(ctx.out.size);
+    const o = engine.allocOut(ctx.out.size);
     row(x, o, ctx.out.size);
     return wrap(copyOut(engine, o, ctx.out.size));
   };

@@ -23,16 +23,22 @@ export function f32Inputs(inputs: readonly TensorData[], outDtype: string, outSi
   return vs.every((v) => v instanceof Float32Array) ? (vs as Float32Array[]) : null;
 }
 
-/** A zeroed float32 block of `n` floats in the engine's arena; returns its byte address. */
-export function zeros(engine: WasmGemm, n: number): number {
-  const ptr = engine.alloc(n);
+/** A zeroed float32 block of `n` floats: kernel scratch, or with `output` an `allocOut` block; returns its byte address. */
+export function zeros(engine: WasmGemm, n: number, output = false): number {
+  const ptr = output ? engine.allocOut(n) : engine.alloc(n);
   engine.f32.fill(0, ptr >> 2, (ptr >> 2) + n);
   return ptr;
 }
 
-/** Copies `n` floats at byte address `ptr` out of wasm memory (the kernel's one copy out). */
+/**
+ * The kernel's result: `n` floats at byte address `ptr`. An `allocOut` block on an engine
+ * with shared memory stays there as the storage (no copy); anything else is copied out
+ * into a (pooled) JavaScript array.
+ */
 export function copyOut(engine: WasmGemm, ptr: number, n: number): Float32Array {
-  const out = allocUninit('float32', n) as Float32Array;
-  out.set(engine.f32.subarray(ptr >> 2, (ptr >> 2) + n));
-  return out;
+  return engine.takeOut(ptr, n, (at, size) => {
+    const out = allocUninit('float32', size) as Float32Array;
+    out.set(engine.f32.subarray(at >> 2, (at >> 2) + size));
+    return out;
+  });
 }

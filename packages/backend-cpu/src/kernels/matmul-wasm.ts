@@ -29,7 +29,7 @@ export function wasmMatmul(engine: WasmGemm): Kernel<PrimitiveAttrs['matmul']> {
     engine.reset();
     const aPtr = engine.copyIn(av);
     const bPtr = engine.copyIn(bv);
-    const cPtr = engine.alloc(batch * M * N);
+    const cPtr = engine.allocOut(batch * M * N);
     const bAt = (t: number) => ({ ptr: bPtr + 4 * (Bb > 1 ? t : 0) * K * N, rs: transposeB ? 1 : N, cs: transposeB ? K : 1 });
     if (Bb === 1 && !transposeA) {
       // [Ba·M, K] · [K, N] is exactly the batched result, row-major.

@@ -30,7 +30,7 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
     engine.reset();
     const xPtr = engine.copyIn(vs[0]);
     const win = windows(engine, x.shape, out.shape, attrs);
-    const y = engine.alloc(out.size);
+    const y = engine.allocOut(out.size);
     engine.fns.maxPool(N * C, H, W, out.shape[2], out.shape[3], win, xPtr, y, 0);
     return wrap(copyOut(engine, y, out.size));
   };
@@ -47,7 +47,7 @@ export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['
     const dyPtr = engine.copyIn(vs[0]);
     const xPtr = engine.copyIn(vs[1]);
     const win = windows(engine, x.shape, dy.shape, attrs);
-    const dx = zeros(engine, out.size);
+    const dx = zeros(engine, out.size, true);
     engine.fns.maxPoolBackward(N * C, H, W, dy.shape[2], dy.shape[3], win, xPtr, dyPtr, dx);
     return wrap(copyOut(engine, dx, out.size));
   };

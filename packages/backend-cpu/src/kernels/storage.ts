@@ -1,3 +1,4 @@
+import { releaseResident } from '../wasm/resident.js';
 import { BackendError, allocArray, type DType, type DataId, type TensorData, type TypedArray } from '@tessera/core';
 
 /**
@@ -17,9 +18,12 @@ export class CpuStorage {
 
 const EMPTY = new Uint8Array(0);
 
-/** Drops the values of a storage (the backend's `free`); a buffer the backend allocated goes back to the pool. */
+/**
+ * Drops the values of a storage (the backend's `free`): a block of wasm memory goes back
+ * to its engine, a buffer the backend allocated goes back to the pool.
+ */
 export function freeStorage(storage: CpuStorage): void {
-  recycle(storage.values);
+  if (!releaseResident(storage.values)) recycle(storage.values);
   storage.values = EMPTY;
   storage.freed = true;
 }

@@ -49,14 +49,23 @@ export function im2colFn(scatter: boolean): FnBuilder {
             // src = &plane[ih, ow0·sw + shift]
             f.get(plane).get(ih).get(W).mul().get(shift).add().get(ow0).get(sw).mul().add().i32(2).shl().add().set(src);
             if (!scatter) zero(z, ow0);
-            f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => {
-              const colAt = () => f.get(d).get(ow).i32(2).shl().add();
-              if (scatter) {
-                f.get(src).get(src).f32Load();
-                colAt().f32Load().f32Add().f32Store();
-              } else colAt().get(src).f32Load().f32Store();
-              f.get(src).get(swb).add().set(src);
-            });
+            const perPixel = () =>
+              f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => {
+                const colAt = () => f.get(d).get(ow).i32(2).shl().add();
+                if (scatter) {
+                  f.get(src).get(src).f32Load();
+                  colAt().f32Load().f32Add().f32Store();
+                } else colAt().get(src).f32Load().f32Store();
+                f.get(src).get(swb).add().set(src);
+              });
+            if (scatter) perPixel();
+            else {
+              // Unit stride and a run of 8+ pixels: contiguous, one bulk copy.
+              f.get(sw).i32(1).eq().get(ow1).get(ow0).sub().i32(8).geS().and();
+              f.ifElse(() => {
+                f.get(d).get(ow0).i32(2).shl().add().get(src).get(ow1).get(ow0).sub().i32(2).shl().memoryCopy();
+              }, perPixel);
+            }
             if (!scatter) zero(ow1, Wo);
           };
           if (scatter) f.ifElse(inside);

@@ -4,6 +4,7 @@ import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
 import { GemmThreads, MAX_PARTS, gemmPart, type GemmJob } from './threads.js';
 import { driveConv } from './conv-driver.js';
+import { markResident, residentOf } from './resident.js';
 import { threadsWanted } from './thread-count.js';
 
 /** A strided float32 matrix in wasm memory: element [r, c] at byte `ptr + 4·(r·rs + c·cs)`. */
@@ -34,10 +35,13 @@ export interface EngineOptions {
 }
 
 /**
- * WebAssembly SIMD float32 kernels over one wasm memory, plus a bump arena in that memory
- * for a kernel's operands. Kernels use it synchronously, so `reset()` at the start of a
- * kernel call frees everything the previous call took. Where shared memory and worker
- * threads exist the memory is shared and large GEMMs are split across a worker pool.
+ * WebAssembly SIMD float32 kernels over one wasm memory, with a heap in that memory (free
+ * lists by exact byte size over a bump pointer) for a kernel's operands and outputs.
+ * Kernels use it synchronously: `reset()` at the start of a kernel call frees the
+ * previous call's scratch (`alloc`). Where shared memory and worker threads exist the
+ * memory is shared, large GEMMs are split across a worker pool, and kernel outputs
+ * (`allocOut` + `takeOut`) stay in the memory as the tensors' storage, so the next kernel
+ * reads them without a copy.
  */
 export class WasmGemm {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add. */
@@ -52,9 +56,19 @@ export class WasmGemm {
   private readonly options: EngineOptions;
   /** Set by the first GEMM that would be split; the next reset() then gives workers their scratch. */
   private splitSeen = false;
-  private heapStart: number;
-  private top: number;
+  /** The bump pointer: bytes above it were never handed out. */
+  private top = 0;
+  /** Freed blocks by byte length. */
+  private readonly free = new Map<number, number[]>();
+  /** This kernel call's scratch blocks [ptr, bytes], freed by the next reset(). */
+  private readonly scratchBlocks: number[] = [];
+  /** Output blocks handed out by allocOut and not yet taken (freed by the next reset()). */
+  private readonly pending = new Map<number, number>();
+  /** Output views may live in the memory only where it is shared (growing it never detaches them). */
+  private readonly resident: boolean;
   private view: Float32Array;
+  /** The heap as a block owner (what a resident view's release calls). */
+  private readonly owner = { give: (ptr: number, bytes: number) => this.give(ptr, bytes) };
 
   constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory, pool: GemmThreads | null, options: EngineOptions = {}) {
     this.fma = fma;
@@ -63,9 +77,8 @@ export class WasmGemm {
     this.options = options;
     this.fns = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     this.view = new Float32Array(memory.buffer);
-    this.top = 0;
+    this.resident = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.own = this.scratch();
-    this.heapStart = this.top;
   }
 
   /** Threads large GEMMs use (the caller's included; 1 without a pool): `setThreads`'s or the `threads` option's value. */
@@ -79,37 +92,82 @@ export class WasmGemm {
   }
 
   /**
-   * Frees every arena allocation (scratch panels stay). Also the one safe point to size
-   * the worker pool (nothing in the arena is live here): workers get their packing
-   * scratch, 2 MiB each, only once a GEMM large enough to split has been seen, so
-   * backends that never multiply large matrices hold no worker memory or threads.
+   * Frees the previous kernel call's scratch and untaken outputs. Also the one safe point
+   * to size the worker pool: workers get their packing scratch, 2 MiB each, only once a
+   * GEMM large enough to split has been seen, so backends that never multiply large
+   * matrices hold no worker memory or threads.
    */
   reset(): void {
+    const blocks = this.scratchBlocks;
+    for (let i = 0; i < blocks.length; i += 2) this.give(blocks[i], blocks[i + 1]);
+    blocks.length = 0;
+    for (const [ptr, bytes] of this.pending) this.give(ptr, bytes);
+    this.pending.clear();
     if (this.pool) {
       const want = this.wanted() - 1;
-      if (this.splitSeen) {
-        this.top = this.heapStart;
-        while (this.workerScratch.length < want) this.workerScratch.push(this.scratch());
-        this.heapStart = this.top;
-      }
+      if (this.splitSeen) while (this.workerScratch.length < want) this.workerScratch.push(this.scratch());
       const n = Math.min(want, this.workerScratch.length);
       if (n !== this.pool.size) this.pool.resize(n, (i) => this.workerScratch[i]);
     }
-    this.top = this.heapStart;
   }
 
-  /** One thread's packing buffers, from the arena. */
+  /** One thread's packing buffers (kept for the engine's life). */
   private scratch(): GemmScratch {
-    return { tmp: this.alloc(SCRATCH_FLOATS.tmp), ap: this.alloc(SCRATCH_FLOATS.ap), bp: this.alloc(SCRATCH_FLOATS.bp) };
+    const block = (floats: number) => this.take(floats * 4);
+    return { tmp: block(SCRATCH_FLOATS.tmp), ap: block(SCRATCH_FLOATS.ap), bp: block(SCRATCH_FLOATS.bp) };
   }
 
-  /** Reserves `floats` float32 slots (16-byte aligned, contents unspecified); returns the byte address. */
-  alloc(floats: number): number {
+  /** A block of `bytes` (rounded up to 16) from the free lists or the bump pointer; returns its byte address. */
+  private take(bytes: number): number {
+    const size = (bytes + 15) & ~15;
+    const list = this.free.get(size);
+    if (list && list.length > 0) return list.pop()!;
     const ptr = this.top;
-    this.top += (floats * 4 + 15) & ~15;
-    const need = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    const need = Math.ceil((ptr + size) / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
+    this.top = ptr + size;
     return ptr;
+  }
+
+  /** Returns a block to the free lists. */
+  private give(ptr: number, bytes: number): void {
+    const size = (bytes + 15) & ~15;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(ptr);
+  }
+
+  /** Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents unspecified), freed by the next reset(); returns the byte address. */
+  alloc(floats: number): number {
+    const bytes = floats * 4;
+    const ptr = this.take(bytes);
+    this.scratchBlocks.push(ptr, bytes);
+    return ptr;
+  }
+
+  /**
+   * A block for a kernel's output of `floats` floats (contents unspecified). Give it to
+   * `takeOut` when the kernel is done; if the kernel does not, the next reset() frees it.
+   */
+  allocOut(floats: number): number {
+    if (!this.resident) return this.alloc(floats);
+    const ptr = this.take(floats * 4);
+    this.pending.set(ptr, floats * 4);
+    return ptr;
+  }
+
+  /**
+   * The output at `ptr` (from `allocOut`) as tensor storage: a view that stays in the wasm
+   * memory (freeing the storage gives the block back) where the memory is shared, else a
+   * copy out into a JavaScript array (`copy`).
+   */
+  takeOut(ptr: number, floats: number, copy: (ptr: number, n: number) => Float32Array): Float32Array {
+    const bytes = this.pending.get(ptr);
+    if (bytes === undefined) return copy(ptr, floats);
+    this.pending.delete(ptr);
+    const view = new Float32Array(this.memory.buffer, ptr, floats);
+    markResident(view, { owner: this.owner, ptr, bytes });
+    return view;
   }
 
   /** A Float32Array over the whole memory (re-created after growth). */
@@ -123,14 +181,20 @@ export class WasmGemm {
     return new Int32Array(this.memory.buffer);
   }
 
-  /** Copies `values` into a fresh arena block; returns its byte address. */
+  /**
+   * The byte address of `values` in this engine's memory: where they already live there
+   * (an output of an earlier kernel) no copy is made, else they are copied into a scratch
+   * block. Kernels only read it.
+   */
   copyIn(values: Float32Array): number {
+    const r = residentOf(values);
+    if (r && r.owner === this.owner) return r.ptr;
     const ptr = this.alloc(values.length);
     this.f32.set(values, ptr >> 2);
     return ptr;
   }
 
-  /** Bytes of wasm memory held. */
+  /** Bytes of wasm memory held (in use, in the free lists, and never yet used). */
   bytes(): number {
     return this.memory.buffer.byteLength;
   }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { Kernel, NoAttrs, TensorData } from '@tessera/core';
+import { cpu } from '../src/index.js';
+import { wasmBinary } from '../src/kernels/elementwise-wasm.js';
+import { CpuStorage } from '../src/kernels/storage.js';
+import { createWasmGemm } from '../src/wasm/engine.js';
+import { residentOf } from '../src/wasm/resident.js';
+import { threadSupport } from '../src/wasm/spawn.js';
+import { seq } from './helpers.js';
+
+const engine = createWasmGemm({ threads: 1 });
+const host = cpu({ wasm: false, name: 'cpu-host' }).createSync!();
+
+function input(values: number[]): TensorData {
+  const v = Float32Array.from(values);
+  return { dataId: host.write(v, 'float32', [v.length]), shape: [v.length], dtype: 'float32', size: v.length };
+}
+
+function call(k: Kernel<NoAttrs>, a: TensorData, b: TensorData): TensorData {
+  const id = k({ backend: host, inputs: [a, b], attrs: {}, out: { shape: a.shape, dtype: 'float32', size: a.size } });
+  return { dataId: id, shape: a.shape, dtype: 'float32', size: a.size };
+}
+
+const values = (t: TensorData) => (t.dataId as CpuStorage).values as Float32Array;
+
+// Shared wasm memory exists where worker threads do (Node here); elsewhere outputs are copied out.
+describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs resident in wasm memory', () => {
+  const add = wasmBinary(engine!, 'add');
+  const mul = wasmBinary(engine!, 'mul');
+  const n = 5000;
+  const a = input(seq(n, 1));
+  const b = input(seq(n, 2));
+
+  it('stay in the memory, feed the next kernel without a copy, and give their block back when freed', () => {
+    const s = call(add, a, b);
+    const r = residentOf(values(s));
+    expect(r).toBeDefined();
+    expect(engine!.copyIn(values(s))).toBe(r!.ptr);
+    const p = call(mul, s, b); // reads s in place
+    const va = values(a);
+    const vb = values(b);
+    values(p).forEach((v, i) => expect(v).toBe(Math.fround(Math.fround(va[i] + vb[i]) * vb[i])));
+    const view = values(p);
+    host.free(p.dataId);
+    expect(residentOf(view)).toBeUndefined(); // its block went back to the engine
+    host.free(s.dataId);
+  });
+
+  it('survive the memory growing under them', () => {
+    const s = call(add, a, b);
+    const before = Array.from(values(s));
+    const bytes = engine!.bytes();
+    engine!.reset();
+    engine!.alloc(bytes); // scratch larger than the whole memory: it must grow
+    expect(engine!.bytes()).toBeGreaterThan(bytes);
+    expect(Array.from(values(s))).toEqual(before);
+    const t = call(mul, s, s);
+    values(t).forEach((v, i) => expect(v).toBe(Math.fround(before[i] * before[i])));
+    host.free(s.dataId);
+    host.free(t.dataId);
+  });
+
+  it('a training-style loop holds the memory steady', () => {
+    const step = () => {
+      const s = call(add, a, b);
+      const p = call(mul, s, b);
+      const q = call(add, p, s);
+      for (const t of [s, p, q]) host.free(t.dataId);
+    };
+    for (let i = 0; i < 5; i++) step();
+    const bytes = engine!.bytes();
+    for (let i = 0; i < 300; i++) step();
+    expect(engine!.bytes()).toBe(bytes);
+  });
+
+  it('freeing twice or reading after free is caught, not a silent reuse', () => {
+    const s = call(add, a, b);
+    host.free(s.dataId);
+    expect(() => host.readSync!(s.dataId, 'float32', n)).toThrow(/freed/);
+    host.free(s.dataId); // no-op: the block is not given back twice
+    const x = call(add, a, b);
+    const y = call(add, a, b);
+    expect(residentOf(values(x))!.ptr).not.toBe(residentOf(values(y))!.ptr);
+    host.free(x.dataId);
+    host.free(y.dataId);
+  });
+});
