@@ -19,7 +19,7 @@ import {
 } from '@tessera/core';
 import { cpuKernels, wasmKernels } from './kernels/index.js';
 import { releaseScratch, scratchBytes } from './kernels/scratch.js';
-import { CpuStorage, asStorage, freeStorage, poolBytes, releasePool } from './kernels/storage.js';
+import { CpuStorage, asStorage, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator } from './kernels/storage.js';
 import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.js';
 
 export { CpuStorage, setPoolLimit } from './kernels/storage.js';
@@ -67,6 +67,9 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
   const name = options.name ?? 'cpu';
   const engine = engineFor(options);
   const wasm = engine ? (engine.fma ? 'simd+fma' : 'simd') : 'off';
+  // Large float32 outputs of the TypeScript kernels go into the engine's (shared) memory.
+  const resident = engine ? (floats: number) => engine.allocResident(floats) : null;
+  if (resident) setResidentAllocator(resident);
   const readCopy = (dataId: DataId, size: number): TypedArray => asStorage(dataId, 'read').values.slice(0, size);
   return {
     name,
@@ -83,6 +86,7 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     dispose: () => {
       releaseScratch();
       releasePool();
+      if (resident && residentAllocator() === resident) setResidentAllocator(null);
       engine?.dispose();
     },
   };

@@ -1,8 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CpuStorage, cpu, setPoolLimit } from '../src/index.js';
-import { alloc, allocUninit, freeStorage, poolBytes, releasePool, wrap } from '../src/kernels/storage.js';
+import { alloc, allocUninit, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator, wrap } from '../src/kernels/storage.js';
 
 const BIG = 1 << 16; // floats: 256 KiB, above the pooling threshold
+
+// These tests are about the JavaScript pool: large float32 outputs would otherwise go to
+// the wasm engine's memory once a wasm backend exists (see resident.test.ts).
+let saved: ReturnType<typeof residentAllocator> = null;
+beforeAll(() => {
+  saved = residentAllocator();
+  setResidentAllocator(null);
+});
+afterAll(() => setResidentAllocator(saved));
 
 afterEach(() => {
   setPoolLimit(512 * 2 ** 20);
@@ -26,7 +35,7 @@ describe('cpu buffer pool', () => {
 
   it('never recycles an array a caller wrote, nor small or sliced arrays', () => {
     releasePool();
-    const impl = cpu().createSync!();
+    const impl = cpu({ wasm: false }).createSync!();
     const user = new Float32Array(BIG).fill(3);
     impl.free(impl.write(user, 'float32', [BIG]));
     const small = alloc('float32', 16);
@@ -57,7 +66,7 @@ describe('cpu buffer pool', () => {
 
   it('shows in memoryInfo and a training-style loop holds the pool steady', () => {
     releasePool();
-    const impl = cpu().createSync!();
+    const impl = cpu({ wasm: false }).createSync!();
     const step = () => {
       const ids: CpuStorage[] = [];
       for (let i = 0; i < 5; i++) ids.push(wrap(alloc('float32', BIG * (i + 1))));

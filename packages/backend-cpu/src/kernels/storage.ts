@@ -88,6 +88,23 @@ function recycle(values: TypedArray): void {
   pooledBytes += buf.byteLength;
 }
 
+/** Where large float32 outputs of the TypeScript kernels go instead of the JS heap (the wasm engine's memory). */
+let residentAlloc: ((floats: number) => Float32Array | null) | null = null;
+
+/**
+ * Sets (or, with null, clears) the allocator of large float32 kernel outputs: the CPU
+ * backend points it at its wasm engine, so TypeScript kernels write straight into wasm
+ * memory and the next wasm kernel reads their output without a copy.
+ */
+export function setResidentAllocator(f: ((floats: number) => Float32Array | null) | null): void {
+  residentAlloc = f;
+}
+
+/** The current resident allocator (to clear it only if it is still one's own). */
+export function residentAllocator(): ((floats: number) => Float32Array | null) | null {
+  return residentAlloc;
+}
+
 /**
  * An output array of `dtype` and `size`, from the pool when one of that byte length was
  * freed; its contents are unspecified (the caller overwrites every element).
@@ -95,6 +112,10 @@ function recycle(values: TypedArray): void {
 export function allocUninit(dtype: DType, size: number): TypedArray {
   const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
   if (bytes < POOL_MIN_BYTES) return allocArray(dtype, size);
+  if (dtype === 'float32' && residentAlloc) {
+    const view = residentAlloc(size);
+    if (view) return view;
+  }
   const buf = takeBuffer(bytes) ?? new ArrayBuffer(bytes);
   owned.add(buf);
   return new CTORS[dtype](buf);

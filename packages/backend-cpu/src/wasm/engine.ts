@@ -157,6 +157,25 @@ export class WasmGemm {
   }
 
   /**
+   * A zero-filled Float32Array of `floats` that lives in this engine's memory as tensor
+   * storage (freeing the storage gives the block back), for the TypeScript kernels'
+   * outputs; null where the memory is not shared or cannot grow that far.
+   */
+  allocResident(floats: number): Float32Array | null {
+    if (!this.resident) return null;
+    let ptr: number;
+    try {
+      ptr = this.take(floats * 4);
+    } catch {
+      return null; // the 4 GiB wasm32 limit: the caller falls back to a JavaScript array
+    }
+    const view = new Float32Array(this.memory.buffer, ptr, floats);
+    view.fill(0);
+    markResident(view, { owner: this.owner, ptr, bytes: floats * 4 });
+    return view;
+  }
+
+  /**
    * The output at `ptr` (from `allocOut`) as tensor storage: a view that stays in the wasm
    * memory (freeing the storage gives the block back) where the memory is shared, else a
    * copy out into a JavaScript array (`copy`).
