@@ -1,23 +1,43 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
+import type { PoolExports } from '../wasm/pool-module.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
 import { wrap } from './storage.js';
 
-/** Writes the clipped windows (row starts, row ends, column starts, column ends) into wasm memory; returns the byte address. */
-function windows(engine: WasmGemm, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): number {
-  const [, , H, W] = xShape;
+/** Floats of zeroed slack after x: the wasm fast path reads up to 3 floats past its last row. */
+const SLACK = 4;
+
+/** Runs one of the module's pooling functions on a staged input: `y` is y or dy, `dx` the gradient (0 forward). */
+export type StagedPool = (fn: PoolExports['maxPool'], y: number, dx: number) => void;
+
+/**
+ * Puts a max pool's input x (with zeroed slack) and its window geometry into the engine's
+ * arena; returns how to call maxPool / maxPoolBackward on them.
+ */
+export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
+  const [N, C, H, W] = xShape;
   const [, , Ho, Wo] = yShape;
+  const xPtr = engine.alloc(x.length + SLACK);
+  engine.f32.set(x, xPtr >> 2);
+  engine.f32.fill(0, (xPtr >> 2) + x.length, (xPtr >> 2) + x.length + SLACK);
   const hw = axisWindows(Ho, H, kernel[0], strides[0], pads[0], pads[1]);
   const ww = axisWindows(Wo, W, kernel[1], strides[1], pads[2], pads[3]);
-  const ptr = engine.alloc(2 * (Ho + Wo));
+  // The table: row starts, row ends, column starts, column ends of the clipped windows.
+  const win = engine.alloc(2 * (Ho + Wo));
   const i32 = engine.i32;
-  let at = ptr >> 2;
+  let at = win >> 2;
   for (const t of [hw.start, hw.end, ww.start, ww.end]) {
     i32.set(t, at);
     at += t.length;
   }
-  return ptr;
+  // [lo, hi): the output columns whose windows are whole (a contiguous run, as window starts grow with ow).
+  let lo = 0;
+  while (lo < Wo && ww.end[lo] - ww.start[lo] !== kernel[1]) lo++;
+  let hi = lo;
+  while (hi < Wo && ww.end[hi] - ww.start[hi] === kernel[1]) hi++;
+  const tmp = engine.alloc(W + 4);
+  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kernel[0], kernel[1], strides[1], lo, hi, tmp);
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */
@@ -26,29 +46,25 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2d(ctx);
     const { inputs: [x], attrs, out } = ctx;
-    const [N, C, H, W] = x.shape;
     engine.reset();
-    const xPtr = engine.copyIn(vs[0]);
-    const win = windows(engine, x.shape, out.shape, attrs);
+    const pool = stagePool(engine, vs[0], x.shape, out.shape, attrs);
     const y = engine.alloc(out.size);
-    engine.fns.maxPool(N * C, H, W, out.shape[2], out.shape[3], win, xPtr, y, 0);
+    pool(engine.fns.maxPool, y, 0);
     return wrap(copyOut(engine, y, out.size));
   };
 }
 
-/** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32). */
+/** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32, in output order). */
 export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2dBackward']> {
   return (ctx) => {
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2dBackward(ctx);
     const { inputs: [dy, x], attrs, out } = ctx;
-    const [N, C, H, W] = x.shape;
     engine.reset();
     const dyPtr = engine.copyIn(vs[0]);
-    const xPtr = engine.copyIn(vs[1]);
-    const win = windows(engine, x.shape, dy.shape, attrs);
+    const pool = stagePool(engine, vs[1], x.shape, dy.shape, attrs);
     const dx = zeros(engine, out.size);
-    engine.fns.maxPoolBackward(N * C, H, W, dy.shape[2], dy.shape[3], win, xPtr, dyPtr, dx);
+    pool(engine.fns.maxPoolBackward, dyPtr, dx);
     return wrap(copyOut(engine, dx, out.size));
   };
 }
