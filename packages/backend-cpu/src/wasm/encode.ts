@@ -47,15 +47,14 @@ const SIMD = {
   const: 0x0c,
   i32x4Splat: 0x11,
   f32x4Splat: 0x13,
-  f32x4Eq: 0x41,
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
+  v128And: 0x4e,
   v128Or: 0x50,
-  /** bitselect(a, b, mask) = (a & mask) | (b & ~mask). */
-  v128Bitselect: 0x52,
   /** Pushes an i32: 1 if any bit of the vector is set. */
   v128AnyTrue: 0x53,
   i32x4Add: 0xae,
+  i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0,
   f32x4Neg: 0xe1,
   f32x4Sqrt: 0xe3,

@@ -90,8 +90,9 @@ export function maxPoolFn(backward: boolean): FnBuilder {
   const step = (offset: number) => {
     if (backward) {
       f.get(q).v128Load(offset).set(vv);
+      // idx = acc < v ? cur : idx, as max(idx, cur & mask): offsets only grow along the fold.
       f.get(acc).get(vv).simd1('f32x4Lt').set(mask);
-      f.get(cur).get(idx).get(mask).simd1('v128Bitselect').set(idx);
+      f.get(idx).get(cur).get(mask).simd1('v128And').simd1('i32x4MaxS').set(idx);
       f.get(cur).get(one).simd1('i32x4Add').set(cur);
       f.get(acc).get(vv).simd1('f32x4Pmax').set(acc);
     } else {
@@ -135,12 +136,17 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     });
   };
 
-  /** bad ≠ 0 where the plane at xp (read in whole vectors) holds a NaN. */
+  /** bad ≠ 0 where the plane at xp (read in whole vectors, four per step while they fit) holds a NaN. */
   const scanForNaN = () => {
+    const vectors = (n: number) => {
+      f.get(xp).get(c).add().set(q);
+      for (let k = 0; k < n; k++) f.get(q).v128Load(16 * k).tee(vv).get(vv).simd1('f32x4Ne').get(bad).simd1('v128Or').set(bad);
+      f.get(c).i32(16 * n).add().set(c);
+    };
     f.v128Zero().set(bad);
-    f.forLoop(c, 0, { local: planeB }, 16, () => {
-      f.get(xp).get(c).add().v128Load().tee(vv).get(vv).simd1('f32x4Ne').get(bad).simd1('v128Or').set(bad);
-    });
+    f.i32(0).set(c);
+    f.whileLoop(() => f.get(c).i32(48).add().get(planeB).ltS(), () => vectors(4));
+    f.whileLoop(() => f.get(c).get(planeB).ltS(), () => vectors(1));
   };
 
   f.get(win).set(hs);
