@@ -43,6 +43,8 @@ const VALUES: Record<string, (r: () => number, plane: number) => number> = {
   ties: (r) => pick(r, [-1, -0, 0, 2]),
   // NaN in some planes only (others take the fast path), −∞ everywhere, all −∞ windows.
   'NaN and −∞': (r, plane) => (plane % 3 === 1 && r() < 0.08 ? NaN : pick(r, [-Infinity, -Infinity, -Infinity, 1, -0, 0, -3])),
+  // ∞ − ∞ and overflow make the quick NaN scan's sum NaN: the exact rescan must clear such planes.
+  '±∞ and huge': (r) => pick(r, [Infinity, -Infinity, 3e38, -3e38, 3e38, 1, -0, 0]),
   random: (r) => Math.fround(r() * 4 - 2),
 };
 

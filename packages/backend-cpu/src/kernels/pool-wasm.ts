@@ -1,7 +1,7 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
 import type { PoolExports } from '../wasm/pool-module.js';
-import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
 import { wrap } from './storage.js';
 
@@ -63,7 +63,7 @@ export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['
     engine.reset();
     const dyPtr = engine.copyIn(vs[0]);
     const pool = stagePool(engine, vs[1], x.shape, dy.shape, attrs);
-    const dx = zeros(engine, out.size);
+    const dx = engine.alloc(out.size); // maxPoolBackward zeroes it plane by plane
     pool(engine.fns.maxPoolBackward, dyPtr, dx);
     return wrap(copyOut(engine, dx, out.size));
   };

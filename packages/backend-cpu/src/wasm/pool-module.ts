@@ -14,8 +14,8 @@ const UNROLLED_KW = [2, 3];
  * kernel, sw the column stride, and [lo, hi) the output columns whose windows lie wholly
  * inside the input. Each output's window is searched for its first maximum in row-major
  * order (a NaN wins, padding is −∞); the forward pass stores its value in y (−∞ for an
- * empty window), the backward pass adds dy = y[o] into dx at its position (−1: nowhere),
- * in output order. The JS reference is kernels/pool.ts (`firstMax`).
+ * empty window), the backward pass zeroes dx's plane and adds dy = y[o] into dx at its
+ * position (−1: nowhere), in output order. The JS reference is kernels/pool.ts (`firstMax`).
  *
  * Fast path, for output rows whose window rows are all inside (h1 − h0 = kh) in planes
  * without NaN: SIMD over window start columns. Lane w folds x[h0 + dh][w + j] in
@@ -35,6 +35,8 @@ export function maxPoolFn(backward: boolean): FnBuilder {
   const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB] = i32s(12);
   const [m, v, nan] = [f.local(F32), f.local(F32), f.local(F32)];
   const [acc, vv, idx, cur, mask, one, skip, bad] = Array.from({ length: 8 }, () => f.local(V128));
+  /** The NaN scan's partial sums (bad is the first). */
+  const sums = [bad, mask, acc, cur];
   /** Pushes table[i] for a window table at byte address `at`. */
   const entry = (at: number, i: number) => f.get(at).get(i).i32(2).shl().add().i32Load();
 
@@ -136,17 +138,46 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     });
   };
 
-  /** bad ≠ 0 where the plane at xp (read in whole vectors, four per step while they fit) holds a NaN. */
-  const scanForNaN = () => {
+  /**
+   * bad ≠ 0 where the plane at xp (read in whole vectors, four per step while they fit)
+   * holds a NaN. `exact` tests each vector (v ≠ v); otherwise the plane is summed in four
+   * accumulators (one add per vector) and only the sum is tested: a NaN always shows, and
+   * so can ∞ − ∞ or an overflow, so a plane flagged that way is scanned again exactly.
+   */
+  const scan = (exact: boolean) => {
     const vectors = (n: number) => {
       f.get(xp).get(c).add().set(q);
-      for (let k = 0; k < n; k++) f.get(q).v128Load(16 * k).tee(vv).get(vv).simd1('f32x4Ne').get(bad).simd1('v128Or').set(bad);
+      for (let k = 0; k < n; k++) {
+        if (exact) f.get(q).v128Load(16 * k).tee(vv).get(vv).simd1('f32x4Ne').get(bad).simd1('v128Or').set(bad);
+        else f.get(q).v128Load(16 * k).get(sums[k]).simd1('f32x4Add').set(sums[k]);
+      }
       f.get(c).i32(16 * n).add().set(c);
     };
-    f.v128Zero().set(bad);
+    for (const v of exact ? [bad] : sums) f.v128Zero().set(v);
     f.i32(0).set(c);
     f.whileLoop(() => f.get(c).i32(48).add().get(planeB).ltS(), () => vectors(4));
     f.whileLoop(() => f.get(c).get(planeB).ltS(), () => vectors(1));
+    if (!exact) {
+      f.get(sums[0]).get(sums[1]).simd1('f32x4Add').get(sums[2]).get(sums[3]).simd1('f32x4Add').simd1('f32x4Add');
+      f.tee(bad).get(bad).simd1('f32x4Ne').set(bad);
+    }
+  };
+  const scanForNaN = () => {
+    scan(false);
+    f.get(bad).simd1('v128AnyTrue').ifElse(() => scan(true));
+  };
+
+  /** Zeroes the dx plane at dxp: whole vectors, then single floats (never past the plane). */
+  const zeroPlane = () => {
+    f.i32(0).set(c);
+    f.whileLoop(() => f.get(c).i32(16).add().get(planeB).op1('leS'), () => {
+      f.get(dxp).get(c).add().v128Zero().v128Store();
+      f.get(c).i32(16).add().set(c);
+    });
+    f.whileLoop(() => f.get(c).get(planeB).ltS(), () => {
+      f.get(dxp).get(c).add().f32(0).f32Store();
+      f.get(c).i32(4).add().set(c);
+    });
   };
 
   f.get(win).set(hs);
@@ -162,6 +193,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     f.get(x).get(p).get(planeB).mul().add().set(xp);
     f.get(dx).get(p).get(planeB).mul().add().set(dxp);
     scanForNaN();
+    if (backward) zeroPlane();
     f.forLoop(oh, 0, { local: Ho }, 1, () => {
       f.get(y).get(p).get(Ho).mul().get(oh).add().get(Wo).mul().i32(2).shl().add().set(orow);
       entry(hs, oh).set(h0);
