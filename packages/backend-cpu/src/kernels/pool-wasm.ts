@@ -37,7 +37,7 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
   let hi = lo;
   while (hi < Wo && ww.end[hi] - ww.start[hi] === kernel[1]) hi++;
   const tmp = engine.alloc(W + 4);
-  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kernel[0], kernel[1], strides[1], lo, hi, tmp);
+  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kernel[1], strides[1], lo, hi, tmp);
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */

@@ -1,24 +1,24 @@
 import { F32, FnBuilder, I32, V128 } from './encode.js';
 
 /** The parameters of both pooling functions, in order (see `maxPoolFn`). */
-const PARAMS = ['planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kh', 'kw', 'sw', 'lo', 'hi', 'tmp'] as const;
+const PARAMS = ['planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kw', 'sw', 'lo', 'hi', 'tmp'] as const;
 
 /** Column kernel widths whose window fold is unrolled (others run a loop over the kernel width). */
 const UNROLLED_KW = [2, 3];
 
 /**
  * Max pooling over float32 planes, forward or backward from one description:
- * maxPool(planes, H, W, Ho, Wo, win, x, y, dx, kh, kw, sw, lo, hi, tmp), byte addresses
+ * maxPool(planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, tmp), byte addresses
  * for win, x, y, dx and tmp. `win` holds four Int32 arrays (row starts, row ends, column
- * starts, column ends of the clipped windows: Ho, Ho, Wo, Wo entries); kh × kw is the
- * kernel, sw the column stride, and [lo, hi) the output columns whose windows lie wholly
+ * starts, column ends of the clipped windows: Ho, Ho, Wo, Wo entries); kw is the kernel
+ * width, sw the column stride, and [lo, hi) the output columns whose windows lie wholly
  * inside the input. Each output's window is searched for its first maximum in row-major
  * order (a NaN wins, padding is −∞); the forward pass stores its value in y (−∞ for an
  * empty window), the backward pass zeroes dx's plane and adds dy = y[o] into dx at its
  * position (−1: nowhere), in output order. The JS reference is kernels/pool.ts (`firstMax`).
  *
- * Fast path, for output rows whose window rows are all inside (h1 − h0 = kh) in planes
- * without NaN: SIMD over window start columns. Lane w folds x[h0 + dh][w + j] in
+ * Fast path, for output rows with at least one window row (h0 < h1) in planes without
+ * NaN: SIMD over window start columns. Lane w folds x[h0 + dh][w + j] in
  * row-major order with acc = pmax(acc, v) = acc < v ? v : acc, which keeps the first of
  * equal maxima (−0 before +0 stays −0) and, starting from −∞, routes an all −∞ window to
  * its first element; the backward pass carries the winning offset dh·W + j along. Every
@@ -29,10 +29,10 @@ const UNROLLED_KW = [2, 3];
  */
 export function maxPoolFn(backward: boolean): FnBuilder {
   const f = new FnBuilder(new Array(PARAMS.length).fill(I32));
-  const [planes, H, W, Ho, Wo, win, x, y, dx, kh, kw, sw, lo, hi, tmp] = PARAMS.map((_, i) => i);
+  const [planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, tmp] = PARAMS.map((_, i) => i);
   const i32s = (n: number) => Array.from({ length: n }, () => f.local(I32));
   const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, xp, dxp, orow, hs, ws] = i32s(16);
-  const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB] = i32s(12);
+  const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB, rows] = i32s(13);
   const [m, v, nan] = [f.local(F32), f.local(F32), f.local(F32)];
   const [acc, vv, idx, cur, mask, one, skip, bad] = Array.from({ length: 8 }, () => f.local(V128));
   /** The NaN scan's partial sums (bad is the first). */
@@ -107,11 +107,12 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     // base = &x[h0][w0(lo)]; nb = bytes of the start columns the lanes cover.
     f.get(xp).get(h0).get(W).mul().get(ws).get(lo).i32(2).shl().add().i32Load().add().i32(2).shl().add().set(base);
     f.get(hi).get(lo).sub().i32(1).sub().get(sw).mul().i32(1).add().i32(2).shl().set(nb);
+    f.get(h1).get(h0).sub().set(rows);
     f.forLoop(c, 0, { local: nb }, 16, () => {
       f.f32(-Infinity).f32x4Splat().set(acc);
       if (backward) f.v128Zero().tee(idx).set(cur);
       f.get(base).get(c).add().set(rowp);
-      f.forLoop(dh, 0, { local: kh }, 1, () => {
+      f.forLoop(dh, 0, { local: rows }, 1, () => {
         f.get(rowp).set(q);
         if (unrolled !== null) for (let k = 0; k < unrolled; k++) step(4 * k);
         else
@@ -201,7 +202,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
       entry(q, oh).set(h1);
       // General search over [0, a) and [b, Wo); the fast path covers [a, b) = [lo, hi) when it applies.
       f.get(Wo).set(a).get(Wo).set(b);
-      f.get(bad).simd1('v128AnyTrue').eqz().get(h1).get(h0).sub().get(kh).eq().and().get(lo).get(hi).ltS().and();
+      f.get(bad).simd1('v128AnyTrue').eqz().get(h0).get(h1).ltS().and().get(lo).get(hi).ltS().and();
       f.ifElse(() => f.get(lo).set(a).get(hi).set(b));
       f.forLoop(ow, 0, { local: a }, 1, general);
       f.get(a).get(b).ltS();
@@ -223,10 +224,10 @@ export function maxPoolFn(backward: boolean): FnBuilder {
 export interface PoolExports {
   readonly maxPool: (
     planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, y: number, dx: number,
-    kh: number, kw: number, sw: number, lo: number, hi: number, tmp: number,
+    kw: number, sw: number, lo: number, hi: number, tmp: number,
   ) => void;
   readonly maxPoolBackward: (
     planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, dy: number, dx: number,
-    kh: number, kw: number, sw: number, lo: number, hi: number, tmp: number,
+    kw: number, sw: number, lo: number, hi: number, tmp: number,
   ) => void;
 }
