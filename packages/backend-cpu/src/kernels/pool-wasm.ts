@@ -5,7 +5,7 @@ import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
 import { wrap } from './storage.js';
 
-/** Floats of zeroed slack after x: the wasm fast path reads up to 3 floats past its last row. */
+/** Floats of zeroed slack after x: the wasm fast path and NaN scan read up to 3 floats past its end. */
 const SLACK = 4;
 
 /** Runs one of the module's pooling functions on a staged input: `y` is y or dy, `dx` the gradient (0 forward). */
