@@ -32,12 +32,17 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
     at += t.length;
   }
   // [lo, hi): the output columns whose windows are whole (a contiguous run, as window starts grow with ow).
+  const [kw, sw, padL] = [kernel[1], strides[1], pads[2]];
   let lo = 0;
-  while (lo < Wo && ww.end[lo] - ww.start[lo] !== kernel[1]) lo++;
+  while (lo < Wo && ww.end[lo] - ww.start[lo] !== kw) lo++;
   let hi = lo;
-  while (hi < Wo && ww.end[hi] - ww.start[hi] === kernel[1]) hi++;
-  const tmp = engine.alloc(W + 4);
-  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kernel[1], strides[1], lo, hi, tmp);
+  while (hi < Wo && ww.end[hi] - ww.start[hi] === kw) hi++;
+  // Some windows clipped at the left or right: every output column runs on a −∞-padded copy of each plane.
+  const padded = lo > 0 || hi < Wo;
+  const Wp = padded ? Math.max(padL + W, (Wo - 1) * sw + kw) : 0;
+  const pbuf = padded ? engine.alloc(H * Wp + SLACK) : 0;
+  const tmp = engine.alloc(Math.max(W, Wp) + 4);
+  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kw, sw, padded ? 0 : lo, padded ? Wo : hi, padL, Wp, pbuf, tmp);
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */

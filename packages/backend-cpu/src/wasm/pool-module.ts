@@ -1,38 +1,41 @@
-import { F32, FnBuilder, I32, V128 } from './encode.js';
+import { F32, FnBuilder, I32, V128, type Operand } from './encode.js';
 
 /** The parameters of both pooling functions, in order (see `maxPoolFn`). */
-const PARAMS = ['planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kw', 'sw', 'lo', 'hi', 'tmp'] as const;
+const PARAMS = ['planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kw', 'sw', 'lo', 'hi', 'padL', 'Wp', 'pbuf', 'tmp'] as const;
 
 /** Column kernel widths whose window fold is unrolled (others run a loop over the kernel width). */
 const UNROLLED_KW = [2, 3];
 
 /**
  * Max pooling over float32 planes, forward or backward from one description:
- * maxPool(planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, tmp), byte addresses
- * for win, x, y, dx and tmp. `win` holds four Int32 arrays (row starts, row ends, column
- * starts, column ends of the clipped windows: Ho, Ho, Wo, Wo entries); kw is the kernel
- * width, sw the column stride, and [lo, hi) the output columns whose windows lie wholly
- * inside the input. Each output's window is searched for its first maximum in row-major
- * order (a NaN wins, padding is −∞); the forward pass stores its value in y (−∞ for an
- * empty window), the backward pass zeroes dx's plane and adds dy = y[o] into dx at its
- * position (−1: nowhere), in output order. The JS reference is kernels/pool.ts (`firstMax`).
+ * maxPool(planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp), byte
+ * addresses for win, x, y, dx, pbuf and tmp. `win` holds four Int32 arrays (row starts, row
+ * ends, column starts, column ends of the clipped windows: Ho, Ho, Wo, Wo entries); kw is
+ * the kernel width, sw the column stride, padL the left padding. Each output's window is
+ * searched for its first maximum in row-major order (a NaN wins, padding is −∞); the
+ * forward pass stores its value in y (−∞ for an empty window), the backward pass zeroes
+ * dx's plane and adds dy = y[o] into dx at its position (nowhere for an empty window), in
+ * output order. The JS reference is kernels/pool.ts (`firstMax`).
  *
- * Fast path, for output rows with at least one window row (h0 < h1) in planes without
- * NaN: SIMD over window start columns. Lane w folds x[h0 + dh][w + j] in
- * row-major order with acc = pmax(acc, v) = acc < v ? v : acc, which keeps the first of
- * equal maxima (−0 before +0 stays −0) and, starting from −∞, routes an all −∞ window to
- * its first element; the backward pass carries the winning offset dh·W + j along. Every
- * sw-th lane is an output of [lo, hi). A plane holding a NaN (found by a SIMD scan; the
- * scan may read 3 floats of the next plane, so a NaN there only costs speed) and every
- * other output take the general scalar window search. Reads reach up to 3 floats past the
- * last row of x, so x needs 4 floats of slack; `tmp` needs W + 4 floats.
+ * Fast path, for the output columns [lo, hi) of rows with at least one window row
+ * (h0 < h1) in planes without NaN: SIMD over window start columns. Lane w folds
+ * x[h0 + dh][w + j] in row-major order with acc = pmax(acc, v) = acc < v ? v : acc, which
+ * keeps the first of equal maxima (−0 before +0 stays −0); the backward pass carries the
+ * winning offset dh·W + j along, starting at the window's first cell inside x (where an all
+ * −∞ window routes). Every sw-th lane is an output. With pbuf = 0, [lo, hi) must be the
+ * columns whose windows lie inside x, read in place; otherwise [lo, hi) = [0, Wo) and each
+ * plane is first copied into pbuf (H rows of Wp ≥ max(padL + W, (Wo − 1)·sw + kw) floats,
+ * padded with −∞, which pmax never takes). A plane holding a NaN (found by a SIMD scan; it
+ * may read 3 floats of the next plane, so a NaN there only costs speed) and every other
+ * output take the general scalar window search. Reads reach up to 3 floats past the ends
+ * of x and pbuf, so both need 4 floats of slack; `tmp` needs max(W, Wp) + 4 floats.
  */
 export function maxPoolFn(backward: boolean): FnBuilder {
   const f = new FnBuilder(new Array(PARAMS.length).fill(I32));
-  const [planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, tmp] = PARAMS.map((_, i) => i);
+  const [planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp] = PARAMS.map((_, i) => i);
   const i32s = (n: number) => Array.from({ length: n }, () => f.local(I32));
   const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, xp, dxp, orow, hs, ws] = i32s(16);
-  const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB, rows] = i32s(13);
+  const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB, rows, src, sb, shift, colA] = i32s(17);
   const [m, v, nan] = [f.local(F32), f.local(F32), f.local(F32)];
   const [acc, vv, idx, cur, mask, one, skip, bad] = Array.from({ length: 8 }, () => f.local(V128));
   /** The NaN scan's partial sums (bad is the first). */
@@ -102,15 +105,25 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     }
   };
 
-  /** The fast path of output row oh: fold every window start column of [lo, hi), then pick every sw-th. */
+  /**
+   * The fast path of output row oh over the plane at src (row stride sb bytes, window
+   * starts shifted right by `shift` columns): fold every window start column of [lo, hi),
+   * then pick every sw-th.
+   */
   const simdRow = (unrolled: number | null) => {
-    // base = &x[h0][w0(lo)]; nb = bytes of the start columns the lanes cover.
-    f.get(xp).get(h0).get(W).mul().get(ws).get(lo).i32(2).shl().add().i32Load().add().i32(2).shl().add().set(base);
+    // colA = source column of output lo's window; base = its address in row h0; nb = bytes of start columns.
+    f.get(lo).get(sw).mul().get(padL).sub().get(shift).add().set(colA);
+    f.get(src).get(h0).get(sb).mul().add().get(colA).i32(2).shl().add().set(base);
     f.get(hi).get(lo).sub().i32(1).sub().get(sw).mul().i32(1).add().i32(2).shl().set(nb);
     f.get(h1).get(h0).sub().set(rows);
     f.forLoop(c, 0, { local: nb }, 16, () => {
       f.f32(-Infinity).f32x4Splat().set(acc);
-      if (backward) f.v128Zero().tee(idx).set(cur);
+      if (backward) {
+        // idx starts at each lane's first column inside x: max(0, shift − colA − lane position).
+        f.v128Zero().set(cur);
+        f.get(shift).get(colA).sub().get(c).i32(2).op1('shrS').sub().simd1('i32x4Splat');
+        f.i32x4Const([0, -1, -2, -3]).simd1('i32x4Add').get(cur).simd1('i32x4MaxS').set(idx);
+      }
       f.get(base).get(c).add().set(rowp);
       f.forLoop(dh, 0, { local: rows }, 1, () => {
         f.get(rowp).set(q);
@@ -120,7 +133,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
             step(0);
             f.get(q).i32(4).add().set(q);
           });
-        f.get(rowp).get(Wb).add().set(rowp);
+        f.get(rowp).get(sb).add().set(rowp);
         if (backward) f.get(cur).get(skip).simd1('i32x4Add').set(cur);
       });
       f.get(tmp).get(c).add().get(backward ? idx : acc).v128Store();
@@ -128,14 +141,37 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     f.get(tmp).set(tp);
     f.forLoop(ow, { local: lo }, { local: hi }, 1, () => {
       if (backward) {
-        // dx[h0·W + w0(ow) + offset] += dy[o]
-        f.get(dxp).get(h0).get(W).mul();
-        entry(ws, ow).add().get(tp).i32Load().add().i32(2).shl().add().tee(q);
-        f.get(q).f32Load().get(orow).get(ow).i32(2).shl().add().f32Load().f32Add().f32Store();
+        // dx[h0·W + col + offset] += dy[o], col = ow·sw − padL, unless the window holds no column of x.
+        f.get(ow).get(sw).mul().get(padL).sub().set(w0);
+        f.get(w0).get(kw).add().i32(0).op1('gtS').get(w0).get(W).ltS().and();
+        f.ifElse(() => {
+          f.get(dxp).get(h0).get(W).mul().get(w0).add().get(tp).i32Load().add().i32(2).shl().add().tee(q);
+          f.get(q).f32Load().get(orow).get(ow).i32(2).shl().add().f32Load().f32Add().f32Store();
+        });
       } else {
         f.get(orow).get(ow).i32(2).shl().add().get(tp).f32Load().f32Store();
       }
       f.get(tp).get(swb).add().set(tp);
+    });
+  };
+
+  /** Stores −∞ at the floats [from, to) of the pbuf row at rowp. */
+  const fillInf = (from: Operand, to: Operand) => {
+    f.forLoop(j, from, to, 1, () => f.get(rowp).get(j).i32(2).shl().add().f32(-Infinity).f32Store());
+  };
+
+  /** Copies the plane at xp into pbuf: rows of Wp floats, padL × −∞, the row of x, −∞ up to Wp. */
+  const padPlane = () => {
+    f.get(padL).get(W).add().set(end);
+    f.forLoop(h, 0, { local: H }, 1, () => {
+      f.get(pbuf).get(h).get(Wp).mul().i32(2).shl().add().set(rowp);
+      fillInf(0, { local: padL });
+      // Whole vectors: up to 3 floats spill past the row, into cells written after this.
+      f.forLoop(c, 0, { local: Wb }, 16, () => {
+        f.get(rowp).get(padL).i32(2).shl().add().get(c).add();
+        f.get(xp).get(h).get(Wb).mul().add().get(c).add().v128Load().v128Store();
+      });
+      fillInf({ local: end }, { local: Wp });
     });
   };
 
@@ -195,6 +231,13 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     f.get(dx).get(p).get(planeB).mul().add().set(dxp);
     scanForNaN();
     if (backward) zeroPlane();
+    // The fast path reads x itself, or (pbuf ≠ 0, windows clipped at the left or right) a −∞-padded copy.
+    f.get(xp).set(src).get(Wb).set(sb).i32(0).set(shift);
+    f.get(pbuf).i32(0).ne().get(bad).simd1('v128AnyTrue').eqz().and();
+    f.ifElse(() => {
+      padPlane();
+      f.get(pbuf).set(src).get(Wp).i32(2).shl().set(sb).get(padL).set(shift);
+    });
     f.forLoop(oh, 0, { local: Ho }, 1, () => {
       f.get(y).get(p).get(Ho).mul().get(oh).add().get(Wo).mul().i32(2).shl().add().set(orow);
       entry(hs, oh).set(h0);
@@ -224,10 +267,10 @@ export function maxPoolFn(backward: boolean): FnBuilder {
 export interface PoolExports {
   readonly maxPool: (
     planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, y: number, dx: number,
-    kw: number, sw: number, lo: number, hi: number, tmp: number,
+    kw: number, sw: number, lo: number, hi: number, padL: number, Wp: number, pbuf: number, tmp: number,
   ) => void;
   readonly maxPoolBackward: (
     planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, dy: number, dx: number,
-    kw: number, sw: number, lo: number, hi: number, tmp: number,
+    kw: number, sw: number, lo: number, hi: number, padL: number, Wp: number, pbuf: number, tmp: number,
   ) => void;
 }
