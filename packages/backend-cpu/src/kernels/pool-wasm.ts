@@ -31,18 +31,24 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
     i32.set(t, at);
     at += t.length;
   }
-  // [lo, hi): the output columns whose windows are whole (a contiguous run, as window starts grow with ow).
+  // Output columns whose windows are whole, and whose windows are not empty: contiguous runs [lo, hi), as window starts grow with ow.
   const [kw, sw, padL] = [kernel[1], strides[1], pads[2]];
-  let lo = 0;
-  while (lo < Wo && ww.end[lo] - ww.start[lo] !== kw) lo++;
-  let hi = lo;
-  while (hi < Wo && ww.end[hi] - ww.start[hi] === kw) hi++;
-  // Some windows clipped at the left or right: every output column runs on a −∞-padded copy of each plane.
-  const padded = lo > 0 || hi < Wo;
+  const run = (keep: (o: number) => boolean): [number, number] => {
+    let lo = 0;
+    while (lo < Wo && !keep(lo)) lo++;
+    let hi = lo;
+    while (hi < Wo && keep(hi)) hi++;
+    return [lo, hi];
+  };
+  const whole = run((o) => ww.end[o] - ww.start[o] === kw);
+  const nonEmpty = run((o) => ww.end[o] > ww.start[o]);
+  // Some windows clipped at the left or right: those columns run on a −∞-padded copy of each plane.
+  const padded = whole[0] !== nonEmpty[0] || whole[1] !== nonEmpty[1];
+  const [lo, hi] = padded ? nonEmpty : whole;
   const Wp = padded ? Math.max(padL + W, (Wo - 1) * sw + kw) : 0;
   const pbuf = padded ? engine.alloc(H * Wp + SLACK) : 0;
   const tmp = engine.alloc(Math.max(W, Wp) + 4);
-  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kw, sw, padded ? 0 : lo, padded ? Wo : hi, padL, Wp, pbuf, tmp);
+  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp);
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */

@@ -21,10 +21,10 @@ const UNROLLED_KW = [2, 3];
  * (h0 < h1) in planes without NaN: SIMD over window start columns. Lane w folds
  * x[h0 + dh][w + j] in row-major order with acc = pmax(acc, v) = acc < v ? v : acc, which
  * keeps the first of equal maxima (−0 before +0 stays −0); the backward pass carries the
- * winning offset dh·W + j along, starting at the window's first cell inside x (where an all
- * −∞ window routes). Every sw-th lane is an output. With pbuf = 0, [lo, hi) must be the
- * columns whose windows lie inside x, read in place; otherwise [lo, hi) = [0, Wo) and each
- * plane is first copied into pbuf (H rows of Wp ≥ max(padL + W, (Wo − 1)·sw + kw) floats,
+ * winning offset dh·W + j along, (an all −∞ window keeps offset 0, which the scatter moves
+ * to the window's first cell inside x). Every sw-th lane is an output. With pbuf = 0,
+ * [lo, hi) must be the columns whose windows lie inside x, read in place; otherwise the
+ * columns whose windows are not empty, and each plane is first copied into pbuf (H rows of Wp ≥ max(padL + W, (Wo − 1)·sw + kw) floats,
  * padded with −∞, which pmax never takes). A plane holding a NaN (found by a SIMD scan; it
  * may read 3 floats of the next plane, so a NaN there only costs speed) and every other
  * output take the general scalar window search. Reads reach up to 3 floats past the ends
@@ -118,12 +118,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     f.get(h1).get(h0).sub().set(rows);
     f.forLoop(c, 0, { local: nb }, 16, () => {
       f.f32(-Infinity).f32x4Splat().set(acc);
-      if (backward) {
-        // idx starts at each lane's first column inside x: max(0, shift − colA − lane position).
-        f.v128Zero().set(cur);
-        f.get(shift).get(colA).sub().get(c).i32(2).op1('shrS').sub().simd1('i32x4Splat');
-        f.i32x4Const([0, -1, -2, -3]).simd1('i32x4Add').get(cur).simd1('i32x4MaxS').set(idx);
-      }
+      if (backward) f.v128Zero().tee(idx).set(cur);
       f.get(base).get(c).add().set(rowp);
       f.forLoop(dh, 0, { local: rows }, 1, () => {
         f.get(rowp).set(q);
@@ -141,13 +136,12 @@ export function maxPoolFn(backward: boolean): FnBuilder {
     f.get(tmp).set(tp);
     f.forLoop(ow, { local: lo }, { local: hi }, 1, () => {
       if (backward) {
-        // dx[h0·W + col + offset] += dy[o], col = ow·sw − padL, unless the window holds no column of x.
-        f.get(ow).get(sw).mul().get(padL).sub().set(w0);
-        f.get(w0).get(kw).add().i32(0).op1('gtS').get(w0).get(W).ltS().and();
-        f.ifElse(() => {
-          f.get(dxp).get(h0).get(W).mul().get(w0).add().get(tp).i32Load().add().i32(2).shl().add().tee(q);
-          f.get(q).f32Load().get(orow).get(ow).i32(2).shl().add().f32Load().f32Add().f32Store();
-        });
+        // dx[h0·W + max(col + offset, 0)] += dy[o], col = ow·sw − padL: offset 0 in a window
+        // clipped at the left is the all −∞ window's, whose gradient goes to its first cell, column 0.
+        f.get(ow).get(sw).mul().get(padL).sub().get(tp).i32Load().add().set(w0);
+        f.get(w0).i32(0).get(w0).i32(0).op1('gtS').selectOp().get(h0).get(W).mul().add();
+        f.i32(2).shl().get(dxp).add().tee(q);
+        f.get(q).f32Load().get(orow).get(ow).i32(2).shl().add().f32Load().f32Add().f32Store();
       } else {
         f.get(orow).get(ow).i32(2).shl().add().get(tp).f32Load().f32Store();
       }
