@@ -224,11 +224,6 @@ export class FnBuilder {
     this.simd(SIMD.const);
     return this.op(...new Array<number>(16).fill(0));
   }
-  /** v128.const of four i32 lanes. */
-  i32x4Const(lanes: readonly [number, number, number, number]): this {
-    this.simd(SIMD.const);
-    return this.op(...new Uint8Array(new Int32Array(lanes).buffer));
-  }
   f32x4Splat(): this {
     return this.simd(SIMD.f32x4Splat);
   }
