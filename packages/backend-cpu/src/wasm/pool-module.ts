@@ -21,14 +21,15 @@ const UNROLLED_KW = [2, 3];
  * (h0 < h1) in planes without NaN: SIMD over window start columns. Lane w folds
  * x[h0 + dh][w + j] in row-major order with acc = pmax(acc, v) = acc < v ? v : acc, which
  * keeps the first of equal maxima (−0 before +0 stays −0); the backward pass carries the
- * winning offset dh·W + j along, (an all −∞ window keeps offset 0, which the scatter moves
+ * winning offset dh·W + j along (an all −∞ window keeps offset 0, which the scatter moves
  * to the window's first cell inside x). Every sw-th lane is an output. With pbuf = 0,
- * [lo, hi) must be the columns whose windows lie inside x, read in place; otherwise the
- * columns whose windows are not empty, and each plane is first copied into pbuf (H rows of Wp ≥ max(padL + W, (Wo − 1)·sw + kw) floats,
- * padded with −∞, which pmax never takes). A plane holding a NaN (found by a SIMD scan; it
- * may read 3 floats of the next plane, so a NaN there only costs speed) and every other
- * output take the general scalar window search. Reads reach up to 3 floats past the ends
- * of x and pbuf, so both need 4 floats of slack; `tmp` needs max(W, Wp) + 4 floats.
+ * [lo, hi) must be the columns whose windows lie inside x, read in place; otherwise it is
+ * the columns whose windows are not empty, and each plane is first copied into pbuf (H
+ * rows of Wp ≥ max(padL + W, (Wo − 1)·sw + kw) floats, padded with −∞, which pmax never
+ * takes). A plane holding a NaN (found by a SIMD scan; it may read 3 floats of the next
+ * plane, so a NaN there only costs speed) and every other output take the general scalar
+ * window search. Reads reach up to 3 floats past the ends of x and pbuf, so both need 4
+ * floats of slack; `tmp` needs max(W, Wp) + 4 floats.
  */
 export function maxPoolFn(backward: boolean): FnBuilder {
   const f = new FnBuilder(new Array(PARAMS.length).fill(I32));
