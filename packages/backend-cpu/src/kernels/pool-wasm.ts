@@ -1,23 +1,52 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
-import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import type { PoolExports } from '../wasm/pool-module.js';
+import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
 import { wrap } from './storage.js';
 
-/** Writes the clipped windows (row starts, row ends, column starts, column ends) into wasm memory; returns the byte address. */
-function windows(engine: WasmGemm, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): number {
-  const [, , H, W] = xShape;
+/** Floats of zeroed slack after x: the wasm fast path and NaN scan read up to 3 floats past its end. */
+const SLACK = 4;
+
+/** Runs one of the module's pooling functions on a staged input: `y` is y or dy, `dx` the gradient (0 forward). */
+export type StagedPool = (fn: PoolExports['maxPool'], y: number, dx: number) => void;
+
+/**
+ * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
+ * engine's memory) and its window geometry into the engine's memory; returns how to call maxPool / maxPoolBackward on them.
+ */
+export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
+  const [N, C, H, W] = xShape;
   const [, , Ho, Wo] = yShape;
+  const xPtr = engine.copyIn(x, SLACK);
   const hw = axisWindows(Ho, H, kernel[0], strides[0], pads[0], pads[1]);
   const ww = axisWindows(Wo, W, kernel[1], strides[1], pads[2], pads[3]);
-  const ptr = engine.alloc(2 * (Ho + Wo));
+  // The table: row starts, row ends, column starts, column ends of the clipped windows.
+  const win = engine.alloc(2 * (Ho + Wo));
   const i32 = engine.i32;
-  let at = ptr >> 2;
+  let at = win >> 2;
   for (const t of [hw.start, hw.end, ww.start, ww.end]) {
     i32.set(t, at);
     at += t.length;
   }
-  return ptr;
+  // Output columns whose windows are whole, and whose windows are not empty: contiguous runs [lo, hi), as window starts grow with ow.
+  const [kw, sw, padL] = [kernel[1], strides[1], pads[2]];
+  const run = (keep: (o: number) => boolean): [number, number] => {
+    let lo = 0;
+    while (lo < Wo && !keep(lo)) lo++;
+    let hi = lo;
+    while (hi < Wo && keep(hi)) hi++;
+    return [lo, hi];
+  };
+  const whole = run((o) => ww.end[o] - ww.start[o] === kw);
+  const nonEmpty = run((o) => ww.end[o] > ww.start[o]);
+  // Some windows clipped at the left or right: those columns run on a −∞-padded copy of each plane.
+  const padded = whole[0] !== nonEmpty[0] || whole[1] !== nonEmpty[1];
+  const [lo, hi] = padded ? nonEmpty : whole;
+  const Wp = padded ? Math.max(padL + W, (Wo - 1) * sw + kw) : 0;
+  const pbuf = padded ? engine.alloc(H * Wp + SLACK) : 0;
+  const tmp = engine.alloc(Math.max(W, Wp) + 4);
+  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp);
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */
@@ -26,29 +55,25 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2d(ctx);
     const { inputs: [x], attrs, out } = ctx;
-    const [N, C, H, W] = x.shape;
     engine.reset();
-    const xPtr = engine.copyIn(vs[0]);
-    const win = windows(engine, x.shape, out.shape, attrs);
+    const pool = stagePool(engine, vs[0], x.shape, out.shape, attrs);
     const y = engine.allocOut(out.size);
-    engine.fns.maxPool(N * C, H, W, out.shape[2], out.shape[3], win, xPtr, y, 0);
+    pool(engine.fns.maxPool, y, 0);
     return wrap(copyOut(engine, y, out.size));
   };
 }
 
-/** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32). */
+/** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32, in output order). */
 export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2dBackward']> {
   return (ctx) => {
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2dBackward(ctx);
     const { inputs: [dy, x], attrs, out } = ctx;
-    const [N, C, H, W] = x.shape;
     engine.reset();
     const dyPtr = engine.copyIn(vs[0]);
-    const xPtr = engine.copyIn(vs[1]);
-    const win = windows(engine, x.shape, dy.shape, attrs);
-    const dx = zeros(engine, out.size, true);
-    engine.fns.maxPoolBackward(N * C, H, W, dy.shape[2], dy.shape[3], win, xPtr, dyPtr, dx);
+    const pool = stagePool(engine, vs[1], x.shape, dy.shape, attrs);
+    const dx = engine.allocOut(out.size); // maxPoolBackward zeroes it plane by plane
+    pool(engine.fns.maxPoolBackward, dyPtr, dx);
     return wrap(copyOut(engine, dx, out.size));
   };
 }

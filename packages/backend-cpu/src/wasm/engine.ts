@@ -1,3 +1,4 @@
+import { BackendError } from '@tessera/core';
 import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
@@ -23,6 +24,11 @@ export interface WasmMatrix {
 const TILE: Omit<GemmShape, 'fma'> = { mr: 4, nr: 8 };
 const PAGE = 65536;
 const MAX_PAGES = 65536;
+/** Floats of slack after every heap block (see `copyIn`). */
+const SLACK_FLOATS = 4;
+/** Bytes a heap block of `bytes` takes: rounded up to 16, plus the slack. */
+const blockSize = (bytes: number) => ((bytes + 15) & ~15) + 4 * SLACK_FLOATS;
+
 /** Below this many flops a GEMM stays on one thread (waking a worker costs tens of µs). */
 const PARALLEL_MIN_FLOPS = 4e6;
 
@@ -117,9 +123,13 @@ export class WasmGemm {
     return { tmp: block(SCRATCH_FLOATS.tmp), ap: block(SCRATCH_FLOATS.ap), bp: block(SCRATCH_FLOATS.bp) };
   }
 
-  /** A block of `bytes` (rounded up to 16) from the free lists or the bump pointer; returns its byte address. */
+  /**
+   * A block of `bytes` from the free lists or the bump pointer; returns its byte address.
+   * Every block is rounded up to 16 bytes and has 16 more of slack after it, which only its
+   * owner touches (kernels that read a few floats past their input zero it: `copyIn`).
+   */
   private take(bytes: number): number {
-    const size = (bytes + 15) & ~15;
+    const size = blockSize(bytes);
     const list = this.free.get(size);
     if (list && list.length > 0) return list.pop()!;
     const ptr = this.top;
@@ -131,7 +141,7 @@ export class WasmGemm {
 
   /** Returns a block to the free lists. */
   private give(ptr: number, bytes: number): void {
-    const size = (bytes + 15) & ~15;
+    const size = blockSize(bytes);
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(ptr);
@@ -203,13 +213,19 @@ export class WasmGemm {
   /**
    * The byte address of `values` in this engine's memory: where they already live there
    * (an output of an earlier kernel) no copy is made, else they are copied into a scratch
-   * block. Kernels only read it.
+   * block. Kernels only read it, except for `zeroSlack` floats after its end (at most 4),
+   * which are zeroed for kernels that read a little past their input.
    */
-  copyIn(values: Float32Array): number {
+  copyIn(values: Float32Array, zeroSlack = 0): number {
+    if (zeroSlack > SLACK_FLOATS) throw new BackendError(`cpu: copyIn slack of ${zeroSlack} floats; blocks have ${SLACK_FLOATS}`);
     const r = residentOf(values);
-    if (r && r.owner === this.owner) return r.ptr;
-    const ptr = this.alloc(values.length);
-    this.f32.set(values, ptr >> 2);
+    let ptr: number;
+    if (r && r.owner === this.owner) ptr = r.ptr;
+    else {
+      ptr = this.alloc(values.length);
+      this.f32.set(values, ptr >> 2);
+    }
+    if (zeroSlack > 0) this.f32.fill(0, (ptr >> 2) + values.length, (ptr >> 2) + values.length + zeroSlack);
     return ptr;
   }
 
