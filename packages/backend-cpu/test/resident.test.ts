@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Kernel, NoAttrs, TensorData } from '@tessera/core';
 import { cpu } from '../src/index.js';
 import { wasmBinary } from '../src/kernels/elementwise-wasm.js';
+import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
 import { CpuStorage } from '../src/kernels/storage.js';
 import { createWasmGemm } from '../src/wasm/engine.js';
 import { residentOf } from '../src/wasm/resident.js';
@@ -83,5 +84,28 @@ describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs reside
     expect(residentOf(values(x))!.ptr).not.toBe(residentOf(values(y))!.ptr);
     host.free(x.dataId);
     host.free(y.dataId);
+  });
+
+  it('max pooling reads a resident input in place (its slack zeroed) with the same results as a copied one', () => {
+    const shape = [2, 3, 7, 9];
+    const size = 2 * 3 * 7 * 9;
+    const h1 = input(seq(size, 5));
+    const h2 = input(seq(size, 6));
+    const x = { ...call(add, h1, h2), shape };
+    const copy = { ...input(Array.from(values(x))), shape };
+    expect(residentOf(values(x))).toBeDefined();
+    const attrs = { kernel: [3, 2], strides: [2, 2], pads: [1, 0, 0, 1] } as never;
+    const outShape = [2, 3, 4, 5];
+    const pool = wasmMaxPool2d(engine!);
+    const run = (t: TensorData) => {
+      const id = pool({ backend: host, inputs: [t], attrs, out: { shape: outShape, dtype: 'float32', size: 120 } });
+      return Array.from((id as CpuStorage).values);
+    };
+    expect(run(x)).toEqual(run(copy));
+    const dy = { ...input(seq(120, 7)), shape: outShape };
+    const back = wasmMaxPool2dBackward(engine!);
+    const grad = (t: TensorData) => Array.from((back({ backend: host, inputs: [dy, t], attrs, out: { shape, dtype: 'float32', size } }) as CpuStorage).values);
+    expect(grad(x)).toEqual(grad(copy));
+    host.free(x.dataId);
   });
 });
