@@ -167,7 +167,7 @@ export class WasmGemm {
   }
 
   /**
-   * A zero-filled Float32Array of `floats` that lives in this engine's memory as tensor
+   * A Float32Array of `floats` (contents unspecified) that lives in this engine's memory as tensor
    * storage (freeing the storage gives the block back), for the TypeScript kernels'
    * outputs; null where the memory is not shared or cannot grow that far.
    */
@@ -180,7 +180,6 @@ export class WasmGemm {
       return null; // the 4 GiB wasm32 limit: the caller falls back to a JavaScript array
     }
     const view = new Float32Array(this.memory.buffer, ptr, floats);
-    view.fill(0);
     markResident(view, { owner: this.owner, ptr, bytes: floats * 4 });
     return view;
   }
