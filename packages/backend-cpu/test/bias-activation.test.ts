@@ -20,7 +20,8 @@ import { seq } from './helpers.js';
 
 beforeAll(async () => {
   use(cpu());
-  await init({ backends: ['cpu'] });
+  use(cpu({ wasm: false, name: 'cpu-ts', priority: 0 }));
+  await init({ backends: ['cpu', 'cpu-ts'] });
 });
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
@@ -62,6 +63,17 @@ describe('cpu fused biasActivation kernels', () => {
       }
     }
   }
+
+  it('the float32 forward on the wasm engine equals the TypeScript kernel (every activation, both layouts)', () => {
+    for (const [, shape, axis] of GEOMETRY) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      for (const activation of FUSED_ACTIVATIONS) {
+        const on = (backend: string) =>
+          biasActivation(tensor(seq(size, 3).map((v) => 3 * v), { shape, backend }), tensor(seq(shape[axis], 7), { backend }), { axis, activation }).dataSync();
+        close(on('cpu'), on('cpu-ts'), activation === 'relu' || activation === 'linear' ? 0 : 1e-7);
+      }
+    }
+  });
 
   it('autograd through the fused op gives the unfused gradients (float64)', () => {
     const shape = [3, 4, 2, 2];

@@ -1,4 +1,6 @@
 import type { AnyKernel, BiasActivationAttrs, BiasAddGradAttrs, FusedActivation, Kernel, TypedArray } from '@tessera/core';
+import type { WasmGemm } from '../wasm/engine.js';
+import { copyOut, f32Inputs } from './f32-args.js';
 import { sigmoid } from './special.js';
 import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 
@@ -113,6 +115,37 @@ const biasAddGrad: Kernel<BiasAddGradAttrs> = ({ inputs: [dz], attrs: { axis }, 
   sums.set(acc);
   return wrap(sums);
 };
+
+/**
+ * The float32 forward on the wasm engine: x and the bias copied in once, the bias added
+ * by the SIMD rows of the `add` kernel (a vector row per [N, F] row, a broadcast-scalar row
+ * per run of `inner` otherwise), relu by the SIMD relu row in place, then one copy out
+ * (sigmoid and tanh in TypeScript on that copy). The unfused add + relu copy in and out
+ * twice; the TypeScript loop measured 2.3 ms against wasm add's 1.6 ms on [100, 32, 24, 24].
+ * Other dtypes, and inputs too big for the arena, run the TypeScript kernel.
+ */
+export function wasmBiasActivation(engine: WasmGemm): Kernel<BiasActivationAttrs> {
+  return (ctx) => {
+    const { inputs: [x], attrs: { axis, activation }, out } = ctx;
+    const vs = f32Inputs(ctx.inputs, out.dtype, out.size);
+    if (!vs) return biasActivation(ctx);
+    const { outer, c, inner } = around(x.shape, axis);
+    engine.reset();
+    const xp = engine.copyIn(vs[0]);
+    const bp = engine.copyIn(vs[1]);
+    const yp = engine.alloc(out.size);
+    const { add_vv: vv, add_vs: vs1, relu } = engine.fns;
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) vv(xp + 4 * o * c, bp, yp + 4 * o * c, c);
+    } else {
+      for (let r = 0; r < outer * c; r++) vs1(xp + 4 * r * inner, bp + 4 * (r % c), yp + 4 * r * inner, inner);
+    }
+    if (activation === 'relu') relu(yp, yp, out.size);
+    const ys = copyOut(engine, yp, out.size);
+    if (activation === 'sigmoid' || activation === 'tanh') ACTIVATE_IN_PLACE[activation]?.(ys, 0, out.size);
+    return wrap(ys);
+  };
+}
 
 /**
  * Fused kernels for core's `biasActivation` composite and its two gradient composites
