@@ -9,6 +9,7 @@
 import {
   Parameter,
   VERSION,
+  biasActivation,
   conv2d,
   getBackend,
   init,
@@ -33,22 +34,23 @@ import type { Adapter, MatmulRead, Runner } from './types.js';
 
 const fromNamed = (p: Named): Tensor => tensor(p.values, { shape: p.shape });
 
+/** Bias + activation through core's fused composite (one kernel; dbias summed in place). */
+const dense = (x: Tensor, w: Tensor, b: Tensor, activation: 'relu' | 'linear' = 'linear'): Tensor => biasActivation(x.matmul(w), b, { activation });
+
 function mlpForward(p: readonly Tensor[], x: Tensor): Tensor {
   const [w1, b1, w2, b2, w3, b3] = p;
-  const h1 = x.matmul(w1).add(b1).relu();
-  const h2 = h1.matmul(w2).add(b2).relu();
-  return h2.matmul(w3).add(b3);
+  return dense(dense(dense(x, w1, b1, 'relu'), w2, b2, 'relu'), w3, b3);
 }
 
-/** conv → maxpool → relu, twice; flatten; fc → relu → fc. x is NCHW. */
+/** conv → +bias → maxpool → relu, twice; flatten; fc → relu → fc. x is NCHW; conv biases along axis 1. */
 function cnnForward(p: readonly Tensor[], x: Tensor): Tensor {
   const [c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b] = p;
-  let h = conv2d(x, c1w, { stride: 1, padding: 'valid', bias: c1b });
+  let h = biasActivation(conv2d(x, c1w, { stride: 1, padding: 'valid' }), c1b, { axis: 1 });
   h = maxPool2d(h, { kernelSize: 3, stride: 3 }).relu();
-  h = conv2d(h, c2w, { stride: 1, padding: 'valid', bias: c2b });
+  h = biasActivation(conv2d(h, c2w, { stride: 1, padding: 'valid' }), c2b, { axis: 1 });
   h = maxPool2d(h, { kernelSize: 2, stride: 2 }).relu();
   const flat = h.reshape([x.shape[0], 256]);
-  return flat.matmul(f1w).add(f1b).relu().matmul(f2w).add(f2b);
+  return dense(dense(flat, f1w, f1b, 'relu'), f2w, f2b);
 }
 
 /** Mean softmax cross-entropy; y is int32 [batch, 1] class indices. */

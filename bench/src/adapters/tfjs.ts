@@ -5,6 +5,8 @@
  * one engine, so each cell switches backend first (`activate`). tfjs is NHWC with HWIO filters: the canonical NCHW/OIHW
  * weights are converted at setup, and fc1's rows are reordered for the NHWC flatten.
  * Training uses tf.variableGrads and a hand-written SGD update, like the Tessera adapter.
+ * Bias + activation use tfjs's fused ops (`tf.fused.matMul`, `tf.fused.conv2d`), as the
+ * Tessera adapter uses its fused `biasActivation`.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -86,23 +88,28 @@ function cnnLayout(p: Named): [Float32Array, number[]] {
   return asIs(p);
 }
 
+/** matmul + bias (+ relu) as tfjs's fused op, like Tessera's biasActivation. */
+const dense = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor, activation: 'relu' | 'linear' = 'linear'): tf.Tensor2D =>
+  tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation }) as tf.Tensor2D;
+
+/** conv + bias as tfjs's fused op (NHWC, stride 1, valid). */
+const convBias = (x: tf.Tensor4D, filter: tf.Tensor, bias: tf.Tensor): tf.Tensor4D =>
+  tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: 1, pad: 'valid', bias });
+
 function mlpForward(v: tf.Variable[], x: tf.Tensor): tf.Tensor2D {
   const [w1, b1, w2, b2, w3, b3] = v;
-  const h1 = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, w1 as tf.Tensor2D), b1));
-  const h2 = tf.relu(tf.add(tf.matMul(h1 as tf.Tensor2D, w2 as tf.Tensor2D), b2));
-  return tf.add(tf.matMul(h2 as tf.Tensor2D, w3 as tf.Tensor2D), b3) as tf.Tensor2D;
+  return dense(dense(dense(x, w1, b1, 'relu'), w2, b2, 'relu'), w3, b3);
 }
 
-/** conv → maxpool → relu, twice; flatten; fc → relu → fc. x is NHWC. */
+/** conv → +bias → maxpool → relu, twice; flatten; fc → relu → fc. x is NHWC. */
 function cnnForward(v: readonly tf.Tensor[], x: tf.Tensor4D): tf.Tensor2D {
   const [c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b] = v;
-  let h: tf.Tensor4D = tf.add(tf.conv2d(x, c1w as tf.Tensor4D, 1, 'valid'), c1b);
+  let h = convBias(x, c1w, c1b);
   h = tf.relu(tf.maxPool(h, 3, 3, 'valid'));
-  h = tf.add(tf.conv2d(h, c2w as tf.Tensor4D, 1, 'valid'), c2b);
+  h = convBias(h, c2w, c2b);
   h = tf.relu(tf.maxPool(h, 2, 2, 'valid'));
   const flat = tf.reshape(h, [x.shape[0], 256]) as tf.Tensor2D;
-  const f1 = tf.relu(tf.add(tf.matMul(flat, f1w as tf.Tensor2D), f1b)) as tf.Tensor2D;
-  return tf.add(tf.matMul(f1, f2w as tf.Tensor2D), f2b) as tf.Tensor2D;
+  return dense(dense(flat, f1w, f1b, 'relu'), f2w, f2b);
 }
 
 /** Mean softmax cross-entropy with integer labels (tfjs takes one-hot labels). */

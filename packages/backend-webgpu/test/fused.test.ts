@@ -137,3 +137,90 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('fused softmax cross-entro
     T.dispose([x, y, ...ps]);
   });
 });
+
+// biasActivation: the fused forward (one dispatch), dx (one dispatch) and dbias (one or two
+// reduction dispatches) against the CPU (which runs its own fused kernels) and against the
+// decompositions on webgpu.
+const BIAS_CASES: [label: string, shape: number[], axis: number][] = [
+  ['[6, 5] bias last', [6, 5], 1],
+  ['NCHW [2, 3, 4, 4] axis 1', [2, 3, 4, 4], 1],
+];
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('fused bias + activation', () => {
+  useBackends(testPlugin());
+
+  for (const [label, shape, axis] of BIAS_CASES) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const x = { data: values(size, 21).map((v) => v * 3), shape };
+    const b = { data: values(shape[axis], 22), shape: [shape[axis]] };
+    const dy = { data: values(size, 23), shape };
+    for (const activation of T.FUSED_ACTIVATIONS) {
+      const attrs = { axis, activation };
+      it(`${activation} ${label}: forward and dx in one dispatch each, values as the CPU and the decompositions`, async () => {
+        let d0 = dispatches();
+        const fwd = await onBoth([x, b], ([xt, bt]) => T.biasActivation(xt, bt, attrs));
+        expect(dispatches() - d0).toBe(1);
+        expect(worstError(fwd.gpu, fwd.cpu, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+        const dec = await onBoth([x, b], ([xt, bt]) => T.biasActivationDef.decompose!([xt, bt], attrs));
+        expect(worstError(fwd.gpu, dec.gpu, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+        const y = { data: fwd.cpu, shape };
+        d0 = dispatches();
+        const dz = await onBoth([dy, y], ([d, yt]) => T.biasActivationGrad(d, yt, attrs));
+        expect(dispatches() - d0).toBe(1);
+        expect(worstError(dz.gpu, dz.cpu, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+        const dzDec = await onBoth([dy, y], ([d, yt]) => T.biasActivationGradDef.decompose!([d, yt], attrs));
+        expect(worstError(dz.gpu, dzDec.gpu, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+      });
+    }
+
+    it(`${label}: dbias by the reduction kernels in place (no transposed copy), one dispatch for [N, F], two for NCHW`, async () => {
+      const d0 = dispatches();
+      const fused = await onBoth([dy], ([d]) => T.biasAddGrad(d, axis));
+      const fusedDispatches = dispatches() - d0;
+      expect(fusedDispatches).toBe(shape.length === 2 ? 1 : 2);
+      const d1 = dispatches();
+      const dec = await onBoth([dy], ([d]) => T.biasAddGradDef.decompose!([d], { axis }));
+      console.info(`biasAddGrad ${label} dispatches: fused ${fusedDispatches}, composite ${dispatches() - d1}`);
+      expect(worstError(fused.gpu, fused.cpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      expect(worstError(fused.gpu, dec.gpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('autograd through the fused op matches the unfused layers', async () => {
+    const shape = [2, 3, 4, 4];
+    const ins = [{ data: values(96, 31), shape }, { data: values(3, 32), shape: [3] }, { data: values(96, 33), shape }];
+    const grads = (fused: boolean) => ([x, b, w]: T.Tensor[]) => {
+      const [xs, bs] = [x.requiresGrad_(), b.requiresGrad_()];
+      const y = fused ? T.biasActivation(xs, bs, { axis: 1, activation: 'tanh' }) : xs.add(bs.reshape([1, 3, 1, 1])).tanh();
+      const [gx, gb] = T.gradients(y.mul(w).sum(), [xs, bs]);
+      return T.concat([gx.flatten(), gb]);
+    };
+    const f = await onBoth(ins, grads(true));
+    const u = await onBoth(ins, grads(false));
+    expect(worstError(f.gpu, u.gpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    expect(worstError(f.gpu, f.cpu, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+  });
+
+  it('one MLP training step needs fewer dispatches with biasActivation than with add + relu', async () => {
+    const o = { backend: 'webgpu' };
+    const x = T.tensor(values(16 * 8, 41), { shape: [16, 8], ...o });
+    const y = T.tensor(Int32Array.from({ length: 16 }, (_, i) => i % 10), { dtype: 'int32', ...o });
+    const ps = T.tidy(() => [T.randn([8, 32], o), T.zeros([32], o), T.randn([32, 10], o), T.zeros([10], o)].map((p) => T.keep(p)));
+    const step = (fused: boolean): number => {
+      const d0 = dispatches();
+      T.tidy(() => {
+        const vs = ps.map((p) => p.detach().requiresGrad_());
+        const h = fused ? T.biasActivation(T.matmul(x, vs[0]), vs[1], { activation: 'relu' }) : T.relu(T.add(T.matmul(x, vs[0]), vs[1]));
+        const logits = fused ? T.biasActivation(T.matmul(h, vs[2]), vs[3]) : T.add(T.matmul(h, vs[2]), vs[3]);
+        const grads = T.gradients(T.softmaxCrossEntropy(logits, y).mean(), vs);
+        T.noGrad(() => vs.forEach((p, k) => T.sub(p, T.mul(grads[k], 0.1))));
+      });
+      return dispatches() - d0;
+    };
+    const fused = step(true);
+    const unfused = step(false);
+    console.info(`MLP step dispatches: biasActivation ${fused}, add + relu ${unfused}`);
+    expect(fused).toBeLessThan(unfused);
+    T.dispose([x, y, ...ps]);
+  });
+});

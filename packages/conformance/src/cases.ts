@@ -242,6 +242,24 @@ add('softmaxCrossEntropy', 'long rows [2, 260]', [f([2, 260]), idx([2], 260)], (
 add('softmaxCrossEntropyGrad', '[4, 5] labels [4] dy [4]', [f([4, 5]), idx([4], 5), f([4])], (xs) => T.runOp(T.softmaxCrossEntropyGradDef, xs, CE), { tol: 'transcendental' });
 add('softmaxCrossEntropyGrad', 'long rows [2, 300]', [f([2, 300]), idx([2], 300), f([2])], (xs) => T.runOp(T.softmaxCrossEntropyGradDef, xs, CE), { tol: 'transcendental' });
 
+// x on odd and bias on even multiples of 0.2: x + bias stays ≥ 0.15 from relu's kink.
+const BIAS_GEOMETRY: [label: string, x: number[], axis: number][] = [
+  ['[3, 4] axis -1', [3, 4], -1],
+  ['NCHW [2, 3, 2, 2] axis 1', [2, 3, 2, 2], 1],
+];
+for (const activation of T.FUSED_ACTIVATIONS) {
+  const tol: TolerancePreset = activation === 'sigmoid' || activation === 'tanh' ? 'transcendental' : 'float32';
+  for (const [label, sx, axis] of BIAS_GEOMETRY) {
+    const bias = f([sx.at(axis)!], 'latticeB');
+    add('biasActivation', `${activation} ${label}`, [f(sx, 'latticeA'), bias], ([x, b]) => T.biasActivation(x, b, { axis, activation }), { tol });
+    add('biasActivationGrad', `${activation} ${label}`, [f(sx), f(sx, activation === 'sigmoid' ? 'unit' : 'awayZero')], ([dy, y]) => T.biasActivationGrad(dy, y, { axis, activation }), { tol });
+  }
+}
+add('biasAddGrad', '[3, 4] axis -1', [f([3, 4])], ([dz]) => T.biasAddGrad(dz), { tol: 'accumulate' });
+add('biasAddGrad', 'NCHW [2, 3, 2, 2] axis 1', [f([2, 3, 2, 2])], ([dz]) => T.biasAddGrad(dz, 1), { tol: 'accumulate' });
+add('biasAddGrad', 'NCHW [4, 5, 9, 9] axis 1', [f([4, 5, 9, 9])], ([dz]) => T.biasAddGrad(dz, 1), { tol: 'accumulate' });
+add('biasAddGrad', 'many rows [300, 3] axis -1', [f([300, 3])], ([dz]) => T.biasAddGrad(dz), { tol: 'accumulate' });
+
 // ---------------------------------------------------------------- matmul
 
 const MATMUL: [label: string, a: number[], b: number[], o: T.MatmulOptions][] = [

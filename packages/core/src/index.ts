@@ -13,12 +13,13 @@ import { primitiveDefs } from './defs.js';
 import { nnDefs } from './ops/nn.js';
 import { movementDefs } from './ops/movement.js';
 import { softmaxCrossEntropyDef, softmaxCrossEntropyGradDef } from './ops/loss.js';
+import { biasActivationDef, biasActivationGradDef, biasAddGradDef } from './ops/bias-activation.js';
 import { registerOp } from './registry.js';
 import type { OpDef } from './op.js';
 
 setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
 checkSingleCopy();
-for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, movementDefs.reshape]) {
+for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, movementDefs.reshape]) {
   registerOp(def as OpDef<never>);
 }
 

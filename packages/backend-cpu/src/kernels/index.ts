@@ -9,6 +9,7 @@ import {
   type UnaryOpName,
 } from '@tessera/core';
 import { binaryKernel, where } from './binary.js';
+import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmGemm } from '../wasm/engine.js';
 import { WASM_BINARY, WASM_UNARY, type WasmBinaryName, type WasmUnaryName } from '../wasm/elementwise-module.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
@@ -57,6 +58,8 @@ export const cpuKernels = {
   avgPool2d: avgPool2d,
   avgPool2dBackward: avgPool2dBackward,
   random: random,
+  // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
+  ...biasActivationKernels,
 } satisfies PrimitiveKernels<AnyKernel>;
 
 /**
@@ -75,5 +78,6 @@ export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
     conv2d: wasmConv2d(engine),
     conv2dBackpropInput: wasmConv2dBackpropInput(engine),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
+    biasActivation: wasmBiasActivation(engine),
   };
 }

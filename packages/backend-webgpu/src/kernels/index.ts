@@ -18,6 +18,7 @@ import { reduceKernel } from './reduce.js';
 import { optimKernels } from './optim.js';
 import { fusedKernels } from './softmax.js';
 import { crossEntropyKernels } from './cross-entropy.js';
+import { biasActivationKernels } from './bias-activation.js';
 
 /** Builds one kernel per name of a family. */
 function family<N extends string>(names: readonly N[], make: (name: N) => AnyKernel): Record<N, AnyKernel> {
@@ -57,7 +58,7 @@ export const primitiveKernels = {
 
 /**
  * The WebGPU kernel table: every primitive plus fused kernels for hot composites
- * (softmax, logSoftmax, softmaxCrossEntropy and its gradient, and the optimizer updates of
- * @tessera/optim).
+ * (softmax, logSoftmax, softmaxCrossEntropy and its gradient, biasActivation and its two
+ * gradient composites, and the optimizer updates of @tessera/optim).
  */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...optimKernels };
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasActivationKernels, ...optimKernels };

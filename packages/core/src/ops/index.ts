@@ -7,3 +7,4 @@ export * from './linalg.js';
 export * from './movement.js';
 export * from './nn.js';
 export * from './loss.js';
+export * from './bias-activation.js';

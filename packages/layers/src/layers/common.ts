@@ -1,4 +1,4 @@
-import { DTypeError, type Parameter, type Tensor } from '@tessera/core';
+import { DTypeError, FUSED_ACTIVATIONS, biasActivation, relu, sigmoid, tanh, type FusedActivation, type Parameter, type Tensor } from '@tessera/core';
 import { type ShapePattern, expectFloat, expectShape } from '../check.js';
 import { LayerConfigError } from '../errors.js';
 import { type FloatDType, type Initializer, uniform } from '../init.js';
@@ -8,6 +8,35 @@ import { param } from '../module.js';
 export interface LayerOptions {
   /** Dtype of the parameters (and of the inputs the layer accepts). Default 'float32'. */
   readonly dtype?: FloatDType;
+}
+
+/** The `activation` option of `Linear` and the convolutions (Keras' `Dense(units, activation=…)`). */
+export interface ActivationOption {
+  /**
+   * Applied after the bias: 'linear' (none, the default), 'relu', 'sigmoid' or 'tanh'. With
+   * a bias the layer runs core's fused `biasActivation` (one kernel forward; the gradient
+   * from the output, dbias summed in place), without one the activation op alone.
+   */
+  readonly activation?: FusedActivation;
+}
+
+/** Checks the `activation` option; throws a LayerConfigError naming the layer and the choices. */
+export function activationOption(layer: string, v: string | undefined): FusedActivation {
+  const a = v ?? 'linear';
+  if (!(FUSED_ACTIVATIONS as readonly string[]).includes(a)) {
+    throw new LayerConfigError(`${layer}: activation must be one of ${FUSED_ACTIVATIONS.map((x) => `'${x}'`).join(', ')} but got ${JSON.stringify(v)}; apply other activations as their own layer.`);
+  }
+  return a as FusedActivation;
+}
+
+const ACTIVATE: Readonly<Record<FusedActivation, (y: Tensor) => Tensor>> = { linear: (y) => y, relu, sigmoid, tanh };
+
+/**
+ * A layer's epilogue: act(y + bias) along `axis` as core's fused composite when there is
+ * a bias (so backends run one kernel), else the activation alone.
+ */
+export function biasThenActivate(y: Tensor, bias: Tensor | null, axis: number, activation: FusedActivation): Tensor {
+  return bias ? biasActivation(y, bias, { axis, activation }) : ACTIVATE[activation](y);
 }
 
 /** A size per spatial axis: one number for all, or one per axis. */

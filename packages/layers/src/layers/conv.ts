@@ -1,12 +1,12 @@
-import { type Parameter, type Tensor, conv1d, conv2d } from '@tessera/core';
+import { type FusedActivation, type Parameter, type Tensor, conv1d, conv2d, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { type LayerOptions, type SizeArg, checkInput, convRepr, defaultWeightAndBias, positive, tuple } from './common.js';
+import { type ActivationOption, type LayerOptions, type SizeArg, activationOption, biasThenActivate, checkInput, convRepr, defaultWeightAndBias, positive, tuple } from './common.js';
 import type { WeightedLayer } from './linear.js';
 
 /** Options of `Conv1d` (R = 1) and `Conv2d` (R = 2); per-axis values may be one number. */
-export interface ConvOptions<R extends 1 | 2> extends LayerOptions {
+export interface ConvOptions<R extends 1 | 2> extends LayerOptions, ActivationOption {
   /** Default 1. */
   readonly stride?: SizeArg<R>;
   /**
@@ -43,6 +43,8 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
   readonly padding: 'valid' | 'same' | number[];
   readonly dilation: number[];
   readonly groups: number;
+  /** The activation after the bias ('linear': none). */
+  readonly activation: FusedActivation;
 
   protected constructor(
     private readonly rank: R,
@@ -65,6 +67,7 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
     const p = opts.padding ?? 'valid';
     this.padding = p === 'valid' || p === 'same' ? p : tuple(name, 'padding', p, rank, 0, 0);
     this.dtype = opts.dtype ?? 'float32';
+    this.activation = activationOption(name, opts.activation);
     const fanIn = (inChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1);
     const params = defaultWeightAndBias(
       [outChannels, inChannels / this.groups, ...this.kernelSize],
@@ -86,20 +89,25 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
 
   forwardWith(x: Tensor, weight: Tensor): Tensor {
     checkInput(this.label, x, this.dtype, [['N', this.inChannels, ...SPEC[this.rank].axes]]);
-    const bias = this.bias ?? undefined;
-    const groups = this.groups;
+    const { bias, activation, groups } = this;
     const p = this.padding;
-    if (this.rank === 1) {
-      const padding = typeof p === 'string' ? p : p[0];
-      return conv1d(x, weight, { stride: this.stride[0], dilation: this.dilation[0], padding, groups, bias });
-    }
-    const padding = typeof p === 'string' ? p : ([p[0], p[1]] as const);
-    const pair = (v: number[]) => [v[0], v[1]] as const;
-    return conv2d(x, weight, { stride: pair(this.stride), dilation: pair(this.dilation), padding, groups, bias });
+    // The bias goes to core's fused biasActivation along the channel axis, not to conv's `bias`.
+    return tidy(() => {
+      let y: Tensor;
+      if (this.rank === 1) {
+        const padding = typeof p === 'string' ? p : p[0];
+        y = conv1d(x, weight, { stride: this.stride[0], dilation: this.dilation[0], padding, groups });
+      } else {
+        const padding = typeof p === 'string' ? p : ([p[0], p[1]] as const);
+        const pair = (v: number[]) => [v[0], v[1]] as const;
+        y = conv2d(x, weight, { stride: pair(this.stride), dilation: pair(this.dilation), padding, groups });
+      }
+      return biasThenActivate(y, bias, 1, activation);
+    });
   }
 
   override extraRepr(): string {
-    return convRepr(this);
+    return convRepr(this) + (this.activation === 'linear' ? '' : `, activation='${this.activation}'`);
   }
 }
 

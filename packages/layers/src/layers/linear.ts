@@ -1,7 +1,7 @@
-import { type Parameter, type Tensor, tidy } from '@tessera/core';
+import { type FusedActivation, type Parameter, type Tensor, tidy } from '@tessera/core';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { type LayerOptions, checkInput, defaultWeightAndBias, positive } from './common.js';
+import { type ActivationOption, type LayerOptions, activationOption, biasThenActivate, checkInput, defaultWeightAndBias, positive } from './common.js';
 
 /**
  * A layer whose forward can run with a substitute weight (DropConnect masks the weight of
@@ -14,24 +14,28 @@ export interface WeightedLayer extends Module {
 }
 
 /** Options of `Linear`. */
-export interface LinearOptions extends LayerOptions {
+export interface LinearOptions extends LayerOptions, ActivationOption {
   /** Learn an additive bias (default true). */
   readonly bias?: boolean;
 }
 
 /**
- * Fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`) on inputs [..., in].
- * Parameters: `weight` [out, in], `bias` [out].
+ * Fully connected layer y = act(x·Wᵀ + b) (PyTorch's `nn.Linear`; with `activation`, Keras'
+ * `Dense`) on inputs [..., in]. Parameters: `weight` [out, in], `bias` [out].
  * Default init (PyTorch's): weight kaiming_uniform(a=√5) = U(±1/√in), bias U(±1/√in).
+ * The bias and activation run as core's fused `biasActivation`.
  *
  * @example
  * const fc = new Linear(784, 10);
  * fc.call(x); // [N, 784] → [N, 10]
+ * const hidden = new Linear(784, 256, { activation: 'relu' }); // relu(x·Wᵀ + b), fused
  */
 export class Linear extends Module implements WeightedLayer {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   readonly dtype: FloatDType;
+  /** The activation after the bias ('linear': none). */
+  readonly activation: FusedActivation;
 
   constructor(
     readonly inFeatures: number,
@@ -42,6 +46,7 @@ export class Linear extends Module implements WeightedLayer {
     positive('Linear', 'inFeatures', inFeatures);
     positive('Linear', 'outFeatures', outFeatures);
     this.dtype = opts.dtype ?? 'float32';
+    this.activation = activationOption('Linear', opts.activation);
     const p = defaultWeightAndBias([outFeatures, inFeatures], opts.bias === false ? null : [outFeatures], inFeatures, this.dtype);
     this.weight = p.weight;
     this.bias = p.bias;
@@ -59,14 +64,12 @@ export class Linear extends Module implements WeightedLayer {
     // Any leading axes (PyTorch's [*, in]); only the last must match.
     const lead = new Array<string>(Math.max(x.rank - 1, 0)).fill('N');
     checkInput(this.label, x, this.dtype, [[...lead, this.inFeatures]]);
-    const bias = this.bias;
-    return tidy(() => {
-      const y = x.matmul(weight, { transposeB: true });
-      return bias ? y.add(bias) : y;
-    });
+    const { bias, activation } = this;
+    return tidy(() => biasThenActivate(x.matmul(weight, { transposeB: true }), bias, -1, activation));
   }
 
   override extraRepr(): string {
-    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+    const act = this.activation === 'linear' ? '' : `, activation='${this.activation}'`;
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}${act}`;
   }
 }
