@@ -133,7 +133,7 @@ export function wasmBiasActivation(engine: WasmGemm): Kernel<BiasActivationAttrs
     engine.reset();
     const xp = engine.copyIn(vs[0]);
     const bp = engine.copyIn(vs[1]);
-    const yp = engine.alloc(out.size);
+    const yp = engine.allocOut(out.size);
     const { add_vv: vv, add_vs: vs1, relu } = engine.fns;
     if (inner === 1) {
       for (let o = 0; o < outer; o++) vv(xp + 4 * o * c, bp, yp + 4 * o * c, c);
