@@ -1,3 +1,4 @@
+import { optimKernels, wasmOptimKernels } from './optim.js';
 import {
   BINARY_OPS,
   REDUCE_OPS,
@@ -60,6 +61,7 @@ export const cpuKernels = {
   random: random,
   // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
   ...biasActivationKernels,
+  ...optimKernels,
 } satisfies PrimitiveKernels<AnyKernel>;
 
 /**
@@ -79,5 +81,6 @@ export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
     conv2dBackpropInput: wasmConv2dBackpropInput(engine),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
     biasActivation: wasmBiasActivation(engine),
+    ...wasmOptimKernels(engine),
   };
 }

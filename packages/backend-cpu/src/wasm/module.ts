@@ -1,6 +1,6 @@
 import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
-import { elementwiseFunctions, type BinaryRow, type RowMode, type UnaryRow, type WasmBinaryName, type WasmUnaryName } from './elementwise-module.js';
+import { elementwiseFunctions, type BinaryRow, type FusedRow, type RowMode, type UnaryRow, type WasmBinaryName, type WasmFusedRowName, type WasmUnaryName } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolExports } from './pool-module.js';
 
@@ -9,7 +9,8 @@ export type WasmExports = GemmExports &
   ConvExports &
   PoolExports &
   Record<`${WasmBinaryName}_${RowMode}`, BinaryRow> &
-  Record<WasmUnaryName, UnaryRow>;
+  Record<WasmUnaryName, UnaryRow> &
+  Record<WasmFusedRowName, FusedRow>;
 
 /**
  * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
