@@ -19,7 +19,7 @@ import {
 } from '@tessera/core';
 import { cpuKernels, wasmKernels } from './kernels/index.js';
 import { releaseScratch, scratchBytes } from './kernels/scratch.js';
-import { CpuStorage, asStorage, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator } from './kernels/storage.js';
+import { CpuStorage, adoptWritten, asStorage, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator } from './kernels/storage.js';
 import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.js';
 
 export { CpuStorage, setPoolLimit } from './kernels/storage.js';
@@ -75,7 +75,7 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     name,
     dtypes: CPU_DTYPES,
     kernels: engine ? wasmKernels(engine) : cpuKernels,
-    write: (values) => new CpuStorage(values),
+    write: (values) => new CpuStorage(engine ? adoptWritten(values) : values),
     read: async (dataId, _dtype, size) => readCopy(dataId, size),
     readSync: (dataId, _dtype, size) => readCopy(dataId, size),
     free: (dataId) => {

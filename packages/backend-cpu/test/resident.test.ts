@@ -108,4 +108,18 @@ describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs reside
     expect(grad(x)).toEqual(grad(copy));
     host.free(x.dataId);
   });
+
+  it('a large float32 upload moves into wasm memory (read back equal); small ones and other dtypes stay as written', () => {
+    const be = cpu({ name: 'cpu-upload' }).createSync!(); // a wasm backend: large uploads go to the shared memory
+    const big = Float32Array.from(seq(1 << 15, 11));
+    const id = be.write(big, 'float32', [big.length]) as CpuStorage;
+    expect(residentOf(id.values)).toBeDefined();
+    expect(id.values).not.toBe(big);
+    expect(Array.from(be.readSync!(id, 'float32', big.length))).toEqual(Array.from(big));
+    be.free(id);
+    const small = Float32Array.from([1, 2, 3]);
+    expect((be.write(small, 'float32', [3]) as CpuStorage).values).toBe(small);
+    const f64 = Float64Array.from(seq(1 << 14, 12));
+    expect((be.write(f64, 'float64', [f64.length]) as CpuStorage).values).toBe(f64);
+  });
 });

@@ -100,6 +100,23 @@ export function setResidentAllocator(f: ((floats: number) => Float32Array | null
   residentAlloc = f;
 }
 
+/** Most bytes a written (uploaded) array may have to be moved into wasm memory (larger ones stay in the JS heap). */
+const WRITE_RESIDENT_MAX_BYTES = 256 * 2 ** 20;
+
+/**
+ * The storage values for an array written to the backend (core hands over its own copy):
+ * a large float32 one moves into the wasm engine's memory, so wasm kernels read it in
+ * place from the first use on; anything else is kept as it is.
+ */
+export function adoptWritten(values: TypedArray): TypedArray {
+  if (!(values instanceof Float32Array) || !residentAlloc) return values;
+  if (values.byteLength < POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
+  const view = residentAlloc(values.length);
+  if (!view) return values;
+  view.set(values);
+  return view;
+}
+
 /** The current resident allocator (to clear it only if it is still one's own). */
 export function residentAllocator(): ((floats: number) => Float32Array | null) | null {
   return residentAlloc;
