@@ -49,23 +49,41 @@ export function im2colFn(scatter: boolean): FnBuilder {
             // src = &plane[ih, ow0·sw + shift]
             f.get(plane).get(ih).get(W).mul().get(shift).add().get(ow0).get(sw).mul().add().i32(2).shl().add().set(src);
             if (!scatter) zero(z, ow0);
-            const perPixel = () =>
-              f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => {
-                const colAt = () => f.get(d).get(ow).i32(2).shl().add();
-                if (scatter) {
-                  f.get(src).get(src).f32Load();
-                  colAt().f32Load().f32Add().f32Store();
-                } else colAt().get(src).f32Load().f32Store();
-                f.get(src).get(swb).add().set(src);
-              });
-            if (scatter) perPixel();
-            else {
-              // Unit stride and a run of 8+ pixels: contiguous, one bulk copy.
-              f.get(sw).i32(1).eq().get(ow1).get(ow0).sub().i32(8).geS().and();
-              f.ifElse(() => {
-                f.get(d).get(ow0).i32(2).shl().add().get(src).get(ow1).get(ow0).sub().i32(2).shl().memoryCopy();
-              }, perPixel);
-            }
+            const colAt = () => f.get(d).get(ow).i32(2).shl().add();
+            /** One pixel at ow: col ← img (img += col when scattering); src moves by `by` bytes. */
+            const pixel = (by: number | null) => {
+              if (scatter) {
+                f.get(src).get(src).f32Load();
+                colAt().f32Load().f32Add().f32Store();
+              } else colAt().get(src).f32Load().f32Store();
+              if (by === null) f.get(src).get(swb).add().set(src);
+              else f.get(src).i32(by).add().set(src);
+            };
+            const perPixel = () => f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => pixel(null));
+            // Unit stride: the run is contiguous in both; four pixels per f32x4, then the tail.
+            const unit = () => {
+              f.get(ow0).set(ow);
+              f.whileLoop(
+                () => f.get(ow).i32(3).add().get(ow1).ltS(),
+                () => {
+                  if (scatter) {
+                    f.get(src).get(src).v128Load();
+                    colAt().v128Load().f32x4Add().v128Store();
+                  } else colAt().get(src).v128Load().v128Store();
+                  f.get(src).i32(16).add().set(src);
+                  f.get(ow).i32(4).add().set(ow);
+                },
+              );
+              f.whileLoop(
+                () => f.get(ow).get(ow1).ltS(),
+                () => {
+                  pixel(4);
+                  f.get(ow).i32(1).add().set(ow);
+                },
+              );
+            };
+            f.get(sw).i32(1).eq();
+            f.ifElse(unit, perPixel);
             if (!scatter) zero(ow1, Wo);
           };
           if (scatter) f.ifElse(inside);

@@ -242,10 +242,6 @@ export class FnBuilder {
   f32x4RelaxedMadd(): this {
     return this.simd(SIMD.f32x4RelaxedMadd);
   }
-  /** memory.copy(dst, src, bytes) within the one memory (bulk memory). */
-  memoryCopy(): this {
-    return this.op(0xfc, 0x0a, 0x00, 0x00);
-  }
   call(fn: number): this {
     this.op(0x10);
     uleb(this.code, fn);
