@@ -17,7 +17,9 @@ const required = process.env.CI === 'true';
 if (why && !required) console.warn(`playground browser test skipped: ${why}. With CI=true it fails instead.`);
 
 const BATCH = { webgpu: 16, cpu: 32 } as const;
-const setup = (backend: 'webgpu' | 'cpu') => `model=mlp&optimizer=adam&lr=0.003&batch=${BATCH[backend]}&epochs=1`;
+// Enough epochs that training is still running when the test pauses it: on the CPU one
+// epoch of the bundled sample takes well under a second now, less than one poll of the test.
+const setup = (backend: 'webgpu' | 'cpu') => `model=mlp&optimizer=adam&lr=0.003&batch=${BATCH[backend]}&epochs=100`;
 const STEPS = 30;
 
 async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void> {

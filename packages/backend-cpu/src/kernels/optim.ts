@@ -53,7 +53,7 @@ export function wasmOptimKernels(engine: WasmGemm): Readonly<Record<string, AnyK
       engine.reset();
       const ptrs = vs.map((v) => engine.copyIn(v));
       const at = engine.alloc(names.length);
-      engine.f32.set(names.map((a) => ctx.attrs[a]), at >> 2);
+      engine.f32.set(names.map((a) => ctx.attrs[a]), at >>> 2);
       const out = engine.allocOut(ctx.out.size);
       row(...ptrs, ...names.map((_, i) => at + 4 * i), out, ctx.out.size);
       return wrap(copyOut(engine, out, ctx.out.size));

@@ -24,7 +24,7 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
   // The table: row starts, row ends, column starts, column ends of the clipped windows.
   const win = engine.alloc(2 * (Ho + Wo));
   const i32 = engine.i32;
-  let at = win >> 2;
+  let at = win >>> 2;
   for (const t of [hw.start, hw.end, ww.start, ww.end]) {
     i32.set(t, at);
     at += t.length;

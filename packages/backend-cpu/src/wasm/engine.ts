@@ -5,6 +5,7 @@ import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
 import { GemmThreads, MAX_PARTS, gemmPart, type GemmJob } from './threads.js';
 import { driveConv } from './conv-driver.js';
+import { BlockHeap } from './heap.js';
 import { markResident, residentOf } from './resident.js';
 import { threadsWanted } from './thread-count.js';
 
@@ -41,8 +42,8 @@ export interface EngineOptions {
 }
 
 /**
- * WebAssembly SIMD float32 kernels over one wasm memory, with a heap in that memory (free
- * lists by exact byte size over a bump pointer) for a kernel's operands and outputs.
+ * WebAssembly SIMD float32 kernels over one wasm memory, with a heap in that memory
+ * (`BlockHeap`: coalescing free blocks over a bump pointer) for a kernel's operands and outputs.
  * Kernels use it synchronously: `reset()` at the start of a kernel call frees the
  * previous call's scratch (`alloc`). Where shared memory and worker threads exist the
  * memory is shared, large GEMMs are split across a worker pool, and kernel outputs
@@ -62,10 +63,8 @@ export class WasmGemm {
   private readonly options: EngineOptions;
   /** Set by the first GEMM that would be split; the next reset() then gives workers their scratch. */
   private splitSeen = false;
-  /** The bump pointer: bytes above it were never handed out. */
-  private top = 0;
-  /** Freed blocks by byte length. */
-  private readonly free = new Map<number, number[]>();
+  /** The blocks of the memory (coalescing free lists over a bump pointer). */
+  private readonly heap: BlockHeap;
   /** This kernel call's scratch blocks [ptr, bytes], freed by the next reset(). */
   private readonly scratchBlocks: number[] = [];
   /** Output blocks handed out by allocOut and not yet taken (freed by the next reset()). */
@@ -83,6 +82,10 @@ export class WasmGemm {
     this.options = options;
     this.fns = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     this.view = new Float32Array(memory.buffer);
+    this.heap = new BlockHeap(0, (end) => {
+      const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
+      if (need > 0) this.memory.grow(need);
+    });
     this.resident = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
     this.own = this.scratch();
   }
@@ -129,22 +132,12 @@ export class WasmGemm {
    * owner touches (kernels that read a few floats past their input zero it: `copyIn`).
    */
   private take(bytes: number): number {
-    const size = blockSize(bytes);
-    const list = this.free.get(size);
-    if (list && list.length > 0) return list.pop()!;
-    const ptr = this.top;
-    const need = Math.ceil((ptr + size) / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (need > 0) this.memory.grow(need);
-    this.top = ptr + size;
-    return ptr;
+    return this.heap.take(blockSize(bytes));
   }
 
-  /** Returns a block to the free lists. */
+  /** Returns a block to the heap. */
   private give(ptr: number, bytes: number): void {
-    const size = blockSize(bytes);
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(ptr);
+    this.heap.give(ptr, blockSize(bytes));
   }
 
   /** Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents unspecified), freed by the next reset(); returns the byte address. */
@@ -222,9 +215,9 @@ export class WasmGemm {
     if (r && r.owner === this.owner) ptr = r.ptr;
     else {
       ptr = this.alloc(values.length);
-      this.f32.set(values, ptr >> 2);
+      this.f32.set(values, ptr >>> 2);
     }
-    if (zeroSlack > 0) this.f32.fill(0, (ptr >> 2) + values.length, (ptr >> 2) + values.length + zeroSlack);
+    if (zeroSlack > 0) this.f32.fill(0, (ptr >>> 2) + values.length, (ptr >>> 2) + values.length + zeroSlack);
     return ptr;
   }
 
@@ -271,7 +264,7 @@ export class WasmGemm {
   gemm(M: number, N: number, K: number, a: WasmMatrix, b: WasmMatrix, c: number, ldc: number, accumulate: boolean): void {
     if (M === 0 || N === 0) return;
     if (K === 0) {
-      if (!accumulate) for (let i = 0; i < M; i++) this.f32.fill(0, (c >> 2) + i * ldc, (c >> 2) + i * ldc + N);
+      if (!accumulate) for (let i = 0; i < M; i++) this.f32.fill(0, (c >>> 2) + i * ldc, (c >>> 2) + i * ldc + N);
       return;
     }
     const whole: GemmJob = { M, N, K, a: a.ptr, ars: a.rs, acs: a.cs, b: b.ptr, brs: b.rs, bcs: b.cs, c, ldc, accumulate };
