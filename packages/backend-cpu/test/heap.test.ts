@@ -70,4 +70,14 @@ describe('BlockHeap', () => {
     expect(h.used).toBe(0);
     expect(h.freeBytes).toBe(0);
   });
+
+  it('take with a limit reuses free blocks but will not bump past it', () => {
+    const { h } = heap(0);
+    const a = h.take(64, 100);
+    h.take(16, 100);
+    expect(h.take(64, 100)).toBe(-1); // 80 + 64 > 100
+    h.give(a, 64);
+    expect(h.take(48, 100)).toBe(a); // a free block still serves
+    expect(h.take(64)).toBe(80); // without a limit it grows
+  });
 });

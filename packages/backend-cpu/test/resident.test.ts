@@ -122,4 +122,25 @@ describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs reside
     const f64 = Float64Array.from(seq(1 << 14, 12));
     expect((be.write(f64, 'float64', [f64.length]) as CpuStorage).values).toBe(f64);
   });
+
+  it('past the resident limit outputs and uploads go to JavaScript memory, with the same values', () => {
+    // The engine's own packing scratch (about 2 MiB) comes first: the limit sits above it.
+    const small = createWasmGemm({ threads: 1, residentLimitBytes: 4 << 20 })!;
+    const addSmall = wasmBinary(small, 'add');
+    const big = 100_000; // 400 KB per tensor
+    const x = input(seq(big, 21));
+    const y = input(seq(big, 22));
+    const outs = [0, 1, 2, 3].map(() => call(addSmall, x, y));
+    // Outputs that stay in `small` are read by its copyIn in place; the others were copied out.
+    const inSmall = outs.map((t) => residentOf(values(t))?.ptr === small.copyIn(values(t)));
+    expect(inSmall[0]).toBe(true);
+    expect(inSmall[3]).toBe(false);
+    const vx = values(x);
+    const vy = values(y);
+    for (const t of outs) expect(values(t).every((v, i) => v === Math.fround(vx[i] + vy[i]))).toBe(true);
+    for (const t of outs) host.free(t.dataId);
+    expect(small.allocResident(big)).not.toBeNull(); // freed blocks serve again under the limit
+    expect(small.allocResident(4 << 20)).toBeNull();
+    small.dispose();
+  });
 });

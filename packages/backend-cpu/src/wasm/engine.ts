@@ -25,6 +25,8 @@ export interface WasmMatrix {
 const TILE: Omit<GemmShape, 'fma'> = { mr: 4, nr: 8 };
 const PAGE = 65536;
 const MAX_PAGES = 65536;
+/** Default of the most bytes tensors may occupy in the memory (`EngineOptions.residentLimitBytes`). */
+const RESIDENT_LIMIT_BYTES = 2 ** 31;
 /** Floats of slack after every heap block (see `copyIn`). */
 const SLACK_FLOATS = 4;
 /** Bytes a heap block of `bytes` takes: rounded up to 16, plus the slack. */
@@ -39,6 +41,11 @@ export interface EngineOptions {
   readonly threads?: number;
   /** Smallest GEMM (2·M·N·K) that is split across threads (default 4e6). */
   readonly parallelMinFlops?: number;
+  /**
+   * Most bytes of the memory tensors may occupy (default 2 GiB, half of wasm32's 4 GiB, the
+   * rest left for kernel scratch): past it, outputs and uploads go to JavaScript arrays.
+   */
+  readonly residentLimitBytes?: number;
 }
 
 /**
@@ -135,6 +142,15 @@ export class WasmGemm {
     return this.heap.take(blockSize(bytes));
   }
 
+  /** A block for tensor storage, or −1 past the resident limit (the caller falls back to JavaScript memory). */
+  private takeResident(bytes: number): number {
+    try {
+      return this.heap.take(blockSize(bytes), this.options.residentLimitBytes ?? RESIDENT_LIMIT_BYTES);
+    } catch {
+      return -1; // the memory could not grow (wasm32's 4 GiB, or the host refused)
+    }
+  }
+
   /** Returns a block to the heap. */
   private give(ptr: number, bytes: number): void {
     this.heap.give(ptr, blockSize(bytes));
@@ -153,8 +169,8 @@ export class WasmGemm {
    * `takeOut` when the kernel is done; if the kernel does not, the next reset() frees it.
    */
   allocOut(floats: number): number {
-    if (!this.resident) return this.alloc(floats);
-    const ptr = this.take(floats * 4);
+    const ptr = this.resident ? this.takeResident(floats * 4) : -1;
+    if (ptr < 0) return this.alloc(floats);
     this.pending.set(ptr, floats * 4);
     return ptr;
   }
@@ -162,16 +178,11 @@ export class WasmGemm {
   /**
    * A Float32Array of `floats` (contents unspecified) that lives in this engine's memory as tensor
    * storage (freeing the storage gives the block back), for the TypeScript kernels'
-   * outputs; null where the memory is not shared or cannot grow that far.
+   * outputs; null where the memory is not shared or tensors would pass the resident limit.
    */
   allocResident(floats: number): Float32Array | null {
-    if (!this.resident) return null;
-    let ptr: number;
-    try {
-      ptr = this.take(floats * 4);
-    } catch {
-      return null; // the 4 GiB wasm32 limit: the caller falls back to a JavaScript array
-    }
+    const ptr = this.resident ? this.takeResident(floats * 4) : -1;
+    if (ptr < 0) return null;
     const view = new Float32Array(this.memory.buffer, ptr, floats);
     markResident(view, { owner: this.owner, ptr, bytes: floats * 4 });
     return view;

@@ -35,8 +35,11 @@ export class BlockHeap {
     return n;
   }
 
-  /** A block of `size` bytes; returns its byte address. */
-  take(size: number): number {
+  /**
+   * A block of `size` bytes; returns its byte address, or −1 when only growing the bump
+   * region past `limit` bytes could give one.
+   */
+  take(size: number, limit = Infinity): number {
     const exact = this.bySize.get(size);
     if (exact && exact.size > 0) {
       const ptr = exact.values().next().value as number;
@@ -57,6 +60,7 @@ export class BlockHeap {
       return best;
     }
     const ptr = this.top;
+    if (ptr + size > limit) return -1;
     this.grow(ptr + size);
     this.top = ptr + size;
     return ptr;
