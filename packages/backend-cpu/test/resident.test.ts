@@ -4,7 +4,8 @@ import { cpu } from '../src/index.js';
 import { wasmBinary } from '../src/kernels/elementwise-wasm.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
 import { CpuStorage } from '../src/kernels/storage.js';
-import { createWasmGemm } from '../src/wasm/engine.js';
+import { WasmGemm, createWasmGemm } from '../src/wasm/engine.js';
+import { moduleBytes } from '../src/wasm/module.js';
 import { residentOf } from '../src/wasm/resident.js';
 import { threadSupport } from '../src/wasm/spawn.js';
 import { seq } from './helpers.js';
@@ -142,5 +143,30 @@ describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs reside
     expect(small.allocResident(big)).not.toBeNull(); // freed blocks serve again under the limit
     expect(small.allocResident(4 << 20)).toBeNull();
     small.dispose();
+  });
+});
+
+// Without shared memory (a browser page that is not cross-origin isolated) growing the
+// memory would detach views, so outputs must be copied out into JavaScript arrays.
+describe('kernel outputs without shared memory', () => {
+  it('are copied out, never views of the memory, and stay valid when it grows', () => {
+    const bytes = moduleBytes({ mr: 4, nr: 8, fma: false }, { initial: 1, maximum: 65536, shared: false });
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    const e = new WasmGemm(new WebAssembly.Module(bytes), false, memory, null);
+    const add = wasmBinary(e, 'add');
+    const n = 5000;
+    const a = input(seq(n, 31));
+    const b = input(seq(n, 32));
+    const s = call(add, a, b);
+    expect(values(s).buffer).not.toBe(memory.buffer);
+    expect(e.allocResident(n)).toBeNull();
+    const before = Array.from(values(s));
+    e.reset();
+    e.alloc(4 * memory.buffer.byteLength); // grows (and detaches the old buffer)
+    expect(Array.from(values(s))).toEqual(before);
+    const vb = values(b);
+    const va = values(a);
+    before.forEach((v, i) => expect(v).toBe(Math.fround(va[i] + vb[i])));
+    host.free(s.dataId);
   });
 });
