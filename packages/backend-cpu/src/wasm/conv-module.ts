@@ -24,26 +24,54 @@ export function im2colFn(scatter: boolean): FnBuilder {
       f.forLoop(kj, 0, { local: kW }, 1, () => {
         f.get(kj).get(dw).mul().get(pl).sub().set(shift);
         // [ow0, ow1): the output columns whose input column ow·sw + shift lies in [0, W).
+        // Unit stride: ow0 = clamp(−shift), ow1 = clamp(W − shift); otherwise found by stepping.
+        const clamp = (v: () => void, lo: () => void, hi: () => void) => {
+          // max(lo, min(hi, v)) for i32s pushed by the three callbacks
+          v();
+          hi();
+          v();
+          hi();
+          f.ltS().selectOp(); // min(v, hi)
+          const m = f.local(I32);
+          f.set(m);
+          f.get(m);
+          lo();
+          f.get(m);
+          lo();
+          f.op1('gtS').selectOp(); // max(m, lo)
+        };
         const iw = (o: number) => f.get(o).get(sw).mul().get(shift).add();
-        f.i32(0).set(ow0);
-        f.whileLoop(
+        f.get(sw).i32(1).eq();
+        f.ifElse(
           () => {
-            f.get(ow0).get(Wo).ltS();
-            iw(ow0).i32(0).ltS().and();
+            clamp(() => f.i32(0).get(shift).sub(), () => f.i32(0), () => f.get(Wo));
+            f.set(ow0);
+            clamp(() => f.get(W).get(shift).sub(), () => f.get(ow0), () => f.get(Wo));
+            f.set(ow1);
           },
-          () => f.get(ow0).i32(1).add().set(ow0),
-        );
-        f.get(ow0).set(ow1);
-        f.whileLoop(
           () => {
-            f.get(ow1).get(Wo).ltS();
-            iw(ow1).get(W).ltS().and();
+            f.i32(0).set(ow0);
+            f.whileLoop(
+              () => {
+                f.get(ow0).get(Wo).ltS();
+                iw(ow0).i32(0).ltS().and();
+              },
+              () => f.get(ow0).i32(1).add().set(ow0),
+            );
+            f.get(ow0).set(ow1);
+            f.whileLoop(
+              () => {
+                f.get(ow1).get(Wo).ltS();
+                iw(ow1).get(W).ltS().and();
+              },
+              () => f.get(ow1).i32(1).add().set(ow1),
+            );
           },
-          () => f.get(ow1).i32(1).add().set(ow1),
         );
+        // The first band row's column block and input row; the t loop steps them.
+        f.get(col).get(row).get(ld).mul().i32(2).shl().add().set(d);
+        f.get(oh0).get(sh).mul().get(pt).sub().get(ki).get(dh).mul().add().set(ih);
         f.forLoop(t, 0, { local: nOh }, 1, () => {
-          f.get(col).get(row).get(ld).mul().get(t).get(Wo).mul().add().i32(2).shl().add().set(d);
-          f.get(oh0).get(t).add().get(sh).mul().get(pt).sub().get(ki).get(dh).mul().add().set(ih);
           f.get(ih).get(H).op1('ltU');
           const inside = () => {
             // src = &plane[ih, ow0·sw + shift]
@@ -88,6 +116,8 @@ export function im2colFn(scatter: boolean): FnBuilder {
           };
           if (scatter) f.ifElse(inside);
           else f.ifElse(inside, () => zero(z, Wo));
+          f.get(d).get(Wo).i32(2).shl().add().set(d);
+          f.get(ih).get(sh).add().set(ih);
         });
         f.get(row).i32(1).add().set(row);
       });
