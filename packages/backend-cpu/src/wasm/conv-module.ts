@@ -68,57 +68,77 @@ export function im2colFn(scatter: boolean): FnBuilder {
             );
           },
         );
-        // The first band row's column block and input row; the t loop steps them.
+        const colAt = () => f.get(d).get(ow).i32(2).shl().add();
+        /** One pixel at ow: col ← img (img += col when scattering); src moves by `by` bytes. */
+        const pixel = (by: number | null) => {
+          if (scatter) {
+            f.get(src).get(src).f32Load();
+            colAt().f32Load().f32Add().f32Store();
+          } else colAt().get(src).f32Load().f32Store();
+          if (by === null) f.get(src).get(swb).add().set(src);
+          else f.get(src).i32(by).add().set(src);
+        };
+        const perPixel = () => f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => pixel(null));
+        // Unit stride: the run is contiguous in both; four pixels per f32x4, then the tail.
+        const unit = () => {
+          f.get(ow0).set(ow);
+          f.whileLoop(
+            () => f.get(ow).i32(3).add().get(ow1).ltS(),
+            () => {
+              if (scatter) {
+                f.get(src).get(src).v128Load();
+                colAt().v128Load().f32x4Add().v128Store();
+              } else colAt().get(src).v128Load().v128Store();
+              f.get(src).i32(16).add().set(src);
+              f.get(ow).i32(4).add().set(ow);
+            },
+          );
+          f.whileLoop(
+            () => f.get(ow).get(ow1).ltS(),
+            () => {
+              pixel(4);
+              f.get(ow).i32(1).add().set(ow);
+            },
+          );
+        };
+        /** The band's rows one by one: any stride, padding and clipping. */
+        const general = () =>
+          f.forLoop(t, 0, { local: nOh }, 1, () => {
+            f.get(ih).get(H).op1('ltU');
+            const inside = () => {
+              // src = &plane[ih, ow0·sw + shift]
+              f.get(plane).get(ih).get(W).mul().get(shift).add().get(ow0).get(sw).mul().add().i32(2).shl().add().set(src);
+              if (!scatter) zero(z, ow0);
+              f.get(sw).i32(1).eq();
+              f.ifElse(unit, perPixel);
+              if (!scatter) zero(ow1, Wo);
+            };
+            if (scatter) f.ifElse(inside);
+            else f.ifElse(inside, () => zero(z, Wo));
+            f.get(d).get(Wo).i32(2).shl().add().set(d);
+            f.get(ih).get(sh).add().set(ih);
+          });
+        /**
+         * Unit stride and every pixel of the band inside the image (no padding reached):
+         * the rows are Wo contiguous pixels each, sh·W apart, with no clipping to check.
+         */
+        const whole = () => {
+          f.get(plane).get(ih).get(W).mul().get(shift).add().i32(2).shl().add().set(src);
+          f.forLoop(t, 0, { local: nOh }, 1, () => {
+            unit();
+            f.get(src).get(sh).get(W).mul().get(Wo).sub().i32(2).shl().add().set(src);
+            f.get(d).get(Wo).i32(2).shl().add().set(d);
+          });
+        };
+        // The first band row's column block and input row; the loops step them.
         f.get(col).get(row).get(ld).mul().i32(2).shl().add().set(d);
         f.get(oh0).get(sh).mul().get(pt).sub().get(ki).get(dh).mul().add().set(ih);
-        f.forLoop(t, 0, { local: nOh }, 1, () => {
-          f.get(ih).get(H).op1('ltU');
-          const inside = () => {
-            // src = &plane[ih, ow0·sw + shift]
-            f.get(plane).get(ih).get(W).mul().get(shift).add().get(ow0).get(sw).mul().add().i32(2).shl().add().set(src);
-            if (!scatter) zero(z, ow0);
-            const colAt = () => f.get(d).get(ow).i32(2).shl().add();
-            /** One pixel at ow: col ← img (img += col when scattering); src moves by `by` bytes. */
-            const pixel = (by: number | null) => {
-              if (scatter) {
-                f.get(src).get(src).f32Load();
-                colAt().f32Load().f32Add().f32Store();
-              } else colAt().get(src).f32Load().f32Store();
-              if (by === null) f.get(src).get(swb).add().set(src);
-              else f.get(src).i32(by).add().set(src);
-            };
-            const perPixel = () => f.forLoop(ow, { local: ow0 }, { local: ow1 }, 1, () => pixel(null));
-            // Unit stride: the run is contiguous in both; four pixels per f32x4, then the tail.
-            const unit = () => {
-              f.get(ow0).set(ow);
-              f.whileLoop(
-                () => f.get(ow).i32(3).add().get(ow1).ltS(),
-                () => {
-                  if (scatter) {
-                    f.get(src).get(src).v128Load();
-                    colAt().v128Load().f32x4Add().v128Store();
-                  } else colAt().get(src).v128Load().v128Store();
-                  f.get(src).i32(16).add().set(src);
-                  f.get(ow).i32(4).add().set(ow);
-                },
-              );
-              f.whileLoop(
-                () => f.get(ow).get(ow1).ltS(),
-                () => {
-                  pixel(4);
-                  f.get(ow).i32(1).add().set(ow);
-                },
-              );
-            };
-            f.get(sw).i32(1).eq();
-            f.ifElse(unit, perPixel);
-            if (!scatter) zero(ow1, Wo);
-          };
-          if (scatter) f.ifElse(inside);
-          else f.ifElse(inside, () => zero(z, Wo));
-          f.get(d).get(Wo).i32(2).shl().add().set(d);
-          f.get(ih).get(sh).add().set(ih);
-        });
+        f.get(sw).i32(1).eq();
+        f.get(ow0).eqz().and();
+        f.get(ow1).get(Wo).eq().and();
+        f.get(ih).get(H).op1('ltU').and();
+        f.get(ih).get(nOh).i32(1).sub().get(sh).mul().add().get(H).op1('ltU').and();
+        f.ifElse(whole, general);
         f.get(row).i32(1).add().set(row);
       });
     });
