@@ -3,6 +3,7 @@ import { BackendError, sizeOf, type Conv2dAttrs, type Kernel, type TensorData } 
 import { cpu, setThreads } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { wasmMatmul } from '../src/kernels/matmul-wasm.js';
+import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
 import { createWasmGemm, splitJob, type WasmGemm } from '../src/wasm/engine.js';
 import { threadSupport } from '../src/wasm/spawn.js';
 import { seq, tensor } from './helpers.js';
@@ -128,6 +129,32 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     // A busy machine may let the calling thread claim every part for a while.
     const conv = wasmConv2d(threaded!);
     for (let i = 0; i < 2000 && threaded!.workerParts === before; i++) run(threaded!, conv, [x, w], a, ys);
+    expect(threaded!.workerParts).toBeGreaterThan(before);
+  });
+
+  it('max pooling split over planes (clipped windows too) matches one thread bit for bit and reaches the workers', () => {
+    const xs = [3, 5, 9, 11];
+    const x = tensor(seq(sizeOf(xs), 15), xs, 'float32');
+    for (const attrs of [
+      { kernel: [3, 3], strides: [3, 3], pads: [0, 0, 0, 0] },
+      { kernel: [3, 2], strides: [2, 1], pads: [1, 1, 1, 0] },
+    ] as const) {
+      const ho = Math.floor((9 + attrs.pads[0] + attrs.pads[1] - attrs.kernel[0]) / attrs.strides[0]) + 1;
+      const wo = Math.floor((11 + attrs.pads[2] + attrs.pads[3] - attrs.kernel[1]) / attrs.strides[1]) + 1;
+      const ys = [3, 5, ho, wo];
+      const dy = tensor(seq(sizeOf(ys), 16), ys, 'float32');
+      const a = { kernel: [...attrs.kernel], strides: [...attrs.strides], pads: [...attrs.pads] };
+      const one = run(single!, wasmMaxPool2d(single!), [x], a as never, ys);
+      const back = run(single!, wasmMaxPool2dBackward(single!), [dy, x], a as never, xs);
+      for (let i = 0; i < 10; i++) {
+        expect(Array.from(run(threaded!, wasmMaxPool2d(threaded!), [x], a as never, ys))).toEqual(Array.from(one));
+        expect(Array.from(run(threaded!, wasmMaxPool2dBackward(threaded!), [dy, x], a as never, xs))).toEqual(Array.from(back));
+      }
+    }
+    const before = threaded!.workerParts;
+    const pool = wasmMaxPool2d(threaded!);
+    const a = { kernel: [3, 3], strides: [3, 3], pads: [0, 0, 0, 0] };
+    for (let i = 0; i < 2000 && threaded!.workerParts === before; i++) run(threaded!, pool, [x], a as never, [3, 5, 3, 3]);
     expect(threaded!.workerParts).toBeGreaterThan(before);
   });
 

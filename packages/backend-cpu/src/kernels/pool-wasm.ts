@@ -1,6 +1,6 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmGemm } from '../wasm/engine.js';
-import type { PoolExports } from '../wasm/pool-module.js';
+import type { CallableName } from '../wasm/conv-driver.js';
 import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
 import { wrap } from './storage.js';
@@ -9,7 +9,10 @@ import { wrap } from './storage.js';
 const SLACK = 4;
 
 /** Runs one of the module's pooling functions on a staged input: `y` is y or dy, `dx` the gradient (0 forward). */
-export type StagedPool = (fn: PoolExports['maxPool'], y: number, dx: number) => void;
+export type StagedPool = (fn: CallableName, y: number, dx: number) => void;
+
+/** Most parts a pooling call is split into (planes are independent: any split gives the same result). */
+const POOL_PARTS = 8;
 
 /**
  * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
@@ -44,9 +47,26 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
   const padded = whole[0] !== nonEmpty[0] || whole[1] !== nonEmpty[1];
   const [lo, hi] = padded ? nonEmpty : whole;
   const Wp = padded ? Math.max(padL + W, (Wo - 1) * sw + kw) : 0;
-  const pbuf = padded ? engine.alloc(H * Wp + SLACK) : 0;
-  const tmp = engine.alloc(Math.max(W, Wp) + 4);
-  return (fn, y, dx) => fn(N * C, H, W, Ho, Wo, win, xPtr, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp);
+  // Disjoint ranges of planes, each with its own padded-plane and row scratch, so worker
+  // threads can run them at once.
+  const planes = N * C;
+  const parts = Math.max(1, Math.min(POOL_PARTS, planes));
+  const ranges = Array.from({ length: parts }, (_, i) => {
+    const p0 = Math.floor((i * planes) / parts);
+    const p1 = Math.floor(((i + 1) * planes) / parts);
+    const pbuf = padded ? engine.alloc(H * Wp + SLACK) : 0;
+    const tmp = engine.alloc(Math.max(W, Wp) + 4);
+    return { p0, n: p1 - p0, pbuf, tmp };
+  });
+  const work = 2 * planes * H * W * kernel[0] * kernel[1];
+  return (fn, y, dx) => {
+    const [inPlane, outPlane] = [4 * H * W, 4 * Ho * Wo];
+    // y (or dy) steps by output planes; x and dx by input planes.
+    const args = ranges
+      .filter((r) => r.n > 0)
+      .map((r) => [r.n, H, W, Ho, Wo, win, xPtr + r.p0 * inPlane, y + r.p0 * outPlane, dx === 0 ? 0 : dx + r.p0 * inPlane, kw, sw, lo, hi, padL, Wp, r.pbuf, r.tmp]);
+    engine.runCalls(fn, args, work, `${fn} [${xShape.join(',')}]`);
+  };
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */
@@ -58,7 +78,7 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
     engine.reset();
     const pool = stagePool(engine, vs[0], x.shape, out.shape, attrs);
     const y = engine.allocOut(out.size);
-    pool(engine.fns.maxPool, y, 0);
+    pool('maxPool', y, 0);
     return wrap(copyOut(engine, y, out.size));
   };
 }
@@ -73,7 +93,7 @@ export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['
     const dyPtr = engine.copyIn(vs[0]);
     const pool = stagePool(engine, vs[1], x.shape, dy.shape, attrs);
     const dx = engine.allocOut(out.size); // maxPoolBackward zeroes it plane by plane
-    pool(engine.fns.maxPoolBackward, dyPtr, dx);
+    pool('maxPoolBackward', dyPtr, dx);
     return wrap(copyOut(engine, dx, out.size));
   };
 }

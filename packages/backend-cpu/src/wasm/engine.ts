@@ -4,7 +4,7 @@ import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
 import { GemmThreads, MAX_PARTS, gemmPart, type GemmJob } from './threads.js';
-import { driveConv } from './conv-driver.js';
+import { CALLABLE, PART, driveConv, type CallableName } from './conv-driver.js';
 import { BlockHeap } from './heap.js';
 import { markResident, residentOf } from './resident.js';
 import { threadsWanted } from './thread-count.js';
@@ -262,6 +262,24 @@ export class WasmGemm {
       }
     }
     for (const p of parts) driveConv(this.fns, this.own, p, 0, driveGemm);
+  }
+
+  /**
+   * Calls the export `name` once per argument list: across the worker pool when there is
+   * one and `work` (about the flops) is worth waking it, else one after another here. The
+   * calls must write disjoint memory (e.g. max pooling over disjoint ranges of planes).
+   */
+  runCalls(name: CallableName, argsList: readonly (readonly number[])[], work: number, what: string): void {
+    if (this.pool && work >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) && this.threads > 1 && argsList.length > 1) {
+      this.splitSeen = true;
+      if (this.pool.size > 0) {
+        const id = CALLABLE.indexOf(name);
+        this.pool.run(argsList.map((args) => [PART.CALL, id, args.length, ...args]), this.fns, this.own, what);
+        return;
+      }
+    }
+    const fn = this.fns[name] as (...args: number[]) => void;
+    for (const args of argsList) fn(...args);
   }
 
   /**

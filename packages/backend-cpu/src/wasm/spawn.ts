@@ -1,4 +1,4 @@
-import { driveConv, runPart } from './conv-driver.js';
+import { CALLABLE, driveConv, runPart } from './conv-driver.js';
 import { driveGemm } from './gemm-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
 
@@ -63,7 +63,7 @@ const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const { module, memory, control, index, scratch } = workerData;
 const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv));`;
+workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)}));`;
 }
 
 /** Starts module Web Workers running `gemm-worker.js` (the URL pattern bundlers such as Vite rewrite). */

@@ -1,5 +1,5 @@
 import { BackendError } from '@tessera/core';
-import { driveConv, runPart } from './conv-driver.js';
+import { CALLABLE, driveConv, runPart } from './conv-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
 import type { PoolWorker, Spawn } from './spawn.js';
@@ -26,7 +26,7 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 export const MAX_PARTS = 511;
 
 /** The caller's own part runner: the same `runPart` the workers run. */
-const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv);
+const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, CALLABLE);
 
 /** A GEMM part's table words: kind 0, then `driveGemm`'s arguments. */
 export function gemmPart(x: GemmJob): number[] {
