@@ -2,7 +2,8 @@ import { releaseResident } from '../wasm/resident.js';
 import { BackendError, allocArray, type DType, type DataId, type TensorData, type TypedArray } from '@tessera/core';
 
 /**
- * The CPU backend's storage for one buffer: a plain typed array in the JS heap.
+ * The CPU backend's storage for one buffer: a typed array, in the JS heap or (large
+ * float32 ones, where the wasm memory is shared) a view into the wasm engine's memory.
  * Every `DataId` the CPU backend hands out is a `CpuStorage`.
  */
 export class CpuStorage {
@@ -65,7 +66,7 @@ let poolLimit = DEFAULT_POOL_LIMIT;
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
 
-/** A buffer of `bytes` from the pool, or a new one (owned either way). */
+/** A freed buffer of `bytes` from the pool, or null when there is none. */
 function takeBuffer(bytes: number): ArrayBuffer | null {
   const list = pool.get(bytes);
   const buf = list?.pop();

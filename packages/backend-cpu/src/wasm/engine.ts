@@ -3,8 +3,8 @@ import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
-import { GemmThreads, MAX_PARTS, gemmPart, type GemmJob } from './threads.js';
-import { CALLABLE, PART, driveConv, type CallableName } from './conv-driver.js';
+import { GemmThreads, MAX_PARTS, gemmPart, runHere, type GemmJob } from './threads.js';
+import { CALLABLE, PART, type CallableName } from './conv-driver.js';
 import { BlockHeap } from './heap.js';
 import { markResident, residentOf } from './resident.js';
 import { threadsWanted } from './thread-count.js';
@@ -182,9 +182,13 @@ export class WasmGemm {
    */
   allocResident(floats: number): Float32Array | null {
     const ptr = this.resident ? this.takeResident(floats * 4) : -1;
-    if (ptr < 0) return null;
+    return ptr < 0 ? null : this.residentView(ptr, floats, floats * 4);
+  }
+
+  /** The block at `ptr` as tensor storage: a view recorded as resident, whose free gives the block back. */
+  private residentView(ptr: number, floats: number, bytes: number): Float32Array {
     const view = new Float32Array(this.memory.buffer, ptr, floats);
-    markResident(view, { owner: this.owner, ptr, bytes: floats * 4 });
+    markResident(view, { owner: this.owner, ptr, bytes });
     return view;
   }
 
@@ -197,9 +201,7 @@ export class WasmGemm {
     const bytes = this.pending.get(ptr);
     if (bytes === undefined) return copy(ptr, floats);
     this.pending.delete(ptr);
-    const view = new Float32Array(this.memory.buffer, ptr, floats);
-    markResident(view, { owner: this.owner, ptr, bytes });
-    return view;
+    return this.residentView(ptr, floats, bytes);
   }
 
   /** A Float32Array over the whole memory (re-created after growth). */
@@ -248,38 +250,38 @@ export class WasmGemm {
   }
 
   /**
-   * Runs conv parts (each an Int32Array of table words: a `PART` conv kind, then
-   * `CONV_ARGS`): across the worker pool when there is one and the work (`flops`) is worth
-   * waking it, else one after another on this thread. Parts own disjoint outputs, so the
-   * result does not depend on the thread count.
+   * The worker pool, when there is one and work of `flops` is worth waking it; null to run
+   * here. Seeing such work is what gives workers their scratch at the next reset(), so the
+   * first one runs here alone.
    */
-  runParts(parts: readonly Int32Array[], flops: number, what: string): void {
-    if (this.pool && flops >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) && this.threads > 1 && parts.length > 1) {
-      this.splitSeen = true;
-      if (this.pool.size > 0) {
-        this.pool.run(parts, this.fns, this.own, what);
-        return;
-      }
-    }
-    for (const p of parts) driveConv(this.fns, this.own, p, 0, driveGemm);
+  private poolFor(flops: number): GemmThreads | null {
+    if (!this.pool || flops < (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) || this.threads <= 1) return null;
+    this.splitSeen = true;
+    return this.pool.size > 0 ? this.pool : null;
   }
 
   /**
-   * Calls the export `name` once per argument list: across the worker pool when there is
-   * one and `work` (about the flops) is worth waking it, else one after another here. The
-   * calls must write disjoint memory (e.g. max pooling over disjoint ranges of planes).
+   * Runs parts (table words: a `PART` kind, then its arguments; see `runPart`) across the
+   * worker pool when there is one and the work (`flops`) is worth waking it, else one
+   * after another on this thread. Parts own disjoint outputs, so the result does not
+   * depend on the thread count.
+   */
+  runParts(parts: readonly ArrayLike<number>[], flops: number, what: string): void {
+    const pool = parts.length > 1 ? this.poolFor(flops) : null;
+    if (pool) {
+      pool.run(parts, this.fns, this.own, what);
+      return;
+    }
+    for (const p of parts) runHere(this.fns, this.own, p instanceof Int32Array ? p : Int32Array.from(p), 0);
+  }
+
+  /**
+   * Calls the export `name` once per argument list, as CALL parts (`runParts`). The calls
+   * must write disjoint memory (e.g. max pooling over disjoint ranges of planes).
    */
   runCalls(name: CallableName, argsList: readonly (readonly number[])[], work: number, what: string): void {
-    if (this.pool && work >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) && this.threads > 1 && argsList.length > 1) {
-      this.splitSeen = true;
-      if (this.pool.size > 0) {
-        const id = CALLABLE.indexOf(name);
-        this.pool.run(argsList.map((args) => [PART.CALL, id, args.length, ...args]), this.fns, this.own, what);
-        return;
-      }
-    }
-    const fn = this.fns[name] as (...args: number[]) => void;
-    for (const args of argsList) fn(...args);
+    const id = CALLABLE.indexOf(name);
+    this.runParts(argsList.map((args) => [PART.CALL, id, args.length, ...args]), work, what);
   }
 
   /**
@@ -297,17 +299,13 @@ export class WasmGemm {
       return;
     }
     const whole: GemmJob = { M, N, K, a: a.ptr, ars: a.rs, acs: a.cs, b: b.ptr, brs: b.rs, bcs: b.cs, c, ldc, accumulate };
-    const big = 2 * M * N * K >= (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS);
-    if (this.pool && big && this.threads > 1) {
-      // The first such GEMM runs here alone; from the next kernel call on, the pool has workers.
-      this.splitSeen = true;
-      if (this.pool.size > 0) {
-        // Three parts per thread: threads claim parts as they go, so one that the OS
-        // deschedules (2 busy cores) holds up a third of its share, not all of it.
-        const parts = splitJob(whole, Math.min(MAX_PARTS, 3 * (this.pool.size + 1))).map(gemmPart);
-        this.pool.run(parts, this.fns, this.own, `a ${M}×${N}×${K} GEMM`);
-        return;
-      }
+    const pool = this.poolFor(2 * M * N * K);
+    if (pool) {
+      // Three parts per thread: threads claim parts as they go, so one that the OS
+      // deschedules (2 busy cores) holds up a third of its share, not all of it.
+      const parts = splitJob(whole, Math.min(MAX_PARTS, 3 * (pool.size + 1))).map(gemmPart);
+      pool.run(parts, this.fns, this.own, `a ${M}×${N}×${K} GEMM`);
+      return;
     }
     driveGemm(this.fns, this.own, M, N, K, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, c, ldc, accumulate);
   }

@@ -26,7 +26,7 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 export const MAX_PARTS = 511;
 
 /** The caller's own part runner: the same `runPart` the workers run. */
-const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, CALLABLE);
+export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, CALLABLE);
 
 /** A GEMM part's table words: kind 0, then `driveGemm`'s arguments. */
 export function gemmPart(x: GemmJob): number[] {
