@@ -1,5 +1,5 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
-import { CONV_ARGS, PART, type ConvArg } from '../wasm/conv-driver.js';
+import { PART } from '../wasm/conv-driver.js';
 import type { WasmGemm } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
@@ -70,8 +70,10 @@ function runConv(engine: WasmGemm, kind: number, g: ConvGeom, p: Plan, b: Buffer
     // The first part's partial is the filter gradient itself (an output block).
     const partial = kind === PART.CONV_FILTER ? zeros(engine, wFloats, partials.length === 0) : 0;
     if (partial) partials.push(partial);
-    const words: Record<ConvArg, number> = { ...g, n0, n1, per: p.per, rows: p.rows, ...b, partial, col, t };
-    return Int32Array.from([kind, ...CONV_ARGS.map((k) => words[k])]);
+    return Int32Array.from([
+      kind, n0, n1, p.per, p.rows, b.img, b.w, b.y, partial, col, t,
+      g.C, g.H, g.W, g.O, g.G, g.kH, g.kW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
+    ]);
   });
   engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
   return partials;

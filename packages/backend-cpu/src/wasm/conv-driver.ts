@@ -22,9 +22,6 @@ export const CONV_ARGS = [
   'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw',
 ] as const;
 
-/** Names of a conv part's argument words (the encoder builds parts from them in `CONV_ARGS` order). */
-export type ConvArg = (typeof CONV_ARGS)[number];
-
 /**
  * Runs one conv part: images n0…n1−1 of a 2-D convolution, `per` images per GEMM (or, with
  * `per` = 1, bands of `rows` output rows of one image per GEMM), with the part's own
