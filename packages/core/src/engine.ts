@@ -8,6 +8,7 @@ import { defaultBackendImpl, findKernel, missingKernel } from './registry.js';
 import { Storage } from './storage.js';
 import { track } from './scope.js';
 import { Tensor } from './tensor.js';
+import { activeTrace } from './trace.js';
 
 /** Wraps fresh storage in a new user tensor tracked by the current scope. */
 export function newTensor(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
@@ -21,6 +22,7 @@ export function fromValues(values: TypedArray, shape: readonly number[], dtype: 
   const b = backend ?? defaultBackendImpl();
   assertDTypeSupported('tensor', dtype, b);
   const storage = new Storage(b.write(values, dtype, shape), b, values.length * BYTES_PER_ELEMENT[dtype]);
+  activeTrace()?.uploads.add(storage.retain()); // held until the trace decides which are constants
   return newTensor(storage, shape, dtype);
 }
 
@@ -65,11 +67,23 @@ function commonBackend(op: string, inputs: readonly Tensor[]): BackendImpl {
 }
 
 /**
+ * Attributes of an op call: a value, or a function that computes them. A function is called
+ * once per execution, and again at every replay of a compiled step, so values that change
+ * from step to step (a scheduled learning rate, Adam's bias corrections, a step counter it
+ * advances) stay right in compiled steps. Keep it cheap and free of tensor work.
+ */
+export type AttrsArg<A> = A | (() => A);
+
+/**
  * Runs an op: checks inputs, infers the output, dispatches to the backend's kernel (or
  * the op's decomposition), and records the autograd node when an input requires grad.
  */
-export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, backend?: BackendImpl): Tensor {
+export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: AttrsArg<A>, backend?: BackendImpl): Tensor {
   for (const t of inputs) t.assertAlive(def.name);
+  const thunk = typeof attrsArg === 'function' ? (attrsArg as () => A) : null;
+  const attrs = thunk ? thunk() : (attrsArg as A);
+  const trace = activeTrace();
+  if (trace) for (const t of inputs) if (!trace.owners.has(t.storage)) trace.owners.set(t.storage, t.origin ?? t);
   const b = inputs.length > 0 ? commonBackend(def.name, inputs) : (backend ?? defaultBackendImpl());
   const { shape, dtype } = def.infer(inputs, attrs);
   let out: Tensor;
@@ -78,7 +92,10 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, bac
   } else {
     const kernel = findKernel(def.name, b);
     if (!kernel) {
-      if (def.decompose) return def.decompose(inputs, attrs);
+      if (def.decompose) {
+        if (trace && (thunk || def.fresh)) trace.problem ??= `'${def.name}' has per-step attributes but backend '${b.name}' runs it as a composite (no fused kernel)`;
+        return def.decompose(inputs, attrs);
+      }
       throw missingKernel(def.name, b.name);
     }
     assertDTypeSupported(def.name, dtype, b);
@@ -91,7 +108,17 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrs: A, bac
       size: t.size,
     }));
     const dataId = (kernel as (ctx: unknown) => object)({ backend: b, inputs: data, attrs, out: { shape, dtype, size } });
-    out = newTensor(new Storage(dataId, b, size * BYTES_PER_ELEMENT[dtype]), shape, dtype);
+    const storage = new Storage(dataId, b, size * BYTES_PER_ELEMENT[dtype]);
+    out = newTensor(storage, shape, dtype);
+    if (trace) {
+      const fresh = def.fresh;
+      trace.calls.push({
+        def: def as OpDef<never>, kernel: kernel as never, backend: b, attrs,
+        refresh: thunk ?? (fresh ? () => fresh(attrs) : null),
+        inputs: inputs.map((t) => ({ storage: t.storage, handle: t })),
+        out: { shape, dtype, size }, output: storage,
+      });
+    }
   }
   if (!def.nonDifferentiable && isGradEnabled() && (dtype === 'float32' || dtype === 'float64') && inputs.some((t) => t.requiresGrad)) {
     record(def, inputs, attrs, out);

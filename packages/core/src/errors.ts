@@ -33,6 +33,9 @@ export class DataError extends TesseraError {}
 /** A plugin declared a core API version this core does not provide. */
 export class PluginError extends TesseraError {}
 
+/** A compiled step was used in a way compilation cannot support (async steps, bad arguments). */
+export class CompileError extends TesseraError {}
+
 /** Formats a shape the way messages print it: `[2, 3]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -36,6 +36,11 @@ interface OpDefBase<A> {
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor;
   /** The output shares input 0's storage (reshape): no kernel runs. */
   readonly view?: boolean;
+  /**
+   * Attributes that must be drawn anew at every replay of a compiled step (random keys):
+   * returns the attributes for the next execution. Eager calls never use it.
+   */
+  fresh?(attrs: A): A;
 }
 
 /** An op whose gradient is written with other ops (so higher orders work). */

@@ -8,11 +8,18 @@ import { type Scope, untrack } from './scope.js';
 import { type Storage, stats } from './storage.js';
 import { backward, type BackwardOptions } from './autograd.js';
 import { getBackend } from './registry.js';
+import { activeTrace } from './trace.js';
 
 /** Nested arrays of numbers or booleans, as `array()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
 let nextId = 1;
+
+/** A value read back to the host inside a compiled step: that trace cannot be replayed. */
+function noteReadback(op: string): void {
+  const trace = activeTrace();
+  if (trace) trace.problem ??= `it reads a tensor back to the host (${op}), so later steps could depend on values a replay does not produce`;
+}
 
 interface FinalizerToken {
   storage: Storage;
@@ -80,6 +87,7 @@ export class Tensor {
     if (this.node && !opts.weak) this.node.refs++;
     this.tracked = opts.counted ?? true;
     if (this.tracked) {
+      activeTrace()?.created.push(this);
       stats(storage.backend.name).tensors++;
       this.finToken = { storage, node: opts.weak ? null : this.node, backend: storage.backend.name };
       finalizer?.register(this, this.finToken, this);
@@ -139,6 +147,8 @@ export class Tensor {
   /** @internal points this handle at other storage (Parameter.assign) */
   swapStorage(next: Storage): void {
     const old = this.storage;
+    const trace = activeTrace();
+    if (trace && !trace.swapped.has(this)) trace.swapped.set(this, old);
     this.storage = next.retain();
     if (this.finToken) this.finToken.storage = next;
     old.release();
@@ -161,12 +171,14 @@ export class Tensor {
   /** A copy of the values as a typed array (bool as 0/1 bytes). */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
+    noteReadback('data');
     return this.storage.backend.read(this.storage.dataId, this.dtype, this.size);
   }
 
   /** Synchronous copy of the values, where the backend can (CPU). */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
+    noteReadback('dataSync');
     const b = this.storage.backend;
     if (!b.readSync) {
       throw new BackendError(

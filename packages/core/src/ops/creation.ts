@@ -94,6 +94,11 @@ const randomDef: OpDef<PrimitiveAttrs['random']> = {
     if (!isFloat(a.dtype)) throw new DTypeError(`random: dtype must be float32 or float64 (got ${a.dtype}).`);
     return { shape: [...a.shape], dtype: a.dtype };
   },
+  // A compiled step draws new keys per replay, in the order eager execution would.
+  fresh: (a) => {
+    const [key0, key1] = nextKey();
+    return { ...a, key0, key1 };
+  },
   nonDifferentiable: true,
 };
 
