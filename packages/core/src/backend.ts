@@ -45,6 +45,40 @@ export interface BackendMemoryInfo {
   readonly [key: string]: number | undefined;
 }
 
+/** A buffer-to-buffer copy of `bytes` bytes (both storages of this backend). */
+export interface DeviceCopy {
+  readonly src: DataId;
+  readonly dst: DataId;
+  readonly bytes: number;
+}
+
+/** What one replay of a device recording moves in and out (see `BackendImpl.record`). */
+export interface ReplayIO {
+  /** Copied before the recorded work: new arguments into the recording's argument buffers. */
+  readonly before: readonly DeviceCopy[];
+  /** Copied after it: new state values back into the buffers the recording reads them from. */
+  readonly after: readonly DeviceCopy[];
+  /** Recorded buffers whose values are handed out: each gets a fresh storage holding a copy. */
+  readonly handOut: readonly { readonly src: DataId; readonly dtype: DType; readonly size: number }[];
+  /**
+   * Kernel calls whose attributes change per replay (random keys, attribute functions), in
+   * call order: `call` is the recorded call index, `run` calls its kernel again with the new
+   * attributes and the recorded inputs. The backend runs each in "patch" mode (its outputs
+   * land in the recorded buffers, its dispatches update the recorded parameters).
+   */
+  readonly rerun: readonly { readonly call: number; readonly run: () => DataId }[];
+}
+
+/** Device work of a compiled step, recorded once and re-issued without running kernels. */
+export interface DeviceRecording {
+  /** Re-issues the work; returns the hand-out storages, in `io.handOut` order. */
+  replay(io: ReplayIO): DataId[];
+  /** Buffers the recording owns (its intermediates), in bytes. */
+  readonly bytes: number;
+  /** Frees the recording's buffers and objects. */
+  dispose(): void;
+}
+
 /** A running backend: storage management plus its kernels. */
 export interface BackendImpl {
   /** Unique name, e.g. `'cpu'` or `'webgpu'`. */
@@ -59,12 +93,22 @@ export interface BackendImpl {
   read(dataId: DataId, dtype: DType, size: number): Promise<TypedArray>;
   /** Synchronous read, only where the backend can (CPU). */
   readSync?(dataId: DataId, dtype: DType, size: number): TypedArray;
+  /** Fresh storage of `size` elements whose values are undefined (compiled steps' argument buffers). */
+  alloc?(dtype: DType, size: number): DataId;
   /** Releases storage. Called exactly once per DataId, when its last reference goes. */
   free(dataId: DataId): void;
   /** Backend-specific memory numbers for `memory()`. */
   memoryInfo?(): BackendMemoryInfo;
   /** Waits until all queued work has finished (GPU backends). */
   sync?(): Promise<void>;
+  /**
+   * Optional, for compiled steps: runs `run` (which calls kernels, announcing each with
+   * `beginCall(k)`) and records the device work it issues, for replays that skip the
+   * kernels' host work. Buffers the kernels allocate belong to the recording (reused within
+   * it as they are freed). Returns null when the work cannot be recorded; the step then
+   * replays kernel by kernel. The recorded work is not executed by `record` itself.
+   */
+  record?(run: (beginCall: (call: number) => void) => void): DeviceRecording | null;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */

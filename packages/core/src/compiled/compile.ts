@@ -1,9 +1,12 @@
 import { CompileError } from '../errors.js';
+import type { DType } from '../dtype.js';
 import { newTensor } from '../engine.js';
+import type { Storage } from '../storage.js';
 import { tidy } from '../memory.js';
 import { collectTensors } from '../scope.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { TraceRecorder, activeTrace, withTrace } from '../trace.js';
+import { type DeviceRun, deviceRunValid, recordProgram, releaseDeviceRun, replayDevice } from './device.js';
 import { type Program, UntraceableStep, applyEscapes, buildProgram, programValid, releaseProgram, replayKernels } from './program.js';
 
 /** Options of `compile`. */
@@ -28,6 +31,8 @@ export interface CompileStats {
   readonly eager: number;
   /** Kernels one replay of the most recent program runs. */
   readonly kernels: number;
+  /** Replays that re-issued a device recording (no kernel host work; WebGPU). */
+  readonly deviceReplays: number;
   /** Why the last trace could not be used, if it could not. */
   readonly lastProblem: string | null;
 }
@@ -45,7 +50,40 @@ interface Entry {
   program: Program | null;
   attempts: number;
   template: unknown;
-  outCount: number;
+  /** The program recorded on the device, once it replayed. */
+  device: DeviceRun | null;
+  /** Recordings made (a guard that keeps failing stops recording after a few). */
+  recordings: number;
+}
+
+/** Recordings of one program before it settles for kernel replays. */
+const MAX_RECORDINGS = 3;
+
+function releaseEntry(e: Entry): void {
+  if (e.device) releaseDeviceRun(e.device);
+  if (e.program) releaseProgram(e.program);
+  e.device = null;
+  e.program = null;
+  e.recordings = 0;
+}
+
+/** Replays a program: from its device recording where there is a valid one, else kernel by kernel. */
+function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { deviceReplays: number }): Tensor[] {
+  if (entry.device && !deviceRunValid(p, entry.device)) {
+    releaseDeviceRun(entry.device);
+    entry.device = null;
+  }
+  if (!entry.device && entry.recordings < MAX_RECORDINGS && p.backend.record) {
+    entry.recordings++;
+    entry.device = recordProgram(p, args);
+    if (!entry.device) entry.recordings = MAX_RECORDINGS;
+  }
+  const make = (s: Storage, shape: readonly number[], dtype: DType) => newTensor(s, shape, dtype);
+  if (entry.device && deviceRunValid(p, entry.device)) {
+    stats.deviceReplays++;
+    return applyEscapes(p, replayDevice(p, entry.device, args), make, true);
+  }
+  return applyEscapes(p, replayKernels(p, args), make);
 }
 
 /** Arguments as a cache key: tensors by shape, dtype and backend; plain values as themselves. */
@@ -120,7 +158,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
   const warn = opts.onWarn ?? ((m: string) => console.warn(`[tessera] ${m}`));
   const entries = new Map<string, Entry>();
   const warned = new Set<string>();
-  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, lastProblem: null as string | null };
+  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, deviceReplays: 0, lastProblem: null as string | null };
   let lastSig: string | null = null;
   const warnOnce = (key: string, msg: string) => {
     if (!warned.has(key)) {
@@ -153,7 +191,6 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
     try {
       entry.program = buildProgram(rec, tensors, outs);
       entry.template = template;
-      entry.outCount = outs.length;
       stats.kernels = entry.program.calls.length;
       stats.lastProblem = null;
     } catch (e) {
@@ -170,11 +207,11 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
     const sig = signature(args, tensors);
     let entry = entries.get(sig);
     if (!entry) {
-      entry = { program: null, attempts: 0, template: undefined, outCount: 0 };
+      entry = { program: null, attempts: 0, template: undefined, device: null, recordings: 0 };
       entries.set(sig, entry);
       if (entries.size > maxTraces) {
         const [oldKey, old] = entries.entries().next().value as [string, Entry];
-        if (old.program) releaseProgram(old.program);
+        releaseEntry(old);
         entries.delete(oldKey);
         warnOnce('churn', `compile(${name}): more than ${maxTraces} input signatures (last change: ${describeChange(lastSig, sig)}); each new one is traced again. Keep shapes fixed (e.g. drop or pad the last batch).`);
       }
@@ -183,13 +220,10 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
     const p = entry.program;
     if (p && programValid(p, tensors)) {
       stats.replays++;
-      const owned = replayKernels(p, tensors);
-      const outs = applyEscapes(p, owned, (s, shape, dtype) => newTensor(s, shape, dtype));
-      return fill(entry.template, outs) as R;
+      return fill(entry.template, replay(entry, p, tensors, stats)) as R;
     }
     if (p) {
-      releaseProgram(p);
-      entry.program = null;
+      releaseEntry(entry);
       entry.attempts = 0;
     }
     if (entry.attempts >= maxAttempts) {
@@ -200,7 +234,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
   }) as CompiledFunction<A, R>;
   Object.defineProperty(compiled, 'stats', { get: (): CompileStats => ({ ...stats }) });
   compiled.dispose = () => {
-    for (const e of entries.values()) if (e.program) releaseProgram(e.program);
+    for (const e of entries.values()) releaseEntry(e);
     entries.clear();
   };
   return compiled;

@@ -213,14 +213,18 @@ function wrapEscapes(p: Program, vals: DataId[], owned: (Storage | undefined)[])
 }
 
 /** Applies a replay's results: in-place states, gradients; returns the output tensors (tracked by `make`). */
-export function applyEscapes(p: Program, owned: readonly (Storage | undefined)[], make: (s: Storage, shape: readonly number[], dtype: DType) => Tensor): Tensor[] {
-  for (const { target, value } of p.states) target.swapStorage(owned[value.slot]!);
+export function applyEscapes(
+  p: Program,
+  owned: readonly (Storage | undefined)[],
+  make: (s: Storage, shape: readonly number[], dtype: DType) => Tensor,
+  statesInPlace = false,
+): Tensor[] {
+  // A device replay already copied new states into their owners' buffers.
+  if (!statesInPlace) for (const { target, value } of p.states) target.swapStorage(owned[value.slot]!);
   for (const { leaf, value } of p.grads) {
     const next = value ? new Tensor(owned[value.slot]!, value.shape, value.dtype) : null;
     leaf.grad?.dispose();
     leaf.grad = next;
   }
-  const outs = p.outputs.map((o) => make(owned[o.slot]!, o.shape, o.dtype));
-  // Storages made for slots that nothing took (cannot happen: every escape is used) are not leaked:
-  return outs;
+  return p.outputs.map((o) => make(owned[o.slot]!, o.shape, o.dtype));
 }

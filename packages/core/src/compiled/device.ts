@@ -1,0 +1,122 @@
+import type { DataId, DeviceCopy, DeviceRecording, ReplayIO } from '../backend.js';
+import { BYTES_PER_ELEMENT } from '../dtype.js';
+import { Storage } from '../storage.js';
+import type { Tensor } from '../tensor.js';
+import type { Escape, Program } from './program.js';
+
+/**
+ * Level 3 of a compiled step (docs/compiled-steps.md): the program's kernels recorded once
+ * by the backend (`BackendImpl.record`) and re-issued with copies in and out.
+ */
+export interface DeviceRun {
+  readonly recording: DeviceRecording;
+  /** Argument buffers the recording reads (owned by the program). */
+  readonly argStorages: readonly Storage[];
+  /** Each external slot's storage at recording time (the buffer baked into the recording). */
+  readonly externals: ReadonlyMap<number, Storage>;
+  /** Every slot's dataId during recording. */
+  readonly vals: readonly DataId[];
+  /** Inputs of each per-replay call as recorded. */
+  readonly rerunInputs: ReadonlyMap<number, readonly DataId[]>;
+}
+
+/**
+ * Records the program on its backend, or returns null when the backend cannot (no
+ * `record`/`alloc`, or a kernel did work that cannot be recorded).
+ */
+export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | null {
+  const b = p.backend;
+  if (!b.record || !b.alloc) return null;
+  const argStorages = args.map((a) => new Storage(b.alloc!(a.dtype, a.size), b, a.storage.bytes).retain());
+  const vals: DataId[] = new Array(p.slots.length);
+  const externals = new Map<number, Storage>();
+  p.slots.forEach((s, i) => {
+    if (s.kind === 'arg') vals[i] = argStorages[s.index].dataId;
+    else if (s.kind === 'external') {
+      externals.set(i, s.owner.storage.retain());
+      vals[i] = s.owner.storage.dataId;
+    } else if (s.kind === 'const') vals[i] = s.storage.dataId;
+  });
+  const rerunInputs = new Map<number, DataId[]>();
+  let recording: DeviceRecording | null = null;
+  try {
+    recording = b.record((beginCall) => {
+      p.calls.forEach((c, k) => {
+        beginCall(k);
+        for (let j = 0; j < c.inputs.length; j++) c.inputs[j].dataId = vals[c.inSlots[j]];
+        if (c.refresh) rerunInputs.set(k, c.inputs.map((i) => i.dataId));
+        vals[c.outSlot] = c.kernel(c.ctx);
+        for (const s of c.frees) b.free(vals[s]);
+      });
+    });
+  } finally {
+    if (!recording) {
+      for (const s of argStorages) s.release();
+      for (const s of externals.values()) s.release();
+    }
+  }
+  return recording ? { recording, argStorages, externals, vals, rerunInputs } : null;
+}
+
+/** Gives back what a device run holds. */
+export function releaseDeviceRun(d: DeviceRun): void {
+  d.recording.dispose();
+  for (const s of d.argStorages) s.release();
+  for (const s of d.externals.values()) s.release();
+}
+
+/**
+ * Whether the recording may replay now: its external buffers are still the owners'
+ * storages, and every state it updates in place is held by its owner alone.
+ */
+export function deviceRunValid(p: Program, d: DeviceRun): boolean {
+  for (const [i, st] of d.externals) {
+    const s = p.slots[i];
+    if (s.kind === 'external' && s.owner.storage !== st) return false;
+  }
+  for (const { target } of p.states) {
+    // The owner's reference (and the program's, for a state it reads): anyone else holding
+    // the buffer would see the in-place copy.
+    const read = [...d.externals.values()].includes(target.storage);
+    if (target.storage.refs > (read ? 2 : 1)) return false;
+  }
+  return true;
+}
+
+/** One device replay: copies arguments in, re-issues the work, copies state back, hands out results. */
+export function replayDevice(p: Program, d: DeviceRun, args: readonly Tensor[]): (Storage | undefined)[] {
+  const bytesOf = (e: Escape) => e.shape.reduce((a, n) => a * n, 1) * BYTES_PER_ELEMENT[e.dtype];
+  const before: DeviceCopy[] = args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes }));
+  const after: DeviceCopy[] = [];
+  for (const { target, value } of p.states) {
+    const src = d.vals[value.slot];
+    if (src !== target.storage.dataId) after.push({ src, dst: target.storage.dataId, bytes: target.storage.bytes });
+  }
+  const escapes: Escape[] = [];
+  const seen = new Set<number>();
+  for (const e of [...p.outputs, ...p.grads.flatMap((g) => (g.value ? [g.value] : []))]) {
+    if (!seen.has(e.slot)) escapes.push(e);
+    seen.add(e.slot);
+  }
+  const handOut = escapes.map((e) => ({ src: d.vals[e.slot], dtype: e.dtype, size: bytesOf(e) / BYTES_PER_ELEMENT[e.dtype] }));
+  const rerun = p.calls.flatMap((c, k) => {
+    if (!c.refresh) return [];
+    const ins = d.rerunInputs.get(k)!;
+    return [{
+      call: k,
+      run: () => {
+        c.ctx.attrs = c.refresh!();
+        for (let j = 0; j < ins.length; j++) (c.ctx.inputs[j] as { dataId: DataId }).dataId = ins[j];
+        return c.kernel(c.ctx);
+      },
+    }];
+  });
+  const io: ReplayIO = { before, after, handOut, rerun };
+  const fresh = d.recording.replay(io);
+  // Hand-outs become the escaping slots' storages; states keep their (updated) buffers.
+  const owned: (Storage | undefined)[] = new Array(p.slots.length);
+  escapes.forEach((e, i) => {
+    owned[e.slot] = new Storage(fresh[i], p.backend, handOut[i].size * BYTES_PER_ELEMENT[e.dtype]);
+  });
+  return owned;
+}
