@@ -1,4 +1,4 @@
-import { type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, runOp } from '@tessera/core';
+import { type AttrsArg, type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, runOp } from '@tessera/core';
 
 /**
  * Optimizer update rules as composite ops. Each is written with core ops (`decompose`),
@@ -75,19 +75,24 @@ export const adamStepDef: OpDef<AdamStepAttrs> = {
 /** Every fused-able update op, for registries (`use({ kind: 'ops', ops: fusedUpdateOps, … })`). */
 export const fusedUpdateOps = [emaDef, emaSquareDef, sgdStepDef, adamStepDef] as const;
 
+// Attributes may be functions (see `runOp`): compiled steps call them again at every
+// replay, so a scheduled learning rate or a step counter stays current.
+
 /** s·decay + x·scale through `optim.ema`. */
-export function ema(s: Tensor, x: Tensor, decay: number, scale: number): Tensor {
-  return runOp(emaDef, [s, x], { decay, scale });
+export function ema(s: Tensor, x: Tensor, decay: number, scale: number): Tensor;
+export function ema(s: Tensor, x: Tensor, attrs: AttrsArg<EmaAttrs>): Tensor;
+export function ema(s: Tensor, x: Tensor, decay: number | AttrsArg<EmaAttrs>, scale?: number): Tensor {
+  return runOp(emaDef, [s, x], typeof decay === 'number' ? { decay, scale: scale! } : decay);
 }
 /** v·decay + x²·scale through `optim.emaSquare`. */
 export function emaSquare(v: Tensor, x: Tensor, decay: number, scale: number): Tensor {
   return runOp(emaSquareDef, [v, x], { decay, scale });
 }
 /** θ − lr·d through `optim.sgdStep`. */
-export function sgdStep(p: Tensor, d: Tensor, lr: number): Tensor {
-  return runOp(sgdStepDef, [p, d], { lr });
+export function sgdStep(p: Tensor, d: Tensor, lr: number | (() => SgdStepAttrs)): Tensor {
+  return runOp(sgdStepDef, [p, d], typeof lr === 'number' ? { lr } : lr);
 }
 /** The Adam parameter update through `optim.adamStep`. */
-export function adamStep(p: Tensor, m: Tensor, v: Tensor, attrs: AdamStepAttrs): Tensor {
+export function adamStep(p: Tensor, m: Tensor, v: Tensor, attrs: AttrsArg<AdamStepAttrs>): Tensor {
   return runOp(adamStepDef, [p, m, v], attrs);
 }

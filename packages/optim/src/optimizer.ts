@@ -1,4 +1,4 @@
-import { DTypeError, getBackend, keep, noGrad, Parameter, tensor, type Tensor, tidy, type DType } from '@tessera/core';
+import { DTypeError, getBackend, noGrad, Parameter, tensor, type Tensor, tidy, type DType } from '@tessera/core';
 import { ConfigError, NoGradientError } from './errors.js';
 
 /** Options every parameter group has. */
@@ -70,6 +70,15 @@ export function checkNumber(opt: string, v: unknown, cond: (x: number) => boolea
   }
 }
 
+/** A state buffer: a tensor with stable identity, updated in place with `assign`, never disposed by a scope. */
+function stateBuffer(t: Tensor): Parameter {
+  return new Parameter(t, { requiresGrad: false });
+}
+
+function sameLayout(a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && a.backend === b.backend && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
 function paramLabel(p: Parameter, g: number, i: number): string {
   return p.name ? `'${p.name}'` : `group ${g} param ${i}`;
 }
@@ -132,14 +141,37 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
    */
   protected abstract update(p: Parameter, g: Tensor, group: ParamGroup<O>, state: ParamState): Tensor;
 
-  /** Stores a state tensor: keeps it alive past the step's tidy and disposes the old one. */
+  /**
+   * Stores a state tensor. The first value becomes a buffer (a `Parameter` without grad)
+   * that later values are assigned into in place, so the state keeps its identity from step
+   * to step — what lets `compile` replay a step that updates it.
+   */
   protected setState(p: Parameter, state: ParamState, key: string, t: Tensor): Tensor {
-    if (t === p.grad || t === p) t = t.clone();
     const old = state[key];
-    keep(t);
-    state[key] = t;
+    if (old instanceof Parameter && !old.isDisposed && old !== t && sameLayout(old, t)) return old.assign(t);
+    const buf = stateBuffer(t === p.grad || t === p ? t.clone() : t);
+    state[key] = buf;
     if (old !== undefined && typeof old !== 'number' && old !== t) old.dispose();
-    return t;
+    return buf;
+  }
+
+  /**
+   * Whether `compile` may replay this optimizer's step: every number that changes between
+   * steps (learning rate, step counters, bias corrections) reaches its kernels through
+   * attribute functions. Optimizers that bake such numbers into constants say false, and
+   * `fit` then runs them eagerly.
+   */
+  get compilable(): boolean {
+    return false;
+  }
+
+  /**
+   * The group options a compiled step bakes in (everything but the learning rate, which
+   * compiled steps read at every replay): a changed option gives a new key, so `fit`
+   * traces the step again.
+   */
+  compileKey(): string {
+    return JSON.stringify(this.paramGroups.map(({ params: _p, lr: _lr, ...rest }) => rest));
   }
 
   /**
@@ -292,7 +324,7 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       const p = byIndex.get(Number(k))!;
       const s: ParamState = {};
       for (const [key, v] of Object.entries(entry)) {
-        s[key] = typeof v === 'number' ? v : keep(deserializeTensor(v, p.backend));
+        s[key] = typeof v === 'number' ? v : stateBuffer(deserializeTensor(v, p.backend));
       }
       this.state.set(p, s);
     }

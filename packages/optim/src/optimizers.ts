@@ -52,8 +52,14 @@ export class SGD extends Optimizer<SGDOptions> {
       const buf = this.setState(p, s, 'momentumBuffer', b);
       d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
     }
-    s.step = num(s, 'step') + 1;
-    return sgdStep(p, d, g.lr);
+    // Read at every replay of a compiled step: the step count advances, the lr may be scheduled.
+    return sgdStep(p, d, () => {
+      s.step = num(s, 'step') + 1;
+      return { lr: g.lr };
+    });
+  }
+  override get compilable(): boolean {
+    return true;
   }
 }
 
@@ -213,14 +219,16 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     checkNumber('eps', g.eps, nonNeg, 'a finite number ≥ 0', who);
     checkNumber('weightDecay', g.weightDecay, nonNeg, 'a finite number ≥ 0', who);
   }
+  override get compilable(): boolean {
+    return true;
+  }
   protected update(p: Parameter, grad: Tensor, g: ParamGroup<AdamOptions>, s: ParamState): Tensor {
-    const t = num(s, 'step') + 1;
-    s.step = t;
     const [b1, b2] = g.betas;
     let theta: Tensor = p;
     let d = grad;
     if (g.weightDecay !== 0) {
-      if (this.decoupled) theta = p.mul(1 - g.lr * g.weightDecay);
+      // θ·(1 − ηλ) exactly (θ·0 adds nothing), with η read at every replay of a compiled step.
+      if (this.decoupled) theta = ema(p, p, () => ({ decay: 1 - g.lr * g.weightDecay, scale: 0 }));
       else d = d.add(p.mul(g.weightDecay));
     }
     const m0 = (s.expAvg as Tensor | undefined) ?? zerosLike(p);
@@ -231,7 +239,10 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const vmax0 = (s.maxExpAvgSq as Tensor | undefined) ?? zerosLike(p);
       v = this.setState(p, s, 'maxExpAvgSq', maximum(vmax0, v));
     }
-    return adamStep(theta, m, v, { lr: g.lr, eps: g.eps, bc1: 1 - b1 ** t, bc2: 1 - b2 ** t });
+    return adamStep(theta, m, v, () => {
+      const t = (s.step = num(s, 'step') + 1);
+      return { lr: g.lr, eps: g.eps, bc1: 1 - b1 ** t, bc2: 1 - b2 ** t };
+    });
   }
 }
 
