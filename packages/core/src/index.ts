@@ -34,6 +34,7 @@ export { defineOp, type OpDef, type DifferentiableOpDef, type NonDifferentiableO
 export { Tensor, isTensor, type NestedArray } from './tensor.js';
 export { Parameter } from './parameter.js';
 export { runOp, type AttrsArg } from './engine.js';
+export { isCompiling } from './trace.js';
 export { compile, type CompileOptions, type CompileStats, type CompiledFunction } from './compiled/compile.js';
 export { tidy, tidyAsync, keep, dispose, memory, type MemoryInfo, type BackendMemory } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';

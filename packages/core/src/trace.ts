@@ -45,6 +45,15 @@ export function activeTrace(): TraceRecorder | null {
   return active;
 }
 
+/**
+ * True while `compile` records a step. Code that reads values only to validate them (a
+ * class-index range check) skips the read then, as it does on asynchronous backends: a
+ * replay could not repeat it, and kernels still check what they must.
+ */
+export function isCompiling(): boolean {
+  return active !== null;
+}
+
 /** Runs `fn` with `rec` collecting; traces do not nest. */
 export function withTrace<T>(rec: TraceRecorder, fn: () => T): T {
   const prev = active;

@@ -2,7 +2,7 @@ import { type Tensor, concat, isTensor, keep, noGrad, tidy } from '@tessera/core
 import type { AnyModule } from '@tessera/layers';
 import type { Logs } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, toBatch } from './data.js';
-import { MeanMetric } from './metrics.js';
+import { MeanMetric, releaseMetric } from './metrics.js';
 import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
 
 /** Options of `evaluate`. */
@@ -58,8 +58,8 @@ export async function evaluate(model: AnyModule, data: DataSource, opts: Evaluat
     for (const m of metrics) logs[m.name] = await m.result();
     return logs;
   } finally {
-    mean.reset();
-    metrics.forEach((m) => m.reset());
+    releaseMetric(mean);
+    metrics.forEach(releaseMetric);
   }
 }
 

@@ -1,12 +1,13 @@
-import { type Tensor, getRngState, isTensor, noGrad, setRngState, tidy } from '@tessera/core';
+import { getRngState, isTensor, setRngState } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
-import { LRSchedule, type Optimizer, ReduceLROnPlateau, clipGradNorm } from '@tessera/optim';
+import { LRSchedule, type Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, splitArrays, toBatch } from './data.js';
 import { TrainConfigError } from './errors.js';
 import { evaluate } from './evaluate.js';
-import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
-import { MeanMetric, type Metric } from './metrics.js';
+import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
+import { MeanMetric, type Metric, releaseMetric } from './metrics.js';
+import { trainStep } from './step.js';
 import type { Checkpoint } from './checkpoint.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -56,6 +57,16 @@ export interface FitOptions {
    * the epoch are restored, so the run ends with the same weights as one never stopped.
    */
   readonly resumeFrom?: Checkpoint;
+  /**
+   * Compile the training step: after the first batches of each batch shape, every step
+   * replays its recorded kernels (`compile` in @tessera/core), with the same results as
+   * eager execution. Default: on when the loss is a built-in or registered one (a custom
+   * loss function could have host side effects a replay would not repeat: pass `true` to
+   * compile it anyway). Optimizers that are not `compilable` run eagerly anyway; `false`
+   * turns compilation off. The model's forward must not depend on host state that changes
+   * between batches (layers from @tessera/layers and the zoo do not).
+   */
+  readonly compile?: boolean;
 }
 
 function emptyHistory(): History {
@@ -64,21 +75,6 @@ function emptyHistory(): History {
 
 async function each(cbs: readonly Callback[], fn: (cb: Callback) => void | Promise<void>): Promise<void> {
   for (const cb of cbs) await fn(cb);
-}
-
-/** Runs the model, the loss, backward, clipping and the optimizer step for one batch. */
-function trainStep(model: AnyModule, lossFn: LossFn, optimizer: Optimizer, x: Tensor | readonly Tensor[], y: Tensor, metrics: readonly Metric[], clip: number | undefined): Tensor {
-  const loss = tidy(() => {
-    optimizer.zeroGrad();
-    const pred = model.call(...(isTensor(x) ? [x] : x)) as Tensor;
-    const l = lossFn(pred, y);
-    l.backward();
-    if (clip !== undefined) clipGradNorm(optimizer.paramGroups.flatMap((g) => g.params), clip).dispose();
-    noGrad(() => metrics.forEach((m) => m.update(pred, y)));
-    return l.detach();
-  });
-  optimizer.step();
-  return loss;
 }
 
 async function readMetrics(metrics: readonly Metric[], prefix: string, into: Logs): Promise<void> {
@@ -126,6 +122,7 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
   const cbs = opts.callbacks ?? [];
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
+  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm }, opts.compile ?? isKnownLoss(opts.loss));
   let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
   try {
@@ -152,9 +149,9 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
           continue;
         }
         const { x, y } = toBatch(raw, 'fit');
-        const loss = trainStep(model, lossFn, opts.optimizer, x, y, metrics, opts.clipGradNorm);
-        const info: BatchInfo = { loss, size: batchSizeOf({ x, y }), batch: b };
-        lossMean.update(loss, info.size);
+        const size = batchSizeOf({ x, y });
+        const loss = step.run(x, y, size);
+        const info: BatchInfo = { loss, size, batch: b };
         if (opts.scheduler instanceof LRSchedule && opts.schedulerInterval === 'batch') opts.scheduler.step();
         ctx.batchesDone = b + 1;
         try {
@@ -183,10 +180,12 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
       await each(cbs, (c) => c.onEpochEnd?.(epoch, logs, ctx));
     }
   } finally {
-    lossMean.reset();
-    metrics.forEach((m) => m.reset());
+    step.dispose();
+    releaseMetric(lossMean);
+    metrics.forEach(releaseMetric);
   }
   history.stopReason = ctx.stopReason;
+  history.compile = step.stats;
   await each(cbs, (c) => c.onTrainEnd?.(ctx));
   return history;
 }

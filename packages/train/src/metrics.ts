@@ -1,4 +1,4 @@
-import { ShapeError, type Tensor, fmtShape, keep, noGrad, oneHot, scalar, tidy } from '@tessera/core';
+import { Parameter, ShapeError, type Tensor, fmtShape, noGrad, oneHot, scalar, tidy, zerosLike } from '@tessera/core';
 import { TrainConfigError } from './errors.js';
 
 /**
@@ -14,6 +14,20 @@ export interface Metric {
   result(): Promise<number>;
   /** Forgets the accumulated batches (frees their tensors). */
   reset(): void;
+  /**
+   * True when `update` keeps all its state on the device, updated in place (see
+   * `compile` in @tessera/core): `fit` then runs it inside the compiled training step.
+   * Other metrics are updated after the step, from its predictions.
+   */
+  readonly compilable?: boolean;
+  /** Frees the device state for good (`reset` may keep zeroed buffers); the metric stays usable. */
+  dispose?(): void;
+}
+
+/** Frees a metric's device state at the end of a run (`dispose` where it has one, else `reset`). */
+export function releaseMetric(m: Metric | MeanMetric): void {
+  if (m.dispose) m.dispose();
+  else m.reset();
 }
 
 /** Class indices from targets given as indices [N] (int32) or one-hot/probabilities [N, C]. */
@@ -26,18 +40,32 @@ function targetIndices(pred: Tensor, target: Tensor, who: string): Tensor {
   );
 }
 
-/** A running on-device sum (a scalar or a matrix) that survives tidy scopes. */
+/**
+ * A running on-device sum (a scalar or a matrix) that survives tidy scopes. The total is
+ * a buffer updated in place, so a compiled step that adds to it replays correctly.
+ */
 class DeviceSum {
-  private total: Tensor | null = null;
+  private total: Parameter | null = null;
   add(v: Tensor): void {
-    const prev = this.total;
-    this.total = keep(noGrad(() => (prev ? prev.add(v) : v.clone())));
-    prev?.dispose();
+    noGrad(() => {
+      const t = this.total;
+      if (t && !t.isDisposed && t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i])) t.assign(t.add(v));
+      else {
+        t?.dispose();
+        this.total = new Parameter(v.clone(), { requiresGrad: false });
+      }
+    });
   }
   async read(): Promise<Float32Array | Float64Array | Int32Array | Uint8Array | null> {
     return this.total ? ((await this.total.data()) as Float32Array) : null;
   }
+  /** Zeroes the total in place (the buffer keeps its identity across epochs). */
   reset(): void {
+    const t = this.total;
+    if (t && !t.isDisposed) tidy(() => t.assign(zerosLike(t)));
+  }
+  /** Frees the total. */
+  free(): void {
     this.total?.dispose();
     this.total = null;
   }
@@ -46,8 +74,10 @@ class DeviceSum {
 /** Fraction of examples whose true class is among the `k` highest scores (k = 1: accuracy). */
 export class TopKAccuracy implements Metric {
   readonly name: string;
+  readonly compilable = true;
   private readonly correct = new DeviceSum();
-  private count = 0;
+  /** Examples seen, on the device (a host counter would not advance in compiled replays). */
+  private readonly seen = new DeviceSum();
   constructor(readonly k = 1, name?: string) {
     this.name = name ?? (k === 1 ? 'accuracy' : `top${k}Accuracy`);
   }
@@ -58,16 +88,21 @@ export class TopKAccuracy implements Metric {
       const trueScore = pred.gather(1, idx.reshape([-1, 1]));
       const rank = pred.greater(trueScore).cast('float32').sum(1);
       this.correct.add(rank.less(this.k).cast('float32').sum());
+      this.seen.add(scalar(pred.shape[0]));
     });
-    this.count += pred.shape[0];
   }
   async result(): Promise<number> {
-    const v = await this.correct.read();
-    return this.count === 0 || !v ? 0 : v[0] / this.count;
+    const [v, n] = await Promise.all([this.correct.read(), this.seen.read()]);
+    return !n || n[0] === 0 || !v ? 0 : v[0] / n[0];
   }
   reset(): void {
     this.correct.reset();
-    this.count = 0;
+    this.seen.reset();
+  }
+  /** Frees the device totals. */
+  dispose(): void {
+    this.correct.free();
+    this.seen.free();
   }
 }
 
@@ -99,6 +134,10 @@ export class ConfusionMatrix {
   reset(): void {
     this.sum.reset();
   }
+  /** Frees the device total. */
+  dispose(): void {
+    this.sum.free();
+  }
 }
 
 /** Precision, recall and F1 of one class, from a confusion matrix. */
@@ -125,6 +164,7 @@ export function classScores(matrix: readonly (readonly number[])[]): ClassScores
 /** Macro-averaged precision, recall or F1 over classes, as a scalar metric. */
 export class MacroScore implements Metric {
   readonly name: string;
+  readonly compilable = true;
   private readonly cm: ConfusionMatrix;
   constructor(
     readonly score: 'precision' | 'recall' | 'f1',
@@ -143,36 +183,53 @@ export class MacroScore implements Metric {
   reset(): void {
     this.cm.reset();
   }
+  /** Frees the device totals. */
+  dispose(): void {
+    this.cm.dispose();
+  }
 }
 
 /** Mean of a per-batch scalar (the loss), weighted by batch size, accumulated on device. */
 export class MeanMetric {
   private readonly sum = new DeviceSum();
-  private count = 0;
+  private n = 0;
   constructor(readonly name: string) {}
   /** Adds a batch mean `value` (a scalar tensor) computed over `n` examples. */
   update(value: Tensor, n: number): void {
+    this.accumulate(value, n);
+    this.count(n);
+  }
+  /** The device half of `update` (what a compiled step runs). */
+  accumulate(value: Tensor, n: number): void {
     tidy(() => this.sum.add(value.mul(n)));
-    this.count += n;
+  }
+  /** The host half of `update`: counts `n` examples. */
+  count(n: number): void {
+    this.n += n;
   }
   async result(): Promise<number> {
     const v = await this.sum.read();
-    return this.count === 0 || !v ? NaN : v[0] / this.count;
+    return this.n === 0 || !v ? NaN : v[0] / this.n;
   }
   /** The running sum and count (for checkpoints). */
   async state(): Promise<{ sum: number; count: number }> {
     const v = await this.sum.read();
-    return { sum: v ? v[0] : 0, count: this.count };
+    return { sum: v ? v[0] : 0, count: this.n };
   }
   /** Continues from a saved sum and count. */
   restore(sum: number, count: number): void {
     this.reset();
     if (count > 0) tidy(() => this.sum.add(scalar(sum)));
-    this.count = count;
+    this.n = count;
   }
   reset(): void {
     this.sum.reset();
-    this.count = 0;
+    this.n = 0;
+  }
+  /** Frees the device total. */
+  dispose(): void {
+    this.sum.free();
+    this.n = 0;
   }
 }
 

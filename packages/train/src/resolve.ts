@@ -39,6 +39,21 @@ export function lossNames(): string[] {
   return [...losses.keys()].sort();
 }
 
+const builtins = new Set<unknown>([
+  crossEntropy, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  logisticLoss, hingeLoss, squaredHingeLoss, exponentialLoss,
+]);
+
+/**
+ * Whether a loss is one `fit` may compile without being told: a name, a registered loss or
+ * a @tessera/layers loss function (none has host side effects). Other functions may count
+ * calls or read values, which a compiled replay would not repeat; `fit` compiles them only
+ * with `compile: true`.
+ */
+export function isKnownLoss(loss: LossFn | string): boolean {
+  return typeof loss === 'string' || builtins.has(loss) || [...losses.values()].includes(loss);
+}
+
 /** A loss function from a name or the function itself. */
 export function resolveLoss(loss: LossFn | string): LossFn {
   if (typeof loss === 'function') return loss;

@@ -1,4 +1,4 @@
-import { BackendError, DTypeError, ShapeError, type Tensor, broadcastShapes, fmtShape, log, shapesEqual, tidy, where } from '@tessera/core';
+import { BackendError, DTypeError, ShapeError, isCompiling, type Tensor, broadcastShapes, fmtShape, log, shapesEqual, tidy, where } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 
 /**
@@ -106,6 +106,8 @@ export function xlogx(x: Tensor): Tensor {
  * backends, where a readback would stall the pipeline.
  */
 export function valuesIfSync(t: Tensor): ArrayLike<number> | null {
+  // Inside a compiled step a readback would make the trace unusable; kernels still check indices.
+  if (isCompiling()) return null;
   try {
     return t.dataSync();
   } catch (e) {

@@ -1,3 +1,4 @@
+import type { CompileStats } from '@tessera/core';
 import type { RngState, Tensor } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import type { LRSchedule, Optimizer, ReduceLROnPlateau } from '@tessera/optim';
@@ -13,6 +14,11 @@ export interface History {
   readonly history: Record<string, number[]>;
   /** Why training ended early (early stopping, a callback), if it did. */
   stopReason: string | null;
+  /**
+   * How the training step ran: the compiled step's counters (traces, replays, device
+   * replays, eager calls, and why a trace could not be used), or null when it ran eagerly.
+   */
+  compile?: CompileStats | null;
 }
 
 /** The state of a running `fit`, shared with callbacks. */
