@@ -1,9 +1,9 @@
-import { type Tensor, concat, isTensor, keep, noGrad, tidy } from '@tessera/core';
+import { type CompileStats, type Tensor, compile, concat, isTensor, keep, noGrad, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import type { Logs } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, toBatch } from './data.js';
 import { MeanMetric, releaseMetric } from './metrics.js';
-import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './resolve.js';
+import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
 
 /** Options of `evaluate`. */
 export interface EvaluateOptions {
@@ -14,6 +14,8 @@ export interface EvaluateOptions {
   readonly batchSize?: number;
   /** Number of classes for precision/recall/F1 (default: from the predictions). */
   readonly numClasses?: number;
+  /** Compile the evaluation step (default: when the loss is built in; see `fit`). */
+  readonly compile?: boolean;
 }
 
 /** Runs fn with the whole model in eval mode, restoring each module's mode afterwards. */
@@ -29,37 +31,84 @@ export async function inEvalMode<T>(model: AnyModule, fn: () => Promise<T>): Pro
 
 const inputs = (x: Tensor | readonly Tensor[]): Tensor[] => (isTensor(x) ? [x] : [...x]);
 
+/** Evaluates a model on data sets, reusing its metrics and compiled step between calls. */
+export interface Evaluator {
+  /** Loss and metrics over `data` (values read once at the end). */
+  run(data: DataSource): Promise<Logs>;
+  /** The compiled step's counters, or null when it runs eagerly. */
+  readonly stats: CompileStats | null;
+  /** Frees the metrics' device state and the compiled step. */
+  dispose(): void;
+}
+
+/**
+ * An evaluator for `model` (what `fit` uses after each epoch): one compiled evaluation step
+ * (forward, loss, metrics, under noGrad) when `compiled` and the loss is known, replayed
+ * for every batch of every call; metrics that are not `compilable` update after it.
+ */
+export function evaluator(model: AnyModule, opts: EvaluateOptions, compiled: boolean): Evaluator {
+  const lossFn = opts.loss === undefined ? null : resolveLoss(opts.loss);
+  const metrics = resolveMetrics(opts.metrics ?? [], opts.numClasses);
+  const mean = new MeanMetric('loss');
+  const inner = compiled ? metrics.filter((m) => m.compilable) : [];
+  const outer = metrics.filter((m) => !inner.includes(m));
+  const body = (x: Tensor[], y: Tensor, size: number): Tensor | null =>
+    noGrad(() => {
+      const pred = model.call(...x) as Tensor;
+      if (lossFn) mean.accumulate(lossFn(pred, y), size);
+      inner.forEach((m) => m.update(pred, y));
+      return outer.length > 0 ? pred : null;
+    });
+  const fn = compiled ? compile(body, { name: 'evaluation step' }) : null;
+  return {
+    async run(data) {
+      try {
+        await inEvalMode(model, async () => {
+          for await (const raw of epochsOf(data, opts.batchSize ?? 32, false).batches()) {
+            const b = toBatch(raw, 'evaluate');
+            const size = batchSizeOf(b);
+            const pred = fn ? fn(inputs(b.x), b.y, size) : tidy(() => body(inputs(b.x), b.y, size));
+            mean.count(size);
+            if (pred) {
+              noGrad(() => outer.forEach((m) => m.update(pred, b.y)));
+              pred.dispose();
+            }
+          }
+        });
+        const logs: Logs = {};
+        if (lossFn) logs.loss = await mean.result();
+        for (const m of metrics) logs[m.name] = await m.result();
+        return logs;
+      } finally {
+        mean.reset();
+        metrics.forEach((m) => m.reset());
+      }
+    },
+    get stats() {
+      return fn ? fn.stats : null;
+    },
+    dispose() {
+      fn?.dispose();
+      releaseMetric(mean);
+      metrics.forEach(releaseMetric);
+    },
+  };
+}
+
 /**
  * Loss and metrics of `model` over `data`, in eval mode without gradients (Keras'
- * `evaluate`). Values accumulate on the device and are read once at the end.
+ * `evaluate`). Values accumulate on the device and are read once at the end. With a
+ * built-in loss the evaluation step is compiled (`compile: false` turns it off).
  *
  * @example
  * const { loss, accuracy } = await evaluate(net, { x: xTest, y: yTest }, { loss: 'crossEntropy', metrics: ['accuracy'] });
  */
 export async function evaluate(model: AnyModule, data: DataSource, opts: EvaluateOptions = {}): Promise<Logs> {
-  const lossFn = opts.loss === undefined ? null : resolveLoss(opts.loss);
-  const metrics = resolveMetrics(opts.metrics ?? [], opts.numClasses);
-  const mean = new MeanMetric('loss');
+  const ev = evaluator(model, opts, opts.compile ?? (opts.loss === undefined || isKnownLoss(opts.loss)));
   try {
-    await inEvalMode(model, async () => {
-      for await (const raw of epochsOf(data, opts.batchSize ?? 32, false).batches()) {
-        const b = toBatch(raw, 'evaluate');
-        noGrad(() =>
-          tidy(() => {
-            const pred = model.call(...inputs(b.x)) as Tensor;
-            if (lossFn) mean.update(lossFn(pred, b.y), batchSizeOf(b));
-            metrics.forEach((m) => m.update(pred, b.y));
-          }),
-        );
-      }
-    });
-    const logs: Logs = {};
-    if (lossFn) logs.loss = await mean.result();
-    for (const m of metrics) logs[m.name] = await m.result();
-    return logs;
+    return await ev.run(data);
   } finally {
-    releaseMetric(mean);
-    metrics.forEach(releaseMetric);
+    ev.dispose();
   }
 }
 

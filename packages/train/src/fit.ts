@@ -4,7 +4,7 @@ import { LRSchedule, type Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, splitArrays, toBatch } from './data.js';
 import { TrainConfigError } from './errors.js';
-import { evaluate } from './evaluate.js';
+import { evaluator } from './evaluate.js';
 import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
 import { MeanMetric, type Metric, releaseMetric } from './metrics.js';
 import { trainStep } from './step.js';
@@ -122,7 +122,9 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
   const cbs = opts.callbacks ?? [];
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
-  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm }, opts.compile ?? isKnownLoss(opts.loss));
+  const compiled = opts.compile ?? isKnownLoss(opts.loss);
+  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm }, compiled);
+  const validation = valData ? evaluator(model, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }, compiled) : null;
   let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
   try {
@@ -173,7 +175,7 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
       if (ctx.stopTraining && !(ctx.numBatches !== null && b >= ctx.numBatches)) break;
       const logs: Logs = { loss: await lossMean.result() };
       await readMetrics(metrics, '', logs);
-      if (valData) Object.assign(logs, prefixed(await evaluate(model, valData, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }), 'val_'));
+      if (valData) Object.assign(logs, prefixed(await validation!.run(valData), 'val_'));
       stepScheduler(opts, logs, monitor);
       history.epochs.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -181,6 +183,7 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
     }
   } finally {
     step.dispose();
+    validation?.dispose();
     releaseMetric(lossMean);
     metrics.forEach(releaseMetric);
   }

@@ -3,7 +3,8 @@ import { type Tensor, manualSeed, memory, randint, randn, tidy, use } from '@tes
 import { cpu } from '@tessera/backend-cpu';
 import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, stateDict } from '@tessera/layers';
 import { Adam, SGD } from '@tessera/optim';
-import { fit, type FitOptions, type History } from '../src/index.js';
+import { evaluate, fit, type FitOptions, type History } from '../src/index.js';
+import { evaluator } from '../src/evaluate.js';
 
 beforeAll(() => use(cpu()));
 
@@ -80,5 +81,21 @@ describe('fit with a compiled training step', () => {
     // What remains: one gradient per parameter and the momentum buffers, as after eager fit.
     const params = net.parameters().length;
     expect(memory().numTensors - before).toBe(2 * params);
+  });
+
+  it('compiles the evaluation step: the same loss and metrics as eager, replayed across calls', async () => {
+    const d = data(200, [12], 4);
+    manualSeed(4);
+    const net = mlp();
+    const opts = { loss: 'crossEntropy', metrics: ['accuracy', 'f1', 'top2Accuracy'], batchSize: 32 } as const;
+    const eager = await evaluate(net, d, { ...opts, compile: false });
+    const ev = evaluator(net, opts, true);
+    const first = await ev.run(d);
+    const second = await ev.run(d);
+    expect(first).toEqual(eager);
+    expect(second).toEqual(eager);
+    // 7 batches per run (6 full, one of 8): two signatures, traced once each, the rest replayed.
+    expect(ev.stats!.replays).toBeGreaterThanOrEqual(10);
+    ev.dispose();
   });
 });
