@@ -5,6 +5,7 @@
  */
 export { Module, param, type AnyModule, type Member } from './module.js';
 export { Buffer } from './buffer.js';
+export { fuseBatchNorm, type FuseReport, type FuseOptions } from './fuse.js';
 export { Sequential, type Layer } from './sequential.js';
 export { SymbolicTensor, type SymbolicNode } from './symbolic.js';
 export { withForwardHook, type ForwardHook } from './hooks.js';

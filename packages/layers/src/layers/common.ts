@@ -1,4 +1,4 @@
-import { DTypeError, FUSED_ACTIVATIONS, biasActivation, relu, sigmoid, tanh, type FusedActivation, type Parameter, type Tensor } from '@tessera/core';
+import { DTypeError, FUSED_ACTIVATIONS, Parameter, biasActivation, noGrad, relu, sigmoid, tanh, tidy, type FusedActivation, type Tensor } from '@tessera/core';
 import { type ShapePattern, expectFloat, expectShape } from '../check.js';
 import { LayerConfigError } from '../errors.js';
 import { type FloatDType, type Initializer, uniform } from '../init.js';
@@ -128,4 +128,32 @@ export function convRepr(c: ConvGeometry): string {
   if (c.groups !== 1) parts.push(`groups=${c.groups}`);
   if (!c.bias) parts.push('bias=false');
   return parts.join(', ');
+}
+
+/**
+ * `layer(x)·scale + shift` folded into the layer's parameters (weight rows scaled, bias
+ * `bias·scale + shift`, created when absent). Returns the bias to store.
+ */
+export function foldAffine(
+  label: string,
+  layer: { readonly weight: Parameter; readonly bias: Parameter | null; readonly activation: FusedActivation },
+  scale: Tensor,
+  shift: Tensor,
+): Parameter {
+  const out = layer.weight.shape[0];
+  if (layer.activation !== 'linear') {
+    throw new LayerConfigError(`${label}: cannot fold a scale and shift after the layer: its activation '${layer.activation}' is applied first.`);
+  }
+  if (scale.shape.length !== 1 || scale.shape[0] !== out || shift.shape.length !== 1 || shift.shape[0] !== out) {
+    throw new LayerConfigError(`${label}: foldAffine needs scale and shift of shape [${out}] (got [${scale.shape.join(', ')}] and [${shift.shape.join(', ')}]).`);
+  }
+  return noGrad(() =>
+    tidy(() => {
+      const rows = [out, ...layer.weight.shape.slice(1).map(() => 1)];
+      const s = scale.cast(layer.weight.dtype);
+      layer.weight.assign(layer.weight.mul(s.reshape(rows)));
+      const b = layer.bias ? layer.bias.mul(s).add(shift) : shift.cast(layer.weight.dtype).add(0);
+      return layer.bias ? layer.bias.assign(b) : new Parameter(b);
+    }),
+  );
 }

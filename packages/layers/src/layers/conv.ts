@@ -2,7 +2,7 @@ import { type FusedActivation, type Parameter, type Tensor, conv1d, conv2d, tidy
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { type ActivationOption, type LayerOptions, type SizeArg, activationOption, biasThenActivate, checkInput, convRepr, defaultWeightAndBias, positive, tuple } from './common.js';
+import { foldAffine, type ActivationOption, type LayerOptions, type SizeArg, activationOption, biasThenActivate, checkInput, convRepr, defaultWeightAndBias, positive, tuple } from './common.js';
 import type { WeightedLayer } from './linear.js';
 
 /** Options of `Conv1d` (R = 1) and `Conv2d` (R = 2); per-axis values may be one number. */
@@ -36,7 +36,8 @@ const SPEC = {
  */
 abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
   readonly weight: Parameter;
-  readonly bias: Parameter | null;
+  /** The bias, or null; `foldAffine` may add one. */
+  bias: Parameter | null;
   readonly dtype: FloatDType;
   readonly kernelSize: number[];
   readonly stride: number[];
@@ -104,6 +105,15 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
       }
       return biasThenActivate(y, bias, 1, activation);
     });
+  }
+
+  /**
+   * Folds a per-output-channel affine map applied after this layer into its weight and
+   * bias: afterwards `layer(x)` equals the old `layer(x)·scale + shift` ([out] tensors).
+   * Used by `fuseBatchNorm`; needs activation 'linear'.
+   */
+  foldAffine(scale: Tensor, shift: Tensor): void {
+    this.bias = foldAffine(this.label, this, scale, shift);
   }
 
   override extraRepr(): string {

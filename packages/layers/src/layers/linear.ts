@@ -1,7 +1,7 @@
 import { type FusedActivation, type Parameter, type Tensor, tidy } from '@tessera/core';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { type ActivationOption, type LayerOptions, activationOption, biasThenActivate, checkInput, defaultWeightAndBias, positive } from './common.js';
+import { type ActivationOption, type LayerOptions, activationOption, biasThenActivate, checkInput, defaultWeightAndBias, foldAffine, positive } from './common.js';
 
 /**
  * A layer whose forward can run with a substitute weight (DropConnect masks the weight of
@@ -32,7 +32,8 @@ export interface LinearOptions extends LayerOptions, ActivationOption {
  */
 export class Linear extends Module implements WeightedLayer {
   readonly weight: Parameter;
-  readonly bias: Parameter | null;
+  /** The bias, or null; `foldAffine` may add one. */
+  bias: Parameter | null;
   readonly dtype: FloatDType;
   /** The activation after the bias ('linear': none). */
   readonly activation: FusedActivation;
@@ -66,6 +67,15 @@ export class Linear extends Module implements WeightedLayer {
     checkInput(this.label, x, this.dtype, [[...lead, this.inFeatures]]);
     const { bias, activation } = this;
     return tidy(() => biasThenActivate(x.matmul(weight, { transposeB: true }), bias, -1, activation));
+  }
+
+  /**
+   * Folds a per-output-channel affine map applied after this layer into its weight and
+   * bias: afterwards `layer(x)` equals the old `layer(x)·scale + shift` ([out] tensors).
+   * Used by `fuseBatchNorm`; needs activation 'linear'.
+   */
+  foldAffine(scale: Tensor, shift: Tensor): void {
+    this.bias = foldAffine(this.label, this, scale, shift);
   }
 
   override extraRepr(): string {

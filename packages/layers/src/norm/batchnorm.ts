@@ -4,6 +4,7 @@ import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { Module, param } from '../module.js';
 import { checkInt, checkRange, expectDType, type LayerDTypeOptions, snakeCase } from './config.js';
+import { LayerConfigError } from '../errors.js';
 
 /** Options of `BatchNorm1d` and `BatchNorm2d` (PyTorch's defaults). */
 export interface BatchNormOptions extends LayerDTypeOptions {
@@ -110,7 +111,19 @@ export abstract class BatchNormBase extends Module {
     );
   }
 
+  /**
+   * True once `fuseBatchNorm` folded this layer into the layer before it: forward then
+   * passes its input through (eval mode only; training it again is an error).
+   */
+  folded = false;
+
   forward(x: Tensor): Tensor {
+    if (this.folded) {
+      if (this.training) {
+        throw new LayerConfigError(`${this.label}: this batch norm was folded into the preceding layer by fuseBatchNorm (inference only); rebuild the model to train it.`);
+      }
+      return x;
+    }
     expectFloat(this.label, x);
     expectShape(this.label, x, this.#spec.layouts(this.numFeatures), this.#spec.hint);
     expectDType(this.label, x, this.dtype);
