@@ -9,12 +9,60 @@ export interface FloatImage {
   readonly shape: readonly [number, number, number];
 }
 
-/** Decodes a PNG file (any bit depth, palette, alpha over white) into RGB floats in [0, 1]. */
-export function readPng(path: string): FloatImage {
+/**
+ * Default of `ReadPngOptions.maxPixels`: 4096 × 4096. Decoding costs 16 bytes a pixel (RGBA
+ * bytes, then RGB floats), so this is about 270 MB; a 140 KB PNG of 12000 × 12000 took 2.5 GB.
+ */
+export const MAX_IMAGE_PIXELS = 4096 * 4096;
+
+/** Options of `readPng`. */
+export interface ReadPngOptions {
+  /**
+   * Most pixels (width × height) to decode, checked from the header before decoding.
+   * Default: the environment variable `TESSERA_MAX_IMAGE_PIXELS` when set, else `MAX_IMAGE_PIXELS`.
+   */
+  readonly maxPixels?: number;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Width and height from a PNG's IHDR chunk (the first after the signature), or undefined when it is not there. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
+  if (String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) !== 'IHDR') return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  return { width: view.getUint32(16, false), height: view.getUint32(20, false) };
+}
+
+function maxPixelsOf(opts: ReadPngOptions): number {
+  if (opts.maxPixels !== undefined) return opts.maxPixels;
+  const env = process.env.TESSERA_MAX_IMAGE_PIXELS;
+  if (env === undefined || env === '') return MAX_IMAGE_PIXELS;
+  const n = Number(env);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`TESSERA_MAX_IMAGE_PIXELS must be a positive integer (got '${env}').`);
+  return n;
+}
+
+/**
+ * Decodes a PNG file (any bit depth, palette, alpha over white) into RGB floats in [0, 1].
+ * Its size is checked from the header first: more than `maxPixels` is a `CliError` naming
+ * the file, its size and the limit, before anything is decoded.
+ */
+export function readPng(path: string, opts: ReadPngOptions = {}): FloatImage {
+  const maxPixels = maxPixelsOf(opts);
   let png: PNG;
   try {
-    png = PNG.sync.read(readFileSync(path));
+    const bytes = readFileSync(path);
+    const size = pngSize(bytes);
+    if (size && size.width * size.height > maxPixels) {
+      throw new CliError(
+        `${path}: is ${size.width}×${size.height} (${size.width * size.height} pixels), more than the ${maxPixels} this reads; ` +
+          'scale it down first (the model sees a small image anyway), or raise the limit with TESSERA_MAX_IMAGE_PIXELS.',
+      );
+    }
+    png = PNG.sync.read(bytes);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${path}: not a readable PNG (${(e as Error).message}).`);
   }
   const { width: w, height: h, data } = png;

@@ -1,3 +1,4 @@
+import { TesseraError } from './errors.js';
 import { collectTensors, untrack, withAsyncScope, withScope, type Scope } from './scope.js';
 import { allStats } from './storage.js';
 import { isTensor, type Tensor } from './tensor.js';
@@ -21,15 +22,43 @@ function closeScope(scope: Scope, result: unknown): void {
   }
 }
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+const isAsyncFunction = (fn: unknown): boolean =>
+  typeof fn === 'function' && (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction');
+
+function asyncTidyError(): TesseraError {
+  return new TesseraError(
+    'tidy: the function is async (it returns a Promise); tidy ends its scope at the first await, so tensors made after it ' +
+      'would leak or be freed while still in use. Use `await tidyAsync(async () => …)` instead.',
+  );
+}
+
 /**
  * Runs `fn` and disposes every tensor it created, except those it returns (found in
  * arrays, plain objects and Maps) and those passed to `keep()`.
+ *
+ * `fn` must be synchronous: an `async` function is refused before it runs, and a function
+ * that returns a Promise has every tensor it made so far disposed and the call throws; both
+ * errors point to `tidyAsync`, which keeps the scope open across `await`.
  *
  * @example
  * const y = tidy(() => x.mul(2).add(1)); // the intermediate x·2 is freed
  */
 export function tidy<T>(fn: () => T): T {
-  return withScope(fn, closeScope);
+  if (isAsyncFunction(fn)) throw asyncTidyError();
+  let promised = false;
+  const result = withScope(fn, (scope, r) => {
+    promised = isThenable(r);
+    closeScope(scope, promised ? undefined : r);
+  });
+  if (promised) {
+    // It goes on without its tensors; its own rejection would only repeat this error, later.
+    (result as PromiseLike<unknown>).then(undefined, () => undefined);
+    throw asyncTidyError();
+  }
+  return result;
 }
 
 /**

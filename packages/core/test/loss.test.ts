@@ -38,6 +38,24 @@ describe('softmaxCrossEntropy', () => {
     expect(viaOp[1]).toBeNull();
   });
 
+  it('ignored rows get exactly 0 gradient even when dy is ±∞ (a mean over a fully ignored batch)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const labels = tensor([-100, -100, -100], { dtype: 'int32' });
+      const x = tensor(X, { dtype }).requiresGrad_();
+      // The mean over zero kept rows: 0 / 0 (NaN, as in PyTorch), and dy = ∞ on every row.
+      const loss = softmaxCrossEntropy(x, labels).sum().div(0);
+      expect(Number.isNaN(loss.dataSync()[0])).toBe(true);
+      const [g] = gradients(loss, [x]);
+      expect(Array.from(g.dataSync(), (v) => v + 0)).toEqual(new Array(9).fill(0)); // + 0: −0 counts as 0
+      const out = softmaxCrossEntropy(x, labels);
+      const dy = tensor([Infinity, -Infinity, Number.NaN], { dtype });
+      const viaOp = noGrad(() =>
+        softmaxCrossEntropyDef.grad!(dy, { inputs: [x, labels], output: out, attrs: { ignoreIndex: -100 }, needsGrad: [true, false] }),
+      );
+      expect(Array.from((viaOp[0] as Tensor).dataSync(), (v) => v + 0)).toEqual(new Array(9).fill(0));
+    }
+  });
+
   it('names the op and the fix for wrong shapes and dtypes', () => {
     const x = tensor(X);
     expect(() => softmaxCrossEntropy(x, tensor([0, 1, 2]))).toThrow(DTypeError);

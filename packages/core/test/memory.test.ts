@@ -92,4 +92,34 @@ describe('memory', () => {
     r.dispose();
     expect(memory().numBuffers).toBe(before.numBuffers);
   });
+
+  it('tidy refuses an async function before running it, pointing to tidyAsync', () => {
+    const before = memory().numTensors;
+    let ran = false;
+    expect(() =>
+      tidy(async () => {
+        ran = true;
+        return ones([2]);
+      }),
+    ).toThrow(/tidy: the function is async .*tidyAsync/);
+    expect(ran).toBe(false);
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('tidy given a function that returns a Promise disposes what it made and throws at once', async () => {
+    const before = memory().numTensors;
+    let made!: ReturnType<typeof ones>;
+    let late = false;
+    const fn = () => {
+      made = ones([3]);
+      return Promise.resolve().then(() => {
+        late = true;
+      });
+    };
+    expect(() => tidy(fn)).toThrow(/tidyAsync/);
+    expect(made.isDisposed).toBe(true);
+    expect(memory().numTensors).toBe(before);
+    await Promise.resolve();
+    expect(late).toBe(true);
+  });
 });

@@ -50,6 +50,10 @@ export function idxImageDataset(
       `${name}: ${images.file} has ${img.count} images but ${labels.file} has ${lbl.length} labels; the two files belong to different sets: replace them with a matching pair.`,
     );
   }
+  if (img.count === 0) {
+    // Training on it would run zero steps and end with loss null.
+    throw new DataError(`${name}: ${images.file} and ${labels.file} hold 0 examples; they are empty: put the real files there (or fetch them again).`);
+  }
   if (img.rows !== 28 || img.cols !== 28) {
     throw new DataError(`${images.file}: images are ${img.rows}×${img.cols}, ${name} images are 28×28; this is not a ${name} file.`);
   }

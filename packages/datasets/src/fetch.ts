@@ -1,6 +1,7 @@
 import { DataError } from '@tessera/core';
 import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
 import { gunzip, plainBuffer } from './gzip.js';
+import { IDX_LIMITS } from './idx.js';
 import type { ImageDataset } from './image-dataset.js';
 import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
 import {
@@ -28,6 +29,11 @@ export interface FetchOptions {
   readonly signal?: AbortSignal;
   /** The fetch to use (default: `globalThis.fetch`). */
   readonly fetch?: typeof fetch;
+  /**
+   * Most bytes a downloaded gzip may inflate to (default `MAX_INFLATED_BYTES`, 1 GiB); an
+   * IDX file is also held to the size its header declares. Checked while inflating.
+   */
+  readonly maxInflatedBytes?: number;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -99,7 +105,7 @@ async function fetchIdx(source: DatasetSource, classes: readonly string[], split
     IDX_SPLIT_FILES[split].map(async (base) => {
       const file = `${base}.gz`;
       const gz = await fetchBytes(file, mirrors, expectedChecksum(source, file, opts.checksums), opts);
-      return { bytes: await gunzip(gz, file), file };
+      return { bytes: await gunzip(gz, file, { ...IDX_LIMITS, maxBytes: opts.maxInflatedBytes }), file };
     }),
   );
   return idxImageDataset(source.title, classes, split, images, labels);
@@ -117,7 +123,7 @@ export async function fetchDataset(name: FetchableDataset, opts: FetchOptions & 
   if (name === 'fashion-mnist') return fetchIdx(FASHION_MNIST_SOURCE, FASHION_MNIST_CLASSES, split, opts);
   if (name === 'cifar-10') {
     const gz = await fetchBytes(CIFAR10_ARCHIVE, opts.mirrors ?? CIFAR10_SOURCE.mirrors, expectedChecksum(CIFAR10_SOURCE, CIFAR10_ARCHIVE, opts.checksums), opts);
-    return cifar10FromTar(await gunzip(gz, CIFAR10_ARCHIVE), CIFAR10_ARCHIVE, split);
+    return cifar10FromTar(await gunzip(gz, CIFAR10_ARCHIVE, { maxBytes: opts.maxInflatedBytes }), CIFAR10_ARCHIVE, split);
   }
   throw new DataError(`fetchDataset: unknown dataset '${String(name)}'; use 'mnist', 'fashion-mnist' or 'cifar-10'.`);
 }

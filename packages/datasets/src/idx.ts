@@ -67,6 +67,26 @@ export function parseIdx(bytes: Uint8Array, file: string, expectRank?: number): 
   return { dims, data: bytes.subarray(header, expected) };
 }
 
+/**
+ * The byte size an unsigned-byte IDX file declares (header + the product of its
+ * dimensions), read from its first bytes; undefined when they are too few or not an IDX
+ * header. Used as the inflate limit of gzipped IDX files (`IDX_LIMITS`), so a forged
+ * file is stopped while it inflates, not after.
+ */
+export function idxByteSize(head: Uint8Array): number | undefined {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 0x08) return undefined;
+  const rank = head[3];
+  const header = 4 + 4 * rank;
+  if (rank === 0 || head.length < header) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, header);
+  let size = 1;
+  for (let i = 0; i < rank; i++) size *= view.getUint32(4 + 4 * i, false);
+  return header + size;
+}
+
+/** Inflate limits of a gzipped IDX file: the size its header declares. */
+export const IDX_LIMITS = { expectedBytes: idxByteSize } as const;
+
 /** Parses an IDX images file: `[N, H, W]` unsigned bytes. */
 export function parseIdxImages(bytes: Uint8Array, file: string): { count: number; rows: number; cols: number; data: Uint8Array } {
   const { dims, data } = parseIdx(bytes, file, 3);

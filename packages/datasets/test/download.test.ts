@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,34 @@ describe('downloadFile', () => {
     expect(err).toContain(`${server.base}/p/none.bin (HTTP 404 Not Found), ${server.base}/q/none.bin (HTTP 404 Not Found)`);
   });
 
+  it('a file name with a path in it is a DataError; nothing is requested or written outside the directory', async () => {
+    server.route('/x.gz', { body: payload });
+    const d = fresh();
+    const inner = join(d, 'a', 'b');
+    const before = server.hits.length;
+    for (const bad of ['/../../x.gz', '../x.gz', 'sub/x.gz', 'sub\\x.gz', '..', '.', '']) {
+      const err = await downloadFile(bad, inner, [`${server.base}/a/`], good, { progress: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DataError);
+      expect(String(err)).toContain(`downloadFile: the file name ${JSON.stringify(bad)} is not a plain file name`);
+    }
+    expect(server.hits.length).toBe(before);
+    expect(existsSync(join(d, 'x.gz'))).toBe(false);
+    expect(existsSync(inner)).toBe(false);
+  });
+
+  it('a file already at the destination is kept as <name>.mismatch-1 once a verified copy replaces it, and named', async () => {
+    server.route('/ok/r.bin', { body: payload });
+    const d = fresh();
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'r.bin'), 'mine');
+    const notices: string[] = [];
+    await downloadFile('r.bin', d, [`${server.base}/ok/`], good, { progress: false, notice: (m) => notices.push(m) });
+    expect(list(d)).toEqual(['r.bin', 'r.bin.mismatch-1']);
+    expect(Buffer.compare(readFileSync(join(d, 'r.bin')), Buffer.from(payload))).toBe(0);
+    expect(readFileSync(join(d, 'r.bin.mismatch-1'), 'utf8')).toBe('mine');
+    expect(notices).toEqual([`${join(d, 'r.bin')}: did not match the published file; it was kept as ${join(d, 'r.bin.mismatch-1')} and the verified download put in its place.`]);
+  });
+
   it('cancelling stops at once and leaves nothing', async () => {
     server.route('/stall/k.bin', { body: payload, stallAfter: 10 });
     const d = fresh();
@@ -148,14 +176,34 @@ describe('MNIST / Fashion-MNIST / CIFAR-10 download: true', () => {
     expect(list(join(dataDir, 'mnist'))).toEqual([]);
   });
 
-  it('a cached file of the wrong size is reported, or replaced when downloading', async () => {
+  it('a cached file of the wrong size is reported, or replaced when downloading and kept as .mismatch-1', async () => {
     const dataDir = fresh();
-    mkdirSync(join(dataDir, 'mnist'), { recursive: true });
-    writeFileSync(join(dataDir, 'mnist', 't10k-labels-idx1-ubyte.gz'), new Uint8Array(3));
-    writeFileSync(join(dataDir, 'mnist', 't10k-images-idx3-ubyte.gz'), files['t10k-images-idx3-ubyte.gz']);
-    await expect(MNIST.load({ split: 'test', dataDir, checksums })).rejects.toThrow(/t10k-labels-idx1-ubyte\.gz: is 3 bytes, the published .* is \d+; delete it/);
-    const ds = await MNIST.load({ split: 'test', dataDir, checksums, download: true, mirrors: [`${server.base}/mnist/`], progress: false });
+    const cache = join(dataDir, 'mnist');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 't10k-labels-idx1-ubyte.gz'), new Uint8Array(3));
+    writeFileSync(join(cache, 't10k-images-idx3-ubyte.gz'), files['t10k-images-idx3-ubyte.gz']);
+    await expect(MNIST.load({ split: 'test', dataDir, checksums })).rejects.toThrow(/t10k-labels-idx1-ubyte\.gz: is 3 bytes, the published .* is \d+; move it away/);
+    const notices: string[] = [];
+    const ds = await MNIST.load({ split: 'test', dataDir, checksums, download: true, mirrors: [`${server.base}/mnist/`], progress: false, notice: (m) => notices.push(m) });
     expect(ds.length).toBe(5);
+    expect(list(cache)).toEqual(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 't10k-labels-idx1-ubyte.gz.mismatch-1']);
+    expect(Array.from(readFileSync(join(cache, 't10k-labels-idx1-ubyte.gz.mismatch-1')))).toEqual([0, 0, 0]);
+    expect(notices[0]).toContain(`kept as ${join(cache, 't10k-labels-idx1-ubyte.gz.mismatch-1')}`);
+  });
+
+  it('offline, a cached file of the wrong size stays exactly where it was, and the error says so', async () => {
+    const dataDir = fresh();
+    const cache = join(dataDir, 'mnist');
+    mkdirSync(cache, { recursive: true });
+    const mine = Uint8Array.from({ length: 1000 }, (_, i) => i % 7);
+    writeFileSync(join(cache, 't10k-images-idx3-ubyte.gz'), mine);
+    writeFileSync(join(cache, 't10k-labels-idx1-ubyte.gz'), files['t10k-labels-idx1-ubyte.gz']);
+    const offline: typeof fetch = () => Promise.reject(new TypeError('fetch failed: getaddrinfo ENOTFOUND'));
+    const err = await MNIST.load({ split: 'test', dataDir, checksums, download: true, mirrors: ['https://example.invalid/'], progress: false, fetch: offline }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(String(err)).toContain(`The file already there, ${join(cache, 't10k-images-idx3-ubyte.gz')} (1000 bytes), was left as it was.`);
+    expect(list(cache)).toEqual(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
+    expect(Buffer.compare(readFileSync(join(cache, 't10k-images-idx3-ubyte.gz')), Buffer.from(mine))).toBe(0);
   });
 
   it('CIFAR10 downloads cifar-10-binary.tar.gz and reads both splits from it', async () => {

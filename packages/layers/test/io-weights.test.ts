@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, type Parameter, type Tensor, manualSeed, memory, noGrad, randn, tensor, tidy, use, zeros } from '@tessera/core';
+import { DataError, type Parameter, type Tensor, manualSeed, memory, noGrad, randn, tensor, tidy, tidyAsync, use, zeros } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { Buffer } from '../src/buffer.js';
 import { Module, param } from '../src/module.js';
@@ -148,7 +148,7 @@ describe('@tessera/layers/node: safetensors files', () => {
     await loadWeightsFile(b, path);
     expect(bitsOfState(b)).toEqual(bitsOfState(a));
     // a plain dict works too, and replaces the file
-    await tidy(() => saveSafetensorsFile(path, { only: tensor([1, 2]) }));
+    await tidyAsync(() => saveSafetensorsFile(path, { only: tensor([1, 2]) })); // async work: tidyAsync (tidy refuses a Promise)
     const again = await loadSafetensorsFile(path);
     expect(Object.keys(again.tensors)).toEqual(['only']);
     again.tensors.only.dispose();

@@ -193,3 +193,31 @@ describe('classification loss errors', () => {
     expect(memory().numTensors).toBe(before + 1); // the i32 made inside expect() above
   });
 });
+
+describe('a batch whose every target is ignored (mean reduction)', () => {
+  // PyTorch 1.13 gives a NaN loss and a zero gradient here; a NaN gradient would write NaN into the weights.
+  const cases: [string, (x: Tensor) => Tensor][] = [
+    ['crossEntropy (fused route)', (x) => crossEntropy(x, i32([-100, -100, -100]))],
+    ['crossEntropy with label smoothing', (x) => crossEntropy(x, i32([-100, -100, -100]), { labelSmoothing: 0.1 })],
+    ['crossEntropy with class weights', (x) => crossEntropy(x, i32([1, 1, 1]), { weight: f64([1, 2, 3]), ignoreIndex: 1 })],
+    ['crossEntropy over [N, C, d]', (x) => crossEntropy(x.reshape([1, 3, 3]), i32([-100, -100, -100], [1, 3]))],
+    ['nllLoss', (x) => nllLoss(logSoftmax(x, 1), i32([2, 2, 2]), { ignoreIndex: 2 })],
+    ['crossEntropy with class weights summing to 0', (x) => crossEntropy(x, i32([0, 0, 0]), { weight: f64([0, 1, 1]) })],
+  ];
+  for (const [name, f] of cases) {
+    it(`${name}: the loss is NaN and the gradient is exactly 0`, () => {
+      const x = leaf(LOGITS.flat(), [3, 3]);
+      const loss = f(x);
+      expect(Number.isNaN(loss.dataSync()[0])).toBe(true);
+      const [g] = gradients(loss, [x]);
+      expect(read(g).map((v) => v + 0)).toEqual(new Array(9).fill(0)); // + 0: −0 counts as 0
+    });
+  }
+
+  it("'sum' over it is 0 with a zero gradient", () => {
+    const x = leaf(LOGITS.flat(), [3, 3]);
+    const loss = crossEntropy(x, i32([-100, -100, -100]), { reduction: 'sum' });
+    expect(Array.from(loss.dataSync())).toEqual([0]);
+    expect(read(gradients(loss, [x])[0]).map((v) => v + 0)).toEqual(new Array(9).fill(0));
+  });
+});

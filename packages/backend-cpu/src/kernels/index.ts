@@ -16,6 +16,7 @@ import { WASM_BINARY, WASM_UNARY, type WasmBinaryName, type WasmUnaryName } from
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
 import { wasmBinary, wasmUnary } from './elementwise-wasm.js';
+import { guardKernels, WASM_GEMM_OPS } from './limits.js';
 import { matmul } from './matmul.js';
 import { wasmMatmul } from './matmul-wasm.js';
 import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } from './movement.js';
@@ -32,8 +33,8 @@ function family<N extends string>(names: readonly N[], make: (name: N) => AnyKer
   return table;
 }
 
-/** Every primitive kernel of the CPU backend (a missing primitive is a compile error). */
-export const cpuKernels = {
+/** The TypeScript kernels, unguarded. */
+const tsKernels = {
   ...family<UnaryOpName>(UNARY_OPS, unaryKernel),
   leakyRelu: unaryKernel('leakyRelu'),
   elu: unaryKernel('elu'),
@@ -65,13 +66,19 @@ export const cpuKernels = {
 } satisfies PrimitiveKernels<AnyKernel>;
 
 /**
+ * Every primitive kernel of the CPU backend (a missing primitive is a compile error), each
+ * checking its output size before allocating (a BackendError naming the op and the shape).
+ */
+export const cpuKernels = guardKernels(tsKernels);
+
+/**
  * The CPU kernel table with float32 matmul, the three conv kernels, max pooling and the
  * hot elementwise ops in the WebAssembly module of `engine` (other dtypes still run the
  * TypeScript kernels).
  */
 export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
-  return {
-    ...cpuKernels,
+  return guardKernels({
+    ...tsKernels,
     ...family(Object.keys(WASM_BINARY) as WasmBinaryName[], (name) => wasmBinary(engine, name)),
     ...family(Object.keys(WASM_UNARY) as WasmUnaryName[], (name) => wasmUnary(engine, name)),
     maxPool2d: wasmMaxPool2d(engine),
@@ -82,5 +89,5 @@ export function wasmKernels(engine: WasmGemm): typeof cpuKernels {
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
     biasActivation: wasmBiasActivation(engine),
     ...wasmOptimKernels(engine),
-  };
+  }, WASM_GEMM_OPS);
 }

@@ -1,6 +1,6 @@
 import { type DType, allocArray, isFloat } from '../dtype.js';
 import { runOp } from '../engine.js';
-import { DTypeError, ShapeError } from '../errors.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { OpDef } from '../op.js';
 import type { PrimitiveAttrs } from '../primitives.js';
@@ -11,8 +11,26 @@ import { add, mul } from './binary.js';
 import { backendOf, type CreateOptions, fromArray } from './convert.js';
 import { cast, floor } from './unary.js';
 
-function filled(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
-  assertShape('full', shape);
+/**
+ * Most elements a creation op makes in one tensor: 2³¹ − 1. Kernels index with 32-bit
+ * integers and wasm32 addresses 4 GiB, so a larger tensor could not be used anyway; the
+ * check runs before anything is allocated.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** Checks `shape` (valid dims, at most `MAX_TENSOR_ELEMENTS` elements) for creation op `op`. */
+function checkCreate(op: string, shape: readonly number[]): void {
+  assertShape(op, shape);
+  const n = sizeOf(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new ShapeError(
+      `${op}: shape ${fmtShape(shape)} has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold; make it smaller (for example, create it in batches).`,
+    );
+  }
+}
+
+function filled(op: string, shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  checkCreate(op, shape);
   const dtype = opts?.dtype ?? 'float32';
   const arr = allocArray(dtype, sizeOf(shape));
   if (value !== 0) arr.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
@@ -23,15 +41,15 @@ function filled(shape: readonly number[], value: number, opts?: CreateOptions): 
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return filled(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 /** A tensor of ones. */
 export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return filled(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
-  return filled(shape, value, opts);
+  return filled('full', shape, value, opts);
 }
 
 const likeOpts = (t: Tensor, opts?: CreateOptions): CreateOptions => ({
@@ -55,7 +73,7 @@ export function fullLike(t: Tensor, value: number, opts?: CreateOptions): Tensor
 
 /** A 0-d tensor. */
 export function scalar(value: number, opts?: CreateOptions): Tensor {
-  return filled([], value, opts);
+  return filled('scalar', [], value, opts);
 }
 
 /** Values start, start+step, … below stop (like Python's range; int32 when all are integers). */
@@ -63,6 +81,8 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   const [a, b] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0) throw new ShapeError('arange: step must not be 0.');
   const n = Math.max(Math.ceil((b - a) / step), 0);
+  if (!Number.isFinite(n)) throw new ShapeError(`arange: start ${a}, stop ${b} and step ${step} must be finite.`);
+  checkCreate('arange', [n]);
   const dtype: DType = opts?.dtype ?? ([a, b, step].every(Number.isInteger) ? 'int32' : 'float32');
   const arr = allocArray(dtype, n);
   for (let i = 0; i < n; i++) arr[i] = a + i * step;
@@ -72,6 +92,7 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
 /** `num` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number, opts?: CreateOptions): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ShapeError(`linspace: num must be a non-negative integer (got ${num}).`);
+  checkCreate('linspace', [num]);
   const dtype = opts?.dtype ?? 'float32';
   const arr = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
@@ -81,6 +102,7 @@ export function linspace(start: number, stop: number, num: number, opts?: Create
 
 /** Identity matrix n × m (m defaults to n). */
 export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
+  checkCreate('eye', [n, m]);
   const dtype = opts?.dtype ?? 'float32';
   const arr = allocArray(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
@@ -102,7 +124,8 @@ const randomDef: OpDef<PrimitiveAttrs['random']> = {
   nonDifferentiable: true,
 };
 
-function random(dist: 'uniform' | 'normal', shape: readonly number[], opts?: CreateOptions): Tensor {
+function random(op: string, dist: 'uniform' | 'normal', shape: readonly number[], opts?: CreateOptions): Tensor {
+  checkCreate(op, shape);
   const [key0, key1] = nextKey();
   const t = runOp(randomDef, [], { dist, key0, key1, shape, dtype: opts?.dtype ?? 'float32' }, backendOf(opts));
   if (opts?.requiresGrad) t.requiresGrad_();
@@ -111,17 +134,17 @@ function random(dist: 'uniform' | 'normal', shape: readonly number[], opts?: Cre
 
 /** Uniform random values in [0, 1) from the seeded counter-based generator. */
 export function rand(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return random('uniform', shape, opts);
+  return random('rand', 'uniform', shape, opts);
 }
 /** Standard normal random values from the seeded generator. */
 export function randn(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return random('normal', shape, opts);
+  return random('randn', 'normal', shape, opts);
 }
 /** Uniform random integers in [low, high) (int32 unless dtype says otherwise). */
 export function randint(low: number, high: number, shape: readonly number[], opts?: CreateOptions): Tensor {
   if (!(high > low)) throw new ShapeError(`randint: high (${high}) must be greater than low (${low}).`);
   return tidy(() => {
-    const u = random('uniform', shape, { backend: opts?.backend, dtype: 'float32' });
+    const u = random('randint', 'uniform', shape, { backend: opts?.backend, dtype: 'float32' });
     return cast(add(floor(mul(u, high - low)), low), opts?.dtype ?? 'int32');
   });
 }

@@ -30,11 +30,16 @@ function masks(t: Tensor, classes: number, ignoreIndex: number): { keep: Tensor;
   return { keep, valid: logicalOr(inRange, logicalNot(keep)), safe: where(logicalAnd(keep, inRange), t, 0) };
 }
 
-/** (softmax(x) − onehot(t))·dyₙ per row, 0 on ignored and out-of-range rows, from other ops. */
+/**
+ * (softmax(x) − onehot(t))·dyₙ per row, exactly 0 on ignored and out-of-range rows, from
+ * other ops. Those rows select 0 rather than multiply dy by 0: a mean over a batch whose
+ * every target is ignored divides by 0, sends dy = ±∞ to each row, and ∞·0 would put NaN
+ * into the weights.
+ */
 function decomposedGrad(x: Tensor, t: Tensor, dy: Tensor, ignoreIndex: number): Tensor {
   return tidy(() => {
     const { keep, valid, safe } = masks(t, x.shape[1], ignoreIndex);
-    const scale = mul(dy, cast(logicalAnd(keep, valid), x.dtype));
+    const scale = where(logicalAnd(keep, valid), dy, 0);
     return mul(sub(softmax(x, 1), oneHot(safe, x.shape[1], x.dtype === 'float64' ? 'float64' : 'float32')), unsqueeze(scale, 1));
   });
 }
@@ -73,7 +78,8 @@ export const softmaxCrossEntropyDef: OpDef<SoftmaxCrossEntropyAttrs> = {
     tidy(() => {
       const { keep, valid, safe } = masks(t, x.shape[1], ignoreIndex);
       const picked = squeeze(gather(logSoftmax(x, 1), 1, unsqueeze(safe, 1)), 1);
-      return where(valid, mul(neg(picked), cast(keep, x.dtype)), Number.NaN);
+      // Selects rather than multiplies by the mask, so ignored rows pass no gradient (see decomposedGrad).
+      return where(valid, where(keep, neg(picked), 0), Number.NaN);
     }),
   grad: (dy, { inputs: [x, t], attrs }) => [
     isGradEnabled() ? decomposedGrad(x, t, dy, attrs.ignoreIndex) : runOp(softmaxCrossEntropyGradDef, [x, t, dy], attrs),
@@ -85,6 +91,8 @@ export const softmaxCrossEntropyDef: OpDef<SoftmaxCrossEntropyAttrs> = {
  * Per-row softmax cross-entropy of logits [N, C] and int32 class labels [N] (rows whose
  * label is `ignoreIndex`, default −100, give 0; labels outside [0, C) give NaN). Reduce the
  * result yourself (`.mean()`); `crossEntropy` of @tessera/layers does, with its options.
+ * Ignored and out-of-range rows get a gradient of exactly 0 whatever the incoming gradient
+ * (even ±∞ or NaN, as a mean over zero kept rows gives), on every backend.
  *
  * @example
  * softmaxCrossEntropy(tensor([[2, 0, -1], [0.5, 0.5, 3]]), tensor([0, 2], { dtype: 'int32' })).mean();

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFile, constants, link, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DataError } from '@tessera/core';
 import { checkAnnounced, checksumMismatch, fileUrls, httpReason, tryMirrors, type DownloadProgress } from '../mirrors.js';
 import type { FileChecksum } from '../resources.js';
 import { progressSink } from './progress.js';
@@ -19,6 +20,11 @@ export interface DownloadOptions {
   readonly timeoutMs?: number;
   /** The fetch to use (default: Node's global fetch). */
   readonly fetch?: typeof fetch;
+  /**
+   * Told when a file that was already at the destination is kept aside under another name
+   * because a verified download replaced it (default: `console.warn`).
+   */
+  readonly notice?: (message: string) => void;
 }
 
 /** Options of `downloadFile`. */
@@ -40,6 +46,39 @@ function removeStaleParts(dir: string, file: string): void {
       // another process removed or renamed it meanwhile
     }
   }
+}
+
+/**
+ * Checks that a file name from a remote list (a mirror's file, an archive member) names a
+ * file in the directory and nothing else: no path separator, no `.` or `..`, no NUL.
+ */
+export function checkFileName(file: string, where: string): void {
+  if (file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) {
+    throw new DataError(
+      `${where}: the file name ${JSON.stringify(file)} is not a plain file name; names from remote sources may not hold '/', '\\', '..' or NUL, so nothing is written outside the directory.`,
+    );
+  }
+}
+
+/** The first free `<dest>.mismatch-<n>` (n = 1, 2, …). */
+function asideName(dest: string): string {
+  for (let n = 1; ; n++) if (!existsSync(`${dest}.mismatch-${n}`)) return `${dest}.mismatch-${n}`;
+}
+
+/**
+ * Puts the verified `tmp` at `dest`. A file already at `dest` (placed by the user, or
+ * damaged) is kept: first linked (or copied) to `<dest>.mismatch-<n>`, then the rename
+ * replaces `dest` atomically, so at no moment is `dest` missing or the old file lost.
+ */
+async function replaceKeeping(tmp: string, dest: string, notice: (message: string) => void): Promise<void> {
+  if (!existsSync(dest)) {
+    await rename(tmp, dest);
+    return;
+  }
+  const aside = asideName(dest);
+  await link(dest, aside).catch(() => copyFile(dest, aside, constants.COPYFILE_EXCL));
+  await rename(tmp, dest);
+  notice(`${dest}: did not match the published file; it was kept as ${aside} and the verified download put in its place.`);
 }
 
 /** One attempt: stream `url` into `tmp`, hashing as it goes, then verify and rename to `dest`. */
@@ -85,7 +124,8 @@ async function fetchToFile(url: string, file: string, tmp: string, dest: string,
     if (why) throw new Error(why);
     await fh.sync();
     await fh.close();
-    await rename(tmp, dest); // atomic: readers see no file or the whole, verified file
+    // atomic: readers see the old file or the whole, verified one; the old one is kept aside
+    await replaceKeeping(tmp, dest, opts.notice ?? ((m) => console.warn(m)));
     ok = true;
   } catch (e) {
     if (idle) throw new Error(`no data for ${timeoutMs / 1000} s`);
@@ -109,8 +149,11 @@ async function fetchToFile(url: string, file: string, tmp: string, dest: string,
  * intact, and returns its path. Each attempt streams into a temporary `.file.*.part` in
  * `dir`, checks the size, SHA-256 and MD5 (when listed) against `expected`, and only then
  * renames it into place, atomically; a failed attempt deletes its temporary file, so the
- * cache never holds a partial or unverified file. When every mirror fails, a `DataError`
- * names the file, each URL with its reason, and how to place the file by hand.
+ * cache never holds a partial or unverified file. A file already at `dir/file` is never
+ * deleted: it stays as it is when the download fails, and is kept as
+ * `file.mismatch-<n>` (and named through `notice`) once a verified copy replaces it. When
+ * every mirror fails, a `DataError` names the file, each URL with its reason, and how to
+ * place the file by hand. `file` must be a plain name (no '/', '\\' or '..': a DataError).
  */
 export async function downloadFile(
   file: string,
@@ -119,6 +162,7 @@ export async function downloadFile(
   expected: FileChecksum,
   opts: DownloadFileOptions = {},
 ): Promise<string> {
+  checkFileName(file, 'downloadFile');
   mkdirSync(dir, { recursive: true });
   removeStaleParts(dir, file);
   const dest = join(dir, file);

@@ -10,6 +10,7 @@ import {
   type IdxImageDataset,
 } from '../assemble.js';
 import { CIFAR10_CLASSES } from '../cifar.js';
+import { IDX_LIMITS } from '../idx.js';
 import type { ImageDataset } from '../image-dataset.js';
 import { CIFAR10_ARCHIVE, CIFAR10_SOURCE, checkSplit, FASHION_MNIST_SOURCE, IDX_SPLIT_FILES, MNIST_SOURCE, type DatasetSource, type Split } from '../resources.js';
 import { datasetCacheDir } from './cache.js';
@@ -21,7 +22,8 @@ async function loadIdx(source: DatasetSource, classes: readonly string[], opts: 
   const split = checkSplit(opts.split ?? 'train', `${source.title}.load`);
   const wanted = IDX_SPLIT_FILES[split].map((base) => ({ name: `${base}.gz`, rootNames: [base, `${base}.gz`] }));
   const [img, lbl] = await resolveFiles(source, wanted, opts);
-  return idxImageDataset(source.title, classes, split, { bytes: readDataFile(img), file: img }, { bytes: readDataFile(lbl), file: lbl });
+  const limits = { ...IDX_LIMITS, maxBytes: opts.maxInflatedBytes };
+  return idxImageDataset(source.title, classes, split, { bytes: readDataFile(img, limits), file: img }, { bytes: readDataFile(lbl, limits), file: lbl });
 }
 
 /** A directory among `dirs` holding every batch file of `split` (already extracted). */
@@ -71,9 +73,10 @@ export const CIFAR10 = {
     const dirs = opts.root ? [resolve(opts.root), cache] : [cache];
     const extracted = extractedCifarDir(dirs, split);
     if (extracted) {
-      return cifar10Dataset(cifar10BatchNames(split).map((n) => ({ bytes: readDataFile(join(extracted, n)), file: join(extracted, n) })));
+      const read = (n: string) => ({ bytes: readDataFile(join(extracted, n), { maxBytes: opts.maxInflatedBytes }), file: join(extracted, n) });
+      return cifar10Dataset(cifar10BatchNames(split).map(read));
     }
     const [archive] = await resolveFiles(CIFAR10_SOURCE, [{ name: CIFAR10_ARCHIVE, rootNames: [CIFAR10_ARCHIVE] }], opts);
-    return cifar10FromTar(readDataFile(archive), archive, split);
+    return cifar10FromTar(readDataFile(archive, { maxBytes: opts.maxInflatedBytes }), archive, split);
   },
 } as const;

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError } from '@tessera/core';
 import { expectedChecksum, fileUrls } from '../mirrors.js';
@@ -28,6 +27,11 @@ export interface LoadOptions extends DownloadOptions {
   readonly mirrors?: readonly string[];
   /** Expected size/SHA-256/MD5 per file name, overriding the published ones (for a private, re-packed mirror). */
   readonly checksums?: Readonly<Record<string, FileChecksum>>;
+  /**
+   * Most bytes a gzipped file may inflate to (default `MAX_INFLATED_BYTES`, 1 GiB); an IDX
+   * file is also held to the size its header declares.
+   */
+  readonly maxInflatedBytes?: number;
 }
 
 /**
@@ -57,6 +61,8 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
   const root = opts.root ? resolve(opts.root) : undefined;
   const cache = datasetCacheDir(source, opts.dataDir);
   const mirrors = opts.mirrors ?? source.mirrors;
+  // Cached files of the wrong size stay where they are until a verified copy replaces them.
+  const kept: string[] = [];
   const found: (string | undefined)[] = wanted.map((w) => {
     const inRoot = root ? findFile(root, w.rootNames) : undefined;
     if (inRoot) return inRoot;
@@ -66,9 +72,11 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
     const expected = expectedChecksum(source, w.name, opts.checksums);
     if (size === expected.size) return cached;
     if (!opts.download) {
-      throw new DataError(`${cached}: is ${size} bytes, the published ${w.name} is ${expected.size}; delete it (or pass download: true to replace it).`);
+      throw new DataError(
+        `${cached}: is ${size} bytes, the published ${w.name} is ${expected.size}; move it away (or pass download: true to replace it; it is then kept as ${w.name}.mismatch-<n>).`,
+      );
     }
-    rmSync(cached, { force: true });
+    kept.push(`${cached} (${size} bytes)`);
     return undefined;
   });
   const missing = wanted.filter((_, i) => !found[i]);
@@ -76,7 +84,8 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
   if (!opts.download) throw new DataError(describe(source, missing, root, cache, mirrors));
   const byHand =
     `Download ${missing.map((w) => w.name).join(', ')} by hand (see ${source.homepage}) into ${cache}, ` +
-    `or pass root: a directory that holds ${missing.length > 1 ? 'them' : 'it'}.`;
+    `or pass root: a directory that holds ${missing.length > 1 ? 'them' : 'it'}.` +
+    (kept.length > 0 ? ` The file${kept.length > 1 ? 's' : ''} already there, ${kept.join(', ')}, ${kept.length > 1 ? 'were' : 'was'} left as ${kept.length > 1 ? 'they were' : 'it was'}.` : '');
   for (let i = 0; i < wanted.length; i++) {
     if (found[i]) continue;
     const w = wanted[i];

@@ -167,6 +167,11 @@ function classLoss(name: string, logpOf: (x: Tensor) => Tensor, input: Tensor, t
  * `'mean'` is then the weighted mean Σ lossₙ / Σ weight[targetₙ]) or class probabilities
  * of the input's shape (`'mean'` divides by N·d1·…; `ignoreIndex` does not apply).
  *
+ * A batch whose every target is ignored (or whose targets' class weights sum to 0) has
+ * nothing to average: `'mean'` is then NaN, as in PyTorch, but its gradient is exactly 0,
+ * so a fully padded batch leaves the weights as they are (PyTorch also gives 0 for ignored
+ * targets, but NaN for zero weights; here both give 0). `'sum'` is 0 with a zero gradient.
+ *
  * @example
  * const logits = tensor([[2, 0, -1], [0.5, 0.5, 3]]);
  * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' }));
@@ -180,7 +185,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 /**
  * Negative log-likelihood of log-probabilities (PyTorch's `nll_loss`): −weight[t]·input[n, t],
  * for input [C], [N, C] or [N, C, d1, …] and int32 targets [N, d1, …]. Pair it with
- * `logSoftmax(x, 1)`; `crossEntropy` does both in one call.
+ * `logSoftmax(x, 1)`; `crossEntropy` does both in one call. With every target ignored,
+ * `'mean'` is NaN with a zero gradient, as for `crossEntropy`.
  *
  * @example
  * nllLoss(logSoftmax(logits, 1), tensor([0, 2], { dtype: 'int32' }), { ignoreIndex: 2 });

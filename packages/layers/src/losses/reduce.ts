@@ -24,16 +24,26 @@ export function checkReduction(name: string, r: string, allowed: readonly string
 }
 
 /**
+ * Σ loss / denominator, where a zero denominator (every target ignored, or class weights
+ * summing to 0) gives NaN — PyTorch's value — with a zero gradient: dividing by 0 would
+ * send ±∞ back to every element and NaN into the weights.
+ */
+function weightedMean(loss: Tensor, denominator: Tensor): Tensor {
+  const empty = denominator.equal(0);
+  return where(empty, Number.NaN, loss.sum().div(where(empty, 1, denominator)));
+}
+
+/**
  * Applies a reduction to per-element losses. `'mean'` divides the sum by `denominator`
  * when given (the sum of the class weights that were used, as PyTorch's weighted mean
- * does), by the number of elements otherwise.
+ * does; NaN with a zero gradient when that sum is 0), by the number of elements otherwise.
  */
 export function reduceLoss(name: string, loss: Tensor, reduction: Reduction = 'mean', denominator?: Tensor): Tensor {
   checkReduction(name, reduction);
   if (reduction === 'none') return loss;
   return tidy(() => {
     if (reduction === 'sum') return loss.sum();
-    return denominator ? loss.sum().div(denominator) : loss.mean();
+    return denominator ? weightedMean(loss, denominator) : loss.mean();
   });
 }
 
