@@ -1,10 +1,12 @@
 import { type Tensor, keep, noGrad, scalar, tidy, where } from '@tessera/core';
 import { NonFiniteLossError } from '../errors.js';
-import type { BatchInfo, Callback, TrainContext } from './callback.js';
+import type { BatchInfo, Callback, Logs, TrainContext } from './callback.js';
 
 /**
  * Stops training with a `NonFiniteLossError` naming the first step whose loss was NaN or
- * ±Infinity. The check runs on the device every batch (no sync); the flag is read at most
+ * ±Infinity, or the epoch and log keys when an epoch's loss or metrics (validation
+ * included) are not finite. `fit` runs one before the other callbacks unless `nanGuard:
+ * false`. The check runs on the device every batch (no sync); the flag is read at most
  * every `checkEveryMs` (default 1000 ms) and at each epoch end, so it never stalls a GPU.
  */
 export class NanGuard implements Callback {
@@ -39,8 +41,17 @@ export class NanGuard implements Callback {
     }
   }
 
-  async onEpochEnd(_e: number, _l: unknown, ctx: TrainContext): Promise<void> {
+  async onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): Promise<void> {
     await this.check(ctx);
+    const bad = Object.entries(logs).filter(([, v]) => !Number.isFinite(v));
+    if (bad.length === 0) return;
+    const what = bad.map(([k, v]) => `${k} ${v}`).join(', ');
+    ctx.stopTraining = true;
+    ctx.stopReason = `non-finite ${what} at epoch ${epoch + 1}`;
+    throw new NonFiniteLossError(
+      `fit: epoch ${epoch + 1} (step ${ctx.step}) ended with ${what}. Lower the learning rate, clip gradients (clipGradNorm), or check the inputs and targets for NaN.`,
+      ctx.step,
+    );
   }
 
   onTrainEnd(): void {
