@@ -62,7 +62,8 @@ export class ModelCheckpoint implements Callback {
   }
 
   private async save(name: string, ctx: TrainContext, epoch: number, batchesDone: number): Promise<void> {
-    if (!(await allFinite(ctx.model.parameters()))) {
+    // Buffers too (running statistics): a NaN there poisons every later prediction.
+    if (!(await allFinite(Object.values(ctx.model.stateDict())))) {
       throw new NonFiniteLossError(
         `ModelCheckpoint: the weights hold NaN or Infinity at step ${ctx.step} (epoch ${ctx.epoch + 1}); ${name} was not written, so the last good checkpoint stays. Lower the learning rate or clip gradients.`,
         ctx.step,
