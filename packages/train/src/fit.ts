@@ -9,7 +9,7 @@ import { type LossFn, type MetricSpec, resolveLoss, resolveMetrics } from './res
 import { MeanMetric, type Metric } from './metrics.js';
 import type { Checkpoint } from './checkpoint.js';
 import { NanGuard } from './callbacks/nan-guard.js';
-import { callbackKeys, collectResumeState, restoreCallbacks, restoreMetrics } from './resume-state.js';
+import { callbackKeys, collectResumeState, restoreCallbacks, restoreCheckpoint, restoreMetrics } from './resume-state.js';
 import { yieldToEventLoop } from './yield.js';
 
 /**
@@ -157,7 +157,7 @@ async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): P
     epochLoss: () => lossMean.state(),
     resumeState: () => collectResumeState(metrics, keys),
   };
-  const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
+  const resume = opts.resumeFrom ? restoreCheckpoint(opts.resumeFrom, ctx, lossMean) : null;
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
   let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
@@ -226,20 +226,6 @@ async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): P
   history.stopReason = ctx.stopReason;
   await each(cbs, (c) => c.onTrainEnd?.(ctx));
   return history;
-}
-
-/** Loads a checkpoint into the model, optimizer, scheduler and context; returns its state. */
-function restore(ck: Checkpoint, ctx: TrainContext, lossMean: MeanMetric): Checkpoint['state'] {
-  const s = ck.state;
-  ctx.model.loadStateDict(ck.weights);
-  ctx.optimizer.loadStateDict(ck.optimizer);
-  if (ctx.scheduler && s.scheduler) ctx.scheduler.loadStateDict(s.scheduler);
-  ctx.epoch = s.epoch;
-  ctx.step = s.step;
-  ctx.history.epochs.push(...s.history.epochs);
-  for (const [k, v] of Object.entries(s.history.history)) ctx.history.history[k] = [...v];
-  lossMean.restore(s.lossSum, s.lossCount);
-  return s;
 }
 
 function prefixed(logs: Logs, p: string): Logs {

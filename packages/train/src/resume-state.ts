@@ -1,5 +1,7 @@
 import { TrainConfigError } from './errors.js';
-import type { Callback, CallbackState, ResumeState } from './callbacks/callback.js';
+import type { Callback, CallbackState, ResumeState, TrainContext } from './callbacks/callback.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { MeanMetric } from './metrics.js';
 import type { Metric, MetricState } from './metric-parts.js';
 
 /** @internal Each stateful callback's key in checkpoints: `stateKey`, then `stateKey#2`, … */
@@ -43,4 +45,18 @@ export function restoreMetrics(metrics: readonly Metric[], saved: ResumeState['m
     if (!m.restore) throw new TrainConfigError(`fit: the checkpoint holds the state of metric '${m.name}' but this Metric object has no restore(); implement state()/restore() or resume at an epoch boundary.`);
     m.restore(s);
   }
+}
+
+/** @internal Loads a checkpoint into the model, optimizer, scheduler and context; returns its state. */
+export function restoreCheckpoint(ck: Checkpoint, ctx: TrainContext, lossMean: MeanMetric): Checkpoint['state'] {
+  const s = ck.state;
+  ctx.model.loadStateDict(ck.weights);
+  ctx.optimizer.loadStateDict(ck.optimizer);
+  if (ctx.scheduler && s.scheduler) ctx.scheduler.loadStateDict(s.scheduler);
+  ctx.epoch = s.epoch;
+  ctx.step = s.step;
+  ctx.history.epochs.push(...s.history.epochs);
+  for (const [k, v] of Object.entries(s.history.history)) ctx.history.history[k] = [...v];
+  lossMean.restore(s.lossSum, s.lossCount);
+  return s;
 }
