@@ -8,9 +8,10 @@ export interface OptionSpec {
   readonly default?: string | number | boolean;
   /** Allowed values of a string option. */
   readonly choices?: () => readonly string[];
-  /** Numbers: must be an integer ≥ min (or a real > 0 when `positive`). */
+  /** Numbers: must be an integer (when `integer`) in [min, max]. */
   readonly integer?: boolean;
   readonly min?: number;
+  readonly max?: number;
 }
 
 /** A command: its options and what it does. */
@@ -26,6 +27,8 @@ export interface CommandSpec {
 export interface Parsed {
   readonly values: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly positionals: readonly string[];
+  /** Options given on the command line (camelCase), as opposed to defaults. */
+  readonly given: ReadonlySet<string>;
 }
 
 /** `--batch-size` → `batchSize`. */
@@ -53,6 +56,7 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
     throw new CliError(`tessera ${cmd.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${usage(cmd)}`);
   }
   const values: Record<string, string | number | boolean | undefined> = {};
+  const given = new Set<string>();
   for (const [name, o] of Object.entries(cmd.options)) {
     const v = raw.values[name] as string | boolean | undefined;
     const key = camel(name);
@@ -60,11 +64,13 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
       values[key] = o.default;
       continue;
     }
+    given.add(key);
     if (o.type === 'number') {
       const n = Number(v);
-      const bad = v === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min);
+      const bad = v === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max);
       if (bad) {
-        const want = `${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}`;
+        const range = o.max !== undefined ? ` in [${o.min ?? '-∞'}, ${o.max}]` : o.min !== undefined ? ` ≥ ${o.min}` : '';
+        const want = `${o.integer ? 'an integer' : 'a number'}${range}`;
         throw new CliError(`tessera ${cmd.name}: --${name} must be ${want} but got '${String(v)}'.`);
       }
       values[key] = n;
@@ -74,5 +80,5 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
       values[key] = v;
     } else values[key] = v;
   }
-  return { values, positionals: raw.positionals };
+  return { values, positionals: raw.positionals, given };
 }

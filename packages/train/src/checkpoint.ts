@@ -1,7 +1,9 @@
 import { DataError, type RngState, type Tensor, tensor } from '@tessera/core';
 import { type AnyModule, type StateDict, decodeSafetensors, encodeSafetensorsAsync } from '@tessera/layers';
 import type { Optimizer, OptimizerStateDict, SerializedTensor } from '@tessera/optim';
-import type { History } from './callbacks/callback.js';
+import type { CallbackState, History } from './callbacks/callback.js';
+import { checkTrainingMeta } from './checkpoint-meta.js';
+import type { MetricState } from './metric-parts.js';
 import type { Scheduler } from './fit.js';
 
 /** Everything besides tensors that a resumable checkpoint records. */
@@ -20,6 +22,10 @@ export interface TrainingState {
   /** Running loss of the epoch in progress: sum over examples and count. */
   readonly lossSum: number;
   readonly lossCount: number;
+  /** Accumulators of the training metrics in the epoch in progress, by metric name (format 2). */
+  readonly metrics: Readonly<Record<string, MetricState>>;
+  /** Callback states by key (`ModelCheckpoint`'s best value, `EarlyStopping`'s counters; format 2). */
+  readonly callbacks: Readonly<Record<string, CallbackState>>;
 }
 
 /** What `decodeCheckpoint` returns. */
@@ -33,7 +39,9 @@ export interface Checkpoint {
 
 const META_KEY = 'tessera.training';
 const OPT_PREFIX = 'optimizer/';
-const FORMAT = 'tessera-checkpoint-1';
+// Format 2 adds metric and callback states; format 1 files still load (with none).
+const FORMAT = 'tessera-checkpoint-2';
+const READABLE = new Set(['tessera-checkpoint-1', FORMAT]);
 
 function isSerialized(v: unknown): v is SerializedTensor {
   return typeof v === 'object' && v !== null && Array.isArray((v as SerializedTensor).data) && Array.isArray((v as SerializedTensor).shape);
@@ -86,7 +94,16 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
   } catch (e) {
     return fail(`training metadata is not valid JSON (${(e as Error).message}).`);
   }
-  if (meta.format !== FORMAT) fail(`unknown checkpoint format '${String(meta.format)}' (expected ${FORMAT}).`);
+  if (typeof meta !== 'object' || meta === null) return fail('training metadata is not a JSON object.');
+  if (!READABLE.has(meta.format)) fail(`unknown checkpoint format '${String(meta.format)}' (expected ${[...READABLE].join(' or ')}).`);
+  let resume: ReturnType<typeof checkTrainingMeta>;
+  try {
+    resume = checkTrainingMeta(file, meta as unknown as Record<string, unknown>);
+  } catch (e) {
+    all.forEach((t) => t.dispose());
+    throw e;
+  }
+  if (typeof meta.optimizer !== 'object' || meta.optimizer === null || typeof meta.optimizer.state !== 'object') fail(`training metadata field 'optimizer' must be { state, paramGroups }.`);
   const weights: StateDict = {};
   for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPT_PREFIX)) weights[k] = t;
   const state: OptimizerStateDict['state'] = {};
@@ -103,5 +120,5 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
     state[Number(idx)] = out;
   }
   const { optimizer: _o, format: _f, ...rest } = meta;
-  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: rest, dispose: () => all.forEach((t) => t.dispose()) };
+  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: { ...rest, ...resume }, dispose: () => all.forEach((t) => t.dispose()) };
 }

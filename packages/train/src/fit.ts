@@ -9,6 +9,8 @@ import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics 
 import { MeanMetric, type Metric, releaseMetric } from './metrics.js';
 import { trainStep } from './step.js';
 import type { Checkpoint } from './checkpoint.js';
+import { NanGuard } from './callbacks/nan-guard.js';
+import { callbackKeys, collectResumeState, restoreCallbacks, restoreCheckpoint, restoreMetrics } from './resume-state.js';
 import { yieldToEventLoop } from './yield.js';
 
 /**
@@ -67,6 +69,23 @@ export interface FitOptions {
    * between batches (layers from @tessera/layers and the zoo do not).
    */
   readonly compile?: boolean;
+  /**
+   * Stop with a `NonFiniteLossError` naming the step (or the epoch and log key) when the
+   * loss or an epoch's metrics become NaN or ±Infinity (default true: a `NanGuard` runs
+   * before the other callbacks, so checkpoints never record a diverged epoch). `false`
+   * trains on regardless.
+   */
+  readonly nanGuard?: boolean;
+}
+
+/** Models inside a running `fit`: a second concurrent `fit` on one would interleave steps. */
+const inUse = new WeakSet<AnyModule>();
+
+/** The callbacks in the order `fit` calls them: the NaN guard, the rest, then `runsLast` ones. */
+function callbackOrder(opts: FitOptions): Callback[] {
+  const given = opts.callbacks ?? [];
+  const guard = (opts.nanGuard ?? true) && !given.some((c) => c instanceof NanGuard) ? [new NanGuard()] : [];
+  return [...guard, ...given.filter((c) => !c.runsLast), ...given.filter((c) => c.runsLast)];
 }
 
 function emptyHistory(): History {
@@ -95,6 +114,18 @@ async function readMetrics(metrics: readonly Metric[], prefix: string, into: Log
  * history.history.val_accuracy; // one value per epoch
  */
 export async function fit(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
+  if (inUse.has(model)) {
+    throw new TrainConfigError('fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).');
+  }
+  inUse.add(model);
+  try {
+    return await fitOwned(model, data, opts);
+  } finally {
+    inUse.delete(model);
+  }
+}
+
+async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 0) throw new TrainConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
@@ -114,19 +145,22 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   const lossMean = new MeanMetric('loss');
   const metrics = resolveMetrics(opts.metrics ?? [], opts.numClasses);
   const history = emptyHistory();
+  const cbs = callbackOrder(opts);
+  const keys = callbackKeys(cbs);
   const ctx: TrainContext = {
     model, optimizer: opts.optimizer, epochs, epoch: opts.initialEpoch ?? 0, step: 0, numBatches: source.numBatches,
     stopTraining: false, stopReason: null, history, batchesDone: 0, rngEpochStart: getRngState(), scheduler: opts.scheduler,
     epochLoss: () => lossMean.state(),
+    resumeState: () => collectResumeState(metrics, keys),
   };
-  const resume = opts.resumeFrom ? restore(opts.resumeFrom, ctx, lossMean) : null;
-  const cbs = opts.callbacks ?? [];
+  const resume = opts.resumeFrom ? restoreCheckpoint(opts.resumeFrom, ctx, lossMean) : null;
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
   const compiled = opts.compile ?? isKnownLoss(opts.loss);
-  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm }, compiled);
+  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm, callbacks: cbs }, compiled);
   const validation = valData ? evaluator(model, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }, compiled) : null;
   let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
+  if (resume) restoreCallbacks(resume.callbacks, keys);
   try {
     for (let epoch = ctx.epoch; epoch < epochs && !ctx.stopTraining; epoch++) {
       ctx.epoch = epoch;
@@ -138,6 +172,7 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
       if (resume && epoch === resume.epoch) {
         skip = resume.batchesDone;
         setRngState(skip > 0 ? resume.rngEpochStart : resume.rng);
+        if (skip > 0) restoreMetrics(metrics, resume.metrics);
       } else lossMean.reset();
       ctx.rngEpochStart = getRngState();
       ctx.batchesDone = 0;
@@ -173,6 +208,8 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
       // partial epoch: no validation, no epoch-end callbacks, so a checkpoint written at the
       // stop keeps its mid-epoch position.
       if (ctx.stopTraining && !(ctx.numBatches !== null && b >= ctx.numBatches)) break;
+      if (b === 0) throw new TrainConfigError(`fit: epoch ${epoch + 1} had no batches: the training data is empty (0 examples); check the dataset, its --limit or the filter that built it.`);
+      if (skip > 0) throw new TrainConfigError(`fit: the checkpoint is ${resume?.batchesDone} batches into epoch ${epoch + 1} but the data has only ${b} batches per epoch; resume with the same data and batch size.`);
       const logs: Logs = { loss: await lossMean.result() };
       await readMetrics(metrics, '', logs);
       if (valData) Object.assign(logs, prefixed(await validation!.run(valData), 'val_'));
@@ -191,20 +228,6 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
   history.compile = step.stats;
   await each(cbs, (c) => c.onTrainEnd?.(ctx));
   return history;
-}
-
-/** Loads a checkpoint into the model, optimizer, scheduler and context; returns its state. */
-function restore(ck: Checkpoint, ctx: TrainContext, lossMean: MeanMetric): Checkpoint['state'] {
-  const s = ck.state;
-  ctx.model.loadStateDict(ck.weights);
-  ctx.optimizer.loadStateDict(ck.optimizer);
-  if (ctx.scheduler && s.scheduler) ctx.scheduler.loadStateDict(s.scheduler);
-  ctx.epoch = s.epoch;
-  ctx.step = s.step;
-  ctx.history.epochs.push(...s.history.epochs);
-  for (const [k, v] of Object.entries(s.history.history)) ctx.history.history[k] = [...v];
-  lossMean.restore(s.lossSum, s.lossCount);
-  return s;
 }
 
 function prefixed(logs: Logs, p: string): Logs {

@@ -1,6 +1,7 @@
 import { type CompileStats, type Tensor, compile, isTensor, noGrad, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import { type Optimizer, clipGradNorm } from '@tessera/optim';
+import type { Callback } from './callbacks/callback.js';
 import type { MeanMetric, Metric } from './metrics.js';
 import type { LossFn } from './resolve.js';
 
@@ -12,6 +13,8 @@ export interface StepParts {
   readonly metrics: readonly Metric[];
   readonly lossMean: MeanMetric;
   readonly clip: number | undefined;
+  /** Callbacks whose `onBatchLoss` runs inside the step. */
+  readonly callbacks?: readonly Callback[];
 }
 
 /** A training step: trains on one batch, returns its mean loss (detached, on the device). */
@@ -33,6 +36,7 @@ const asList = (x: Tensor | readonly Tensor[]): Tensor[] => (isTensor(x) ? [x] :
  */
 export function trainStep(parts: StepParts, compiled: boolean): TrainStep {
   const { model, lossFn, optimizer, metrics, lossMean, clip } = parts;
+  const onLoss = (parts.callbacks ?? []).filter((c) => c.onBatchLoss);
   const canCompile = compiled && optimizer.compilable;
   const inner = canCompile ? metrics.filter((m) => m.compilable) : [];
   const outer = metrics.filter((m) => !inner.includes(m));
@@ -45,6 +49,7 @@ export function trainStep(parts: StepParts, compiled: boolean): TrainStep {
     const loss = l.detach();
     noGrad(() => {
       lossMean.accumulate(loss, size);
+      onLoss.forEach((c) => c.onBatchLoss!(loss));
       inner.forEach((m) => m.update(pred, y));
     });
     optimizer.step();

@@ -55,6 +55,7 @@ function fakeCtx(net: Affine): TrainContext {
     model: net, optimizer: new SGD(net.parameters(), { lr: 0.1 }), epochs: 10, epoch: 0, step: 0, numBatches: 4,
     stopTraining: false, stopReason: null, history: { epochs: [], history: {}, stopReason: null },
     batchesDone: 0, rngEpochStart: { seed: 0, counter: 0 }, scheduler: undefined, epochLoss: async () => ({ sum: 0, count: 0 }),
+    resumeState: async () => ({ metrics: {}, callbacks: {} }),
   };
 }
 

@@ -34,8 +34,10 @@ export async function evaluateCommand(argv: readonly string[], io: Io): Promise<
   const loader = new DataLoader(data.test, { batchSize: a.batchSize as number, transform: normalizer(config.normalization) });
   const r = await testModel(net, loader, data.test, config.classes.length, 0);
   io.out(`Test accuracy: ${(r.accuracy * 100).toFixed(2)}% (${file})`);
+  const bad = r.nonFinite.reduce((x, y) => x + y, 0);
+  if (bad > 0) io.err(`Warning: ${bad} test prediction(s) held NaN or Infinity and count as wrong; the checkpoint's weights or inputs are not finite.`);
   io.out('class'.padEnd(14) + 'precision  recall     f1  support');
-  classScores(r.confusion).forEach((s, i) =>
+  classScores(r.confusion, r.nonFinite).forEach((s, i) =>
     io.out(`${String(config.classes[i] ?? i).padEnd(14)}${s.precision.toFixed(4).padStart(9)}${s.recall.toFixed(4).padStart(8)}${s.f1.toFixed(4).padStart(7)}${String(s.support).padStart(9)}`),
   );
   io.out('confusion matrix (rows: true class, columns: predicted):');

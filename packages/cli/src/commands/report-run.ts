@@ -1,14 +1,16 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, noGrad, tidy } from '@tessera/core';
 import type { DataLoader, ImageBatch, ImageDataset, ImageExample } from '@tessera/datasets';
 import type { AnyModule } from '@tessera/layers';
 import { ConfusionMatrix, inEvalMode } from '@tessera/train';
+import { writeTextNoFollow } from '@tessera/train/node';
 import { type ReportImage, renderReport } from '../report.js';
 
 /** Confusion matrix and accuracy of a model on a test loader, plus the grid's images (misclassified first). */
 export interface TestResult {
   readonly confusion: number[][];
+  /** Test examples of each class whose prediction held NaN or ±Infinity (counted as wrong). */
+  readonly nonFinite: number[];
   readonly accuracy: number;
   readonly images: ReportImage[];
 }
@@ -53,10 +55,11 @@ export async function testModel(model: AnyModule, loader: DataLoader<ImageExampl
   });
   const images = [...wrong, ...right].slice(0, gridSize);
   const confusion = await cm.result();
+  const nonFinite = await cm.nonFinite();
   cm.reset();
-  const total = confusion.flat().reduce((a, b) => a + b, 0);
+  // Over every example seen: a non-finite prediction is in no matrix cell, and is wrong.
   const correct = confusion.reduce((a, row, i) => a + row[i], 0);
-  return { confusion, accuracy: total ? correct / total : 0, images };
+  return { confusion, nonFinite, accuracy: seen ? correct / seen : 0, images };
 }
 
 /** Tests the model and writes `report.html` into the run directory. */
@@ -72,6 +75,6 @@ export async function writeReport(o: {
   const r = await testModel(o.model, o.testLoader, o.data.test, o.data.classes.length);
   const facts: [string, string][] = [...o.facts, ['test accuracy', `${(r.accuracy * 100).toFixed(2)}%`]];
   const html = renderReport({ title: o.title, facts, history: o.history, classes: o.data.classes, confusion: r.confusion, images: r.images });
-  await writeFile(join(o.out, 'report.html'), html);
+  await writeTextNoFollow(join(o.out, 'report.html'), html);
   return { testAccuracy: r.accuracy, confusion: r.confusion };
 }

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VERSION, manualSeed } from '@tessera/core';
+import { DataError, VERSION, manualSeed } from '@tessera/core';
 import { DataLoader, type ImageBatch, type ImageExample, normalize, subset } from '@tessera/datasets';
 import { optimizer as makeOptimizer, optimizerNames } from '@tessera/optim';
-import { type Callback, JsonlLogger, ModelCheckpoint, ProgressBar, type TrainContext, fit } from '@tessera/train';
+import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBar, fit } from '@tessera/train';
 import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
@@ -12,7 +11,13 @@ import { DATASET_SHAPES, channelStats, datasetNames, loadDataset } from '../data
 import { CliError } from '../errors.js';
 import { modelNames, modelSpec } from '../models.js';
 import type { Io } from '../io.js';
+import { type RunConfigFile, readRunConfig, resumedConfig, writeRunConfig } from '../run/config-file.js';
+import { explainDivergence } from '../run/diverged.js';
+import { rewindMetricsLog } from '../run/metrics-log.js';
+import { type OptionChange, resolveResumeOptions } from '../run/resume-options.js';
+import { claimRunDir } from '../run/run-dir.js';
 import { writeReport } from './report-run.js';
+import { interruptHandling } from './train-interrupt.js';
 
 /** `tessera train` options. */
 export const trainSpec: CommandSpec = {
@@ -27,9 +32,10 @@ export const trainSpec: CommandSpec = {
     momentum: { type: 'number', min: 0, help: 'momentum (sgd, rmsprop)' },
     optimizer: { type: 'string', default: 'sgd', help: 'optimizer', choices: optimizerNames },
     backend: { type: 'string', default: 'auto', help: 'backend', choices: () => BACKENDS },
-    seed: { type: 'number', default: 0, integer: true, help: 'random seed (init, shuffling, dropout)' },
+    seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 32 - 1, help: 'random seed (init, shuffling, dropout)' },
     out: { type: 'string', help: 'run directory (default runs/<model>-<dataset>-<time>)' },
-    resume: { type: 'boolean', help: 'continue the run in --out from its last.safetensors' },
+    resume: { type: 'boolean', help: 'continue the run in --out from its last.safetensors (options not given are the run\'s own; only --epochs and --backend may differ)' },
+    force: { type: 'boolean', help: 'replace a finished run already in --out (never a running one)' },
     limit: { type: 'number', integer: true, min: 1, help: 'use only the first N training examples (quick runs)' },
     offline: { type: 'boolean', help: 'never download datasets (also TESSERA_OFFLINE=1)' },
     'data-dir': { type: 'string', help: 'dataset cache directory (default TESSERA_DATA_DIR or the user cache)' },
@@ -47,6 +53,8 @@ export interface TrainSummary {
   readonly interrupted: boolean;
 }
 
+type Values = Record<string, string | number | boolean | undefined>;
+
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Mean/std normalisation of image batches, as the run's config records it. */
@@ -54,27 +62,56 @@ export function normalizer(stats: { readonly mean: readonly number[]; readonly s
   return ({ x, y }) => ({ x: normalize(x, stats.mean, stats.std), y });
 }
 
+/**
+ * The options a run uses: as given for a new run; on `--resume`, those of the run being
+ * resumed (its config.json) with only safe changes accepted.
+ */
+function runOptions(argv: readonly string[]): { a: Values; out: string; old: RunConfigFile | null; changes: Omit<OptionChange, 'epoch'>[] } {
+  const parsed = parseCommand(trainSpec, argv);
+  const given = parsed.values;
+  if (given.resume && given.force) throw new CliError('--resume and --force contradict each other: --resume continues the run in --out, --force replaces it.');
+  const out = (given.out as string | undefined) ?? join('runs', `${String(given.model)}-${String(given.dataset)}-${stamp()}`);
+  if (!given.resume) return { a: { ...given }, out, old: null, changes: [] };
+  const resumePath = join(out, 'last.safetensors');
+  if (!existsSync(resumePath)) throw new CliError(`--resume: ${resumePath} does not exist; start a new run without --resume or point --out at an earlier run.`);
+  const old = readRunConfig(out);
+  const r = resolveResumeOptions(old, given, parsed.given);
+  return { a: r.values, out, old, changes: r.changes };
+}
+
 /** Runs `tessera train`. */
 export async function train(argv: readonly string[], io: Io): Promise<TrainSummary> {
-  const a = parseCommand(trainSpec, argv).values;
+  const { a, out, old, changes } = runOptions(argv);
   const model = a.model as string;
   const datasetName = a.dataset as string;
   const spec = modelSpec(model);
-  const out = (a.out as string | undefined) ?? join('runs', `${model}-${datasetName}-${stamp()}`);
-  const resumePath = join(out, 'last.safetensors');
-  if (a.resume && !existsSync(resumePath)) throw new CliError(`--resume: ${resumePath} does not exist; start a new run without --resume or point --out at an earlier run.`);
-
   const imageShape = DATASET_SHAPES[datasetName];
   if (spec.inputShape && imageShape.join('x') !== spec.inputShape.join('x')) {
     throw new CliError(
       `model '${model}' expects ${spec.inputShape.join('×')} images (C×H×W) but dataset '${datasetName}' has ${imageShape.join('×')}; choose a model made for this dataset (${modelNames().join(', ')}).`,
     );
   }
+  const command = ['tessera', 'train', ...argv];
+  const lock = await claimRunDir({ out, resume: old !== null, force: Boolean(a.force), command, log: io.err });
+  try {
+    return await trainIn(out, a, { old, changes, command, release: () => lock.release() }, io);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null; changes: Omit<OptionChange, 'epoch'>[]; command: string[]; release: () => void }, io: Io): Promise<TrainSummary> {
+  const model = a.model as string;
+  const datasetName = a.dataset as string;
+  const spec = modelSpec(model);
+  const imageShape = DATASET_SHAPES[datasetName];
+  const resumePath = join(out, 'last.safetensors');
   const backend = await setupBackend(a.backend as string, io.err);
   manualSeed(a.seed as number);
   const data = await loadDataset(datasetName, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
   io.out(`Dataset: ${data.source}`);
   if (data.note) io.err(`Note: ${data.note}`);
+  if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?) or --data-dir.`);
   const limit = a.limit as number | undefined;
   const trainSet = limit ? subset<ImageExample, ImageBatch>(data.train, Array.from({ length: Math.min(limit, data.train.length) }, (_, i) => i)) : data.train;
   const stats = channelStats(data.train);
@@ -88,58 +125,56 @@ export async function train(argv: readonly string[], io: Io): Promise<TrainSumma
   if (a.momentum !== undefined) optOptions.momentum = a.momentum;
   const optimizer = makeOptimizer(a.optimizer as string, net.parameters(), optOptions);
 
-  await mkdir(out, { recursive: true });
-  const config = {
-    command: ['tessera', 'train', ...argv], model, dataset: datasetName, datasetSource: data.source, classes: data.classes,
-    inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize, lr: a.lr, momentum: a.momentum ?? null,
-    optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null, tesseraCore: VERSION, node: process.version,
-    started: new Date().toISOString(),
-  };
-  await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  io.out(`Model: ${model} (${net.numParameters().toLocaleString('en-US')} parameters) on ${backend}; run directory ${out}`);
-
-  const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: 'val_accuracy' });
-  const epochSeconds: number[] = [];
-  let epochStart = 0;
-  let interrupted = false;
-  const timer: Callback = {
-    onEpochBegin: () => void (epochStart = performance.now()),
-    onEpochEnd: () => void epochSeconds.push((performance.now() - epochStart) / 1000),
-  };
-  // fit lets the event loop run between steps, so the SIGINT handler below sets the flag
-  // mid-epoch and the next batch end stops there.
-  const stopper: Callback = {
-    onBatchEnd: async (_i, ctx: TrainContext) => {
-      if (!interrupted) return;
-      ctx.stopTraining = true;
-      ctx.stopReason = 'interrupted (Ctrl-C)';
-      await checkpoint.saveAtBatch(ctx);
-      io.err(`\nInterrupted: checkpoint written to ${resumePath}; continue with the same command plus --resume --out ${out}`);
-    },
-  };
-  const onSigint = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
-  const resumeFrom = a.resume ? await loadCheckpointFile(resumePath) : undefined;
-  let history;
+  const resumeFrom: Checkpoint | undefined = run.old ? await loadCheckpointFile(resumePath) : undefined;
   try {
-    history = await fit(net, trainLoader, {
-      loss: 'crossEntropy', optimizer, epochs: a.epochs as number, validationData: testLoader, metrics: ['accuracy'],
-      callbacks: [timer, new ProgressBar({ stream: io.stream }), new JsonlLogger(fileSink(join(out, 'metrics.jsonl'))), checkpoint, stopper],
-      resumeFrom,
-    });
+    const now = {
+      model, dataset: datasetName, datasetSource: data.source, classes: data.classes, inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize,
+      lr: a.lr, momentum: a.momentum ?? null, optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null, tesseraCore: VERSION, node: process.version,
+    };
+    let changes: OptionChange[] = [];
+    if (run.old && resumeFrom) {
+      const epoch = resumeFrom.state.epoch + 1;
+      changes = run.changes.map((c) => ({ ...c, epoch }));
+      if (run.old.backend !== backend) changes.push({ option: 'backend', from: (run.old.backend as string) ?? null, to: backend, epoch });
+      const dropped = await rewindMetricsLog(join(out, 'metrics.jsonl'), resumeFrom.state.history.epochs);
+      if (dropped > 0) io.err(`Note: dropped ${dropped} line(s) of metrics.jsonl logged after the checkpoint; they are logged again as the run continues.`);
+      await writeRunConfig(out, resumedConfig(run.old, changes, { command: run.command, epoch }, now));
+    } else {
+      await writeRunConfig(out, { command: run.command, ...now, started: new Date().toISOString() });
+    }
+    io.out(`Model: ${model} (${net.numParameters().toLocaleString('en-US')} parameters) on ${backend}; run directory ${out}`);
+    for (const c of changes) io.err(`Note: --resume changes --${c.option} from ${String(c.from)} to ${String(c.to)} from epoch ${c.epoch} on (recorded in config.json).`);
+
+    const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: 'val_accuracy' });
+    const interrupt = interruptHandling(checkpoint, io, resumePath, out, run.release);
+    let history: History;
+    try {
+      history = await fit(net, trainLoader, {
+        loss: 'crossEntropy', optimizer, epochs: a.epochs as number, validationData: testLoader, metrics: ['accuracy'],
+        callbacks: [interrupt.timer, new ProgressBar({ stream: io.stream }), new JsonlLogger(fileSink(join(out, 'metrics.jsonl'))), checkpoint, interrupt.stopper],
+        resumeFrom,
+      });
+    } catch (e) {
+      throw await explainDivergence(e, resumePath);
+    } finally {
+      interrupt.dispose();
+    }
+    const { testAccuracy } = await writeReport({ out, model: net, title: `${model} on ${datasetName}`, data, testLoader, history: history.history, facts: [
+      ['model', `${model} — ${spec.description}`], ['dataset', data.source], ['backend', backend],
+      ['optimizer', `${String(a.optimizer)} lr=${String(a.lr)}${a.momentum !== undefined ? ` momentum=${String(a.momentum)}` : ''}`],
+      ['epochs / batch size', `${history.epochs.length} / ${batchSize}`], ['seed', String(a.seed)],
+      ['seconds per epoch', interrupt.epochSeconds.map((s) => s.toFixed(1)).join(', ')],
+      ...changeFacts(run.old, changes),
+    ] });
+    io.out(`Test accuracy ${(testAccuracy * 100).toFixed(2)}% · report ${join(out, 'report.html')}`);
+    return { out, backend, datasetSource: data.source, testAccuracy, epochSeconds: interrupt.epochSeconds, history: history.history, interrupted: interrupt.interrupted() };
   } finally {
-    process.off('SIGINT', onSigint);
     resumeFrom?.dispose();
   }
-  const { testAccuracy } = await writeReport({ out, model: net, title: `${model} on ${datasetName}`, data, testLoader, history: history.history, facts: [
-    ['model', `${model} — ${spec.description}`], ['dataset', data.source], ['backend', backend],
-    ['optimizer', `${String(a.optimizer)} lr=${String(a.lr)}${a.momentum !== undefined ? ` momentum=${String(a.momentum)}` : ''}`],
-    ['epochs / batch size', `${history.epochs.length} / ${batchSize}`], ['seed', String(a.seed)],
-    ['seconds per epoch', epochSeconds.map((s) => s.toFixed(1)).join(', ')],
-  ] });
-  io.out(`Test accuracy ${(testAccuracy * 100).toFixed(2)}% · report ${join(out, 'report.html')}`);
-  return { out, backend, datasetSource: data.source, testAccuracy, epochSeconds, history: history.history, interrupted };
+}
+
+/** The report's lines about resumes: every change recorded in config.json so far. */
+function changeFacts(old: RunConfigFile | null, now: readonly OptionChange[]): [string, string][] {
+  const all = [...(old?.changes ?? []), ...now];
+  return all.map((c): [string, string] => [`changed on resume`, `--${c.option} ${String(c.from)} → ${String(c.to)} from epoch ${c.epoch}`]);
 }

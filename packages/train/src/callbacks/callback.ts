@@ -1,5 +1,6 @@
 import type { CompileStats } from '@tessera/core';
 import type { RngState, Tensor } from '@tessera/core';
+import type { MetricState } from '../metric-parts.js';
 import type { AnyModule } from '@tessera/layers';
 import type { LRSchedule, Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 
@@ -41,6 +42,12 @@ export interface TrainContext {
   readonly scheduler: LRSchedule | ReduceLROnPlateau | undefined;
   /** Running loss of the current epoch (sum over examples, count); one readback. */
   epochLoss(): Promise<{ sum: number; count: number }>;
+  /**
+   * What a checkpoint must hold besides weights and position: the training metrics'
+   * accumulators of the epoch in progress (by name) and each callback's `stateDict()` (by
+   * `stateKey`, with `#2`, `#3`… for repeats).
+   */
+  resumeState(): Promise<ResumeState>;
   /** Set by a callback to end training after the current batch. */
   stopTraining: boolean;
   /** Set with `stopTraining` to say why (shown by the progress display, kept in history). */
@@ -58,14 +65,39 @@ export interface BatchInfo {
   readonly batch: number;
 }
 
+/** A callback's state as JSON-safe numbers (`null` for "none yet"), saved in checkpoints. */
+export type CallbackState = Readonly<Record<string, number | null>>;
+
+/** Metric accumulators and callback states, as a checkpoint stores them. */
+export interface ResumeState {
+  readonly metrics: Readonly<Record<string, MetricState>>;
+  readonly callbacks: Readonly<Record<string, CallbackState>>;
+}
+
 /**
  * Hooks into `fit` (Keras' callbacks). Every method is optional and may be async; `fit`
- * awaits each in order.
+ * awaits each in order, except that callbacks with `runsLast` run after all others.
  */
 export interface Callback {
+  /**
+   * Names this callback's state in checkpoints; with `stateDict`/`loadStateDict`, a resumed
+   * run continues with the state the callback had when the checkpoint was written.
+   */
+  readonly stateKey?: string;
+  stateDict?(): CallbackState;
+  /** Called after `onTrainBegin` when `fit` resumes from a checkpoint holding this callback's state. */
+  loadStateDict?(state: CallbackState): void;
+  /** Run this callback's hooks after every other one (checkpoint writers: they record the others' state). */
+  readonly runsLast?: boolean;
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
   onEpochBegin?(epoch: number, ctx: TrainContext): void | Promise<void>;
   onBatchEnd?(info: BatchInfo, ctx: TrainContext): void | Promise<void>;
+  /**
+   * Device work on each batch's mean loss that runs inside the training step — compiled
+   * with it, so it costs no host work per batch. Only tensor ops; state kept in buffers
+   * updated with `Parameter.assign` (host side effects would not repeat in replays).
+   */
+  onBatchLoss?(loss: Tensor): void;
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainContext): void | Promise<void>;
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { type Tensor, keep, noGrad } from '@tessera/core';
 import { TrainConfigError } from '../errors.js';
-import type { Callback, Logs, TrainContext } from './callback.js';
+import type { Callback, CallbackState, Logs, TrainContext } from './callback.js';
+import { fromJsonNumber, jsonNumber } from './finite.js';
 
 /** Options of `EarlyStopping` (Keras' names and defaults). */
 export interface EarlyStoppingOptions {
@@ -23,9 +24,14 @@ export function higherIsBetter(name: string): boolean {
 
 /**
  * Stops training when `monitor` has not improved for `patience` epochs, optionally
- * restoring the best epoch's weights (kept as copies, freed at the end).
+ * restoring the best epoch's weights (kept as copies, freed at the end). A NaN or infinite
+ * value never counts as an improvement. Its best value, best epoch and wait counter travel
+ * in checkpoints, so a resumed run stops where an uninterrupted one would; the best
+ * weights' copy does not (after a resume, `restoreBestWeights` restores the best epoch
+ * reached since the resume).
  */
 export class EarlyStopping implements Callback {
+  readonly stateKey = 'EarlyStopping';
   readonly monitor: string;
   readonly mode: 'min' | 'max';
   readonly patience: number;
@@ -55,8 +61,20 @@ export class EarlyStopping implements Callback {
     this.wait = 0;
   }
 
+  stateDict(): CallbackState {
+    return { best: jsonNumber(this.best), bestEpoch: this.bestEpoch, wait: this.wait, stoppedEpoch: this.stoppedEpoch };
+  }
+
+  loadStateDict(s: CallbackState): void {
+    this.best = fromJsonNumber(s.best);
+    this.bestEpoch = s.bestEpoch ?? -1;
+    this.wait = s.wait ?? 0;
+    this.stoppedEpoch = s.stoppedEpoch ?? -1;
+  }
+
   private improved(v: number): boolean {
-    if (Number.isNaN(this.best)) return !Number.isNaN(v);
+    if (!Number.isFinite(v)) return false;
+    if (Number.isNaN(this.best)) return true;
     return this.mode === 'min' ? v < this.best - this.minDelta : v > this.best + this.minDelta;
   }
 

@@ -1,8 +1,9 @@
 import { getRngState } from '@tessera/core';
 import { encodeCheckpoint } from '../checkpoint.js';
-import { TrainConfigError } from '../errors.js';
-import type { BatchInfo, Callback, Logs, TrainContext } from './callback.js';
+import { NonFiniteLossError, TrainConfigError } from '../errors.js';
+import type { BatchInfo, Callback, CallbackState, Logs, TrainContext } from './callback.js';
 import { higherIsBetter } from './early-stopping.js';
+import { allFinite, fromJsonNumber, jsonNumber } from './finite.js';
 
 /** Writes bytes to a named file atomically (Node: temp file + fsync + rename). */
 export type CheckpointWriter = (name: string, bytes: Uint8Array) => Promise<void>;
@@ -23,15 +24,22 @@ export interface ModelCheckpointOptions {
 }
 
 /**
- * Saves resumable checkpoints (weights, optimizer, scheduler, RNG, data position, history —
- * see `encodeCheckpoint`): `last.safetensors` after each epoch (and every `everySteps`
- * steps), `best.safetensors` when `monitor` improves. Each write is atomic.
+ * Saves resumable checkpoints (weights, optimizer, scheduler, RNG, data position, history,
+ * metric and callback states — see `encodeCheckpoint`): `last.safetensors` after each
+ * epoch (and every `everySteps` steps), `best.safetensors` when `monitor` improves. Each
+ * write is atomic. It runs after the other callbacks (`runsLast`) so that its checkpoints
+ * hold their state, and it never writes weights holding NaN or ±Infinity (it throws a
+ * `NonFiniteLossError` and the previous file stays) nor takes a non-finite value as best.
+ * Its best value and epoch travel in the checkpoint, so a resumed run keeps them.
  */
 export class ModelCheckpoint implements Callback {
   readonly monitor: string;
   readonly mode: 'min' | 'max';
-  /** Best monitored value so far. */
+  readonly stateKey = 'ModelCheckpoint';
+  readonly runsLast = true;
+  /** Best monitored value so far (NaN: none yet) and its epoch (0-based, -1: none). */
   best = NaN;
+  bestEpoch = -1;
   private readonly opts: ModelCheckpointOptions;
 
   constructor(opts: ModelCheckpointOptions) {
@@ -44,12 +52,29 @@ export class ModelCheckpoint implements Callback {
     }
   }
 
+  stateDict(): CallbackState {
+    return { best: jsonNumber(this.best), bestEpoch: this.bestEpoch };
+  }
+
+  loadStateDict(s: CallbackState): void {
+    this.best = fromJsonNumber(s.best);
+    this.bestEpoch = s.bestEpoch ?? -1;
+  }
+
   private async save(name: string, ctx: TrainContext, epoch: number, batchesDone: number): Promise<void> {
+    // Buffers too (running statistics): a NaN there poisons every later prediction.
+    if (!(await allFinite(Object.values(ctx.model.stateDict())))) {
+      throw new NonFiniteLossError(
+        `ModelCheckpoint: the weights hold NaN or Infinity at step ${ctx.step} (epoch ${ctx.epoch + 1}); ${name} was not written, so the last good checkpoint stays. Lower the learning rate or clip gradients.`,
+        ctx.step,
+      );
+    }
     const loss = batchesDone > 0 ? await ctx.epochLoss() : { sum: 0, count: 0 };
+    const { metrics, callbacks } = await ctx.resumeState();
     const bytes = await encodeCheckpoint(ctx.model, ctx.optimizer, ctx.scheduler, {
       epoch, batchesDone, step: ctx.step, rng: getRngState(), rngEpochStart: ctx.rngEpochStart,
       history: { epochs: [...ctx.history.epochs], history: structuredClone(ctx.history.history), stopReason: null },
-      lossSum: loss.sum, lossCount: loss.count,
+      lossSum: loss.sum, lossCount: loss.count, metrics: batchesDone > 0 ? metrics : {}, callbacks,
     });
     await this.opts.writer(name, bytes);
   }
@@ -69,17 +94,19 @@ export class ModelCheckpoint implements Callback {
   }
 
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): Promise<void> {
-    // The epoch is complete: a resume starts at the next one.
-    if (this.opts.saveLast ?? true) await this.save('last.safetensors', ctx, epoch + 1, 0);
-    if (!(this.opts.saveBest ?? true)) return;
+    const saveBest = this.opts.saveBest ?? true;
     const v = logs[this.monitor];
-    if (v === undefined) {
+    if (saveBest && v === undefined) {
       throw new TrainConfigError(`ModelCheckpoint: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}).`);
     }
-    const better = Number.isNaN(this.best) || (this.mode === 'min' ? v < this.best : v > this.best);
+    // A NaN or infinite value is never an improvement (NaN compares false; -Infinity would win).
+    const better = saveBest && Number.isFinite(v) && (Number.isNaN(this.best) || (this.mode === 'min' ? v < this.best : v > this.best));
     if (better) {
       this.best = v;
-      await this.save('best.safetensors', ctx, epoch + 1, 0);
+      this.bestEpoch = epoch;
     }
+    // The epoch is complete: a resume starts at the next one, with the best value updated.
+    if (this.opts.saveLast ?? true) await this.save('last.safetensors', ctx, epoch + 1, 0);
+    if (better) await this.save('best.safetensors', ctx, epoch + 1, 0);
   }
 }
