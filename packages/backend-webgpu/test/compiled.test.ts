@@ -1,0 +1,166 @@
+import * as T from '@tessera/core';
+import { Parameter, type AnyKernel, type KernelContext, type Tensor } from '@tessera/core';
+import { describe, expect, it } from 'vitest';
+import { webgpuKernels, type WebGpuMemoryInfo } from '../src/index.js';
+import { REQUIRE_GPU, testPlugin, unavailable } from './gpu.js';
+import { useBackends, values, worstError } from './helpers.js';
+
+/**
+ * A 6 → 16 → 3 MLP with hand-written SGD (parameters updated in place with `assign`), on
+ * `backend`. `p` > 0 adds dropout (a random op: a per-replay call). Each update is clipped
+ * to ±`clipAt.value` through an attribute function, read again at every replay (a call
+ * whose uniform words a device replay patches).
+ */
+function makeNet(backend: string, seed: number) {
+  // Host-made initial values: the same on every backend (GPU randn differs in the last bits).
+  const init = (shape: number[], k: number) => new Parameter(T.tensor(values(shape[0] * (shape[1] ?? 1), seed * 10 + k).map((v) => v * 0.5), { shape, backend }));
+  const w1 = init([6, 16], 1);
+  const b1 = init([16], 2);
+  const w2 = init([16, 3], 3);
+  const b2 = init([3], 4);
+  const params = [w1, b1, w2, b2];
+  const clipAt = { value: 0.02 };
+  const step = (x: Tensor, y: Tensor, p: number): Tensor => {
+    for (const w of params) {
+      w.grad?.dispose();
+      w.grad = null;
+    }
+    const h = x.matmul(w1).add(b1).relu();
+    const loss = T.dropout(h, p, p > 0).matmul(w2).add(b2).sub(y).square().mean();
+    loss.backward();
+    T.noGrad(() => {
+      for (const w of params) {
+        const delta = T.runOp(T.primitiveDefs.clip, [w.grad!.mul(0.1)], () => ({ min: -clipAt.value, max: clipAt.value }));
+        w.assign(w.sub(delta));
+      }
+    });
+    return loss.detach();
+  };
+  return { params, step, clipAt };
+}
+
+interface Run {
+  losses: number[];
+  weights: Float32Array[];
+  stats: T.CompileStats | null;
+}
+
+/** `steps` steps on `backend` over three fixed batches; the update clip shrinks every step. */
+async function train(backend: string, compiled: boolean, steps: number, p: number): Promise<Run> {
+  const o = { backend };
+  const data = Array.from({ length: 3 }, (_, k) => ({
+    x: T.tensor(values(8 * 6, 11 + k), { shape: [8, 6], ...o }),
+    y: T.tensor(values(8 * 3, 31 + k), { shape: [8, 3], ...o }),
+  }));
+  const net = makeNet(backend, 1);
+  T.manualSeed(7);
+  const step = compiled ? T.compile(net.step) : net.step;
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    net.clipAt.value = 0.02 * 0.7 ** s;
+    const { x, y } = data[s % data.length];
+    const l = T.tidy(() => step(x, y, p));
+    losses.push((await l.data())[0]);
+    l.dispose();
+  }
+  const weights = await Promise.all(net.params.map(async (w) => (await w.data()) as Float32Array));
+  const stats = compiled ? (step as T.CompiledFunction<[Tensor, Tensor, number], Tensor>).stats : null;
+  T.dispose([...net.params, ...data.flatMap((d) => [d.x, d.y])]);
+  return { losses, weights, stats };
+}
+
+/** Float32 tolerance against the CPU (different summation orders): |a − b| ≤ 1e-5 + 1e-4·|b|. */
+function expectClose(a: Run, b: Run): void {
+  expect(worstError(Float32Array.from(a.losses), Float32Array.from(b.losses))).toBeLessThanOrEqual(1);
+  a.weights.forEach((w, k) => expect(worstError(w, b.weights[k])).toBeLessThanOrEqual(1));
+}
+
+function gpuInfo(): { dispatches: number; submits: number } {
+  return T.getBackend('webgpu').info?.() as unknown as { dispatches: number; submits: number };
+}
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu (device recordings)', () => {
+  useBackends(testPlugin());
+
+  it('re-issues the recorded dispatches and matches eager webgpu bit for bit and the CPU within float32 tolerance', async () => {
+    const compiled = await train('webgpu', true, 12, 0);
+    const eager = await train('webgpu', false, 12, 0);
+    const cpu = await train('cpu', false, 12, 0);
+    expect(compiled.stats).toMatchObject({ traces: 1, replays: 11, deviceReplays: 11 });
+    // The same shaders with the same parameters on the same inputs: identical bits.
+    expect(compiled.losses).toEqual(eager.losses);
+    compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
+    expectClose(compiled, cpu);
+    expect(compiled.losses[9]).toBeLessThan(compiled.losses[0]); // same batch, 9 steps later
+  }, 120_000);
+
+  it('draws fresh dropout masks at every device replay (patched random keys), as eager does', async () => {
+    const compiled = await train('webgpu', true, 12, 0.3);
+    const eager = await train('webgpu', false, 12, 0.3);
+    const cpu = await train('cpu', false, 12, 0.3);
+    expect(compiled.stats).toMatchObject({ traces: 1, deviceReplays: 11 });
+    expect(compiled.losses).toEqual(eager.losses);
+    compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
+    expectClose(compiled, cpu);
+    // Replays of one batch (every third step) differ: new masks, not the recorded ones.
+    expect(compiled.losses[3]).not.toBe(compiled.losses[6]);
+  }, 120_000);
+
+  it('submits once per replay and counts its dispatches; keeps tensors and GPU bytes flat over 300 steps', async () => {
+    const net = makeNet('webgpu', 2);
+    const step = T.compile(net.step);
+    const x = T.tensor(values(8 * 6, 3), { shape: [8, 6], backend: 'webgpu' });
+    const y = T.tensor(values(8 * 3, 4), { shape: [8, 3], backend: 'webgpu' });
+    const once = () => T.tidy(() => void step(x, y, 0.2));
+    const bytes = () => {
+      const m = T.getBackend('webgpu').memoryInfo?.() as WebGpuMemoryInfo;
+      return m.inUseBytes + m.pooledBytes;
+    };
+    for (let i = 0; i < 3; i++) once();
+    await T.getBackend('webgpu').sync?.();
+    const a = gpuInfo();
+    once();
+    const b = gpuInfo();
+    const perStep = b.dispatches - a.dispatches;
+    expect(b.submits - a.submits).toBe(1);
+    expect(perStep).toBeGreaterThan(20);
+    const tensors = T.memory().numTensors;
+    const held = bytes();
+    for (let i = 0; i < 300; i++) once();
+    const c = gpuInfo();
+    expect(c.submits - b.submits).toBe(300);
+    expect(c.dispatches - b.dispatches).toBe(300 * perStep);
+    expect(T.memory().numTensors).toBe(tensors);
+    expect(bytes()).toBe(held);
+    expect(step.stats.deviceReplays).toBe(303);
+    const loss = T.tidy(() => step(x, y, 0));
+    expect(Number.isFinite((await loss.data())[0])).toBe(true);
+    T.dispose([loss, x, y, ...net.params]);
+    step.dispose();
+  }, 300_000);
+});
+
+/** webgpu's `neg`, but uploading a constant first: work a recording cannot hold. */
+const uploadingNeg: AnyKernel = ((ctx: KernelContext<Record<string, never>>) => {
+  const scratch = ctx.backend.write(new Float32Array([1]), 'float32', [1]);
+  ctx.backend.free(scratch);
+  return (webgpuKernels.neg as (c: typeof ctx) => T.DataId)(ctx);
+}) as AnyKernel;
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('a compiled step whose kernel uploads', () => {
+  useBackends(testPlugin());
+
+  it('is not recorded, and replays kernel by kernel with the right values', async () => {
+    T.use({ kind: 'kernels', name: 'uploading-neg', coreApi: T.CORE_API_VERSION, backend: 'webgpu', kernels: { neg: uploadingNeg } });
+    const w = new Parameter(T.tensor([1, 2, 3], { backend: 'webgpu' }));
+    const step = T.compile((x: Tensor) => {
+      T.noGrad(() => w.assign(w.add(x).neg()));
+    });
+    const x = T.tensor([1, 1, 1], { backend: 'webgpu' });
+    for (let i = 0; i < 4; i++) T.tidy(() => step(x));
+    // 1,2,3 → −2,−3,−4 → 1,2,3 → −2,−3,−4 → 1,2,3
+    expect(Array.from(await w.data())).toEqual([1, 2, 3]);
+    expect(step.stats).toMatchObject({ traces: 1, replays: 3, deviceReplays: 0 });
+    T.dispose([w, x]);
+  });
+});
