@@ -141,9 +141,16 @@ class GpuRecording implements DeviceRecording {
   }
 }
 
+/**
+ * Whole-tensor copies. The size comes from the storages, not `bytes`: core counts a bool
+ * as 1 byte, the GPU stores it in 4.
+ */
 function copyAll(encoder: GPUCommandEncoder, copies: readonly DeviceCopy[]): void {
-  for (const { src, dst, bytes } of copies) {
-    if (bytes > 0) encoder.copyBufferToBuffer(asGpu(src, 'compiled step').buffer, 0, asGpu(dst, 'compiled step').buffer, 0, bytes);
+  for (const c of copies) {
+    const src = asGpu(c.src, 'compiled step');
+    const dst = asGpu(c.dst, 'compiled step');
+    const bytes = Math.min(src.bytes, dst.bytes);
+    if (bytes > 0) encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, bytes);
   }
 }
 

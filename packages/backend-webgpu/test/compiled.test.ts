@@ -140,6 +140,25 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
   }, 300_000);
 });
 
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps with bool arguments on webgpu', () => {
+  useBackends(testPlugin());
+
+  it('copies whole bool arguments in (4 bytes per element on the GPU, 1 in core)', async () => {
+    const step = T.compile((mask: Tensor, x: Tensor) => T.where(mask, x, x.neg()));
+    const x = T.tensor([1, 2, 3, 4, 5, 6, 7, 8], { backend: 'webgpu' });
+    const masks = [0b10101010, 0b11110000, 0b00001111, 0b01100110];
+    for (const m of masks) {
+      const bits = Array.from({ length: 8 }, (_, i) => ((m >> i) & 1) === 1);
+      const mask = T.tensor(bits, { dtype: 'bool', backend: 'webgpu' });
+      const y = T.tidy(() => step(mask, x));
+      expect(Array.from(await y.data())).toEqual(bits.map((b, i) => (b ? i + 1 : -(i + 1))));
+      T.dispose([mask, y]);
+    }
+    expect(step.stats.deviceReplays).toBe(masks.length - 1);
+    x.dispose();
+  });
+});
+
 /** webgpu's `neg`, but uploading a constant first: work a recording cannot hold. */
 const uploadingNeg: AnyKernel = ((ctx: KernelContext<Record<string, never>>) => {
   const scratch = ctx.backend.write(new Float32Array([1]), 'float32', [1]);
