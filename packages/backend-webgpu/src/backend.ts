@@ -39,6 +39,8 @@ export interface WebGpuMemoryInfo extends BackendMemoryInfo {
   readonly buffers: number;
   /** Readback staging bytes. */
   readonly stagingBytes: number;
+  /** Bytes of compiled steps' device recordings (their intermediates and parameters). */
+  readonly recordingBytes: number;
 }
 
 /** Builds the BackendImpl around a GPU context. */
@@ -56,7 +58,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     },
     memoryInfo: (): WebGpuMemoryInfo => {
       const s = gpu.stats();
-      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes };
+      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes, recordingBytes: gpu.recordingBytes };
     },
     sync: () => gpu.sync(),
     info: () => ({

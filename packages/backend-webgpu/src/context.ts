@@ -59,6 +59,8 @@ export class GpuContext {
   private readonly uniform: GPUBuffer;
   /** Stride of the dispatches' parameter slots: SLOT_BYTES rounded up to the offset alignment. */
   readonly slotBytes: number;
+  /** Bytes held by live compiled-step recordings (their own buffers, outside the pool). */
+  recordingBytes = 0;
   /** While set, allocation and dispatch go to a recording (see ContextHook). */
   hook: ContextHook | null = null;
   /** GEMM tile for large problems (`tuneMatmul` may change it). */

@@ -46,6 +46,7 @@ class GpuRecording implements DeviceRecording {
   private readonly uniformData: Uint32Array;
   private readonly uniform: GPUBuffer;
   private disposed = false;
+  readonly bytes: number;
 
   constructor(
     private readonly gpu: GpuContext,
@@ -68,11 +69,9 @@ class GpuRecording implements DeviceRecording {
     const cache = new BindGroupCache(gpu.device, this.uniform, SLOT_BYTES);
     this.groups = list.map((d) => cache.get(d.layout, d.inputs.length, d.out, d.inputs));
     this.pipelines = list.map((d) => d.pipeline);
-  }
-
-  get bytes(): number {
-    const s = this.rec.pool.stats();
-    return s.inUseBytes + s.pooledBytes + this.uniform.size;
+    const s = rec.pool.stats();
+    this.bytes = s.inUseBytes + s.pooledBytes + this.uniform.size;
+    gpu.recordingBytes += this.bytes;
   }
 
   replay(io: ReplayIO): GpuStorage[] {
@@ -138,6 +137,7 @@ class GpuRecording implements DeviceRecording {
     // that work completes, and nothing not yet submitted refers to them (hand-outs are copies).
     this.rec.destroy();
     this.uniform.destroy();
+    this.gpu.recordingBytes -= this.bytes;
   }
 }
 

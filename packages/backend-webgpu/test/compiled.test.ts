@@ -65,6 +65,7 @@ async function train(backend: string, compiled: boolean, steps: number, p: numbe
   }
   const weights = await Promise.all(net.params.map(async (w) => (await w.data()) as Float32Array));
   const stats = compiled ? (step as T.CompiledFunction<[Tensor, Tensor, number], Tensor>).stats : null;
+  if (compiled) (step as T.CompiledFunction<[Tensor, Tensor, number], Tensor>).dispose();
   T.dispose([...net.params, ...data.flatMap((d) => [d.x, d.y])]);
   return { losses, weights, stats };
 }
@@ -107,6 +108,8 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
   }, 120_000);
 
   it('submits once per replay and counts its dispatches; keeps tensors and GPU bytes flat over 300 steps', async () => {
+    const recordingBytes = () => (T.getBackend('webgpu').memoryInfo?.() as WebGpuMemoryInfo).recordingBytes;
+    expect(recordingBytes()).toBe(0); // the earlier tests disposed their compiled steps
     const net = makeNet('webgpu', 2);
     const step = T.compile(net.step);
     const x = T.tensor(values(8 * 6, 3), { shape: [8, 6], backend: 'webgpu' });
@@ -126,6 +129,8 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
     expect(perStep).toBeGreaterThan(20);
     const tensors = T.memory().numTensors;
     const held = bytes();
+    const recorded = recordingBytes();
+    expect(recorded).toBeGreaterThan(0);
     for (let i = 0; i < 300; i++) once();
     const c = gpuInfo();
     expect(c.submits - b.submits).toBe(300);
@@ -135,13 +140,44 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
     expect(step.stats.deviceReplays).toBe(303);
     const loss = T.tidy(() => step(x, y, 0));
     expect(Number.isFinite((await loss.data())[0])).toBe(true);
+    expect(recordingBytes()).toBe(recorded);
     T.dispose([loss, x, y, ...net.params]);
     step.dispose();
+    expect(recordingBytes()).toBe(0);
   }, 300_000);
 });
 
-describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps with bool arguments on webgpu', () => {
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu: guards and copies', () => {
   useBackends(testPlugin());
+
+  it('replays kernel by kernel while a state buffer is shared, then records again (the old recording freed right after its submit)', async () => {
+    const w = new Parameter(T.tensor([1, 2, 3, 4], { backend: 'webgpu' }));
+    const step = T.compile((x: Tensor) => {
+      T.noGrad(() => w.assign(w.mul(x).add(1)));
+    });
+    const x = T.tensor([2, 2, 2, 2], { backend: 'webgpu' });
+    let expected = [1, 2, 3, 4];
+    const run = () => {
+      T.tidy(() => step(x));
+      expected = expected.map((v) => 2 * v + 1);
+    };
+    for (let i = 0; i < 3; i++) run();
+    const bytes = () => (T.getBackend('webgpu').memoryInfo?.() as WebGpuMemoryInfo).recordingBytes;
+    const one = bytes();
+    // A view sharing w's buffer: an in-place copy into it would change the view too.
+    const view = w.reshape([2, 2]);
+    const seen = expected.slice();
+    run();
+    expect(Array.from(await view.data())).toEqual(seen);
+    view.dispose();
+    for (let i = 0; i < 3; i++) run();
+    expect(Array.from(await w.data())).toEqual(expected);
+    // trace, record + 2 device replays, 1 kernel replay, record again + 3 device replays.
+    expect(step.stats).toMatchObject({ traces: 1, replays: 6, deviceReplays: 5 });
+    expect(bytes()).toBe(one);
+    step.dispose();
+    T.dispose([w, x]);
+  });
 
   it('copies whole bool arguments in (4 bytes per element on the GPU, 1 in core)', async () => {
     const step = T.compile((mask: Tensor, x: Tensor) => T.where(mask, x, x.neg()));
