@@ -102,9 +102,8 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
     expect(compiled.stats).toMatchObject({ traces: 1, deviceReplays: 11 });
     expect(compiled.losses).toEqual(eager.losses);
     compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
+    // Eager draws a new mask every step, so equal losses mean the replays drew them too.
     expectClose(compiled, cpu);
-    // Replays of one batch (every third step) differ: new masks, not the recorded ones.
-    expect(compiled.losses[3]).not.toBe(compiled.losses[6]);
   }, 120_000);
 
   it('submits once per replay and counts its dispatches; keeps tensors and GPU bytes flat over 300 steps', async () => {
