@@ -146,6 +146,63 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
   }, 300_000);
 });
 
+/**
+ * A small CNN step on `backend`: conv 1→4 (3×3) with a filter gradient long enough for
+ * split-K (K = 8·16·16 = 2048: partial products in a temporary buffer), an activation
+ * penalty whose mean reduces 8,192 values in two passes (another temporary), max pooling
+ * and a linear layer; hand-written SGD with assign. Returns the losses and final weights.
+ */
+async function trainCnn(backend: string, compiled: boolean, steps: number): Promise<Run> {
+  const o = { backend };
+  const init = (shape: number[], k: number) => new Parameter(T.tensor(values(shape.reduce((a, b) => a * b, 1), k).map((v) => v * 0.3), { shape, ...o }));
+  const conv = init([4, 1, 3, 3], 1);
+  const fc = init([4 * 8 * 8, 3], 2);
+  const params = [conv, fc];
+  const x = T.tensor(values(8 * 18 * 18, 3), { shape: [8, 1, 18, 18], ...o });
+  const y = T.tensor(values(8 * 3, 4), { shape: [8, 3], ...o });
+  const raw = (xs: Tensor, ys: Tensor): Tensor => {
+    for (const w of params) {
+      w.grad?.dispose();
+      w.grad = null;
+    }
+    const h = T.conv2d(xs, conv).relu();
+    const out = T.maxPool2d(h, { kernelSize: 2 }).reshape([8, 256]).matmul(fc);
+    const loss = out.sub(ys).square().mean().add(h.square().mean().mul(0.01));
+    loss.backward();
+    T.noGrad(() => {
+      for (const w of params) w.assign(w.sub(w.grad!.mul(0.05)));
+    });
+    return loss.detach();
+  };
+  const step = compiled ? T.compile(raw) : raw;
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const l = T.tidy(() => step(x, y));
+    losses.push((await l.data())[0]);
+    l.dispose();
+  }
+  const weights = await Promise.all(params.map(async (w) => (await w.data()) as Float32Array));
+  const stats = compiled ? (step as T.CompiledFunction<[Tensor, Tensor], Tensor>).stats : null;
+  if (compiled) (step as T.CompiledFunction<[Tensor, Tensor], Tensor>).dispose();
+  T.dispose([...params, x, y]);
+  return { losses, weights, stats };
+}
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('a compiled CNN step on webgpu', () => {
+  useBackends(testPlugin());
+
+  it('matches eager webgpu bit for bit (kernels with temporaries and several dispatches) and the CPU within tolerance', async () => {
+    const compiled = await trainCnn('webgpu', true, 6);
+    const eager = await trainCnn('webgpu', false, 6);
+    const cpu = await trainCnn('cpu', false, 6);
+    expect(compiled.stats).toMatchObject({ traces: 1, deviceReplays: 5 });
+    expect(compiled.losses).toEqual(eager.losses);
+    compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
+    expectClose(compiled, cpu);
+    expect(compiled.losses[5]).toBeLessThan(compiled.losses[0]);
+  }, 120_000);
+});
+
 describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu: guards and copies', () => {
   useBackends(testPlugin());
 
