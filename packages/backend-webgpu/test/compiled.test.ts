@@ -235,6 +235,25 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu:
     T.dispose([w, x]);
   });
 
+  it('compiles a step that tries dataSync and goes on when the backend refuses (value checks skipped on the GPU)', async () => {
+    const w = new Parameter(T.tensor([1, 2, 3], { backend: 'webgpu' }));
+    const step = T.compile((x: Tensor) => {
+      // What @tessera/layers' losses do to check label ranges where reads are synchronous.
+      try {
+        x.dataSync();
+      } catch (e) {
+        if (!(e instanceof T.BackendError)) throw e;
+      }
+      T.noGrad(() => w.assign(w.add(x)));
+    });
+    const x = T.tensor([1, 1, 1], { backend: 'webgpu' });
+    for (let i = 0; i < 3; i++) T.tidy(() => step(x));
+    expect(Array.from(await w.data())).toEqual([4, 5, 6]);
+    expect(step.stats).toMatchObject({ traces: 1, replays: 2, deviceReplays: 2 });
+    step.dispose();
+    T.dispose([w, x]);
+  });
+
   it('copies whole bool arguments in (4 bytes per element on the GPU, 1 in core)', async () => {
     const step = T.compile((mask: Tensor, x: Tensor) => T.where(mask, x, x.neg()));
     const x = T.tensor([1, 2, 3, 4, 5, 6, 7, 8], { backend: 'webgpu' });
