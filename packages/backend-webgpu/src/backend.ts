@@ -3,6 +3,7 @@ import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
 import { tileName } from './kernels/tiles.js';
 import type { AdapterReport } from './report.js';
+import { recordStep } from './recording.js';
 import { asGpu, GpuStorage } from './storage.js';
 
 /** Dtypes the GPU stores: no float64 (WebGPU has no 64-bit floats). */
@@ -38,6 +39,8 @@ export interface WebGpuMemoryInfo extends BackendMemoryInfo {
   readonly buffers: number;
   /** Readback staging bytes. */
   readonly stagingBytes: number;
+  /** Bytes of compiled steps' device recordings (their intermediates and parameters). */
+  readonly recordingBytes: number;
 }
 
 /** Builds the BackendImpl around a GPU context. */
@@ -48,12 +51,14 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     kernels,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
     read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
+    alloc: (dtype, size) => gpu.alloc('alloc', size, dtype),
+    record: (run) => recordStep(gpu, run),
     free: (dataId) => {
       if (dataId instanceof GpuStorage) gpu.release(dataId);
     },
     memoryInfo: (): WebGpuMemoryInfo => {
       const s = gpu.stats();
-      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes };
+      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes, recordingBytes: gpu.recordingBytes };
     },
     sync: () => gpu.sync(),
     info: () => ({

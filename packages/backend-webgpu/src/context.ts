@@ -1,4 +1,4 @@
-import { BackendError } from '@tessera/core';
+import { BackendError, type DType } from '@tessera/core';
 import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
 import { BindGroupCache } from './bind-groups.js';
@@ -18,8 +18,26 @@ export interface ContextOptions {
   readonly maxWorkgroupsPerDimension?: number;
 }
 
-/** Bytes of one dispatch's parameter slot (must be a multiple of minUniformBufferOffsetAlignment). */
-const SLOT_BYTES = PARAM_WORDS * 4;
+/** Bytes of one dispatch's parameters (the uniform binding's size). */
+export const SLOT_BYTES = PARAM_WORDS * 4;
+
+/** Usage of tensor buffers: bound as storage, copied in and out. */
+export const TENSOR_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/**
+ * Takes over allocation and dispatch while a compiled step is recorded or patched
+ * (src/recording.ts): nothing is encoded while a hook is set.
+ */
+export interface ContextHook {
+  /** A buffer for a kernel output or temporary of `bytes` bytes. */
+  alloc(bytes: number, size: number, dtype: DType): GpuStorage;
+  /** Takes `s` back if it is the hook's; false sends it to the context's pool. */
+  release(s: GpuStorage): boolean;
+  /** One dispatch, with the same arguments as `GpuContext.dispatch`. */
+  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void;
+  /** Work that is not a dispatch (an upload, a copy, a readback). */
+  unrecordable(what: string): void;
+}
 
 /**
  * Everything a running WebGPU backend shares: the device, the buffer pools, the pipeline
@@ -39,7 +57,12 @@ export class GpuContext {
   private recorded = 0;
   private readonly uniformData: Uint32Array;
   private readonly uniform: GPUBuffer;
-  private readonly slotBytes: number;
+  /** Stride of the dispatches' parameter slots: SLOT_BYTES rounded up to the offset alignment. */
+  readonly slotBytes: number;
+  /** Bytes held by live compiled-step recordings (their own buffers, outside the pool). */
+  recordingBytes = 0;
+  /** While set, allocation and dispatch go to a recording (see ContextHook). */
+  hook: ContextHook | null = null;
   /** GEMM tile for large problems (`tuneMatmul` may change it). */
   preferredTile: GemmTile = LARGE_TILE;
   /** Forces one GEMM tile (while tuning). */
@@ -60,7 +83,7 @@ export class GpuContext {
     const limits = device.limits;
     this.slotBytes = Math.max(SLOT_BYTES, limits.minUniformBufferOffsetAlignment);
     this.pipelines = new PipelineCache(device);
-    this.pool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, 'tessera tensor', options.maxPooledBytes);
+    this.pool = new BufferPool(device, TENSOR_USAGE, 'tessera tensor', options.maxPooledBytes);
     this.staging = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tessera readback', 64 << 20);
     this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
     this.uniform = device.createBuffer({ size: options.batchSize * this.slotBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera params' });
@@ -100,11 +123,13 @@ export class GpuContext {
         `webgpu: ${op}: a ${size}-element ${dtype} tensor (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${limit} bytes). Split the work into smaller tensors.`,
       );
     }
+    if (this.hook) return this.hook.alloc(bytes, size, dtype);
     return new GpuStorage(this.pool.acquire(bytes), size, dtype);
   }
 
   /** Uploads 32-bit words into a new storage. */
   upload(words: ArrayBufferView, size: number, dtype: GpuStorage['dtype']): GpuStorage {
+    this.hook?.unrecordable('an upload (queue.writeBuffer)');
     const s = this.alloc('write', size, dtype);
     if (words.byteLength > 0) this.device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     return s;
@@ -112,7 +137,7 @@ export class GpuContext {
 
   /** Returns a storage's buffer to the pool (held back while the open encoder may use it). */
   release(s: GpuStorage): void {
-    if (s.freed) return;
+    if (s.freed || this.hook?.release(s)) return;
     s.freed = true;
     if (this.lostReason !== null) return;
     this.pool.release(s.buffer, this.recorded > 0);
@@ -136,6 +161,11 @@ export class GpuContext {
     return this.pipelines.size - before;
   }
 
+  /** The compiled pipeline of a shader and its bind group layout. */
+  pipelineOf(spec: ShaderSpec): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+    return { pipeline: this.pipelines.get(spec), layout: this.pipelines.layout(spec.inputs).group };
+  }
+
   /** Number of compiled pipelines. */
   get pipelineCount(): number {
     return this.pipelines.size;
@@ -153,6 +183,10 @@ export class GpuContext {
     if (groups.some((g) => g === 0)) return;
     if (this.compiling) {
       this.compiling.push(this.pipelines.precompile(spec));
+      return;
+    }
+    if (this.hook) {
+      this.hook.dispatch(spec, out, inputs, params, groups);
       return;
     }
     const pipeline = this.pipelines.get(spec);
@@ -175,6 +209,7 @@ export class GpuContext {
 
   /** Submits the open encoder (after `extra` records into it, e.g. a readback copy). */
   flush(extra?: (encoder: GPUCommandEncoder) => void): void {
+    if (this.hook) this.hook.unrecordable(extra ? 'a copy or readback' : 'a submit');
     if (!this.encoder && !extra) return;
     const encoder = this.encoder ?? this.device.createCommandEncoder();
     this.pass?.end();

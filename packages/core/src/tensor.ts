@@ -178,13 +178,15 @@ export class Tensor {
   /** Synchronous copy of the values, where the backend can (CPU). */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
-    noteReadback('dataSync');
     const b = this.storage.backend;
     if (!b.readSync) {
       throw new BackendError(
         `dataSync: backend '${b.name}' cannot read synchronously. Use \`await t.data()\` (or \`await t.array()\`).`,
       );
     }
+    // Only a read that happens counts: a refused one (caught by callers that check values
+    // where they can, like layers' valuesIfSync) must not keep a step from compiling.
+    noteReadback('dataSync');
     return b.readSync(this.storage.dataId, this.dtype, this.size);
   }
 
