@@ -45,7 +45,11 @@ export interface BackendMemoryInfo {
   readonly [key: string]: number | undefined;
 }
 
-/** A buffer-to-buffer copy of `bytes` bytes (both storages of this backend). */
+/**
+ * A buffer-to-buffer copy between two storages of this backend holding values of the same
+ * shape and dtype; `bytes` is core's size of the value (a bool is 1 byte), which a backend
+ * that stores elements wider (WebGPU: 4 bytes) scales to its own storage.
+ */
 export interface DeviceCopy {
   readonly src: DataId;
   readonly dst: DataId;
