@@ -1,0 +1,64 @@
+/**
+ * One part of the compiled-step section in its own process (Dawn's flags, such as
+ * `backend=null`, are fixed when its instance is made, so each backend gets a fresh one):
+ * `tsx src/compiled/child.ts null|cpu|webgpu [--quick] [--allow-software]`.
+ * Progress goes to stderr; the last stdout line is `RESULT_PREFIX` + the PartResult JSON.
+ */
+import { init, use } from '@tessera/core';
+import { cpu } from '@tessera/backend-cpu';
+import { webgpu } from '@tessera/backend-webgpu';
+import { adapterLine, sharedGpu } from '../adapters/gpu.js';
+import { startWebGpu } from '../adapters/tessera.js';
+import { NETS } from './nets.js';
+import { dispatchCounter, fitTimings, loopTimings, memoryPeaks, partResult } from './parts.js';
+import { QUICK_SECTION_PLAN, SECTION_PLAN } from './plan.js';
+import { RESULT_PREFIX, type Part } from './spawn.js';
+import type { PartResult } from './types.js';
+
+async function nullPart(quick: boolean): Promise<PartResult> {
+  use(webgpu({ nodeFlags: ['backend=null'] }));
+  await init({ backends: ['webgpu'] });
+  const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
+  const counter = dispatchCounter();
+  const timings = [];
+  for (const spec of [NETS.mlp, NETS.cnn]) timings.push(...(await fitTimings(spec, plan, counter)), ...(await loopTimings(spec, plan, counter)));
+  return partResult('webgpu on Dawn null backend', { timings });
+}
+
+async function cpuPart(quick: boolean): Promise<PartResult> {
+  use(cpu());
+  await init({ backends: ['cpu'] });
+  const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
+  const timings = [...(await fitTimings(NETS.mlp, plan, null)), ...(await fitTimings(NETS.cnn, plan, null))];
+  const memory = [...(await memoryPeaks('cnn', 3)), ...(await memoryPeaks('mlp', 3))];
+  return partResult('tessera-cpu', { timings, memory });
+}
+
+async function gpuPart(quick: boolean, allowSoftware: boolean): Promise<PartResult> {
+  let adapter: string;
+  try {
+    await startWebGpu(allowSoftware);
+    adapter = adapterLine((await sharedGpu()).report);
+  } catch (e) {
+    return partResult('tessera-webgpu', { unavailable: String((e as Error)?.message ?? e).split('\n')[0] });
+  }
+  const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
+  const counter = dispatchCounter();
+  const timings = [...(await fitTimings(NETS.mlp, plan, counter)), ...(await fitTimings(NETS.cnn, plan, counter))];
+  return partResult(`tessera-webgpu (${adapter})`, { timings });
+}
+
+async function main(): Promise<void> {
+  const [part, ...flags] = process.argv.slice(2) as [Part, ...string[]];
+  const quick = flags.includes('--quick');
+  const result = part === 'null' ? await nullPart(quick) : part === 'cpu' ? await cpuPart(quick) : await gpuPart(quick, flags.includes('--allow-software'));
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(2);
+  },
+);
