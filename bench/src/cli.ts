@@ -29,6 +29,11 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
 
 environment: BENCH_FILTER, BENCH_LIBS, BENCH_QUICK=1, BENCH_ORT_THREADS (default 1)`;
 
+/** Whether a section printed after the table (`data-load`, `compiled`) runs: no filter, or a filter that is part of its id. */
+export function wantsSection(filter: readonly string[], id: string): boolean {
+  return filter.length === 0 || filter.some((f) => id.includes(f));
+}
+
 const list = (s: string | undefined): string[] =>
   (s ?? '')
     .split(',')

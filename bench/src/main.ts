@@ -10,7 +10,7 @@ import { tesseraAdapter } from './adapters/tessera.js';
 import { tfjsAdapter } from './adapters/tfjs.js';
 import type { Adapter, LibName } from './adapters/types.js';
 import { runCell, type Cell } from './cell.js';
-import { USAGE, parseArgs } from './cli.js';
+import { USAGE, parseArgs, wantsSection } from './cli.js';
 import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
 import { fmtMs, fmtNum } from './table.js';
 import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
@@ -45,8 +45,8 @@ async function main(): Promise<number> {
 
   const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
-  const wantDataLoad = opts.filter.length === 0 || opts.filter.some((f) => 'data-load'.includes(f));
-  const wantCompiled = opts.filter.length === 0 || opts.filter.some((f) => COMPILED_ID.includes(f));
+  const wantDataLoad = wantsSection(opts.filter, 'data-load');
+  const wantCompiled = wantsSection(opts.filter, COMPILED_ID);
   if (workloads.length === 0 && !wantDataLoad && !wantCompiled) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 
   // A software GPU adapter (SwiftShader) is used only when a --libs entry names webgpu.
