@@ -16,6 +16,8 @@ import { fmtMs, fmtNum } from './table.js';
 import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
 import { dataLoadReport } from './data-load.js';
 import { COMPILED_ID, compiledSection } from './compiled/section.js';
+import { runChildPart } from './compiled/child.js';
+import { CHILD_FLAG } from './compiled/spawn.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
@@ -146,7 +148,8 @@ async function main(): Promise<number> {
   return agree.mismatches === 0 ? 0 : 1;
 }
 
-main().then(
+const run = process.argv[2] === CHILD_FLAG ? runChildPart(process.argv.slice(3)).then(() => 0) : main();
+run.then(
   (code) => process.exit(code),
   (e) => {
     console.error(e instanceof Error ? e.message : e);

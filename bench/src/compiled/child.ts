@@ -1,7 +1,8 @@
 /**
  * One part of the compiled-step section in its own process (Dawn's flags, such as
  * `backend=null`, are fixed when its instance is made, so each backend gets a fresh one):
- * `tsx src/compiled/child.ts null|cpu|webgpu [--quick] [--allow-software]`.
+ * the bench's own entry run as `main.ts --compiled-part null|cpu|webgpu [--quick]
+ * [--allow-software]` (so the esbuild bundle of main.ts has it too).
  * Progress goes to stderr; the last stdout line is `RESULT_PREFIX` + the PartResult JSON.
  */
 import { init, use } from '@tessera/core';
@@ -48,17 +49,10 @@ async function gpuPart(quick: boolean, allowSoftware: boolean): Promise<PartResu
   return partResult(`tessera-webgpu (${adapter})`, { timings });
 }
 
-async function main(): Promise<void> {
-  const [part, ...flags] = process.argv.slice(2) as [Part, ...string[]];
+/** Runs the part named by `args` (what follows `--compiled-part`) and prints its result line. */
+export async function runChildPart(args: readonly string[]): Promise<void> {
+  const [part, ...flags] = args as [Part, ...string[]];
   const quick = flags.includes('--quick');
   const result = part === 'null' ? await nullPart(quick) : part === 'cpu' ? await cpuPart(quick) : await gpuPart(quick, flags.includes('--allow-software'));
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
-
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(2);
-  },
-);

@@ -1,6 +1,5 @@
 /** Runs a part of the compiled-step section in a child process and reads its result. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { PartResult } from './types.js';
 
 export type Part = 'null' | 'cpu' | 'webgpu';
@@ -20,15 +19,16 @@ export function parsePartOutput(stdout: string): PartResult {
   return r;
 }
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+/** The flag that makes the bench's entry run one part (see child.ts). */
+export const CHILD_FLAG = '--compiled-part';
 
 /**
- * `node <this process's loader flags (tsx)> child.ts part ...flags`; stderr (progress)
- * passes through. A child that fails gives `{ unavailable: why }` for its backend.
+ * `node <this process's loader flags (tsx)> <this entry> --compiled-part part ...flags`;
+ * stderr (progress) passes through. A child that fails gives `{ unavailable: why }`.
  */
 export function runPart(part: Part, flags: readonly string[]): Promise<PartResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, CHILD, part, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], CHILD_FLAG, part, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const fail = (why: string) => resolve({ backend: part, unavailable: why, timings: [], memory: [], load: [] });
