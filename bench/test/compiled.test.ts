@@ -90,7 +90,7 @@ describe('compiled section: child and torch output', () => {
 describe('compiled section: tables', () => {
   const ts = [
     timing({ msPerStep: 1.2 }),
-    timing({ mode: 'compiled', msPerStep: 0.3, counters: { traces: 1, replays: 29, deviceReplays: 28 } }),
+    timing({ mode: 'compiled', msPerStep: 0.3, cpuMsPerStep: 0.5, counters: { traces: 1, replays: 29, deviceReplays: 28 } }),
     timing({ driver: 'loop', msPerStep: 2 }),
     timing({ driver: 'loop', mode: 'compiled', msPerStep: 0.5, counters: { traces: 1, replays: 29, deviceReplays: 0 } }),
   ];
@@ -98,7 +98,7 @@ describe('compiled section: tables', () => {
   it('host cost: eager vs compiled per workload and driver, with the speed-up and counters', () => {
     const lines = hostCostTable(ts).split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/MLP 784-256-256-10 b128 \| fit +\| +1\.20 \(1\.50\) \| +0\.30 \(1\.50\) \| +4\.00× \| +40\.0 \/ 40\.0 \| +1 \/ 29 \/ 28 \|/);
+    expect(lines[2]).toMatch(/MLP 784-256-256-10 b128 \| fit +\| +1\.20 \(1\.50\) \| +0\.30 \(0\.50\) \| +4\.00× \(3\.00×\) \| +40\.0 \/ 40\.0 \| +1 \/ 29 \/ 28 \|/);
     expect(lines[3]).toMatch(/hand-written loop/);
   });
 

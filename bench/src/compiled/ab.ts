@@ -1,6 +1,6 @@
 /** Eager and compiled runs alternated (A B A B ...) so that load changes hit both; samples pooled. */
 import { median } from '../timing.js';
-import type { EpochSamples } from './fit-timing.js';
+import type { EpochSamples } from './clock.js';
 import type { NetSpec } from './nets.js';
 import type { Driver, Mode, StepTiming } from './types.js';
 

@@ -11,18 +11,23 @@ import { webgpu } from '@tessera/backend-webgpu';
 import { adapterLine, sharedGpu } from '../adapters/gpu.js';
 import { startWebGpu } from '../adapters/tessera.js';
 import { NETS } from './nets.js';
-import { dispatchCounter, fitTimings, loopTimings, memoryPeaks, partResult } from './parts.js';
-import { QUICK_SECTION_PLAN, SECTION_PLAN } from './plan.js';
+import { dispatchCounter, memoryPeaks, partResult, stepTimings } from './parts.js';
+import { QUICK_SECTION_PLAN, SECTION_PLAN, type SectionPlan } from './plan.js';
 import { RESULT_PREFIX, type Part } from './spawn.js';
-import type { PartResult } from './types.js';
+import type { PartResult, StepTiming } from './types.js';
+
+/** Eager and compiled fit, MLP then CNN. */
+async function fitTimings(plan: SectionPlan, counter: (() => number) | null): Promise<StepTiming[]> {
+  return [...(await stepTimings(NETS.mlp, 'fit', plan, counter)), ...(await stepTimings(NETS.cnn, 'fit', plan, counter))];
+}
 
 async function nullPart(quick: boolean): Promise<PartResult> {
   use(webgpu({ nodeFlags: ['backend=null'] }));
   await init({ backends: ['webgpu'] });
   const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
   const counter = dispatchCounter();
-  const timings = [];
-  for (const spec of [NETS.mlp, NETS.cnn]) timings.push(...(await fitTimings(spec, plan, counter)), ...(await loopTimings(spec, plan, counter)));
+  const timings: StepTiming[] = [];
+  for (const spec of [NETS.mlp, NETS.cnn]) for (const driver of ['fit', 'loop'] as const) timings.push(...(await stepTimings(spec, driver, plan, counter)));
   return partResult('webgpu on Dawn null backend', { timings });
 }
 
@@ -30,7 +35,7 @@ async function cpuPart(quick: boolean): Promise<PartResult> {
   use(cpu());
   await init({ backends: ['cpu'] });
   const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
-  const timings = [...(await fitTimings(NETS.mlp, plan, null)), ...(await fitTimings(NETS.cnn, plan, null))];
+  const timings = await fitTimings(plan, null);
   const memory = [...(await memoryPeaks('cnn', 3)), ...(await memoryPeaks('mlp', 3))];
   return partResult('tessera-cpu', { timings, memory });
 }
@@ -45,7 +50,7 @@ async function gpuPart(quick: boolean, allowSoftware: boolean): Promise<PartResu
   }
   const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
   const counter = dispatchCounter();
-  const timings = [...(await fitTimings(NETS.mlp, plan, counter)), ...(await fitTimings(NETS.cnn, plan, counter))];
+  const timings = await fitTimings(plan, counter);
   return partResult(`tessera-webgpu (${adapter})`, { timings });
 }
 

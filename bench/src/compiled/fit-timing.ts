@@ -9,42 +9,15 @@ import type { Sequential } from '@tessera/layers';
 import type { Tensor } from '@tessera/core';
 import { SECTION_LR, type NetSpec } from './nets.js';
 import type { SectionPlan } from './plan.js';
-import type { CompileCounters, Mode } from './types.js';
+import { countersOf, epochClock, type EpochSamples } from './clock.js';
+import type { Mode } from './types.js';
 
-/** Per-epoch wall times (ms) and counter deltas of one `fit` call, warm-up epoch left out. */
-export interface EpochSamples {
-  readonly epochMs: number[];
-  /** Process CPU time of each timed epoch (ms). */
-  readonly epochCpuMs: number[];
-  readonly counts: number[];
-  counters: CompileCounters | null;
-}
-
-/** Process CPU time so far (user + system, all threads), ms. */
-export function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/** Times each epoch from `onEpochBegin` to `onEpochEnd` (which follows the epoch's loss readback). */
-function epochTimer(samples: EpochSamples, counter: () => number): Callback {
-  let t0 = 0;
-  let c0 = 0;
-  let u0 = 0;
+/** Times each epoch from `onEpochBegin` to `onEpochEnd` (which follows the epoch's loss readback); epoch 0 warms up. */
+function epochTimer(samples: EpochSamples, counter?: () => number): Callback {
+  const clock = epochClock(counter);
   return {
-    onEpochBegin() {
-      c0 = counter();
-      u0 = cpuMs();
-      t0 = performance.now();
-    },
-    onEpochEnd(epoch) {
-      const ms = performance.now() - t0;
-      const cpu = cpuMs() - u0;
-      if (epoch === 0) return; // warm-up: traces, pipeline compilation, first allocations
-      samples.epochMs.push(ms);
-      samples.epochCpuMs.push(cpu);
-      samples.counts.push(counter() - c0);
-    },
+    onEpochBegin: () => clock.start(),
+    onEpochEnd: (epoch) => clock.stop(samples, epoch > 0),
   };
 }
 
@@ -56,7 +29,7 @@ export async function fitEpochs(
   mode: Mode,
   plan: SectionPlan,
   samples: EpochSamples,
-  counter: () => number = () => 0,
+  counter?: () => number,
 ): Promise<void> {
   const history = await fit(net, data, {
     loss: 'crossEntropy',
@@ -66,6 +39,5 @@ export async function fitEpochs(
     compile: mode === 'compiled',
     callbacks: [epochTimer(samples, counter)],
   });
-  const c = history.compile;
-  samples.counters = c ? { traces: c.traces, replays: c.replays, deviceReplays: c.deviceReplays } : null;
+  samples.counters = countersOf(history.compile);
 }

@@ -6,7 +6,7 @@
 import { compile, tidy, type Tensor } from '@tessera/core';
 import { crossEntropy, type Sequential } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
-import { cpuMs, type EpochSamples } from './fit-timing.js';
+import { countersOf, epochClock, type EpochSamples } from './clock.js';
 import { SECTION_LR } from './nets.js';
 import type { SectionPlan } from './plan.js';
 import type { Mode } from './types.js';
@@ -32,14 +32,13 @@ export async function loopEpochs(
   mode: Mode,
   plan: SectionPlan,
   samples: EpochSamples,
-  counter: () => number = () => 0,
+  counter?: () => number,
 ): Promise<void> {
   const step = makeStep(net, mode);
+  const clock = epochClock(counter);
   try {
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
-      const c0 = counter();
-      const u0 = cpuMs();
-      const t0 = performance.now();
+      clock.start();
       let loss: Tensor | null = null;
       for (const b of batches) {
         loss?.dispose();
@@ -47,15 +46,9 @@ export async function loopEpochs(
       }
       await loss?.data();
       loss?.dispose();
-      const ms = performance.now() - t0;
-      const cpu = cpuMs() - u0;
-      if (epoch === 0) continue;
-      samples.epochMs.push(ms);
-      samples.epochCpuMs.push(cpu);
-      samples.counts.push(counter() - c0);
+      clock.stop(samples, epoch > 0);
     }
-    const s = step.stats;
-    samples.counters = s ? { traces: s.traces, replays: s.replays, deviceReplays: s.deviceReplays } : null;
+    samples.counters = countersOf(step.stats);
   } finally {
     (step as { dispose?: () => void }).dispose?.();
   }

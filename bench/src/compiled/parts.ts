@@ -5,13 +5,14 @@
  */
 import os from 'node:os';
 import { getBackend, getDefaultBackend, type Tensor } from '@tessera/core';
-import { alternate, summarize } from './ab.js';
+import { MODES, alternate, summarize } from './ab.js';
+import type { EpochSamples } from './clock.js';
 import { fitEpochs } from './fit-timing.js';
 import { fitPeakMemory } from './fit-memory.js';
 import { loopEpochs } from './loop-timing.js';
 import { NETS, deviceData, type NetSpec } from './nets.js';
 import type { SectionPlan } from './plan.js';
-import type { NetId, PartResult, PeakMemory, StepTiming } from './types.js';
+import type { Driver, Mode, NetId, PartResult, PeakMemory, StepTiming } from './types.js';
 
 const log = (s: string) => process.stderr.write(`compiled: ${s}\n`);
 
@@ -21,32 +22,30 @@ export function dispatchCounter(): (() => number) | null {
   return typeof b.info?.().dispatches === 'number' ? () => Number(b.info!().dispatches) : null;
 }
 
-/** Eager and compiled `fit`, alternated, on one net. */
-export async function fitTimings(spec: NetSpec, plan: SectionPlan, counter: (() => number) | null): Promise<StepTiming[]> {
+/** Eager and compiled runs of one net through `fit` or the hand-written loop, alternated. */
+export async function stepTimings(spec: NetSpec, driver: Driver, plan: SectionPlan, counter: (() => number) | null): Promise<StepTiming[]> {
   const net = spec.make();
-  const data = deviceData(spec, plan.batchesPerEpoch);
-  const s = await alternate(plan.rounds, (mode, samples) => fitEpochs(spec, net, data, mode, plan, samples, counter ?? undefined));
-  disposeAll([data.x, data.y]);
-  const out = (['eager', 'compiled'] as const).map((m) => summarize(spec, 'fit', m, s[m], plan.batchesPerEpoch, counter !== null));
-  out.forEach((t) => log(`${spec.id} fit ${t.mode}: ${t.msPerStep.toFixed(2)} ms/step`));
-  return out;
-}
-
-/** Eager and compiled hand-written loop, alternated, on one net. */
-export async function loopTimings(spec: NetSpec, plan: SectionPlan, counter: (() => number) | null): Promise<StepTiming[]> {
-  const net = spec.make();
-  const batches = Array.from({ length: plan.batchesPerEpoch }, (_, i) => deviceData(spec, 1, 100 + i));
-  const s = await alternate(plan.rounds, (mode, samples) => loopEpochs(net, batches, mode, plan, samples, counter ?? undefined));
-  disposeAll(batches.flatMap((b) => [b.x, b.y]));
-  const out = (['eager', 'compiled'] as const).map((m) => summarize(spec, 'loop', m, s[m], plan.batchesPerEpoch, counter !== null));
-  out.forEach((t) => log(`${spec.id} loop ${t.mode}: ${t.msPerStep.toFixed(2)} ms/step`));
+  const count = counter ?? undefined;
+  let data: { x: Tensor; y: Tensor }[];
+  let run: (mode: Mode, samples: EpochSamples) => Promise<void>;
+  if (driver === 'fit') {
+    data = [deviceData(spec, plan.batchesPerEpoch)];
+    run = (mode, samples) => fitEpochs(spec, net, data[0], mode, plan, samples, count);
+  } else {
+    data = Array.from({ length: plan.batchesPerEpoch }, (_, i) => deviceData(spec, 1, 100 + i));
+    run = (mode, samples) => loopEpochs(net, data, mode, plan, samples, count);
+  }
+  const s = await alternate(plan.rounds, run);
+  for (const d of data) disposeAll([d.x, d.y]);
+  const out = MODES.map((m) => summarize(spec, driver, m, s[m], plan.batchesPerEpoch, counter !== null));
+  out.forEach((t) => log(`${spec.id} ${driver} ${t.mode}: ${t.msPerStep.toFixed(2)} ms/step (${t.cpuMsPerStep.toFixed(2)} CPU ms)`));
   return out;
 }
 
 /** Peak step memory, eager then compiled, on one net. */
 export async function memoryPeaks(id: NetId, batches: number): Promise<PeakMemory[]> {
   const out: PeakMemory[] = [];
-  for (const mode of ['eager', 'compiled'] as const) out.push(await fitPeakMemory(NETS[id], mode, batches));
+  for (const mode of MODES) out.push(await fitPeakMemory(NETS[id], mode, batches));
   return out;
 }
 

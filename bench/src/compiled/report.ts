@@ -28,10 +28,10 @@ export function hostCostTable(ts: readonly StepTiming[]): string {
       const e = find(ts, net, driver, 'eager');
       const c = find(ts, net, driver, 'compiled');
       if (!e || !c) continue;
-      rows.push([netLabel(net), DRIVER_LABEL[driver], stepMs(e), stepMs(c), fmtRatio(e.msPerStep / c.msPerStep), `${dispatches(e)} / ${dispatches(c)}`, replays(c), String(c.steps)]);
+      rows.push([netLabel(net), DRIVER_LABEL[driver], stepMs(e), stepMs(c), `${fmtRatio(e.msPerStep / c.msPerStep)} (${fmtRatio(e.cpuMsPerStep / c.cpuMsPerStep)})`, `${dispatches(e)} / ${dispatches(c)}`, replays(c), String(c.steps)]);
     }
   }
-  const headers = ['workload', 'driver', 'eager ms/step (CPU ms)', 'compiled ms/step (CPU ms)', 'eager/compiled', 'dispatches/step eager / compiled', 'traces / replays / device replays', 'timed steps each'];
+  const headers = ['workload', 'driver', 'eager ms/step (CPU ms)', 'compiled ms/step (CPU ms)', 'eager/compiled (CPU)', 'dispatches/step eager / compiled', 'traces / replays / device replays', 'timed steps each'];
   return renderTable(headers, rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']);
 }
 

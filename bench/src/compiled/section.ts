@@ -33,7 +33,11 @@ export async function compiledSection(o: SectionOptions): Promise<string[]> {
   const nul = await runPart('null', flags);
   log('CPU backend');
   const cpu = await runPart('cpu', flags);
-  const gpu = o.gpu ? await (log('WebGPU adapter'), runPart('webgpu', flags)) : null;
+  let gpu: PartResult | null = null;
+  if (o.gpu) {
+    log('WebGPU adapter');
+    gpu = await runPart('webgpu', flags);
+  }
   log('torch-cpu');
   const torch = await torchCpu(plan.torchSeconds);
   const parts = [cpu, ...(gpu ? [gpu] : [])];
