@@ -14,6 +14,10 @@ esbuild=$(cd "$bench" && node -e "console.log(require.resolve('esbuild/bin/esbui
 "$esbuild" "$bench/src/main.ts" --bundle --platform=node --format=esm --target=node20 --minify \
   --external:webgpu --external:onnxruntime-node --log-level=warning --outfile="$stage/bench.mjs" \
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+# The lecture deck's measure (scripts/deck-mnist.ts; device-run.sh deck [options]).
+"$esbuild" "$bench/scripts/deck-mnist.ts" --bundle --platform=node --format=esm --target=node20 --minify \
+  --external:webgpu --log-level=warning --outfile="$stage/deck-mnist.mjs" \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 webgpu=$(readlink -f "$bench/node_modules/webgpu")
 cp "$webgpu/index.js" "$webgpu/package.json" "$stage/node_modules/webgpu/"
 cp "$webgpu/dist/linux-x64/dawn.node" "$stage/node_modules/webgpu/dist/linux-x64/"
@@ -25,7 +29,7 @@ const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 console.log(a ? `adapter: ${a.info.vendor} | ${a.info.architecture} | ${a.info.device} | ${a.info.description}` : 'adapter: none');
 process.exit(0);
 JS
-tar -C "$stage" -cf - bench.mjs probe.mjs node_modules | xz -9 -T2 > "$out/app.tar.xz"
+tar -C "$stage" -cf - bench.mjs deck-mnist.mjs probe.mjs node_modules | xz -9 -T2 > "$out/app.tar.xz"
 node=$(command -v node)
 if [ ! -f "$out/node.xz" ] || [ "$node" -nt "$out/node.xz" ]; then xz -9 -T2 -c "$node" > "$out/node.xz"; fi
 cp "$bench/scripts/device-run.sh" "$out/"

@@ -2,12 +2,13 @@
 # Runs the bench on a GPU machine without Node or network, from the folder that
 # device-bundle.sh filled (node.xz, app.tar.xz, this script), with Debian's Vulkan loader
 # debs in ../.gl beside it: bash .gpubench/device-run.sh [bench args...]. Results go to $OUT.
+# \`device-run.sh deck [--epochs=10 ...]\` runs scripts/deck-mnist.ts instead (output: $OUT/deck.md).
 OUT=${OUT:-/tmp/gpubench-out}; mkdir -p "$OUT"
 here=$(cd "$(dirname "$0")" && pwd)
 # GPUBENCH_LOCAL=1: a dry run here (no debs unpacked into /, VK_ICD_FILENAMES kept).
 if [ -z "${GPUBENCH_LOCAL:-}" ]; then for f in "$here"/../.gl/*.deb; do dpkg -x "$f" /; done; ldconfig; unset VK_ICD_FILENAMES; fi
 # node.xz: the node binary (v20, linux-x64); app.tar.xz: bench.mjs (esbuild bundle), probe.mjs,
-# node_modules/webgpu (index.js, package.json, dist/linux-x64/dawn.node).
+# deck-mnist.mjs, node_modules/webgpu (index.js, package.json, dist/linux-x64/dawn.node).
 rm -rf /tmp/gb; mkdir -p /tmp/gb && python3 - "$here" <<'PY' || exit 3
 import lzma, os, shutil, sys, tarfile
 here = sys.argv[1]
@@ -25,6 +26,12 @@ if [ -z "${GPUBENCH_LOCAL:-}" ] && ! echo "$p" | grep -qi nvidia; then
 fi
 cat "$OUT/env.txt"
 set -o pipefail
+if [ "${1:-}" = deck ]; then
+  shift
+  timeout 480 ./node deck-mnist.mjs "$@" > "$OUT/deck.md" 2> >(tee "$OUT/log.txt" >&2)
+  rc=$?
+  cat "$OUT/deck.md"; echo "deck exit $rc"; exit $rc
+fi
 timeout 480 ./node bench.mjs --json="$OUT/bench.json" "$@" > "$OUT/bench.md" 2> >(tee "$OUT/log.txt" >&2)
 rc=$?
 cat "$OUT/bench.md"; echo "bench exit $rc"; exit $rc

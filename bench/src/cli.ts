@@ -18,7 +18,8 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
   --filter=a,b          only workloads whose id contains a or b
                         ids: matmul-128 matmul-256 matmul-512 matmul-1024 matmul-1024-tA matmul-1024-tB matmul-1024-tAB
                         mlp-train cnn-train cnn-infer
-                        optim-adam optim-sgd-momentum data-load; GPU columns only: matmul-2048 matmul-4096
+                        optim-adam optim-sgd-momentum data-load compiled (section after the table: compiled
+                        vs eager steps, issue 15); GPU columns only: matmul-2048 matmul-4096
                         matmul-{1024,2048,4096}-resident (C stays on the GPU, row 0 read)
   --libs=a,b            only these libraries (substring match): tessera-cpu tfjs-cpu tfjs-wasm onnx
                         tessera-webgpu tfjs-webgpu. The webgpu columns run when a hardware adapter
@@ -27,6 +28,11 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
   -h, --help            this text
 
 environment: BENCH_FILTER, BENCH_LIBS, BENCH_QUICK=1, BENCH_ORT_THREADS (default 1)`;
+
+/** Whether a section printed after the table (`data-load`, `compiled`) runs: no filter, or a filter that is part of its id. */
+export function wantsSection(filter: readonly string[], id: string): boolean {
+  return filter.length === 0 || filter.some((f) => id.includes(f));
+}
 
 const list = (s: string | undefined): string[] =>
   (s ?? '')

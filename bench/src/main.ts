@@ -10,11 +10,14 @@ import { tesseraAdapter } from './adapters/tessera.js';
 import { tfjsAdapter } from './adapters/tfjs.js';
 import type { Adapter, LibName } from './adapters/types.js';
 import { runCell, type Cell } from './cell.js';
-import { USAGE, parseArgs } from './cli.js';
+import { USAGE, parseArgs, wantsSection } from './cli.js';
 import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
 import { fmtMs, fmtNum } from './table.js';
 import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
 import { dataLoadReport } from './data-load.js';
+import { COMPILED_ID, compiledSection } from './compiled/section.js';
+import { runChildPart } from './compiled/child.js';
+import { CHILD_FLAG } from './compiled/spawn.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
@@ -44,8 +47,9 @@ async function main(): Promise<number> {
 
   const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
-  const wantDataLoad = opts.filter.length === 0 || opts.filter.some((f) => 'data-load'.includes(f));
-  if (workloads.length === 0 && !wantDataLoad) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
+  const wantDataLoad = wantsSection(opts.filter, 'data-load');
+  const wantCompiled = wantsSection(opts.filter, COMPILED_ID);
+  if (workloads.length === 0 && !wantDataLoad && !wantCompiled) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 
   // A software GPU adapter (SwiftShader) is used only when a --libs entry names webgpu.
   const gpuOpts = { allowSoftware: opts.libs.some((l) => l.includes('webgpu')) };
@@ -57,8 +61,10 @@ async function main(): Promise<number> {
     tesseraAdapter('webgpu', gpuOpts),
     tfjsAdapter('webgpu', gpuOpts),
   ];
-  const adapters = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
-  if (adapters.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
+  const chosen = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
+  // Only the sections after the table were asked for: no library is started.
+  const adapters = workloads.length ? chosen : [];
+  if (chosen.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
 
   const notes = new Notes();
   const unavailable = new Map<LibName, string>();
@@ -109,37 +115,41 @@ async function main(): Promise<number> {
   out.push('');
   out.push(`${new Date().toISOString()} · node ${process.version} · ${os.platform()}/${os.arch()} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · ${opts.quick ? 'quick' : 'full'} timing`);
   out.push('');
-  out.push(...header);
-  out.push('');
-  out.push('Throughput (higher is better), median time per iteration in parentheses; ratio = Tessera throughput / other.');
-  out.push('');
-  out.push(throughputTable(rows, libs, notes));
-  out.push('');
-  if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
-    out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms, so the cell was not repeated (cold run, includes warm-up costs).`);
+  if (header.length) out.push(...header, '');
+  const agree = workloads.length ? agreementTable(rows, libs) : { table: '', mismatches: 0 };
+  if (workloads.length) {
+    out.push('Throughput (higher is better), median time per iteration in parentheses; ratio = Tessera throughput / other.');
+    out.push('');
+    out.push(throughputTable(rows, libs, notes));
+    out.push('');
+    if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
+      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms, so the cell was not repeated (cold run, includes warm-up costs).`);
+    }
+    if (notes.size) out.push('', notes.render());
+    out.push('');
+    out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
+    out.push('');
+    out.push(agree.table);
+    out.push('');
+    out.push(`${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`);
   }
-  if (notes.size) out.push('', notes.render());
-  const agree = agreementTable(rows, libs);
-  out.push('');
-  out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
-  out.push('');
-  out.push(agree.table);
-  out.push('');
-  out.push(`${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`);
   if (wantDataLoad) {
     log('data-load: parsing datasets');
     out.push('', 'Dataset loading (Tessera; parse and validate, median of 3):', '', ...(await dataLoadReport(3)));
   }
+  const compiled = wantCompiled ? await compiledSection({ quick: opts.quick, gpu: chosen.some((a) => a.gpu), allowSoftware: gpuOpts.allowSoftware }) : [];
+  out.push(...(compiled.length ? ['', ...compiled] : []));
   console.log(out.join('\n'));
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows) }, null, 2));
+    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), compiled }, null, 2));
     log(`wrote ${opts.json}`);
   }
   return agree.mismatches === 0 ? 0 : 1;
 }
 
-main().then(
+const run = process.argv[2] === CHILD_FLAG ? runChildPart(process.argv.slice(3)).then(() => 0) : main();
+run.then(
   (code) => process.exit(code),
   (e) => {
     console.error(e instanceof Error ? e.message : e);

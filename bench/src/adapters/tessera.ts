@@ -111,7 +111,7 @@ export interface TesseraAdapterOptions {
 const TUNE_SIZE = 2048;
 
 /** Starts the WebGPU backend on the shared GPU; tunes the GEMM tile on hardware adapters. */
-async function startWebGpu(allowSoftware: boolean): Promise<string> {
+export async function startWebGpu(allowSoftware: boolean): Promise<string> {
   const { gpu, report } = await sharedGpu();
   const skip = skipReason(report, allowSoftware);
   if (skip) throw new NoGpuAdapter(skip);
