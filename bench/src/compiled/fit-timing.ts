@@ -22,6 +22,12 @@ function epochTimer(samples: EpochSamples, counter?: () => number): Callback {
 }
 
 /** One `fit` call of `plan.epochs` epochs on `data`; appends its timed epochs to `samples`. */
+/**
+ * Settings of the timed fits. On Dawn's null backend nothing computes, so losses are
+ * garbage: the divergence guard (on by default in fit) is turned off there.
+ */
+export const fitSettings = { nanGuard: true };
+
 export async function fitEpochs(
   spec: NetSpec,
   net: Sequential,
@@ -37,6 +43,7 @@ export async function fitEpochs(
     batchSize: spec.batch,
     epochs: plan.epochs,
     compile: mode === 'compiled',
+    nanGuard: fitSettings.nanGuard,
     callbacks: [epochTimer(samples, counter)],
   });
   samples.counters = countersOf(history.compile);

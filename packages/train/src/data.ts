@@ -1,5 +1,5 @@
-import { ShapeError, type Tensor, fmtShape, isTensor } from '@tessera/core';
-import { DataLoader, TensorDataset } from '@tessera/datasets';
+import { ShapeError, type Tensor, fmtShape, isTensor, tensor } from '@tessera/core';
+import { DataLoader, randomPermutation } from '@tessera/datasets';
 import { TrainConfigError } from './errors.js';
 
 /** One training batch: the model's input(s) and the target. */
@@ -32,26 +32,56 @@ function isArrayData(d: unknown): d is ArrayData {
   return typeof d === 'object' && d !== null && isTensor((d as ArrayData).x) && isTensor((d as ArrayData).y);
 }
 
-/** @internal Normalises one batch to `{ x, y }`. */
-export function toBatch(b: unknown, who: string): Batch {
+/** @internal Normalises one batch to `{ x, y }` (a `RowBatch` stays as it is). */
+export function toBatch(b: unknown, who: string): Batch | RowBatch {
+  if (b instanceof RowBatch) return b;
   if (Array.isArray(b) && b.length === 2 && isTensor(b[1])) return { x: b[0] as Tensor, y: b[1] as Tensor };
   if (typeof b === 'object' && b !== null && 'x' in b && 'y' in b && isTensor((b as Batch).y)) return b as Batch;
   throw new TrainConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
 }
 
 /** @internal Number of examples in a batch. */
-export function batchSizeOf(b: Batch): number {
+export function batchSizeOf(b: Batch | RowBatch): number {
+  if (b instanceof RowBatch) return b.size;
   return (isTensor(b.x) ? b.x : b.x[0]).shape[0];
 }
 
-/** @internal */
-export function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean): Epochs {
-  if (data.x.shape[0] !== data.y.shape[0]) {
-    throw new ShapeError(`fit: x has ${data.x.shape[0]} examples ${fmtShape(data.x.shape)} but y has ${data.y.shape[0]} ${fmtShape(data.y.shape)}.`);
+/**
+ * @internal A batch of `{ x, y }` tensor data named by its rows: `fit` and `evaluate` select
+ * the rows inside their (compiled) step, so a batch costs one small upload of indices and
+ * no separate gather kernels.
+ */
+export class RowBatch {
+  constructor(
+    readonly x: Tensor,
+    readonly y: Tensor,
+    /** Row indices, int32 [size], on x's backend. */
+    readonly rows: Tensor,
+  ) {}
+  get size(): number {
+    return this.rows.shape[0];
   }
-  const ds = new TensorDataset({ x: data.x, y: data.y });
-  const loader = new DataLoader(ds, { batchSize, shuffle });
-  return { batches: () => loader, numBatches: Math.ceil(ds.length / batchSize) };
+}
+
+/** @internal Batches of row indices over `{ x, y }`, in a seeded shuffled order (the order a `DataLoader` over a `TensorDataset` draws). */
+export function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean): Epochs {
+  const n = data.x.shape[0];
+  if (n !== data.y.shape[0]) {
+    throw new ShapeError(`fit: x has ${n} examples ${fmtShape(data.x.shape)} but y has ${data.y.shape[0]} ${fmtShape(data.y.shape)}.`);
+  }
+  const numBatches = Math.ceil(n / batchSize);
+  async function* batches(): AsyncGenerator<RowBatch> {
+    const order = shuffle ? randomPermutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+    for (let b = 0; b < numBatches; b++) {
+      const rows = tensor(order.slice(b * batchSize, Math.min(n, (b + 1) * batchSize)), { dtype: 'int32', backend: data.x.backend });
+      try {
+        yield new RowBatch(data.x, data.y, rows);
+      } finally {
+        rows.dispose();
+      }
+    }
+  }
+  return { batches, numBatches };
 }
 
 /** @internal Turns any data source into per-epoch batches. */

@@ -1,7 +1,8 @@
-import { type CompileStats, type Tensor, compile, concat, isTensor, keep, noGrad, tidy } from '@tessera/core';
+import { type CompileStats, type Tensor, compile, concat, isTensor, keep, noGrad, scalar, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import type { Logs } from './callbacks/callback.js';
-import { type DataSource, batchSizeOf, epochsOf, toBatch } from './data.js';
+import { type DataSource, RowBatch, batchSizeOf, epochsOf, toBatch } from './data.js';
+import { type StepOut, afterStep, selectRows } from './step.js';
 import { MeanMetric, releaseMetric } from './metrics.js';
 import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
 
@@ -52,12 +53,14 @@ export function evaluator(model: AnyModule, opts: EvaluateOptions, compiled: boo
   const mean = new MeanMetric('loss');
   const inner = compiled ? metrics.filter((m) => m.compilable) : [];
   const outer = metrics.filter((m) => !inner.includes(m));
-  const body = (x: Tensor[], y: Tensor, size: number): Tensor | null =>
+  const body = (xs: Tensor[], ys: Tensor, rows: Tensor | null, size: number): StepOut =>
     noGrad(() => {
+      const { x, y } = selectRows(xs, ys, rows);
       const pred = model.call(...x) as Tensor;
-      if (lossFn) mean.accumulate(lossFn(pred, y), size);
+      const loss = lossFn ? lossFn(pred, y) : scalar(0);
+      if (lossFn) mean.accumulate(loss, size);
       inner.forEach((m) => m.update(pred, y));
-      return outer.length > 0 ? pred : null;
+      return outer.length > 0 ? { loss, pred, y: rows ? y : null } : { loss, pred: null, y: null };
     });
   const fn = compiled ? compile(body, { name: 'evaluation step' }) : null;
   return {
@@ -67,12 +70,11 @@ export function evaluator(model: AnyModule, opts: EvaluateOptions, compiled: boo
           for await (const raw of epochsOf(data, opts.batchSize ?? 32, false).batches()) {
             const b = toBatch(raw, 'evaluate');
             const size = batchSizeOf(b);
-            const pred = fn ? fn(inputs(b.x), b.y, size) : tidy(() => body(inputs(b.x), b.y, size));
+            const args = [inputs(b.x), b.y, b instanceof RowBatch ? b.rows : null, size] as const;
+            const out = fn ? fn(...args) : tidy(() => body(...args));
             mean.count(size);
-            if (pred) {
-              noGrad(() => outer.forEach((m) => m.update(pred, b.y)));
-              pred.dispose();
-            }
+            afterStep(outer, out, b.y);
+            out.loss.dispose();
           }
         });
         const logs: Logs = {};

@@ -185,9 +185,9 @@ async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): P
           if (--skip === 0 && resume) setRngState(resume.rng);
           continue;
         }
-        const { x, y } = toBatch(raw, 'fit');
-        const size = batchSizeOf({ x, y });
-        const loss = step.run(x, y, size);
+        const batch = toBatch(raw, 'fit');
+        const size = batchSizeOf(batch);
+        const loss = step.run(batch);
         const info: BatchInfo = { loss, size, batch: b };
         if (opts.scheduler instanceof LRSchedule && opts.schedulerInterval === 'batch') opts.scheduler.step();
         ctx.batchesDone = b + 1;

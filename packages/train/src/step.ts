@@ -3,6 +3,7 @@ import type { AnyModule } from '@tessera/layers';
 import { type Optimizer, clipGradNorm } from '@tessera/optim';
 import type { Callback } from './callbacks/callback.js';
 import type { MeanMetric, Metric } from './metrics.js';
+import { type Batch, RowBatch, batchSizeOf } from './data.js';
 import type { LossFn } from './resolve.js';
 
 /** What one training step needs. */
@@ -19,7 +20,7 @@ export interface StepParts {
 
 /** A training step: trains on one batch, returns its mean loss (detached, on the device). */
 export interface TrainStep {
-  run(x: Tensor | readonly Tensor[], y: Tensor, size: number): Tensor;
+  run(batch: Batch | RowBatch): Tensor;
   /** The compiled step's counters, or null when the step runs eagerly. */
   readonly stats: CompileStats | null;
   /** Frees what a compiled step holds. */
@@ -27,6 +28,27 @@ export interface TrainStep {
 }
 
 const asList = (x: Tensor | readonly Tensor[]): Tensor[] => (isTensor(x) ? [x] : [...x]);
+
+/** What a step returns: the loss, and for metrics updated after it the predictions and the batch's targets (when rows were selected). */
+export interface StepOut {
+  readonly loss: Tensor;
+  readonly pred: Tensor | null;
+  readonly y: Tensor | null;
+}
+
+/** @internal The batch itself, or its rows of the whole data (`RowBatch`), selected on the device. */
+export function selectRows(xs: readonly Tensor[], y: Tensor, rows: Tensor | null): { x: Tensor[]; y: Tensor } {
+  return rows ? { x: xs.map((t) => t.indexSelect(0, rows)), y: y.indexSelect(0, rows) } : { x: [...xs], y };
+}
+
+/** @internal Updates the metrics that run after a step from its predictions, then frees them. */
+export function afterStep(outer: readonly Metric[], out: StepOut, y: Tensor): void {
+  if (!out.pred) return;
+  const target = out.y ?? y;
+  noGrad(() => outer.forEach((m) => m.update(out.pred!, target)));
+  out.pred.dispose();
+  out.y?.dispose();
+}
 
 /**
  * Forward, loss, backward, clipping, optimizer update, and the metrics and running loss:
@@ -40,7 +62,8 @@ export function trainStep(parts: StepParts, compiled: boolean): TrainStep {
   const canCompile = compiled && optimizer.compilable;
   const inner = canCompile ? metrics.filter((m) => m.compilable) : [];
   const outer = metrics.filter((m) => !inner.includes(m));
-  const body = (x: Tensor[], y: Tensor, size: number, _key: string): { loss: Tensor; pred: Tensor | null } => {
+  const body = (xs: Tensor[], ys: Tensor, rows: Tensor | null, size: number, _key: string): StepOut => {
+    const { x, y } = selectRows(xs, ys, rows);
     optimizer.zeroGrad();
     const pred = model.call(...x) as Tensor;
     const l = lossFn(pred, y);
@@ -53,20 +76,20 @@ export function trainStep(parts: StepParts, compiled: boolean): TrainStep {
       inner.forEach((m) => m.update(pred, y));
     });
     optimizer.step();
-    return { loss, pred: outer.length > 0 ? pred.detach() : null };
+    return outer.length > 0 ? { loss, pred: pred.detach(), y: rows ? y : null } : { loss, pred: null, y: null };
   };
   const fn = canCompile ? compile(body, { name: 'fit train step' }) : null;
   return {
-    run(x, y, size) {
+    run(batch) {
       // The key holds what the trace bakes in besides shapes: optimizer options, train mode.
       const key = canCompile ? `${optimizer.compileKey()}|${model.training}` : '';
-      const { loss, pred } = fn ? fn(asList(x), y, size, key) : tidy(() => body(asList(x), y, size, key));
+      const rows = batch instanceof RowBatch ? batch.rows : null;
+      const size = batchSizeOf(batch);
+      const args = [asList(batch.x), batch.y, rows, size, key] as const;
+      const out = fn ? fn(...args) : tidy(() => body(...args));
       lossMean.count(size);
-      if (pred) {
-        noGrad(() => outer.forEach((m) => m.update(pred, y)));
-        pred.dispose();
-      }
-      return loss;
+      afterStep(outer, out, batch.y);
+      return out.loss;
     },
     get stats() {
       return fn ? fn.stats : null;

@@ -7,7 +7,7 @@ import { collectTensors } from '../scope.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { TraceRecorder, activeTrace, withTrace } from '../trace.js';
 import { type DeviceRun, deviceRunValid, recordProgram, releaseDeviceRun, replayDevice } from './device.js';
-import { type Program, UntraceableStep, applyEscapes, buildProgram, programValid, releaseProgram, replayKernels } from './program.js';
+import { type Program, UntraceableStep, applyEscapes, buildProgram, dropStaleGrads, programValid, releaseProgram, replayKernels } from './program.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -52,12 +52,18 @@ interface Entry {
   template: unknown;
   /** The program recorded on the device, once it replayed. */
   device: DeviceRun | null;
-  /** Recordings made (a guard that keeps failing stops recording after a few). */
+  /** Recordings that served few replays before a guard failed (a guard that keeps failing stops recording). */
   recordings: number;
+  /** Device replays of the current recording. */
+  served: number;
 }
 
-/** Recordings of one program before it settles for kernel replays. */
+/**
+ * Short-lived recordings of one program before it settles for kernel replays; a recording
+ * that served `LONG_LIVED` replays (state reset once an epoch, say) does not count.
+ */
 const MAX_RECORDINGS = 3;
+const LONG_LIVED = 16;
 
 function releaseEntry(e: Entry): void {
   if (e.device) releaseDeviceRun(e.device);
@@ -65,6 +71,7 @@ function releaseEntry(e: Entry): void {
   e.device = null;
   e.program = null;
   e.recordings = 0;
+  e.served = 0;
 }
 
 /** Replays a program: from its device recording where there is a valid one, else kernel by kernel. */
@@ -72,15 +79,19 @@ function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { devi
   if (entry.device && !deviceRunValid(p, entry.device)) {
     releaseDeviceRun(entry.device);
     entry.device = null;
+    if (entry.served >= LONG_LIVED) entry.recordings--;
   }
   if (!entry.device && entry.recordings < MAX_RECORDINGS && p.backend.record) {
     entry.recordings++;
+    entry.served = 0;
     entry.device = recordProgram(p, args);
     if (!entry.device) entry.recordings = MAX_RECORDINGS;
   }
   const make = (s: Storage, shape: readonly number[], dtype: DType) => newTensor(s, shape, dtype);
+  dropStaleGrads(p);
   if (entry.device && deviceRunValid(p, entry.device)) {
     stats.deviceReplays++;
+    entry.served++;
     return applyEscapes(p, replayDevice(p, entry.device, args), make, true);
   }
   return applyEscapes(p, replayKernels(p, args), make);
@@ -207,7 +218,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
     const sig = signature(args, tensors);
     let entry = entries.get(sig);
     if (!entry) {
-      entry = { program: null, attempts: 0, template: undefined, device: null, recordings: 0 };
+      entry = { program: null, attempts: 0, template: undefined, device: null, recordings: 0, served: 0 };
       entries.set(sig, entry);
       if (entries.size > maxTraces) {
         const [oldKey, old] = entries.entries().next().value as [string, Entry];

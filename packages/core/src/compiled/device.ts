@@ -18,6 +18,8 @@ export interface DeviceRun {
   readonly vals: readonly DataId[];
   /** Inputs of each per-replay call as recorded. */
   readonly rerunInputs: ReadonlyMap<number, readonly DataId[]>;
+  /** The attributes each per-replay call's recorded work holds now (skipped while they stay equal). */
+  readonly liveAttrs: Map<number, unknown>;
 }
 
 /**
@@ -38,13 +40,17 @@ export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | 
     } else if (s.kind === 'const') vals[i] = s.storage.dataId;
   });
   const rerunInputs = new Map<number, DataId[]>();
+  const liveAttrs = new Map<number, unknown>();
   let recording: DeviceRecording | null = null;
   try {
     recording = b.record((beginCall) => {
       p.calls.forEach((c, k) => {
         beginCall(k);
         for (let j = 0; j < c.inputs.length; j++) c.inputs[j].dataId = vals[c.inSlots[j]];
-        if (c.refresh) rerunInputs.set(k, c.inputs.map((i) => i.dataId));
+        if (c.refresh) {
+          rerunInputs.set(k, c.inputs.map((i) => i.dataId));
+          liveAttrs.set(k, c.ctx.attrs);
+        }
         vals[c.outSlot] = c.kernel(c.ctx);
         for (const s of c.frees) b.free(vals[s]);
       });
@@ -55,7 +61,7 @@ export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | 
       for (const s of externals.values()) s.release();
     }
   }
-  return recording ? { recording, argStorages, externals, vals, rerunInputs } : null;
+  return recording ? { recording, argStorages, externals, vals, rerunInputs, liveAttrs } : null;
 }
 
 /** Gives back what a device run holds. */
@@ -99,18 +105,24 @@ export function replayDevice(p: Program, d: DeviceRun, args: readonly Tensor[]):
     seen.add(e.slot);
   }
   const handOut = escapes.map((e) => ({ src: d.vals[e.slot], dtype: e.dtype, size: bytesOf(e) / BYTES_PER_ELEMENT[e.dtype] }));
-  const rerun = p.calls.flatMap((c, k) => {
-    if (!c.refresh) return [];
+  // Every attribute function runs (in call order: they may advance counters or draw keys),
+  // but only calls whose attributes changed are run again to patch the recording.
+  const rerun: { call: number; run: () => DataId }[] = [];
+  for (const k of d.rerunInputs.keys()) {
+    const c = p.calls[k];
+    const attrs = c.refresh!();
+    if (sameAttrs(attrs, d.liveAttrs.get(k))) continue;
+    d.liveAttrs.set(k, attrs);
     const ins = d.rerunInputs.get(k)!;
-    return [{
+    rerun.push({
       call: k,
       run: () => {
-        c.ctx.attrs = c.refresh!();
+        c.ctx.attrs = attrs;
         for (let j = 0; j < ins.length; j++) (c.ctx.inputs[j] as { dataId: DataId }).dataId = ins[j];
         return c.kernel(c.ctx);
       },
-    }];
-  });
+    });
+  }
   const io: ReplayIO = { before, after, handOut, rerun };
   const fresh = d.recording.replay(io);
   // Hand-outs become the escaping slots' storages; states keep their (updated) buffers.
@@ -119,4 +131,19 @@ export function replayDevice(p: Program, d: DeviceRun, args: readonly Tensor[]):
     owned[e.slot] = new Storage(fresh[i], p.backend, handOut[i].size * BYTES_PER_ELEMENT[e.dtype]);
   });
   return owned;
+}
+
+/** Shallow equality of two attribute objects (numbers, strings, booleans, arrays of them). */
+function sameAttrs(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || x.some((v, i) => v !== y[i])) return false;
+  }
+  return true;
 }

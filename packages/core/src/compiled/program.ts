@@ -52,6 +52,8 @@ export interface Program {
   readonly states: readonly { readonly target: Tensor; readonly value: Escape }[];
   /** Gradients the step leaves on leaves (null: the step clears it). */
   readonly grads: readonly { readonly leaf: Tensor; readonly value: Escape | null }[];
+  /** The tensors the step reads that were made before it. */
+  readonly externalOwners: ReadonlySet<Tensor>;
   readonly backend: BackendImpl;
 }
 
@@ -157,7 +159,23 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     frees: frees[k],
   }));
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
-  return { slots, calls: programCalls, outputs, states, grads, backend: backend! };
+  const externalOwners = new Set(slots.flatMap((s) => (s.kind === 'external' ? [s.owner] : [])));
+  return { slots, calls: programCalls, outputs, states, grads, externalOwners, backend: backend! };
+}
+
+/**
+ * Frees, before a replay, the gradients the step replaces without reading them (a step
+ * that starts with `zeroGrad()`): eager execution frees them first too, so the old and new
+ * gradients are never alive together.
+ */
+export function dropStaleGrads(p: Program): void {
+  for (const { leaf } of p.grads) {
+    const g = leaf.grad;
+    if (g && !p.externalOwners.has(g)) {
+      g.dispose();
+      leaf.grad = null;
+    }
+  }
 }
 
 /** Gives back what a program holds (its constants). */
