@@ -46,7 +46,7 @@ interface Run {
 }
 
 /** `steps` steps on `backend` over three fixed batches; the update clip shrinks every step. */
-async function train(backend: string, compiled: boolean, steps: number, p: number): Promise<Run> {
+async function train(backend: string, compiled: boolean, steps: number, p: number, reassignAt = -1): Promise<Run> {
   const o = { backend };
   const data = Array.from({ length: 3 }, (_, k) => ({
     x: T.tensor(values(8 * 6, 11 + k), { shape: [8, 6], ...o }),
@@ -58,6 +58,8 @@ async function train(backend: string, compiled: boolean, steps: number, p: numbe
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
     net.clipAt.value = 0.02 * 0.7 ** s;
+    // A value given to a parameter between steps (as loadStateDict does) must be seen.
+    if (s === reassignAt) T.noGrad(() => T.tidy(() => net.params[0].assign(net.params[0].mul(0.5))));
     const { x, y } = data[s % data.length];
     const l = T.tidy(() => step(x, y, p));
     losses.push((await l.data())[0]);
@@ -93,6 +95,14 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu 
     compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
     expectClose(compiled, cpu);
     expect(compiled.losses[9]).toBeLessThan(compiled.losses[0]); // same batch, 9 steps later
+  }, 120_000);
+
+  it('sees a parameter assigned between steps without recording again (its value moves into the recorded buffer)', async () => {
+    const compiled = await train('webgpu', true, 10, 0, 5);
+    const eager = await train('webgpu', false, 10, 0, 5);
+    expect(compiled.stats).toMatchObject({ traces: 1, deviceReplays: 9, recordings: 1 });
+    expect(compiled.losses).toEqual(eager.losses);
+    compiled.weights.forEach((w, k) => expect(Array.from(w)).toEqual(Array.from(eager.weights[k])));
   }, 120_000);
 
   it('draws fresh dropout masks at every device replay (patched random keys), as eager does', async () => {

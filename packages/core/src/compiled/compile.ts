@@ -33,6 +33,8 @@ export interface CompileStats {
   readonly kernels: number;
   /** Replays that re-issued a device recording (no kernel host work; WebGPU). */
   readonly deviceReplays: number;
+  /** Device recordings made (one per program unless a guard forced a new one). */
+  readonly recordings: number;
   /** Why the last trace could not be used, if it could not. */
   readonly lastProblem: string | null;
 }
@@ -75,7 +77,7 @@ function releaseEntry(e: Entry): void {
 }
 
 /** Replays a program: from its device recording where there is a valid one, else kernel by kernel. */
-function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { deviceReplays: number }): Tensor[] {
+function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { deviceReplays: number; recordings: number }): Tensor[] {
   if (entry.device && !deviceRunValid(p, entry.device)) {
     releaseDeviceRun(entry.device);
     entry.device = null;
@@ -85,7 +87,8 @@ function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { devi
     entry.recordings++;
     entry.served = 0;
     entry.device = recordProgram(p, args);
-    if (!entry.device) entry.recordings = MAX_RECORDINGS;
+    if (entry.device) stats.recordings++;
+    else entry.recordings = MAX_RECORDINGS;
   }
   const make = (s: Storage, shape: readonly number[], dtype: DType) => newTensor(s, shape, dtype);
   dropStaleGrads(p);
@@ -169,7 +172,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
   const warn = opts.onWarn ?? ((m: string) => console.warn(`[tessera] ${m}`));
   const entries = new Map<string, Entry>();
   const warned = new Set<string>();
-  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, deviceReplays: 0, lastProblem: null as string | null };
+  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, deviceReplays: 0, recordings: 0, lastProblem: null as string | null };
   let lastSig: string | null = null;
   const warnOnce = (key: string, msg: string) => {
     if (!warned.has(key)) {

@@ -78,7 +78,11 @@ export function releaseDeviceRun(d: DeviceRun): void {
 export function deviceRunValid(p: Program, d: DeviceRun): boolean {
   for (const [i, st] of d.externals) {
     const s = p.slots[i];
-    if (s.kind === 'external' && s.owner.storage !== st) return false;
+    if (s.kind !== 'external') continue;
+    const now = s.owner.storage;
+    // An owner given a new value since (a metric reset, loadStateDict) moves back into the
+    // recorded buffer when nobody else holds that buffer (see `rehome`).
+    if (now !== st && !(st.refs === 1 && now.bytes === st.bytes && now.backend === st.backend)) return false;
   }
   for (const { target } of p.states) {
     // The owner's reference (and the program's, for a state it reads): anyone else holding
@@ -91,8 +95,35 @@ export function deviceRunValid(p: Program, d: DeviceRun): boolean {
 
 /** One device replay: copies arguments in, re-issues the work, copies state back, hands out results. */
 export function replayDevice(p: Program, d: DeviceRun, args: readonly Tensor[]): (Storage | undefined)[] {
+  const held: Storage[] = [];
+  try {
+    return replayWith(p, d, args, rehome(p, d, held));
+  } finally {
+    for (const s of held) s.release();
+  }
+}
+
+/**
+ * Owners whose storage changed since recording get their value copied into the recorded
+ * buffer and point at it again, so the recording stays valid. Their new storages are held
+ * until the replay is issued (the copies read them).
+ */
+function rehome(p: Program, d: DeviceRun, held: Storage[]): DeviceCopy[] {
+  const copies: DeviceCopy[] = [];
+  for (const [i, st] of d.externals) {
+    const s = p.slots[i];
+    if (s.kind !== 'external' || s.owner.storage === st) continue;
+    const now = s.owner.storage;
+    copies.push({ src: now.dataId, dst: st.dataId, bytes: st.bytes });
+    held.push(now.retain());
+    s.owner.swapStorage(st);
+  }
+  return copies;
+}
+
+function replayWith(p: Program, d: DeviceRun, args: readonly Tensor[], moved: DeviceCopy[]): (Storage | undefined)[] {
   const bytesOf = (e: Escape) => e.shape.reduce((a, n) => a * n, 1) * BYTES_PER_ELEMENT[e.dtype];
-  const before: DeviceCopy[] = args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes }));
+  const before: DeviceCopy[] = [...moved, ...args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes }))];
   const after: DeviceCopy[] = [];
   for (const { target, value } of p.states) {
     const src = d.vals[value.slot];
