@@ -64,14 +64,3 @@ export function withTrace<T>(rec: TraceRecorder, fn: () => T): T {
     active = prev;
   }
 }
-
-/** Runs `fn` with tracing suspended (work that belongs to the caller, not to the step). */
-export function outsideTrace<T>(fn: () => T): T {
-  const prev = active;
-  active = null;
-  try {
-    return fn();
-  } finally {
-    active = prev;
-  }
-}
