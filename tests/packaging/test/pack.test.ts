@@ -82,6 +82,13 @@ describe('the tarballs', () => {
 });
 
 describe('installed with npm in a project outside the workspace', () => {
+  it('(e) the umbrella tessera: one import, tessera/register and tessera/node, fit on the sample', async () => {
+    const result = JSON.parse(await runFixture('umbrella.mjs')) as { backend: string; installed: string[]; accuracy: number };
+    expect(result.backend).toBe('cpu');
+    expect(result.installed).toEqual(['cpu', 'webgpu']);
+    expect(result.accuracy).toBeGreaterThan(0.6); // chance is 0.1
+  });
+
   it('(a) core + backend-cpu compute a matmul', async () => {
     expect(JSON.parse(await runFixture('matmul.mjs'))).toEqual([[19, 22], [43, 50]]);
   });

@@ -1,0 +1,24 @@
+/**
+ * @packageDocumentation
+ * `tessera`: the front door. Everything of @tessera/core at the top level (tensors, ops,
+ * autograd, `compile`, memory scopes, the plugin API), the two backends' plugins, `fit` and
+ * its friends, and the other packages as namespaces: `nn` (layers and losses), `optim`,
+ * `data` (datasets, loaders, transforms), `models` (the zoo) and `train` (all of
+ * @tessera/train, including Keras-style `train.compile`). Node-only helpers (dataset files,
+ * checkpoint files) are in `tessera/node`; `import 'tessera/register'` installs both backends.
+ *
+ * @example
+ * import { tensor, nn, optim, fit, cpu, use } from 'tessera';
+ * use(cpu());
+ * const net = new nn.Sequential(new nn.Linear(2, 8), new nn.Tanh(), new nn.Linear(8, 2));
+ * await fit(net, { x, y }, { loss: 'crossEntropy', optimizer: new optim.SGD(net.parameters(), { lr: 0.5 }), epochs: 100 });
+ */
+export * from '@tessera/core';
+export { cpu, type CpuOptions } from '@tessera/backend-cpu';
+export { webgpu, type WebGpuOptions } from '@tessera/backend-webgpu';
+export { fit, evaluate, predict, type FitOptions, type EvaluateOptions, type History, type Logs, type Callback } from '@tessera/train';
+export * as nn from '@tessera/layers';
+export * as optim from '@tessera/optim';
+export * as data from '@tessera/datasets';
+export * as models from '@tessera/models';
+export * as train from '@tessera/train';
