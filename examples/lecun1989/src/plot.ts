@@ -41,7 +41,7 @@ export function curvesSvg(title: string, curves: readonly Curve[]): string {
 export function page(title: string, intro: string, svg: string, table: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"/><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:760px}pre{background:#f6f6f6;padding:8px}</style>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:960px}pre{background:#f6f6f6;padding:8px;overflow-x:auto}</style>
 </head><body><h1>${esc(title)}</h1><p>${esc(intro)}</p>${svg}<pre>${esc(table)}</pre></body></html>
 `;
 }
