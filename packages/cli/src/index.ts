@@ -12,6 +12,6 @@ export { infoCommand, infoSpec, packageVersions } from './commands/info.js';
 export { benchCommand, benchSpec, type BenchRow } from './commands/bench.js';
 export { modelNames, modelSpec, type ModelSpec } from './models.js';
 export { datasetNames, loadDataset, channelStats, type LoadedData, type DataOptions } from './data.js';
-export { renderReport, lineChart, heatmap, imageGrid, pngDataUri, type ReportData, type ReportImage } from './report.js';
+export { renderReport, lineChart, heatmap, imageGrid, pngDataUri, type ReportData, type ReportImage, type ReportTest } from './report.js';
 export { readPng, toGray, resize, prepareImage, type FloatImage } from './image.js';
 export { usage, parseCommand, type CommandSpec, type OptionSpec, type Parsed } from './args.js';

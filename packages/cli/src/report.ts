@@ -18,6 +18,17 @@ export interface ReportData {
   /** Per-epoch values by log key (`loss`, `val_loss`, `accuracy`, …). */
   readonly history: Readonly<Record<string, readonly number[]>>;
   readonly classes: readonly string[];
+  /** The test split's one evaluation, after training; null when it was not run (an interrupted run). */
+  readonly test: ReportTest | null;
+  /** Why there is no test section, shown in its place (e.g. "interrupted: resume to finish"). */
+  readonly testNote?: string;
+}
+
+/** The final test evaluation shown apart from the training curves. */
+export interface ReportTest {
+  /** Which weights were tested, e.g. "best.safetensors (epoch 4 of 5, best val_accuracy)". */
+  readonly checkpoint: string;
+  readonly accuracy: number;
   /** `matrix[true][predicted]` counts on the test set. */
   readonly confusion: readonly (readonly number[])[];
   readonly images: readonly ReportImage[];
@@ -95,6 +106,26 @@ export function imageGrid(images: readonly ReportImage[], classes: readonly stri
     .join('')}</div>`;
 }
 
+/** What the curves are measured on: the held-out validation set, never the test split. */
+function curvesNote(h: Readonly<Record<string, readonly number[]>>): string {
+  return h.val_accuracy || h.val_loss
+    ? 'val_ curves: the validation set held out of the training data; the test split is not read during training.'
+    : 'No validation set (--validation-split 0): the curves are training loss and accuracy only; the test split is not read during training.';
+}
+
+/** The test split's section: its one figure, then its confusion matrix and images. */
+function testSection(d: ReportData): string {
+  if (!d.test) return `<h2>Test set</h2>\n<p class="note">${esc(d.testNote ?? 'The test split was not evaluated.')}</p>`;
+  const t = d.test;
+  return `<h2>Test set — evaluated once, after training</h2>
+<p class="test-figure">Test accuracy ${(t.accuracy * 100).toFixed(2)}%</p>
+<p class="note">${esc(t.checkpoint)}</p>
+<h2>Confusion matrix (test set)</h2>
+${heatmap(t.confusion, d.classes)}
+<h2>Test images (misclassified first)</h2>
+${imageGrid(t.images, d.classes)}`;
+}
+
 /** The whole self-contained report page (no external files, scripts or fonts). */
 export function renderReport(d: ReportData): string {
   const h = d.history;
@@ -106,17 +137,16 @@ export function renderReport(d: ReportData): string {
 body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:28px}
 table{border-collapse:collapse}th,td{padding:3px 8px;text-align:right;font-size:13px}.facts th{text-align:left}
 .cm td{min-width:34px;border:1px solid #eee}.charts{display:flex;flex-wrap:wrap;gap:16px}
+.note{font-size:13px;color:#555}.test-figure{font-size:1.6em;font-weight:bold}
 .grid{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;padding:4px;border:2px solid #2ca02c;text-align:center;font-size:11px}
 figure.bad{border-color:#d62728}figure img{image-rendering:pixelated;display:block;margin:auto}
 </style></head><body>
 <h1>${esc(d.title)}</h1>
 <table class="facts">${facts}</table>
-<h2>Training curves</h2>
+<h2>Training and validation curves</h2>
+<p class="note">${esc(curvesNote(h))}</p>
 <div class="charts">${lineChart('loss', pick(['loss', 'val_loss']))}${lineChart('accuracy', pick(['accuracy', 'val_accuracy']))}</div>
-<h2>Confusion matrix (test set)</h2>
-${heatmap(d.confusion, d.classes)}
-<h2>Test images (misclassified first)</h2>
-${imageGrid(d.images, d.classes)}
+${testSection(d)}
 </body></html>
 `;
 }

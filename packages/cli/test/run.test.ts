@@ -41,19 +41,20 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(s.datasetSource).toMatch(/^MNIST sample \(8,000 train \/ 2,000 test\)/);
     expect(s.history.loss).toHaveLength(2);
     expect(s.testAccuracy).toBeGreaterThan(0.6);
+    const testAccuracy = s.testAccuracy ?? 0;
     for (const f of ['config.json', 'metrics.jsonl', 'best.safetensors', 'last.safetensors', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ model: 'mlp', dataset: 'mnist-sample', epochs: 2, batchSize: 50, seed: 0, limit: 600 });
     expect(config.normalization.mean[0]).toBeCloseTo(0.13, 1);
     const jsonl = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(jsonl.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(jsonl.map((r) => r.epoch ?? r.split)).toEqual([1, 2, 'test']); // epochs, then the one test evaluation
     expect(Object.keys(jsonl[0])).toEqual(expect.arrayContaining(['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr']));
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<polyline'); // curves
     expect(html).toContain('class="cm"'); // confusion matrix
     expect(html.match(/<img src="data:image\/png;base64,/g)?.length).toBe(64); // the grid
     // Misclassified test images first: as many as there are errors (up to 64), then correct ones.
-    const errors = Math.round(2000 * (1 - s.testAccuracy));
+    const errors = Math.round(2000 * (1 - testAccuracy));
     const kinds = [...html.matchAll(/<figure class="(ok|bad)">/g)].map((m) => m[1]);
     expect(kinds.join(' ')).toBe([...Array(Math.min(64, errors)).fill('bad'), ...Array(64 - Math.min(64, errors)).fill('ok')].join(' '));
     expect(html).not.toMatch(/<script|https?:\/\//); // self-contained
@@ -91,7 +92,7 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     const s = await train(['--model', 'mlp', '--dataset', 'mnist-sample', '--epochs', '3', '--limit', '600', '--batch-size', '50', '--backend', 'cpu', '--out', out, '--resume'], io);
     expect(s.history.loss).toHaveLength(3); // two restored epochs plus one new
     const jsonl = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(jsonl).toHaveLength(3);
+    expect(jsonl).toHaveLength(4); // three epochs and the final test record
   });
 
   it('info and bench run', async () => {
@@ -125,12 +126,15 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/Interrupted: checkpoint written to .*last\.safetensors; continue with the same command plus --resume/);
     expect(stdout).toMatch(/Stopped: interrupted \(Ctrl-C\)/);
+    expect(stdout).toMatch(/Test split not evaluated \(interrupted\)/); // it is read once, when the run finishes
+    expect(readFileSync(join(run2, 'metrics.jsonl'), 'utf8')).not.toContain('"split":"test"');
     const { loadCheckpointFile } = await import('@tessera/train/node');
     use(cpu()); // when this test runs alone, no command has installed a backend yet
     const ck = await loadCheckpointFile(join(run2, 'last.safetensors'));
-    expect(ck.state.step).toBeGreaterThan(100);
+    // 2,000 examples less 200 held out for validation: 1,800 / 20 = 90 batches per epoch.
+    expect(ck.state.step).toBeGreaterThan(90);
     expect(ck.state.batchesDone).toBeGreaterThan(0); // mid-epoch position
-    expect(ck.state.step).toBe(ck.state.epoch * 100 + ck.state.batchesDone); // 2,000 / 20 = 100 batches per epoch
+    expect(ck.state.step).toBe(ck.state.epoch * 90 + ck.state.batchesDone);
     const epochs = ck.state.epoch + 1;
     ck.dispose();
     // The suggested command finishes the interrupted epoch.

@@ -17,7 +17,8 @@ async function run(...argv: string[]): Promise<{ code: number; text: string }> {
 }
 
 const fresh = (name: string): string => join(root, name);
-const jsonl = (dir: string): number[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+/** The epochs metrics.jsonl records (the final test record has none). */
+const jsonl = (dir: string): number[] => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch?: number }).epoch).filter((e) => e !== undefined);
 const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
 
 describe('tessera train: a diverged run (issue 19, case 1)', () => {

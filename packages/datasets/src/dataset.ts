@@ -31,9 +31,17 @@ export function checkIndex(i: number, length: number, what: string): void {
  * reproducible). Fisher–Yates over the counter RNG; one key per call.
  */
 export function randomPermutation(n: number): Int32Array {
+  const [k0, k1] = nextKey();
+  return keyedPermutation(n, k0, k1);
+}
+
+/**
+ * The permutation of 0..n-1 that key (k0, k1) selects: Fisher–Yates over the counter
+ * RNG, so it is a pure function of n and the key (no global state is read or advanced).
+ */
+export function keyedPermutation(n: number, k0: number, k1: number): Int32Array {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  const [k0, k1] = nextKey();
   for (let i = n - 1; i > 0; i--) {
     // Two 24-bit draws give 48 bits, so the index is unbiased for any practical n.
     const u = (Math.floor(uniformAt(k0, k1, 2 * i) * 16777216) * 16777216 + Math.floor(uniformAt(k0, k1, 2 * i + 1) * 16777216)) / 281474976710656;

@@ -6,6 +6,7 @@
  * point runs in browsers; loaders that read and cache files are in `@tessera/datasets/node`.
  */
 export * from './dataset.js';
+export * from './stratified.js';
 export * from './tensor-dataset.js';
 export * from './image-dataset.js';
 export * from './loader.js';

@@ -4,7 +4,7 @@ import type { DataLoader, ImageBatch, ImageDataset, ImageExample } from '@tesser
 import type { AnyModule } from '@tessera/layers';
 import { ConfusionMatrix, inEvalMode } from '@tessera/train';
 import { writeTextNoFollow } from '@tessera/train/node';
-import { type ReportImage, renderReport } from '../report.js';
+import { type ReportImage, type ReportTest, renderReport } from '../report.js';
 
 /** Confusion matrix and accuracy of a model on a test loader, plus the grid's images (misclassified first). */
 export interface TestResult {
@@ -62,19 +62,16 @@ export async function testModel(model: AnyModule, loader: DataLoader<ImageExampl
   return { confusion, nonFinite, accuracy: seen ? correct / seen : 0, images };
 }
 
-/** Tests the model and writes `report.html` into the run directory. */
+/** Writes `report.html` into the run directory: curves, then the final test (or why there is none). */
 export async function writeReport(o: {
   out: string;
-  model: AnyModule;
   title: string;
-  data: { test: ImageDataset; classes: readonly string[] };
-  testLoader: DataLoader<ImageExample, ImageBatch>;
+  classes: readonly string[];
   history: Readonly<Record<string, readonly number[]>>;
   facts: [string, string][];
-}): Promise<{ testAccuracy: number; confusion: number[][] }> {
-  const r = await testModel(o.model, o.testLoader, o.data.test, o.data.classes.length);
-  const facts: [string, string][] = [...o.facts, ['test accuracy', `${(r.accuracy * 100).toFixed(2)}%`]];
-  const html = renderReport({ title: o.title, facts, history: o.history, classes: o.data.classes, confusion: r.confusion, images: r.images });
+  test: ReportTest | null;
+  testNote?: string;
+}): Promise<void> {
+  const html = renderReport({ title: o.title, facts: o.facts, history: o.history, classes: o.classes, test: o.test, testNote: o.testNote });
   await writeTextNoFollow(join(o.out, 'report.html'), html);
-  return { testAccuracy: r.accuracy, confusion: r.confusion };
 }

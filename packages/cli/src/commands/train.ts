@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, VERSION, manualSeed } from '@tessera/core';
-import { DataLoader, type ImageBatch, type ImageExample, normalize, subset } from '@tessera/datasets';
+import { DataLoader, type ImageBatch, normalize } from '@tessera/datasets';
 import { optimizer as makeOptimizer, optimizerNames } from '@tessera/optim';
 import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBar, fit } from '@tessera/train';
 import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/node';
@@ -16,6 +16,8 @@ import { explainDivergence } from '../run/diverged.js';
 import { rewindMetricsLog } from '../run/metrics-log.js';
 import { type OptionChange, resolveResumeOptions } from '../run/resume-options.js';
 import { claimRunDir } from '../run/run-dir.js';
+import { type ValidationRecord, holdOutValidation } from '../run/validation.js';
+import { finalTest } from './final-test.js';
 import { writeReport } from './report-run.js';
 import { interruptHandling } from './train-interrupt.js';
 
@@ -36,7 +38,8 @@ export const trainSpec: CommandSpec = {
     out: { type: 'string', help: 'run directory (default runs/<model>-<dataset>-<time>)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its last.safetensors (options not given are the run\'s own; only --epochs and --backend may differ)' },
     force: { type: 'boolean', help: 'replace a finished run already in --out (never a running one)' },
-    limit: { type: 'number', integer: true, min: 1, help: 'use only the first N training examples (quick runs)' },
+    limit: { type: 'number', integer: true, min: 1, help: 'use only the first N training examples (quick runs; the validation set is held out of these)' },
+    'validation-split': { type: 'number', default: 0.1, min: 0, max: 0.9, help: 'fraction of the training data held out for validation (stratified by class, seeded by --seed; 0: none). Checkpoints watch it; the test split is evaluated once, at the end' },
     offline: { type: 'boolean', help: 'never download datasets (also TESSERA_OFFLINE=1)' },
     'data-dir': { type: 'string', help: 'dataset cache directory (default TESSERA_DATA_DIR or the user cache)' },
   },
@@ -47,7 +50,10 @@ export interface TrainSummary {
   readonly out: string;
   readonly backend: string;
   readonly datasetSource: string;
-  readonly testAccuracy: number;
+  /** Accuracy on the test split, evaluated once after training on the chosen checkpoint; null when interrupted. */
+  readonly testAccuracy: number | null;
+  /** The epoch (1-based) whose weights were tested (best on validation), or null. */
+  readonly testedEpoch: number | null;
   readonly epochSeconds: number[];
   readonly history: Readonly<Record<string, number[]>>;
   readonly interrupted: boolean;
@@ -113,12 +119,15 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   if (data.note) io.err(`Note: ${data.note}`);
   if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?) or --data-dir.`);
   const limit = a.limit as number | undefined;
-  const trainSet = limit ? subset<ImageExample, ImageBatch>(data.train, Array.from({ length: Math.min(limit, data.train.length) }, (_, i) => i)) : data.train;
+  // A run recorded before --validation-split existed has none: resuming it keeps its data.
+  const fraction = (a.validationSplit as number | undefined) ?? 0;
+  const held = holdOutValidation(data.train, { limit, fraction, seed: a.seed as number, recorded: run.old?.validation as ValidationRecord | undefined });
   const stats = channelStats(data.train);
   const transform = normalizer(stats);
   const batchSize = a.batchSize as number;
-  const trainLoader = new DataLoader(trainSet, { batchSize, shuffle: true, transform });
-  const testLoader = new DataLoader(data.test, { batchSize: Math.max(batchSize, 500), transform });
+  const evalBatch = Math.max(batchSize, 500);
+  const trainLoader = new DataLoader(held.train, { batchSize, shuffle: true, transform });
+  const valLoader = held.validation ? new DataLoader(held.validation, { batchSize: evalBatch, transform }) : undefined;
 
   const net = spec.build(data.classes.length, imageShape);
   const optOptions: Record<string, unknown> = { lr: a.lr };
@@ -129,7 +138,8 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   try {
     const now = {
       model, dataset: datasetName, datasetSource: data.source, classes: data.classes, inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize,
-      lr: a.lr, momentum: a.momentum ?? null, optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null, tesseraCore: VERSION, node: process.version,
+      lr: a.lr, momentum: a.momentum ?? null, optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null,
+      validationSplit: fraction, validation: held.record, tesseraCore: VERSION, node: process.version,
     };
     let changes: OptionChange[] = [];
     if (run.old && resumeFrom) {
@@ -142,15 +152,18 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
     } else {
       await writeRunConfig(out, { command: run.command, ...now, started: new Date().toISOString() });
     }
+    io.out(held.validation
+      ? `Validation: ${held.record.validation.toLocaleString('en-US')} training examples held out (--validation-split ${fraction}, stratified, seed ${String(a.seed)}); training on ${held.record.train.toLocaleString('en-US')}. The test split is evaluated once, after training.`
+      : `Validation: none (--validation-split 0); best.safetensors follows the training loss. The test split is evaluated once, after training.`);
     io.out(`Model: ${model} (${net.numParameters().toLocaleString('en-US')} parameters) on ${backend}; run directory ${out}`);
     for (const c of changes) io.err(`Note: --resume changes --${c.option} from ${String(c.from)} to ${String(c.to)} from epoch ${c.epoch} on (recorded in config.json).`);
 
-    const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: 'val_accuracy' });
+    const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: valLoader ? 'val_accuracy' : 'loss' });
     const interrupt = interruptHandling(checkpoint, io, resumePath, out, run.release);
     let history: History;
     try {
       history = await fit(net, trainLoader, {
-        loss: 'crossEntropy', optimizer, epochs: a.epochs as number, validationData: testLoader, metrics: ['accuracy'],
+        loss: 'crossEntropy', optimizer, epochs: a.epochs as number, validationData: valLoader, metrics: ['accuracy'],
         callbacks: [interrupt.timer, new ProgressBar({ stream: io.stream }), new JsonlLogger(fileSink(join(out, 'metrics.jsonl'))), checkpoint, interrupt.stopper],
         resumeFrom,
       });
@@ -159,15 +172,25 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
     } finally {
       interrupt.dispose();
     }
-    const { testAccuracy } = await writeReport({ out, model: net, title: `${model} on ${datasetName}`, data, testLoader, history: history.history, facts: [
+    const interrupted = interrupt.interrupted();
+    // The test split is read here for the first time, once, on the weights chosen by validation.
+    const test = interrupted ? null : await finalTest({
+      out, model: net, checkpoint, epochsRun: history.epochs.length, test: data.test, classes: data.classes.length,
+      loader: new DataLoader(data.test, { batchSize: evalBatch, transform }),
+    });
+    await writeReport({ out, title: `${model} on ${datasetName}`, classes: data.classes, history: history.history, test,
+      testNote: 'Interrupted before the last epoch: the test split is evaluated when the run finishes (--resume).', facts: [
       ['model', `${model} — ${spec.description}`], ['dataset', data.source], ['backend', backend],
+      ['validation', held.validation ? `${held.record.validation} of the training examples held out (--validation-split ${fraction}, stratified by class, seed ${String(a.seed)}); ${held.record.train} trained on` : 'none (--validation-split 0)'],
       ['optimizer', `${String(a.optimizer)} lr=${String(a.lr)}${a.momentum !== undefined ? ` momentum=${String(a.momentum)}` : ''}`],
       ['epochs / batch size', `${history.epochs.length} / ${batchSize}`], ['seed', String(a.seed)],
       ['seconds per epoch', interrupt.epochSeconds.map((s) => s.toFixed(1)).join(', ')],
       ...changeFacts(run.old, changes),
     ] });
-    io.out(`Test accuracy ${(testAccuracy * 100).toFixed(2)}% · report ${join(out, 'report.html')}`);
-    return { out, backend, datasetSource: data.source, testAccuracy, epochSeconds: interrupt.epochSeconds, history: history.history, interrupted: interrupt.interrupted() };
+    io.out(test
+      ? `Test accuracy ${(test.accuracy * 100).toFixed(2)}% (${test.examples.toLocaleString('en-US')} test examples, evaluated once on ${test.checkpoint}) · report ${join(out, 'report.html')}`
+      : `Test split not evaluated (interrupted) · report ${join(out, 'report.html')}`);
+    return { out, backend, datasetSource: data.source, testAccuracy: test?.accuracy ?? null, testedEpoch: test?.epoch ?? null, epochSeconds: interrupt.epochSeconds, history: history.history, interrupted };
   } finally {
     resumeFrom?.dispose();
   }

@@ -25,6 +25,7 @@ export const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string
   { flag: 'optimizer', key: 'optimizer', safe: false },
   { flag: 'seed', key: 'seed', safe: false },
   { flag: 'limit', key: 'limit', safe: false },
+  { flag: 'validation-split', key: 'validationSplit', safe: false },
   { flag: 'epochs', key: 'epochs', safe: true },
 ];
 
@@ -53,7 +54,7 @@ export function resolveResumeOptions(
       continue;
     }
     if (safe) changes.push({ option: flag, from: recorded, to: now });
-    else refused.push(`  --${flag}`.padEnd(16) + `checkpoint ${show(recorded)}`.padEnd(24) + `given ${show(now)}`);
+    else refused.push(`  --${flag}`.padEnd(22) + `checkpoint ${show(recorded)}`.padEnd(24) + `given ${show(now)}`);
   }
   if (refused.length > 0) {
     throw new CliError(
