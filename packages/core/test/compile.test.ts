@@ -168,6 +168,15 @@ describe('compile', () => {
     expect(step.stats.traces).toBe(2);
   });
 
+  it('warns once, naming the argument, when the input signature keeps changing', () => {
+    const warnings: string[] = [];
+    const step = compile((x: Tensor) => x.mul(2), { maxTraces: 4, onWarn: (m) => warnings.push(m) });
+    for (let n = 1; n <= 10; n++) tidy(() => void step(zeros([n])));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/more than 4 input signatures.*argument 0 was T\[4\]float32@cpu, now T\[5\]float32@cpu/);
+    expect(step.stats.traces).toBe(10);
+  });
+
   it('rejects async steps with a CompileError', () => {
     const step = compile(async (x: Tensor) => x);
     expect(() => step(tensor([1]))).toThrow(CompileError);
