@@ -33,4 +33,6 @@ export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } fr
 export * from './fetch.js';
 export * from './sample-files.js';
 export * from './transforms.js';
-export { resizeArea } from './resize.js';
+export { resizeArea, resizeImage } from './resize.js';
+export * from './image-header.js';
+export * from './pixels.js';
