@@ -36,3 +36,4 @@ export * from './transforms.js';
 export { resizeArea, resizeImage } from './resize.js';
 export * from './image-header.js';
 export * from './pixels.js';
+export * from './from-pixels.js';
