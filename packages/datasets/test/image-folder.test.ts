@@ -133,6 +133,7 @@ describe('ImageFolder', () => {
     expect(() => ImageFolder.fromDirectory(root, { classes: ['red', 'green'] })).toThrow(/train\/blue is not one of the classes given/);
     expect(() => ImageFolder.fromDirectory(join(dir, 'nowhere'))).toThrow(DataError);
     expect(() => ImageFolder.fromDirectory(root, { channels: 4 as 3 })).toThrow(/channels must be 1 \(grey\) or 3/);
+    expect(() => ImageFolder.fromDirectory(root).image(4)).toThrow(/ImageFolder\.image: index 4 is out of range for a dataset of length 4/);
   });
 
   it('DataLoader over an ImageFolder yields every example once and leaks no tensors', async () => {

@@ -150,6 +150,7 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
 
   /** Decodes (or takes from the cache) image i: `[C, H, W]` floats in [0, 1]. */
   image(i: number): FloatImage {
+    checkIndex(i, this.length, 'ImageFolder.image');
     const hit = this.cache?.get(i);
     if (hit) return hit;
     const { path } = this.samples[i];
