@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resizeArea } from '@tessera/datasets';
+import { MAX_IMAGE_PIXELS, readImageHeader, resizeImage, sniffImageFormat } from '@tessera/datasets';
 import { PNG } from 'pngjs';
 import { CliError } from './errors.js';
 
@@ -9,11 +9,8 @@ export interface FloatImage {
   readonly shape: readonly [number, number, number];
 }
 
-/**
- * Default of `ReadPngOptions.maxPixels`: 4096 × 4096. Decoding costs 16 bytes a pixel (RGBA
- * bytes, then RGB floats), so this is about 270 MB; a 140 KB PNG of 12000 × 12000 took 2.5 GB.
- */
-export const MAX_IMAGE_PIXELS = 4096 * 4096;
+/** Default of `ReadPngOptions.maxPixels` (4096 × 4096), shared with @tessera/datasets' image loaders. */
+export { MAX_IMAGE_PIXELS };
 
 /** Options of `readPng`. */
 export interface ReadPngOptions {
@@ -22,16 +19,6 @@ export interface ReadPngOptions {
    * Default: the environment variable `TESSERA_MAX_IMAGE_PIXELS` when set, else `MAX_IMAGE_PIXELS`.
    */
   readonly maxPixels?: number;
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** Width and height from a PNG's IHDR chunk (the first after the signature), or undefined when it is not there. */
-function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
-  if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
-  if (String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) !== 'IHDR') return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 24);
-  return { width: view.getUint32(16, false), height: view.getUint32(20, false) };
 }
 
 function maxPixelsOf(opts: ReadPngOptions): number {
@@ -53,7 +40,8 @@ export function readPng(path: string, opts: ReadPngOptions = {}): FloatImage {
   let png: PNG;
   try {
     const bytes = readFileSync(path);
-    const size = pngSize(bytes);
+    // Header parsing is @tessera/datasets'; a file that is not a PNG fails in the decoder below.
+    const size = sniffImageFormat(bytes) === 'png' ? readImageHeader(bytes, path) : undefined;
     if (size && size.width * size.height > maxPixels) {
       throw new CliError(
         `${path}: is ${size.width}×${size.height} (${size.width * size.height} pixels), more than the ${maxPixels} this reads; ` +
@@ -87,11 +75,7 @@ export function toGray(img: FloatImage): FloatImage {
 
 /** Area-averaging resize of every channel to `h × w` (`resizeArea` from @tessera/datasets). */
 export function resize(img: FloatImage, oh: number, ow: number): FloatImage {
-  const [c, h, w] = img.shape;
-  if (h === oh && w === ow) return img;
-  const out = new Float32Array(c * oh * ow);
-  for (let ch = 0; ch < c; ch++) out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, ow, oh), ch * oh * ow);
-  return { data: out, shape: [c, oh, ow] };
+  return resizeImage(img, oh, ow);
 }
 
 /**

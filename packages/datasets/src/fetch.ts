@@ -1,5 +1,6 @@
 import { DataError } from '@tessera/core';
 import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
+import { checkCifar100Label, cifar100FromTar, type Cifar100Label } from './cifar100-dataset.js';
 import { gunzip, plainBuffer } from './gzip.js';
 import { IDX_LIMITS } from './idx.js';
 import type { ImageDataset } from './image-dataset.js';
@@ -7,6 +8,8 @@ import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReaso
 import {
   CIFAR10_ARCHIVE,
   CIFAR10_SOURCE,
+  CIFAR100_ARCHIVE,
+  CIFAR100_SOURCE,
   checkSplit,
   FASHION_MNIST_SOURCE,
   IDX_SPLIT_FILES,
@@ -97,7 +100,7 @@ export async function fetchBytes(file: string, mirrors: readonly string[], expec
 }
 
 /** Which dataset `fetchDataset` loads. */
-export type FetchableDataset = 'mnist' | 'fashion-mnist' | 'cifar-10';
+export type FetchableDataset = 'mnist' | 'fashion-mnist' | 'cifar-10' | 'cifar-100';
 
 async function fetchIdx(source: DatasetSource, classes: readonly string[], split: Split, opts: FetchOptions): Promise<IdxImageDataset> {
   const mirrors = opts.mirrors ?? source.mirrors;
@@ -111,19 +114,33 @@ async function fetchIdx(source: DatasetSource, classes: readonly string[], split
   return idxImageDataset(source.title, classes, split, images, labels);
 }
 
+/** Fetches a dataset's single archive from its mirrors (verified) and inflates it. */
+async function fetchArchive(source: DatasetSource, archive: string, opts: FetchOptions): Promise<Uint8Array> {
+  const gz = await fetchBytes(archive, opts.mirrors ?? source.mirrors, expectedChecksum(source, archive, opts.checksums), opts);
+  return gunzip(gz, archive, { maxBytes: opts.maxInflatedBytes });
+}
+
+/** Options of `fetchDataset`: the fetch options, the split, and for CIFAR-100 which label. */
+export interface FetchDatasetOptions extends FetchOptions {
+  readonly split?: Split;
+  /** CIFAR-100 only: 'fine' (100 classes, default) or 'coarse' (20 superclasses). */
+  readonly label?: Cifar100Label;
+}
+
 /**
  * Downloads and parses a dataset split in the browser (or any runtime with `fetch`,
  * `DecompressionStream` and Web Crypto): `await fetchDataset('mnist', { split: 'test' })`.
  * Nothing is cached here; in Node use `MNIST.load` from `@tessera/datasets/node`, which
  * caches on disk.
  */
-export async function fetchDataset(name: FetchableDataset, opts: FetchOptions & { readonly split?: Split } = {}): Promise<ImageDataset> {
+export async function fetchDataset(name: FetchableDataset, opts: FetchDatasetOptions = {}): Promise<ImageDataset> {
   const split = checkSplit(opts.split ?? 'train', `fetchDataset('${name}')`);
   if (name === 'mnist') return fetchIdx(MNIST_SOURCE, MNIST_CLASSES, split, opts);
   if (name === 'fashion-mnist') return fetchIdx(FASHION_MNIST_SOURCE, FASHION_MNIST_CLASSES, split, opts);
-  if (name === 'cifar-10') {
-    const gz = await fetchBytes(CIFAR10_ARCHIVE, opts.mirrors ?? CIFAR10_SOURCE.mirrors, expectedChecksum(CIFAR10_SOURCE, CIFAR10_ARCHIVE, opts.checksums), opts);
-    return cifar10FromTar(await gunzip(gz, CIFAR10_ARCHIVE, { maxBytes: opts.maxInflatedBytes }), CIFAR10_ARCHIVE, split);
+  if (name === 'cifar-10') return cifar10FromTar(await fetchArchive(CIFAR10_SOURCE, CIFAR10_ARCHIVE, opts), CIFAR10_ARCHIVE, split);
+  if (name === 'cifar-100') {
+    const label = checkCifar100Label(opts.label ?? 'fine', "fetchDataset('cifar-100')");
+    return cifar100FromTar(await fetchArchive(CIFAR100_SOURCE, CIFAR100_ARCHIVE, opts), CIFAR100_ARCHIVE, split, label);
   }
-  throw new DataError(`fetchDataset: unknown dataset '${String(name)}'; use 'mnist', 'fashion-mnist' or 'cifar-10'.`);
+  throw new DataError(`fetchDataset: unknown dataset '${String(name)}'; use 'mnist', 'fashion-mnist', 'cifar-10' or 'cifar-100'.`);
 }

@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * Tessera datasets: the Data API (`Dataset`, `TensorDataset`, `subset`, `randomSplit`,
- * `DataLoader`), transforms, file-format parsers that work on bytes (IDX, CIFAR-10, tar,
+ * `DataLoader`), transforms, file-format parsers that work on bytes (IDX, CIFAR-10, CIFAR-100, tar,
  * gzip via `DecompressionStream`) and `fetchDataset` with verified downloads. This entry
  * point runs in browsers; loaders that read and cache files are in `@tessera/datasets/node`.
  */
@@ -12,11 +12,15 @@ export * from './image-dataset.js';
 export * from './loader.js';
 export * from './idx.js';
 export * from './cifar.js';
+export * from './cifar100-classes.js';
+export { Cifar100Dataset, CIFAR100_FOLDER, cifar100Dataset, cifar100FileName, cifar100FromTar, type Cifar100Label } from './cifar100-dataset.js';
 export * from './tar.js';
 export * from './gzip.js';
 export {
   CIFAR10_ARCHIVE,
   CIFAR10_SOURCE,
+  CIFAR100_ARCHIVE,
+  CIFAR100_SOURCE,
   FASHION_MNIST_SOURCE,
   IDX_SPLIT_FILES,
   MNIST_SOURCE,
@@ -30,4 +34,7 @@ export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } fr
 export * from './fetch.js';
 export * from './sample-files.js';
 export * from './transforms.js';
-export { resizeArea } from './resize.js';
+export { resizeArea, resizeImage } from './resize.js';
+export * from './image-header.js';
+export * from './pixels.js';
+export * from './from-pixels.js';

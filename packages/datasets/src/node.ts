@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
- * Node-only loaders (`@tessera/datasets/node`): MNIST, Fashion-MNIST and CIFAR-10 from a
+ * Node-only loaders (`@tessera/datasets/node`): MNIST, Fashion-MNIST, CIFAR-10 and CIFAR-100 from a
  * directory, the cache or verified downloads; the offline MNIST sample
- * that ships in the package; files read raw or gzip (zlib). Re-exports everything of the browser entry.
+ * that ships in the package; `ImageFolder` (PNG/JPEG folders and manifests); files read raw or gzip (zlib). Re-exports everything of the browser entry.
  */
 export * from './index.js';
 export { defaultDataDir, datasetCacheDir } from './node/cache.js';
@@ -10,4 +10,6 @@ export { downloadFile, type DownloadFileOptions, type DownloadOptions } from './
 export { readDataFile } from './node/files.js';
 export { progressBar, type ProgressSink } from './node/progress.js';
 export type { LoadOptions } from './node/resolve.js';
-export { CIFAR10, FashionMNIST, MNIST } from './node/loaders.js';
+export { CIFAR10, CIFAR100, FashionMNIST, MNIST, type Cifar100LoadOptions } from './node/loaders.js';
+export { ImageFolder, IMAGE_EXTENSIONS, type ImageFolderExample, type ImageFolderOptions, type ImageSample } from './node/image-folder.js';
+export { decodeImage, decodeImageFile, maxImagePixels, type RgbaImage } from './node/decode.js';

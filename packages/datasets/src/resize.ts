@@ -50,3 +50,19 @@ export function resizeArea(data: ArrayLike<number>, width: number, height: numbe
   }
   return out;
 }
+
+/**
+ * Resizes every channel of a `[C, H, W]` image to `outHeight × outWidth` with
+ * `resizeArea`; returns the input when it already has that size.
+ */
+export function resizeImage(
+  img: { readonly data: Float32Array; readonly shape: readonly [number, number, number] },
+  outHeight: number,
+  outWidth: number,
+): { data: Float32Array; shape: [number, number, number] } {
+  const [c, h, w] = img.shape;
+  if (h === outHeight && w === outWidth) return { data: img.data, shape: [c, h, w] };
+  const out = new Float32Array(c * outHeight * outWidth);
+  for (let ch = 0; ch < c; ch++) out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, outWidth, outHeight), ch * outHeight * outWidth);
+  return { data: out, shape: [c, outHeight, outWidth] };
+}

@@ -129,6 +129,28 @@ export const CIFAR10_SOURCE: DatasetSource = {
   homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
 };
 
+/** The CIFAR-100 binary archive's name. */
+export const CIFAR100_ARCHIVE = 'cifar-100-binary.tar.gz';
+
+/**
+ * CIFAR-100, binary version. Size and SHA-256 from tensorflow/datasets
+ * `url_checksums/cifar100.txt`; MD5 from the dataset's page
+ * (https://www.cs.toronto.edu/~kriz/cifar.html, "CIFAR-100 binary version").
+ */
+export const CIFAR100_SOURCE: DatasetSource = {
+  id: 'cifar-100',
+  title: 'CIFAR-100',
+  mirrors: ['https://www.cs.toronto.edu/~kriz/'],
+  files: {
+    [CIFAR100_ARCHIVE]: {
+      size: 168513733,
+      sha256: '58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec',
+      md5: '03b5dce01913d631647c71ecec9e9cb8',
+    },
+  },
+  homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
+};
+
 /** The IDX file names of a split (images, labels), without `.gz`. */
 export const IDX_SPLIT_FILES = {
   train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'],

@@ -10,9 +10,11 @@ import {
   type IdxImageDataset,
 } from '../assemble.js';
 import { CIFAR10_CLASSES } from '../cifar.js';
+import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from '../cifar100-classes.js';
+import { checkCifar100Label, CIFAR100_FOLDER, cifar100Dataset, cifar100FileName, cifar100FromTar, type Cifar100Dataset, type Cifar100Label } from '../cifar100-dataset.js';
 import { IDX_LIMITS } from '../idx.js';
 import type { ImageDataset } from '../image-dataset.js';
-import { CIFAR10_ARCHIVE, CIFAR10_SOURCE, checkSplit, FASHION_MNIST_SOURCE, IDX_SPLIT_FILES, MNIST_SOURCE, type DatasetSource, type Split } from '../resources.js';
+import { CIFAR10_ARCHIVE, CIFAR10_SOURCE, CIFAR100_ARCHIVE, CIFAR100_SOURCE, checkSplit, FASHION_MNIST_SOURCE, IDX_SPLIT_FILES, MNIST_SOURCE, type DatasetSource, type Split } from '../resources.js';
 import { datasetCacheDir } from './cache.js';
 import { readDataFile } from './files.js';
 import { resolveFiles, type LoadOptions } from './resolve.js';
@@ -78,5 +80,37 @@ export const CIFAR10 = {
     }
     const [archive] = await resolveFiles(CIFAR10_SOURCE, [{ name: CIFAR10_ARCHIVE, rootNames: [CIFAR10_ARCHIVE] }], opts);
     return cifar10FromTar(readDataFile(archive, { maxBytes: opts.maxInflatedBytes }), archive, split);
+  },
+} as const;
+
+/** Options of `CIFAR100.load`: those of every loader, and which label to train on. */
+export interface Cifar100LoadOptions extends LoadOptions {
+  /** 'fine' (100 classes, default) or 'coarse' (20 superclasses); both stay on the dataset as `fine` and `coarse`. */
+  readonly label?: Cifar100Label;
+}
+
+/** CIFAR-100, binary version: 50,000 train and 10,000 test colour images of 32×32, 100 fine / 20 coarse classes. */
+export const CIFAR100 = {
+  fineClasses: CIFAR100_FINE_CLASSES,
+  coarseClasses: CIFAR100_COARSE_CLASSES,
+  source: CIFAR100_SOURCE,
+  /**
+   * Loads a split as `[N, 3, 32, 32]` uint8 and int32 labels (fine or coarse). Looks for
+   * the extracted `train.bin` / `test.bin` (in `root` or `root/cifar-100-binary`), then
+   * `cifar-100-binary.tar.gz` in `root`, then the same in the cache, then downloads the
+   * archive into the cache (with `download: true`, checked against its published size,
+   * SHA-256 and MD5) and reads it without extracting.
+   */
+  async load(opts: Cifar100LoadOptions = {}): Promise<Cifar100Dataset> {
+    const split = checkSplit(opts.split ?? 'train', 'CIFAR100.load');
+    const label = checkCifar100Label(opts.label ?? 'fine', 'CIFAR100.load');
+    const cache = datasetCacheDir(CIFAR100_SOURCE, opts.dataDir);
+    const name = cifar100FileName(split);
+    const extracted = (opts.root ? [resolve(opts.root), cache] : [cache])
+      .flatMap((d) => [join(d, name), join(d, CIFAR100_FOLDER, name)])
+      .find((p) => existsSync(p));
+    if (extracted) return cifar100Dataset({ bytes: readDataFile(extracted, { maxBytes: opts.maxInflatedBytes }), file: extracted }, label);
+    const [archive] = await resolveFiles(CIFAR100_SOURCE, [{ name: CIFAR100_ARCHIVE, rootNames: [CIFAR100_ARCHIVE] }], opts);
+    return cifar100FromTar(readDataFile(archive, { maxBytes: opts.maxInflatedBytes }), archive, split, label);
   },
 } as const;

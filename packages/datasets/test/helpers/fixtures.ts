@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync as zlibGzip } from 'node:zlib';
-import { CIFAR10_RECORD, encodeIdx, encodeTar, type FileChecksum } from '../../src/index.js';
+import { CIFAR10_RECORD, CIFAR100_RECORD, encodeIdx, encodeTar, type FileChecksum } from '../../src/index.js';
 
 /** gzip as a plain Uint8Array (a Buffer's slice() would be a view, not a copy). */
 export function gzipSync(bytes: Uint8Array): Uint8Array {
@@ -56,4 +56,30 @@ export function checksumOf(bytes: Uint8Array): FileChecksum {
     sha256: createHash('sha256').update(bytes).digest('hex'),
     md5: createHash('md5').update(bytes).digest('hex'),
   };
+}
+
+/** n CIFAR-100 records: coarse (first + i) % 20, fine (first + i) % 100, red plane (first + i) % 256, green 50, blue 250. */
+export function cifar100Records(n: number, first = 0): Uint8Array {
+  const out = new Uint8Array(n * CIFAR100_RECORD);
+  for (let i = 0; i < n; i++) {
+    const o = i * CIFAR100_RECORD;
+    out[o] = (first + i) % 20;
+    out[o + 1] = (first + i) % 100;
+    out.fill((first + i) % 256, o + 2, o + 1026);
+    out.fill(50, o + 1026, o + 2050);
+    out.fill(250, o + 2050, o + 3074);
+  }
+  return out;
+}
+
+/** A miniature `cifar-100-binary.tar.gz`: 4 train records (labels from 30), 2 test records (from 97), and the name lists. */
+export function cifar100Archive(): Uint8Array {
+  return gzipSync(
+    encodeTar({
+      'cifar-100-binary/train.bin': cifar100Records(4, 30),
+      'cifar-100-binary/test.bin': cifar100Records(2, 97),
+      'cifar-100-binary/fine_label_names.txt': new TextEncoder().encode('apple\naquarium_fish\n'),
+      'cifar-100-binary/coarse_label_names.txt': new TextEncoder().encode('aquatic_mammals\nfish\n'),
+    }),
+  );
 }
