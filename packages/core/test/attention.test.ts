@@ -8,6 +8,8 @@ import {
   manualSeed,
   memory,
   noGrad,
+  attentionWeights,
+  matmul,
   registeredOps,
   scaledDotProductAttention,
   scaledDotProductAttentionDef,
@@ -171,6 +173,19 @@ describe('scaledDotProductAttention options, dropout and errors', () => {
     }
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(w.length);
+  });
+
+  it('attentionWeights: rows sum to 1, masked keys get 0, and weights·v is the output', () => {
+    const c2 = byName('causal L < S with a key padding mask');
+    const [q, k, v, mask] = [toTensor(c2.q), toTensor(c2.k), toTensor(c2.v), toTensor(c2.mask!)];
+    const w = attentionWeights(q, k, v, { mask, causal: true });
+    expect(w.shape).toEqual([2, 3, 5]);
+    const wv = w.dataSync();
+    for (let row = 0; row < 6; row++) expect(Math.abs(Array.from(wv.slice(row * 5, row * 5 + 5)).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+    expect(wv[1]).toBe(0); // causal: query 0 does not see key 1
+    expect(wv[15 + 2 * 5 + 3]).toBe(0); // batch 1 pads keys 3 and 4
+    expect(maxAbsError(matmul(w, v).dataSync(), c2.out)).toBeLessThan(1e-12);
+    expect(() => attentionWeights(q, k, toTensor(byName('causal square').v))).toThrow(/same sequence length S/);
   });
 
   it('rejects bad shapes, dtypes and options with errors naming the op, the shapes and the fix', () => {

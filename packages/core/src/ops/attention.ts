@@ -87,15 +87,11 @@ function maskedScores(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: Att
   });
 }
 
-/**
- * The composite: softmax(q·kᵀ·scale + mask) (with dropout on the weights when p > 0)
- * times v. Returns the weights too, for layers that report them.
- */
-export function attentionComposite(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined, attrs: AttentionAttrs, p = 0): { out: Tensor; weights: Tensor } {
+/** softmax(q·kᵀ·scale + mask) (with dropout on the weights when p > 0) times v. */
+function composite(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined, attrs: AttentionAttrs, p = 0): Tensor {
   return tidy(() => {
     const weights = softmax(maskedScores(q, k, mask, attrs), -1);
-    const dropped = p > 0 ? dropout(weights, p) : weights;
-    return { out: matmul(dropped, v), weights };
+    return matmul(p > 0 ? dropout(weights, p) : weights, v);
   });
 }
 
@@ -117,7 +113,7 @@ export const scaledDotProductAttentionDef: OpDef<AttentionAttrs> = {
     if (mask) checkMask(mask, attrs.mask, q.dtype, scores);
     return { shape: [...scores.slice(0, -1), v.shape[v.shape.length - 1]], dtype: q.dtype };
   },
-  decompose: ([q, k, v, mask], attrs) => attentionComposite(q, k, v, mask, attrs).out,
+  decompose: ([q, k, v, mask], attrs) => composite(q, k, v, mask, attrs),
   grad: (dy, { inputs: [q, k, v, mask], attrs, needsGrad }) => {
     const p = softmax(maskedScores(q, k, mask, attrs), -1);
     const dv = needsGrad[2] ? unbroadcast(matmul(p, dy, { transposeA: true }), v.shape) : null;
@@ -167,12 +163,32 @@ export interface AttentionOptions {
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const p = opts.dropout ?? 0;
   if (!(p >= 0 && p < 1)) throw new TesseraError(`${OP}: dropout must be in [0, 1) but is ${p}.`);
+  const { inputs, attrs } = checked(q, k, v, opts);
+  if (p === 0) return runOp(scaledDotProductAttentionDef, inputs, attrs);
+  return composite(q, k, v, opts.mask, attrs, p);
+}
+
+/** The op's inputs and attributes from the options, after the op's shape and dtype checks. */
+function checked(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): { inputs: Tensor[]; attrs: AttentionAttrs } {
   const scale = opts.scale ?? 1 / Math.sqrt(q.shape[q.rank - 1] ?? 1);
   if (!Number.isFinite(scale)) throw new TesseraError(`${OP}: scale must be a finite number but is ${scale}.`);
   const { mask } = opts;
   const attrs: AttentionAttrs = { scale, causal: opts.causal ?? false, mask: mask === undefined ? 'none' : mask.dtype === 'bool' ? 'bool' : 'additive' };
   const inputs = mask === undefined ? [q, k, v] : [q, k, v, mask];
-  if (p === 0) return runOp(scaledDotProductAttentionDef, inputs, attrs);
-  scaledDotProductAttentionDef.infer(inputs, attrs); // the same checks and messages
-  return attentionComposite(q, k, v, mask, attrs, p).out;
+  scaledDotProductAttentionDef.infer(inputs, attrs);
+  return { inputs, attrs };
+}
+
+/**
+ * The attention weights softmax(q·kᵀ·scale + mask) [..., L, S] that
+ * `scaledDotProductAttention` multiplies v by (before dropout), for layers that report them
+ * (`MultiheadAttention`'s `needWeights`) and for attention maps. Same options and checks;
+ * `v` is only checked, not used.
+ *
+ * @example
+ * const w = attentionWeights(q, k, v, { causal: true }); // [N, H, L, L], rows sum to 1
+ */
+export function attentionWeights(q: Tensor, k: Tensor, v: Tensor, opts: Omit<AttentionOptions, 'dropout'> = {}): Tensor {
+  const { attrs } = checked(q, k, v, opts);
+  return softmax(maskedScores(q, k, opts.mask, attrs), -1);
 }
