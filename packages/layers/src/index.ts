@@ -23,3 +23,4 @@ export * from './losses/index.js';
 export * from './constraints/index.js';
 export * from './io/index.js';
 export * from './graph/index.js';
+export * from './attention/index.js';

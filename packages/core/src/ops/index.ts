@@ -8,3 +8,4 @@ export * from './movement.js';
 export * from './nn.js';
 export * from './loss.js';
 export * from './bias-activation.js';
+export * from './attention.js';

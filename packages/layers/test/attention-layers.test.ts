@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, tensor, tidy, use } from '@tessera/core';
+import { cpu } from '@tessera/backend-cpu';
+import { LayerConfigError, MultiheadAttention, StateDictError, TransformerEncoderLayer, type StateDict } from '../src/index.js';
+import { gradCheck, randT } from './helpers.js';
+
+beforeAll(() => use(cpu()));
+
+interface Arr { shape: number[]; data: (number | string | boolean)[]; dtype?: 'bool' }
+interface MhaCase {
+  name: string; options: { batch_first?: boolean; kdim?: number; vdim?: number; bias?: boolean }; average: boolean;
+  state: Record<string, Arr>; query: Arr; key: Arr; value: Arr; out: Arr; weights: Arr; keyPaddingMask?: Arr; attnMask?: Arr;
+}
+interface EncoderCase {
+  name: string; options: { dim_feedforward: number; activation?: 'relu' | 'gelu'; norm_first?: boolean; batch_first?: boolean };
+  state: Record<string, Arr>; src: Arr; out: Arr; srcMask?: Arr; srcKeyPaddingMask?: Arr;
+}
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/attention.json', import.meta.url), 'utf8')) as {
+  E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[];
+};
+const { E, heads } = fixture;
+type Float = 'float32' | 'float64';
+
+const toTensor = (a: Arr, dtype: Float): Tensor =>
+  a.dtype === 'bool' ? tensor(a.data.map(Number), { shape: a.shape, dtype: 'bool' }) : tensor(a.data.map(Number), { shape: a.shape, dtype });
+const toState = (s: Record<string, Arr>, dtype: Float): StateDict => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, toTensor(v, dtype)]));
+
+/** max |actual − expected|, failing when above `tol`; returns the error for the report. */
+function maxAbsError(actual: Tensor, expected: Arr, tol: number): number {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.dataSync();
+  const worst = expected.data.reduce<number>((m, e, i) => Math.max(m, Math.abs(a[i] - Number(e))), 0);
+  expect(worst).toBeLessThan(tol);
+  return worst;
+}
+
+function mha(c: MhaCase, dtype: Float): MultiheadAttention {
+  const m = new MultiheadAttention(E, heads, { batchFirst: c.options.batch_first, kdim: c.options.kdim, vdim: c.options.vdim, bias: c.options.bias, dtype });
+  m.loadStateDict(toState(c.state, dtype)); // strict: every PyTorch key, no other
+  return m.eval();
+}
+
+function encoder(c: EncoderCase, dtype: Float): TransformerEncoderLayer {
+  const o = c.options;
+  const m = new TransformerEncoderLayer(E, heads, { dimFeedforward: o.dim_feedforward, activation: o.activation, normFirst: o.norm_first, batchFirst: o.batch_first, dtype });
+  m.loadStateDict(toState(c.state, dtype));
+  return m.eval();
+}
+
+const TOL: Record<Float, number> = { float64: 1e-12, float32: 1e-5 };
+const worst: Record<string, number> = {};
+
+describe('MultiheadAttention against PyTorch 1.13 (eval, PyTorch state dict loaded strictly)', () => {
+  for (const c of fixture.multiheadAttention) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`${c.name} (${dtype}): output and weights`, () => {
+        const m = mha(c, dtype);
+        const masks = {
+          keyPaddingMask: c.keyPaddingMask && toTensor(c.keyPaddingMask, dtype),
+          attnMask: c.attnMask && toTensor(c.attnMask, dtype),
+          averageAttnWeights: c.average,
+        };
+        const [q, k, v] = [toTensor(c.query, dtype), toTensor(c.key, dtype), toTensor(c.value, dtype)];
+        const { output, weights } = m.forwardWithWeights(q, k, v, masks);
+        worst[`MHA ${dtype}`] = Math.max(worst[`MHA ${dtype}`] ?? 0, maxAbsError(output, c.out, TOL[dtype]), maxAbsError(weights, c.weights, TOL[dtype]));
+        maxAbsError(m.call(q, k, v, masks), c.out, TOL[dtype]); // the fused-op path gives the same output
+      });
+    }
+  }
+
+  it('names its parameters like PyTorch (packed in_proj_weight, or q/k/v_proj_weight when kdim/vdim differ)', () => {
+    expect(new MultiheadAttention(8, 2).namedParameters().map(([n, p]) => `${n} ${p.shape.join('x')}`)).toEqual([
+      'in_proj_weight 24x8', 'in_proj_bias 24', 'out_proj.weight 8x8', 'out_proj.bias 8',
+    ]);
+    expect(new MultiheadAttention(8, 2, { kdim: 3, vdim: 5, bias: false }).namedParameters().map(([n]) => n)).toEqual([
+      'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'out_proj.weight',
+    ]);
+  });
+
+  it('unbatched [L, E] input gives the batched result of a batch of one', () => {
+    const c = fixture.multiheadAttention[0];
+    const m = mha(c, 'float64');
+    const [q, k, v] = [randT([5, E], 1), randT([6, E], 2), randT([6, E], 3)];
+    const pad = tensor([0, 0, 0, 0, 1, 1], { dtype: 'bool' });
+    const one = m.forwardWithWeights(q, k, v, { keyPaddingMask: pad });
+    const batched = m.forwardWithWeights(q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1), { keyPaddingMask: pad.unsqueeze(0) });
+    expect(one.output.shape).toEqual([5, E]);
+    expect(one.weights.shape).toEqual([5, 6]);
+    expect(Array.from(one.output.dataSync())).toEqual(Array.from(batched.output.dataSync()));
+    expect(Array.from(one.weights.dataSync()).filter((_, i) => i % 6 >= 4).every((w) => w === 0)).toBe(true);
+  });
+
+  it('gradients of every parameter and input match finite differences (float64)', () => {
+    const m = new MultiheadAttention(4, 2, { dtype: 'float64', batchFirst: true });
+    const [q, k] = [randT([2, 3, 4], 5).requiresGrad_(), randT([2, 4, 4], 6).requiresGrad_()];
+    const pad = tensor([0, 0, 0, 0, 0, 0, 1, 1], { shape: [2, 4], dtype: 'bool' });
+    gradCheck(() => m.call(q, k, k, { keyPaddingMask: pad }), [q, k, ...m.parameters()]);
+  });
+
+  it('dropout on the weights in training only, seeded', () => {
+    const m = new MultiheadAttention(8, 2, { dropout: 0.5, dtype: 'float64' });
+    const x = randT([5, 2, 8], 7);
+    const run = () => Array.from(m.call(x, x, x).dataSync());
+    manualSeed(1);
+    const a = run();
+    manualSeed(1);
+    expect(run()).toEqual(a);
+    const evalOut = Array.from(m.eval().call(x, x, x).dataSync());
+    expect(evalOut).not.toEqual(a);
+    expect(Array.from(m.call(x, x, x).dataSync())).toEqual(evalOut);
+  });
+
+  it('rejects bad configurations, shapes and masks with errors naming the layer', () => {
+    expect(() => new MultiheadAttention(10, 3)).toThrow(LayerConfigError);
+    expect(() => new MultiheadAttention(10, 3)).toThrow(/embedDim 10 must be divisible by numHeads 3/);
+    expect(() => new MultiheadAttention(8, 2, { dropout: 1 })).toThrow(LayerConfigError);
+    const m = new MultiheadAttention(8, 2, { dtype: 'float64' });
+    const x = randT([5, 2, 8], 1);
+    expect(() => m.call(x, randT([6, 2, 4], 2), randT([6, 2, 8], 3))).toThrow(/MultiheadAttention\(8, heads=2\): expected input of shape \[S, N, 8\] but got \[6, 2, 4\]\. This is the key/);
+    expect(() => m.call(x, randT([6, 3, 8], 2), randT([6, 3, 8], 3))).toThrow(ShapeError);
+    expect(() => m.call(x, x, x, { keyPaddingMask: tensor([0, 1, 0, 1, 0], { dtype: 'bool', shape: [1, 5] }) })).toThrow(/keyPaddingMask must be \[N, S\] = \[2, 5\]/);
+    expect(() => m.call(x, x, x, { attnMask: randT([4, 5], 1) })).toThrow(/attnMask must be \[L, S\] = \[5, 5\] or \[N·numHeads, L, S\] = \[4, 5, 5\]/);
+    expect(() => m.call(x, x, x, { attnMask: tensor(Array(25).fill(0), { shape: [5, 5], dtype: 'int32' }) })).toThrow(DTypeError);
+    expect(() => m.loadStateDict({ in_proj_weight: randT([24, 8], 1) })).toThrow(StateDictError);
+  });
+});
+
+describe('TransformerEncoderLayer against PyTorch 1.13 (eval, PyTorch state dict loaded strictly)', () => {
+  for (const c of fixture.transformerEncoderLayer) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`${c.name} (${dtype})`, () => {
+        const m = encoder(c, dtype);
+        const y = m.call(toTensor(c.src, dtype), {
+          srcMask: c.srcMask && toTensor(c.srcMask, dtype),
+          srcKeyPaddingMask: c.srcKeyPaddingMask && toTensor(c.srcKeyPaddingMask, dtype),
+        });
+        worst[`encoder ${dtype}`] = Math.max(worst[`encoder ${dtype}`] ?? 0, maxAbsError(y, c.out, TOL[dtype]));
+      });
+    }
+  }
+
+  it("uses PyTorch's sub-module names", () => {
+    expect(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }).namedParameters().map(([n]) => n)).toEqual(Object.keys(fixture.transformerEncoderLayer[0].state));
+  });
+
+  it('trains: gradients of a pre-norm gelu layer match finite differences, and no tensors leak', () => {
+    const m = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0, activation: 'gelu', normFirst: true, batchFirst: true, dtype: 'float64' });
+    const x = randT([2, 3, 4], 9).requiresGrad_();
+    gradCheck(() => m.call(x), [x, ...m.parameters()]);
+    const step = () => {
+      tidy(() => void m.call(x).sum().backward());
+      m.zeroGrad();
+      noGrad(() => tidy(() => void m.call(x)));
+    };
+    step(); // x.grad and the parameters' grads now exist
+    const before = memory().numTensors;
+    step();
+    step();
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('rejects an unknown activation', () => {
+    expect(() => new TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(/activation must be 'relu' or 'gelu'/);
+  });
+
+  it('reports the worst error against PyTorch', () => {
+    console.log(`max abs error vs PyTorch 1.13: ${JSON.stringify(worst)}`);
+    expect(Object.keys(worst).length).toBe(4);
+  });
+});
