@@ -1,6 +1,7 @@
 import type { AnyKernel, BackendImpl } from './backend.js';
 import { BackendError, KernelNotFoundError, PluginError } from './errors.js';
 import type { OpDef } from './op.js';
+import { nearest } from './nearest.js';
 import {
   CORE_API_VERSION,
   type BackendPlugin,
@@ -16,6 +17,8 @@ const started = new Map<string, BackendImpl>();
 const extraKernels = new Map<string, Map<string, AnyKernel>>();
 const opDefs = new Map<string, OpDef<never>>();
 let defaultBackend: BackendImpl | null = null;
+/** Kernel-plugin backend names already warned about by `checkKernelTargets`. */
+const warnedTargets = new Set<string>();
 
 /** Installs a plugin: a backend, kernels for a backend, op definitions, or a bundle. */
 export function use(plugin: Plugin): void {
@@ -78,6 +81,7 @@ export interface InitOptions {
  * A backend that fails is reported (console.warn unless `onFallback`) and the next is tried.
  */
 export async function init(options: InitOptions = {}): Promise<string> {
+  checkKernelTargets();
   const order = options.backends ?? backends();
   const failures: string[] = [];
   for (const name of order) {
@@ -113,10 +117,32 @@ export async function startBackend(name: string): Promise<BackendImpl> {
 }
 
 function unknownBackend(name: string): BackendError {
+  const near = nearest(name, backends());
   return new BackendError(
-    `backend '${name}' is not installed (installed: ${backends().join(', ') || 'none'}). ` +
-      `Install it with use(...) before init().`,
+    `backend '${name}' is not installed (installed: ${backends().join(', ') || 'none'}).` +
+      (near ? ` Did you mean '${near}'?` : ` Install it with use(...) before init().`),
   );
+}
+
+/**
+ * Warns once per name about kernel plugins registered for a backend that is not installed
+ * but whose name is within a typo of one that is (`backend: 'cdu'` next to `cpu`): those
+ * kernels would never run. Kernels for a backend that is simply absent (a plugin shipping
+ * WebGPU kernels in a CPU-only app) stay silent. Runs on `init()` and on the first
+ * synchronous start of the default backend.
+ */
+function checkKernelTargets(): void {
+  const installed = backends();
+  for (const target of extraKernels.keys()) {
+    if (backendPlugins.has(target) || warnedTargets.has(target)) continue;
+    const near = nearest(target, installed);
+    if (!near) continue;
+    warnedTargets.add(target);
+    console.warn(
+      `[tessera] use(): kernels were registered for backend '${target}', which is not installed ` +
+        `(installed: ${installed.join(', ')}); they will never run. Did you mean backend: '${near}'?`,
+    );
+  }
 }
 
 /** A started backend by name; starts it synchronously when the plugin can. */
@@ -139,6 +165,7 @@ export function getBackend(name: string): BackendImpl {
  */
 export function defaultBackendImpl(): BackendImpl {
   if (defaultBackend) return defaultBackend;
+  checkKernelTargets();
   for (const name of backends()) {
     if (backendPlugins.get(name)?.createSync) {
       defaultBackend = getBackend(name);
@@ -191,5 +218,6 @@ export function resetRegistry(): void {
   started.clear();
   backendPlugins.clear();
   extraKernels.clear();
+  warnedTargets.clear();
   defaultBackend = null;
 }
