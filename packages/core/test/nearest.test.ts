@@ -7,11 +7,14 @@ describe('nearest', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(editDistance('', 'abc')).toBe(3);
     expect(editDistance('cpu', 'cpu')).toBe(0);
+    expect(editDistance('mpl', 'mlp')).toBe(1); // an adjacent swap is one edit
+    expect(editDistance('abc', 'ca')).toBe(3);
   });
 
   it('suggests the closest candidate within a typo, else nothing', () => {
     expect(nearest('--epoch', ['--lr', '--epochs', '--batch-size'])).toBe('--epochs');
     expect(nearest('cdu', ['webgpu', 'cpu'])).toBe('cpu');
+    expect(nearest('mpl', ['mnist-cnn', 'mlp'])).toBe('mlp');
     expect(nearest('cuda', ['cpu', 'webgpu'])).toBeUndefined();
     expect(nearest('ab', ['xy'])).toBeUndefined();
     expect(nearest('abcd', ['wxyz'], 4)).toBe('wxyz');
