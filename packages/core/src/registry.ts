@@ -2,6 +2,7 @@ import type { AnyKernel, BackendImpl } from './backend.js';
 import { BackendError, KernelNotFoundError, PluginError } from './errors.js';
 import type { OpDef } from './op.js';
 import { nearest } from './nearest.js';
+import { secondCopyNote } from './version.js';
 import {
   CORE_API_VERSION,
   type BackendPlugin,
@@ -10,7 +11,7 @@ import {
 
 /**
  * The registry: installed plugins, started backends, op definitions and extra kernels.
- * One per copy of core; `installCopyCheck` warns when two copies are loaded.
+ * One per copy of core; `checkSingleCopy` warns when two copies are loaded.
  */
 const backendPlugins = new Map<string, BackendPlugin>();
 const started = new Map<string, BackendImpl>();
@@ -100,7 +101,7 @@ export async function init(options: InitOptions = {}): Promise<string> {
   }
   throw new BackendError(
     order.length === 0
-      ? 'init: no backend is installed. Install one first, e.g. `use(cpu())` from @tessera/backend-cpu.'
+      ? 'init: no backend is installed. Install one first, e.g. `use(cpu())` from @tessera/backend-cpu.' + secondCopyNote()
       : `init: no backend could start (${failures.join('; ')}).`,
   );
 }
@@ -120,7 +121,8 @@ function unknownBackend(name: string): BackendError {
   const near = nearest(name, backends());
   return new BackendError(
     `backend '${name}' is not installed (installed: ${backends().join(', ') || 'none'}).` +
-      (near ? ` Did you mean '${near}'?` : ` Install it with use(...) before init().`),
+      (near ? ` Did you mean '${near}'?` : ` Install it with use(...) before init().`) +
+      secondCopyNote(),
   );
 }
 
@@ -174,7 +176,7 @@ export function defaultBackendImpl(): BackendImpl {
   }
   throw new BackendError(
     backendPlugins.size === 0
-      ? 'no backend is installed: call `use(cpu())` (from @tessera/backend-cpu) before creating tensors.'
+      ? 'no backend is installed: call `use(cpu())` (from @tessera/backend-cpu) before creating tensors.' + secondCopyNote()
       : `no backend is started: call \`await init()\` before creating tensors (installed: ${backends().join(', ')}).`,
   );
 }
