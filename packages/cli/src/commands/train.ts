@@ -18,6 +18,7 @@ import { type OptionChange, resolveResumeOptions } from '../run/resume-options.j
 import { claimRunDir } from '../run/run-dir.js';
 import { writeReport } from './report-run.js';
 import { interruptHandling } from './train-interrupt.js';
+import { wrap } from '../wrap.js';
 
 /** `tessera train` options. */
 export const trainSpec: CommandSpec = {
@@ -110,7 +111,7 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   manualSeed(a.seed as number);
   const data = await loadDataset(datasetName, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
   io.out(`Dataset: ${data.source}`);
-  if (data.note) io.err(`Note: ${data.note}`);
+  if (data.note) io.err(wrap(`Note: ${data.note}`, io.columns));
   if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?) or --data-dir.`);
   const limit = a.limit as number | undefined;
   const trainSet = limit ? subset<ImageExample, ImageBatch>(data.train, Array.from({ length: Math.min(limit, data.train.length) }, (_, i) => i)) : data.train;
