@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { nearest } from '@tessera/core';
 import { CliError } from './errors.js';
 
 /** One option of a command. */
@@ -31,6 +32,20 @@ export interface Parsed {
   readonly given: ReadonlySet<string>;
 }
 
+/** `" Did you mean 'x'?"` when a candidate is within a typo of `name`, else `''`. */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  const near = nearest(name, candidates);
+  return near === undefined ? '' : ` Did you mean '${near}'?`;
+}
+
+/** Node's parseArgs message, trimmed of its positional advice, plus the nearest known option. */
+function parseFailure(cmd: CommandSpec, e: Error): string {
+  const msg = e.message.replace(/\. To specify a positional.*$/s, '');
+  const unknown = /^Unknown option '(--[^'=]+)'/.exec(msg)?.[1];
+  const hint = unknown ? didYouMean(unknown, Object.keys(cmd.options).map((n) => `--${n}`)) : '';
+  return `tessera ${cmd.name}: ${msg}${hint ? `.${hint}` : ''}`;
+}
+
 /** `--batch-size` → `batchSize`. */
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -53,7 +68,7 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
   try {
     raw = parseArgs({ args: [...argv], options, strict: true, allowPositionals: cmd.positionals !== undefined });
   } catch (e) {
-    throw new CliError(`tessera ${cmd.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}\n\n${usage(cmd)}`);
+    throw new CliError(`${parseFailure(cmd, e as Error)}\n\n${usage(cmd)}`);
   }
   const values: Record<string, string | number | boolean | undefined> = {};
   const given = new Set<string>();
@@ -76,7 +91,9 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
       values[key] = n;
     } else if (o.type === 'string' && o.choices) {
       const valid = o.choices();
-      if (!valid.includes(v as string)) throw new CliError(`tessera ${cmd.name}: unknown --${name} '${String(v)}'; valid values: ${valid.join(', ')}.`);
+      if (!valid.includes(v as string)) {
+        throw new CliError(`tessera ${cmd.name}: unknown --${name} '${String(v)}'; valid values: ${valid.join(', ')}.${didYouMean(String(v), valid)}`);
+      }
       values[key] = v;
     } else values[key] = v;
   }

@@ -41,9 +41,12 @@ export async function setupBackend(choice: string, log: (s: string) => void): Pr
     }
   }
   use(gpu.webgpu());
+  if (choice !== 'webgpu') return init({ backends: ['webgpu', 'cpu'], onFallback: log });
+  // Forced: no fallback to announce, so the failure is reported once, as the error.
+  let failure: string | null = null;
   try {
-    return await init({ backends: choice === 'webgpu' ? ['webgpu'] : ['webgpu', 'cpu'], onFallback: log });
+    return await init({ backends: ['webgpu'], onFallback: (m) => void (failure = m) });
   } catch (e) {
-    throw new CliError(`--backend webgpu: ${(e as Error).message}`);
+    throw new CliError(`--backend webgpu: ${failure ?? (e as Error).message}`);
   }
 }

@@ -9,6 +9,8 @@ export interface Io {
   /** The progress display's stream (a live bar when it is a TTY). */
   readonly stream: ProgressStream;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Width of the terminal notes are wrapped to (default 80). */
+  readonly columns?: number;
 }
 
 /** The process's stdout/stderr and environment. */
@@ -18,5 +20,6 @@ export function processIo(): Io {
     err: (l) => void process.stderr.write(`${l}\n`),
     stream: process.stdout,
     env: process.env,
+    columns: process.stderr.columns ?? process.stdout.columns,
   };
 }

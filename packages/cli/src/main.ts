@@ -39,7 +39,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const cmd = COMMANDS.find(([s]) => s.name === name);
   if (!cmd) {
-    io.err(`tessera: unknown command '${name}'; valid commands: ${COMMANDS.map(([s]) => s.name).join(', ')}.`);
+    const names = COMMANDS.map(([s]) => s.name);
+    const { didYouMean } = await import('./args.js');
+    io.err(`tessera: unknown command '${name}'; valid commands: ${names.join(', ')}.${didYouMean(name, names)}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -14,6 +14,8 @@ describe('tessera arguments', () => {
     expect(await run('train', '--model', 'resnet9000')).toEqual({ code: 2, text: expect.stringMatching(/unknown --model 'resnet9000'; valid values: mnist-cnn, mlp/) });
     expect(await run('train', '--dataset', 'imagenet')).toEqual({ code: 2, text: expect.stringMatching(/unknown --dataset 'imagenet'; valid values: mnist, mnist-sample, fashion-mnist, cifar10/) });
     expect(await run('train', '--backend', 'tpu')).toEqual({ code: 2, text: expect.stringMatching(/valid values: auto, cpu, webgpu/) });
+    expect((await run('train', '--model', 'mpl')).text).toMatch(/unknown --model 'mpl'; valid values: .*\. Did you mean 'mlp'\?/);
+    expect((await run('trian')).text).toMatch(/valid commands: train, eval, predict, info, bench\. Did you mean 'train'\?/);
     expect(await run('train', '--optimizer', 'lbfgs')).toEqual({ code: 2, text: expect.stringMatching(/valid values: adadelta, adagrad, adam, adamw, rmsprop, sgd/) });
   });
 
@@ -23,7 +25,9 @@ describe('tessera arguments', () => {
     expect((await run('train', '--lr=-1')).text).toMatch(/--lr must be a number ≥ 0/);
     const r = await run('train', '--epoch', '3');
     expect(r.code).toBe(2);
-    expect(r.text).toMatch(/Unknown option '--epoch'/);
+    expect(r.text).toMatch(/^error: tessera train: Unknown option '--epoch'\. Did you mean '--epochs'\?$/m);
+    expect((await run('train', '--batchsize=8')).text).toMatch(/Unknown option '--batchsize'\. Did you mean '--batch-size'\?/);
+    expect((await run('train', '--zzzzzz', '3')).text).not.toMatch(/Did you mean/);
     expect(r.text).toMatch(/--epochs <value>/); // the usage follows
   });
 

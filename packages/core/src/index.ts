@@ -59,3 +59,4 @@ export { VERSION } from './version.js';
 export { asyncScopesIsolated } from './scope.js';
 export * from './ops/index.js';
 export { primitiveDefs } from './defs.js';
+export { nearest, editDistance } from './nearest.js';

@@ -1,6 +1,8 @@
 import type { AnyKernel, BackendImpl } from './backend.js';
 import { BackendError, KernelNotFoundError, PluginError } from './errors.js';
 import type { OpDef } from './op.js';
+import { nearest } from './nearest.js';
+import { secondCopyNote } from './version.js';
 import {
   CORE_API_VERSION,
   type BackendPlugin,
@@ -9,13 +11,15 @@ import {
 
 /**
  * The registry: installed plugins, started backends, op definitions and extra kernels.
- * One per copy of core; `installCopyCheck` warns when two copies are loaded.
+ * One per copy of core; `checkSingleCopy` warns when two copies are loaded.
  */
 const backendPlugins = new Map<string, BackendPlugin>();
 const started = new Map<string, BackendImpl>();
 const extraKernels = new Map<string, Map<string, AnyKernel>>();
 const opDefs = new Map<string, OpDef<never>>();
 let defaultBackend: BackendImpl | null = null;
+/** Kernel-plugin backend names already warned about by `checkKernelTargets`. */
+const warnedTargets = new Set<string>();
 
 /** Installs a plugin: a backend, kernels for a backend, op definitions, or a bundle. */
 export function use(plugin: Plugin): void {
@@ -78,6 +82,7 @@ export interface InitOptions {
  * A backend that fails is reported (console.warn unless `onFallback`) and the next is tried.
  */
 export async function init(options: InitOptions = {}): Promise<string> {
+  checkKernelTargets();
   const order = options.backends ?? backends();
   const failures: string[] = [];
   for (const name of order) {
@@ -96,7 +101,7 @@ export async function init(options: InitOptions = {}): Promise<string> {
   }
   throw new BackendError(
     order.length === 0
-      ? 'init: no backend is installed. Install one first, e.g. `use(cpu())` from @tessera/backend-cpu.'
+      ? 'init: no backend is installed. Install one first, e.g. `use(cpu())` from @tessera/backend-cpu.' + secondCopyNote()
       : `init: no backend could start (${failures.join('; ')}).`,
   );
 }
@@ -113,10 +118,33 @@ export async function startBackend(name: string): Promise<BackendImpl> {
 }
 
 function unknownBackend(name: string): BackendError {
+  const near = nearest(name, backends());
   return new BackendError(
-    `backend '${name}' is not installed (installed: ${backends().join(', ') || 'none'}). ` +
-      `Install it with use(...) before init().`,
+    `backend '${name}' is not installed (installed: ${backends().join(', ') || 'none'}).` +
+      (near ? ` Did you mean '${near}'?` : ` Install it with use(...) before init().`) +
+      secondCopyNote(),
   );
+}
+
+/**
+ * Warns once per name about kernel plugins registered for a backend that is not installed
+ * but whose name is within a typo of one that is (`backend: 'cdu'` next to `cpu`): those
+ * kernels would never run. Kernels for a backend that is simply absent (a plugin shipping
+ * WebGPU kernels in a CPU-only app) stay silent. Runs on `init()` and on the first
+ * synchronous start of the default backend.
+ */
+function checkKernelTargets(): void {
+  const installed = backends();
+  for (const target of extraKernels.keys()) {
+    if (backendPlugins.has(target) || warnedTargets.has(target)) continue;
+    const near = nearest(target, installed);
+    if (!near) continue;
+    warnedTargets.add(target);
+    console.warn(
+      `[tessera] use(): kernels were registered for backend '${target}', which is not installed ` +
+        `(installed: ${installed.join(', ')}); they will never run. Did you mean backend: '${near}'?`,
+    );
+  }
 }
 
 /** A started backend by name; starts it synchronously when the plugin can. */
@@ -139,6 +167,7 @@ export function getBackend(name: string): BackendImpl {
  */
 export function defaultBackendImpl(): BackendImpl {
   if (defaultBackend) return defaultBackend;
+  checkKernelTargets();
   for (const name of backends()) {
     if (backendPlugins.get(name)?.createSync) {
       defaultBackend = getBackend(name);
@@ -147,7 +176,7 @@ export function defaultBackendImpl(): BackendImpl {
   }
   throw new BackendError(
     backendPlugins.size === 0
-      ? 'no backend is installed: call `use(cpu())` (from @tessera/backend-cpu) before creating tensors.'
+      ? 'no backend is installed: call `use(cpu())` (from @tessera/backend-cpu) before creating tensors.' + secondCopyNote()
       : `no backend is started: call \`await init()\` before creating tensors (installed: ${backends().join(', ')}).`,
   );
 }
@@ -191,5 +220,6 @@ export function resetRegistry(): void {
   started.clear();
   backendPlugins.clear();
   extraKernels.clear();
+  warnedTargets.clear();
   defaultBackend = null;
 }

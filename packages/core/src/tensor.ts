@@ -38,12 +38,20 @@ const finalizer =
       })
     : null;
 
+/** The mark on every copy's Tensor prototype (`Symbol.for`, so shared across copies). */
+const TENSOR_BRAND = Symbol.for('tessera.core.Tensor');
+
 /**
  * An n-dimensional array of numbers on a backend, with autograd. Values are immutable:
  * ops return new tensors. Create tensors with `tensor`, `zeros`, `randn`, …; free them with
  * `dispose()`, `using`, or a `tidy` scope.
  */
 export class Tensor {
+  static {
+    // Every copy of core marks its tensors alike, so one copy recognises another's (see isForeignTensor).
+    Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
+  }
+
   /** Identity of the value; handles that share the value (autograd's saved copies) share it. */
   readonly id: number;
   /** Sizes of each axis. */
@@ -394,4 +402,9 @@ export function toNested(values: TypedArray, shape: readonly number[], dtype: DT
 /** True for Tensor instances of this copy of core. */
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
+}
+
+/** @internal true for a Tensor made by another loaded copy of @tessera/core (not usable here). */
+export function isForeignTensor(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor) && (v as Record<symbol, unknown>)[TENSOR_BRAND] === true;
 }

@@ -71,6 +71,18 @@ describe('Linear', () => {
     expect(() => fc.call(tensor([[1, 2, 3, 4]], { dtype: 'float64' }))).toThrow(DTypeError);
     expect(() => new Linear(0, 3)).toThrow(LayerConfigError);
   });
+
+  it('an unflattened image suggests Flatten; other rank-3+ mismatches say only the last axis counts', () => {
+    const fc = new Linear(784, 10);
+    expect(() => fc.call(randT([2, 1, 28, 28], 1).cast('float32'))).toThrow(ShapeError);
+    expect(() => fc.call(randT([2, 1, 28, 28], 1).cast('float32'))).toThrow(
+      'Linear(784→10): expected input of shape [N, *, *, 784] but got [2, 1, 28, 28]. The input looks unflattened: ' +
+        '1·28·28 = 784 features per example. Put a Flatten() before this Linear (new Sequential(new Flatten(), …)) or reshape it with x.reshape([2, 784]).',
+    );
+    expect(() => fc.call(randT([2, 3, 5], 1).cast('float32'))).toThrow(
+      'Linear(784→10): expected input of shape [N, *, 784] but got [2, 3, 5]. Linear acts on the last axis only (the others are batch axes).',
+    );
+  });
 });
 
 describe('Conv2d', () => {

@@ -4,6 +4,7 @@ import { LRSchedule, type Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, splitArrays, toBatch } from './data.js';
 import { TrainConfigError } from './errors.js';
+import { checkRequiredFitOptions } from './fit-options.js';
 import { evaluator } from './evaluate.js';
 import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
 import { MeanMetric, type Metric, releaseMetric } from './metrics.js';
@@ -114,6 +115,7 @@ async function readMetrics(metrics: readonly Metric[], prefix: string, into: Log
  * history.history.val_accuracy; // one value per epoch
  */
 export async function fit(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
+  checkRequiredFitOptions(opts);
   if (inUse.has(model)) {
     throw new TrainConfigError('fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).');
   }

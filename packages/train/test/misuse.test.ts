@@ -3,7 +3,7 @@ import { manualSeed, tensor, use, zeros } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { decodeSafetensors, encodeSafetensors } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
-import { CheckpointError, ModelCheckpoint, TrainConfigError, decodeCheckpoint, fit } from '../src/index.js';
+import { CheckpointError, type FitOptions, ModelCheckpoint, TrainConfigError, decodeCheckpoint, fit } from '../src/index.js';
 import { Affine, blobs, ce } from './helpers.js';
 import { memoryWriter } from './memory-writer.js';
 
@@ -82,5 +82,16 @@ describe('malformed checkpoints and misuse of fit are clear errors (issue 19, ca
     await expect(fit(net, blobs(30), opts)).resolves.toBeDefined();
     await expect(fit(net, [], opts)).rejects.toThrow(TrainConfigError); // a failed fit releases it too
     await expect(fit(net, blobs(30), opts)).resolves.toBeDefined();
+  });
+
+  it('fit called from JavaScript without an optimizer, a loss or options names the missing option', async () => {
+    const net = new Affine(2, 3);
+    const js = (o: unknown) => fit(net, blobs(10), o as FitOptions);
+    await expect(js({ loss: ce })).rejects.toThrow(TrainConfigError);
+    await expect(js({ loss: ce })).rejects.toThrow(/^fit: option 'optimizer' is missing or is not an optimizer \(got undefined\); pass one from @tessera\/optim/);
+    await expect(js({ loss: ce, optimizer: net.parameters() })).rejects.toThrow(/option 'optimizer' .*\(got an array\)/);
+    await expect(js({ optimizer: new SGD(net.parameters(), { lr: 0.1 }) })).rejects.toThrow(/^fit: option 'loss' is missing or invalid \(got undefined\); pass a loss name such as 'crossEntropy'/);
+    await expect(js(undefined)).rejects.toThrow(/^fit: the third argument must be an options object with at least \{ loss, optimizer \} but got undefined/);
+    await expect(js({ loss: ce, optimizer: new SGD(net.parameters(), { lr: 0.1 }) })).resolves.toBeDefined(); // not left marked in use
   });
 });

@@ -20,6 +20,7 @@ import { type ValidationRecord, holdOutValidation } from '../run/validation.js';
 import { finalTest } from './final-test.js';
 import { writeReport } from './report-run.js';
 import { interruptHandling } from './train-interrupt.js';
+import { wrap } from '../wrap.js';
 
 /** `tessera train` options. */
 export const trainSpec: CommandSpec = {
@@ -116,7 +117,7 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   manualSeed(a.seed as number);
   const data = await loadDataset(datasetName, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
   io.out(`Dataset: ${data.source}`);
-  if (data.note) io.err(`Note: ${data.note}`);
+  if (data.note) io.err(wrap(`Note: ${data.note}`, io.columns));
   if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?) or --data-dir.`);
   const limit = a.limit as number | undefined;
   // A run recorded before --validation-split existed has none: resuming it keeps its data.

@@ -1,10 +1,11 @@
 import type { BackendImpl } from '../backend.js';
 import { type DType, type TypedArray, dtypeOfArray, toTypedArray } from '../dtype.js';
-import { ShapeError, fmtShape } from '../errors.js';
+import { BackendError, ShapeError, fmtShape } from '../errors.js';
 import { fromValues, shareHandle } from '../engine.js';
 import { getBackend } from '../registry.js';
 import { track } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, isForeignTensor } from '../tensor.js';
+import { secondCopyNote } from '../version.js';
 
 /** Nested arrays of numbers or booleans accepted by `tensor()`. */
 export type NestedInput = number | boolean | readonly NestedInput[];
@@ -62,6 +63,9 @@ function flatten(v: NestedInput, shape: readonly number[], out: (number | boolea
  */
 export function tensor(values: TensorLike, opts?: CreateOptions & { shape?: readonly number[] }): Tensor {
   if (values instanceof Tensor) return values;
+  if (isForeignTensor(values)) {
+    throw new BackendError(`tensor: this input is a Tensor created by another copy of @tessera/core, which this copy cannot use.${secondCopyNote()}`);
+  }
   let arr: TypedArray;
   let shape: readonly number[];
   let dtype: DType;

@@ -63,8 +63,8 @@ export class Linear extends Module implements WeightedLayer {
 
   forwardWith(x: Tensor, weight: Tensor): Tensor {
     // Any leading axes (PyTorch's [*, in]); only the last must match.
-    const lead = new Array<string>(Math.max(x.rank - 1, 0)).fill('N');
-    checkInput(this.label, x, this.dtype, [[...lead, this.inFeatures]]);
+    const lead = x.rank > 1 ? ['N', ...new Array<string>(x.rank - 2).fill('*')] : [];
+    checkInput(this.label, x, this.dtype, [[...lead, this.inFeatures]], flattenHint(x.shape, this.inFeatures));
     const { bias, activation } = this;
     return tidy(() => biasThenActivate(x.matmul(weight, { transposeB: true }), bias, -1, activation));
   }
@@ -82,4 +82,19 @@ export class Linear extends Module implements WeightedLayer {
     const act = this.activation === 'linear' ? '' : `, activation='${this.activation}'`;
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}${act}`;
   }
+}
+
+/**
+ * For an input of rank ≥ 3 whose trailing axes hold exactly `inFeatures` values per example
+ * (an image [N, 1, 28, 28] fed to Linear(784→…)): the hint to flatten it first.
+ */
+function flattenHint(shape: readonly number[], inFeatures: number): string {
+  if (shape.length < 3) return '';
+  const rest = shape.slice(1);
+  const per = rest.reduce((a, b) => a * b, 1);
+  if (per !== inFeatures) return 'Linear acts on the last axis only (the others are batch axes).';
+  return (
+    `The input looks unflattened: ${rest.join('·')} = ${per} features per example. ` +
+    `Put a Flatten() before this Linear (new Sequential(new Flatten(), …)) or reshape it with x.reshape([${shape[0]}, ${per}]).`
+  );
 }
