@@ -108,7 +108,10 @@ describe('installed with npm in a project outside the workspace', () => {
     const { stdout, stderr } = await exec('npx', args, { cwd: project.dir, env: userEnv({ TESSERA_OFFLINE: '1' }) });
     expect(`${stdout}\n${stderr}`).toMatch(/Test accuracy/);
     for (const file of ['config.json', 'metrics.jsonl', 'last.safetensors', 'report.html']) expect(existsSync(join(out, file)), file).toBe(true);
-    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    // One record per epoch, then the test split's single evaluation at the end.
+    const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch?: number; split?: string });
+    expect(records.filter((r) => r.epoch !== undefined)).toHaveLength(1);
+    expect(records.at(-1)?.split).toBe('test');
   });
 
   it('(d) a third-party plugin installed by path registers its op and kernel', async () => {
