@@ -17,3 +17,16 @@ export class StateDictError extends TesseraError {
 
 /** A layer or loss constructed with invalid options (negative sizes, unknown modes). */
 export class LayerConfigError extends TesseraError {}
+
+/**
+ * A module that cannot be described or rebuilt from a config: no `getConfig()`, an
+ * unregistered name, an option a model file cannot hold (a function), a malformed config.
+ */
+export class ModuleConfigError extends TesseraError {}
+
+/**
+ * A model file (see `saveModel`) that cannot be loaded: not a model file, a missing or
+ * newer format version, corrupt metadata, or weights that do not fit the architecture.
+ * The message starts with the file's name.
+ */
+export class ModelFileError extends TesseraError {}

@@ -1,5 +1,6 @@
 import { Parameter, type Tensor } from '@tessera/core';
 import { Buffer } from './buffer.js';
+import { type ModuleConfig, cannotDescribe, recordedConfig } from './config/record.js';
 import { runForwardHooks, type ForwardHook } from './hooks.js';
 import { SymbolicTensor, symbolicCall } from './symbolic.js';
 import { type LoadStateDictOptions, type LoadStateDictResult, type StateDict, loadStateDict, stateDict } from './state.js';
@@ -255,6 +256,21 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   summary(...inputs: SummaryInput[]): Summary {
     return summarize(this as unknown as AnyModule, inputs);
+  }
+
+  /**
+   * How to rebuild this module (`moduleFromConfig`, `saveModel`): the registered name and
+   * its constructor's arguments, as JSON. Built-in layers, `Sequential` and the zoo's models
+   * have one; other modules throw a `ModuleConfigError` naming their class and saying how
+   * to register them (`registerModule` + `describeModule`), or override this.
+   *
+   * @example
+   * new Linear(784, 10, { bias: false }).getConfig(); // { type: 'Linear', args: [784, 10, { bias: false }] }
+   */
+  getConfig(): ModuleConfig {
+    const c = recordedConfig(this);
+    if (c === undefined) throw cannotDescribe(this.typeName, '');
+    return c;
   }
 
   /** Class name shown by `toString()`. */

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { type DecodeOptions, type DecodedSafetensors, decodeSafetensors } from './io/decode.js';
 import { type SafetensorsMetadata, encodeSafetensorsAsync } from './io/encode.js';
 import { type LoadWeightsOptions, loadDecoded } from './io/weights.js';
+import { type LoadModelOptions, loadModel, saveModel } from './config/model-file.js';
 import { type AnyModule, Module } from './module.js';
 import type { LoadStateDictResult, StateDict } from './state.js';
 
@@ -116,4 +117,38 @@ export async function loadWeightsFile(module: AnyModule, path: string, opts: Loa
   } catch (e) {
     return naming(path, e);
   }
+}
+
+/**
+ * Saves a model and its architecture as one safetensors file (`saveModel`), atomically.
+ * Errors name the file.
+ *
+ * @example
+ * await saveModelFile('net.safetensors', net);
+ */
+export async function saveModelFile(path: string, model: AnyModule, metadata?: SafetensorsMetadata): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await saveModel(model, metadata);
+  } catch (e) {
+    return naming(path, e);
+  }
+  await writeFileAtomic(path, bytes);
+}
+
+/**
+ * Rebuilds a model from a file written by `saveModelFile` (`loadModel`: architecture from
+ * its metadata, weights loaded strictly). Errors start with the path.
+ *
+ * @example
+ * const net = await loadModelFile('net.safetensors');
+ */
+export async function loadModelFile(path: string, opts: Omit<LoadModelOptions, 'file'> = {}): Promise<AnyModule> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    return naming(path, e);
+  }
+  return loadModel(bytes, { ...opts, file: path });
 }

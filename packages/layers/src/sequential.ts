@@ -1,5 +1,6 @@
 import type { Tensor } from '@tessera/core';
-import { LayerConfigError } from './errors.js';
+import { type ModuleConfig, configJson, recordedConfig } from './config/record.js';
+import { LayerConfigError, ModuleConfigError } from './errors.js';
 import { type AnyModule, type Member, Module } from './module.js';
 
 /** A layer that maps one tensor to one tensor (what `Sequential` chains). */
@@ -53,6 +54,26 @@ export class Sequential extends Module {
 
   override *ownMembers(): Generator<[string, Member]> {
     for (const e of this.entries) yield e as [string, AnyModule];
+  }
+
+  /**
+   * `{ type: 'Sequential', args: [[['0', config], ['1', config], …]] }`: each layer's name
+   * and config, in order (names kept, so weights keep their keys). A layer that cannot
+   * describe itself makes this throw, naming the layer.
+   */
+  override getConfig(): ModuleConfig {
+    const own = recordedConfig(this);
+    if (own !== undefined) return own;
+    if (this.constructor !== Sequential) return super.getConfig();
+    const layers = this.entries.map(([k, l]) => {
+      try {
+        return [k, l.getConfig()] as const;
+      } catch (e) {
+        if (e instanceof ModuleConfigError) e.message = `Sequential layer '${k}': ${e.message}`;
+        throw e;
+      }
+    });
+    return { type: 'Sequential', args: [layers.map(([k, c]) => [k, configJson(c)])] };
   }
 
   forward(x: Tensor): Tensor {

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d, ReLU, Sequential, type Layer } from '@tessera/layers';
 import { positiveInt } from './errors.js';
 
@@ -29,6 +30,10 @@ const TABLES = {
  * const net = alexnet(); // 61,100,840 parameters
  */
 export function alexnet(opts: AlexNetOptions = {}): Sequential {
+  return describeZoo(buildAlexnet(opts), 'alexnet', [opts]);
+}
+
+function buildAlexnet(opts: AlexNetOptions = {}): Sequential {
   const { inChannels = 3, numClasses = 1000, dropout = 0.5, hidden = 4096, variant = 'torchvision' } = opts;
   positiveInt('alexnet', 'inChannels', inChannels);
   positiveInt('alexnet', 'numClasses', numClasses);

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import type { Tensor } from '@tessera/core';
 import { GaussianNoise, Identity, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -61,6 +62,7 @@ export class DenseAutoencoder extends Module {
       this.decoder.add(new Linear(widths[i]!, widths[i - 1]!));
       this.decoder.add(i > 1 ? act() : sigmoidOutput ? new Sigmoid() : new Identity());
     }
+    describeZoo(this, 'DenseAutoencoder', [opts], DenseAutoencoder);
   }
 
   /** Number of encoder levels (hidden widths). */

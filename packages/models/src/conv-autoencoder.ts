@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { ShapeError, type Tensor } from '@tessera/core';
 import { Conv2d, ConvTranspose2d, Module, ReLU, Sequential, Sigmoid } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -39,6 +40,7 @@ export class ConvAutoencoder extends Module {
       this.decoder.add(new ConvTranspose2d(widths[i]!, widths[i - 1]!, 3, { stride: 2, padding: 1, outputPadding: 1 }));
       this.decoder.add(i > 1 ? new ReLU() : new Sigmoid());
     }
+    describeZoo(this, 'ConvAutoencoder', [opts], ConvAutoencoder);
   }
 
   /** The code [N, channels.at(-1), H / 2^levels, W / 2^levels]. */

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { concat, relu, type Tensor } from '@tessera/core';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, Module, Sequential } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -195,5 +196,9 @@ export class GoogLeNet extends Module {
  * const net = googlenet(); // 6,624,904 parameters
  */
 export function googlenet(opts: GoogLeNetOptions = {}): GoogLeNet {
+  return describeZoo(buildGooglenet(opts), 'googlenet', [opts]);
+}
+
+function buildGooglenet(opts: GoogLeNetOptions = {}): GoogLeNet {
   return new GoogLeNet(opts);
 }

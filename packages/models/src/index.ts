@@ -36,3 +36,4 @@ export {
   type ContractiveAutoencoderOptions,
 } from './regularized-autoencoder.js';
 export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
+export { registerZoo, zooNames } from './register.js';

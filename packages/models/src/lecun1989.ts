@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { ShapeError, type Parameter, type Tensor } from '@tessera/core';
 import { Conv2d, Flatten, Linear, LocallyConnected2d, Module, Sequential, Tanh, init, param, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -96,6 +97,10 @@ const BUILDERS: Record<LeCun1989Net, (classes: number) => Layer[]> = {
  * const net = lecun1989('net5'); // 1060 free parameters, 5194 connections
  */
 export function lecun1989(net: LeCun1989Net, opts: LeCun1989Options = {}): Sequential {
+  return describeZoo(buildLecun1989(net, opts), 'lecun1989', [net, opts]);
+}
+
+function buildLecun1989(net: LeCun1989Net, opts: LeCun1989Options = {}): Sequential {
   const { numClasses = 10 } = opts;
   positiveInt('lecun1989', 'numClasses', numClasses);
   const build = BUILDERS[net];

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, initialize, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
 import { EuclideanRBF, LENET5_C3_TABLE, PartialConv2d, ScaledTanh, Subsampling2d, lecun1998Uniform } from './lenet1998.js';
@@ -52,6 +53,10 @@ function lenet1998(inChannels: number, numClasses: number, output: 'rbf' | 'line
  * const net = lenet5({ variant: '1998' }); // input [N, 1, 32, 32] → [N, 10] (−RBF penalties)
  */
 export function lenet5(opts: LeNet5Options = {}): Sequential {
+  return describeZoo(buildLenet5(opts), 'lenet5', [opts]);
+}
+
+function buildLenet5(opts: LeNet5Options = {}): Sequential {
   const { inChannels = 1, numClasses = 10, variant = 'modern' } = opts;
   positiveInt('lenet5', 'inChannels', inChannels);
   positiveInt('lenet5', 'numClasses', numClasses);

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { Dropout, Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, type Layer } from '@tessera/layers';
 import { positiveInt, ModelConfigError } from './errors.js';
 
@@ -32,6 +33,10 @@ const ACTIVATIONS: Record<MLPActivation, () => Layer> = {
  * const net = mlp({ inFeatures: 784, hidden: [128, 64], outFeatures: 10 });
  */
 export function mlp(opts: MLPOptions): Sequential {
+  return describeZoo(buildMlp(opts), 'mlp', [opts]);
+}
+
+function buildMlp(opts: MLPOptions): Sequential {
   const { inFeatures, hidden, outFeatures, activation = 'relu', dropout = 0 } = opts;
   positiveInt('mlp', 'inFeatures', inFeatures);
   positiveInt('mlp', 'outFeatures', outFeatures);

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@tessera/layers';
 import { positiveInt } from './errors.js';
 
@@ -17,6 +18,10 @@ export interface MnistCnnOptions {
  * const net = mnistCnn(); // 105,506 parameters
  */
 export function mnistCnn(opts: MnistCnnOptions = {}): Sequential {
+  return describeZoo(buildMnistCnn(opts), 'mnistCnn', [opts]);
+}
+
+function buildMnistCnn(opts: MnistCnnOptions = {}): Sequential {
   const { inChannels = 1, numClasses = 10 } = opts;
   positiveInt('mnistCnn', 'inChannels', inChannels);
   positiveInt('mnistCnn', 'numClasses', numClasses);

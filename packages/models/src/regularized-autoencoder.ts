@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { gradients, type Tensor } from '@tessera/core';
 import { Linear, Module, klSparsityPenalty, mseLoss } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -81,6 +82,7 @@ export class SparseAutoencoder extends RegularizedAutoencoder {
     if (!(beta >= 0)) throw new ModelConfigError('SparseAutoencoder', `beta is ${beta}`, 'Pass a weight ≥ 0.');
     this.rho = rho;
     this.penaltyWeight = beta;
+    describeZoo(this, 'SparseAutoencoder', [opts], SparseAutoencoder);
   }
 
   penalty(_x: Tensor, h: Tensor): Tensor {
@@ -120,6 +122,7 @@ export class ContractiveAutoencoder extends RegularizedAutoencoder {
     if (jacobian !== 'closed-form' && jacobian !== 'autograd') throw new ModelConfigError('ContractiveAutoencoder', `unknown jacobian '${String(jacobian)}'`, "Use 'closed-form' or 'autograd'.");
     this.penaltyWeight = lambda;
     this.jacobian = jacobian;
+    describeZoo(this, 'ContractiveAutoencoder', [opts], ContractiveAutoencoder);
   }
 
   /** Mean over the batch of ‖∂h/∂x‖²_F (h is recomputed from x for 'autograd'). */

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { add, relu, type Tensor } from '@tessera/core';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, Sequential, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -154,6 +155,10 @@ export type ResNetName = keyof typeof RESNET_SPECS;
  * const net = resnet('resnet20'); // 269,722 parameters, input [N, 3, 32, 32]
  */
 export function resnet(name: ResNetName, opts: ResNetOptions = {}): ResNet {
+  return describeZoo(buildResnet(name, opts), 'resnet', [name, opts]);
+}
+
+function buildResnet(name: ResNetName, opts: ResNetOptions = {}): ResNet {
   const spec: ResNetSpec | undefined = RESNET_SPECS[name];
   if (spec === undefined) throw new ModelConfigError('resnet', `unknown model '${String(name)}'`, `Use one of ${Object.keys(RESNET_SPECS).join(', ')}.`);
   return new ResNet(spec, opts);

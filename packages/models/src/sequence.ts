@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import type { Tensor } from '@tessera/core';
 import { GRU, LSTM, Linear, Module } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
@@ -38,6 +39,7 @@ export class SequenceClassifier extends Module {
     const rnnOpts = { numLayers, dropout, batchFirst: true };
     this.rnn = cell === 'lstm' ? new LSTM(inputSize, hiddenSize, rnnOpts) : new GRU(inputSize, hiddenSize, rnnOpts);
     this.fc = new Linear(hiddenSize, outFeatures);
+    describeZoo(this, 'SequenceClassifier', [opts], SequenceClassifier);
   }
 
   /** The head applied at every time step: [N, L, inputSize] → [N, L, outFeatures] (per-step targets). */

@@ -1,3 +1,4 @@
+import { describeZoo } from './zoo-config.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d, ReLU, Sequential, type Layer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
 
@@ -37,6 +38,10 @@ export interface VGGOptions {
  * const vgg16 = vgg('D'); // 138,357,544 parameters, input [N, 3, 224, 224]
  */
 export function vgg(config: VGGConfig, opts: VGGOptions = {}): Sequential {
+  return describeZoo(buildVgg(config, opts), 'vgg', [config, opts]);
+}
+
+function buildVgg(config: VGGConfig, opts: VGGOptions = {}): Sequential {
   const table: readonly VGGEntry[] | undefined = VGG_CONFIGS[config];
   if (table === undefined) throw new ModelConfigError('vgg', `unknown configuration '${String(config)}'`, `Use one of ${Object.keys(VGG_CONFIGS).join(', ')}.`);
   const { inChannels = 3, numClasses = 1000, batchNorm = false, dropout = 0.5, hidden = 4096 } = opts;

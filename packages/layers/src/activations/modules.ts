@@ -1,6 +1,7 @@
 import { type Tensor, elu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh } from '@tessera/core';
 import { expectFloat } from '../check.js';
 import { LayerConfigError } from '../errors.js';
+import type { ModuleConfig } from '../config/record.js';
 import { Module } from '../module.js';
 import { gaussian, gelu, identity, softplus } from './functional.js';
 
@@ -38,6 +39,16 @@ export abstract class Activation<A extends unknown[]> extends Module {
   forward(x: Tensor): Tensor {
     if (this.spec.floatOnly !== false) expectFloat(this.spec.name, x);
     return this.spec.fn(x, ...this.args);
+  }
+
+  /**
+   * `{ type: 'LeakyReLU', args: [0.2] }`: the spec's name and the arguments, defaults filled
+   * in. A subclass of a built-in activation is not described by its parent's name.
+   */
+  override getConfig(): ModuleConfig {
+    const registered: unknown = ACTIVATIONS[this.spec.name as keyof typeof ACTIVATIONS];
+    if (registered !== Object.getPrototypeOf(this).constructor) return super.getConfig();
+    return { type: this.spec.name, args: this.args as readonly (number | string)[] };
   }
 
   override extraRepr(): string {
@@ -156,3 +167,6 @@ export class Gaussian extends Activation<[]> {
     super(SPECS.gaussian, []);
   }
 }
+
+/** The built-in activation modules by their names (what their configs' `type` says). */
+export const ACTIVATIONS = { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } as const;

@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type Tensor, avgPool2d, tensor, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { Module } from '../module.js';
@@ -41,6 +42,7 @@ export class AdaptiveAvgPool2d extends Module {
       throw new LayerConfigError(`AdaptiveAvgPool2d: outputSize must be a positive integer or [h, w] (null keeps that axis) but got ${JSON.stringify(outputSize)}.`);
     }
     this.outputSize = [s[0], s[1]];
+    describeModule(this, 'AdaptiveAvgPool2d', [outputSize], { owner: AdaptiveAvgPool2d });
   }
 
   forward(x: Tensor): Tensor {

@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type FusedActivation, type Parameter, type Tensor, conv1d, conv2d, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
@@ -132,6 +133,7 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
 export class Conv1d extends ConvNd<1> {
   constructor(inChannels: number, outChannels: number, kernelSize: SizeArg<1>, opts: ConvOptions<1> = {}) {
     super(1, inChannels, outChannels, kernelSize, opts);
+    describeModule(this, 'Conv1d', [inChannels, outChannels, kernelSize, opts], { owner: Conv1d });
   }
 }
 
@@ -149,5 +151,6 @@ export class Conv1d extends ConvNd<1> {
 export class Conv2d extends ConvNd<2> {
   constructor(inChannels: number, outChannels: number, kernelSize: SizeArg<2>, opts: ConvOptions<2> = {}) {
     super(2, inChannels, outChannels, kernelSize, opts);
+    describeModule(this, 'Conv2d', [inChannels, outChannels, kernelSize, opts], { owner: Conv2d });
   }
 }

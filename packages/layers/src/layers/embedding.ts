@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { DTypeError, type Parameter, type Tensor, arange, noGrad, tidy, where } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
@@ -56,6 +57,7 @@ export class Embedding extends Module {
         zeroed.dispose();
       });
     }
+    describeModule(this, 'Embedding', [numEmbeddings, embeddingDim, opts], { owner: Embedding });
   }
 
   forward(indices: Tensor): Tensor {

@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type FusedActivation, type Parameter, type Tensor, tidy } from '@tessera/core';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
@@ -51,6 +52,7 @@ export class Linear extends Module implements WeightedLayer {
     const p = defaultWeightAndBias([outFeatures, inFeatures], opts.bias === false ? null : [outFeatures], inFeatures, this.dtype);
     this.weight = p.weight;
     this.bias = p.bias;
+    describeModule(this, 'Linear', [inFeatures, outFeatures, opts], { owner: Linear });
   }
 
   private get label(): string {

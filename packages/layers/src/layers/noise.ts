@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type Tensor, dropout, dropoutMask, randn, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { Module } from '../module.js';
@@ -18,6 +19,7 @@ export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
     probability('Dropout', p);
+    describeModule(this, 'Dropout', [p], { owner: Dropout });
   }
 
   forward(x: Tensor): Tensor {

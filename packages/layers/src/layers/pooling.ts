@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type Tensor, avgPool2d, maxPool2d, ones, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { Module } from '../module.js';
@@ -116,6 +117,7 @@ abstract class PoolNd<R extends 1 | 2> extends Module {
 export class MaxPool1d extends PoolNd<1> {
   constructor(kernelSize: SizeArg<1>, opts: PoolOptions<1> = {}) {
     super('max', 1, kernelSize, opts);
+    describeModule(this, 'MaxPool1d', [kernelSize, opts], { owner: MaxPool1d });
   }
 }
 
@@ -128,6 +130,7 @@ export class MaxPool1d extends PoolNd<1> {
 export class MaxPool2d extends PoolNd<2> {
   constructor(kernelSize: SizeArg<2>, opts: PoolOptions<2> = {}) {
     super('max', 2, kernelSize, opts);
+    describeModule(this, 'MaxPool2d', [kernelSize, opts], { owner: MaxPool2d });
   }
 }
 
@@ -140,6 +143,7 @@ export class MaxPool2d extends PoolNd<2> {
 export class AvgPool1d extends PoolNd<1> {
   constructor(kernelSize: SizeArg<1>, opts: AvgPoolOptions<1> = {}) {
     super('avg', 1, kernelSize, opts);
+    describeModule(this, 'AvgPool1d', [kernelSize, opts], { owner: AvgPool1d });
   }
 }
 
@@ -152,5 +156,6 @@ export class AvgPool1d extends PoolNd<1> {
 export class AvgPool2d extends PoolNd<2> {
   constructor(kernelSize: SizeArg<2>, opts: AvgPoolOptions<2> = {}) {
     super('avg', 2, kernelSize, opts);
+    describeModule(this, 'AvgPool2d', [kernelSize, opts], { owner: AvgPool2d });
   }
 }

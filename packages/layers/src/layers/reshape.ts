@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { ShapeError, type Tensor, fmtShape, normAxis } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { Module } from '../module.js';
@@ -19,6 +20,7 @@ export class Flatten extends Module {
     if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) {
       throw new LayerConfigError(`Flatten: startDim and endDim must be integers but got ${startDim} and ${endDim}.`);
     }
+    describeModule(this, 'Flatten', [startDim, endDim], { owner: Flatten });
   }
 
   forward(x: Tensor): Tensor {
@@ -53,6 +55,7 @@ export class Reshape extends Module {
       throw new LayerConfigError(`Reshape: target shape [${shape.join(', ')}] must hold positive integers and at most one -1.`);
     }
     this.shape = [...shape];
+    describeModule(this, 'Reshape', [shape], { owner: Reshape });
   }
 
   forward(x: Tensor): Tensor {

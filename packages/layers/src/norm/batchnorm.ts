@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
 import { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
@@ -200,6 +201,7 @@ export class BatchNorm1d extends BatchNormBase {
       numFeatures,
       opts,
     );
+    describeModule(this, 'BatchNorm1d', [numFeatures, opts], { owner: BatchNorm1d });
   }
 }
 
@@ -221,5 +223,6 @@ export class BatchNorm2d extends BatchNormBase {
       numFeatures,
       opts,
     );
+    describeModule(this, 'BatchNorm2d', [numFeatures, opts], { owner: BatchNorm2d });
   }
 }

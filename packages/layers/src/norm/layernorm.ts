@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import { type Parameter, type Tensor, noGrad, ones, tidy, zeros } from '@tessera/core';
 import { expectFloat, expectShape } from '../check.js';
 import type { FloatDType } from '../init.js';
@@ -49,6 +50,7 @@ export class LayerNorm extends Module {
     const dtype = (this.dtype = opts.dtype ?? 'float32');
     this.weight = this.elementwiseAffine ? param(ones(shape, { dtype })) : null;
     this.bias = this.elementwiseAffine && (opts.bias ?? true) ? param(zeros(shape, { dtype })) : null;
+    describeModule(this, 'LayerNorm', [normalizedShape, opts], { owner: LayerNorm });
   }
 
   private get label(): string {

@@ -1,3 +1,4 @@
+import { describeModule } from '../config/record.js';
 import type { Tensor } from '@tessera/core';
 import { RecurrentBase } from './driver.js';
 import { gruKind, lstmKind, rnnKind, type RNNNonlinearity } from './kinds.js';
@@ -16,6 +17,7 @@ export class RNN extends RecurrentBase<Tensor> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super(rnnKind(opts.nonlinearity ?? 'tanh'), inputSize, hiddenSize, opts);
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
+    describeModule(this, 'RNN', [inputSize, hiddenSize, opts], { owner: RNN });
   }
   override extraRepr(): string {
     return `${super.extraRepr()}${this.nonlinearity === 'tanh' ? '' : `, nonlinearity='${this.nonlinearity}'`}`;
@@ -35,6 +37,7 @@ export class RNN extends RecurrentBase<Tensor> {
 export class LSTM extends RecurrentBase<readonly [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RecurrentOptions = {}) {
     super(lstmKind, inputSize, hiddenSize, opts);
+    describeModule(this, 'LSTM', [inputSize, hiddenSize, opts], { owner: LSTM });
   }
 }
 
@@ -50,5 +53,6 @@ export class LSTM extends RecurrentBase<readonly [Tensor, Tensor]> {
 export class GRU extends RecurrentBase<Tensor> {
   constructor(inputSize: number, hiddenSize: number, opts: RecurrentOptions = {}) {
     super(gruKind, inputSize, hiddenSize, opts);
+    describeModule(this, 'GRU', [inputSize, hiddenSize, opts], { owner: GRU });
   }
 }
