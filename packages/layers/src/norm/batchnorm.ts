@@ -1,5 +1,5 @@
 import { describeModule } from '../config/record.js';
-import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
+import { type Parameter, ShapeError, type Tensor, biasActivation, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
 import { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
@@ -148,8 +148,12 @@ export abstract class BatchNormBase extends Module {
         variance = centered.square().mean(axes, true); // biased, as PyTorch normalises
         if (this.training) this.updateRunningStats(mean.reshape([this.numFeatures]), variance.reshape([this.numFeatures]), count);
       } else {
-        centered = x.sub(this.runningMean!.reshape(perChannel));
-        variance = this.runningVar!.reshape(perChannel);
+        // Running statistics: fold into one scale and shift per channel (on [C]), so the
+        // input takes two passes (x·scale, then the fused per-channel bias) instead of four,
+        // as PyTorch's CPU inference does (alpha = γ/√(σ²+ε), beta = β − μ·alpha).
+        const scale = this.weight ? this.runningVar!.add(this.eps).rsqrt().mul(this.weight) : this.runningVar!.add(this.eps).rsqrt();
+        const shift = this.bias ? this.bias.sub(this.runningMean!.mul(scale)) : this.runningMean!.mul(scale).neg();
+        return biasActivation(x.mul(scale.reshape(perChannel)), shift, { axis: 1 });
       }
       let y = centered.mul(variance.add(this.eps).rsqrt());
       if (this.weight && this.bias) y = y.mul(this.weight.reshape(perChannel)).add(this.bias.reshape(perChannel));
