@@ -155,8 +155,7 @@ export class Tensor {
   /** @internal points this handle at other storage (Parameter.assign) */
   swapStorage(next: Storage): void {
     const old = this.storage;
-    const trace = activeTrace();
-    if (trace && !trace.swapped.has(this)) trace.swapped.set(this, old);
+    activeTrace()?.swapped.add(this);
     this.storage = next.retain();
     if (this.finToken) this.finToken.storage = next;
     old.release();

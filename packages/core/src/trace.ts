@@ -28,8 +28,8 @@ export class TraceRecorder {
   readonly calls: TracedCall[] = [];
   /** Storages created by uploads inside the trace: constants of the compiled step. */
   readonly uploads = new Set<Storage>();
-  /** Objects whose storage was replaced in place (Parameter.assign), with their storage before. */
-  readonly swapped = new Map<Tensor, Storage>();
+  /** Objects whose storage was replaced in place (Parameter.assign). */
+  readonly swapped = new Set<Tensor>();
   /** The first handle (or its leaf) through which an op read each storage: who owns values made before the step. */
   readonly owners = new Map<Storage, Tensor>();
   /** Counted tensors created while tracing (to find state kept outside the return value). */

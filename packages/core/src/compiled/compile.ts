@@ -1,9 +1,6 @@
 import { CompileError } from '../errors.js';
-import type { DType } from '../dtype.js';
 import { newTensor } from '../engine.js';
-import type { Storage } from '../storage.js';
 import { tidy } from '../memory.js';
-import { collectTensors } from '../scope.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { TraceRecorder, activeTrace, withTrace } from '../trace.js';
 import { type DeviceRun, deviceRunValid, recordProgram, releaseDeviceRun, replayDevice } from './device.js';
@@ -78,7 +75,9 @@ function releaseEntry(e: Entry): void {
 
 /** Replays a program: from its device recording where there is a valid one, else kernel by kernel. */
 function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { deviceReplays: number; recordings: number }): Tensor[] {
-  if (entry.device && !deviceRunValid(p, entry.device)) {
+  dropStaleGrads(p);
+  let valid = entry.device !== null && deviceRunValid(p, entry.device);
+  if (entry.device && !valid) {
     releaseDeviceRun(entry.device);
     entry.device = null;
     if (entry.served >= LONG_LIVED) entry.recordings--;
@@ -89,15 +88,15 @@ function replay(entry: Entry, p: Program, args: readonly Tensor[], stats: { devi
     entry.device = recordProgram(p, args);
     if (entry.device) stats.recordings++;
     else entry.recordings = MAX_RECORDINGS;
+    // A fresh recording can still be unusable now (a state buffer someone else holds).
+    valid = entry.device !== null && deviceRunValid(p, entry.device);
   }
-  const make = (s: Storage, shape: readonly number[], dtype: DType) => newTensor(s, shape, dtype);
-  dropStaleGrads(p);
-  if (entry.device && deviceRunValid(p, entry.device)) {
+  if (entry.device && valid) {
     stats.deviceReplays++;
     entry.served++;
-    return applyEscapes(p, replayDevice(p, entry.device, args), make, true);
+    return applyEscapes(p, replayDevice(p, entry.device, args), newTensor, true);
   }
-  return applyEscapes(p, replayKernels(p, args), make);
+  return applyEscapes(p, replayKernels(p, args), newTensor);
 }
 
 /** Arguments as a cache key: tensors by shape, dtype and backend; plain values as themselves. */

@@ -2,7 +2,7 @@ import type { DataId, DeviceCopy, DeviceRecording, ReplayIO } from '../backend.j
 import { BYTES_PER_ELEMENT } from '../dtype.js';
 import { Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
-import type { Escape, Program } from './program.js';
+import type { Program } from './program.js';
 
 /**
  * Level 3 of a compiled step (docs/compiled-steps.md): the program's kernels recorded once
@@ -14,6 +14,8 @@ export interface DeviceRun {
   readonly argStorages: readonly Storage[];
   /** Each external slot's storage at recording time (the buffer baked into the recording). */
   readonly externals: ReadonlyMap<number, Storage>;
+  /** The same storages, for membership tests. */
+  readonly externalBuffers: ReadonlySet<Storage>;
   /** Every slot's dataId during recording. */
   readonly vals: readonly DataId[];
   /** Inputs of each per-replay call as recorded. */
@@ -61,7 +63,7 @@ export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | 
       for (const s of externals.values()) s.release();
     }
   }
-  return recording ? { recording, argStorages, externals, vals, rerunInputs, liveAttrs } : null;
+  return recording ? { recording, argStorages, externals, externalBuffers: new Set(externals.values()), vals, rerunInputs, liveAttrs } : null;
 }
 
 /** Gives back what a device run holds. */
@@ -87,7 +89,7 @@ export function deviceRunValid(p: Program, d: DeviceRun): boolean {
   for (const { target } of p.states) {
     // The owner's reference (and the program's, for a state it reads): anyone else holding
     // the buffer would see the in-place copy.
-    const read = [...d.externals.values()].includes(target.storage);
+    const read = d.externalBuffers.has(target.storage);
     if (target.storage.refs > (read ? 2 : 1)) return false;
   }
   return true;
@@ -122,20 +124,13 @@ function rehome(p: Program, d: DeviceRun, held: Storage[]): DeviceCopy[] {
 }
 
 function replayWith(p: Program, d: DeviceRun, args: readonly Tensor[], moved: DeviceCopy[]): (Storage | undefined)[] {
-  const bytesOf = (e: Escape) => e.shape.reduce((a, n) => a * n, 1) * BYTES_PER_ELEMENT[e.dtype];
   const before: DeviceCopy[] = [...moved, ...args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes }))];
   const after: DeviceCopy[] = [];
   for (const { target, value } of p.states) {
     const src = d.vals[value.slot];
     if (src !== target.storage.dataId) after.push({ src, dst: target.storage.dataId, bytes: target.storage.bytes });
   }
-  const escapes: Escape[] = [];
-  const seen = new Set<number>();
-  for (const e of [...p.outputs, ...p.grads.flatMap((g) => (g.value ? [g.value] : []))]) {
-    if (!seen.has(e.slot)) escapes.push(e);
-    seen.add(e.slot);
-  }
-  const handOut = escapes.map((e) => ({ src: d.vals[e.slot], dtype: e.dtype, size: bytesOf(e) / BYTES_PER_ELEMENT[e.dtype] }));
+  const handOut = p.handOuts.map((e) => ({ src: d.vals[e.slot], dtype: e.dtype, size: e.size }));
   // Every attribute function runs (in call order: they may advance counters or draw keys),
   // but only calls whose attributes changed are run again to patch the recording.
   const rerun: { call: number; run: () => DataId }[] = [];
@@ -158,8 +153,8 @@ function replayWith(p: Program, d: DeviceRun, args: readonly Tensor[], moved: De
   const fresh = d.recording.replay(io);
   // Hand-outs become the escaping slots' storages; states keep their (updated) buffers.
   const owned: (Storage | undefined)[] = new Array(p.slots.length);
-  escapes.forEach((e, i) => {
-    owned[e.slot] = new Storage(fresh[i], p.backend, handOut[i].size * BYTES_PER_ELEMENT[e.dtype]);
+  p.handOuts.forEach((e, i) => {
+    owned[e.slot] = new Storage(fresh[i], p.backend, e.size * BYTES_PER_ELEMENT[e.dtype]);
   });
   return owned;
 }

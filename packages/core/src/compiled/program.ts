@@ -24,7 +24,6 @@ export interface ProgramCall {
   readonly name: string;
   readonly kernel: (ctx: unknown) => DataId;
   readonly backend: BackendImpl;
-  attrs: unknown;
   readonly refresh: (() => unknown) | null;
   readonly inSlots: readonly number[];
   /** Reused context objects: only dataIds and attrs change between replays. */
@@ -40,13 +39,15 @@ export interface Escape {
   readonly slot: number;
   readonly shape: readonly number[];
   readonly dtype: DType;
+  /** Elements. */
+  readonly size: number;
 }
 
 /** A compiled step's program (built once per input signature). */
 export interface Program {
   readonly slots: readonly SlotSource[];
   readonly calls: readonly ProgramCall[];
-  /** Leaves of the returned value, in `collectOutputs` order. */
+  /** The tensors of the returned value, in `templateOf` order (compile.ts). */
   readonly outputs: readonly Escape[];
   /** Objects whose storage the step replaces (Parameter.assign): their final value. */
   readonly states: readonly { readonly target: Tensor; readonly value: Escape }[];
@@ -54,6 +55,8 @@ export interface Program {
   readonly grads: readonly { readonly leaf: Tensor; readonly value: Escape | null }[];
   /** The tensors the step reads that were made before it. */
   readonly externalOwners: ReadonlySet<Tensor>;
+  /** Outputs and gradients, one per slot: what a device replay hands out as fresh copies. */
+  readonly handOuts: readonly Escape[];
   readonly backend: BackendImpl;
 }
 
@@ -107,13 +110,13 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     const outSlot = slots.length - 1;
     slotOf.set(c.output, outSlot);
     lastUse[outSlot] = k;
-    const inputs = c.inputs.map((i, j) => {
+    const inputs = c.inputs.map((i) => {
       const t = i.handle;
-      return { dataId: i.storage.dataId, shape: t.shape, dtype: t.dtype, size: t.size, slot: inSlots[j] };
+      return { dataId: i.storage.dataId, shape: t.shape, dtype: t.dtype, size: t.size };
     });
     return { c, inSlots, outSlot, inputs };
   });
-  const escape = (t: Tensor): Escape => ({ slot: slotFor(t.storage, t), shape: t.shape, dtype: t.dtype });
+  const escape = (t: Tensor): Escape => ({ slot: slotFor(t.storage, t), shape: t.shape, dtype: t.dtype, size: t.size });
   const outputs = outs.map((t) => {
     if (t.requiresGrad) throw new UntraceableStep('it returns a tensor that requires grad; return loss.detach() and call backward() inside the step');
     return escape(t);
@@ -141,7 +144,10 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
         `e.g. state stored in an object; a replay would not update them. Return them, or update state in place with Parameter.assign`,
     );
   }
-  const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...grads.flatMap((g) => (g.value ? [g.value] : []))].map((e) => e.slot));
+  const gradValues = grads.flatMap((g) => (g.value ? [g.value] : []));
+  const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
+  const handOuts: Escape[] = [];
+  for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
   const frees: number[][] = calls.map(() => []);
   lastUse.forEach((k, s) => {
     if (slots[s].kind === 'kernel' && !escaping.has(s)) frees[k].push(s);
@@ -150,7 +156,6 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     name: c.def.name,
     kernel: c.kernel as unknown as (ctx: unknown) => DataId,
     backend: c.backend,
-    attrs: c.attrs,
     refresh: c.refresh,
     inSlots,
     inputs,
@@ -160,7 +165,7 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   }));
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
   const externalOwners = new Set(slots.flatMap((s) => (s.kind === 'external' ? [s.owner] : [])));
-  return { slots, calls: programCalls, outputs, states, grads, externalOwners, backend: backend! };
+  return { slots, calls: programCalls, outputs, states, grads, externalOwners, handOuts, backend: backend! };
 }
 
 /**
