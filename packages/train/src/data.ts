@@ -40,6 +40,11 @@ export function toBatch(b: unknown, who: string): Batch | RowBatch {
   throw new TrainConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
 }
 
+/** @internal A batch's model input(s) as a list (one tensor, or the inputs of a multi-input model). */
+export function inputList(x: Tensor | readonly Tensor[]): Tensor[] {
+  return isTensor(x) ? [x] : [...x];
+}
+
 /** @internal Number of examples in a batch. */
 export function batchSizeOf(b: Batch | RowBatch): number {
   if (b instanceof RowBatch) return b.size;

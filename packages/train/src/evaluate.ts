@@ -1,7 +1,7 @@
 import { type CompileStats, type Tensor, compile, concat, isTensor, keep, noGrad, scalar, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import type { Logs } from './callbacks/callback.js';
-import { type DataSource, RowBatch, batchSizeOf, epochsOf, toBatch } from './data.js';
+import { type DataSource, RowBatch, batchSizeOf, epochsOf, inputList, toBatch } from './data.js';
 import { type StepOut, afterStep, selectRows } from './step.js';
 import { MeanMetric, releaseMetric } from './metrics.js';
 import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
@@ -30,7 +30,6 @@ export async function inEvalMode<T>(model: AnyModule, fn: () => Promise<T>): Pro
   }
 }
 
-const inputs = (x: Tensor | readonly Tensor[]): Tensor[] => (isTensor(x) ? [x] : [...x]);
 
 /** Evaluates a model on data sets, reusing its metrics and compiled step between calls. */
 export interface Evaluator {
@@ -70,7 +69,7 @@ export function evaluator(model: AnyModule, opts: EvaluateOptions, compiled: boo
           for await (const raw of epochsOf(data, opts.batchSize ?? 32, false).batches()) {
             const b = toBatch(raw, 'evaluate');
             const size = batchSizeOf(b);
-            const args = [inputs(b.x), b.y, b instanceof RowBatch ? b.rows : null, size] as const;
+            const args = [inputList(b.x), b.y, b instanceof RowBatch ? b.rows : null, size] as const;
             const out = fn ? fn(...args) : tidy(() => body(...args));
             mean.count(size);
             afterStep(outer, out, b.y);

@@ -1,9 +1,9 @@
-import { type CompileStats, type Tensor, compile, isTensor, noGrad, tidy } from '@tessera/core';
+import { type CompileStats, type Tensor, compile, noGrad, tidy } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import { type Optimizer, clipGradNorm } from '@tessera/optim';
 import type { Callback } from './callbacks/callback.js';
 import type { MeanMetric, Metric } from './metrics.js';
-import { type Batch, RowBatch, batchSizeOf } from './data.js';
+import { type Batch, RowBatch, batchSizeOf, inputList } from './data.js';
 import type { LossFn } from './resolve.js';
 
 /** What one training step needs. */
@@ -27,7 +27,6 @@ export interface TrainStep {
   dispose(): void;
 }
 
-const asList = (x: Tensor | readonly Tensor[]): Tensor[] => (isTensor(x) ? [x] : [...x]);
 
 /** What a step returns: the loss, and for metrics updated after it the predictions and the batch's targets (when rows were selected). */
 export interface StepOut {
@@ -85,7 +84,7 @@ export function trainStep(parts: StepParts, compiled: boolean): TrainStep {
       const key = canCompile ? `${optimizer.compileKey()}|${model.training}` : '';
       const rows = batch instanceof RowBatch ? batch.rows : null;
       const size = batchSizeOf(batch);
-      const args = [asList(batch.x), batch.y, rows, size, key] as const;
+      const args = [inputList(batch.x), batch.y, rows, size, key] as const;
       const out = fn ? fn(...args) : tidy(() => body(...args));
       lossMean.count(size);
       afterStep(outer, out, batch.y);
