@@ -152,7 +152,7 @@ export function foldAffine(
       const rows = [out, ...layer.weight.shape.slice(1).map(() => 1)];
       const s = scale.cast(layer.weight.dtype);
       layer.weight.assign(layer.weight.mul(s.reshape(rows)));
-      const b = layer.bias ? layer.bias.mul(s).add(shift) : shift.cast(layer.weight.dtype).add(0);
+      const b = layer.bias ? layer.bias.mul(s).add(shift) : shift.cast(layer.weight.dtype);
       return layer.bias ? layer.bias.assign(b) : new Parameter(b);
     }),
   );

@@ -140,14 +140,7 @@ export abstract class BatchNormBase extends Module {
       );
     }
     return tidy(() => {
-      let centered: Tensor;
-      let variance: Tensor;
-      if (useBatchStats) {
-        const mean = x.mean(axes, true);
-        centered = x.sub(mean);
-        variance = centered.square().mean(axes, true); // biased, as PyTorch normalises
-        if (this.training) this.updateRunningStats(mean.reshape([this.numFeatures]), variance.reshape([this.numFeatures]), count);
-      } else {
+      if (!useBatchStats) {
         // Running statistics: fold into one scale and shift per channel (on [C]), so the
         // input takes two passes (x·scale, then the fused per-channel bias) instead of four,
         // as PyTorch's CPU inference does (alpha = γ/√(σ²+ε), beta = β − μ·alpha).
@@ -155,6 +148,10 @@ export abstract class BatchNormBase extends Module {
         const shift = this.bias ? this.bias.sub(this.runningMean!.mul(scale)) : this.runningMean!.mul(scale).neg();
         return biasActivation(x.mul(scale.reshape(perChannel)), shift, { axis: 1 });
       }
+      const mean = x.mean(axes, true);
+      const centered = x.sub(mean);
+      const variance = centered.square().mean(axes, true); // biased, as PyTorch normalises
+      if (this.training) this.updateRunningStats(mean.reshape([this.numFeatures]), variance.reshape([this.numFeatures]), count);
       let y = centered.mul(variance.add(this.eps).rsqrt());
       if (this.weight && this.bias) y = y.mul(this.weight.reshape(perChannel)).add(this.bias.reshape(perChannel));
       return y;
