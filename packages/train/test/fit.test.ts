@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { manualSeed, memory, tensor, use } from '@tessera/core';
+import { dispose, manualSeed, memory, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { SGD, StepLR } from '@tessera/optim';
 import { DataLoader, TensorDataset } from '@tessera/datasets';
@@ -26,11 +26,15 @@ describe('fit / evaluate / predict', () => {
     const logs = await evaluate(net, data, { loss: ce, metrics: ['accuracy'], batchSize: 64 });
     const pred = await predict(net, data.x, { batchSize: 50 });
     expect(pred.shape).toEqual([300, 3]);
-    const direct = net.call(data.x);
-    expect(Array.from(pred.dataSync())).toEqual(Array.from(direct.dataSync()));
-    const acc = pred.argmax(1).equal(data.y).cast('float32').mean().itemSync();
-    expect(logs.accuracy).toBeCloseTo(acc, 6);
-    expect(logs.loss).toBeCloseTo(ce(direct, data.y).itemSync(), 5);
+    tidy(() => {
+      const direct = net.call(data.x);
+      expect(Array.from(pred.dataSync())).toEqual(Array.from(direct.dataSync()));
+      const acc = pred.argmax(1).equal(data.y).cast('float32').mean().itemSync();
+      expect(logs.accuracy).toBeCloseTo(acc, 6);
+      expect(logs.loss).toBeCloseTo(ce(direct, data.y).itemSync(), 5);
+    });
+    // Freed now, not by the finalizer in the middle of a later test's tensor counts.
+    dispose([pred, data, net.parameters()]);
   });
 
   it('lets the event loop run between steps (signal handlers, worker messages, timers)', async () => {
@@ -51,6 +55,7 @@ describe('fit / evaluate / predict', () => {
     expect(steps).toBe(30);
     expect(ranAtStep).toBeGreaterThan(0);
     expect(ranAtStep).toBeLessThan(30); // the macrotask ran mid-epoch, not after fit returned
+    dispose([data, net.parameters()]);
   });
 
   it('is leak-free: the live tensor count is the same after every epoch', async () => {
