@@ -90,7 +90,11 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
   if (def.view) {
     out = newTensor(inputs[0].storage, shape, dtype);
   } else {
-    const kernel = findKernel(def.name, b);
+    // An elementwise op without a kernel of its own runs through the backend's expression kernel.
+    const exprKernel = def.elementwise ? findKernel('elementwise', b) : undefined;
+    const kernel = findKernel(def.name, b) ?? exprKernel;
+    const asExpr = exprKernel !== undefined && kernel === exprKernel && def.elementwise ? def.elementwise.bind(def) : null;
+    const kattrs: unknown = asExpr ? asExpr(attrs) : attrs;
     if (!kernel) {
       if (def.decompose) {
         if (trace && (thunk || def.fresh)) trace.problem ??= `'${def.name}' has per-step attributes but backend '${b.name}' runs it as a composite (no fused kernel)`;
@@ -107,14 +111,16 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
       dtype: t.dtype,
       size: t.size,
     }));
-    const dataId = (kernel as (ctx: unknown) => object)({ backend: b, inputs: data, attrs, out: { shape, dtype, size } });
+    const dataId = (kernel as (ctx: unknown) => object)({ backend: b, inputs: data, attrs: kattrs, out: { shape, dtype, size } });
     const storage = new Storage(dataId, b, size * BYTES_PER_ELEMENT[dtype]);
     out = newTensor(storage, shape, dtype);
     if (trace) {
       const fresh = def.fresh;
+      const refresh = thunk ?? (fresh ? () => fresh(attrs) : null);
       trace.calls.push({
-        def: def as OpDef<never>, kernel: kernel as never, backend: b, attrs,
-        refresh: thunk ?? (fresh ? () => fresh(attrs) : null),
+        def: def as OpDef<never>, kernel: kernel as never, backend: b, attrs: kattrs,
+        refresh: refresh && asExpr ? () => asExpr(refresh()) : refresh,
+        elementwise: asExpr !== null,
         inputs: inputs.map((t) => ({ storage: t.storage, handle: t })),
         out: { shape, dtype, size }, output: storage,
       });

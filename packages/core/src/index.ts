@@ -58,5 +58,6 @@ export {
 export { VERSION } from './version.js';
 export { asyncScopesIsolated } from './scope.js';
 export * from './ops/index.js';
+export * from './expr/index.js';
 export { primitiveDefs } from './defs.js';
 export { nearest, editDistance } from './nearest.js';

@@ -1,4 +1,5 @@
 import type { DType } from './dtype.js';
+import type { ElementwiseAttrs } from './expr/ir.js';
 import type { Tensor } from './tensor.js';
 
 /** Shape and dtype of an op input, as inference sees it. */
@@ -34,6 +35,12 @@ interface OpDefBase<A> {
    * this name; a backend may register a fused kernel that overrides it.
    */
   decompose?(inputs: readonly Tensor[], attrs: A): Tensor;
+  /**
+   * Elementwise ops: the expression the op computes (over its inputs, broadcast to the
+   * output shape) and its scalars. A backend without a kernel of the op's own name runs
+   * its one `elementwise` kernel with these attributes (see docs/expressions.md).
+   */
+  elementwise?(attrs: A): ElementwiseAttrs;
   /** The output shares input 0's storage (reshape): no kernel runs. */
   readonly view?: boolean;
   /**

@@ -16,6 +16,8 @@ export interface TracedCall {
   readonly backend: BackendImpl;
   /** The attributes the kernel got. */
   readonly attrs: unknown;
+  /** The call ran the backend's `elementwise` kernel (attrs are `ElementwiseAttrs`): fusable. */
+  readonly elementwise: boolean;
   /** Re-derives the attributes at each replay (attribute thunks, random keys). */
   readonly refresh: (() => unknown) | null;
   readonly inputs: readonly { storage: Storage; handle: Tensor }[];

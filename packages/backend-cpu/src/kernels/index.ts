@@ -25,6 +25,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './po
 import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { unaryKernel } from './unary.js';
+import { elementwiseKernel } from './expr.js';
 
 /** Builds one kernel per name of a family. */
 function family<N extends string>(names: readonly N[], make: (name: N) => AnyKernel): Record<N, AnyKernel> {
@@ -42,6 +43,7 @@ const tsKernels = {
   cast: unaryKernel('cast'),
   ...family<BinaryOpName>(BINARY_OPS, binaryKernel),
   where: where,
+  elementwise: elementwiseKernel,
   ...family<ReduceOpName>(REDUCE_OPS, reduceKernel),
   matmul: matmul,
   transpose: transpose,
