@@ -43,7 +43,6 @@ const tsKernels = {
   cast: unaryKernel('cast'),
   ...family<BinaryOpName>(BINARY_OPS, binaryKernel),
   where: where,
-  elementwise: elementwiseKernel,
   ...family<ReduceOpName>(REDUCE_OPS, reduceKernel),
   matmul: matmul,
   transpose: transpose,
@@ -65,6 +64,7 @@ const tsKernels = {
   // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
   ...biasActivationKernels,
   ...optimKernels,
+  ...{ elementwise: elementwiseKernel },
 } satisfies PrimitiveKernels<AnyKernel>;
 
 /**
