@@ -59,5 +59,6 @@ export { VERSION } from './version.js';
 export { asyncScopesIsolated } from './scope.js';
 export * from './ops/index.js';
 export * from './expr/index.js';
+export { kernelFamily } from './kernel-kit.js';
 export { primitiveDefs } from './defs.js';
 export { nearest, editDistance } from './nearest.js';

@@ -4,6 +4,7 @@ import type { GradContext, OpDef, TensorInfo } from '../op.js';
 import type { BinaryOpName, NoAttrs } from '../primitives.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { ex, type ElementwiseAttrs, type ExprBinaryOp } from '../expr/ir.js';
 import type { TensorLike } from './convert.js';
 import { assertDType, type DTypeClass, withTensors } from './util.js';
 import { sum } from './reduce.js';
@@ -90,17 +91,27 @@ export function assertSameDType(op: string, a: TensorInfo, b: TensorInfo): void 
   }
 }
 
+/** The IR node each binary op is (the op names predate the IR's short names). */
+const BINARY_NODE: { readonly [N in BinaryOpName]: ExprBinaryOp } = {
+  add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', maximum: 'max', minimum: 'min', mod: 'mod',
+  equal: 'eq', notEqual: 'ne', less: 'lt', lessEqual: 'le', greater: 'gt', greaterEqual: 'ge',
+  logicalAnd: 'and', logicalOr: 'or', logicalXor: 'xor',
+};
+
 function makeDef(name: BinaryOpName, spec: BinarySpec): OpDef<NoAttrs> {
+  const attrs: ElementwiseAttrs = { expr: { op: BINARY_NODE[name], a: ex.input(0), b: ex.input(1) }, scalars: [] };
+  const elementwise = () => attrs;
   const infer = ([a, b]: readonly TensorInfo[]) => {
     assertSameDType(name, a, b);
     assertDType(name, a.dtype, spec.dtypes);
     return { shape: broadcastShapes(name, a.shape, b.shape), dtype: spec.bool ? ('bool' as const) : a.dtype };
   };
   const g = spec.grad;
-  if (!g) return { name, infer, nonDifferentiable: true };
+  if (!g) return { name, infer, elementwise, nonDifferentiable: true };
   return {
     name,
     infer,
+    elementwise,
     grad: (dy, ctx) => {
       const [ga, gb] = g(dy, ctx);
       return [
@@ -139,9 +150,12 @@ function binary(name: BinaryOpName): (a: TensorLike, b: TensorLike) => Tensor {
 /** Logical or of bool tensors. */ export const logicalOr = binary('logicalOr');
 /** Logical xor of bool tensors. */ export const logicalXor = binary('logicalXor');
 
+const WHERE: ElementwiseAttrs = { expr: ex.select(ex.input(0), ex.input(1), ex.input(2)), scalars: [] };
+
 /** The `where` op: cond ? a : b with 3-way broadcasting. */
 export const whereDef: OpDef<NoAttrs> = {
   name: 'where',
+  elementwise: () => WHERE,
   infer: ([c, a, b]) => {
     assertDType('where', c.dtype, 'bool');
     assertSameDType('where', a, b);

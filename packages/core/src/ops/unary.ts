@@ -3,6 +3,7 @@ import { runOp } from '../engine.js';
 import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
 import type { PrimitiveAttrs, UnaryOpName } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
+import { ex, type ElementwiseAttrs, type Expr } from '../expr/ir.js';
 import { type TensorLike } from './convert.js';
 import { assertDType, type DTypeClass, withTensors } from './util.js';
 // Gradients are written with other ops so that higher orders work.
@@ -78,21 +79,65 @@ const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<PrimitiveAttrs[N]
   },
 };
 
-function makeDef<A>(name: string, spec: UnarySpec<A>): OpDef<A> {
+const X = ex.input(0);
+const S0 = ex.scalar(0);
+const S1 = ex.scalar(1);
+const none: readonly number[] = [];
+const fixed = (expr: Expr) => {
+  const attrs: ElementwiseAttrs = { expr, scalars: none };
+  return () => attrs;
+};
+
+/** What each unary op computes, as an expression of its input (attributes become scalars). */
+const UNARY_EXPR: { readonly [N in UnaryOpName | ParamUnaryName]: (attrs: PrimitiveAttrs[N]) => ElementwiseAttrs } = {
+  neg: fixed(ex.neg(X)), abs: fixed(ex.abs(X)), sign: fixed(ex.sign(X)), exp: fixed(ex.exp(X)),
+  expm1: fixed(ex.expm1(X)), log: fixed(ex.log(X)), log1p: fixed(ex.log1p(X)), sqrt: fixed(ex.sqrt(X)),
+  rsqrt: fixed(ex.div(1, ex.sqrt(X))),
+  square: fixed(ex.mul(X, X)),
+  reciprocal: fixed(ex.div(1, X)),
+  sin: fixed(ex.sin(X)), cos: fixed(ex.cos(X)), tanh: fixed(ex.tanh(X)),
+  sigmoid: fixed(ex.div(1, ex.add(1, ex.exp(ex.neg(X))))),
+  // x < 0 ? 0 : x keeps NaN (PyTorch's relu propagates NaN).
+  relu: fixed(ex.select(ex.lt(X, 0), 0, X)),
+  // max(x, 0) + log1p(e^(−|x|)): no overflow for large |x|.
+  softplus: fixed(ex.add(ex.max(X, 0), ex.log1p(ex.exp(ex.neg(ex.abs(X)))))),
+  erf: fixed(ex.erf(X)),
+  gelu: fixed(ex.mul(ex.mul(X, 0.5), ex.add(1, ex.erf(ex.mul(X, Math.SQRT1_2))))),
+  floor: fixed(ex.floor(X)), ceil: fixed(ex.ceil(X)), round: fixed(ex.round(X)),
+  logicalNot: fixed(ex.not(X)),
+  leakyRelu: scaled(ex.select(ex.gt(X, 0), X, ex.mul(S0, X)), ({ alpha }) => [alpha]),
+  elu: scaled(ex.select(ex.gt(X, 0), X, ex.mul(S0, ex.expm1(X))), ({ alpha }) => [alpha]),
+  clip: scaled(ex.select(ex.lt(X, S0), S0, ex.select(ex.gt(X, S1), S1, X)), ({ min, max }) => [min, max]),
+  cast: castExpr,
+};
+
+function scaled<A>(expr: Expr, scalars: (attrs: A) => readonly number[]): (attrs: A) => ElementwiseAttrs {
+  return (attrs) => ({ expr, scalars: scalars(attrs) });
+}
+
+const CASTS = new Map<DType, ElementwiseAttrs>();
+function castExpr({ dtype }: PrimitiveAttrs['cast']): ElementwiseAttrs {
+  let a = CASTS.get(dtype);
+  if (!a) CASTS.set(dtype, (a = { expr: ex.cast(X, dtype), scalars: none }));
+  return a;
+}
+
+function makeDef<A>(name: UnaryOpName | ParamUnaryName, spec: UnarySpec<A>): OpDef<A> {
   const infer = ([x]: readonly TensorInfo[], attrs: A) => {
     assertDType(name, x.dtype, spec.dtypes);
     return { shape: [...x.shape], dtype: spec.outDType ? spec.outDType(x.dtype, attrs) : x.dtype };
   };
-  if (spec.nonDifferentiable || !spec.grad) return { name, infer, nonDifferentiable: true };
+  const elementwise = UNARY_EXPR[name] as unknown as (attrs: A) => ElementwiseAttrs;
+  if (spec.nonDifferentiable || !spec.grad) return { name, infer, elementwise, nonDifferentiable: true };
   const g = spec.grad;
-  return { name, infer, grad: (dy, ctx) => [g(dy, ctx)] };
+  return { name, infer, elementwise, grad: (dy, ctx) => [g(dy, ctx)] };
 }
 
 /** Op definitions of the unary family, by name. */
 export const unaryDefs = Object.fromEntries(
   [...Object.entries(UNARY), ...Object.entries(PARAM_UNARY)].map(([n, s]) => [
     n,
-    makeDef(n, s as UnarySpec<never>),
+    makeDef(n as UnaryOpName | ParamUnaryName, s as UnarySpec<never>),
   ]),
 ) as { readonly [N in UnaryOpName | ParamUnaryName]: OpDef<PrimitiveAttrs[N]> };
 
