@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   Parameter, compile, defineElementwise, elementwise, ex, memory, noGrad, randn, runOp, tensor, tidy, type Tensor,
 } from '@tessera/core';
+import * as core from '@tessera/core';
+import { CpuStorage, cpu } from '@tessera/backend-cpu';
 import { expectFiniteDifferences } from './grad-check.js';
 import { useCpu } from './setup.js';
 
@@ -111,5 +113,54 @@ describe('compiled steps fuse elementwise chains', () => {
     w.grad?.dispose();
     w.dispose();
     x0.dispose();
+  });
+});
+
+describe('epilogues: an elementwise reader of a matmul becomes the kernel’s epilogue', () => {
+  it('fuses bias + activation (+ residual) into a backend kernel that accepts epilogues, with the same values', () => {
+    const base = cpu().createSync!();
+    const plain = base.kernels.matmul as unknown as core.Kernel<core.PrimitiveAttrs['matmul'] & { epilogue?: core.EpilogueAttrs }>;
+    const seen: string[] = [];
+    // A backend whose matmul applies the epilogue to its result (here after the GEMM; a
+    // real backend applies it while the output tile is in registers).
+    const matmul: core.Kernel<core.PrimitiveAttrs['matmul'] & { epilogue?: core.EpilogueAttrs }> = (ctx) => {
+      const { epilogue, ...attrs } = ctx.attrs;
+      const own = ctx.inputs.slice(0, 2);
+      const raw = plain({ ...ctx, inputs: own, attrs, out: { ...ctx.out, dtype: own[0].dtype } });
+      if (!epilogue) return raw;
+      seen.push(core.lowerExpr(epilogue.expr, [own[0].dtype, ...ctx.inputs.slice(2).map((t) => t.dtype)]).key);
+      const vals = (id: object) => (id as CpuStorage).values;
+      const operands = [{ values: vals(raw), shape: ctx.out.shape }, ...ctx.inputs.slice(2).map((t) => ({ values: vals(t.dataId), shape: t.shape }))];
+      const lowered = core.lowerExpr(epilogue.expr, [own[0].dtype, ...ctx.inputs.slice(2).map((t) => t.dtype)]);
+      base.free(raw);
+      return new CpuStorage(core.evalExpr(lowered, operands, ctx.out.shape, epilogue.scalars));
+    };
+    const impl: core.BackendImpl = { ...base, name: 'cpu-epi', epilogueKernels: new Set(['matmul']), kernels: { ...base.kernels, matmul: matmul as core.AnyKernel } };
+    core.use({ kind: 'backend', name: 'cpu-epi', priority: -1, coreApi: core.CORE_API_VERSION, create: async () => impl, createSync: () => impl });
+    const on = (t: core.Tensor) => t.to('cpu-epi');
+    const xs = on(randn([5, 4]));
+    const w = on(randn([4, 3]));
+    const bias = on(randn([3]));
+    const res = on(randn([5, 3]));
+    const relu = (t: Tensor) => elementwise(ex.select(ex.lt(x, 0), 0, x), [t]);
+    const block = (a: Tensor) => relu(elementwise(ex.add(ex.add(x, y), ex.input(2)), [a.matmul(w), bias, res]));
+    const eager = tidy(() => block(xs).dataSync());
+    const step = compile(block);
+    for (let i = 0; i < 3; i++) tidy(() => expect(step(xs).dataSync()).toEqual(eager));
+    expect(step.stats.kernels).toBe(1);
+    expect(seen.length).toBeGreaterThan(0);
+    // A scalar-carrying reader (per-replay attributes) and a second reader stop the fusion where they must.
+    const scale = { v: 2 };
+    const scaled = compile((a: Tensor) => axpy(a.matmul(w), res, () => ({ a: scale.v })));
+    for (const v of [2, 3, 4]) {
+      scale.v = v;
+      const want = tidy(() => axpy(xs.matmul(w), res, v).dataSync());
+      tidy(() => expect(scaled(xs).dataSync()).toEqual(want));
+    }
+    expect(scaled.stats.kernels).toBe(1);
+    const shared = compile((a: Tensor) => { const m = a.matmul(w); return [relu(m), m]; });
+    for (let i = 0; i < 2; i++) tidy(() => shared(xs));
+    expect(shared.stats.kernels).toBe(2);
+    core.dispose([xs, w, bias, res]);
   });
 });
