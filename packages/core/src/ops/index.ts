@@ -9,3 +9,4 @@ export * from './nn.js';
 export * from './loss.js';
 export * from './bias-activation.js';
 export * from './attention.js';
+export * from './batch-norm.js';
