@@ -15,18 +15,27 @@ const dy = randn([n, c, h, w]);
 const step = (fused: boolean) =>
   tidy(() => {
     const y = fused ? batchNorm(x, g, b) : batchNormDef.decompose!([x, g, b], { eps: 1e-5 });
-    const gs = gradients(y.mul(dy).sum(), [x, g, b]);
+    const gs = gradients(y, [x, g, b], [dy]);
     gs[0]!.dataSync();
   });
-const times: Record<string, number[]> = { fused: [], composite: [] };
+/** Process CPU time in ms (both threads; steadier than wall time on a shared machine). */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const times: Record<string, { wall: number[]; cpu: number[] }> = { fused: { wall: [], cpu: [] }, composite: { wall: [], cpu: [] } };
 for (let i = 0; i < runs + 2; i++) {
   for (const fused of [true, false]) {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), cpuMs()];
     step(fused);
-    if (i >= 2) times[fused ? 'fused' : 'composite']!.push(performance.now() - t0);
+    const t = times[fused ? 'fused' : 'composite']!;
+    if (i >= 2) {
+      t.wall.push(performance.now() - t0);
+      t.cpu.push(cpuMs() - c0);
+    }
   }
 }
-for (const [k, v] of Object.entries(times)) {
-  v.sort((p, q) => p - q);
-  console.log(`${k}: median ${v[v.length >> 1]!.toFixed(2)} ms, min ${v[0]!.toFixed(2)} ms (forward + backward, [${n}, ${c}, ${h}, ${w}])`);
+const med = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!.toFixed(2);
+for (const [k, t] of Object.entries(times)) {
+  console.log(`${k}: median wall ${med(t.wall)} ms, median cpu ${med(t.cpu)} ms, min wall ${Math.min(...t.wall).toFixed(2)} ms (forward + backward, [${n}, ${c}, ${h}, ${w}])`);
 }
