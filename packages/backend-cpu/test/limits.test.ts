@@ -3,7 +3,7 @@ import { BackendError, init, matmul, memory, ones, use } from '@tessera/core';
 import { cpu } from '../src/index.js';
 
 use(cpu({ wasm: true, name: 'cpu-limits' }));
-await init('cpu-limits');
+await init({ backends: ['cpu-limits'] });
 
 function thrown(f: () => unknown): unknown {
   try {
