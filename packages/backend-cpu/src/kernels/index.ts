@@ -10,6 +10,7 @@ import {
   type UnaryOpName,
 } from '@tessera/core';
 import { binaryKernel, where } from './binary.js';
+import { batchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmGemm } from '../wasm/engine.js';
 import { WASM_BINARY, WASM_UNARY, type WasmBinaryName, type WasmUnaryName } from '../wasm/elementwise-module.js';
@@ -63,6 +64,7 @@ const tsKernels = {
   random: random,
   // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
   ...biasActivationKernels,
+  ...batchNormKernels,
   ...optimKernels,
   ...{ elementwise: elementwiseKernel },
 } satisfies PrimitiveKernels<AnyKernel>;
