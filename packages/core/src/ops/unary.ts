@@ -4,10 +4,11 @@ import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
 import type { PrimitiveAttrs, UnaryOpName } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { ex, type ElementwiseAttrs, type Expr } from '../expr/ir.js';
+import { elementwiseDef } from './elementwise.js';
 import { type TensorLike } from './convert.js';
 import { assertDType, type DTypeClass, withTensors } from './util.js';
 // Gradients are written with other ops so that higher orders work.
-import { add, equal, greater, greaterEqual, lessEqual, logicalAnd, mul, sub, where } from './binary.js';
+import { add, equal, mul } from './binary.js';
 import { zerosLike } from './creation.js';
 
 type Grad<A> = (dy: Tensor, ctx: GradContext<A>) => Tensor;
@@ -24,6 +25,13 @@ const SQRT_2 = Math.SQRT2;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const zeroGrad: Grad<unknown> = (_dy, { inputs }) => zerosLike(inputs[0]);
+const X = ex.input(0);
+/** dy, the second input of a one-pass gradient expression. */
+const DY1 = ex.input(1);
+const S0 = ex.scalar(0);
+const S1 = ex.scalar(1);
+/** A gradient as one elementwise pass (its own gradient is derived, so higher orders work). */
+const ew = (expr: Expr, inputs: Tensor[], scalars: readonly number[] = []): Tensor => runOp(elementwiseDef, inputs, { expr, scalars });
 
 /** One description per unary op: accepted dtypes and gradient. */
 const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
@@ -40,19 +48,16 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
   reciprocal: { dtypes: 'float', grad: (dy, { output }) => neg(mul(dy, square(output))) },
   sin: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, cos(x)) },
   cos: { dtypes: 'float', grad: (dy, { inputs: [x] }) => neg(mul(dy, sin(x))) },
-  tanh: { dtypes: 'float', grad: (dy, { output }) => mul(dy, sub(1, square(output))) },
-  sigmoid: { dtypes: 'float', grad: (dy, { output }) => mul(dy, mul(output, sub(1, output))) },
-  relu: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => where(greater(x, 0), dy, 0) },
-  softplus: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, sigmoid(x)) },
+  tanh: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.sub(1, ex.mul(X, X))), [output, dy]) },
+  sigmoid: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.mul(X, ex.sub(1, X))), [output, dy]) },
+  relu: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => ew(ex.select(ex.gt(X, 0), DY1, 0), [x, dy]) },
+  softplus: { dtypes: 'float', grad: (dy, { inputs: [x] }) => ew(ex.div(DY1, ex.add(1, ex.exp(ex.neg(X)))), [x, dy]) },
   erf: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, exp(neg(square(x)))).mul(TWO_OVER_SQRT_PI) },
   gelu: {
     dtypes: 'float',
     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-    grad: (dy, { inputs: [x] }) => {
-      const cdf = add(erf(x.div(SQRT_2)), 1).mul(0.5);
-      const pdf = exp(square(x).mul(-0.5)).mul(INV_SQRT_2PI);
-      return mul(dy, add(cdf, mul(x, pdf)));
-    },
+    grad: (dy, { inputs: [x] }) =>
+      ew(ex.mul(DY1, ex.add(ex.mul(ex.add(ex.erf(ex.mul(X, Math.SQRT1_2)), 1), 0.5), ex.mul(X, ex.mul(ex.exp(ex.mul(ex.mul(X, X), -0.5)), INV_SQRT_2PI)))), [x, dy]),
   },
   floor: { dtypes: 'numeric', grad: zeroGrad },
   ceil: { dtypes: 'numeric', grad: zeroGrad },
@@ -62,15 +67,14 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
 
 type ParamUnaryName = 'leakyRelu' | 'elu' | 'clip' | 'cast';
 const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<PrimitiveAttrs[N]> } = {
-  leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => where(greater(x, 0), dy, mul(dy, attrs.alpha)) },
+  leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]) },
   elu: {
     dtypes: 'float',
-    grad: (dy, { inputs: [x], output, attrs }) => where(greater(x, 0), dy, mul(dy, add(output, attrs.alpha))),
+    grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, ex.mul(S0, ex.exp(X)))), [x, dy], [attrs.alpha]),
   },
   clip: {
     dtypes: 'numeric',
-    grad: (dy, { inputs: [x], attrs }) =>
-      where(logicalAnd(greaterEqual(x, attrs.min), lessEqual(x, attrs.max)), dy, 0),
+    grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.and(ex.ge(X, S0), ex.le(X, S1)), DY1, 0), [x, dy], [attrs.min, attrs.max]),
   },
   cast: {
     dtypes: 'any',
@@ -79,9 +83,6 @@ const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<PrimitiveAttrs[N]
   },
 };
 
-const X = ex.input(0);
-const S0 = ex.scalar(0);
-const S1 = ex.scalar(1);
 const none: readonly number[] = [];
 const fixed = (expr: Expr) => {
   const attrs: ElementwiseAttrs = { expr, scalars: none };
