@@ -11,14 +11,15 @@ import { tfjsAdapter } from './adapters/tfjs.js';
 import type { Adapter, LibName } from './adapters/types.js';
 import { runCell, type Cell } from './cell.js';
 import { USAGE, parseArgs, wantsSection } from './cli.js';
-import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
+import { Notes, agreementTable, scalingTable, throughputTable, toJson, type Row } from './report.js';
 import { fmtMs, fmtNum } from './table.js';
-import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
+import { DEFAULT_TIMING, QUICK_SLOW_ROW_TIMING, QUICK_TIMING, SLOW_ROW_TIMING } from './timing.js';
 import { dataLoadReport } from './data-load.js';
 import { COMPILED_ID, compiledSection } from './compiled/section.js';
 import { runChildPart } from './compiled/child.js';
 import { CHILD_FLAG } from './compiled/spawn.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
+import { convNetWorkloads } from './workloads/convnets.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
 import { optimWorkloads } from './workloads/optim.js';
@@ -44,8 +45,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
+  const slowTiming = opts.quick ? QUICK_SLOW_ROW_TIMING : SLOW_ROW_TIMING;
 
-  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
+  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads(), ...convNetWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
   const wantDataLoad = wantsSection(opts.filter, 'data-load');
   const wantCompiled = wantsSection(opts.filter, COMPILED_ID);
@@ -95,10 +97,13 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const w of runnable) {
     const cells = new Map<LibName, Cell>();
+    // Tessera's first output, against which rows with a tolerance check each cell before timing it.
+    let reference: { lib: LibName; probe: Float32Array } | undefined;
     for (const a of adapters) {
       const u = unavailable.get(a.name);
-      const c: Cell = u !== undefined ? { kind: 'unavailable', message: u } : await runCell(w, a, timing);
+      const c: Cell = u !== undefined ? { kind: 'unavailable', message: u } : await runCell(w, a, w.slow ? slowTiming : timing, reference);
       cells.set(a.name, c);
+      if (!reference && c.kind === 'ok' && a.name.startsWith('tessera')) reference = { lib: a.name, probe: c.timing.probe };
       if (u === undefined) {
         log(`${w.id.padEnd(12)} ${a.name.padEnd(12)} ${c.kind === 'ok' ? `${fmtNum(c.throughput)} ${w.unit}, ` : ''}${describeCell(c)}${c.leaked ? `, LEAK ${c.leaked}` : ''}`);
       }
@@ -123,10 +128,12 @@ async function main(): Promise<number> {
     out.push(throughputTable(rows, libs, notes));
     out.push('');
     if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
-      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms, so the cell was not repeated (cold run, includes warm-up costs).`);
+      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms (${slowTiming.slowRunMs} ms in the convnet rows), so the cell was not repeated (cold run, includes warm-up costs).`);
     }
     if (notes.size) out.push('', notes.render());
     out.push('');
+    const scaling = scalingTable(rows, libs);
+    if (scaling) out.push('Thread scaling (median time per iteration on 1 thread and on n threads, from the rows above):', '', scaling, '');
     out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
     out.push('');
     out.push(agree.table);
