@@ -25,7 +25,8 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
                         vs eager steps, issue 15); GPU columns only: matmul-2048 matmul-4096
                         matmul-{1024,2048,4096}-resident (C stays on the GPU, row 0 read)
   --libs=a,b            only these libraries (substring match): tessera-cpu tfjs-cpu tfjs-wasm onnx
-                        tessera-webgpu tfjs-webgpu. The webgpu columns run when a hardware adapter
+                        tessera-webgpu tfjs-webgpu, torch (the convnet rows' torch-cpu table, with
+                        tessera-cpu; it runs when --libs is not given or names torch). The webgpu columns run when a hardware adapter
                         is found; on a software one (SwiftShader) only if an entry names webgpu
   --json=path           also write the results as JSON
   -h, --help            this text

@@ -20,6 +20,7 @@ import { runChildPart } from './compiled/child.js';
 import { CHILD_FLAG } from './compiled/spawn.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { convNetWorkloads } from './workloads/convnets.js';
+import { torchConvNets, torchTable } from './convnets/torch.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
 import { optimWorkloads } from './workloads/optim.js';
@@ -64,6 +65,8 @@ async function main(): Promise<number> {
     tfjsAdapter('webgpu', gpuOpts),
   ];
   const chosen = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
+  // 'torch' alone selects only the convnet rows' torch-cpu column (beside Tessera's CPU column).
+  if (opts.libs.some((l) => l.includes('torch')) && !chosen.includes(allAdapters[0]!)) chosen.unshift(allAdapters[0]!);
   // Only the sections after the table were asked for: no library is started.
   const adapters = workloads.length ? chosen : [];
   if (chosen.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
@@ -110,6 +113,11 @@ async function main(): Promise<number> {
     }
     rows.push({ workload: w, cells });
   }
+  // The optional torch-cpu column of the convnet rows, where --libs is not given or names torch.
+  const convRows = rows.filter((r) => r.workload.family !== undefined);
+  const wantTorch = convRows.length > 0 && (opts.libs.length === 0 || opts.libs.some((l) => l.includes('torch')));
+  if (wantTorch) log('torch-cpu: convnet rows');
+  const torch = wantTorch ? await torchConvNets(convRows.map((r) => r.workload.id), opts.quick ? 0.5 : 1.5) : undefined;
   const totalS = (performance.now() - started) / 1000;
   for (const a of adapters) if (!unavailable.has(a.name)) await a.close?.();
 
@@ -134,6 +142,7 @@ async function main(): Promise<number> {
     out.push('');
     const scaling = scalingTable(rows, libs);
     if (scaling) out.push('Thread scaling (median time per iteration on 1 thread and on n threads, from the rows above):', '', scaling, '');
+    if (torch) out.push(...torchTable(convRows, torch), '');
     out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
     out.push('');
     out.push(agree.table);
@@ -149,7 +158,7 @@ async function main(): Promise<number> {
   console.log(out.join('\n'));
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), compiled }, null, 2));
+    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), torchConvNets: torch, compiled }, null, 2));
     log(`wrote ${opts.json}`);
   }
   return agree.mismatches === 0 ? 0 : 1;

@@ -19,6 +19,7 @@ import { foldBatchNorms, planWeights } from '../src/convnets/weights.js';
 import { labels, randn, rng } from '../src/data.js';
 import { Notes, agreementTable, scalingTable, throughputTable, type Row } from '../src/report.js';
 import { convNetWorkloads } from '../src/workloads/convnets.js';
+import { parseTorchRows, torchTable } from '../src/convnets/torch.js';
 import type { Workload } from '../src/workloads/types.js';
 
 beforeAll(async () => {
@@ -36,12 +37,19 @@ async function once(r: Runner): Promise<Float32Array> {
   }
 }
 
+/** Generous: these run real networks, and the shared machine may be loaded many times over. */
+const SLOW = 300_000;
+
+const weightCache = new Map<NetPlan, ConvNetInferData['weights']>();
+
 function data(plan: NetPlan, zoo: ConvNetInferData['zoo'], batch: number, fuse: boolean, threads = 1): ConvNetInferData {
-  return { plan, weights: planWeights(plan, 5), batch, x: randn(batch * 3 * plan.size * plan.size, 1, rng(9)), threads, fuse, zoo };
+  let weights = weightCache.get(plan);
+  if (!weights) weightCache.set(plan, (weights = planWeights(plan, 5)));
+  return { plan, weights, batch, x: randn(batch * 3 * plan.size * plan.size, 1, rng(9)), threads, fuse, zoo };
 }
 
-describe('ResNet-18 at 64×64, batch 2: the ONNX graph and tfjs against Tessera', () => {
-  const plan = resnetPlan('resnet18', 64);
+describe('ResNet-18 at 32×32, batch 2: the ONNX graph and tfjs against Tessera', () => {
+  const plan = resnetPlan('resnet18', 32);
   const zoo = () => resnet('resnet18');
 
   it('onnxruntime runs the bench-written graph to the zoo model’s logits, folded and unfolded', async () => {
@@ -49,6 +57,7 @@ describe('ResNet-18 at 64×64, batch 2: the ONNX graph and tfjs against Tessera'
     await o.init();
     const onnx = await once(await o.convNetInfer!(data(plan, zoo, 2, true)));
     expect(onnx.length).toBe(2000);
+    expect(onnx.every(Number.isFinite)).toBe(true);
     const unfused = await once(await tesseraConvNetInfer(data(plan, zoo, 2, false)));
     const fused = await once(await tesseraConvNetInfer(data(plan, zoo, 2, true)));
     expect(relativeDifference(onnx, unfused)).toBeLessThan(TOL);
@@ -56,7 +65,7 @@ describe('ResNet-18 at 64×64, batch 2: the ONNX graph and tfjs against Tessera'
     // Not vacuous: other weights give other logits.
     const other = { ...data(plan, zoo, 2, true), weights: planWeights(plan, 6) };
     expect(relativeDifference(await once(await o.convNetInfer!(other)), fused)).toBeGreaterThan(0.1);
-  }, 60_000);
+  }, SLOW);
 
   it('tfjs-cpu and tfjs-wasm (batch norms folded at setup) give the same logits', async () => {
     const d = data(plan, zoo, 2, true, 1);
@@ -67,17 +76,17 @@ describe('ResNet-18 at 64×64, batch 2: the ONNX graph and tfjs against Tessera'
       await t.activate();
       expect(relativeDifference(await once(await t.convNetInfer!(d)), ref), b).toBeLessThan(TOL);
     }
-  }, 60_000);
+  }, SLOW);
 
   it('the plan names every zoo parameter with its shape (a strict load), and folding removes every batch norm', () => {
-    const weights = planWeights(plan, 5);
+    const { weights } = data(plan, zoo, 1, false);
     expect(weights.length).toBe(20 + 20 * 4 + 2); // 20 conv weights, 20 batch norms × 4, fc weight and bias
     const folded = foldBatchNorms(plan, weights);
     expect(folded.plan.ops.some((o) => o.op === 'bn')).toBe(false);
     expect(folded.plan.ops.filter((o) => o.op === 'conv').every((o) => o.op === 'conv' && o.bias)).toBe(true);
     const bad = weights.map((w) => (w.name === 'layer1.0.conv1.weight' ? { ...w, name: 'layer1.0.convX.weight' } : w));
     return expect(tesseraConvNetInfer({ ...data(plan, zoo, 1, false), weights: bad })).rejects.toThrow(/layer1\.0\.conv/);
-  });
+  }, SLOW);
 });
 
 describe('plans', () => {
@@ -95,7 +104,7 @@ describe('plans', () => {
     const o = onnxAdapter();
     await o.init();
     expect(relativeDifference(await once(await o.convNetInfer!(d)), await once(await tesseraConvNetInfer(d)))).toBeLessThan(TOL);
-  }, 120_000);
+  }, SLOW);
 });
 
 describe('ResNet-20 training runner', () => {
@@ -110,7 +119,7 @@ describe('ResNet-20 training runner', () => {
     }
     r.dispose();
     expect(losses[3]).toBeLessThan(losses[0]);
-  }, 60_000);
+  }, SLOW);
 });
 
 describe('rows, pre-timing check and tables', () => {
@@ -153,5 +162,18 @@ describe('rows, pre-timing check and tables', () => {
     const table = scalingTable([row(2, 100), row(1, 180)], ['tessera-cpu']);
     expect(table).toMatch(/resnet18-b1 \| tessera-cpu \|\s+180 ms \|\s+100 ms \(2\) \|\s+1\.80×/);
     expect(scalingTable([row(2, 100)], ['tessera-cpu'])).toBe('');
+  });
+});
+
+describe('torch-cpu table of the convnet rows', () => {
+  it('parses the script line and puts torch beside tessera-cpu', () => {
+    const torch = parseTorchRows('noise\n{"torch": "1.13.0", "ms": {"resnet18-b1-2t": 25.0}}\n');
+    expect(torch).toEqual({ ok: true, version: '1.13.0', ms: { 'resnet18-b1-2t': 25 } });
+    expect(() => parseTorchRows('{"ms": 3}')).toThrow(/unexpected torch output/);
+    const w = convNetWorkloads()[0]!;
+    const c: Cell = { kind: 'ok', throughput: 10, timing: { medianMs: 100, minMs: 100, runs: 3, single: false, probe: new Float32Array(0) } };
+    const lines = torchTable([{ workload: w, cells: new Map([['tessera-cpu', c]]) }], torch).join('\n');
+    expect(lines).toMatch(/ResNet-18 infer 224² b1 \(BN folded\), 2 threads \|\s+100 ms \|\s+25\.0 ms \|\s+0\.25×/);
+    expect(torchTable([], { ok: false, reason: 'no torch' }).join('\n')).toContain('skipped (no torch)');
   });
 });
