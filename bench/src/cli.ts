@@ -18,11 +18,15 @@ export const USAGE = `usage: pnpm bench [options]      (from the repo root: buil
   --filter=a,b          only workloads whose id contains a or b
                         ids: matmul-128 matmul-256 matmul-512 matmul-1024 matmul-1024-tA matmul-1024-tB matmul-1024-tAB
                         mlp-train cnn-train cnn-infer
-                        optim-adam optim-sgd-momentum data-load compiled (section after the table: compiled
+                        optim-adam optim-sgd-momentum
+                        resnet18-b1-{2t,1t} resnet18-b8-{2t,1t} resnet18-b1-unfused-2t resnet20-train-{2t,1t}
+                        vgg11-b1-{2t,1t} (issue 24: 2 and 1 thread(s); e.g. --filter=resnet, --filter=-1t)
+                        data-load compiled (section after the table: compiled
                         vs eager steps, issue 15); GPU columns only: matmul-2048 matmul-4096
                         matmul-{1024,2048,4096}-resident (C stays on the GPU, row 0 read)
   --libs=a,b            only these libraries (substring match): tessera-cpu tfjs-cpu tfjs-wasm onnx
-                        tessera-webgpu tfjs-webgpu. The webgpu columns run when a hardware adapter
+                        tessera-webgpu tfjs-webgpu, torch (the convnet rows' torch-cpu table, with
+                        tessera-cpu; it runs when --libs is not given or names torch). The webgpu columns run when a hardware adapter
                         is found; on a software one (SwiftShader) only if an entry names webgpu
   --json=path           also write the results as JSON
   -h, --help            this text

@@ -11,14 +11,16 @@ import { tfjsAdapter } from './adapters/tfjs.js';
 import type { Adapter, LibName } from './adapters/types.js';
 import { runCell, type Cell } from './cell.js';
 import { USAGE, parseArgs, wantsSection } from './cli.js';
-import { Notes, agreementTable, throughputTable, toJson, type Row } from './report.js';
+import { Notes, agreementTable, scalingTable, throughputTable, toJson, type Row } from './report.js';
 import { fmtMs, fmtNum } from './table.js';
-import { DEFAULT_TIMING, QUICK_TIMING } from './timing.js';
+import { DEFAULT_TIMING, QUICK_SLOW_ROW_TIMING, QUICK_TIMING, SLOW_ROW_TIMING } from './timing.js';
 import { dataLoadReport } from './data-load.js';
 import { COMPILED_ID, compiledSection } from './compiled/section.js';
 import { runChildPart } from './compiled/child.js';
 import { CHILD_FLAG } from './compiled/spawn.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
+import { convNetWorkloads } from './workloads/convnets.js';
+import { torchConvNets, torchTable } from './convnets/torch.js';
 import { matmulWorkloads } from './workloads/matmul.js';
 import { mlpTrainWorkload } from './workloads/mlp.js';
 import { optimWorkloads } from './workloads/optim.js';
@@ -44,8 +46,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
+  const slowTiming = opts.quick ? QUICK_SLOW_ROW_TIMING : SLOW_ROW_TIMING;
 
-  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads()];
+  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads(), ...convNetWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
   const wantDataLoad = wantsSection(opts.filter, 'data-load');
   const wantCompiled = wantsSection(opts.filter, COMPILED_ID);
@@ -62,6 +65,8 @@ async function main(): Promise<number> {
     tfjsAdapter('webgpu', gpuOpts),
   ];
   const chosen = opts.libs.length ? allAdapters.filter((a) => opts.libs.some((l) => a.name.includes(l))) : allAdapters;
+  // 'torch' alone selects only the convnet rows' torch-cpu column (beside Tessera's CPU column).
+  if (opts.libs.some((l) => l.includes('torch')) && !chosen.includes(allAdapters[0]!)) chosen.unshift(allAdapters[0]!);
   // Only the sections after the table were asked for: no library is started.
   const adapters = workloads.length ? chosen : [];
   if (chosen.length === 0) throw new Error(`--libs ${opts.libs.join(',')} matches no library\n${USAGE}`);
@@ -95,16 +100,24 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const w of runnable) {
     const cells = new Map<LibName, Cell>();
+    // Tessera's first output, against which rows with a tolerance check each cell before timing it.
+    let reference: { lib: LibName; probe: Float32Array } | undefined;
     for (const a of adapters) {
       const u = unavailable.get(a.name);
-      const c: Cell = u !== undefined ? { kind: 'unavailable', message: u } : await runCell(w, a, timing);
+      const c: Cell = u !== undefined ? { kind: 'unavailable', message: u } : await runCell(w, a, w.slow ? slowTiming : timing, reference);
       cells.set(a.name, c);
+      if (!reference && c.kind === 'ok' && a.name.startsWith('tessera')) reference = { lib: a.name, probe: c.timing.probe };
       if (u === undefined) {
         log(`${w.id.padEnd(12)} ${a.name.padEnd(12)} ${c.kind === 'ok' ? `${fmtNum(c.throughput)} ${w.unit}, ` : ''}${describeCell(c)}${c.leaked ? `, LEAK ${c.leaked}` : ''}`);
       }
     }
     rows.push({ workload: w, cells });
   }
+  // The optional torch-cpu column of the convnet rows, where --libs is not given or names torch.
+  const convRows = rows.filter((r) => r.workload.family !== undefined);
+  const wantTorch = convRows.length > 0 && (opts.libs.length === 0 || opts.libs.some((l) => l.includes('torch')));
+  if (wantTorch) log('torch-cpu: convnet rows');
+  const torch = wantTorch ? await torchConvNets(convRows.map((r) => r.workload.id), opts.quick ? 0.5 : 1.5) : undefined;
   const totalS = (performance.now() - started) / 1000;
   for (const a of adapters) if (!unavailable.has(a.name)) await a.close?.();
 
@@ -123,10 +136,13 @@ async function main(): Promise<number> {
     out.push(throughputTable(rows, libs, notes));
     out.push('');
     if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
-      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms, so the cell was not repeated (cold run, includes warm-up costs).`);
+      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms (${slowTiming.slowRunMs} ms in the convnet rows), so the cell was not repeated (cold run, includes warm-up costs).`);
     }
     if (notes.size) out.push('', notes.render());
     out.push('');
+    const scaling = scalingTable(rows, libs);
+    if (scaling) out.push('Thread scaling (median time per iteration on 1 thread and on n threads, from the rows above):', '', scaling, '');
+    if (torch) out.push(...torchTable(convRows, torch), '');
     out.push('Output agreement from identical inputs and weights: max |Δ| against the reference (rel = max |Δ| / max |reference|).');
     out.push('');
     out.push(agree.table);
@@ -142,7 +158,7 @@ async function main(): Promise<number> {
   console.log(out.join('\n'));
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), compiled }, null, 2));
+    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), torchConvNets: torch, compiled }, null, 2));
     log(`wrote ${opts.json}`);
   }
   return agree.mismatches === 0 ? 0 : 1;

@@ -35,7 +35,10 @@ function cellText(c: Cell | undefined, lib: LibName, notes: Notes): string {
       s = `${fmtNum(c.throughput)} (${fmtMs(c.timing.medianMs)})${c.timing.single ? '*' : ''}`;
       break;
     case 'n/a':
-      s = 'n/a';
+      s = c.message ? `n/a ${notes.ref(`${lib}: ${c.message}`)}` : 'n/a';
+      break;
+    case 'mismatch':
+      s = `MISMATCH ${notes.ref(`${lib}: ${c.message}`)}`;
       break;
     case 'unavailable':
       s = `unavailable ${notes.ref(`${lib}: ${c.message}`)}`;
@@ -105,7 +108,13 @@ export function agreementTable(rows: readonly Row[], libs: readonly LibName[]): 
       return c?.kind === 'ok' ? c.timing.probe : undefined;
     };
     const ref = refLib ? probe(refLib) : undefined;
+    const tolerance = w.tolerance ?? MISMATCH_REL;
     const cols = libs.map((l) => {
+      const c = cells.get(l);
+      if (c?.kind === 'mismatch') {
+        mismatches++;
+        return `MISMATCH (${c.message})`;
+      }
       const p = probe(l);
       if (!ref || !p) return '-';
       if (l === refLib) return 'reference';
@@ -115,11 +124,11 @@ export function agreementTable(rows: readonly Row[], libs: readonly LibName[]): 
       }
       const { abs, scale } = diff(p, ref);
       const rel = scale > 0 ? abs / scale : abs;
-      const bad = !(rel <= MISMATCH_REL);
+      const bad = !(rel <= tolerance);
       if (bad) mismatches++;
       return `${fmtSci(abs)} (rel ${fmtSci(rel)})${bad ? ' MISMATCH' : ''}`;
     });
-    return [w.label, w.probe, ...cols];
+    return [w.label, `${w.probe}${w.tolerance !== undefined ? ` (≤ ${fmtSci(w.tolerance)} rel)` : ''}`, ...cols];
   });
   const align: Align[] = ['l', 'l', ...libs.map(() => 'r' as const)];
   return { table: renderTable(['workload', 'probe', ...libs], body, align), mismatches };
@@ -140,4 +149,31 @@ export function toJson(rows: readonly Row[]): unknown {
       ]),
     ),
   }));
+}
+
+/**
+ * Thread scaling of the rows that come in thread-count families (e.g. ResNet-18 b1 on 1 and
+ * 2 threads): per library that takes a thread count, the median time at each count and the
+ * speed-up of the largest count over 1 thread. Empty when no family has two counts.
+ */
+export function scalingTable(rows: readonly Row[], libs: readonly LibName[]): string {
+  const families = new Map<string, Row[]>();
+  for (const r of rows) {
+    const f = r.workload.family;
+    if (f !== undefined && r.workload.threads !== undefined) families.set(f, [...(families.get(f) ?? []), r]);
+  }
+  const body: string[][] = [];
+  for (const [family, rs] of families) {
+    const sorted = [...rs].sort((a, b) => a.workload.threads! - b.workload.threads!);
+    const one = sorted[0]!;
+    const most = sorted[sorted.length - 1]!;
+    if (one.workload.threads !== 1 || most === one) continue;
+    for (const l of libs) {
+      const a = one.cells.get(l);
+      const b = most.cells.get(l);
+      if (a?.kind !== 'ok' || b?.kind !== 'ok') continue;
+      body.push([family, l, fmtMs(a.timing.medianMs), `${fmtMs(b.timing.medianMs)} (${most.workload.threads})`, fmtRatio(a.timing.medianMs / b.timing.medianMs)]);
+    }
+  }
+  return body.length ? renderTable(['workload', 'library', '1 thread', 'n threads', 'speed-up'], body, ['l', 'l', 'r', 'r', 'r']) : '';
 }

@@ -34,6 +34,29 @@ export const QUICK_TIMING: TimingOptions = {
   slowRunMs: 1000,
 };
 
+/**
+ * Rows whose single iteration takes seconds (the convnets): the cold run is only a warm-up
+ * (it includes first-touch memory growth and worker start-up), then 3 timed runs (1 with
+ * --quick) unless they pass maxTimeMs; a single run is reported only past slowRunMs.
+ */
+export const SLOW_ROW_TIMING: TimingOptions = {
+  warmupRuns: 1,
+  minTimeMs: 0,
+  maxTimeMs: 8000,
+  minRuns: 3,
+  maxRuns: 10,
+  slowRunMs: 30_000,
+};
+
+export const QUICK_SLOW_ROW_TIMING: TimingOptions = {
+  warmupRuns: 1,
+  minTimeMs: 0,
+  maxTimeMs: 3000,
+  minRuns: 1,
+  maxRuns: 5,
+  slowRunMs: 15_000,
+};
+
 export interface Timing {
   /** Median of the timed runs (ms). */
   readonly medianMs: number;
@@ -54,12 +77,17 @@ export function median(xs: readonly number[]): number {
 
 const now = () => performance.now();
 
-export async function measure(runner: Runner, o: TimingOptions): Promise<Timing> {
+/** Thrown by a `measure` check when the first output is wrong: the cell is not timed. */
+export class OutputMismatch extends Error {}
+
+/** `check` sees the probe of the first run before anything is timed, and may throw. */
+export async function measure(runner: Runner, o: TimingOptions, check?: (probe: Float32Array) => void): Promise<Timing> {
   const run = () => runner.run();
   let t = now();
   const first = await run();
   const coldMs = now() - t;
   const probe = runner.probe ? await runner.probe() : first;
+  check?.(probe);
   if (coldMs > o.slowRunMs) return { medianMs: coldMs, minMs: coldMs, runs: 1, single: true, probe };
 
   const warmStart = now();

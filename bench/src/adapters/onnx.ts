@@ -2,12 +2,15 @@
  * onnxruntime-node: the native inference reference. Models are built in memory with the
  * bench's own protobuf encoder (src/onnx). Training is not available in onnxruntime-node,
  * so only matmul and CNN inference run here. Threads default to 1 (like every other
- * column); set BENCH_ORT_THREADS to change it.
+ * column); set BENCH_ORT_THREADS to change it. The convnet rows set their own count
+ * (intra-op threads = the row's threads) and write the graph from the row's weights.
  */
 import type * as ortTypes from 'onnxruntime-node';
 import type { CnnData, MatmulData } from '../data.js';
+import type { ConvNetInferData } from '../convnets/data.js';
 import { cnnModel, matmulModel } from '../onnx/models.js';
-import type { Adapter, Runner } from './types.js';
+import { convNetModel } from '../onnx/convnet.js';
+import { NotApplicable, type Adapter, type Runner } from './types.js';
 
 export const ortThreads = Math.max(1, Number(process.env.BENCH_ORT_THREADS ?? 1) || 1);
 
@@ -18,10 +21,10 @@ export function onnxAdapter(): Adapter {
     return ort;
   };
 
-  async function session(bytes: Uint8Array): Promise<ortTypes.InferenceSession> {
+  async function session(bytes: Uint8Array, threads = ortThreads): Promise<ortTypes.InferenceSession> {
     return lib().InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
-      intraOpNumThreads: ortThreads,
+      intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
@@ -61,6 +64,13 @@ export function onnxAdapter(): Adapter {
       const T = lib().Tensor;
       const s = await session(cnnModel(d.params, d.batch));
       return runner(s, { x: new T('float32', d.x, [d.batch, 1, 28, 28]) }, 'logits');
+    },
+
+    async convNetInfer(d: ConvNetInferData): Promise<Runner> {
+      if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn')) throw new NotApplicable('the unfused row is Tessera against itself (onnxruntime folds batch norms when it loads a graph)');
+      const T = lib().Tensor;
+      const s = await session(convNetModel(d.plan, d.weights, d.batch), d.threads);
+      return runner(s, { x: new T('float32', d.x, [d.batch, d.plan.inChannels, d.plan.size, d.plan.size]) }, 'logits');
     },
   };
 }

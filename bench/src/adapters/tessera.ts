@@ -30,7 +30,9 @@ import * as backendCpu from '@tessera/backend-cpu';
 import { tuneMatmul, webgpu } from '@tessera/backend-webgpu';
 import { ADAPTER_OPTIONS, NoGpuAdapter, sharedGpu, skipReason } from './gpu.js';
 import { LR, concat, sgdGradient, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
-import type { Adapter, MatmulRead, Runner } from './types.js';
+import { CONVNET_MAX_THREADS, type ConvNetInferData, type ConvNetTrainData } from '../convnets/data.js';
+import { tesseraConvNetInfer, tesseraConvNetTrain } from './tessera-convnets.js';
+import { NotApplicable, type Adapter, type MatmulRead, type Runner } from './types.js';
 
 const fromNamed = (p: Named): Tensor => tensor(p.values, { shape: p.shape });
 
@@ -129,6 +131,43 @@ export async function startWebGpu(allowSoftware: boolean): Promise<string> {
   return `GEMM tile ${tuned.tile} by tuneMatmul (${TUNE_SIZE}², best of 5 after a warm-up pass; GFLOP/s without readback: ${times})`;
 }
 
+/** The thread count `init` chose (BENCH_TESSERA_THREADS, else the backend's default). */
+const envThreads = (): number | undefined => {
+  const n = Number(process.env.BENCH_TESSERA_THREADS ?? 0);
+  return n > 0 ? n : undefined;
+};
+
+/**
+ * Runs the runner `make` builds with the CPU backend on `threads` threads, and gives the
+ * default back when the runner is disposed (or fails to build). A GPU column runs only the
+ * rows of the largest count: threads do not apply to it.
+ */
+async function withThreads(backend: 'cpu' | 'webgpu', threads: number, maxThreads: number, make: () => Promise<Runner>): Promise<Runner> {
+  if (backend === 'webgpu') {
+    if (threads !== maxThreads) throw new NotApplicable(`CPU thread count does not apply to a GPU column (see the ${maxThreads}-thread row)`);
+    return make();
+  }
+  backendCpu.setThreads?.(threads);
+  const restore = () => backendCpu.setThreads?.(envThreads());
+  try {
+    const r = await make();
+    return {
+      run: () => r.run(),
+      probe: r.probe ? () => r.probe!() : undefined,
+      dispose() {
+        try {
+          r.dispose();
+        } finally {
+          restore();
+        }
+      },
+    };
+  } catch (e) {
+    restore();
+    throw e;
+  }
+}
+
 /** Tessera on `backend`: 'cpu' (tessera-cpu) or 'webgpu' (tessera-webgpu). */
 export function tesseraAdapter(backend: 'cpu' | 'webgpu' = 'cpu', options: TesseraAdapterOptions = {}): Adapter {
   let detail = '';
@@ -142,8 +181,8 @@ export function tesseraAdapter(backend: 'cpu' | 'webgpu' = 'cpu', options: Tesse
     },
     async init() {
       if (backend === 'cpu') {
-        const threads = Number(process.env.BENCH_TESSERA_THREADS ?? 0);
-        if (threads > 0) backendCpu.setThreads?.(threads);
+        const threads = envThreads();
+        if (threads !== undefined) backendCpu.setThreads?.(threads);
         use(backendCpu.cpu());
         await init({ backends: ['cpu'] });
       } else {
@@ -194,6 +233,9 @@ export function tesseraAdapter(backend: 'cpu' | 'webgpu' = 'cpu', options: Tesse
       const y = tensor(d.y, { dtype: 'int32', shape: [d.batch, 1] });
       return trainRunner(d.params, params, [x, y], () => crossEntropy(cnnForward(params, x), y));
     },
+
+    convNetInfer: (d: ConvNetInferData) => withThreads(backend, d.threads, CONVNET_MAX_THREADS, () => tesseraConvNetInfer(d)),
+    convNetTrain: (d: ConvNetTrainData) => withThreads(backend, d.threads, CONVNET_MAX_THREADS, () => tesseraConvNetTrain(d)),
 
     async cnnInfer(d: CnnData): Promise<Runner> {
       const weights = d.params.map(fromNamed);

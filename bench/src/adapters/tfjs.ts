@@ -18,7 +18,9 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { LR, chwRowsToHwc, concat, sgdGradient, hwcRowsToChw, hwioToOihw, oihwToHwio, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
 import { NoGpuAdapter, adapterLine, sharedGpu, skipReason } from './gpu.js';
-import { Unsupported, type Adapter, type LibName, type MatmulRead, type Runner } from './types.js';
+import type { ConvNetInferData, ConvNetTrainData } from '../convnets/data.js';
+import { tfjsConvNetInfer } from './tfjs-convnets.js';
+import { NotApplicable, Unsupported, type Adapter, type LibName, type MatmulRead, type Runner } from './types.js';
 
 type TfjsBackend = 'cpu' | 'wasm' | 'webgpu';
 
@@ -157,6 +159,16 @@ function trainRunner(
   };
 }
 
+/**
+ * tfjs-cpu (pure JS, ~14 s for ResNet-18 at 224² batch 1 on the 2-core machine) runs only
+ * ResNets of at most one 224² image's pixels: batch 8 or VGG-11 (4× ResNet-18's work) would
+ * take one to several minutes per cell.
+ */
+function tfjsCpuTooSlow(d: ConvNetInferData): string | undefined {
+  const small = d.plan.name.startsWith('resnet') && d.batch * d.plan.size ** 2 <= 224 * 224;
+  return small ? undefined : 'tfjs-cpu (pure JS, ~14 s for ResNet-18 b1) left out of this row to keep it short: see ResNet-18 b1';
+}
+
 // tfjs-backend-webgpu exports no version; package.json pins it to tfjs-core's 4.22.0.
 const VERSIONS: Record<TfjsBackend, string> = { cpu: ` ${version_cpu}`, wasm: ` ${version_wasm}`, webgpu: '' };
 
@@ -234,6 +246,12 @@ export function tfjsAdapter(backend: TfjsBackend, options: TfjsAdapterOptions = 
       const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]); // NCHW with C = 1 has the NHWC layout
       const y = tf.tensor1d(d.y, 'int32');
       return trainRunner(d.params, vars, [x, y], () => crossEntropy(cnnForward(vars, x), y), (i, v) => cnnCanonical(d.params[i], v));
+    },
+
+    convNetInfer: (d: ConvNetInferData) => tfjsConvNetInfer(backend, d, backend === 'cpu' ? tfjsCpuTooSlow(d) : undefined),
+
+    async convNetTrain(d: ConvNetTrainData): Promise<Runner> {
+      throw new NotApplicable(`${d.name} training is not built for tfjs: tfjs-wasm has no Conv2DBackpropFilter kernel, and tfjs-cpu's pure-JS filter gradient takes ~20 s for the MNIST CNN's step alone`);
     },
 
     async cnnInfer(d: CnnData): Promise<Runner> {

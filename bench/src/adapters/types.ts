@@ -2,6 +2,7 @@
  * The interface every library adapter implements: one factory per workload, each
  * returning a Runner over resources it allocated up front (weights, inputs, sessions).
  */
+import type { ConvNetInferData, ConvNetTrainData } from '../convnets/data.js';
 import type { CnnData, MatmulData, MlpData } from '../data.js';
 
 /** What a matmul run reads back: all of C, or only its first row. */
@@ -49,9 +50,16 @@ export interface Adapter {
   mlpTrain?(d: MlpData): Promise<Runner>;
   cnnTrain?(d: CnnData): Promise<Runner>;
   cnnInfer?(d: CnnData): Promise<Runner>;
+  /** Inference of a zoo convnet (ResNet, VGG) with the plan's weights; logits are the probe. */
+  convNetInfer?(d: ConvNetInferData): Promise<Runner>;
+  /** One SGD-momentum training step of a zoo convnet; probe [loss, ...fc bias after the step]. */
+  convNetTrain?(d: ConvNetTrainData): Promise<Runner>;
   /** Releases what init() acquired (a GPU device); called once after the last cell. */
   close?(): Promise<void>;
 }
 
 /** Thrown by an adapter for a workload it cannot run (prints "unsupported"). */
 export class Unsupported extends Error {}
+
+/** Thrown by an adapter for a row it leaves out on purpose (prints "n/a" with the reason). */
+export class NotApplicable extends Error {}

@@ -16,6 +16,17 @@ export interface Workload {
   readonly probe: string;
   /** Only GPU columns run it; the row is left out when no GPU column is available. */
   readonly gpuOnly?: boolean;
+  /**
+   * Relative agreement required of every library (max |Δ| / max |reference|). When set, a
+   * cell's first output is checked against Tessera's before timing, and a cell beyond it is
+   * not timed. Default: the agreement table's 1e-3, checked after the run.
+   */
+  readonly tolerance?: number;
+  /** One iteration takes seconds: timed with SLOW_ROW_TIMING (cold run as warm-up, few runs). */
+  readonly slow?: boolean;
+  /** Thread scaling: the row runs with this many threads, and pairs with the rows of the same `family`. */
+  readonly threads?: number;
+  readonly family?: string;
 }
 
 /** Memoises a data generator so every library gets the very same arrays. */
