@@ -249,4 +249,28 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('expressions in compiled s
     T.dispose([g, w]);
     step.dispose();
   });
+
+  it('replays a fused chain (producer substituted into the per-replay call) in one dispatch with patched scalars', async () => {
+    const w = new T.Parameter(T.tensor([1, 2, 3], { backend: 'webgpu' }));
+    let lr = 0.25;
+    const scaled = T.defineElementwise<{ lr: number }>({ name: 'test.scaledStep2', expr: ({ lr: r }) => ({ expr: ex.sub(X, ex.mul(Y, S0)), scalars: [r] }), nonDifferentiable: true });
+    const step = T.compile((g: Tensor) => {
+      T.noGrad(() => w.assign(T.runOp(scaled, [w, T.mul(g, 2)], () => ({ lr }))));
+    });
+    const g = T.tensor([1, -1, 0.5], { backend: 'webgpu' });
+    const expected = [1, 2, 3];
+    const dispatches = () => (T.getBackend('webgpu').info?.() as unknown as { dispatches: number }).dispatches;
+    let perReplay = -1;
+    for (let i = 0; i < 5; i++) {
+      lr = 0.25 / (i + 1);
+      const d0 = dispatches();
+      T.tidy(() => step(g));
+      if (i === 4) perReplay = dispatches() - d0;
+      [1, -1, 0.5].forEach((v, k) => (expected[k] = Math.fround(expected[k] - Math.fround(2 * v * Math.fround(lr)))));
+    }
+    expect(perReplay).toBe(1);
+    expect(Array.from(await w.data())).toEqual(expected);
+    T.dispose([g, w]);
+    step.dispose();
+  });
 });
