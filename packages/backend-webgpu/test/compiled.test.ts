@@ -280,11 +280,12 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu:
   });
 });
 
-/** webgpu's `neg`, but uploading a constant first: work a recording cannot hold. */
+/** webgpu's `neg` (its expression through the elementwise kernel), but uploading a constant first: work a recording cannot hold. */
 const uploadingNeg: AnyKernel = ((ctx: KernelContext<Record<string, never>>) => {
   const scratch = ctx.backend.write(new Float32Array([1]), 'float32', [1]);
   ctx.backend.free(scratch);
-  return (webgpuKernels.neg as (c: typeof ctx) => T.DataId)(ctx);
+  const attrs = T.primitiveDefs.neg.elementwise?.({});
+  return (webgpuKernels.elementwise as (c: KernelContext<unknown>) => T.DataId)({ ...ctx, attrs });
 }) as AnyKernel;
 
 describe.skipIf(unavailable !== null && !REQUIRE_GPU)('a compiled step whose kernel uploads', () => {

@@ -1,24 +1,46 @@
-import type { AnyKernel, BiasActivationAttrs, BiasAddGradAttrs, FusedActivation, Kernel, TensorData } from '@tessera/core';
+import { BackendError, ex, lowerExpr, mapLeaves, primitiveDefs, type AnyKernel, type BiasActivationAttrs, type BiasAddGradAttrs, type Expr, type FusedActivation, type Kernel, type LoweredExpr, type TensorData } from '@tessera/core';
 import { asGpu } from '../storage.js';
-import { UNARY_EXPR } from '../wgsl/scalar.js';
+import { runExpr } from './expr.js';
 import { gpuOf } from './gpu-of.js';
-import { runMap } from './map.js';
 import { reduce } from './reduce.js';
 
-/** act(z) as WGSL in `z`: the unary kernels' own expressions (relu's select keeps NaN). */
-const activate = (activation: FusedActivation, z: string): string =>
-  activation === 'linear' ? z : UNARY_EXPR[activation]('f32').replace(/\bx\b/g, z);
+const X = ex.input(0);
+const B = ex.input(1);
+
+/** act(x + b) from core's own expression of the activation (relu's select keeps NaN). */
+function forwardExpr(activation: FusedActivation): Expr {
+  const z = ex.add(X, B);
+  if (activation === 'linear') return z;
+  const act = primitiveDefs[activation].elementwise?.({}).expr;
+  if (!act) throw new BackendError(`webgpu: biasActivation: core's '${activation}' has no expression to fuse.`);
+  return mapLeaves(act, (leaf) => (leaf.op === 'input' ? z : leaf));
+}
 
 /**
- * dy·act′ from the output in WGSL (core's rules for `biasActivationGrad`), in `g` (dy) and
- * `o` (the forward's output; `y` is the output binding of every map kernel).
+ * dy·act′ from the output (core's rules for `biasActivationGrad`), in `g` = input 0 (dy)
+ * and `o` = input 1 (the forward's output).
  */
-const FROM_OUTPUT: Readonly<Record<FusedActivation, string>> = {
-  linear: 'g',
-  relu: 'select(0.0, g, o > 0.0)',
-  sigmoid: 'g * (o * (1.0 - o))',
-  tanh: 'g * (1.0 - o * o)',
+const G = ex.input(0);
+const O = ex.input(1);
+const FROM_OUTPUT: Readonly<Record<FusedActivation, Expr>> = {
+  linear: G,
+  relu: ex.select(ex.gt(O, 0), G, 0),
+  sigmoid: ex.mul(G, ex.mul(O, ex.sub(1, O))),
+  tanh: ex.mul(G, ex.sub(1, ex.mul(O, O))),
 };
+
+const F32 = ['float32', 'float32'] as const;
+/** An activation's expression lowered for two float32 inputs, once (on first use). */
+function loweredBy(make: (a: FusedActivation) => Expr): (a: FusedActivation) => LoweredExpr {
+  const done = new Map<FusedActivation, LoweredExpr>();
+  return (a) => {
+    let l = done.get(a);
+    if (!l) done.set(a, (l = lowerExpr(make(a), F32)));
+    return l;
+  };
+}
+const forward = loweredBy(forwardExpr);
+const backward = loweredBy((a) => FROM_OUTPUT[a]);
 
 /** x viewed as [outer, C, inner] around `axis`. */
 function around(shape: readonly number[], axis: number): { outer: number; c: number; inner: number } {
@@ -26,18 +48,15 @@ function around(shape: readonly number[], axis: number): { outer: number; c: num
   return { outer: prod(shape.slice(0, axis)), c: shape[axis], inner: prod(shape.slice(axis + 1)) };
 }
 
-/** act(x + bias) in one elementwise dispatch: the bias is read as [1, …, C, …, 1] with broadcast strides. */
+/** act(x + bias) in one expression dispatch: the bias is read as [1, …, C, …, 1] with broadcast strides. */
 const biasActivation: Kernel<BiasActivationAttrs> = ({ backend, inputs: [x, bias], attrs: { axis, activation }, out }) => {
   const along: TensorData = { ...bias, shape: x.shape.map((d, i) => (i === axis ? d : 1)) };
-  const spec = { name: `biasActivation.${activation}`, vars: ['v', 'b'], inTypes: ['f32', 'f32'] as const, outType: 'f32' as const, expr: activate(activation, '(v + b)') };
-  return runMap(gpuOf(backend), spec, [x, along], out);
+  return runExpr(backend, forward(activation), [], [x, along], out);
 };
 
-/** dz = dy·act′(y) in one elementwise dispatch. */
-const biasActivationGrad: Kernel<BiasActivationAttrs> = ({ backend, inputs, attrs: { activation }, out }) => {
-  const spec = { name: `biasActivationGrad.${activation}`, vars: ['g', 'o'], inTypes: ['f32', 'f32'] as const, outType: 'f32' as const, expr: FROM_OUTPUT[activation] };
-  return runMap(gpuOf(backend), spec, inputs, out);
-};
+/** dz = dy·act′(y) in one expression dispatch. */
+const biasActivationGrad: Kernel<BiasActivationAttrs> = ({ backend, inputs, attrs: { activation }, out }) =>
+  runExpr(backend, backward(activation), [], inputs, out);
 
 /**
  * dbias: dz [outer, C, inner] summed over outer and inner with the sum reduction's

@@ -1,27 +1,30 @@
-import { broadcastStrides, stridesOf, type OutputSpec, type TensorData } from '@tessera/core';
+import { BackendError, broadcastStrides, stridesOf, type OutputSpec, type TensorData } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import { asGpu, type GpuStorage } from '../storage.js';
-import { pf, ParamList } from '../wgsl/params.js';
+import { pu, ParamList } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings, ELEMENT_WG, perElementMain, stridedOffsets } from '../wgsl/shader.js';
 import { helpersFor } from '../wgsl/special.js';
 import { coalesce } from './layout.js';
 
 /**
- * One elementwise op over broadcast inputs: `out[i] = expr(inputs at i)`. Unary, binary,
- * `where` and `cast` kernels are all this with a different expression.
+ * One elementwise map over broadcast inputs, `y[i] = f(inputs at i)`: what the expression
+ * kernel (`kernels/expr.ts`) runs. `key` names `f` in the pipeline key (with the layout).
  */
 export interface MapSpec {
-  /** Names the expression in the pipeline key (with the types). */
-  readonly name: string;
-  /** WGSL variable names the expression reads, one per input (e.g. `['a', 'b']`). */
-  readonly vars: readonly string[];
+  /** Names the shader body in the pipeline key: everything the code depends on but the layout. */
+  readonly key: string;
+  /** Names the kernel in errors and allocations. */
+  readonly op: string;
   readonly inTypes: readonly ScalarType[];
   readonly outType: ScalarType;
-  /** WGSL expression in `vars` and the float attributes `a0`, `a1`, … */
-  readonly expr: string;
-  /** Float attributes (uniforms, so they do not enter the key). */
-  readonly attrs?: readonly number[];
+  /**
+   * WGSL statements computing `y[i]`: `load(k)` reads input k at element i, `word(j)` is
+   * uniform word j of `words`.
+   */
+  readonly body: (load: (k: number) => string, word: (j: number) => string) => string;
+  /** Uniform words the body reads (scalars: not in the key, so new values reuse the pipeline). */
+  readonly words: readonly number[];
 }
 
 /**
@@ -30,9 +33,13 @@ export interface MapSpec {
  * which); anything else walks per-input strides (keyed by the coalesced rank).
  */
 export function runMap(gpu: GpuContext, spec: MapSpec, inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
-  const y = gpu.alloc(spec.name, out.size, out.dtype);
+  const maxBuffers = gpu.device.limits.maxStorageBuffersPerShaderStage;
+  if (inputs.length + 1 > maxBuffers) {
+    throw new BackendError(`webgpu: ${spec.op}: ${inputs.length} inputs and the output need ${inputs.length + 1} storage buffers, but this device binds ${maxBuffers} per shader; split the expression into calls of at most ${maxBuffers - 1} inputs.`);
+  }
+  const y = gpu.alloc(spec.op, out.size, out.dtype);
   if (out.size === 0) return y;
-  const xs = inputs.map((t) => asGpu(t.dataId, spec.name));
+  const xs = inputs.map((t) => asGpu(t.dataId, spec.op));
   const lay = coalesce(out.shape, [stridesOf(out.shape), ...inputs.map((t) => broadcastStrides(t.shape, out.shape))]);
   const rank = lay.shape.length;
   const inStrides = lay.strides.slice(1);
@@ -53,19 +60,16 @@ export function runMap(gpu: GpuContext, spec: MapSpec, inputs: readonly TensorDa
     offsets = stridedOffsets(rank, shapeAt, strideAt);
     index = (k) => `u32(o${k})`;
   }
-  const attrAt = p.floats(...(spec.attrs ?? []));
-  const key = `map:${spec.name}:${spec.inTypes.join(',')}>${spec.outType}:${pattern}`;
+  const wordsAt = p.ints(...spec.words);
+  const key = `map:${spec.key}:${pattern}`;
   const code = () => {
-    const attrs = (spec.attrs ?? []).map((_, j) => `  let a${j} = ${pf(attrAt + j)};`);
-    const loads = spec.vars.map((v, k) => `  let ${v} = x${k}[${index(k)}];`);
-    const body = [offsets, ...attrs, ...loads, `  y[i] = ${spec.expr};`].join('\n');
+    const body = [offsets, spec.body((k) => `x${k}[${index(k)}]`, (j) => pu(wordsAt + j))].join('\n');
     return [
       bindings({ name: 'y', type: spec.outType }, spec.inTypes.map((t, k) => ({ name: `x${k}`, type: t }))),
-      helpersFor(spec.expr),
+      helpersFor(body),
       perElementMain(body),
     ].join('\n');
   };
   gpu.dispatch({ key, code, inputs: xs.length }, y, xs, p.words, gpu.groupsFor(out.size, ELEMENT_WG));
   return y;
 }
-

@@ -1,5 +1,6 @@
 /**
- * WGSL helper functions the scalar tables refer to by name. A shader includes only those
+ * WGSL helper functions that generated kernels (the expression compiler, reductions, rows)
+ * refer to by name. A shader includes only those
  * its expression mentions (`helpersFor`), with their dependencies.
  */
 const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; readonly code: string }>> = {
@@ -8,10 +9,26 @@ const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; reado
   t_nan: { deps: [], code: 'fn t_nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }' },
   t_inf: { deps: [], code: 'fn t_inf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }' },
   t_ninf: { deps: [], code: 'fn t_ninf() -> f32 { var b = 0xff800000u; return bitcast<f32>(b); }' },
+  // NaN by its bit pattern: float comparisons need not be IEEE (on SwiftShader NaN != NaN
+  // is false), so NaN handling never relies on them.
+  t_isnan: { deps: [], code: 'fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }' },
+  // exp and log with IEEE special values (SwiftShader gives exp(NaN) = ∞, log(NaN) and
+  // log(0) finite).
+  t_exp: { deps: ['t_isnan'], code: 'fn t_exp(x: f32) -> f32 { return select(exp(x), x, t_isnan(x)); }' },
+  t_log: {
+    deps: ['t_isnan', 't_nan', 't_ninf'],
+    code: `fn t_log(x: f32) -> f32 {
+  if (t_isnan(x)) { return x; }
+  if (x == 0.0) { return t_ninf(); }
+  if (x < 0.0) { return t_nan(); }
+  return log(x);
+}`,
+  },
   // exp(x) − 1 without cancellation near 0 (Kahan's trick).
   t_expm1: {
-    deps: [],
+    deps: ['t_isnan'],
     code: `fn t_expm1(x: f32) -> f32 {
+  if (t_isnan(x)) { return x; }
   if (abs(x) > 0.5) { return exp(x) - 1.0; }
   let u = exp(x);
   if (u == 1.0) { return x; }
@@ -19,11 +36,11 @@ const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; reado
 }`,
   },
   t_log1p: {
-    deps: [],
+    deps: ['t_log'],
     code: `fn t_log1p(x: f32) -> f32 {
   let u = 1.0 + x;
   if (u == 1.0) { return x; }
-  if (abs(x) > 0.5) { return log(u); }
+  if (!(abs(x) <= 0.5)) { return t_log(u); }
   return log(u) * x / (u - 1.0);
 }`,
   },
@@ -36,15 +53,6 @@ const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; reado
   return select(r, -r, x < 0.0);
 }`,
   },
-  t_sigmoid: {
-    deps: [],
-    code: `fn t_sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
-  return e / (1.0 + e);
-}`,
-  },
-  t_softplus: { deps: ['t_log1p'], code: 'fn t_softplus(x: f32) -> f32 { return max(x, 0.0) + t_log1p(exp(-abs(x))); }' },
   // erfc for x ≥ 0 (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
   t_erfc_pos: {
     deps: [],
@@ -54,32 +62,32 @@ const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; reado
   return p * exp(-x * x);
 }`,
   },
+  // erf: its Taylor series (11 terms, Horner in x²) below |x| = 1, where 1 − erfc would
+  // lose the relative accuracy of small values; 1 − erfc(|x|) above.
   t_erf: {
     deps: ['t_erfc_pos'],
     code: `fn t_erf(x: f32) -> f32 {
+  if (abs(x) < 1.0) {
+    let z = x * x;
+    let p = 1.48071928e-08 * z - 1.63658447e-07;
+    let q = ((((p * z + 1.64621144e-06) * z - 1.49256504e-05) * z + 0.00012055333) * z - 0.000854832702) * z + 0.00522397763;
+    return x * ((((q * z - 0.0268661706) * z + 0.112837917) * z - 0.376126389) * z + 1.12837917);
+  }
   let r = 1.0 - t_erfc_pos(abs(x));
   return select(r, -r, x < 0.0);
 }`,
   },
-  // Exact GELU x·Φ(x), Φ from erfc so the negative tail keeps its relative accuracy.
-  t_gelu: {
-    deps: ['t_erfc_pos'],
-    code: `fn t_gelu(x: f32) -> f32 {
-  let z = x * 0.7071067811865476;
-  let c = t_erfc_pos(abs(z));
-  return x * select(1.0 - 0.5 * c, 0.5 * c, z < 0.0);
-}`,
-  },
   // NaN-propagating max/min (WGSL's max/min leave NaN unspecified).
-  t_fmax: { deps: [], code: 'fn t_fmax(a: f32, b: f32) -> f32 { if (a != a || b != b) { return a + b; } return max(a, b); }' },
-  t_fmin: { deps: [], code: 'fn t_fmin(a: f32, b: f32) -> f32 { if (a != a || b != b) { return a + b; } return min(a, b); }' },
+  t_fmax: { deps: ['t_isnan'], code: 'fn t_fmax(a: f32, b: f32) -> f32 { if (t_isnan(a)) { return a; } if (t_isnan(b)) { return b; } return max(a, b); }' },
+  t_fmin: { deps: ['t_isnan'], code: 'fn t_fmin(a: f32, b: f32) -> f32 { if (t_isnan(a)) { return a; } if (t_isnan(b)) { return b; } return min(a, b); }' },
   // pow with NumPy's rules for negative bases (integer exponents) and pow(x, 0) = 1.
   t_pow: {
-    deps: ['t_nan'],
+    deps: ['t_nan', 't_isnan'],
     code: `fn t_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
+  if (t_isnan(a) || t_isnan(b)) { return t_nan(); }
   let r = pow(abs(a), b);
-  if (a >= 0.0 || a != a) { return r; }
+  if (a >= 0.0) { return r; }
   if (b == trunc(b)) { return select(r, -r, fract(abs(b) * 0.5) != 0.0); }
   return t_nan();
 }`,
@@ -109,14 +117,15 @@ const HELPERS: Readonly<Record<string, { readonly deps: readonly string[]; reado
   return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
 }`,
   },
-  // Integer power by squaring (wraps like int32); negative exponents truncate toward 0.
-  t_ipow: {
-    deps: [],
-    code: `fn t_ipow(a: i32, b: i32) -> i32 {
-  if (b < 0) { return select(select(0, select(-1, 1, (b & 1) == 0), a == -1), 1, a == 1); }
-  var r = 1; var base = a; var e = b;
-  loop { if (e == 0) { break; } if ((e & 1) != 0) { r = r * base; } base = base * base; e = e >> 1u; }
-  return r;
+  // float → int32 like JS's `|0` (core's reference cast): truncate, then wrap modulo 2³²;
+  // NaN and ±∞ give 0 (WGSL's i32() would saturate instead). |x| ≥ 2³¹ are integers in f32,
+  // and x − 2³²·⌊x/2³²⌋ is exact for them.
+  t_f2i: {
+    deps: ['t_isnan'],
+    code: `fn t_f2i(x: f32) -> i32 {
+  if (abs(x) < 2147483648.0) { return i32(x); }
+  if (t_isnan(x) || abs(x) > 3.4028234663852886e38) { return 0; }
+  return bitcast<i32>(u32(x - 4294967296.0 * floor(x / 4294967296.0)));
 }`,
   },
 };
