@@ -4,6 +4,7 @@ import { BackendError, DTypeError } from './errors.js';
 import { isGradEnabled } from './grad-mode.js';
 import { Node } from './node.js';
 import type { OpDef } from './op.js';
+import type { ElementwiseAttrs } from './expr/ir.js';
 import { defaultBackendImpl, findKernel, missingKernel } from './registry.js';
 import { Storage } from './storage.js';
 import { track } from './scope.js';
@@ -94,7 +95,9 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
     const exprKernel = def.elementwise ? findKernel('elementwise', b) : undefined;
     const kernel = findKernel(def.name, b) ?? exprKernel;
     const asExpr = exprKernel !== undefined && kernel === exprKernel && def.elementwise ? def.elementwise.bind(def) : null;
-    const kattrs: unknown = asExpr ? asExpr(attrs) : attrs;
+    const infos = asExpr ? inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })) : [];
+    const kattrs: unknown = asExpr ? asExpr(attrs, infos) : attrs;
+    const views = asExpr ? (kattrs as ElementwiseAttrs).shapes : undefined;
     if (!kernel) {
       if (def.decompose) {
         if (trace && (thunk || def.fresh)) trace.problem ??= `'${def.name}' has per-step attributes but backend '${b.name}' runs it as a composite (no fused kernel)`;
@@ -105,9 +108,9 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
     assertDTypeSupported(def.name, dtype, b);
     let size = 1;
     for (const d of shape) size *= d;
-    const data: TensorData[] = inputs.map((t) => ({
+    const data: TensorData[] = inputs.map((t, i) => ({
       dataId: t.storage.dataId,
-      shape: t.shape,
+      shape: views?.[i] ?? t.shape,
       dtype: t.dtype,
       size: t.size,
     }));
@@ -119,8 +122,9 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
       const refresh = thunk ?? (fresh ? () => fresh(attrs) : null);
       trace.calls.push({
         def: def as OpDef<never>, kernel: kernel as never, backend: b, attrs: kattrs,
-        refresh: refresh && asExpr ? () => asExpr(refresh()) : refresh,
+        refresh: refresh && asExpr ? () => asExpr(refresh(), infos) : refresh,
         elementwise: asExpr !== null,
+        shapes: views,
         inputs: inputs.map((t) => ({ storage: t.storage, handle: t })),
         out: { shape, dtype, size }, output: storage,
       });

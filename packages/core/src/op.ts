@@ -39,8 +39,9 @@ interface OpDefBase<A> {
    * Elementwise ops: the expression the op computes (over its inputs, broadcast to the
    * output shape) and its scalars. A backend without a kernel of the op's own name runs
    * its one `elementwise` kernel with these attributes (see docs/expressions.md).
+   * `inputs` gives the inputs' shapes and dtypes (for `shapes`, e.g. a bias seen as [C, 1, 1]).
    */
-  elementwise?(attrs: A): ElementwiseAttrs;
+  elementwise?(attrs: A, inputs: readonly TensorInfo[]): ElementwiseAttrs;
   /** The output shares input 0's storage (reshape): no kernel runs. */
   readonly view?: boolean;
   /**

@@ -18,6 +18,8 @@ export interface TracedCall {
   readonly attrs: unknown;
   /** The call ran the backend's `elementwise` kernel (attrs are `ElementwiseAttrs`): fusable. */
   readonly elementwise: boolean;
+  /** Shapes the kernel saw its inputs with where they differ from the handles' (`ElementwiseAttrs.shapes`). */
+  readonly shapes?: readonly (readonly number[] | undefined)[];
   /** Re-derives the attributes at each replay (attribute thunks, random keys). */
   readonly refresh: (() => unknown) | null;
   readonly inputs: readonly { storage: Storage; handle: Tensor }[];

@@ -111,3 +111,32 @@ describe('biasActivation', () => {
     expect(() => biasActivationGrad(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(/biasActivationGrad: dy must be float32 \[3\]/);
   });
 });
+
+describe('biasActivation as an expression (a backend with no kernel of its name)', () => {
+  it('gives the fused kernels’ values and gradients, bias along axis 1 (NCHW) and −1', async () => {
+    const core = await import('@tessera/core');
+    const base = core.getBackend('cpu');
+    const kernels = Object.fromEntries(Object.entries(base.kernels).filter(([k]) => !k.startsWith('biasA')));
+    const impl: core.BackendImpl = { ...base, name: 'cpu-noba', kernels };
+    core.use({ kind: 'backend', name: 'cpu-noba', priority: -1, coreApi: core.CORE_API_VERSION, create: async () => impl, createSync: () => impl });
+    for (const [shape, axis] of [[[2, 3, 4, 5], 1], [[6, 7], -1]] as const) {
+      for (const activation of FUSED_ACTIVATIONS) {
+        core.tidy(() => {
+          const x = core.randn([...shape]);
+          const b = core.randn([shape[axis < 0 ? shape.length + axis : axis]]);
+          const run = (x0: Tensor, b0: Tensor) => {
+            const [xx, bb] = [x0.clone().requiresGrad_(), b0.clone().requiresGrad_()];
+            const y = biasActivation(xx, bb, { axis, activation });
+            const w = core.randn([...shape], { backend: xx.backend });
+            return [y, ...gradients(y.mul(w).sum(), [xx, bb])];
+          };
+          core.manualSeed(3);
+          const want = run(x, b).map((t) => Array.from(t.dataSync()));
+          core.manualSeed(3);
+          const got = run(x.to('cpu-noba'), b.to('cpu-noba')).map((t) => Array.from(t.dataSync()));
+          got.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - want[k][i]), `${activation} axis ${axis} output ${k}`).toBeLessThan(1e-5 * (1 + Math.abs(want[k][i])))));
+        });
+      }
+    }
+  });
+});

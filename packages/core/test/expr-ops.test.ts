@@ -26,7 +26,7 @@ const XS = [-30, -3.7, -1, -0.5, -1e-3, 0, 1e-3, 0.25, 0.5, 1, 2.5, 3.5, 30];
 /** Runs an op's own expression (not a backend's kernel of its name) through the elementwise op. */
 function viaExpr<A>(def: OpDef<A>, attrs: A, xs: number[][], dtype: DType): number[] {
   return tidy(() => {
-    const e = def.elementwise!(attrs);
+    const e = def.elementwise!(attrs, xs.map((v) => ({ shape: [v.length], dtype })));
     return Array.from(elementwise(e.expr, xs.map((v) => tensor(v, { dtype })), e.scalars).dataSync(), Number);
   });
 }
@@ -85,7 +85,7 @@ describe('elementwise ops are defined by expressions that match their formulas',
 
   it('where selects with three-way broadcasting', () => {
     const got = tidy(() => {
-      const e = whereDef.elementwise!({});
+      const e = whereDef.elementwise!({}, []);
       const c = tensor([[true], [false]]);
       return elementwise(e.expr, [c, tensor([1, 2, 3]), tensor(0)], e.scalars).arraySync();
     });

@@ -108,9 +108,9 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     slots.push({ kind: 'kernel', call: k });
     const outSlot = slots.length - 1;
     slotOf.set(c.output, outSlot);
-    const inputs = c.inputs.map((i) => {
+    const inputs = c.inputs.map((i, j) => {
       const t = i.handle;
-      return { dataId: i.storage.dataId, shape: t.shape, dtype: t.dtype, size: t.size };
+      return { dataId: i.storage.dataId, shape: c.shapes?.[j] ?? t.shape, dtype: t.dtype, size: t.size };
     });
     return { c, inSlots, outSlot, inputs, names: [c.def.name] };
   });

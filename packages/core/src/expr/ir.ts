@@ -71,6 +71,13 @@ export interface ElementwiseAttrs {
   readonly expr: Expr;
   /** Values of the expression's `scalar(i)` nodes (learning rates, `alpha`): not part of a kernel's cache key. */
   readonly scalars: readonly number[];
+  /**
+   * Per input, the shape the kernel sees it with instead of its own (same element count:
+   * a view, e.g. a bias [C] seen as [C, 1, 1] to broadcast along axis 1 of NCHW); an
+   * absent entry keeps the input's shape. Used by named ops' `elementwise`, not by
+   * `elementwise()` calls.
+   */
+  readonly shapes?: readonly (readonly number[] | undefined)[];
 }
 
 /**

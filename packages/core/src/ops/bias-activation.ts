@@ -1,14 +1,12 @@
 import { runOp } from '../engine.js';
+import { ex, type Expr } from '../expr/ir.js';
+import { elementwise } from './elementwise.js';
 import { DTypeError, ShapeError, TesseraError, fmtShape } from '../errors.js';
 import { isGradEnabled } from '../grad-mode.js';
-import { tidy } from '../memory.js';
 import type { OpDef, TensorInfo } from '../op.js';
 import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, greater, mul, sub, where } from './binary.js';
-import { reshape } from './movement.js';
 import { sum } from './reduce.js';
-import { relu, sigmoid, square, tanh } from './unary.js';
 import { assertDType } from './util.js';
 
 /** The activations `biasActivation` fuses (Keras' `activation=` names; 'linear' is none). */
@@ -64,20 +62,25 @@ function otherAxes(axis: number, rank: number): number[] {
   return Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis);
 }
 
-const ACTIVATE: Readonly<Record<FusedActivation, (z: Tensor) => Tensor>> = {
-  linear: (z) => z,
-  relu,
-  sigmoid,
-  tanh,
+const [X, B] = [ex.input(0), ex.input(1)];
+/** act(x + bias), as an expression of x (input 0) and the bias (input 1, seen along `axis`). */
+const FORWARD: Readonly<Record<FusedActivation, Expr>> = (() => {
+  const z = ex.add(X, B);
+  return {
+    linear: z,
+    relu: ex.select(ex.lt(z, 0), 0, z),
+    sigmoid: ex.div(1, ex.add(1, ex.exp(ex.neg(z)))),
+    tanh: ex.tanh(z),
+  };
+})();
+/** dy·act′ from the output y: dy is input 0, y input 1 (relu y > 0, sigmoid y(1 − y), tanh 1 − y²). */
+const BACKWARD: Readonly<Record<FusedActivation, Expr>> = {
+  linear: X,
+  relu: ex.select(ex.gt(B, 0), X, 0),
+  sigmoid: ex.mul(X, ex.mul(B, ex.sub(1, B))),
+  tanh: ex.mul(X, ex.sub(1, ex.mul(B, B))),
 };
-
-/** dz = dy·act′ written from the output y (the same rules as the unary ops' gradients). */
-const FROM_OUTPUT: Readonly<Record<FusedActivation, (dy: Tensor, y: Tensor) => Tensor>> = {
-  linear: (dy) => dy,
-  relu: (dy, y) => where(greater(y, 0), dy, 0),
-  sigmoid: (dy, y) => mul(dy, mul(y, sub(1, y))),
-  tanh: (dy, y) => mul(dy, sub(1, square(y))),
-};
+const NONE: readonly number[] = [];
 
 /**
  * dz = dy·act′(z) from the activation's output y (so the forward input need not be kept):
@@ -97,7 +100,7 @@ export const biasActivationGradDef: OpDef<BiasActivationAttrs> = {
     checkAxis('biasActivationGrad', y, axis);
     return { shape: [...y.shape], dtype: y.dtype };
   },
-  decompose: ([dy, y], { activation }) => tidy(() => FROM_OUTPUT[activation](dy, y)),
+  elementwise: ({ activation }) => ({ expr: BACKWARD[activation], scalars: NONE }),
   nonDifferentiable: true,
 };
 
@@ -130,12 +133,17 @@ export const biasActivationDef: OpDef<BiasActivationAttrs> = {
     checkBias('biasActivation', x, bias, axis);
     return { shape: [...x.shape], dtype: x.dtype };
   },
-  decompose: ([x, bias], { axis, activation }) =>
-    tidy(() => ACTIVATE[activation](add(x, reshape(bias, alongAxis(bias.size, axis, x.rank))))),
+  elementwise: ({ axis, activation }, [x, bias]) => ({
+    expr: FORWARD[activation],
+    scalars: NONE,
+    shapes: [undefined, alongAxis(bias.shape[0], axis, x.shape.length)],
+  }),
   grad: (dy, { output: y, attrs, needsGrad }) => {
     const graph = isGradEnabled();
     // 'linear' passes dy through: no kernel to run.
-    const dz = graph || attrs.activation === 'linear' ? FROM_OUTPUT[attrs.activation](dy, y) : runOp(biasActivationGradDef, [dy, y], attrs);
+    // 'linear' passes dy through: no kernel to run. Building a graph of the gradient, the
+    // same expression runs as the (differentiable) elementwise op.
+    const dz = attrs.activation === 'linear' ? dy : graph ? elementwise(BACKWARD[attrs.activation], [dy, y]) : runOp(biasActivationGradDef, [dy, y], attrs);
     if (!needsGrad[1]) return [dz, null];
     const dbias = graph ? sum(dz, otherAxes(attrs.axis, y.rank)) : runOp(biasAddGradDef, [dz], { axis: attrs.axis });
     return [dz, dbias];
