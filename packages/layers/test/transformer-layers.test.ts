@@ -4,6 +4,7 @@ import { cpu } from '@tessera/backend-cpu';
 import {
   LayerConfigError,
   LayerNorm,
+  MultiheadAttention,
   Transformer,
   TransformerDecoder,
   TransformerDecoderLayer,
@@ -13,7 +14,7 @@ import {
   loadModel,
   saveModel,
 } from '../src/index.js';
-import { gradCheck, randT } from './helpers.js';
+import { expectClose, gradCheck, randT } from './helpers.js';
 import { type Arr, type Float, type GradCase, expectForwardAndGrads, expectMatches, readFixture, toState, toTensor } from './torch-fixture.js';
 
 beforeAll(() => use(cpu()));
@@ -174,6 +175,25 @@ describe('Transformer against PyTorch 1.13', () => {
     const stackAgain = loadModel(await saveModel(stack)) as TransformerDecoder;
     expect(stackAgain.getConfig()).toEqual(stack.getConfig());
     expect(Object.keys(stackAgain.stateDict())).toEqual(Object.keys(stack.stateDict()));
+  });
+
+  it('MultiheadAttention and TransformerEncoderLayer also round-trip through model files', async () => {
+    const mha = new MultiheadAttention(4, 2, { kdim: 3, vdim: 5, bias: false, batchFirst: true });
+    const mhaAgain = loadModel(await saveModel(mha)) as MultiheadAttention;
+    expect([mhaAgain.kdim, mhaAgain.vdim, mhaAgain.batchFirst, mhaAgain.inProjBias]).toEqual([3, 5, true, null]);
+    const enc = new TransformerEncoderLayer(4, 2, { dimFeedforward: 6, activation: 'gelu', normFirst: true });
+    const encAgain = loadModel(await saveModel(enc)) as TransformerEncoderLayer;
+    expect([encAgain.activation, encAgain.normFirst, encAgain.linear1.outFeatures]).toEqual(['gelu', true, 6]);
+  });
+
+  it("MultiheadAttention's isCausal equals the causal mask, with and without weights", () => {
+    const mha = new MultiheadAttention(4, 2, { dtype: 'float64' });
+    const x = randT([5, 2, 4], 33);
+    const viaMask = mha.forwardWithWeights(x, x, x, { attnMask: generateSquareSubsequentMask(5, { dtype: 'float64' }) });
+    const causal = mha.forwardWithWeights(x, x, x, { isCausal: true });
+    expectClose(causal.output.dataSync(), viaMask.output.dataSync(), 1e-14, 0);
+    expectClose(causal.weights.dataSync(), viaMask.weights.dataSync(), 1e-14, 0);
+    expectClose(mha.call(x, x, x, { isCausal: true }).dataSync(), viaMask.output.dataSync(), 1e-14, 0);
   });
 
   it('reports the worst relative error against PyTorch', () => {
