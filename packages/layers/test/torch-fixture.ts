@@ -45,13 +45,26 @@ export function expectMatches(actual: Tensor, expected: Arr, tol: number, what =
  * relative error.
  */
 export function expectForwardAndGrads(c: GradCase, dtype: Float, f: () => Tensor, wrt: readonly (readonly [string, Tensor | Parameter])[]): number {
+  return expectOutputsAndGrads([c.out], [c.gradOut], c.grads, dtype, () => [f()], wrt);
+}
+
+/** `expectForwardAndGrads` for several outputs: the gradients are of Σᵢ sum(outᵢ · gradOutᵢ). */
+export function expectOutputsAndGrads(
+  expected: readonly Arr[],
+  gradOuts: readonly Arr[],
+  grads: Record<string, Arr>,
+  dtype: Float,
+  f: () => Tensor[],
+  wrt: readonly (readonly [string, Tensor | Parameter])[],
+): number {
   return tidy(() => {
-    const out = f();
-    let worst = expectMatches(out, c.out, TOL[dtype], 'output');
-    const gs = gradients(out.mul(toTensor(c.gradOut, dtype)).sum(), wrt.map(([, t]) => t));
-    expect(wrt.map(([n]) => n).sort()).toEqual(Object.keys(c.grads).sort());
+    const outs = f();
+    let worst = Math.max(...outs.map((o, i) => expectMatches(o, expected[i], TOL[dtype], `output ${i}:`)));
+    const loss = outs.map((o, i) => o.mul(toTensor(gradOuts[i], dtype)).sum()).reduce((a, b) => a.add(b));
+    const gs = gradients(loss, wrt.map(([, t]) => t));
+    expect(wrt.map(([n]) => n).sort()).toEqual(Object.keys(grads).sort());
     wrt.forEach(([name], i) => {
-      worst = Math.max(worst, expectMatches(gs[i], c.grads[name], TOL[dtype], `gradient of ${name}:`));
+      worst = Math.max(worst, expectMatches(gs[i], grads[name], TOL[dtype], `gradient of ${name}:`));
     });
     return worst;
   });

@@ -23,3 +23,12 @@ export {
   type PositionOffset,
 } from './positional.js';
 export { RotaryEmbedding, applyRotary, type RotaryOptions, type RotaryCallOptions } from './rotary.js';
+export {
+  BahdanauAttention,
+  LuongAttention,
+  type BahdanauAttentionOptions,
+  type LuongAttentionOptions,
+  type LuongMethod,
+  type RecurrentAttentionCallOptions,
+  type AttentionContext,
+} from './recurrent-attention.js';

@@ -6,6 +6,7 @@ import { stackFromConfig } from '../attention/stacks.js';
 import { Transformer } from '../attention/transformer.js';
 import { LearnedPositionalEmbedding, SinusoidalPositionalEncoding } from '../attention/positional.js';
 import { RotaryEmbedding } from '../attention/rotary.js';
+import { BahdanauAttention, LuongAttention } from '../attention/recurrent-attention.js';
 import { ModuleConfigError } from '../errors.js';
 import { AdaptiveAvgPool2d } from '../layers/adaptive.js';
 import { Conv1d, Conv2d } from '../layers/conv.js';
@@ -76,6 +77,8 @@ const LAYERS = {
   SinusoidalPositionalEncoding,
   LearnedPositionalEmbedding,
   RotaryEmbedding,
+  BahdanauAttention,
+  LuongAttention,
   RNN,
   LSTM,
   GRU,
