@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { LayerConfigError, MultiheadAttention, StateDictError, TransformerEncoderLayer, type StateDict } from '../src/index.js';
+import { LayerConfigError, MultiheadAttention, StateDictError, TransformerEncoderLayer } from '../src/index.js';
 import { gradCheck, randT } from './helpers.js';
+import { type Arr, type Float, readFixture, toState, toTensor } from './torch-fixture.js';
 
 beforeAll(() => use(cpu()));
 
-interface Arr { shape: number[]; data: (number | string | boolean)[]; dtype?: 'bool' }
 interface MhaCase {
   name: string; options: { batch_first?: boolean; kdim?: number; vdim?: number; bias?: boolean }; average: boolean;
   state: Record<string, Arr>; query: Arr; key: Arr; value: Arr; out: Arr; weights: Arr; keyPaddingMask?: Arr; attnMask?: Arr;
@@ -16,15 +15,8 @@ interface EncoderCase {
   name: string; options: { dim_feedforward: number; activation?: 'relu' | 'gelu'; norm_first?: boolean; batch_first?: boolean };
   state: Record<string, Arr>; src: Arr; out: Arr; srcMask?: Arr; srcKeyPaddingMask?: Arr;
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/attention.json', import.meta.url), 'utf8')) as {
-  E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[];
-};
+const fixture = readFixture<{ E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[] }>('attention.json');
 const { E, heads } = fixture;
-type Float = 'float32' | 'float64';
-
-const toTensor = (a: Arr, dtype: Float): Tensor =>
-  a.dtype === 'bool' ? tensor(a.data.map(Number), { shape: a.shape, dtype: 'bool' }) : tensor(a.data.map(Number), { shape: a.shape, dtype });
-const toState = (s: Record<string, Arr>, dtype: Float): StateDict => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, toTensor(v, dtype)]));
 
 /** max |actual − expected|, failing when above `tol`; returns the error for the report. */
 function maxAbsError(actual: Tensor, expected: Arr, tol: number): number {

@@ -52,6 +52,15 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   });
 }
 
+/**
+ * SiLU (swish), x·σ(x) (Elfwing et al. 2017; PyTorch's `F.silu`): LLaMA's and SwiGLU's
+ * activation. Composed from core's sigmoid and mul, so its gradient σ(x)(1 + x(1 − σ(x)))
+ * comes from autograd.
+ */
+export function silu(x: Tensor): Tensor {
+  return tidy(() => x.mul(x.sigmoid()));
+}
+
 /** The Gaussian bump exp(−x²) (an RBF-style activation). */
 export function gaussian(x: Tensor): Tensor {
   return tidy(() => x.square().neg().exp());

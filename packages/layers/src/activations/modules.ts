@@ -3,7 +3,7 @@ import { expectFloat } from '../check.js';
 import { LayerConfigError } from '../errors.js';
 import type { ModuleConfig } from '../config/record.js';
 import { Module } from '../module.js';
-import { gaussian, gelu, identity, softplus } from './functional.js';
+import { gaussian, gelu, identity, silu, softplus } from './functional.js';
 
 /** One activation, described once: its name, the function, and its positional arguments. */
 export interface ActivationSpec<A extends unknown[]> {
@@ -73,6 +73,7 @@ const SPECS = {
     check: (a) => (a === 'none' || a === 'tanh' ? null : `approximate must be 'none' or 'tanh' but got '${String(a)}'.`),
   }),
   sigmoid: plain('Sigmoid', (x) => sigmoid(x)),
+  silu: plain('SiLU', silu),
   tanh: plain('Tanh', (x) => tanh(x)),
   softmax: spec<[number]>({ name: 'Softmax', fn: softmax, argNames: ['axis'], defaults: [-1], check: axisCheck }),
   logSoftmax: spec<[number]>({ name: 'LogSoftmax', fn: logSoftmax, argNames: ['axis'], defaults: [-1], check: axisCheck }),
@@ -119,6 +120,13 @@ export class GELU extends Activation<['none' | 'tanh']> {
 export class Sigmoid extends Activation<[]> {
   constructor() {
     super(SPECS.sigmoid, []);
+  }
+}
+
+/** x·σ(x), also called swish (PyTorch's `nn.SiLU`). @example new SiLU() */
+export class SiLU extends Activation<[]> {
+  constructor() {
+    super(SPECS.silu, []);
   }
 }
 
@@ -169,4 +177,4 @@ export class Gaussian extends Activation<[]> {
 }
 
 /** The built-in activation modules by their names (what their configs' `type` says). */
-export const ACTIVATIONS = { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } as const;
+export const ACTIVATIONS = { ReLU, LeakyReLU, ELU, GELU, Sigmoid, SiLU, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } as const;

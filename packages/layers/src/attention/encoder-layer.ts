@@ -1,12 +1,14 @@
-import { type Tensor, gelu, relu, tidy } from '@tessera/core';
+import { type Tensor, tidy } from '@tessera/core';
+import { describeModule } from '../config/record.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
 import { positive, probability } from '../layers/common.js';
 import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/noise.js';
 import { LayerNorm } from '../norm/layernorm.js';
-import { LayerConfigError } from '../errors.js';
 import { snakeCase } from '../norm/config.js';
+import { copyWeightsInto } from './copy.js';
+import { type TransformerActivation, feedForward, transformerActivation } from './feed-forward.js';
 import { MultiheadAttention } from './multihead.js';
 
 /** Options of `TransformerEncoderLayer` (PyTorch's `nn.TransformerEncoderLayer` arguments). */
@@ -35,8 +37,6 @@ export interface TransformerEncoderLayerCallOptions {
   readonly srcKeyPaddingMask?: Tensor;
 }
 
-const ACTIVATIONS = { relu, gelu } as const;
-
 /**
  * One Transformer encoder block (Vaswani et al. 2017; PyTorch's `nn.TransformerEncoderLayer`
  * with its sub-module names, so a PyTorch state dict loads strictly): self-attention
@@ -58,20 +58,20 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   readonly dropout1: Dropout;
   readonly dropout2: Dropout;
   readonly normFirst: boolean;
-  readonly activation: 'relu' | 'gelu';
+  readonly activation: TransformerActivation;
 
   constructor(
     readonly dModel: number,
     readonly nhead: number,
-    opts: TransformerEncoderLayerOptions = {},
+    /** The options it was built with (what `clone()` rebuilds from). */
+    readonly options: TransformerEncoderLayerOptions = {},
   ) {
     super();
+    const opts = options;
     positive('TransformerEncoderLayer', 'dModel', dModel);
     const ff = positive('TransformerEncoderLayer', 'dimFeedforward', opts.dimFeedforward ?? 2048);
     const p = probability('TransformerEncoderLayer', opts.dropout ?? 0.1, true);
-    const activation = opts.activation ?? 'relu';
-    if (!(activation in ACTIVATIONS)) throw new LayerConfigError(`TransformerEncoderLayer: activation must be 'relu' or 'gelu' but got '${String(activation)}'.`);
-    this.activation = activation;
+    this.activation = transformerActivation('TransformerEncoderLayer', opts.activation);
     this.normFirst = opts.normFirst ?? false;
     const dtype = opts.dtype ?? 'float32';
     const eps = opts.layerNormEps ?? 1e-5;
@@ -83,6 +83,15 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     this.norm2 = new LayerNorm(dModel, { eps, dtype });
     this.dropout1 = new Dropout(p);
     this.dropout2 = new Dropout(p);
+    describeModule(this, 'TransformerEncoderLayer', [dModel, nhead, opts], { owner: TransformerEncoderLayer });
+  }
+
+  /**
+   * A new layer with the same options, weights (copied) and mode: what PyTorch's
+   * `TransformerEncoder` deep-copies for each of its layers.
+   */
+  clone(): TransformerEncoderLayer {
+    return copyWeightsInto(this, new TransformerEncoderLayer(this.dModel, this.nhead, this.options));
   }
 
   protected override fieldKey(field: string): string {
@@ -92,15 +101,14 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   forward(src: Tensor, opts: TransformerEncoderLayerCallOptions = {}): Tensor {
     const attend = (x: Tensor) =>
       this.dropout1.call(this.selfAttn.call(x, x, x, { attnMask: opts.srcMask, keyPaddingMask: opts.srcKeyPaddingMask }));
-    const feedForward = (x: Tensor) =>
-      this.dropout2.call(this.linear2.call(this.dropout.call(ACTIVATIONS[this.activation](this.linear1.call(x)))));
+    const ff = (x: Tensor) => this.dropout2.call(feedForward(this, x));
     return tidy(() => {
       if (this.normFirst) {
         const x = src.add(attend(this.norm1.call(src)));
-        return x.add(feedForward(this.norm2.call(x)));
+        return x.add(ff(this.norm2.call(x)));
       }
       const x = this.norm1.call(src.add(attend(src)));
-      return this.norm2.call(x.add(feedForward(x)));
+      return this.norm2.call(x.add(ff(x)));
     });
   }
 

@@ -1,5 +1,5 @@
 import type { FloatDType } from '../init.js';
-import { DTypeError, ShapeError, type Tensor, fmtShape, logicalAnd, logicalNot, tidy, where } from '@tessera/core';
+import { DTypeError, ShapeError, type Tensor, arange, fmtShape, logicalAnd, logicalNot, tidy, where } from '@tessera/core';
 
 /**
  * One mask for core's `scaledDotProductAttention` from `nn.MultiheadAttention`'s two:
@@ -34,4 +34,21 @@ function checkMaskDType(layer: string, name: string, mask: Tensor, dtype: FloatD
   if (mask.dtype !== 'bool' && mask.dtype !== dtype) {
     throw new DTypeError(`${layer}: ${name} must be bool (true = masked) or ${dtype} like the inputs (added to the scores) but is ${mask.dtype}.`);
   }
+}
+
+/**
+ * The causal mask of a sequence of `size`: a float [size, size] tensor with −∞ above the
+ * diagonal (query i may not see key j > i) and 0 elsewhere, to add to the scores (PyTorch's
+ * `nn.Transformer.generate_square_subsequent_mask`). Layers also take `isCausal` /
+ * `tgtIsCausal`, which needs no mask tensor.
+ *
+ * @example
+ * decoder.call(tgt, memory, { tgtMask: generateSquareSubsequentMask(tgt.shape[0]) });
+ */
+export function generateSquareSubsequentMask(size: number, opts: { readonly dtype?: FloatDType } = {}): Tensor {
+  if (!Number.isInteger(size) || size < 1) throw new ShapeError(`generateSquareSubsequentMask: size must be a positive integer (the sequence length) but got ${size}.`);
+  return tidy(() => {
+    const idx = arange(size, undefined, 1, { dtype: 'int32' });
+    return where(idx.unsqueeze(0).greater(idx.unsqueeze(1)), -Infinity, 0).cast(opts.dtype ?? 'float32');
+  });
 }

@@ -1,4 +1,5 @@
 import { type Parameter, ShapeError, type Tensor, attentionWeights, dropout, fmtShape, matmul, noGrad, scaledDotProductAttention, tidy, zeros } from '@tessera/core';
+import { describeModule } from '../config/record.js';
 import { type FloatDType, xavierUniform } from '../init.js';
 import { Module, param } from '../module.js';
 import { checkInput, makeParam, positive, probability } from '../layers/common.js';
@@ -29,6 +30,12 @@ export interface MultiheadAttentionCallOptions {
   readonly keyPaddingMask?: Tensor;
   /** [L, S] or [N·numHeads, L, S]: bool true = may not attend, or float added to the scores. */
   readonly attnMask?: Tensor;
+  /**
+   * Mask keys after each query (key j > query i), top-left aligned, combined with the other
+   * masks; runs core's causal attention instead of a materialised mask (default false).
+   * PyTorch 2's `is_causal`, except that no `attnMask` is needed alongside it.
+   */
+  readonly isCausal?: boolean;
   /** With `forwardWithWeights`: average the weights over heads ([N, L, S], default) or not ([N, H, L, S]). */
   readonly averageAttnWeights?: boolean;
 }
@@ -98,6 +105,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     this.outProj = new Linear(embedDim, embedDim, { bias, dtype });
     const outBias = this.outProj.bias;
     if (outBias) noGrad(() => tidy(() => outBias.assign(zeros([embedDim], { dtype })))); // PyTorch zeroes it
+    describeModule(this, 'MultiheadAttention', [embedDim, numHeads, opts], { owner: MultiheadAttention });
   }
 
   protected override fieldKey(field: string): string {
@@ -137,15 +145,16 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       const [qh, kh, vh] = [heads(q, 0, l), heads(k, 1, s), heads(v, 2, s)]; // [N, H, len, D]
       const mask = mergeMasks(this.label, n, this.numHeads, l, s, this.dtype, opts.attnMask, batched ? opts.keyPaddingMask : opts.keyPaddingMask?.unsqueeze(0));
       const p = this.training ? this.dropout : 0;
+      const causal = opts.isCausal ?? false;
       let weights: Tensor | null = null;
       let o: Tensor;
       if (needWeights) {
-        weights = dropout(attentionWeights(qh, kh, vh, { mask }), p, p > 0);
+        weights = dropout(attentionWeights(qh, kh, vh, { mask, causal }), p, p > 0);
         o = matmul(weights, vh);
         if (opts.averageAttnWeights ?? true) weights = weights.mean(1);
         if (!batched) weights = weights.squeeze(0);
       } else {
-        o = scaledDotProductAttention(qh, kh, vh, { mask, dropout: p });
+        o = scaledDotProductAttention(qh, kh, vh, { mask, causal, dropout: p });
       }
       let output = this.outProj.call(o.transpose(1, 2).reshape([n, l, this.embedDim]));
       output = !batched ? output.squeeze(0) : this.batchFirst ? output : output.transpose(0, 1);

@@ -1,4 +1,12 @@
 import { ACTIVATIONS } from '../activations/modules.js';
+import { MultiheadAttention } from '../attention/multihead.js';
+import { TransformerEncoderLayer } from '../attention/encoder-layer.js';
+import { TransformerDecoderLayer } from '../attention/decoder-layer.js';
+import { stackFromConfig } from '../attention/stacks.js';
+import { Transformer } from '../attention/transformer.js';
+import { LearnedPositionalEmbedding, SinusoidalPositionalEncoding } from '../attention/positional.js';
+import { RotaryEmbedding } from '../attention/rotary.js';
+import { BahdanauAttention, LuongAttention } from '../attention/recurrent-attention.js';
 import { ModuleConfigError } from '../errors.js';
 import { AdaptiveAvgPool2d } from '../layers/adaptive.js';
 import { Conv1d, Conv2d } from '../layers/conv.js';
@@ -7,9 +15,13 @@ import { Linear } from '../layers/linear.js';
 import { Dropout } from '../layers/noise.js';
 import { AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d } from '../layers/pooling.js';
 import { Flatten, Reshape } from '../layers/reshape.js';
+import { SwiGLU } from '../layers/swiglu.js';
 import type { AnyModule } from '../module.js';
 import { BatchNorm1d, BatchNorm2d } from '../norm/batchnorm.js';
+import { GroupNorm } from '../norm/groupnorm.js';
+import { InstanceNorm1d, InstanceNorm2d } from '../norm/instancenorm.js';
 import { LayerNorm } from '../norm/layernorm.js';
+import { RMSNorm } from '../norm/rmsnorm.js';
 import { GRU, LSTM, RNN } from '../recurrent/layers.js';
 import { type Layer, Sequential } from '../sequential.js';
 import type { JsonValue } from './json.js';
@@ -53,6 +65,20 @@ const LAYERS = {
   BatchNorm1d,
   BatchNorm2d,
   LayerNorm,
+  RMSNorm,
+  GroupNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  SwiGLU,
+  MultiheadAttention,
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  Transformer,
+  SinusoidalPositionalEncoding,
+  LearnedPositionalEmbedding,
+  RotaryEmbedding,
+  BahdanauAttention,
+  LuongAttention,
   RNN,
   LSTM,
   GRU,
@@ -63,4 +89,6 @@ const LAYERS = {
 export const BUILTIN_MODULES: Readonly<Record<string, ModuleFactory>> = {
   ...Object.fromEntries(Object.entries(LAYERS).map(([name, C]) => [name, ctor(C as new (...args: never[]) => AnyModule)])),
   Sequential: { fromConfig: sequentialFromConfig, package: '@tessera/layers' },
+  TransformerEncoder: { fromConfig: (args, build, path) => stackFromConfig('encoder', args, build, path), package: '@tessera/layers' },
+  TransformerDecoder: { fromConfig: (args, build, path) => stackFromConfig('decoder', args, build, path), package: '@tessera/layers' },
 };

@@ -13,3 +13,4 @@ export { Flatten, Reshape } from './reshape.js';
 export { Dropout, GaussianNoise, DropConnect } from './noise.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Add, Concat } from './merge.js';
+export { SwiGLU, type SwiGLUOptions } from './swiglu.js';

@@ -1,10 +1,10 @@
 import { describeModule } from '../config/record.js';
 import { type Parameter, type Tensor, noGrad, ones, tidy, zeros } from '@tessera/core';
-import { expectFloat, expectShape } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { LayerConfigError } from '../errors.js';
 import { Module, param } from '../module.js';
-import { checkInt, checkRange, expectDType, type LayerDTypeOptions } from './config.js';
+import { checkInt, checkRange, type LayerDTypeOptions } from './config.js';
+import { normalizedShapeOf, standardize, trailingAxes } from './standardize.js';
 
 /** Options of `LayerNorm` (PyTorch's defaults). */
 export interface LayerNormOptions extends LayerDTypeOptions {
@@ -41,9 +41,8 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const shape = normalizedShapeOf('LayerNorm', normalizedShape, checkInt);
     if (shape.length === 0) throw new LayerConfigError('LayerNorm: normalizedShape must name at least one axis but got [].');
-    shape.forEach((d, i) => checkInt('LayerNorm', `normalizedShape[${i}]`, d));
     this.normalizedShape = shape;
     this.eps = checkRange('LayerNorm', 'eps', opts.eps ?? 1e-5, 0);
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
@@ -68,17 +67,9 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const k = this.normalizedShape.length;
-    expectFloat(this.label, x);
-    // Any leading axes ('*'), then exactly the normalised shape.
-    expectShape(this.label, x, [[...new Array<string>(Math.max(x.rank - k, 1)).fill('*'), ...this.normalizedShape]],
-      `LayerNorm normalises the last ${k} ${k === 1 ? 'axis' : 'axes'}; build it with the input's trailing shape.`);
-    expectDType(this.label, x, this.dtype);
-    const axes = this.normalizedShape.map((_, i) => x.rank - k + i);
+    const axes = trailingAxes(this.label, 'LayerNorm', x, this.normalizedShape, this.dtype);
     return tidy(() => {
-      const centered = x.sub(x.mean(axes, true));
-      const variance = centered.square().mean(axes, true);
-      let y = centered.mul(variance.add(this.eps).rsqrt());
+      let { y } = standardize(x, axes, this.eps);
       if (this.weight) y = y.mul(this.weight);
       if (this.bias) y = y.add(this.bias);
       return y;

@@ -1,11 +1,11 @@
-import { type Parameter, type Tensor, concat, dropout, split, stack, tidy } from '@tessera/core';
+import { DTypeError, type Parameter, ShapeError, type Tensor, arange, concat, dropout, fmtShape, isTensor, split, stack, tensor, tidy, where } from '@tessera/core';
 import { expectFloat, expectShape } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
 import { checkInt, checkRange, expectDType } from '../norm/config.js';
 import { initialState } from './initial-state.js';
 import type { CellKind } from './kinds.js';
-import type { RecurrentOptions } from './options.js';
+import type { RecurrentOptions, SequenceOptions } from './options.js';
 import { type CellParameters, makeCellParameters, namedCellParameters, resetCellParameters } from './weights.js';
 
 /**
@@ -23,7 +23,7 @@ import { type CellParameters, makeCellParameters, namedCellParameters, resetCell
  * Speed: each direction projects the whole input sequence with one matmul, then each time
  * step costs one matmul over the stacked gates (h·W_hhᵀ) plus elementwise ops.
  */
-export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S], [Tensor, S]> {
+export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S, opts?: SequenceOptions], [Tensor, S]> {
   readonly numLayers: number;
   readonly bias: boolean;
   readonly batchFirst: boolean;
@@ -87,7 +87,8 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S], [Tens
     return `${this.typeName}(${this.inputSize}, ${this.hiddenSize})`;
   }
 
-  forward(x: Tensor, hx?: S): [Tensor, S] {
+  /** See the class; `opts.lengths` runs a padded batch as PyTorch runs a packed one. */
+  forward(x: Tensor, hx?: S, opts: SequenceOptions = {}): [Tensor, S] {
     const { label, inputSize, hiddenSize: hidden } = this;
     expectFloat(label, x);
     const batchedLayout = this.batchFirst ? ['N', 'L', inputSize] : ['L', 'N', inputSize];
@@ -106,12 +107,13 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S], [Tens
       const start = initialState(this.#kind, label, hx, layout, this.dtype, x).map((t) =>
         split(t.reshape([states, n, hidden]), states, 0).map((s) => s.reshape([n, hidden])),
       );
+      const valid = opts.lengths === undefined ? null : this.validSteps(opts.lengths, seq.shape[0], n);
       const finals: Tensor[][] = this.#kind.stateNames.map(() => []);
       for (let k = 0; k < this.numLayers; k++) {
         const outs: Tensor[] = [];
         for (let d = 0; d < this.directions; d++) {
           const i = k * this.directions + d;
-          const { out, last } = this.runDirection(seq, this.cells[i], start.map((s) => s[i]), d === 1);
+          const { out, last } = this.runDirection(seq, this.cells[i], start.map((s) => s[i]), d === 1, valid);
           outs.push(out);
           last.forEach((t, j) => (finals[j][i] = t));
         }
@@ -124,8 +126,29 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S], [Tens
     });
   }
 
-  /** One layer in one direction over the whole sequence [L, N, in] → outputs [L, N, H] and the last state. */
-  private runDirection(seq: Tensor, w: CellParameters, state0: Tensor[], reverse: boolean): { out: Tensor; last: Tensor[] } {
+  /**
+   * Bool [L, N, 1]: step t is inside sequence j (t < lengths[j]). Computed on the device
+   * from a lengths tensor (no readback); numbers are checked here.
+   */
+  private validSteps(lengths: readonly number[] | Tensor, l: number, n: number): Tensor[] {
+    const what = `${this.label}: lengths`;
+    if (isTensor(lengths)) {
+      if (lengths.dtype !== 'int32') throw new DTypeError(`${what} must be int32 but is ${lengths.dtype}; cast it with .cast('int32').`);
+      if (lengths.rank !== 1 || lengths.shape[0] !== n) throw new ShapeError(`${what} must be [N] = [${n}] but is ${fmtShape(lengths.shape)}.`);
+    } else if (lengths.length !== n || lengths.some((v) => !Number.isInteger(v) || v < 1 || v > l)) {
+      throw new ShapeError(`${what} must be ${n} integers in [1, ${l}] (one per sequence, at most the padded length) but got [${lengths.join(', ')}].`);
+    }
+    const lens = isTensor(lengths) ? lengths : tensor([...lengths], { dtype: 'int32' });
+    const steps = arange(l, undefined, 1, { dtype: 'int32' }).reshape([l, 1]).less(lens.reshape([1, n]));
+    return split(steps.reshape([l, n, 1]), l, 0).map((t) => t.reshape([n, 1]));
+  }
+
+  /**
+   * One layer in one direction over the whole sequence [L, N, in] → outputs [L, N, H] and
+   * the last state. With `valid` (padded batches), a sequence's state is kept and its
+   * output is 0 at steps past its end.
+   */
+  private runDirection(seq: Tensor, w: CellParameters, state0: Tensor[], reverse: boolean, valid: Tensor[] | null): { out: Tensor; last: Tensor[] } {
     const [length, n, features] = seq.shape;
     // The input half of every gate for every time step: one matmul.
     let gi = seq.reshape([length * n, features]).matmul(w.weightIh, { transposeB: true });
@@ -135,8 +158,10 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S], [Tens
     let state = state0;
     for (let s = 0; s < length; s++) {
       const t = reverse ? length - 1 - s : s;
-      state = this.#kind.step(steps[t], state, w);
-      outs[t] = state[0];
+      const next = this.#kind.step(steps[t], state, w);
+      const keep = valid?.[t];
+      state = keep ? next.map((h, j) => where(keep, h, state[j])) : next;
+      outs[t] = keep ? where(keep, next[0], 0) : next[0];
     }
     return { out: stack(outs, 0), last: state };
   }

@@ -4,4 +4,4 @@ export { RNN, LSTM, GRU } from './layers.js';
 export { RecurrentCellBase, RNNCell, LSTMCell, GRUCell } from './cells.js';
 export { type CellKind, type CellWeights, type RNNNonlinearity, rnnKind, lstmKind, gruKind } from './kinds.js';
 export type { CellParameters } from './weights.js';
-export type { RecurrentCellOptions, RNNCellOptions, RecurrentOptions, RNNOptions } from './options.js';
+export type { RecurrentCellOptions, RNNCellOptions, RecurrentOptions, RNNOptions, SequenceOptions } from './options.js';

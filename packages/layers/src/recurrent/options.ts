@@ -1,3 +1,4 @@
+import type { Tensor } from '@tessera/core';
 import type { LayerDTypeOptions } from '../norm/config.js';
 import type { RNNNonlinearity } from './kinds.js';
 
@@ -23,6 +24,20 @@ export interface RecurrentOptions extends RecurrentCellOptions {
   readonly dropout?: number;
   /** Also run each layer backwards in time and concatenate both outputs (default false). */
   readonly bidirectional?: boolean;
+}
+
+/**
+ * Per-call options of `RNN`, `LSTM` and `GRU`: padded batches (PyTorch's
+ * `pack_padded_sequence` → RNN → `pad_packed_sequence`).
+ */
+export interface SequenceOptions {
+  /**
+   * Valid length of each sequence of the batch ([N] numbers in 1…L, or an int32 tensor
+   * [N]); steps at or past a sequence's length are padding: its state is not updated
+   * there (the final state is the one at its last valid step; the reverse direction
+   * starts from its own last valid step) and its output there is 0. Unsorted is fine.
+   */
+  readonly lengths?: readonly number[] | Tensor;
 }
 
 /** Options of `RNN`. */
