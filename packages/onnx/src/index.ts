@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * Tessera ONNX export: `exportOnnx(model, exampleInput, { opset })` traces a model's forward
+ * pass at the op level and writes an ONNX file (protobufjs over the official onnx.proto).
+ */
+export { exportOnnx, MIN_OPSET, MAX_OPSET, type ExportOnnxOptions } from './export.js';
+export { OnnxExportError } from './errors.js';
+export { decodeModelProto } from './encode.js';
+export type { ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto } from './proto/types.js';
+export { onnxExportableOps } from './ops/index.js';
