@@ -8,6 +8,7 @@ export { CliError } from './errors.js';
 export { train, trainSpec, type TrainSummary } from './commands/train.js';
 export { evaluateCommand, evalSpec } from './commands/eval.js';
 export { predictCommand, predictSpec, type Prediction } from './commands/predict.js';
+export { exportCommand, exportSpec, type ExportSummary } from './commands/export.js';
 export { infoCommand, infoSpec, packageVersions } from './commands/info.js';
 export { benchCommand, benchSpec, type BenchRow } from './commands/bench.js';
 export { modelNames, modelSpec, type ModelSpec } from './models.js';

@@ -2,6 +2,7 @@ import { TesseraError } from '@tessera/core';
 import type { CommandSpec } from './args.js';
 import { benchCommand, benchSpec } from './commands/bench.js';
 import { evalSpec, evaluateCommand } from './commands/eval.js';
+import { exportCommand, exportSpec } from './commands/export.js';
 import { infoCommand, infoSpec } from './commands/info.js';
 import { predictCommand, predictSpec } from './commands/predict.js';
 import { train, trainSpec } from './commands/train.js';
@@ -12,6 +13,7 @@ const COMMANDS: readonly [CommandSpec, (argv: readonly string[], io: Io) => Prom
   [trainSpec, train],
   [evalSpec, evaluateCommand],
   [predictSpec, predictCommand],
+  [exportSpec, exportCommand],
   [infoSpec, infoCommand],
   [benchSpec, benchCommand],
 ];

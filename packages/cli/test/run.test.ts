@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { use } from '@tessera/core';
+import { noGrad, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { MNIST } from '@tessera/datasets/node';
-import { evaluateCommand, infoCommand, predictCommand, train, benchCommand } from '../src/index.js';
+import { evaluateCommand, exportCommand, infoCommand, predictCommand, train, benchCommand } from '../src/index.js';
 import { captureIo } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -85,6 +85,25 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     const right = preds.filter((p, i) => p.top[0].index === digits[i].label).length;
     expect(right).toBeGreaterThanOrEqual(3);
     expect(io.lines[0]).toMatch(/digit-0\.png \(inverted: dark on light\): \d \d+\.\d%, \d \d+\.\d%, \d \d+\.\d%/);
+  });
+
+  it('export writes ONNX that onnxruntime runs to the same logits as the checkpoint', async () => {
+    const io = captureIo();
+    const target = join(dir, 'mlp.onnx');
+    const r = await exportCommand(['--checkpoint', out, '--out', target, '--batch', '2'], io);
+    expect(r.inputShape).toEqual([2, 1, 28, 28]);
+    expect(io.lines[0]).toMatch(/wrote .*mlp\.onnx \(\d+ bytes, opset 17\): input 'input' \[2, 1, 28, 28\]/);
+    const { resolveCheckpoint, loadRunModel } = await import('../src/run-config.js');
+    const { file, config } = resolveCheckpoint(out);
+    const net = await loadRunModel(file, config);
+    const x = randn([2, 1, 28, 28]);
+    const want = noGrad(() => net.eval().call(x)).dataSync();
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(readFileSync(target));
+    const got = (await session.run({ input: new ort.Tensor('float32', Float32Array.from(x.dataSync() as Float32Array), [2, 1, 28, 28]) })).output.data as Float32Array;
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i])));
+    await session.release();
   });
 
   it('--resume continues a finished run for more epochs', async () => {

@@ -10,6 +10,7 @@ import { Storage } from './storage.js';
 import { track } from './scope.js';
 import { Tensor } from './tensor.js';
 import { activeTrace } from './trace.js';
+import { opRecordingHook } from './record-ops.js';
 
 /** Wraps fresh storage in a new user tensor tracked by the current scope. */
 export function newTensor(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
@@ -83,6 +84,8 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
   for (const t of inputs) t.assertAlive(def.name);
   const thunk = typeof attrsArg === 'function' ? (attrsArg as () => A) : null;
   const attrs = thunk ? thunk() : (attrsArg as A);
+  const recording = opRecordingHook(); // null unless recordOps() is on (exporters)
+  if (recording) return recording(def, inputs, attrs, () => runOp(def, inputs, attrs, backend));
   const trace = activeTrace();
   if (trace) for (const t of inputs) if (!trace.owners.has(t.storage)) trace.owners.set(t.storage, t.origin ?? t);
   const b = inputs.length > 0 ? commonBackend(def.name, inputs) : (backend ?? defaultBackendImpl());

@@ -37,6 +37,7 @@ export { Tensor, isTensor, type NestedArray } from './tensor.js';
 export { Parameter } from './parameter.js';
 export { runOp, type AttrsArg } from './engine.js';
 export { isCompiling } from './trace.js';
+export { recordOps, type RecordedOp, type OpRecorder } from './record-ops.js';
 export { compile, type CompileOptions, type CompileStats, type CompiledFunction } from './compiled/compile.js';
 export { tidy, tidyAsync, keep, dispose, memory, type MemoryInfo, type BackendMemory } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';

@@ -7,6 +7,7 @@ import { cpu } from '@tessera/backend-cpu';
 import { Buffer } from '../src/buffer.js';
 import { Module, param } from '../src/module.js';
 import { StateDictError } from '../src/errors.js';
+import { BatchNorm2d } from '../src/norm/index.js';
 import { decodeSafetensors, encodeSafetensors, loadWeights, saveWeights, saveWeightsAsync } from '../src/io/index.js';
 import { loadSafetensorsFile, loadWeightsFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
 import { bitsOf32, f32Bits, i64, safetensorsFile, u16 } from './io-spec.js';
@@ -116,6 +117,29 @@ describe('saveWeights / loadWeights', () => {
     expect(layer.numBatchesTracked.dtype).toBe('int32');
     expect(layer.numBatchesTracked.itemSync()).toBe(1234);
     layer.dispose();
+  });
+
+  it("writes BatchNorm's num_batches_tracked as I64, as PyTorch does, and reads it back", () => {
+    const bn = new BatchNorm2d(3);
+    bn.numBatchesTracked!.assign(tensor(70000, { dtype: 'int32' }));
+    const bytes = saveWeights(bn);
+    const { tensors, dtypes } = decodeSafetensors(bytes);
+    expect(dtypes).toEqual({ weight: 'F32', bias: 'F32', running_mean: 'F32', running_var: 'F32', num_batches_tracked: 'I64' });
+    // The 8 bytes are the little-endian int64 70000 (high word zero).
+    const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const at = 8 + len + JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))).num_batches_tracked.data_offsets[0];
+    expect(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true)).toBe(70000n);
+    expect(tensors.num_batches_tracked.itemSync()).toBe(70000);
+    const back = new BatchNorm2d(3);
+    loadWeights(back, bytes);
+    expect(back.numBatchesTracked!.itemSync()).toBe(70000);
+    for (const t of Object.values(tensors)) t.dispose();
+    bn.dispose();
+    back.dispose();
+  });
+
+  it("a buffer that asks for I64 storage must be int32", () => {
+    expect(() => new Buffer(zeros([2]), { storeAs: 'I64' })).toThrow(/storeAs 'I64' needs an int32 buffer, got float32/);
   });
 
   it('a shape mismatch is a StateDictError naming the key and both shapes, and loads nothing', () => {

@@ -3,7 +3,7 @@
  * `tessera`: the front door. Everything of @tessera/core at the top level (tensors, ops,
  * autograd, `compile`, memory scopes, the plugin API), the two backends' plugins, `fit` and
  * its friends, and the other packages as namespaces: `nn` (layers and losses), `optim`,
- * `data` (datasets, loaders, transforms), `models` (the zoo) and `train` (all of
+ * `data` (datasets, loaders, transforms), `models` (the zoo), `onnx` (ONNX export) and `train` (all of
  * @tessera/train, including Keras-style `train.compile`). Node-only helpers (dataset files,
  * checkpoint files) are in `tessera/node`; `import 'tessera/register'` installs both backends.
  *
@@ -21,4 +21,5 @@ export * as nn from '@tessera/layers';
 export * as optim from '@tessera/optim';
 export * as data from '@tessera/datasets';
 export * as models from '@tessera/models';
+export * as onnx from '@tessera/onnx';
 export * as train from '@tessera/train';

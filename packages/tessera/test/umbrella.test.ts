@@ -25,6 +25,7 @@ describe('tessera (the umbrella)', () => {
     expect(typeof optim.Adam).toBe('function');
     expect(typeof tessera.data.DataLoader).toBe('function');
     expect(typeof models.mnistCnn).toBe('function');
+    expect(typeof tessera.onnx.exportOnnx).toBe('function');
     // Keras-style compile lives in the train namespace; the top-level compile is core's.
     expect(tessera.train.compile).not.toBe(tessera.compile);
   });

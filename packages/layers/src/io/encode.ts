@@ -1,7 +1,8 @@
 import { BYTES_PER_ELEMENT, DataError, type Tensor, type TypedArray, isTensor } from '@tessera/core';
 import type { StateDict } from '../state.js';
+import { Buffer } from '../buffer.js';
 import { HOST_IS_LITTLE_ENDIAN, bytesOf, swapBytes } from './bytes.js';
-import { WRITE_TYPE, wireType } from './wire.js';
+import { type SafetensorsDType, WRITE_TYPE, wireType } from './wire.js';
 
 /** `__metadata__` of a safetensors file: free-form strings (`{ format: 'pt' }` is common). */
 export type SafetensorsMetadata = Readonly<Record<string, string>>;
@@ -9,6 +10,8 @@ export type SafetensorsMetadata = Readonly<Record<string, string>>;
 interface Placed {
   readonly name: string;
   readonly tensor: Tensor;
+  /** Its type in the file (I64 for a buffer stored wider than its int32 dtype). */
+  readonly wire: SafetensorsDType;
   /** Absolute byte offset of the tensor's data in the file. */
   readonly at: number;
 }
@@ -36,7 +39,7 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
   const items = Object.entries(dict).map(([name, t]) => {
     if (name === '__metadata__') throw new DataError(`encodeSafetensors: '__metadata__' is reserved and cannot name a tensor.`);
     if (!isTensor(t)) throw new DataError(`encodeSafetensors: '${name}' is not a tensor (${String(t)}).`);
-    const wire = WRITE_TYPE[t.dtype];
+    const wire = t instanceof Buffer && t.storeAs !== undefined ? t.storeAs : WRITE_TYPE[t.dtype];
     if (wire === undefined) throw new DataError(`encodeSafetensors: '${name}' has dtype ${t.dtype}, which has no safetensors mapping here.`);
     return { name, t, wire };
   });
@@ -52,7 +55,7 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
   let offset = 0;
   const spans = items.map(({ name, t, wire }) => {
     const begin = offset;
-    offset += t.size * BYTES_PER_ELEMENT[t.dtype];
+    offset += t.size * wireType(wire)!.bytes;
     pairs.push([name, `{"dtype":"${wire}","shape":${JSON.stringify(t.shape)},"data_offsets":[${begin},${offset}]}`]);
     return begin;
   });
@@ -62,12 +65,17 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
   new DataView(file.buffer).setBigUint64(0, BigInt(headerLen), true);
   file.set(json, 8);
   file.fill(0x20, 8 + json.length, 8 + headerLen);
-  const placed = items.map(({ name, t }, i) => ({ name, tensor: t, at: 8 + headerLen + spans[i] }));
+  const placed = items.map(({ name, t, wire }, i) => ({ name, tensor: t, wire, at: 8 + headerLen + spans[i] }));
   return { file, placed };
 }
 
 /** Copies one tensor's values into the file as little-endian bytes (bit for bit). */
 function put(file: Uint8Array, p: Placed, values: TypedArray): void {
+  if (p.wire === 'I64') {
+    const view = new DataView(file.buffer, file.byteOffset + p.at, values.length * 8);
+    for (let i = 0; i < values.length; i++) view.setBigInt64(8 * i, BigInt(values[i]), true);
+    return;
+  }
   const size = BYTES_PER_ELEMENT[p.tensor.dtype];
   file.set(bytesOf(values), p.at);
   if (!HOST_IS_LITTLE_ENDIAN) swapBytes(file.subarray(p.at, p.at + values.length * size), size);
@@ -76,7 +84,8 @@ function put(file: Uint8Array, p: Placed, values: TypedArray): void {
 /**
  * Serialises named tensors to the safetensors format (Hugging Face's; what
  * `safetensors.torch.save_file` writes), synchronously: for backends that can read back
- * synchronously (CPU). float32 → F32, float64 → F64, int32 → I32, bool → BOOL, values
+ * synchronously (CPU). float32 → F32, float64 → F64, int32 → I32 (I64 for a buffer that
+ * says `storeAs: 'I64'`, as BatchNorm's `num_batches_tracked`), bool → BOOL, values
  * copied bit for bit (NaN payloads, −0 and subnormals survive). On other backends use
  * `encodeSafetensorsAsync`.
  *

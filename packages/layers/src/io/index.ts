@@ -8,3 +8,4 @@ export { decodeSafetensors, type DecodeOptions, type DecodedSafetensors } from '
 export { readSafetensorsHeader, MAX_HEADER_BYTES, type SafetensorsEntry, type SafetensorsHeader } from './header.js';
 export { saveWeights, saveWeightsAsync, loadWeights, type LoadWeightsOptions } from './weights.js';
 export type { SafetensorsDType } from './wire.js';
+export * from './torch/index.js';

@@ -49,7 +49,7 @@ export abstract class BatchNormBase extends Module {
   runningMean: Buffer | null;
   /** Running unbiased variance, shape [C], starts at ones (state-dict key `running_var`). */
   runningVar: Buffer | null;
-  /** Number of training batches seen, int32 scalar (state-dict key `num_batches_tracked`). */
+  /** Number of training batches seen, int32 scalar (state-dict key `num_batches_tracked`; saved as I64, as PyTorch does). */
   numBatchesTracked: Buffer | null;
 
   readonly eps: number;
@@ -78,7 +78,7 @@ export abstract class BatchNormBase extends Module {
     this.bias = this.affine ? param(zeros(c, { dtype })) : null;
     this.runningMean = this.trackRunningStats ? new Buffer(zeros(c, { dtype })) : null;
     this.runningVar = this.trackRunningStats ? new Buffer(ones(c, { dtype })) : null;
-    this.numBatchesTracked = this.trackRunningStats ? new Buffer(zeros([], { dtype: 'int32' })) : null;
+    this.numBatchesTracked = this.trackRunningStats ? new Buffer(zeros([], { dtype: 'int32' }), { storeAs: 'I64' }) : null;
   }
 
   protected override fieldKey(field: string): string {
@@ -192,7 +192,7 @@ export abstract class BatchNormBase extends Module {
  * Batch normalisation of [N, C] features or [N, C, L] sequences over the batch (and
  * length) axes, per channel (PyTorch's `nn.BatchNorm1d`). Parameters `weight` (ones) and
  * `bias` (zeros); buffers `running_mean` (zeros), `running_var` (ones) and
- * `num_batches_tracked` (int32).
+ * `num_batches_tracked` (int32, saved as I64).
  *
  * @example
  * const bn = new BatchNorm1d(64);
