@@ -1,6 +1,5 @@
-import { ShapeError, type Tensor, fmtShape, isTensor, tensor } from '@tessera/core';
+import { ShapeError, type Tensor, fmtShape, isTensor, tensor, ConfigError } from '@tessera/core';
 import { DataLoader, randomPermutation } from '@tessera/datasets';
-import { TrainConfigError } from './errors.js';
 
 /** One training batch: the model's input(s) and the target. */
 export interface Batch {
@@ -37,7 +36,7 @@ export function toBatch(b: unknown, who: string): Batch | RowBatch {
   if (b instanceof RowBatch) return b;
   if (Array.isArray(b) && b.length === 2 && isTensor(b[1])) return { x: b[0] as Tensor, y: b[1] as Tensor };
   if (typeof b === 'object' && b !== null && 'x' in b && 'y' in b && isTensor((b as Batch).y)) return b as Batch;
-  throw new TrainConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
+  throw new ConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
 }
 
 /** @internal A batch's model input(s) as a list (one tensor, or the inputs of a multi-input model). */
@@ -106,7 +105,7 @@ async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
 
 /** @internal Keras' validationSplit: the last `fraction` of the examples (not shuffled) validates. */
 export function splitArrays(data: ArrayData, fraction: number): { train: ArrayData; val: ArrayData } {
-  if (!(fraction > 0 && fraction < 1)) throw new TrainConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
+  if (!(fraction > 0 && fraction < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
   const n = data.x.shape[0];
   const nVal = Math.max(1, Math.round(n * fraction));
   const cut = (t: Tensor, start: number, len: number): Tensor => t.narrow(0, start, len);
