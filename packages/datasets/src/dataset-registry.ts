@@ -111,12 +111,12 @@ export function registerDataset(d: DatasetDescriptor): void {
   for (const a of d.aliases ?? []) aliases.set(a.toLowerCase(), name);
 }
 
-/** Names of the registered datasets, sorted. */
+/** Names of the registered datasets, in registration order (the built-ins first; a replaced name keeps its place). */
 export function datasetNames(): string[] {
-  return [...registry.keys()].sort();
+  return [...registry.keys()];
 }
 
-/** Every registered dataset, sorted by name. */
+/** Every registered dataset, in registration order. */
 export function datasetDescriptors(): DatasetDescriptor[] {
   return datasetNames().map((n) => registry.get(n)!);
 }

@@ -57,12 +57,12 @@ export function registerModel(model: ModelDescriptor): void {
   registry.set(name.toLowerCase(), { ...model, name: name.toLowerCase(), package: model.package ?? '@tessera/models' });
 }
 
-/** Names of the registered models, sorted. */
+/** Names of the registered models, in registration order (the built-ins first; a replaced name keeps its place). */
 export function modelNames(): string[] {
-  return [...registry.keys()].sort();
+  return [...registry.keys()];
 }
 
-/** Every registered model, sorted by name. */
+/** Every registered model, in registration order. */
 export function modelDescriptors(): ModelDescriptor[] {
   return modelNames().map((n) => registry.get(n)!);
 }
