@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyKernel, DType, TensorData } from '@tessera/core';
 import { cpu } from '../src/index.js';
 import { optimKernels, wasmOptimKernels } from '../src/kernels/optim.js';
-import { createWasmGemm } from '../src/wasm/engine.js';
+import { createWasmEngine } from '../src/wasm/engine.js';
 import { seq } from './helpers.js';
 
 const impl = cpu({ wasm: false, name: 'cpu-optim' }).createSync!();
@@ -47,7 +47,7 @@ describe('fused optimizer kernels', () => {
     }
   });
 
-  const engine = createWasmGemm({ threads: 1 });
+  const engine = createWasmEngine({ threads: 1 });
   it.runIf(engine)('float32 in wasm is bit-identical to the composite (one float32 rounding per op), tails included', () => {
     const f = Math.fround;
     const wk = wasmOptimKernels(engine!);

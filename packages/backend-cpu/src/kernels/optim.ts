@@ -1,6 +1,6 @@
 import type { AnyKernel, Kernel, TypedArray } from '@tessera/core';
 import { WASM_FUSED_ROWS, type WasmFusedRowName } from '../wasm/elementwise-module.js';
-import type { WasmGemm } from '../wasm/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import { copyOut, f32Inputs } from './f32-args.js';
 import { allocUninit, valuesOf, wrap } from './storage.js';
 
@@ -42,7 +42,7 @@ function fused(update: Update): Kernel<Readonly<Record<string, number>>> {
  * step of the composite, so bit-identical to it), the tensors read in place where they
  * live in the engine's memory; other dtypes run the TypeScript loop.
  */
-export function wasmOptimKernels(engine: WasmGemm): Readonly<Record<string, AnyKernel>> {
+export function wasmOptimKernels(engine: WasmEngine): Readonly<Record<string, AnyKernel>> {
   const one = (name: WasmFusedRowName): Kernel<Readonly<Record<string, number>>> => {
     const ts = fused(UPDATES[name]);
     const row = engine.fns[name];

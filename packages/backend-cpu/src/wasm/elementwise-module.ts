@@ -1,44 +1,10 @@
-import { F32, FnBuilder, I32, V128, type SimdName } from './encode.js';
+import { F32, FnBuilder, I32, V128 } from './encode.js';
 
-type SimdOp = Exclude<SimdName, 'load' | 'load32Splat' | 'store' | 'const'>;
-
-/** One elementwise op: its f32x4 instruction(s) and its scalar f32 instruction(s). */
+/** One fused row: its f32x4 instruction(s) and its scalar f32 instruction(s). */
 interface Lanes {
   readonly vec: (f: FnBuilder) => void;
   readonly scalar: (f: FnBuilder) => void;
 }
-
-const simd = (name: SimdOp) => (f: FnBuilder) => void f.simd1(name);
-
-/**
- * float32 binary ops that wasm computes exactly like the TypeScript kernels (one IEEE
- * operation in single precision equals the double result rounded to float32; min/max
- * follow Math.min/Math.max on NaN and ±0).
- */
-export const WASM_BINARY = {
-  add: { vec: simd('f32x4Add'), scalar: (f) => void f.f32Add() },
-  sub: { vec: simd('f32x4Sub'), scalar: (f) => void f.op1('f32Sub') },
-  mul: { vec: simd('f32x4Mul'), scalar: (f) => void f.op1('f32Mul') },
-  div: { vec: simd('f32x4Div'), scalar: (f) => void f.op1('f32Div') },
-  maximum: { vec: simd('f32x4Max'), scalar: (f) => void f.op1('f32Max') },
-  minimum: { vec: simd('f32x4Min'), scalar: (f) => void f.op1('f32Min') },
-} as const satisfies Record<string, Lanes>;
-
-/** float32 unary ops with the same exactness. relu is pmax(x, 0) = x < 0 ? 0 : x, keeping NaN. */
-export const WASM_UNARY = {
-  relu: {
-    vec: (f) => void f.v128Zero().simd1('f32x4Pmax'),
-    scalar: (f) => {
-      // select(0, x, x < 0)
-      const x = f.local(F32);
-      f.set(x);
-      f.f32(0).get(x).get(x).f32(0).op1('f32Lt').selectOp();
-    },
-  },
-  neg: { vec: simd('f32x4Neg'), scalar: (f) => void f.op1('f32Neg') },
-  abs: { vec: simd('f32x4Abs'), scalar: (f) => void f.op1('f32Abs') },
-  sqrt: { vec: simd('f32x4Sqrt'), scalar: (f) => void f.op1('f32Sqrt') },
-} as const satisfies Record<string, Lanes>;
 
 /** An expression over a row's operands (by index): what a fused row computes per element. */
 export type RowExpr = number | readonly ['add' | 'sub' | 'mul' | 'div', RowExpr, RowExpr] | readonly ['sqrt', RowExpr];
@@ -95,15 +61,6 @@ export const WASM_FUSED_ROWS = {
 /** Names of the fused rows. */
 export type WasmFusedRowName = keyof typeof WASM_FUSED_ROWS;
 
-/** Names of the wasm binary ops. */
-export type WasmBinaryName = keyof typeof WASM_BINARY;
-/** Names of the wasm unary ops. */
-export type WasmUnaryName = keyof typeof WASM_UNARY;
-
-/** How a binary row reads its operands: v = a vector of n floats, s = one float repeated. */
-export type RowMode = 'vv' | 'vs' | 'sv';
-export const ROW_MODES: readonly RowMode[] = ['vv', 'vs', 'sv'];
-
 /**
  * An elementwise row over n floats: out[i] = op(in₀[i], …), 4 lanes at a time then a
  * scalar tail. `operands` says, per input, whether it is a vector or one broadcast float.
@@ -147,12 +104,10 @@ function rowFn(lanes: Lanes, operands: readonly ('v' | 's')[]): FnBuilder {
   return f;
 }
 
-/** Every elementwise row function, named `add_vv`, `add_vs`, …, `relu`, …. */
+/** The fused optimizer rows, by op name. */
 export function elementwiseFunctions(): { name: string; fn: FnBuilder }[] {
-  const fns: { name: string; fn: FnBuilder }[] = [];
-  for (const [name, lanes] of Object.entries(WASM_BINARY))
-    for (const mode of ROW_MODES) fns.push({ name: `${name}_${mode}`, fn: rowFn(lanes, [mode[0] as 'v' | 's', mode[1] as 'v' | 's']) });
-  for (const [name, lanes] of Object.entries(WASM_UNARY)) fns.push({ name, fn: rowFn(lanes, ['v']) });
+  // Sums two rows (conv2dBackpropFilter adds its partials).
+  const fns: { name: string; fn: FnBuilder }[] = [{ name: 'add_vv', fn: rowFn(exprLanes(['add', 0, 1], 2), ['v', 'v']) }];
   for (const [name, { tensors, attrs, expr }] of Object.entries(WASM_FUSED_ROWS)) {
     const operands = [...new Array<'v'>(tensors).fill('v'), ...new Array<'s'>(attrs.length).fill('s')];
     fns.push({ name, fn: rowFn(exprLanes(expr, operands.length), operands) });
@@ -160,9 +115,7 @@ export function elementwiseFunctions(): { name: string; fn: FnBuilder }[] {
   return fns;
 }
 
-/** A binary row: (a, b, out, n). */
+/** A row of two vectors: (a, b, out, n). */
 export type BinaryRow = (a: number, b: number, out: number, n: number) => void;
 /** A fused row: (tensor addresses…, attribute addresses…, out, n). */
 export type FusedRow = (...args: number[]) => void;
-/** A unary row: (x, out, n). */
-export type UnaryRow = (x: number, out: number, n: number) => void;
