@@ -132,6 +132,23 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     expect(threaded!.workerParts).toBeGreaterThan(before);
   });
 
+  it('batch-1 convs split into row-band parts match one thread bit for bit', () => {
+    const xs = [1, 3, 17, 12];
+    const ws = [5, 3, 3, 3];
+    const a: Conv2dAttrs = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 };
+    const ys = [1, 5, 17, 12];
+    const x = tensor(seq(sizeOf(xs), 16), xs, 'float32');
+    const w = tensor(seq(sizeOf(ws), 17), ws, 'float32');
+    const dy = tensor(seq(sizeOf(ys), 18), ys, 'float32');
+    // blockFloats 27·12·2: bands of 2 rows, 9 bands → row-range parts.
+    const block = 27 * 12 * 2;
+    for (let i = 0; i < 20; i++) {
+      expect(Array.from(run(threaded!, wasmConv2d(threaded!, block), [x, w], a, ys))).toEqual(Array.from(run(single!, wasmConv2d(single!, block), [x, w], a, ys)));
+      const fa = { ...a, filterShape: ws };
+      expect(Array.from(run(threaded!, wasmConv2dBackpropFilter(threaded!, block), [x, dy], fa, ws))).toEqual(Array.from(run(single!, wasmConv2dBackpropFilter(single!, block), [x, dy], fa, ws)));
+    }
+  });
+
   it('max pooling split over planes (clipped windows too) matches one thread bit for bit and reaches the workers', () => {
     const xs = [3, 5, 9, 11];
     const x = tensor(seq(sizeOf(xs), 15), xs, 'float32');

@@ -72,6 +72,8 @@ describe.runIf(engine)('wasm GEMM', () => {
     { name: 'depthwise, mixed strides', xs: [2, 3, 7, 10], ws: [3, 1, 2, 3], a: { strides: [1, 3], pads: [2, 0, 1, 1], dilations: [3, 1], groups: 3 } },
     { name: 'unit stride with padding, runs of 8+ pixels', xs: [2, 3, 12, 13], ws: [4, 3, 3, 3], a: { strides: [1, 1], pads: [1, 1, 2, 0], dilations: [1, 1], groups: 1 } },
     { name: '1×1, stride 2', xs: [3, 2, 5, 5], ws: [5, 2, 1, 1], a: { strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 } },
+    // One image: with row bands, conv2d and the filter gradient split the bands into parts.
+    { name: 'batch 1, 7×7 stride 2 padding 3 (row-band parts)', xs: [1, 3, 15, 13], ws: [4, 3, 7, 7], a: { strides: [2, 2], pads: [3, 3, 3, 3], dilations: [1, 1], groups: 1 } },
   ];
   // A chunk limit so small that images are split into row bands and chunks hold several bands.
   for (const chunkFloats of [1 << 24, 40])

@@ -260,6 +260,26 @@ add('biasAddGrad', 'NCHW [2, 3, 2, 2] axis 1', [f([2, 3, 2, 2])], ([dz]) => T.bi
 add('biasAddGrad', 'NCHW [4, 5, 9, 9] axis 1', [f([4, 5, 9, 9])], ([dz]) => T.biasAddGrad(dz, 1), { tol: 'accumulate' });
 add('biasAddGrad', 'many rows [300, 3] axis -1', [f([300, 3])], ([dz]) => T.biasAddGrad(dz), { tol: 'accumulate' });
 
+// Training-mode batch norm: the fused op, its statistics and its two gradient passes (the
+// gradient passes take stats computed from x, as batchNorm's gradient does).
+const BN_GEOMETRY: [label: string, x: number[]][] = [
+  ['NCHW [4, 3, 2, 3]', [4, 3, 2, 3]],
+  ['[N, C] [6, 2]', [6, 2]],
+  ['NCL [3, 4, 5]', [3, 4, 5]],
+];
+for (const [label, sx] of BN_GEOMETRY) {
+  const c = sx[1]!;
+  add('batchNorm', label, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b), { tol: 'accumulate' });
+  add('batchNorm', `${label} eps 0.1`, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b, { eps: 0.1 }), { tol: 'accumulate' });
+  add('batchNormStats', label, [f(sx)], ([x]) => T.batchNormStats(x), { tol: 'accumulate' });
+  add('batchNormParamGrad', label, [f(sx), f(sx)], ([dy, x]) => T.runOp(T.batchNormParamGradDef, [dy, x, T.batchNormStats(x)], { eps: 1e-5 }), { tol: 'accumulate' });
+  add('batchNormInputGrad', label, [f(sx), f(sx), f([c])], ([dy, x, w]) => {
+    const stats = T.batchNormStats(x);
+    const sums = T.runOp(T.batchNormParamGradDef, [dy, x, stats], { eps: 1e-5 });
+    return T.runOp(T.batchNormInputGradDef, [dy, x, w, stats, sums], { eps: 1e-5 });
+  }, { tol: 'accumulate', grad: false });
+}
+
 // ---------------------------------------------------------------- matmul
 
 const MATMUL: [label: string, a: number[], b: number[], o: T.MatmulOptions][] = [

@@ -179,6 +179,42 @@ export async function checkChain(chain: Chain, backend: string, tolerance?: Part
 }
 
 
+/**
+ * Runs a chain on `backend` eagerly and as a compiled step (`compile`, which fuses its
+ * elementwise ops) three times (a trace, then replays), and compares forward values and
+ * input gradients: fusion must give the unfused chain's numbers within float32 rounding.
+ */
+export async function checkChainCompiled(chain: Chain, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+  const want = await runChain(chain, backend);
+  const step = T.compile((x: Tensor, w: Tensor) => {
+    let y = x;
+    for (const s of chain.steps) y = s.apply(y, s.aux.map((v) => T.tensor(Float32Array.from(v.values), { shape: v.shape, dtype: 'float32', backend })));
+    const [g] = T.gradients(y, [x], [w]);
+    return [y.detach(), g.detach()];
+  }, { name: chain.id, onWarn: () => {} });
+  const x = T.tensor(Float32Array.from(chain.input.values), { shape: chain.input.shape, dtype: 'float32', backend }).requiresGrad_();
+  const w = T.tensor(Float32Array.from(chain.cotangent), { shape: want.y.shape, dtype: 'float32', backend });
+  const tol = presetsOf(tolerance).chain;
+  try {
+    for (let run = 0; run < 3; run++) {
+      const [y, dx] = step(x, w);
+      try {
+        const got = { y: { shape: [...y.shape], dtype: y.dtype, data: await y.data() }, dx: { shape: [...dx.shape], dtype: dx.dtype, data: await dx.data() } };
+        const what = run === 0 ? 'trace' : `replay ${run}`;
+        const bad = compareOutputs(`${chain.id} compiled (${what}) forward`, [got.y], [want.y], tol) ??
+          compareOutputs(`${chain.id} compiled (${what}) gradient`, [got.dx], [want.dx], tol);
+        if (bad) return bad;
+      } finally {
+        T.dispose([y, dx]);
+      }
+    }
+    if (step.stats.replays === 0) return `${chain.id}: the compiled chain never replayed (${step.stats.lastProblem ?? 'no reason given'})`;
+    return null;
+  } finally {
+    T.dispose([x, w]);
+  }
+}
+
 /** Runs a chain (forward, then the input gradient of Σ w·y) and reads both. */
 async function runChain(chain: Chain, backend: string): Promise<{ y: Output; dx: Output }> {
   const [y, dx] = T.tidy(() => {

@@ -5,7 +5,7 @@ import type { BackendImpl, BackendPlugin } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CASES, type OpCase } from './cases.js';
 import { buildChains, describeChain } from './chains.js';
-import { checkChain, checkForward, checkGradient, checkGradientVsCpu } from './checks.js';
+import { checkChain, checkChainCompiled, checkForward, checkGradient, checkGradientVsCpu } from './checks.js';
 import type { Tolerance, TolerancePreset } from './compare.js';
 import { coverageTable, skipMap, type SkipList } from './coverage.js';
 
@@ -19,6 +19,8 @@ export interface ConformanceOptions {
   readonly tolerance?: Partial<Record<TolerancePreset, Tolerance>>;
   /** Number of random op chains (default 50). */
   readonly chains?: number;
+  /** Number of random op chains also run as compiled steps (fused) and compared with eager (default 20). */
+  readonly compiledChains?: number;
   /** Seed of the random op chains (default 20240601). */
   readonly chainSeed?: number;
   /** Extra cases (e.g. a plugin's custom ops, built with `defineCase`), run like the built-in ones. */
@@ -94,6 +96,13 @@ export function runConformance(options: ConformanceOptions): void {
       const chains = buildChains(options.chains ?? 50, options.chainSeed ?? 20240601, new Set(skips.keys()));
       for (const chain of chains) {
         it(`${chain.id}: ${describeChain(chain)}`, async () => fail(await checkChain(chain, name, options.tolerance)));
+      }
+    });
+
+    describe('random op chains: compiled (fused) vs eager', () => {
+      const chains = buildChains(options.compiledChains ?? 20, (options.chainSeed ?? 20240601) + 1, new Set(skips.keys()));
+      for (const chain of chains) {
+        it(`${chain.id}: ${describeChain(chain)}`, async () => fail(await checkChainCompiled(chain, name, options.tolerance)));
       }
     });
 

@@ -113,6 +113,14 @@ export interface BackendImpl {
    * replays kernel by kernel. The recorded work is not executed by `record` itself.
    */
   record?(run: (beginCall: (call: number) => void) => void): DeviceRecording | null;
+  /**
+   * Kernels (by op name, e.g. `'matmul'`, `'conv2d'`) that accept an `epilogue` attribute
+   * (`EpilogueAttrs`): an elementwise expression applied to each output element before it
+   * is stored, whose `input(0)` is the kernel's own result and `input(1…)` are extra inputs
+   * appended after the kernel's inputs (broadcast to the output shape). Compiled steps fuse
+   * an elementwise reader of such a kernel's output into it (docs/expressions.md).
+   */
+  readonly epilogueKernels?: ReadonlySet<string>;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */

@@ -15,12 +15,13 @@ import { movementDefs } from './ops/movement.js';
 import { softmaxCrossEntropyDef, softmaxCrossEntropyGradDef } from './ops/loss.js';
 import { biasActivationDef, biasActivationGradDef, biasAddGradDef } from './ops/bias-activation.js';
 import { scaledDotProductAttentionDef } from './ops/attention.js';
+import { batchNormDef, batchNormInputGradDef, batchNormParamGradDef, batchNormStatsDef } from './ops/batch-norm.js';
 import { registerOp } from './registry.js';
 import type { OpDef } from './op.js';
 
 setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
 checkSingleCopy();
-for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, scaledDotProductAttentionDef, movementDefs.reshape]) {
+for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, scaledDotProductAttentionDef, movementDefs.reshape, batchNormDef, batchNormStatsDef, batchNormParamGradDef, batchNormInputGradDef]) {
   registerOp(def as OpDef<never>);
 }
 

@@ -1,10 +1,19 @@
-import { type AttrsArg, type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, runOp } from '@tessera/core';
+import { type AttrsArg, type ElementwiseAttrs, type Expr, type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, ex, runOp } from '@tessera/core';
+
+const [A, B, C] = [ex.input(0), ex.input(1), ex.input(2)];
+const [S0, S1, S2, S3] = [ex.scalar(0), ex.scalar(1), ex.scalar(2), ex.scalar(3)];
+
+/** The update's expression with its attributes as scalars, in the listed order. */
+function update<T>(expr: Expr, scalars: (attrs: T) => readonly number[]): (attrs: T) => ElementwiseAttrs {
+  return (attrs) => ({ expr, scalars: scalars(attrs) });
+}
 
 /**
- * Optimizer update rules as composite ops. Each is written with core ops (`decompose`),
- * so it runs on every backend; a backend may register a fused kernel under the op's name
- * (e.g. `use({ kind: 'kernels', backend: 'webgpu', kernels: { 'optim.adamStep': k }, … })`)
- * and the engine then runs that single kernel instead. Attributes are plain numbers.
+ * Optimizer update rules as elementwise expressions, each written once, here: every backend
+ * runs them through its one `elementwise` kernel (one pass over memory), with the attributes
+ * as run-time scalars, so a scheduled learning rate never recompiles a kernel. A backend may
+ * still register a kernel under an op's name and the engine then runs that instead.
+ * Attributes are plain numbers.
  */
 
 function sameShapeInfer(name: string) {
@@ -31,7 +40,7 @@ export interface EmaAttrs {
 export const emaDef: OpDef<EmaAttrs> = {
   name: 'optim.ema',
   infer: sameShapeInfer('optim.ema'),
-  decompose: ([s, x], { decay, scale }) => s.mul(decay).add(x.mul(scale)),
+  elementwise: update(ex.add(ex.mul(A, S0), ex.mul(B, S1)), ({ decay, scale }: EmaAttrs) => [decay, scale]),
   nonDifferentiable: true,
 };
 
@@ -39,7 +48,7 @@ export const emaDef: OpDef<EmaAttrs> = {
 export const emaSquareDef: OpDef<EmaAttrs> = {
   name: 'optim.emaSquare',
   infer: sameShapeInfer('optim.emaSquare'),
-  decompose: ([v, x], { decay, scale }) => v.mul(decay).add(x.square().mul(scale)),
+  elementwise: update(ex.add(ex.mul(A, S0), ex.mul(ex.mul(B, B), S1)), ({ decay, scale }: EmaAttrs) => [decay, scale]),
   nonDifferentiable: true,
 };
 
@@ -52,7 +61,7 @@ export interface SgdStepAttrs {
 export const sgdStepDef: OpDef<SgdStepAttrs> = {
   name: 'optim.sgdStep',
   infer: sameShapeInfer('optim.sgdStep'),
-  decompose: ([p, d], { lr }) => p.sub(d.mul(lr)),
+  elementwise: update(ex.sub(A, ex.mul(B, S0)), ({ lr }: SgdStepAttrs) => [lr]),
   nonDifferentiable: true,
 };
 
@@ -68,7 +77,10 @@ export interface AdamStepAttrs {
 export const adamStepDef: OpDef<AdamStepAttrs> = {
   name: 'optim.adamStep',
   infer: sameShapeInfer('optim.adamStep'),
-  decompose: ([p, m, v], { lr, eps, bc1, bc2 }) => p.sub(m.div(bc1).div(v.div(bc2).sqrt().add(eps)).mul(lr)),
+  elementwise: update(
+    ex.sub(A, ex.mul(ex.div(ex.div(B, S2), ex.add(ex.sqrt(ex.div(C, S3)), S1)), S0)),
+    ({ lr, eps, bc1, bc2 }: AdamStepAttrs) => [lr, eps, bc1, bc2],
+  ),
   nonDifferentiable: true,
 };
 

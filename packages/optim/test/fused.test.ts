@@ -68,3 +68,22 @@ describe('fused update kernels', () => {
     }
   });
 });
+
+describe('update rules as expressions', () => {
+  beforeAll(() => use(cpu()));
+
+  it('each op’s expression computes its published formula (float64, run through the elementwise op)', async () => {
+    const { elementwise } = await import('@tessera/core');
+    const { adamStepDef, emaDef, emaSquareDef, sgdStepDef } = await import('../src/index.js');
+    const p = [0.5, -1, 2, 0.25];
+    const m = [0.1, -0.2, 0.05, 0.3];
+    const v = [0.01, 0.04, 0.002, 0.09];
+    const via = (e: { expr: Parameters<typeof elementwise>[0]; scalars: readonly number[] }, xs: number[][]) =>
+      tidy(() => Array.from(elementwise(e.expr, xs.map((x) => tensor(x, { dtype: 'float64' })), e.scalars).dataSync()));
+    const adam = { lr: 0.1, eps: 1e-8, bc1: 0.19, bc2: 0.0199 };
+    expect(via(adamStepDef.elementwise!(adam), [p, m, v])).toEqual(p.map((t, i) => t - (m[i] / adam.bc1 / (Math.sqrt(v[i] / adam.bc2) + adam.eps)) * adam.lr));
+    expect(via(emaDef.elementwise!({ decay: 0.9, scale: 0.1 }), [p, m])).toEqual(p.map((s, i) => s * 0.9 + m[i] * 0.1));
+    expect(via(emaSquareDef.elementwise!({ decay: 0.999, scale: 0.001 }), [v, m])).toEqual(v.map((s, i) => s * 0.999 + m[i] * m[i] * 0.001));
+    expect(via(sgdStepDef.elementwise!({ lr: 0.05 }), [p, m])).toEqual(p.map((t, i) => t - m[i] * 0.05));
+  });
+});

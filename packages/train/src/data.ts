@@ -1,5 +1,5 @@
 import { ShapeError, type Tensor, fmtShape, isTensor, tensor } from '@tessera/core';
-import { DataLoader, randomPermutation } from '@tessera/datasets';
+import { DataLoader, randomPermutation, stratifiedSplit } from '@tessera/datasets';
 import { TrainConfigError } from './errors.js';
 
 /** One training batch: the model's input(s) and the target. */
@@ -104,14 +104,31 @@ async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
   yield* it;
 }
 
-/** @internal Keras' validationSplit: the last `fraction` of the examples (not shuffled) validates. */
-export function splitArrays(data: ArrayData, fraction: number): { train: ArrayData; val: ArrayData } {
+/**
+ * @internal `fit`'s validationSplit: `fraction` of the examples held out, chosen at random
+ * with `seed` and, when the targets are class indices (int32, one per example), stratified
+ * by class (`stratifiedSplit`), so a dataset sorted by class still validates on every
+ * class. (Keras takes the last fraction unshuffled instead.) Rows keep their order.
+ */
+export async function splitArrays(data: ArrayData, fraction: number, seed = 0): Promise<{ train: ArrayData; val: ArrayData }> {
   if (!(fraction > 0 && fraction < 1)) throw new TrainConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
   const n = data.x.shape[0];
-  const nVal = Math.max(1, Math.round(n * fraction));
-  const cut = (t: Tensor, start: number, len: number): Tensor => t.narrow(0, start, len);
-  return {
-    train: { x: cut(data.x, 0, n - nVal), y: cut(data.y, 0, n - nVal) },
-    val: { x: cut(data.x, n - nVal, nVal), y: cut(data.y, n - nVal, nVal) },
+  if (data.y.shape[0] !== n) throw new ShapeError(`fit: x has ${n} examples but y has ${data.y.shape[0]} (y ${fmtShape(data.y.shape)}); pass one target per example.`);
+  const classes = data.y.dtype === 'int32' && data.y.rank === 1;
+  const labels = classes ? Int32Array.from(await data.y.data()) : new Int32Array(n);
+  let split: { train: Int32Array; validation: Int32Array };
+  try {
+    split = stratifiedSplit(labels, fraction, seed);
+  } catch (e) {
+    throw new TrainConfigError(`fit: validationSplit ${fraction} of ${n} examples: ${(e as Error).message}`);
+  }
+  const rows = (idx: Int32Array): ArrayData => {
+    const i = tensor(idx, { dtype: 'int32', backend: data.x.backend });
+    try {
+      return { x: data.x.indexSelect(0, i), y: data.y.indexSelect(0, i) };
+    } finally {
+      i.dispose();
+    }
   };
+  return { train: rows(split.train), val: rows(split.validation) };
 }

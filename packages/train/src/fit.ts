@@ -1,4 +1,4 @@
-import { getRngState, isTensor, setRngState } from '@tessera/core';
+import { dispose, getRngState, isTensor, setRngState } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import { LRSchedule, type Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
@@ -37,8 +37,15 @@ export interface FitOptions {
   readonly shuffle?: boolean;
   /** Evaluated after every epoch; its values are logged with a `val_` prefix. */
   readonly validationData?: DataSource;
-  /** With `{ x, y }` data: the last fraction of the examples is held out for validation. */
+  /**
+   * With `{ x, y }` data: this fraction of the examples is held out for validation, chosen
+   * at random (seeded by `validationSeed`) and stratified by class when y holds class
+   * indices (int32). Unlike Keras, which takes the last fraction unshuffled, a dataset
+   * sorted by class still validates on every class.
+   */
   readonly validationSplit?: number;
+  /** Seed of the validationSplit draw (default 0): the same seed holds out the same examples. */
+  readonly validationSeed?: number;
   /** Metrics: names (`'accuracy'`, `'top5Accuracy'`, `'f1'`…) or Metric objects. */
   readonly metrics?: readonly MetricSpec[];
   /** Number of classes (for precision/recall/F1 by name); default: read from the first batch. */
@@ -128,20 +135,26 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
 }
 
 async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
+  if (opts.validationSplit === undefined) return fitData(model, data, opts);
+  if (!(typeof data === 'object' && data !== null && 'x' in data && 'y' in data && isTensor(data.x))) {
+    throw new TrainConfigError('fit: validationSplit needs { x, y } tensors; with a DataLoader pass validationData instead.');
+  }
+  if (opts.validationData !== undefined) throw new TrainConfigError('fit: pass validationSplit or validationData, not both.');
+  const { train, val } = await splitArrays(data, opts.validationSplit, opts.validationSeed ?? 0);
+  try {
+    return await fitData(model, train, { ...opts, validationSplit: undefined, validationData: val });
+  } finally {
+    dispose([train.x, train.y, val.x, val.y]);
+  }
+}
+
+async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 0) throw new TrainConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
-  let trainData = data;
-  let valData = opts.validationData;
-  if (opts.validationSplit !== undefined) {
-    if (!(typeof data === 'object' && data !== null && 'x' in data && 'y' in data && isTensor(data.x))) {
-      throw new TrainConfigError('fit: validationSplit needs { x, y } tensors; with a DataLoader pass validationData instead.');
-    }
-    const split = splitArrays(data, opts.validationSplit);
-    trainData = split.train;
-    valData = split.val;
-  }
+  const trainData = data;
+  const valData = opts.validationData;
   const lossFn = resolveLoss(opts.loss);
   const source = epochsOf(trainData, batchSize, opts.shuffle ?? true);
   const lossMean = new MeanMetric('loss');

@@ -15,6 +15,8 @@ const BLOCK_FLOATS = 1 << 17;
 const TARGET_COLS = 256;
 /** Parts a conv is split into (at most): enough for threads to balance, few enough that each part's scratch is small. */
 const MAX_PARTS = 16;
+/** Fewer image groups than this split their row bands into parts (where the outputs allow). */
+const MIN_PARTS = 4;
 
 /** How a conv is cut into GEMMs and parts. */
 interface Plan {
@@ -22,27 +24,42 @@ interface Plan {
   readonly per: number;
   /** Output rows per GEMM (Ho unless one image's im2col exceeds the block). */
   readonly rows: number;
-  /** Image ranges [n0, n1) of the parts, in whole `per` groups. */
-  readonly ranges: readonly (readonly [number, number])[];
+  /** Image ranges [n0, n1) and output-row ranges [r0, r1) of the parts (images in whole `per` groups). */
+  readonly ranges: readonly (readonly [n0: number, n1: number, r0: number, r1: number])[];
   /** Floats of one part's im2col block and of its gathered-output block. */
   readonly colFloats: number;
   readonly tFloats: number;
 }
 
-/** Groups small images (or bands large ones) so one im2col block fits `limit` floats, then splits the batch into parts. */
-function plan(g: ConvGeom, limit: number): Plan {
+/**
+ * Groups small images (or bands large ones) so one im2col block fits `limit` floats, then
+ * splits the batch into parts; with `splitRows` (outputs that rows own disjointly: not the
+ * input gradient, whose col2im bands overlap) a batch of fewer than `MIN_PARTS` banded
+ * images is split into runs of bands.
+ */
+function plan(g: ConvGeom, limit: number, splitRows: boolean): Plan {
   const perImage = g.R * g.Ho * g.Wo;
   let per = 1;
   let rows = g.Ho;
   if (perImage > limit) rows = Math.max(1, Math.min(g.Ho, Math.floor(limit / Math.max(1, g.R * g.Wo))));
   else per = Math.max(1, Math.min(g.N, Math.ceil(TARGET_COLS / Math.max(1, g.Ho * g.Wo)), Math.floor(limit / Math.max(1, perImage))));
   const groups = Math.ceil(g.N / per);
-  const parts = Math.min(groups, MAX_PARTS);
-  const ranges: [number, number][] = [];
-  for (let p = 0; p < parts; p++) {
-    const n0 = Math.floor((p * groups) / parts) * per;
-    const n1 = Math.min(g.N, Math.floor(((p + 1) * groups) / parts) * per);
-    if (n1 > n0) ranges.push([n0, n1]);
+  const ranges: [number, number, number, number][] = [];
+  const bands = Math.ceil(g.Ho / rows);
+  if (splitRows && per === 1 && groups < MIN_PARTS && bands > 1) {
+    // Too few images to keep the threads busy (batch 1 inference): parts take runs of
+    // whole bands of one image instead (their outputs, or partial dw, are disjoint).
+    const each = Math.max(1, Math.ceil(bands / Math.max(1, Math.floor(MAX_PARTS / g.N))));
+    for (let n = 0; n < g.N; n++) {
+      for (let b = 0; b < bands; b += each) ranges.push([n, n + 1, b * rows, Math.min(g.Ho, (b + each) * rows)]);
+    }
+  } else {
+    const parts = Math.min(groups, MAX_PARTS);
+    for (let p = 0; p < parts; p++) {
+      const n0 = Math.floor((p * groups) / parts) * per;
+      const n1 = Math.min(g.N, Math.floor(((p + 1) * groups) / parts) * per);
+      if (n1 > n0) ranges.push([n0, n1, 0, g.Ho]);
+    }
   }
   const cols = per * rows * g.Wo;
   return { per, rows, ranges, colFloats: g.R * cols, tFloats: per > 1 ? g.Og * cols : 0 };
@@ -64,7 +81,7 @@ interface Buffers {
 function runConv(engine: WasmEngine, kind: number, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
   const wFloats = g.O * g.R;
   const partials: number[] = [];
-  const parts = p.ranges.map(([n0, n1]) => {
+  const parts = p.ranges.map(([n0, n1, r0, r1]) => {
     const col = engine.alloc(p.colFloats);
     const t = p.tFloats > 0 ? engine.alloc(p.tFloats) : 0;
     // The first part's partial is the filter gradient itself (an output block).
@@ -72,7 +89,7 @@ function runConv(engine: WasmEngine, kind: number, g: ConvGeom, p: Plan, b: Buff
     if (partial) partials.push(partial);
     return Int32Array.from([
       kind, n0, n1, p.per, p.rows, b.img, b.w, b.y, partial, col, t,
-      g.C, g.H, g.W, g.O, g.G, g.kH, g.kW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
+      g.C, g.H, g.W, g.O, g.G, g.kH, g.kW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, r0, r1,
     ]);
   });
   engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
@@ -104,7 +121,7 @@ export function wasmConv2d(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kern
     const img = engine.copyIn(xv);
     const wp = engine.copyIn(wv);
     const y = engine.allocOut(out.size);
-    runConv(engine, PART.CONV, g, plan(g, blockFloats), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
+    runConv(engine, PART.CONV, g, plan(g, blockFloats, true), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
 }
@@ -117,7 +134,7 @@ export function wasmConv2dBackpropInput(engine: WasmEngine, blockFloats = BLOCK_
     const y = engine.copyIn(dyv);
     const wp = engine.copyIn(wv);
     const dx = zeros(engine, out.size, true);
-    runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
+    runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats, false), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
     return copyOut(engine, dx, out.size);
   });
 }
@@ -133,7 +150,7 @@ export function wasmConv2dBackpropFilter(engine: WasmEngine, blockFloats = BLOCK
     engine.reset();
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
-    const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
+    const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats, true), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
     if (partials.length === 0) return copyOut(engine, zeros(engine, out.size, true), out.size);
     for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);
     return copyOut(engine, partials[0], out.size);

@@ -8,7 +8,7 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
-import { optimKernels, wasmOptimKernels } from './optim.js';
+import { batchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
@@ -53,7 +53,7 @@ function tsKernels(engine: WasmEngine | null) {
     random: random,
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
-    ...optimKernels,
+    ...batchNormKernels,
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -65,8 +65,9 @@ export type CpuKernelTable = ReturnType<typeof tsKernels>;
  * A CPU kernel table over `memory` (one backend instance's pools and scratch): every
  * primitive without an expression (a missing one is a compile error), the expression
  * kernel for the rest, each checking its output size before allocating. With `engine`,
- * float32 matmul, the three conv kernels, max pooling, expressions and the fused
- * optimizer rows run in its WebAssembly module (other dtypes still run TypeScript).
+ * float32 matmul, the three conv kernels, max pooling and expressions (optimizer updates
+ * included: @tessera/optim defines them as expressions) run in its WebAssembly module
+ * (other dtypes still run TypeScript).
  */
 export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKernelTable {
   if (!engine) return guardKernels(tsKernels(null), memory);
@@ -81,7 +82,6 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKe
     conv2dBackpropInput: wasmConv2dBackpropInput(engine),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
-    ...wasmOptimKernels(engine),
   }, memory, WASM_GEMM_OPS);
 }
 

@@ -19,18 +19,21 @@ export type CallableName = (typeof CALLABLE)[number];
  */
 export const CONV_ARGS = [
   'n0', 'n1', 'per', 'rows', 'img', 'w', 'y', 'partial', 'col', 't',
-  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw',
+  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1',
 ] as const;
 
 /**
- * Runs one conv part: images n0…n1−1 of a 2-D convolution, `per` images per GEMM (or, with
- * `per` = 1, bands of `rows` output rows of one image per GEMM), with the part's own
+ * Runs one conv part: images n0…n1−1 of a 2-D convolution, output rows r0…r1−1 of each,
+ * `per` images per GEMM (or, with `per` = 1, bands of `rows` output rows of one image per
+ * GEMM), with the part's own
  * im2col buffer `col` (R × columns) and matrix buffer `t` (Og × columns, used only when
  * `per` > 1), so the columns stay in cache and parts never share scratch.
  * - CONV: y[n, g] = W_g · im2col(img[n, g]); one image per GEMM writes y directly.
  * - CONV_FILTER: partial[g] += dy[n, g] · im2col(img[n, g])ᵀ (the part's own dw, zeroed by the caller).
  * - CONV_INPUT: img[n, g] += col2im(W_gᵀ · dy[n, g]) (img is dx, zeroed by the caller).
- * Parts own disjoint images, so they run on any thread in any order with the same result.
+ * Parts own disjoint images, or (CONV and CONV_FILTER, small batches) disjoint row ranges of
+ * one image (disjoint outputs, or their own partial dw), so they run on any thread in any
+ * order with the same result.
  * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
  * `a[o]` is the kind; the arguments follow in `CONV_ARGS` order.
  */
@@ -38,7 +41,7 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
   const kind = a[o];
   const [n0, n1, per, rows, img, w, y, partial, col, t] = [a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10]];
   const [C, H, W, O, G, kH, kW, Ho, Wo] = [a[o + 11], a[o + 12], a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19]];
-  const [sh, sw, pt, pl, dh, dw] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25]];
+  const [sh, sw, pt, pl, dh, dw, r0, r1] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26], a[o + 27]];
   const Cg = C / G;
   const Og = O / G;
   const R = Cg * kH * kW;
@@ -46,8 +49,8 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
   const HWo = Ho * Wo;
   for (let n = n0; n < n1; n += per) {
     const m = Math.min(per, n1 - n);
-    for (let oh0 = 0; oh0 < Ho; oh0 += rows) {
-      const nOh = Math.min(rows, Ho - oh0);
+    for (let oh0 = r0; oh0 < r1; oh0 += rows) {
+      const nOh = Math.min(rows, r1 - oh0);
       const band = nOh * Wo;
       const cols = m * band;
       for (let g = 0; g < G; g++) {

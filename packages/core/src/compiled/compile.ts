@@ -16,6 +16,11 @@ export interface CompileOptions {
   readonly maxAttempts?: number;
   /** Called instead of `console.warn` with one-time notes (a signature that keeps changing, an eager fallback). */
   readonly onWarn?: (message: string) => void;
+  /**
+   * Fuse chains of elementwise ops into single kernels (default true; see
+   * docs/expressions.md). Off: one kernel per op, as traced (for A/B measurements).
+   */
+  readonly fuse?: boolean;
 }
 
 /** What a compiled function has done so far. */
@@ -202,7 +207,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
       throw e;
     }
     try {
-      entry.program = buildProgram(rec, tensors, outs);
+      entry.program = buildProgram(rec, tensors, outs, opts.fuse ?? true);
       entry.template = template;
       stats.kernels = entry.program.calls.length;
       stats.lastProblem = null;

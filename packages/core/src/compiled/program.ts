@@ -3,6 +3,7 @@ import { BYTES_PER_ELEMENT, type DType } from '../dtype.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import type { TraceRecorder } from '../trace.js';
+import { fuseElementwise, type SlotCall } from './fuse.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -64,16 +65,16 @@ export interface Program {
 export class UntraceableStep extends Error {}
 
 /** Turns a trace into a program; `args` are the step's tensor arguments, `outs` its returned tensors. */
-export function buildProgram(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tensor[]): Program {
+export function buildProgram(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tensor[], fuse = true): Program {
   try {
-    return build(rec, args, outs);
+    return build(rec, args, outs, fuse);
   } finally {
     // Uploads were held for the trace; constants took their own reference.
     for (const s of rec.uploads) s.release();
   }
 }
 
-function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tensor[]): Program {
+function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tensor[], fuse: boolean): Program {
   if (rec.problem) throw new UntraceableStep(rec.problem);
   const slots: SlotSource[] = [];
   const slotOf = new Map<Storage, number>();
@@ -101,20 +102,17 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     return slots.length - 1;
   };
   const backend = rec.calls[0]?.backend ?? args[0]?.storage.backend;
-  const lastUse: number[] = [];
-  const calls = rec.calls.map((c, k) => {
+  const traced: SlotCall[] = rec.calls.map((c, k) => {
     if (c.backend !== backend) throw new UntraceableStep(`it runs on two backends ('${backend?.name}' and '${c.backend.name}')`);
     const inSlots = c.inputs.map((i) => slotFor(i.storage, i.handle));
-    for (const s of inSlots) lastUse[s] = k;
     slots.push({ kind: 'kernel', call: k });
     const outSlot = slots.length - 1;
     slotOf.set(c.output, outSlot);
-    lastUse[outSlot] = k;
     const inputs = c.inputs.map((i) => {
       const t = i.handle;
       return { dataId: i.storage.dataId, shape: t.shape, dtype: t.dtype, size: t.size };
     });
-    return { c, inSlots, outSlot, inputs };
+    return { c, inSlots, outSlot, inputs, names: [c.def.name] };
   });
   const escape = (t: Tensor): Escape => ({ slot: slotFor(t.storage, t), shape: t.shape, dtype: t.dtype, size: t.size });
   const outputs = outs.map((t) => {
@@ -148,18 +146,25 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
   const handOuts: Escape[] = [];
   for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
+  const calls = fuse ? fuseElementwise(traced, escaping) : traced;
+  const lastUse: number[] = [];
+  calls.forEach(({ inSlots, outSlot }, k) => {
+    for (const s of inSlots) lastUse[s] = k;
+    lastUse[outSlot] = k;
+    slots[outSlot] = { kind: 'kernel', call: k };
+  });
   const frees: number[][] = calls.map(() => []);
   lastUse.forEach((k, s) => {
     if (slots[s].kind === 'kernel' && !escaping.has(s)) frees[k].push(s);
   });
-  const programCalls: ProgramCall[] = calls.map(({ c, inSlots, outSlot, inputs }, k) => ({
-    name: c.def.name,
+  const programCalls: ProgramCall[] = calls.map(({ c, inSlots, outSlot, inputs, names }, k) => ({
+    name: names.length > 1 ? `fused(${names.join('+')})` : names[0],
     kernel: c.kernel as unknown as (ctx: unknown) => DataId,
     backend: c.backend,
     refresh: c.refresh,
     inSlots,
-    inputs,
-    ctx: { backend: c.backend, inputs, attrs: c.attrs, out: { ...c.out } },
+    inputs: inputs as ProgramCall['inputs'],
+    ctx: { backend: c.backend, inputs: inputs as ProgramCall['inputs'], attrs: c.attrs, out: { ...c.out } },
     outSlot,
     frees: frees[k],
   }));

@@ -73,6 +73,16 @@ export interface ElementwiseAttrs {
   readonly scalars: readonly number[];
 }
 
+/**
+ * The `epilogue` attribute a kernel listed in `BackendImpl.epilogueKernels` receives:
+ * `input(0)` is the kernel's own result, `input(1…)` the extra inputs appended after its
+ * inputs; the output has the expression's dtype.
+ */
+export interface EpilogueAttrs {
+  readonly expr: Expr;
+  readonly scalars: readonly number[];
+}
+
 /** An operand: an expression or a number (a literal). */
 export type ExprLike = Expr | number;
 

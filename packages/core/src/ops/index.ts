@@ -10,3 +10,4 @@ export * from './loss.js';
 export * from './bias-activation.js';
 export * from './attention.js';
 export * from './elementwise.js';
+export * from './batch-norm.js';

@@ -1,5 +1,5 @@
 import { describeModule } from '../config/record.js';
-import { type Parameter, ShapeError, type Tensor, biasActivation, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
+import { type Parameter, ShapeError, type Tensor, batchNorm, batchNormStats, biasActivation, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
 import { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
@@ -148,13 +148,22 @@ export abstract class BatchNormBase extends Module {
         const shift = this.bias ? this.bias.sub(this.runningMean!.mul(scale)) : this.runningMean!.mul(scale).neg();
         return biasActivation(x.mul(scale.reshape(perChannel)), shift, { axis: 1 });
       }
+      if (this.weight && this.bias) {
+        // One fused op (statistics and normalisation each one pass where the backend has
+        // kernels, the gradient two); the statistics for the running estimates are one
+        // more pass outside the autograd graph.
+        if (this.training && this.runningMean) {
+          const stats = noGrad(() => batchNormStats(x));
+          const c = this.numFeatures;
+          this.updateRunningStats(stats.slice([0, 0], [1, c]).reshape([c]), stats.slice([1, 0], [1, c]).reshape([c]), count);
+        }
+        return batchNorm(x, this.weight, this.bias, { eps: this.eps });
+      }
       const mean = x.mean(axes, true);
       const centered = x.sub(mean);
       const variance = centered.square().mean(axes, true); // biased, as PyTorch normalises
       if (this.training) this.updateRunningStats(mean.reshape([this.numFeatures]), variance.reshape([this.numFeatures]), count);
-      let y = centered.mul(variance.add(this.eps).rsqrt());
-      if (this.weight && this.bias) y = y.mul(this.weight.reshape(perChannel)).add(this.bias.reshape(perChannel));
-      return y;
+      return centered.mul(variance.add(this.eps).rsqrt());
     });
   }
 
