@@ -1,7 +1,5 @@
 import {
-  BINARY_OPS,
   REDUCE_OPS,
-  UNARY_OPS,
   kernelFamily,
   type AnyKernel,
   type BinaryOpName,
@@ -92,5 +90,3 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKe
  */
 export const cpuKernels: CpuKernelTable = kernelTable(null, new CpuMemory());
 
-/** Names of the ops that run through the expression kernel (for tests). */
-export const EXPRESSION_OPS: readonly ExpressionOps[] = [...UNARY_OPS, ...BINARY_OPS, 'leakyRelu', 'elu', 'clip', 'cast', 'where'];
