@@ -79,10 +79,21 @@ const WASM_DTYPES: ReadonlySet<DType> = new Set(['float32', 'bool']);
  */
 export function elementwiseKernel(engine: WasmEngine | null): Kernel<ElementwiseAttrs> {
   const cache = new Map<string, Compiled | string>();
+  // The same lowered object (lowerExpr memoizes per expression object) skips building the string key.
+  const byLowered = new WeakMap<LoweredExpr, Map<string, Compiled | string>>();
 
-  const compile = (lowered: LoweredExpr, layouts: readonly RowLayout[], key: string): Compiled | string => {
+  const compile = (lowered: LoweredExpr, layouts: readonly RowLayout[]): Compiled | string => {
+    const layout = layouts.join('');
+    let mine = byLowered.get(lowered);
+    const hit = mine?.get(layout);
+    if (hit !== undefined) return hit;
+    if (!mine) byLowered.set(lowered, (mine = new Map()));
+    const key = `${lowered.key}|${layout}`;
     const known = cache.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      mine.set(layout, known);
+      return known;
+    }
     if (cache.size >= CACHE_LIMIT) cache.clear();
     const plan = planExpr(lowered, layouts);
     let compiled: Compiled | string = plan as string;
@@ -92,6 +103,7 @@ export function elementwiseKernel(engine: WasmEngine | null): Kernel<Elementwise
       compiled = { plan, fns: engine!.instantiate(plan.fns), js };
     }
     cache.set(key, compiled);
+    mine.set(layout, compiled);
     return compiled;
   };
 
@@ -102,16 +114,22 @@ export function elementwiseKernel(engine: WasmEngine | null): Kernel<Elementwise
     let floats = out.size;
     for (const t of inputs) floats += t.size;
     if (floats > ARENA_LIMIT_FLOATS) return null;
-    const shape = out.shape;
-    const strides = [broadcastStrides(shape, shape), ...inputs.map((t) => broadcastStrides(t.shape, shape))];
+    // Inputs as large as the output or single values: one row over the whole output.
+    const flat = inputs.every((t) => t.size === out.size || t.size === 1);
+    const shape = flat ? [out.size] : out.shape;
+    const strides = flat
+      ? [[1], ...inputs.map((t) => [t.size === out.size ? 1 : 0])]
+      : [broadcastStrides(shape, shape), ...inputs.map((t) => broadcastStrides(t.shape, shape))];
     // The layout of every row: the innermost (merged) axis's stride of each input.
-    let inner: readonly number[] = [];
-    forEachRow(shape, strides, new Array<number>(strides.length).fill(0), (_, __, st) => {
-      inner = st.slice();
-    });
+    let inner: readonly number[] = strides.map((st) => st[0]);
+    if (!flat) {
+      forEachRow(shape, strides, new Array<number>(strides.length).fill(0), (_, __, st) => {
+        inner = st.slice();
+      });
+    }
     if (inner.slice(1).some((s) => s !== 0 && s !== 1)) return null;
     const layouts = inner.slice(1).map((s): RowLayout => (s === 1 ? 'v' : 's'));
-    const compiled = compile(lowered, layouts, `${lowered.key}|${layouts.join('')}|${out.dtype}`);
+    const compiled = compile(lowered, layouts);
     if (typeof compiled === 'string') return null;
     engine.reset();
     const ptrs = inputs.map((t) => copyInput(engine, t));
