@@ -27,7 +27,7 @@ const cpuImpl = cpuPlugin.createSync!();
 function mutant(): T.BackendPlugin {
   // exp has no kernel of its own on the CPU: it runs through `elementwise` with its expression.
   const elementwise = cpuImpl.kernels.elementwise as unknown as T.Kernel<T.ElementwiseAttrs>;
-  const expAttrs = T.getOpDef('exp')!.elementwise!({} as never);
+  const expAttrs = T.getOpDef('exp')!.elementwise!({} as never, []);
   const exp = (ctx: T.KernelContext<never>) => elementwise({ ...ctx, attrs: expAttrs });
   const matmul = cpuImpl.kernels.matmul as unknown as T.Kernel<T.PrimitiveAttrs['matmul']>;
   const scale = (ctx: T.KernelContext<never>, id: T.DataId, k: number): T.DataId => {
