@@ -148,6 +148,7 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     const step = compile(block);
     for (let i = 0; i < 3; i++) tidy(() => expect(step(xs).dataSync()).toEqual(eager));
     expect(step.stats.kernels).toBe(1);
+    expect(step.stats.calls).toEqual(['fused(matmul+elementwise+elementwise)']);
     expect(seen.length).toBeGreaterThan(0);
     // A scalar-carrying reader (per-replay attributes) and a second reader stop the fusion where they must.
     const scale = { v: 2 };
@@ -161,6 +162,7 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     const shared = compile((a: Tensor) => { const m = a.matmul(w); return [relu(m), m]; });
     for (let i = 0; i < 2; i++) tidy(() => shared(xs));
     expect(shared.stats.kernels).toBe(2);
+    wp.grad?.dispose();
     core.dispose([xs, w, bias, res]);
   });
 });
