@@ -162,6 +162,31 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     const shared = compile((a: Tensor) => { const m = a.matmul(w); return [relu(m), m]; });
     for (let i = 0; i < 2; i++) tidy(() => shared(xs));
     expect(shared.stats.kernels).toBe(2);
+    // Training on a backend with only the `elementwise` kernel for expression ops (as on
+    // WebGPU): relu's gradient reads relu's output, so relu's input has one reader and relu
+    // joins the epilogue; loss and gradients equal eager ones.
+    const exprOnly = Object.fromEntries(Object.entries(impl.kernels).filter(([n]) => !(core.primitiveDefs as Record<string, core.OpDef<unknown>>)[n]?.elementwise));
+    const impl2: core.BackendImpl = { ...impl, name: 'cpu-epi-expr', kernels: exprOnly };
+    core.use({ kind: 'backend', name: 'cpu-epi-expr', priority: -1, coreApi: core.CORE_API_VERSION, create: async () => impl2, createSync: () => impl2 });
+    const on2 = (t: core.Tensor) => t.to('cpu-epi-expr');
+    const [x2, b2] = [on2(xs), on2(bias)];
+    const wp = new Parameter(on2(w));
+    const train = (a: Tensor) => {
+      wp.grad?.dispose();
+      wp.grad = null;
+      const loss = a.matmul(wp).add(b2).relu().square().sum();
+      loss.backward();
+      return loss.detach();
+    };
+    const wantLoss = tidy(() => train(x2).dataSync());
+    const wantGrad = wp.grad!.dataSync();
+    const tstep = compile(train);
+    for (let i = 0; i < 3; i++) {
+      tidy(() => expect(tstep(x2).dataSync()).toEqual(wantLoss));
+      expect(wp.grad!.dataSync()).toEqual(wantGrad);
+    }
+    expect(tstep.stats.calls[0]).toBe('fused(matmul+add+relu)');
+    core.dispose([x2, b2, wp]);
     wp.grad?.dispose();
     core.dispose([xs, w, bias, res]);
   });
