@@ -73,6 +73,28 @@ describe('compiled steps fuse elementwise chains', () => {
     row.dispose();
   });
 
+  it('recomputes one-element values in each reader (a loss mean’s bookkeeping), of any shape, and drops them', () => {
+    const a = randn([3, 4]);
+    const mean = (t: Tensor) => {
+      const count = t.sum(); // a reduction: stays
+      const empty = elementwise(ex.eq(x, 0), [count]); // one element, three readers
+      const safe = elementwise(ex.select(x, 1, y), [empty, count]); // one element, two readers
+      const shaped = elementwise(ex.mul(x, 1), [safe]).reshape([1, 1]); // [1, 1] read by [3, 4]
+      const u = elementwise(ex.select(x, Number.NaN, ex.div(y, ex.input(2))), [empty, t, safe]);
+      const v = elementwise(ex.select(x, 0, ex.mul(y, ex.input(2))), [empty, t, shaped]);
+      return [u, v];
+    };
+    const eager = tidy(() => mean(a).map((t) => t.dataSync()));
+    const step = compile(mean);
+    for (let i = 0; i < 3; i++) tidy(() => step(a).forEach((t, k) => expect(t.dataSync()).toEqual(eager[k])));
+    expect(step.stats.calls).toEqual(['sum', 'fused(elementwise+elementwise+elementwise+elementwise)', 'fused(elementwise+elementwise+elementwise+elementwise+elementwise)']);
+    // A one-element value that is also returned stays.
+    const kept = compile((t: Tensor) => { const s = elementwise(ex.mul(x, 2), [t.sum()]); return [s, elementwise(ex.add(x, y), [t, s])]; });
+    for (let i = 0; i < 2; i++) tidy(() => kept(a));
+    expect(kept.stats.kernels).toBe(3);
+    a.dispose();
+  });
+
   it('re-reads per-step scalars of fused calls (a scheduled learning rate)', () => {
     const p = new Parameter(tensor([1, 2, 3, 4]));
     const lr = { value: 0.1 };
