@@ -31,8 +31,8 @@ interface Extra {
  * Runs kernel `op` on webgpu with `epilogue` and `extras` appended to `own`; returns its
  * values and the CPU's: the op eagerly, then `elementwise(epilogue)` over the views.
  */
-async function compare(op: 'matmul' | 'conv2d', own: readonly { data: Float32Array; shape: number[] }[], attrs: object, extras: readonly Extra[], epilogue: EpilogueAttrs, outShape: readonly number[]) {
-  const cpuOp = (xs: Tensor[]) => (op === 'matmul' ? T.runOp(T.primitiveDefs.matmul, xs, attrs as T.PrimitiveAttrs['matmul']) : T.runOp(T.primitiveDefs.conv2d, xs, attrs as T.PrimitiveAttrs['conv2d']));
+async function compare(op: 'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'maxPool2d' | 'avgPool2d', own: readonly { data: Float32Array; shape: number[] }[], attrs: object, extras: readonly Extra[], epilogue: EpilogueAttrs, outShape: readonly number[]) {
+  const cpuOp = (xs: Tensor[]) => T.runOp(T.primitiveDefs[op] as unknown as T.OpDef<object>, xs, attrs);
   const want = T.tidy(() => {
     const xs = own.map((o) => T.tensor(o.data, { shape: o.shape, backend: 'cpu' }));
     const es = extras.map((e) => T.tensor(e.data, { shape: e.shape, backend: 'cpu' }).reshape([...(e.view ?? e.shape)]));
@@ -132,6 +132,27 @@ describe.skipIf(!run)('conv2d epilogues (kernel calls)', () => {
       close(got, want);
       expect(dispatches).toBe(1);
     }
+  });
+});
+
+describe.skipIf(!run)('pooling and conv2dBackpropInput epilogues (kernel calls)', () => {
+  it('maxPool2d + relu, avgPool2d + scaled residual, dx of a convolution + the activation gradient before it', async () => {
+    const x = { data: values(2 * 3 * 9 * 9, 41), shape: [2, 3, 9, 9] };
+    const pool = { kernel: [2, 2], strides: [2, 2], pads: [0, 1, 0, 1] };
+    const out = [2, 3, 5, 5];
+    const mx = await compare('maxPool2d', [x], pool, [], { expr: relu(ex.sub(R, 0.1)), scalars: [] }, out);
+    close(mx.got, mx.want);
+    const res = { data: values(2 * 3 * 5 * 5, 42), shape: out };
+    const av = await compare('avgPool2d', [x], { ...pool, countIncludePad: false }, [res], { expr: ex.add(R, ex.mul(ex.input(1), ex.scalar(0))), scalars: [3] }, out);
+    close(av.got, av.want);
+    // dx = conv2dBackpropInput(dy, w), then select(y > 0, dx, 0) with y the activation's output
+    const dy = { data: values(2 * 4 * 5 * 5, 43), shape: [2, 4, 5, 5] };
+    const w = { data: values(4 * 3 * 3 * 3, 44), shape: [4, 3, 3, 3] };
+    const y = { data: values(2 * 3 * 9 * 9, 45), shape: [2, 3, 9, 9] };
+    const conv = { strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1, inputShape: [2, 3, 9, 9] };
+    const dx = await compare('conv2dBackpropInput', [dy, w], conv, [y], { expr: ex.select(ex.gt(ex.input(1), 0), R, 0), scalars: [] }, [2, 3, 9, 9]);
+    close(dx.got, dx.want);
+    expect([mx.dispatches, av.dispatches, dx.dispatches]).toEqual([1, 1, 1]);
   });
 });
 

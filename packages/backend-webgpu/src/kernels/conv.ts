@@ -76,9 +76,11 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d'] & { readonly epilogue?: Epi
 /**
  * dx as implicit GEMM per group: M = Cg input channels, N = N·H·W input pixels,
  * K = Og·kH·kW; B(k, p) is dy at the output pixel whose window puts tap k on pixel p
- * (0 where the stride skips it).
+ * (0 where the stride skips it). Takes an `epilogue` like conv2d (e.g. the gradient of
+ * the activation before this convolution).
  */
-export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> = ({ backend, inputs: [dy, w], attrs, out }) => {
+export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+  const [dy, w] = inputs;
   const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs.groups);
   return run(backend, out, {
     key: 'conv2dBackpropInput',
@@ -99,7 +101,7 @@ export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> 
     aKFast: false,
     bKFast: false,
     plainStore: false,
-  }, g, attrs, w, dy);
+  }, g, attrs, w, dy, epilogueOf(attrs, inputs, 2, dy.dtype));
 };
 
 /**

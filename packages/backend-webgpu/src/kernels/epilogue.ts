@@ -5,7 +5,6 @@ import { compileExpr } from '../wgsl/expr.js';
 import { PARAM_WORDS, ParamList, pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import type { BindingDecl } from '../wgsl/shader.js';
-import { helpersFor } from '../wgsl/special.js';
 import { runExpr } from './expr.js';
 import { indexOperands } from './operands.js';
 
@@ -37,7 +36,7 @@ export interface StoreEpilogue {
   readonly key: string;
   /** Storage bindings of the extra inputs (after the kernel's own). */
   readonly bindings: readonly BindingDecl[];
-  /** WGSL of `put` and the helper functions it calls. */
+  /** WGSL of `put` (the kernel adds the helper functions, `helpersFor`, once for all its code). */
   readonly code: string;
   /** The output's storage type. */
   readonly outType: ScalarType;
@@ -68,7 +67,7 @@ export function storeEpilogue(gpu: GpuContext, call: EpilogueCall, out: OutputSp
   return {
     key: `epi-${c.id}-${pattern}`,
     bindings: names.map((name, k) => ({ name, type: c.inTypes[k + 1] })),
-    code: `${helpersFor(body)}\nfn put(i: u32, v: ${c.inTypes[0]}) {\n${body}\n}`,
+    code: `fn put(i: u32, v: ${c.inTypes[0]}) {\n${body}\n}`,
     outType: c.outType,
     words: p.words.slice(wordsAt),
     inputs: extras.map((t) => asGpu(t.dataId, 'epilogue')),

@@ -5,6 +5,7 @@ import { applyEpilogue, plainPut, storeEpilogue, type EpilogueCall, type StoreEp
 import { pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings } from '../wgsl/shader.js';
+import { helpersFor } from '../wgsl/special.js';
 import { fill } from './movement.js';
 import { reduce } from './reduce.js';
 import { chooseTile, tileName, type GemmTile } from './tiles.js';
@@ -85,7 +86,7 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: bo
   const store = split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = v;` : 'storeC(batch, m, n, v);';
   const inputs = [{ name: 'a', type: T }, { name: 'b2', type: T }, ...(epi?.bindings ?? [])];
   return `${bindings({ name: 'y', type: epi?.outType ?? T }, inputs)}
-${epi?.code ?? plainPut(T)}
+${epi ? `${helpersFor(epi.code)}\n${epi.code}` : plainPut(T)}
 var<workgroup> As: array<array<${V}, ${BM / 4}>, ${BK}>;
 var<workgroup> Bs: array<array<${V}, ${BN / 4}>, ${BK}>;
 ${pr.loadA}
