@@ -181,6 +181,19 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
       tidy(() => expect(scaled(xs).dataSync()).toEqual(want));
     }
     expect(scaled.stats.kernels).toBe(1);
+    // A reader that sees the product reshaped (a flatten's gradient) joins the epilogue when
+    // its other inputs are full-size (presented in the product's shape), not when one broadcasts.
+    const mask = (full: Tensor) => (a: Tensor) => elementwise(ex.select(ex.gt(y, 0), x, 0), [a.matmul(w).reshape([5, 3, 1]), full]);
+    const res3 = res.reshape([5, 3, 1]);
+    const row = on(randn([3, 1]));
+    for (const [other, kernels] of [[res3, 1], [row, 2]] as const) {
+      const f = mask(other);
+      const want = tidy(() => f(xs).dataSync());
+      const viewed = compile(f);
+      for (let i = 0; i < 2; i++) tidy(() => expect(viewed(xs).dataSync()).toEqual(want));
+      expect(viewed.stats.kernels).toBe(kernels);
+    }
+    core.dispose([res3, row]);
     const shared = compile((a: Tensor) => { const m = a.matmul(w); return [relu(m), m]; });
     for (let i = 0; i < 2; i++) tidy(() => shared(xs));
     expect(shared.stats.kernels).toBe(2);

@@ -64,6 +64,16 @@ function compatible(p: readonly number[], c: readonly number[], epilogue: boolea
 const isScalar = (p: SlotCall): boolean => p.c.elementwise && p.c.out.size === 1;
 
 /**
+ * An epilogue kernel `p` whose output the reader `c` sees reshaped (a flatten's gradient):
+ * same element count, and every other input of `c` full-size, so that all of them can be
+ * presented in the kernel's output shape (equal flat indices, contiguous storage).
+ */
+function reshaped(p: SlotCall, c: SlotCall, slot: number): boolean {
+  const n = c.c.out.size;
+  return !p.c.elementwise && p.c.out.size === n && c.inSlots.every((s, i) => s === slot || c.inputs[i].size === n);
+}
+
+/**
  * Fuses elementwise chains; `escaping` holds the slots the step hands out or keeps (their
  * values must exist), and these are never fused away.
  */
@@ -83,7 +93,7 @@ export function fuseElementwise(calls: readonly SlotCall[], escaping: ReadonlySe
       for (;;) {
         const slot = call.inSlots.find((s) => {
           const p = producer.get(s);
-          return p !== undefined && !gone.has(p) && !escaping.has(s) && (isScalar(p) || (readers.get(s) === 1 && compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise))) &&
+          return p !== undefined && !gone.has(p) && !escaping.has(s) && (isScalar(p) || (readers.get(s) === 1 && (compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise) || reshaped(p, call, s)))) &&
             new Set([...call.inSlots.filter((x) => x !== s), ...p.inSlots]).size <= MAX_FUSED_INPUTS;
         });
         if (slot === undefined) break;
@@ -123,7 +133,10 @@ function withEpilogue(p: SlotCall, c: SlotCall, slot: number): SlotCall {
     c: { ...c.c, attrs: { expr: ex.input(0), scalars: [] }, refresh: null, elementwise: true, inputs: [] },
     inSlots: [RAW], outSlot: slot, inputs: [{ dataId: {}, shape: p.c.out.shape, dtype: p.c.out.dtype, size: p.c.out.size }], names: [],
   };
-  const expr = merge(prev, c, slot);
+  // A reshaped reader (see `reshaped`) sees its full-size inputs in the kernel's shape.
+  const shape = p.c.out.shape;
+  const same = compatible(shape, c.c.out.shape, true);
+  const expr = merge(prev, same ? c : { ...c, inputs: c.inputs.map((i) => ({ ...i, shape })) }, slot);
   // RAW first, then the extra inputs in order.
   const order = [expr.inSlots.indexOf(RAW), ...expr.inSlots.map((_, i) => i).filter((i) => expr.inSlots[i] !== RAW)];
   const newIndex = new Map(order.map((old, k) => [old, k]));
