@@ -200,7 +200,7 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     // Training on a backend with only the `elementwise` kernel for expression ops (as on
     // WebGPU): relu's gradient reads relu's output, so relu's input has one reader and relu
     // joins the epilogue; loss and gradients equal eager ones.
-    const exprOnly = Object.fromEntries(Object.entries(impl.kernels).filter(([n]) => !(core.primitiveDefs as Record<string, core.OpDef<unknown>>)[n]?.elementwise));
+    const exprOnly = Object.fromEntries(Object.entries(impl.kernels).filter(([n]) => !(core.elementwiseDefs as Record<string, core.OpDef<unknown>>)[n]?.elementwise));
     const impl2: core.BackendImpl = { ...impl, name: 'cpu-epi-expr', kernels: exprOnly };
     core.use({ kind: 'backend', name: 'cpu-epi-expr', priority: -1, coreApi: core.CORE_API_VERSION, create: async () => impl2, createSync: () => impl2 });
     const on2 = (t: core.Tensor) => t.to('cpu-epi-expr');
