@@ -1,4 +1,9 @@
 import { BackendError } from '@tessera/core';
+import { quietAdapterProbe } from './quiet-probe.js';
+
+/** What to do when Node has no adapter. */
+const NO_ADAPTER_HINT =
+  'In Node without a GPU, install a software Vulkan driver (Debian: `apt-get install chromium libvulkan1`) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.';
 
 /**
  * The object returned by the `webgpu` package's `create()` in Node. It is kept here for
@@ -37,8 +42,22 @@ async function loadNodeGpu(flags: readonly string[]): Promise<GPU | null> {
       `webgpu: no navigator.gpu, and the 'webgpu' package (Dawn for Node) could not be loaded (${(e as Error).message}). Install it: \`npm i webgpu\`.`,
     );
   }
+  // Without explicit flags, a machine with no visible Vulkan driver is asked in a child
+  // process first, so Dawn's loader warnings do not reach the user's terminal.
+  const url = flags.length === 0 ? resolveModule(specifier) : null;
+  const why = url ? await quietAdapterProbe(url) : null;
+  if (why) throw new BackendError(`webgpu: ${why}. ${NO_ADAPTER_HINT}`);
   nodeGpu = mod.create([...flags]);
   return nodeGpu;
+}
+
+/** The URL a bare specifier resolves to from this module, or null where it cannot be told. */
+function resolveModule(specifier: string): string | null {
+  try {
+    return typeof import.meta.resolve === 'function' ? import.meta.resolve(specifier) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The `GPU` entry point: the injected one, `navigator.gpu`, or Dawn in Node. */
@@ -61,8 +80,7 @@ export async function requestAdapter(gpu: GPU, options?: GPURequestAdapterOption
   }
   if (!adapter) {
     throw new BackendError(
-      'webgpu: no GPU adapter is available. In Node without a GPU, install a software Vulkan driver ' +
-        '(Debian: `apt-get install chromium libvulkan1`) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.',
+      `webgpu: no GPU adapter is available. ${NO_ADAPTER_HINT}`,
     );
   }
   return adapter;

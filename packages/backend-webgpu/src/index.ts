@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @tessera/backend-webgpu — every primitive op as a WGSL compute kernel, with a buffer
  * pool, a pipeline cache, batched command encoding and async readback. Runs in browsers

@@ -10,6 +10,14 @@ import { backward, type BackwardOptions } from './autograd.js';
 import { getBackend } from './registry.js';
 import { activeTrace } from './trace.js';
 
+// `Symbol.dispose` (for `using t = …`) without requiring users to add lib
+// `esnext.disposable` or @types/node: the same declaration those make, which merges with them.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Nested arrays of numbers or booleans, as `array()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 

@@ -1,6 +1,17 @@
 import { DataError, tensor, type Tensor } from '@tessera/core';
 import { checkChannels, rgbaToPlanes, type ImageChannels } from './pixels.js';
 
+// The DOM types of `PixelSource` that a Node-only tsconfig (no DOM lib) lacks; these empty
+// declarations merge with the DOM's where it is present.
+declare global {
+  interface ImageBitmap {}
+  interface HTMLImageElement {}
+  interface HTMLCanvasElement {}
+  interface OffscreenCanvas {}
+  interface VideoFrame {}
+  interface HTMLVideoElement {}
+}
+
 /**
  * Browser image input: pixels of an `ImageData`, `ImageBitmap`, `<img>`, `<canvas>`,
  * `OffscreenCanvas`, `VideoFrame` or `<video>` as a `[C, H, W]` tensor. Runs in pages and

@@ -4,10 +4,13 @@
  * dependencies come packed from the workspace's own copies) into a temporary project
  * outside the workspace, and scripts run there against the installed packages only.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserUnavailable, runPage } from '../src/browser.js';
+import { esbuildBundle, rollupBundle, sizeOf, workerPage, type BundleSize } from '../src/bundle.js';
 import { exec, userEnv } from '../src/exec.js';
+import { TSC, USER_CONFIGS, writeUserConfig } from '../src/tsconfigs.js';
 import { npmInstall, pnpmPack, tempProject, thirdPartyTarballs, unpack, type Tarball } from '../src/project.js';
 import { publicPackages, readManifest, ROOT, treeBytes, type WorkspacePackage } from '../src/workspace.js';
 
@@ -135,4 +138,60 @@ describe('installed with npm in a project outside the workspace', () => {
     console.log(`install size, core+backend-cpu+layers+optim+datasets+train: ${mb(total)} (${sizes.map(([n, b]) => `${n} ${mb(b)}`).join(', ')})`);
     expect(total).toBeLessThan(MAX_TRAINING_SET_BYTES);
   });
+});
+
+describe("the installed types under a user's tsconfig", () => {
+  const compile = async (config: (typeof USER_CONFIGS)[number], files: readonly string[], skipLibCheck = false): Promise<void> => {
+    mkdirSync(join(project.dir, 'types'), { recursive: true });
+    for (const f of files) copyFileSync(new URL(`../fixtures/types/${f}`, import.meta.url), join(project.dir, 'types', f));
+    // exec rejects with tsc's output (the errors) when the compile fails.
+    await exec('node', [TSC, '-p', writeUserConfig(project.dir, config, files, skipLibCheck)], { cwd: project.dir, env: userEnv() });
+  };
+  for (const config of USER_CONFIGS) {
+    const what = config.env === 'browser' ? 'lib ES2022 + DOM, no @types/node' : 'lib ES2022 + @types/node, no DOM';
+    if (config.env === 'browser') {
+      it(`${config.name}: ${what}, moduleResolution ${config.resolution}: every package, WebGPU and the umbrella included`, () => compile(config, ['app.ts', 'webgpu-app.ts']));
+    } else {
+      it(`${config.name}: ${what}, moduleResolution ${config.resolution}: every package but WebGPU's, and the /node entry points`, () => compile(config, ['app.ts', 'node-app.ts']));
+      it(`${config.name}: WebGPU and the umbrella with skipLibCheck (@webgpu/types needs the DOM lib)`, () => compile(config, ['webgpu-app.ts'], true));
+    }
+  }
+});
+
+describe('bundled for browsers', () => {
+  const fixture = (name: string): string => {
+    const dest = join(project.dir, name);
+    copyFileSync(new URL(`../fixtures/bundle/${name}`, import.meta.url), dest);
+    return dest;
+  };
+  const kb = (s: BundleSize): string => `${(s.min / 1024).toFixed(0)} kB min, ${(s.gzip / 1024).toFixed(0)} kB min+gzip`;
+
+  it('esbuild bundle sizes (minified + gzip): core+cpu, +layers+optim, the umbrella', async () => {
+    const sizes: Record<string, BundleSize> = {};
+    for (const [name, file] of [['core+backend-cpu', 'minimal-cpu.mjs'], ['+layers+optim', 'train-cpu.mjs'], ['tessera (umbrella)', 'umbrella.mjs']] as const) {
+      sizes[name] = await esbuildBundle(fixture(file), join(project.dir, 'dist', file.replace('.mjs', '.js')));
+    }
+    console.log(`bundle sizes (esbuild, ES2022, minified): ${Object.entries(sizes).map(([n, s]) => `${n}: ${kb(s)}`).join('; ')}`);
+    // Nothing Node-only or data-sized slips into a browser bundle (the MNIST sample is 1.7 MB).
+    for (const [n, s] of Object.entries(sizes)) expect(s.gzip, n).toBeLessThan(1024 * 1024);
+  });
+
+  const noBrowser = browserUnavailable();
+  if (noBrowser && !process.env.CI) console.warn(`skipping the browser threads tests: ${noBrowser}`);
+  for (const bundler of ['esbuild', 'rollup'] as const) {
+    it.skipIf(noBrowser !== null && !process.env.CI)(`${bundler}: backend-cpu's worker threads start in a cross-origin isolated Web Worker (Chromium)`, async () => {
+      const out = join(project.dir, 'web');
+      const name = `threads-${bundler}.js`;
+      if (bundler === 'esbuild') await esbuildBundle(fixture('threads-worker.mjs'), join(out, name));
+      else await rollupBundle(fixture('threads-worker.mjs'), join(out, name));
+      expect(sizeOf(join(out, name)).min).toBeGreaterThan(0);
+      workerPage(out, name);
+      const { result, console: lines } = await runPage(out, `${name}.html`);
+      const info = result as { threads?: number; workerParts?: number; error?: string };
+      expect(info.error, lines.join('\n')).toBeUndefined();
+      expect(info.threads).toBe(2);
+      expect(info.workerParts, `no GEMM part ran on a worker; console:\n${lines.join('\n')}`).toBeGreaterThan(0);
+      expect(lines.filter((l) => /^(warning|error|uncaught)/.test(l))).toEqual([]);
+    });
+  }
 });

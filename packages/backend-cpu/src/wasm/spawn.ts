@@ -52,23 +52,61 @@ export function threadSupport(g: ThreadGlobals = globalThis as ThreadGlobals): T
   return { kind: 'browser' };
 }
 
-/** The program of a Node worker thread, as source text: the very functions the caller runs. */
-function nodeWorkerSource(): string {
-  return `'use strict';
-const { workerData } = require('node:worker_threads');
-const driveGemm = ${driveGemm.toString()};
+/** The functions a worker runs, as source text: the very functions the caller runs. */
+function sharedSource(): string {
+  return `const driveGemm = ${driveGemm.toString()};
 const driveConv = ${driveConv.toString()};
 const runPart = ${runPart.toString()};
 const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
-const { module, memory, control, index, scratch } = workerData;
-const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)}));`;
+const run = ({ module, memory, control, index, scratch }) => {
+  const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)}));
+};`;
 }
 
-/** Starts module Web Workers running `gemm-worker.js` (the URL pattern bundlers such as Vite rewrite). */
+/** The program of a Node worker thread. */
+function nodeWorkerSource(): string {
+  return `'use strict';
+${sharedSource()}
+run(require('node:worker_threads').workerData);`;
+}
+
+/**
+ * The program of a browser worker: the same source, started from a Blob URL, so no
+ * separate worker file has to be emitted by the user's bundler (esbuild and Rollup do
+ * not emit `new URL('./file.js', import.meta.url)` workers).
+ */
+let blobUrl: string | null = null;
+function browserWorkerUrl(): string {
+  blobUrl ??= URL.createObjectURL(
+    new Blob([`'use strict';\n${sharedSource()}\nself.addEventListener('message', (e) => { run(e.data); self.close(); }, { once: true });`], { type: 'text/javascript' }),
+  );
+  return blobUrl;
+}
+
+let workerErrorNoticed = false;
+
+/** Says once that browser workers failed to start (the calling thread then runs every part). */
+function workerErrorNotice(message: string): void {
+  if (workerErrorNoticed) return;
+  workerErrorNoticed = true;
+  console.warn(
+    `@tessera/backend-cpu: a GEMM worker failed to start (${message || 'no details'}); WebAssembly kernels run on the calling thread. ` +
+      "If the page has a Content-Security-Policy, allow blob: workers (worker-src 'self' blob:), or call setThreads(1) to silence this.",
+  );
+}
+
+/** Starts Web Workers from the Blob URL of the shared worker source. */
 function browserSpawn(init: WorkerInit): PoolWorker {
-  const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module', name: `tessera-gemm-${init.index}` });
+  let w: Worker;
+  try {
+    w = new Worker(browserWorkerUrl(), { name: `tessera-gemm-${init.index}` });
+  } catch (e) {
+    workerErrorNotice((e as Error).message);
+    return { terminate: () => {} };
+  }
+  w.addEventListener('error', (e) => workerErrorNotice(e.message));
   w.postMessage(init);
   return { terminate: () => w.terminate() };
 }

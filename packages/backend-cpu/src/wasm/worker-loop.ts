@@ -1,6 +1,15 @@
 import type { GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
 
+// The WebAssembly types these declarations name, for users whose tsconfig has neither the
+// DOM lib nor a @types/node that declares them (empty interfaces merge with the real ones).
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+    interface Memory {}
+  }
+}
+
 /** Runs the part whose words start at `o` in the table `a` (see `runPart`), on one thread. */
 export type PartDriver = (fns: WasmExports, scratch: GemmScratch, a: Int32Array, o: number) => void;
 
