@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, noGrad, randn, tensor, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { normalize } from '@tessera/datasets';
-import { ModelFileError, saveModel, saveWeights } from '@tessera/layers';
+import { ModelFileError, encodeSafetensors, saveModel, saveWeights } from '@tessera/layers';
 import { mlp, mnistCnn } from '@tessera/models';
 import { exportOnnx } from '@tessera/onnx';
-import { evaluateCommand, predictCommand } from '../src/index.js';
+import { evaluateCommand, exportCommand, predictCommand } from '../src/index.js';
 import { prepareImage, readPng } from '../src/image.js';
 import { captureIo } from './helpers.js';
 
@@ -90,6 +91,36 @@ describe('tessera predict / eval on model files that describe themselves', () =>
     expect(a.confusion.flat().reduce((x, y) => x + y, 0)).toBe(2000);
     expect(b.confusion).toEqual(a.confusion);
     await expect(evaluateCommand([file, '--backend', 'cpu'], captureIo())).rejects.toThrow(/does not record its dataset; give --dataset/);
+  });
+
+  it('export --format pytorch writes an nn.Module and its weights that PyTorch runs to the same logits (skips without torch)', async (ctx) => {
+    if (spawnSync('/usr/bin/python3', ['-c', 'import torch']).status !== 0) {
+      console.warn('/usr/bin/python3 with torch is not installed (apt install python3-torch); the PyTorch check skips.');
+      ctx.skip();
+    }
+    manualSeed(8);
+    const net = mnistCnn({ numClasses: 10 });
+    const file = join(dir, 'for-torch.safetensors');
+    writeFileSync(file, await saveModel(net));
+    const io = captureIo();
+    const r = await exportCommand([file, '--format', 'pytorch', '--input-shape', '1,28,28', '--out', join(dir, 'cnn.py')], io);
+    expect(r.weights).toBe(join(dir, 'cnn.safetensors'));
+    expect(io.lines[0]).toMatch(/wrote .*cnn\.py \(nn\.Module TesseraModel, load_model\(\)\) and .*cnn\.safetensors: forward takes \[N, 1, 28, 28\]/);
+    const x = randn([3, 1, 28, 28]);
+    writeFileSync(join(dir, 'x.safetensors'), encodeSafetensors({ x }));
+    const script = [
+      'import importlib.util, json, sys',
+      `spec = importlib.util.spec_from_file_location('cnn', ${JSON.stringify(r.file)})`,
+      'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      `net = m.load_model(${JSON.stringify(r.weights)}).eval()`,
+      `x = m.load_weights(${JSON.stringify(join(dir, 'x.safetensors'))})['x']`,
+      'print(json.dumps(net(x).detach().flatten().tolist()))',
+    ].join('\n');
+    const got = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })) as number[];
+    const want = noGrad(() => net.eval().call(x)).dataSync();
+    expect(got).toHaveLength(30);
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i]!))));
+    await expect(exportCommand([file, '--format', 'pytorch', '--input-shape', '1,28,28', '--out', join(dir, 'cnn.txt')], captureIo())).rejects.toThrow(/--out must name a \.py file/);
   });
 
   it('a weights-only file is refused with what to do instead', async () => {
