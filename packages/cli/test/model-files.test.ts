@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +117,7 @@ describe('tessera predict / eval on model files that describe themselves', () =>
       `x = m.load_weights(${JSON.stringify(join(dir, 'x.safetensors'))})['x']`,
       'print(json.dumps(net(x).detach().flatten().tolist()))',
     ].join('\n');
-    const got = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })) as number[];
+    const got = JSON.parse((await promisify(execFile)('/usr/bin/python3', ['-c', script], { encoding: 'utf8' })).stdout) as number[];
     const want = noGrad(() => net.eval().call(x)).dataSync();
     expect(got).toHaveLength(30);
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i]!))));

@@ -3,7 +3,7 @@ import { type Tensor, manualSeed, noGrad, randint, randn, use } from '@tessera/c
 import { cpu } from '@tessera/backend-cpu';
 import {
   type AnyModule, BatchNorm1d, Conv1d, Dropout, ELU, Embedding, Flatten, GELU, GRU, GaussianNoise, GroupNorm, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module,
-  RNN, Reshape, Sequential, SiLU, Softplus, Tanh, AvgPool1d, MaxPool1d,
+  RNN, Reshape, Sequential, SiLU, Softplus, Tanh, AvgPool1d, MaxPool1d, loadTorchWeights,
 } from '@tessera/layers';
 import { SequenceClassifier, googlenet, lenet5, mlp, mnistCnn, resnet } from '@tessera/models';
 import { PytorchExportError, exportPytorch } from '../src/index.js';
@@ -36,13 +36,20 @@ async function check(name: string, model: AnyModule, x: Tensor): Promise<number>
   warmUp(model, x);
   const want = noGrad(() => (model.call as (t: Tensor) => Tensor | Tensor[])(x));
   const exported = await exportPytorch(model, x);
-  const r = runInTorch(exported, [x]);
+  const r = await runInTorch(exported, [x]);
   expect([...r.keys].sort()).toEqual(Object.keys(model.stateDict()).sort());
   const err = maxRelError(r.outputs, Array.isArray(want) ? want : [want]);
   console.log(`${name}: max relative error ${err.toExponential(2)} over ${r.outputs.flat().length} outputs; PyTorch training loss ${r.trainLoss.map((v) => v.toPrecision(4)).join(' → ')}`);
   expect(err).toBeLessThanOrEqual(1e-4);
   expect(r.trainLoss.every(Number.isFinite)).toBe(true);
   expect(r.trainLoss[1]).toBeLessThan(r.trainLoss[0]!);
+  // And back: the state dict PyTorch trained and saved loads into the Tessera model, which then gives PyTorch's outputs.
+  loadTorchWeights(model, r.trainedPth);
+  model.eval();
+  const back = noGrad(() => (model.call as (t: Tensor) => Tensor | Tensor[])(x));
+  const backErr = maxRelError(r.trainedOutputs, Array.isArray(back) ? back : [back]);
+  console.log(`${name}: trained in PyTorch, saved as .pth, loaded back: max relative error ${backErr.toExponential(2)}`);
+  expect(backErr).toBeLessThanOrEqual(1e-4);
   return err;
 }
 
@@ -95,7 +102,7 @@ describe('exportPytorch: the generated nn.Module loads in PyTorch 1.13 and gives
     const net = new Embedder();
     const ids = randint(0, 11, [3, 5]).cast('int32');
     const want = noGrad(() => net.call(ids));
-    const r = runInTorch(await exportPytorch(net, ids), [ids]);
+    const r = await runInTorch(await exportPytorch(net, ids), [ids]);
     const err = maxRelError(r.outputs, [want]);
     console.log(`embedding + bidirectional ReLU RNN + mean: max relative error ${err.toExponential(2)}`);
     expect(err).toBeLessThanOrEqual(1e-4);

@@ -1,7 +1,8 @@
 """Loads a model written by exportPytorch and runs it on inputs from a safetensors file.
 
-usage: python3 run_torch.py MODEL_PY WEIGHTS INPUTS OUT_JSON
-Prints nothing; writes {"outputs": [[...], ...], "keys": [...], "trainLoss": [before, after]}
+usage: python3 run_torch.py MODEL_PY WEIGHTS INPUTS OUT_JSON TRAINED_PTH
+Prints nothing; writes {"outputs": [[...], ...], "keys": [...], "trainLoss": [before, after], "trainedOutputs": [[...]]}
+and the trained state dict to TRAINED_PTH with torch.save
 (trainLoss: the mean-square of output 0 before and after one SGD step in training mode,
 with the same dropout masks, which shows the module trains under PyTorch).
 """
@@ -11,7 +12,7 @@ import sys
 
 import torch
 
-model_py, weights, inputs, out_json = sys.argv[1:5]
+model_py, weights, inputs, out_json, trained_pth = sys.argv[1:6]
 spec = importlib.util.spec_from_file_location("exported", model_py)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
@@ -36,5 +37,10 @@ for _ in range(2):
     opt.step()
     losses.append(loss.item())
 result["trainLoss"] = losses
+net.eval()
+with torch.no_grad():
+    y = net(*args)
+result["trainedOutputs"] = [o.flatten().tolist() for o in ([y] if isinstance(y, torch.Tensor) else list(y))]
+torch.save(net.state_dict(), trained_pth)  # the way back: Tessera reads .pth files
 with open(out_json, "w") as f:
     json.dump(result, f)
