@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CompileError, Parameter, keep, type Tensor, compile, dropout, manualSeed, memory, noGrad, primitiveDefs, randn, runOp, tensor, tidy, zeros,
+  CompileError, Parameter, keep, type Tensor, compile, dropout, manualSeed, memory, noGrad, elementwiseDefs, randn, runOp, tensor, tidy, zeros,
 } from '@tessera/core';
 import { useCpu } from './setup.js';
 
@@ -25,7 +25,7 @@ function makeNet(seed: number) {
     const loss = out.sub(y).square().mean();
     loss.backward();
     noGrad(() => {
-      for (const w of params) w.assign(runOp(primitiveDefs.sub, [w, runOp(primitiveDefs.mul, [w.grad!, tensor(lr.value)], {})], {}));
+      for (const w of params) w.assign(runOp(elementwiseDefs.sub, [w, runOp(elementwiseDefs.mul, [w.grad!, tensor(lr.value)], {})], {}));
     });
     return loss.detach();
   };
@@ -107,7 +107,7 @@ describe('compile', () => {
     const w = new Parameter(tensor([1, 2, 3]));
     const alpha = { v: 0.5 };
     const step = compile((x: Tensor) => {
-      noGrad(() => w.assign(runOp(primitiveDefs.leakyRelu, [w.sub(x)], () => ({ alpha: alpha.v }))));
+      noGrad(() => w.assign(runOp(elementwiseDefs.leakyRelu, [w.sub(x)], () => ({ alpha: alpha.v }))));
     });
     const x = tensor([2, 2, 2]);
     for (const a of [0.5, 0.5, 0.25, 0.1]) {
@@ -116,7 +116,9 @@ describe('compile', () => {
     }
     // 1,2,3 → (−1,0,1) ·0.5 → (−0.5,0,1) → (−2.5·0.5=−1.25,−1,−1·… ) computed eagerly below
     let e = [1, 2, 3];
-    for (const a of [0.5, 0.5, 0.25, 0.1]) e = e.map((v) => (v - 2 > 0 ? v - 2 : (v - 2) * a));
+    // float32 throughout: alpha is a float32 scalar of the expression (0.1 → fround(0.1)), each step rounds.
+    const f = Math.fround;
+    for (const a of [0.5, 0.5, 0.25, 0.1]) e = e.map((v) => (v - 2 > 0 ? f(v - 2) : f(f(v - 2) * f(a))));
     expect(Array.from(await w.data())).toEqual(Array.from(new Float32Array(e)));
     expect(step.stats.replays).toBe(3);
   });

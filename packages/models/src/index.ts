@@ -37,3 +37,13 @@ export {
 } from './regularized-autoencoder.js';
 export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
 export { registerZoo, zooNames } from './register.js';
+export {
+  registerModel,
+  modelNames,
+  modelDescriptor,
+  modelDescriptors,
+  buildModel,
+  type ModelDescriptor,
+  type ModelBuildOptions,
+  type ImageShape,
+} from './model-registry.js';

@@ -1,4 +1,4 @@
-import { BackendError, ex, lowerExpr, mapLeaves, primitiveDefs, type AnyKernel, type BiasActivationAttrs, type BiasAddGradAttrs, type Expr, type FusedActivation, type Kernel, type LoweredExpr, type TensorData } from '@tessera/core';
+import { BackendError, elementwiseDefs, ex, lowerExpr, mapLeaves, type AnyKernel, type BiasActivationAttrs, type BiasAddGradAttrs, type Expr, type FusedActivation, type Kernel, type LoweredExpr, type TensorData } from '@tessera/core';
 import { asGpu } from '../storage.js';
 import { runExpr } from './expr.js';
 import { gpuOf } from './gpu-of.js';
@@ -11,7 +11,7 @@ const B = ex.input(1);
 function forwardExpr(activation: FusedActivation): Expr {
   const z = ex.add(X, B);
   if (activation === 'linear') return z;
-  const act = primitiveDefs[activation].elementwise?.({}, []).expr;
+  const act = elementwiseDefs[activation].elementwise?.({}, []).expr;
   if (!act) throw new BackendError(`webgpu: biasActivation: core's '${activation}' has no expression to fuse.`);
   return mapLeaves(act, (leaf) => (leaf.op === 'input' ? z : leaf));
 }

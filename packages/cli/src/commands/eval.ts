@@ -2,7 +2,7 @@ import { DataLoader } from '@tessera/datasets';
 import { classScores } from '@tessera/train';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
-import { DATASET_SHAPES, datasetNames, loadDataset } from '../data.js';
+import { datasetNames, datasetShape, loadDataset } from '../data.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
 import { MODEL_INFO_OPTIONS, openModel, resolveFeed } from '../model-file.js';
@@ -38,7 +38,7 @@ export async function evaluateCommand(argv: readonly string[], io: Io): Promise<
   if (dataset === undefined) throw new CliError(`tessera eval: ${opened.file} does not record its dataset; give --dataset (${datasetNames().join(', ')}).`);
   const data = await loadDataset(dataset, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
   io.out(`Dataset: ${data.source}`);
-  const { mean, std } = resolveFeed({ ...opened, info: { ...opened.info, inputShape: DATASET_SHAPES[dataset] } }, a, 'eval');
+  const { mean, std } = resolveFeed({ ...opened, info: { ...opened.info, inputShape: datasetShape(dataset) } }, a, 'eval');
   const classes = opened.info.classes ?? data.classes;
   const net = opened.net;
   const loader = new DataLoader(data.test, { batchSize: a.batchSize as number, transform: normalizer({ mean, std }) });
