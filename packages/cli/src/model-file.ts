@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type AnyModule, type Layer, ModelFileError, loadModel, readSafetensorsHeader } from '@tessera/layers';
 import { registerZoo } from '@tessera/models';
-import { type OnnxModule, importOnnx } from '@tessera/onnx';
+import { OnnxModule, importOnnx } from '@tessera/onnx';
 import { loadCheckpointModel } from '@tessera/train';
 import { loadCheckpointFile } from '@tessera/train/node';
 import { CliError } from './errors.js';
@@ -32,8 +32,8 @@ export interface OpenedModel {
   readonly info: RunInfo;
 }
 
-/** A run-info JSON value as recorded, or undefined when it is not one. */
-function parseRunInfo(text: string | undefined, where: string): RunInfo {
+/** Run info as recorded (a checkpoint's `tessera.run`, a run's config.json); none for no text. */
+function parseRunInfo(text: string | undefined, where: string): RunInfo & { readonly model?: string } {
   if (text === undefined) return {};
   try {
     const v = JSON.parse(text) as unknown;
@@ -45,10 +45,9 @@ function parseRunInfo(text: string | undefined, where: string): RunInfo {
 }
 
 /** The config.json of a run beside `file`, if any. */
-function runConfigBeside(file: string): (RunInfo & { model?: string }) | undefined {
+function runConfigBeside(file: string): (RunInfo & { readonly model?: string }) | undefined {
   const cfgPath = join(dirname(file), 'config.json');
-  if (!existsSync(cfgPath)) return undefined;
-  return { ...parseRunInfo(readFileSync(cfgPath, 'utf8'), cfgPath), model: (JSON.parse(readFileSync(cfgPath, 'utf8')) as { model?: string }).model };
+  return existsSync(cfgPath) ? parseRunInfo(readFileSync(cfgPath, 'utf8'), cfgPath) : undefined;
 }
 
 /** The image shape [C, H, W] of an ONNX graph's input (its first dimension is the batch), when all three are fixed. */
@@ -61,11 +60,8 @@ function onnxInputShape(net: OnnxModule): ImageShape | undefined {
 
 /** A module that takes one tensor and returns one: what predict and eval run. */
 function asLayer(m: AnyModule, file: string): Layer {
-  if (m instanceof Object && 'inputNames' in m && 'outputNames' in m) {
-    const o = m as unknown as OnnxModule;
-    if (o.inputNames.length !== 1 || o.outputNames.length !== 1) {
-      throw new CliError(`${file}: the graph takes ${o.inputNames.length} input(s) and gives ${o.outputNames.length} output(s); tessera predict/eval run graphs with one image input and one logits output.`);
-    }
+  if (m instanceof OnnxModule && (m.inputNames.length !== 1 || m.outputNames.length !== 1)) {
+    throw new CliError(`${file}: the graph takes ${m.inputNames.length} input(s) and gives ${m.outputNames.length} output(s); tessera predict/eval run graphs with one image input and one logits output.`);
   }
   return m as Layer;
 }
@@ -94,14 +90,16 @@ export async function openModel(path: string): Promise<OpenedModel> {
   }
   registerZoo();
   const beside = runConfigBeside(file);
-  const info = { ...beside, ...parseRunInfo(metadata[RUN_INFO_KEY], `${file}: metadata '${RUN_INFO_KEY}'`) };
+  const info: RunInfo = { ...beside, ...parseRunInfo(metadata[RUN_INFO_KEY], `${file}: metadata '${RUN_INFO_KEY}'`) };
   const training = metadata['tessera.training'] !== undefined;
   if (metadata['tessera.model'] !== undefined) {
     const net = training ? (await loadCheckpointModel(bytes, file)).model : loadModel(bytes, { file });
     return { net: asLayer(net, file), file, kind: training ? 'checkpoint' : 'model file', info };
   }
   if (training && beside?.model) {
-    const net = modelSpec(beside.model).build(beside.classes?.length ?? 10, beside.inputShape ?? [1, 28, 28]);
+    // A checkpoint from before checkpoints carried their architecture: its run's config.json names the model.
+    if (!beside.classes || !beside.inputShape) throw new CliError(`${join(dirname(file), 'config.json')}: has no classes or inputShape; the run's config is incomplete.`);
+    const net = modelSpec(beside.model).build(beside.classes.length, beside.inputShape);
     const ck = await loadCheckpointFile(file);
     try {
       net.loadStateDict(ck.weights);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { noGrad, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { MNIST } from '@tessera/datasets/node';
+import { decodeSafetensors, encodeSafetensors } from '@tessera/layers';
 import { evaluateCommand, exportCommand, infoCommand, predictCommand, train, benchCommand } from '../src/index.js';
 import { captureIo } from './helpers.js';
 
@@ -99,6 +100,17 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     const r = await evaluateCommand([alone, '--backend', 'cpu'], evalIo);
     expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2000);
     expect(r.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('a checkpoint from before checkpoints carried their architecture is rebuilt from the run\'s config.json', async () => {
+    const { tensors, metadata } = decodeSafetensors(readFileSync(join(out, 'best.safetensors')));
+    const { 'tessera.model': _m, 'tessera.config': _c, 'tessera.run': _r, ...older } = metadata;
+    const old = join(out, 'older.safetensors');
+    writeFileSync(old, encodeSafetensors(tensors, older));
+    const digits = [7].map(digitPng);
+    const a = await predictCommand([old, '--backend', 'cpu', ...digits.map((d) => d.file)], captureIo());
+    const b = await predictCommand([join(out, 'best.safetensors'), '--backend', 'cpu', ...digits.map((d) => d.file)], captureIo());
+    expect(a).toEqual(b);
   });
 
   it('export writes ONNX that onnxruntime runs to the same logits as the checkpoint', async () => {
