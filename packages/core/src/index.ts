@@ -61,6 +61,6 @@ export { VERSION } from './version.js';
 export { asyncScopesIsolated } from './scope.js';
 export * from './ops/index.js';
 export * from './expr/index.js';
-export { kernelFamily } from './kernel-kit.js';
+export { kernelFamily, VIEW_GEOMETRY, type StridedView, type ViewGeometry } from './kernel-kit.js';
 export { primitiveDefs, elementwiseDefs } from './defs.js';
 export { nearest, editDistance } from './nearest.js';

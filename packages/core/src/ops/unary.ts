@@ -50,7 +50,9 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } =
   cos: { dtypes: 'float', grad: (dy, { inputs: [x] }) => neg(mul(dy, sin(x))) },
   tanh: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.sub(1, ex.mul(X, X))), [output, dy]) },
   sigmoid: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.mul(X, ex.sub(1, X))), [output, dy]) },
-  relu: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => ew(ex.select(ex.gt(X, 0), DY1, 0), [x, dy]) },
+  // From the output (y > 0 exactly where x > 0, NaN included): the input then has no reader
+  // but relu, so compiled steps fuse relu into the matmul/conv epilogue that made it.
+  relu: { dtypes: 'numeric', grad: (dy, { output }) => ew(ex.select(ex.gt(X, 0), DY1, 0), [output, dy]) },
   softplus: { dtypes: 'float', grad: (dy, { inputs: [x] }) => ew(ex.div(DY1, ex.add(1, ex.exp(ex.neg(X)))), [x, dy]) },
   erf: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, exp(neg(square(x)))).mul(TWO_OVER_SQRT_PI) },
   gelu: {
