@@ -81,6 +81,7 @@ async function trainAndDraw(page: Page, backend: 'webgpu' | 'cpu'): Promise<void
   await download.saveAs(file);
   const header = readSafetensorsHeader(new Uint8Array(readFileSync(file)));
   expect(header.metadata.model).toBe('mlp-128');
+  expect(JSON.parse(header.metadata['tessera.config'] ?? 'null')).toMatchObject({ type: 'mlp', args: [{ inFeatures: 784, hidden: [128], outFeatures: 10 }] });
   expect(Object.fromEntries(header.entries.map((e) => [e.name, e.shape]))).toEqual({ '1.weight': [128, 784], '1.bias': [128], '3.weight': [10, 128], '3.bias': [10] });
   await page.setInputFiles('#load', file);
   await page.waitForFunction(() => document.getElementById('weights-status')?.dataset.loaded !== undefined, null, { timeout: 60_000 });

@@ -1,9 +1,9 @@
 import { cpu } from '@tessera/backend-cpu';
-import { manualSeed, use } from '@tessera/core';
-import { loadWeights, readSafetensorsHeader, saveWeights } from '@tessera/layers';
-import { mlp, mnistCnn } from '@tessera/models';
+import { type Tensor, manualSeed, randn, use } from '@tessera/core';
+import { loadModel, loadWeights, readSafetensorsHeader, saveModel, saveWeights } from '@tessera/layers';
+import { mlp, mnistCnn, registerZoo } from '@tessera/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UnknownWeightsError, buildModel, defaultSpec, specFromHeader, specName } from '../src/worker/models.js';
+import { UnknownWeightsError, buildModel, encodePageModel, defaultSpec, specFromHeader, specName } from '../src/worker/models.js';
 
 beforeAll(() => {
   use(cpu());
@@ -31,6 +31,28 @@ describe('recognising the architecture of a weights file', () => {
   it('the page’s default MLP is 784-128-10 and the CNN has 105,506 parameters', () => {
     expect(buildModel(defaultSpec('mlp')).numParameters()).toBe(101_770);
     expect(buildModel(defaultSpec('cnn')).numParameters()).toBe(105_506);
+  });
+
+  it('reads the architecture from a model file’s config (saveModel, tessera train checkpoints), and refuses models the page cannot train', async () => {
+    const bytes = await saveModel(mlp({ inFeatures: 784, hidden: [48], outFeatures: 10 }));
+    expect(specFromHeader(readSafetensorsHeader(bytes), 'net.safetensors')).toEqual({ kind: 'mlp', hidden: [48] });
+    expect(specFromHeader(readSafetensorsHeader(await saveModel(mnistCnn())), 'cnn.safetensors')).toEqual({ kind: 'cnn', hidden: [] });
+    const other = await saveModel(mlp({ inFeatures: 784, hidden: [8], outFeatures: 26 }));
+    expect(() => specFromHeader(readSafetensorsHeader(other), 'letters.safetensors')).toThrow(/letters\.safetensors: holds a mlp model .*tessera predict/);
+  });
+
+  it('the page’s saves are model files that tessera predict reads without being told the model', async () => {
+    const spec = { kind: 'mlp', hidden: [16] } as const;
+    const net = buildModel(spec);
+    const bytes = await encodePageModel(net.stateDict(), net, spec, 123);
+    registerZoo();
+    const again = loadModel(bytes);
+    const x = randn([2, 1, 28, 28]);
+    expect(Array.from((again.call(x) as Tensor).dataSync())).toEqual(Array.from(net.call(x).dataSync()));
+    const { metadata } = readSafetensorsHeader(bytes);
+    expect(metadata).toMatchObject({ model: 'mlp-16', trainedExamples: '123' });
+    expect(JSON.parse(metadata['tessera.run']!)).toMatchObject({ inputShape: [1, 28, 28], classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+    expect(specFromHeader(readSafetensorsHeader(bytes), 'page.safetensors')).toEqual(spec);
   });
 
   it('rejects weights for another problem, naming the file and what it found', () => {

@@ -37,8 +37,9 @@ describe('tessera arguments', () => {
     expect(r.text).toMatch(/model 'mnist-cnn' expects 1×28×28 images \(C×H×W\) but dataset 'cifar10' has 3×32×32/);
   });
 
-  it('eval/predict need a checkpoint; predict needs images', async () => {
-    expect((await run('eval')).text).toMatch(/--checkpoint is required/);
+  it('eval/predict need a model; predict needs images', async () => {
+    expect((await run('eval')).text).toMatch(/tessera eval: give the model \(a run directory, \.safetensors or \.onnx file\)/);
+    expect((await run('predict', 'digit.png')).text).toMatch(/tessera predict: give the model first/);
     expect((await run('eval', '--checkpoint', '/nonexistent/run')).text).toMatch(/does not exist/);
     expect((await run('predict', '--checkpoint', '/tmp')).text).toMatch(/give at least one PNG file/);
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { noGrad, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { MNIST } from '@tessera/datasets/node';
+import { decodeSafetensors, encodeSafetensors } from '@tessera/layers';
 import { evaluateCommand, exportCommand, infoCommand, predictCommand, train, benchCommand } from '../src/index.js';
 import { captureIo } from './helpers.js';
 
@@ -87,15 +88,39 @@ describe('tessera train / eval / predict (mnist-sample, a few hundred images)', 
     expect(io.lines[0]).toMatch(/digit-0\.png \(inverted: dark on light\): \d \d+\.\d%, \d \d+\.\d%, \d \d+\.\d%/);
   });
 
+  it('a checkpoint carries its architecture and run info: alone in another folder, predict and eval need no config.json and agree with the run', async () => {
+    const alone = join(mkdtempSync(join(tmpdir(), 'tessera-alone-')), 'digits.safetensors');
+    copyFileSync(join(out, 'best.safetensors'), alone);
+    const digits = [5, 6].map(digitPng);
+    const inRun = await predictCommand([join(out, 'best.safetensors'), '--backend', 'cpu', ...digits.map((d) => d.file)], captureIo());
+    const io = captureIo();
+    const moved = await predictCommand([alone, '--backend', 'cpu', ...digits.map((d) => d.file)], io);
+    expect(moved).toEqual(inRun);
+    const evalIo = captureIo();
+    const r = await evaluateCommand([alone, '--backend', 'cpu'], evalIo);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(r.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('a checkpoint from before checkpoints carried their architecture is rebuilt from the run\'s config.json', async () => {
+    const { tensors, metadata } = decodeSafetensors(readFileSync(join(out, 'best.safetensors')));
+    const { 'tessera.model': _m, 'tessera.config': _c, 'tessera.run': _r, ...older } = metadata;
+    const old = join(out, 'older.safetensors');
+    writeFileSync(old, encodeSafetensors(tensors, older));
+    const digits = [7].map(digitPng);
+    const a = await predictCommand([old, '--backend', 'cpu', ...digits.map((d) => d.file)], captureIo());
+    const b = await predictCommand([join(out, 'best.safetensors'), '--backend', 'cpu', ...digits.map((d) => d.file)], captureIo());
+    expect(a).toEqual(b);
+  });
+
   it('export writes ONNX that onnxruntime runs to the same logits as the checkpoint', async () => {
     const io = captureIo();
     const target = join(dir, 'mlp.onnx');
     const r = await exportCommand(['--checkpoint', out, '--out', target, '--batch', '2'], io);
     expect(r.inputShape).toEqual([2, 1, 28, 28]);
     expect(io.lines[0]).toMatch(/wrote .*mlp\.onnx \(\d+ bytes, opset 17\): input 'input' \[2, 1, 28, 28\]/);
-    const { resolveCheckpoint, loadRunModel } = await import('../src/run-config.js');
-    const { file, config } = resolveCheckpoint(out);
-    const net = await loadRunModel(file, config);
+    const { openModel } = await import('../src/model-file.js');
+    const { net } = await openModel(out);
     const x = randn([2, 1, 28, 28]);
     const want = noGrad(() => net.eval().call(x)).dataSync();
     const ort = await import('onnxruntime-node');

@@ -15,9 +15,9 @@ beforeAll(() => use(cpu()));
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, { input: number[]; shape: number[]; output: number[]; outShape: number[] }>;
-const CLASSES: Record<string, number> = { mlp: 3, cnn: 5, resnet: 3, lstm: 2 };
+const CLASSES: Record<string, number> = { mlp: 3, cnn: 5, resnet: 3, lstm: 2, gru: 2, birnn: 2, bilstm: 3, ceilpool: 4 };
 /** A parameter each file keeps under its PyTorch state-dict name. */
-const NAMED: Record<string, string> = { mlp: '1.weight', cnn: '0.weight', resnet: 'fc.weight', lstm: 'fc.weight' };
+const NAMED: Record<string, string> = { mlp: '1.weight', cnn: '0.weight', resnet: 'fc.weight', lstm: 'fc.weight', gru: 'fc.weight', birnn: 'fc.weight', bilstm: 'fc.weight', ceilpool: '6.weight' };
 
 describe('importOnnx: files written by torch.onnx.export (torch 1.13, opset 17; test/fixtures/make_onnx.py)', () => {
   for (const name of Object.keys(CLASSES)) {

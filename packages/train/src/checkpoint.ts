@@ -1,5 +1,5 @@
 import { DataError, type RngState, type Tensor, tensor } from '@tessera/core';
-import { type AnyModule, type StateDict, decodeSafetensors, encodeSafetensorsAsync } from '@tessera/layers';
+import { type AnyModule, MODEL_CONFIG_KEY, MODEL_FORMAT_KEY, MODEL_FORMAT_VERSION, ModuleConfigError, type SafetensorsMetadata, type StateDict, decodeSafetensors, encodeSafetensorsAsync } from '@tessera/layers';
 import type { Optimizer, OptimizerStateDict, SerializedTensor } from '@tessera/optim';
 import type { CallbackState, History } from './callbacks/callback.js';
 import { checkTrainingMeta } from './checkpoint-meta.js';
@@ -33,6 +33,8 @@ export interface Checkpoint {
   readonly weights: StateDict;
   readonly optimizer: OptimizerStateDict;
   readonly state: TrainingState;
+  /** The file's `__metadata__` strings (the model's config when it described itself, anything the writer added). */
+  readonly metadata: Readonly<Record<string, string>>;
   /** Frees the decoded tensors. */
   dispose(): void;
 }
@@ -51,9 +53,18 @@ function isSerialized(v: unknown): v is SerializedTensor {
  * One safetensors file holding the model's weights under their own names (so
  * `loadWeights(model, bytes, { strict: false })` and PyTorch tools read them), the
  * optimizer's tensors under `optimizer/<param>/<name>`, and the rest of the training
- * state as JSON metadata.
+ * state as JSON metadata. When the model can describe itself (`getConfig()`), its config is
+ * written as a model file does (`tessera.model`, `tessera.config`), so the checkpoint
+ * rebuilds its own architecture (`loadCheckpointModel`); `metadata` adds more strings
+ * (the Tessera keys win).
  */
-export async function encodeCheckpoint(model: AnyModule, optimizer: Optimizer, scheduler: Scheduler | undefined, state: Omit<TrainingState, 'scheduler'>): Promise<Uint8Array> {
+export async function encodeCheckpoint(
+  model: AnyModule,
+  optimizer: Optimizer,
+  scheduler: Scheduler | undefined,
+  state: Omit<TrainingState, 'scheduler'>,
+  metadata: SafetensorsMetadata = {},
+): Promise<Uint8Array> {
   const opt = await optimizer.stateDictAsync();
   const tensors: Record<string, Tensor> = { ...model.stateDict() };
   const created: Tensor[] = [];
@@ -72,9 +83,19 @@ export async function encodeCheckpoint(model: AnyModule, optimizer: Optimizer, s
   }
   const meta = { format: FORMAT, ...state, scheduler: scheduler ? scheduler.stateDict() : null, optimizer: { state: optState, paramGroups: opt.paramGroups } };
   try {
-    return await encodeSafetensorsAsync(tensors, { [META_KEY]: JSON.stringify(meta) });
+    return await encodeSafetensorsAsync(tensors, { ...metadata, ...architecture(model), [META_KEY]: JSON.stringify(meta) });
   } finally {
     created.forEach((t) => t.dispose());
+  }
+}
+
+/** The model-file keys for a model that can describe itself; none for one that cannot (a custom layer without a config). */
+function architecture(model: AnyModule): SafetensorsMetadata {
+  try {
+    return { [MODEL_FORMAT_KEY]: String(MODEL_FORMAT_VERSION), [MODEL_CONFIG_KEY]: JSON.stringify(model.getConfig()) };
+  } catch (e) {
+    if (e instanceof ModuleConfigError) return {};
+    throw e;
   }
 }
 
@@ -120,5 +141,5 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
     state[Number(idx)] = out;
   }
   const { optimizer: _o, format: _f, ...rest } = meta;
-  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: { ...rest, ...resume }, dispose: () => all.forEach((t) => t.dispose()) };
+  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: { ...rest, ...resume }, metadata, dispose: () => all.forEach((t) => t.dispose()) };
 }

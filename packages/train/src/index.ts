@@ -18,5 +18,6 @@ export { ProgressBar, formatDuration, formatLogs, type ProgressOptions, type Pro
 export { JsonlLogger, CsvLogger, type LineSink } from './callbacks/logger.js';
 export { compile, type CompileOptions, type CompiledModel, type CompiledFitOptions } from './compile.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type TrainingState } from './checkpoint.js';
+export { loadCheckpointModel, type CheckpointModel } from './checkpoint-model.js';
 export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointWriter } from './callbacks/model-checkpoint.js';
 export { yieldToEventLoop } from './yield.js';

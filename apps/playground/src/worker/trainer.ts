@@ -5,13 +5,13 @@
  */
 import { type Tensor, getBackend, getDefaultBackend, keep, manualSeed, memory, noGrad, tensor, tidy } from '@tessera/core';
 import { DataLoader } from '@tessera/datasets';
-import { type Sequential, encodeSafetensorsAsync, loadWeights, readSafetensorsHeader } from '@tessera/layers';
+import { type Sequential, loadWeights, readSafetensorsHeader } from '@tessera/layers';
 import { type Optimizer, optimizer } from '@tessera/optim';
 import { type TrainContext, TopKAccuracy, evaluate, fit, predict, yieldToEventLoop } from '@tessera/train';
 import type { FromWorker, MemoryReport, RunState, TrainSettings } from '../protocol.js';
 import type { SampleData } from './data.js';
 import { LiveReporter, type WindowReport } from './live.js';
-import { type ModelSpec, buildModel, defaultSpec, specFromHeader, specName } from './models.js';
+import { type ModelSpec, buildModel, encodePageModel, defaultSpec, specFromHeader, specName } from './models.js';
 
 /** Sends a message to the page, transferring the listed buffers. */
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -124,7 +124,7 @@ export class Trainer {
   async save(): Promise<void> {
     const snapshot = noGrad(() => Object.fromEntries(Object.entries(this.model.stateDict()).map(([k, t]) => [k, keep(t.clone())])));
     try {
-      const bytes = await encodeSafetensorsAsync(snapshot, { format: 'pt', model: specName(this.spec), trainedExamples: String(this.seen) });
+      const bytes = await encodePageModel(snapshot, this.model, this.spec, this.seen);
       this.post({ type: 'weights', bytes, fileName: `tessera-${specName(this.spec)}.safetensors` }, [bytes.buffer]);
     } finally {
       Object.values(snapshot).forEach((t) => t.dispose());

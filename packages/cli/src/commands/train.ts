@@ -7,6 +7,7 @@ import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBa
 import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
+import { RUN_INFO_KEY } from '../model-file.js';
 import { channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
 import { CliError } from '../errors.js';
 import { modelNames, modelSpec } from '../models.js';
@@ -159,7 +160,9 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
     io.out(`Model: ${model} (${net.numParameters().toLocaleString('en-US')} parameters) on ${backend}; run directory ${out}`);
     for (const c of changes) io.err(`Note: --resume changes --${c.option} from ${String(c.from)} to ${String(c.to)} from epoch ${c.epoch} on (recorded in config.json).`);
 
-    const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: valLoader ? 'val_accuracy' : 'loss' });
+    // The checkpoints carry the architecture and what predict/eval need to feed the model.
+    const runInfo = JSON.stringify({ dataset: datasetName, classes: data.classes, inputShape: imageShape, normalization: stats });
+    const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: valLoader ? 'val_accuracy' : 'loss', metadata: { [RUN_INFO_KEY]: runInfo } });
     const interrupt = interruptHandling(checkpoint, io, resumePath, out, run.release);
     let history: History;
     try {

@@ -21,6 +21,11 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
   readonly inputNames: readonly string[];
   /** Names of the graph outputs (`forward` returns one tensor, or an array for several). */
   readonly outputNames: readonly string[];
+  /**
+   * Shapes the graph declares for its inputs, in `inputNames`' order: a number per fixed
+   * dimension, the symbol's name for a dynamic one (`'batch'`), `'?'` for an unnamed one.
+   */
+  readonly inputShapes: readonly (readonly (number | string)[])[];
 
   constructor(graph: GraphProto) {
     super();
@@ -36,7 +41,9 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
       }
     }
     const inits = new Set((graph.initializer ?? []).map((i) => i.name));
-    this.inputNames = (graph.input ?? []).map((v) => v.name ?? '').filter((n) => !inits.has(n));
+    const inputs = (graph.input ?? []).filter((v) => !inits.has(v.name ?? ''));
+    this.inputNames = inputs.map((v) => v.name ?? '');
+    this.inputShapes = inputs.map((v) => (v.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value !== undefined && Number(d.dim_value) > 0 ? Number(d.dim_value) : d.dim_param || '?')));
     this.outputNames = (graph.output ?? []).map((v) => v.name ?? '');
   }
 

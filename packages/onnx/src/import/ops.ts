@@ -4,7 +4,9 @@ import {
   minimum, mul, narrow, neg, pad, permute, pow, prod, reciprocal, relu, reshape, round, sigmoid, sign, sin, slice, softmax, softplus, sqrt, sub, sum, tanh, tensor,
   where,
 } from '@tessera/core';
+import { AvgPool2d, MaxPool2d } from '@tessera/layers';
 import { OnnxImportError } from './errors.js';
+import { RECURRENT_OPS } from './recurrent.js';
 import { type Attrs, StaticInts, type Value, decodeTensor, floatTensor } from './values.js';
 
 /** What an operator implementation gets: its inputs ('' inputs are undefined), attributes and a failure helper. */
@@ -43,11 +45,16 @@ function pool(kind: 'max' | 'avg'): ImportOp {
   return (ctx) => {
     let x = t(ctx, 0);
     if (x.rank !== 4) ctx.fail(`only 2-d pooling (4-d input) is supported, got rank ${x.rank}`);
-    if (ctx.attrs.int('ceil_mode', 0) !== 0) ctx.fail('ceil_mode=1 is not supported');
     const k = ctx.attrs.ints('kernel_shape', []);
     const s = ctx.attrs.ints('strides', [1, 1]);
     const [t0, l0, b0, r0] = ctx.attrs.ints('pads', [0, 0, 0, 0]);
     const includePad = ctx.attrs.int('count_include_pad', 0) === 1;
+    if (ctx.attrs.int('ceil_mode', 0) !== 0) {
+      // PyTorch's rule (the last window starts inside the input or its left padding), as the pooling layers compute it.
+      if (t0 !== b0 || l0 !== r0) ctx.fail('ceil_mode=1 with asymmetric pads is not supported');
+      const opts = { stride: [s[0], s[1]] as [number, number], padding: [t0, l0] as [number, number], ceilMode: true };
+      return [kind === 'max' ? new MaxPool2d([k[0], k[1]], opts).call(x) : new AvgPool2d([k[0], k[1]], { ...opts, countIncludePad: includePad }).call(x)];
+    }
     let padding: [number, number] = [t0, l0];
     if (t0 !== b0 || l0 !== r0) {
       if (kind === 'avg' && !includePad) ctx.fail('asymmetric pads with count_include_pad=0 are not supported');
@@ -58,37 +65,6 @@ function pool(kind: 'max' | 'avg'): ImportOp {
     return [kind === 'max' ? maxPool2d(x, opts) : avgPool2d(x, { ...opts, countIncludePad: includePad })];
   };
 }
-
-/** ONNX LSTM (forward direction, layout 0, default activations): Y, Y_h, Y_c. */
-const lstm: ImportOp = (ctx) => {
-  const a = ctx.attrs;
-  if (a.string('direction', 'forward') !== 'forward') ctx.fail(`direction '${a.string('direction', 'forward')}' is not supported (forward is)`);
-  if (a.int('layout', 0) !== 0 || a.has('activations') || a.has('clip') || a.int('input_forget', 0) !== 0) ctx.fail('only the default LSTM (layout 0, default activations, no clip or input_forget) is supported');
-  if (ctx.inputs[4] !== undefined || ctx.inputs[7] !== undefined) ctx.fail('sequence_lens and peepholes are not supported');
-  const x = t(ctx, 0);
-  const w = t(ctx, 1).squeeze(0);
-  const r = t(ctx, 2).squeeze(0);
-  const H = a.int('hidden_size', r.shape[1]);
-  const [L, N] = x.shape;
-  const b = ctx.inputs[3] === undefined ? null : t(ctx, 3).squeeze(0);
-  const bias = b ? add(narrow(b, 0, 0, 4 * H), narrow(b, 0, 4 * H, 4 * H)) : null;
-  let h = ctx.inputs[5] === undefined ? tensor(0).broadcastTo([N, H]) : t(ctx, 5).squeeze(0);
-  let c = ctx.inputs[6] === undefined ? tensor(0).broadcastTo([N, H]) : t(ctx, 6).squeeze(0);
-  const ys: Tensor[] = [];
-  for (let step = 0; step < L; step++) {
-    const xt = narrow(x, 0, step, 1).squeeze(0);
-    let g = add(matmul(xt, w, { transposeB: true }), matmul(h, r, { transposeB: true }));
-    if (bias) g = add(g, bias);
-    const gate = (k: number) => narrow(g, 1, k * H, H);
-    const i = sigmoid(gate(0));
-    const o = sigmoid(gate(1));
-    const f = sigmoid(gate(2));
-    c = add(mul(f, c), mul(i, tanh(gate(3))));
-    h = mul(o, tanh(c));
-    ys.push(h.unsqueeze(0));
-  }
-  return [concat(ys, 0).unsqueeze(1), h.unsqueeze(0), c.unsqueeze(0)];
-};
 
 /** A reduction: axes from the attribute (opset < 18) or the second input (opset ≥ 18); none = all. */
 function reduce(f: (x: Tensor, axes: number[], keep: boolean) => Tensor): ImportOp {
@@ -350,5 +326,5 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
     return [slice(x, begin, size, step)];
   },
   ReduceMean: reduce(mean),
-  LSTM: lstm,
+  ...RECURRENT_OPS,
 };

@@ -82,6 +82,9 @@ export class Attrs {
     const s = this.#byName.get(name)?.s;
     return s ? new TextDecoder().decode(s) : dflt;
   }
+  strings(name: string): string[] {
+    return (this.#byName.get(name)?.strings ?? []).map((b) => new TextDecoder().decode(b));
+  }
   tensor(name: string): TensorProto | undefined {
     return this.#byName.get(name)?.t;
   }

@@ -21,6 +21,11 @@ export interface ModelCheckpointOptions {
   readonly saveLast?: boolean;
   /** Also rewrite `last.safetensors` every this many optimizer steps (mid-epoch resume). */
   readonly everySteps?: number;
+  /**
+   * More `__metadata__` strings for every checkpoint (what a reader needs besides the
+   * architecture, e.g. the CLI's `tessera.run`: dataset, classes, input shape, normalisation).
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -75,7 +80,7 @@ export class ModelCheckpoint implements Callback {
       epoch, batchesDone, step: ctx.step, rng: getRngState(), rngEpochStart: ctx.rngEpochStart,
       history: { epochs: [...ctx.history.epochs], history: structuredClone(ctx.history.history), stopReason: null },
       lossSum: loss.sum, lossCount: loss.count, metrics: batchesDone > 0 ? metrics : {}, callbacks,
-    });
+    }, this.opts.metadata);
     await this.opts.writer(name, bytes);
   }
 
