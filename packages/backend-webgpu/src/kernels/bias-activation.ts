@@ -11,7 +11,7 @@ const B = ex.input(1);
 function forwardExpr(activation: FusedActivation): Expr {
   const z = ex.add(X, B);
   if (activation === 'linear') return z;
-  const act = primitiveDefs[activation].elementwise?.({}).expr;
+  const act = primitiveDefs[activation].elementwise?.({}, []).expr;
   if (!act) throw new BackendError(`webgpu: biasActivation: core's '${activation}' has no expression to fuse.`);
   return mapLeaves(act, (leaf) => (leaf.op === 'input' ? z : leaf));
 }
