@@ -13,3 +13,4 @@ export type { LoadOptions } from './node/resolve.js';
 export { CIFAR10, CIFAR100, FashionMNIST, MNIST, type Cifar100LoadOptions } from './node/loaders.js';
 export { ImageFolder, IMAGE_EXTENSIONS, type ImageFolderExample, type ImageFolderOptions, type ImageSample } from './node/image-folder.js';
 export { decodeImage, decodeImageFile, maxImagePixels, type RgbaImage } from './node/decode.js';
+export { loadCmudict, loadFirstNames, textDataFile, TEXT_DATA_PACKAGES, type LoadCmudictOptions, type LoadNamesOptions } from './node/text.js';
