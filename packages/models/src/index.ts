@@ -37,3 +37,4 @@ export {
 } from './regularized-autoencoder.js';
 export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
 export { registerZoo, zooNames } from './register.js';
+export * from './text/index.js';
