@@ -56,9 +56,9 @@ describe('CharGPT', () => {
 
   it('learns a tiny corpus; greedy generation replays it and sampling is seeded', async () => {
     manualSeed(1);
-    // Two words after <bos>: "4 5 6 <eos>" and "5 4 <eos>" (teacher-forced next tokens; 0 = padding).
-    const input = ids([[1, 4, 5, 6], [1, 5, 4, 0]]);
-    const target = ids([[4, 5, 6, 2], [5, 4, 2, 0]]);
+    // Two words after <bos>: "4 5 6 <eos>" and "5 <eos>" (teacher-forced next tokens; 0 = padding).
+    const input = ids([[1, 4, 5, 6], [1, 5, 0, 0]]);
+    const target = ids([[4, 5, 6, 2], [5, 2, 0, 0]]);
     const gpt = new CharGPT({ vocabSize: 7, blockSize: 8, dModel: 16, nhead: 2, numLayers: 1, dropout: 0 });
     const opt = new Adam(gpt.parameters(), { lr: 0.02 });
     let loss = Infinity;
@@ -71,9 +71,9 @@ describe('CharGPT', () => {
         return l;
       }).item();
     }
-    // After <bos> both words are equally likely; after "4" only "5 6" follows.
+    // After <bos> both words are equally likely; after "4" only "5 6" follows, after "5" the end.
     expect(await generateTokens(gpt, [1, 4], { greedy: true })).toEqual([[5, 6]]);
-    expect(await generateTokens(gpt, [1, 5], { greedy: true })).toEqual([[4]]);
+    expect(await generateTokens(gpt, [1, 5], { greedy: true })).toEqual([[]]);
     const before = memory().numTensors;
     manualSeed(7);
     const s1 = await generateTokens(gpt, [1], { numSamples: 20, temperature: 1 });
@@ -82,7 +82,7 @@ describe('CharGPT', () => {
     expect(s1).toEqual(s2);
     expect(memory().numTensors).toBe(before);
     const seen = new Set(s1.map((s) => s.join(' ')));
-    expect([...seen].sort()).toEqual(['4 5 6', '5 4']);
+    expect([...seen].sort()).toEqual(['4 5 6', '5']); // samples that end two steps apart share a batch
     await expect(generateTokens(gpt, [1], { temperature: 0 })).rejects.toThrow(/temperature must be a positive number/);
   });
 });

@@ -20,3 +20,4 @@ export { compile, type CompileOptions, type CompiledModel, type CompiledFitOptio
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type TrainingState } from './checkpoint.js';
 export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointWriter } from './callbacks/model-checkpoint.js';
 export { yieldToEventLoop } from './yield.js';
+export { sequenceErrorRates, tokenEditDistance, type SequenceErrorRates } from './sequence-metrics.js';

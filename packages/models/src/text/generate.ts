@@ -58,7 +58,10 @@ export async function generateTokens(model: TokenModel, prompt: readonly number[
     last.dispose();
     for (let i = 0; i < numSamples; i++) {
       const u = uniformAt(k0, k1, draw++);
-      if (done[i]) continue;
+      if (done[i]) {
+        seqs[i]!.push(stopToken); // keeps the batch rectangular; never read
+        continue;
+      }
       const t = pickToken(logits.subarray(i * v, (i + 1) * v), opts, u);
       seqs[i]!.push(t);
       if (t === stopToken) done[i] = true;
