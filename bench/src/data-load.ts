@@ -4,7 +4,7 @@
  * validated) and the bundled MNIST sample. Skipped with a note where the files are absent.
  */
 import { existsSync } from 'node:fs';
-import { FashionMNIST, MNIST } from '@tessera/datasets/node';
+import { MNIST, loadDataset } from '@tessera/datasets/node';
 import { fmtMs } from './table.js';
 import { median } from './timing.js';
 
@@ -27,9 +27,9 @@ export async function dataLoadReport(runs: number): Promise<string[]> {
   const row = (what: string, n: number, ms: number) => rows.push(`| ${what} | ${n.toLocaleString('en-US')} | ${fmtMs(ms)} | ${Math.round(n / (ms / 1000)).toLocaleString('en-US')} |`);
   if (existsSync(DEBIAN_FASHION)) {
     let n = 0;
-    const train = await medianMs(runs, async () => void (n = (await FashionMNIST.load({ root: DEBIAN_FASHION, split: 'train' })).length));
+    const train = await medianMs(runs, async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'train' })).length));
     row(`Fashion-MNIST train (gzip IDX from ${DEBIAN_FASHION})`, n, train);
-    const test = await medianMs(runs, async () => void (n = (await FashionMNIST.load({ root: DEBIAN_FASHION, split: 'test' })).length));
+    const test = await medianMs(runs, async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'test' })).length));
     row('Fashion-MNIST test', n, test);
   } else {
     rows.push(`| Fashion-MNIST: skipped, ${DEBIAN_FASHION} is absent (apt-get install dataset-fashion-mnist) | | | |`);

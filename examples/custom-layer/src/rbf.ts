@@ -1,5 +1,5 @@
-import { type Parameter, type Tensor, noGrad, tidy } from '@tessera/core';
-import { LayerConfigError, Module, expectShape, init, param } from '@tessera/layers';
+import { ConfigError, type Parameter, type Tensor, noGrad, tidy } from '@tessera/core';
+import { Module, expectShape, init, param } from '@tessera/layers';
 
 /** Options of `RBF`. */
 export interface RBFOptions {
@@ -21,7 +21,7 @@ export interface RBFOptions {
  * positive). Default init: centers U(−1, 1), γ = 1 (seeded by `manualSeed`).
  *
  * Written as a third party would: only the public API of `@tessera/core` and
- * `@tessera/layers` (Module, param, init, expectShape, LayerConfigError).
+ * `@tessera/layers` (Module, param, init, expectShape); bad options throw core's `ConfigError`.
  *
  * @example
  * const net = new Sequential(new RBF(2, 24), new Linear(24, 1));
@@ -37,10 +37,10 @@ export class RBF extends Module {
   ) {
     super();
     for (const [k, v] of [['inFeatures', inFeatures], ['units', units]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new LayerConfigError(`RBF: ${k} must be a positive integer but is ${v}.`);
+      if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`RBF: ${k} must be a positive integer but is ${v}.`);
     }
     const gamma = opts.gamma ?? 1;
-    if (!(gamma > 0)) throw new LayerConfigError(`RBF: gamma must be > 0 but is ${gamma}.`);
+    if (!(gamma > 0)) throw new ConfigError(`RBF: gamma must be > 0 but is ${gamma}.`);
     const range = opts.centerRange ?? 1;
     const dtype = opts.dtype ?? 'float32';
     this.centers = param(init.uniform(-range, range)([units, inFeatures], { dtype }));

@@ -17,10 +17,9 @@ import {
   type DataId,
   type TypedArray,
 } from '@tessera/core';
-import { cpuKernels, wasmKernels } from './kernels/index.js';
-import { releaseScratch, scratchBytes } from './kernels/scratch.js';
-import { CpuStorage, adoptWritten, asStorage, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator } from './kernels/storage.js';
-import { createWasmGemm, wasmDisabledByEnv, type WasmGemm } from './wasm/engine.js';
+import { kernelTable } from './kernels/index.js';
+import { CpuMemory, CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
+import { createWasmEngine, wasmDisabledByEnv, type WasmEngine } from './wasm/engine.js';
 
 export { CpuStorage, setPoolLimit } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
@@ -52,9 +51,9 @@ const CPU_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 let warned = false;
 
 /** The GEMM engine if wasm is wanted and available (says once when it is wanted but missing). */
-function engineFor(options: CpuOptions): WasmGemm | null {
+function engineFor(options: CpuOptions): WasmEngine | null {
   if (!(options.wasm ?? !wasmDisabledByEnv())) return null;
-  const engine = createWasmGemm(options.threads === undefined ? {} : { threads: options.threads });
+  const engine = createWasmEngine(options.threads === undefined ? {} : { threads: options.threads });
   if (!engine && !warned) {
     warned = true;
     console.warn('@tessera/backend-cpu: WebAssembly SIMD is not available here; using the TypeScript kernels.');
@@ -67,26 +66,25 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
   const name = options.name ?? 'cpu';
   const engine = engineFor(options);
   const wasm = engine ? (engine.fma ? 'simd+fma' : 'simd') : 'off';
-  // Large float32 outputs of the TypeScript kernels go into the engine's (shared) memory.
-  const resident = engine ? (floats: number) => engine.allocResident(floats) : null;
-  if (resident) setResidentAllocator(resident);
+  // This instance's pools and scratch; its large float32 outputs of the TypeScript kernels
+  // go into its engine's (shared) memory.
+  const memory = new CpuMemory();
+  if (engine) memory.residentAlloc = (floats: number) => engine.allocResident(floats);
   const readCopy = (dataId: DataId, size: number): TypedArray => asStorage(dataId, 'read').values.slice(0, size);
   return {
     name,
     dtypes: CPU_DTYPES,
-    kernels: engine ? wasmKernels(engine) : cpuKernels,
-    write: (values) => new CpuStorage(engine ? adoptWritten(values) : values),
+    kernels: kernelTable(engine, memory),
+    write: (values) => new CpuStorage(memory.adoptWritten(values), memory),
     read: async (dataId, _dtype, size) => readCopy(dataId, size),
     readSync: (dataId, _dtype, size) => readCopy(dataId, size),
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: poolBytes(), scratchBytes: scratchBytes(), wasmBytes: engine?.bytes() ?? 0 }),
+    memoryInfo: () => ({ pooledBytes: memory.poolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
     info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
     dispose: () => {
-      releaseScratch();
-      releasePool();
-      if (resident && residentAllocator() === resident) setResidentAllocator(null);
+      memory.dispose();
       engine?.dispose();
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, CORE_API_VERSION, REDUCE_OPS, UNARY_OPS } from '@tessera/core';
+import { BINARY_OPS, CORE_API_VERSION, REDUCE_OPS, UNARY_OPS, getOpDef } from '@tessera/core';
 import { CpuStorage, cpu } from '../src/index.js';
 
 describe('cpu backend', () => {
@@ -13,10 +13,15 @@ describe('cpu backend', () => {
     expect(cpu({ priority: 5 }).priority).toBe(5);
   });
 
-  it('has a kernel for every primitive', () => {
+  it('has a kernel for every primitive: its own, or the expression kernel for the elementwise ones', () => {
     const impl = cpu().createSync!();
+    expect(typeof impl.kernels.elementwise).toBe('function');
+    for (const n of [...UNARY_OPS, ...BINARY_OPS, 'leakyRelu', 'elu', 'clip', 'cast', 'where']) {
+      expect(impl.kernels[n], `${n} runs through elementwise`).toBeUndefined();
+      expect(typeof getOpDef(n)?.elementwise, n).toBe('function');
+    }
     const names = [
-      ...UNARY_OPS, ...BINARY_OPS, ...REDUCE_OPS, 'leakyRelu', 'elu', 'clip', 'cast', 'where', 'matmul',
+      ...REDUCE_OPS, 'matmul',
       'transpose', 'broadcastTo', 'slice', 'concat', 'pad', 'flip', 'gather', 'scatterAdd', 'conv2d',
       'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d',
       'avgPool2dBackward', 'random',
@@ -47,8 +52,8 @@ describe('cpu backend', () => {
     const impl = cpu().createSync!();
     const values = new Float64Array([1, -2]);
     const x = { dataId: impl.write(values, 'float64', [2]), shape: [2], dtype: 'float64' as const, size: 2 };
-    const k = impl.kernels.neg as (ctx: unknown) => object;
-    const y = k({ backend: impl, inputs: [x], attrs: {}, out: { shape: [2], dtype: 'float64', size: 2 } });
+    const k = impl.kernels.elementwise as (ctx: unknown) => object;
+    const y = k({ backend: impl, inputs: [x], attrs: { expr: { op: 'neg', x: { op: 'input', index: 0 } }, scalars: [] }, out: { shape: [2], dtype: 'float64', size: 2 } });
     expect(y).not.toBe(x.dataId);
     expect(Array.from(values)).toEqual([1, -2]);
     expect(Array.from(impl.readSync!(y, 'float64', 2))).toEqual([-1, 2]);

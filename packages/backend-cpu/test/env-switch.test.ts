@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
-import { createWasmGemm } from '../src/wasm/engine.js';
+import { createWasmEngine } from '../src/wasm/engine.js';
 
-describe.runIf(createWasmGemm())('TESSERA_WASM', () => {
+describe.runIf(createWasmEngine())('TESSERA_WASM', () => {
   const saved = process.env.TESSERA_WASM;
   afterEach(() => {
     if (saved === undefined) delete process.env.TESSERA_WASM;

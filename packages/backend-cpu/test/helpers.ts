@@ -1,4 +1,4 @@
-import { allocArray, sizeOf, stridesOf, type DType, type PrimitiveAttrs, type PrimitiveName, type TensorData, type TypedArray } from '@tessera/core';
+import { allocArray, getOpDef, sizeOf, stridesOf, type BackendImpl, type DType, type PrimitiveAttrs, type PrimitiveName, type TensorData, type TypedArray } from '@tessera/core';
 import { cpu } from '../src/index.js';
 
 /** One CPU backend for all tests. */
@@ -13,6 +13,20 @@ export function tensor(values: ArrayLike<number>, shape: readonly number[], dtyp
   return { dataId: impl.write(arr, dtype, shape), shape, dtype, size };
 }
 
+/**
+ * The kernel that runs op `name` on `backend`: its own, or (like the engine does) the
+ * `elementwise` kernel with the op's expression.
+ */
+export function kernelFor(backend: BackendImpl, name: string): (ctx: { attrs: unknown } & Record<string, unknown>) => object {
+  const own = backend.kernels[name] as ((ctx: unknown) => object) | undefined;
+  if (own) return own;
+  const def = getOpDef(name);
+  const expr = backend.kernels.elementwise as ((ctx: unknown) => object) | undefined;
+  if (!def?.elementwise || !expr) throw new Error(`test: backend ${backend.name} has no kernel for ${name}`);
+  const toExpr = def.elementwise.bind(def) as (attrs: unknown) => unknown;
+  return (ctx) => expr({ ...ctx, attrs: toExpr(ctx.attrs) });
+}
+
 /** Runs a kernel and reads its output back. */
 export function run<N extends PrimitiveName>(
   name: N,
@@ -21,7 +35,7 @@ export function run<N extends PrimitiveName>(
   outShape: readonly number[],
   outDtype: DType = inputs[0]?.dtype ?? 'float64',
 ): TypedArray {
-  const kernel = impl.kernels[name] as (ctx: unknown) => object;
+  const kernel = kernelFor(impl, name);
   const size = sizeOf(outShape);
   const id = kernel({ backend: impl, inputs, attrs, out: { shape: outShape, dtype: outDtype, size } });
   return impl.readSync!(id, outDtype, size);

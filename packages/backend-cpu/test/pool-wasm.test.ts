@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sizeOf, type Kernel, type Pool2dAttrs, type TensorData, type TypedArray } from '@tessera/core';
 import { cpu } from '../src/index.js';
-import { createWasmGemm } from '../src/wasm/engine.js';
+import { createWasmEngine } from '../src/wasm/engine.js';
 import { tensor } from './helpers.js';
 
 // The wasm max pooling kernels (SIMD fast path for whole windows in NaN-free planes, scalar
@@ -68,7 +68,7 @@ function randomCase(r: () => number): Case {
   }
 }
 
-describe.runIf(createWasmGemm())('wasm max pooling matches the TypeScript reference bit for bit', () => {
+describe.runIf(createWasmEngine())('wasm max pooling matches the TypeScript reference bit for bit', () => {
   for (const [kind, draw] of Object.entries(VALUES))
     it(`forward and backward on 150 random geometries, ${kind} values`, () => {
       const r = rng(kind.length * 7919 + 13);

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { Kernel, NoAttrs, TensorData } from '@tessera/core';
+import { ex, type Kernel, type NoAttrs, type TensorData } from '@tessera/core';
 import { cpu } from '../src/index.js';
-import { wasmBinary } from '../src/kernels/elementwise-wasm.js';
+import { elementwiseKernel } from '../src/kernels/expr.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
 import { CpuStorage } from '../src/kernels/storage.js';
-import { WasmGemm, createWasmGemm } from '../src/wasm/engine.js';
+import { WasmEngine, createWasmEngine } from '../src/wasm/engine.js';
 import { moduleBytes } from '../src/wasm/module.js';
 import { residentOf } from '../src/wasm/resident.js';
 import { threadSupport } from '../src/wasm/spawn.js';
 import { seq } from './helpers.js';
 
-const engine = createWasmGemm({ threads: 1 });
+const engine = createWasmEngine({ threads: 1 });
+
+/** The expression kernel of `e` running a ⊕ b. */
+function wasmBinary(e: WasmEngine, op: 'add' | 'mul'): Kernel<NoAttrs> {
+  const k = elementwiseKernel(e);
+  const attrs = { expr: ex[op](ex.input(0), ex.input(1)), scalars: [] };
+  return (ctx) => k({ ...ctx, attrs });
+}
 const host = cpu({ wasm: false, name: 'cpu-host' }).createSync!();
 
 function input(values: number[]): TensorData {
@@ -126,7 +133,7 @@ describe.runIf(engine && threadSupport().kind === 'node')('kernel outputs reside
 
   it('past the resident limit outputs and uploads go to JavaScript memory, with the same values', () => {
     // The engine's own packing scratch (about 2 MiB) comes first: the limit sits above it.
-    const small = createWasmGemm({ threads: 1, residentLimitBytes: 4 << 20 })!;
+    const small = createWasmEngine({ threads: 1, residentLimitBytes: 4 << 20 })!;
     const addSmall = wasmBinary(small, 'add');
     const big = 100_000; // 400 KB per tensor
     const x = input(seq(big, 21));
@@ -152,7 +159,7 @@ describe('kernel outputs without shared memory', () => {
   it('are copied out, never views of the memory, and stay valid when it grows', () => {
     const bytes = moduleBytes({ mr: 4, nr: 8, fma: false }, { initial: 1, maximum: 65536, shared: false });
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-    const e = new WasmGemm(new WebAssembly.Module(bytes), false, memory, null);
+    const e = new WasmEngine(new WebAssembly.Module(bytes), false, memory, null);
     const add = wasmBinary(e, 'add');
     const n = 5000;
     const a = input(seq(n, 31));

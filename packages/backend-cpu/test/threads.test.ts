@@ -4,18 +4,18 @@ import { cpu, setThreads } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { wasmMatmul } from '../src/kernels/matmul-wasm.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
-import { createWasmGemm, splitJob, type WasmGemm } from '../src/wasm/engine.js';
+import { createWasmEngine, splitJob, type WasmEngine } from '../src/wasm/engine.js';
 import { threadSupport } from '../src/wasm/spawn.js';
 import { seq, tensor } from './helpers.js';
 
 // Threads split C into blocks, each element still computed by one thread in the same
 // order: results must be bit-identical to one thread. parallelMinFlops 0 sends even
 // tiny GEMMs to the workers, so small tests cover the threaded path.
-const single = createWasmGemm({ threads: 1 });
-const threaded = createWasmGemm({ threads: 3, parallelMinFlops: 0 });
+const single = createWasmEngine({ threads: 1 });
+const threaded = createWasmEngine({ threads: 3, parallelMinFlops: 0 });
 const ts = cpu({ wasm: false }).createSync!();
 
-function run<A>(engine: WasmGemm, kernel: Kernel<A>, inputs: readonly TensorData[], attrs: A, shape: readonly number[]): Float32Array {
+function run<A>(engine: WasmEngine, kernel: Kernel<A>, inputs: readonly TensorData[], attrs: A, shape: readonly number[]): Float32Array {
   engine.reset();
   const size = sizeOf(shape);
   const id = kernel({ backend: ts, inputs, attrs, out: { shape, dtype: 'float32', size } });
@@ -60,7 +60,7 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
 
   it('200 GEMMs in a row (accumulating into C) stay bit-identical: no part lost or run twice', () => {
     const [M, N, K] = [13, 70, 9];
-    const prep = (e: WasmGemm) => {
+    const prep = (e: WasmEngine) => {
       e.reset();
       const a = e.copyIn(Float32Array.from(seq(M * K, 8)));
       const b = e.copyIn(Float32Array.from(seq(K * N, 9)));
@@ -100,7 +100,7 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     const x = tensor(seq(sizeOf(xs), 5), xs, 'float32');
     const w = tensor(seq(sizeOf(ws), 6), ws, 'float32');
     const dy = tensor(seq(sizeOf(ys), 7), ys, 'float32');
-    const same = <A>(make: (e: WasmGemm) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) =>
+    const same = <A>(make: (e: WasmEngine) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) =>
       expect(Array.from(run(threaded!, make(threaded!), inputs, attrs, shape))).toEqual(Array.from(run(single!, make(single!), inputs, attrs, shape)));
     same((e) => wasmConv2d(e), [x, w], a, ys);
     same((e) => wasmConv2dBackpropInput(e), [dy, w], { ...a, inputShape: xs }, xs);
@@ -118,7 +118,7 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     const dy = tensor(seq(sizeOf(ys), 14), ys, 'float32');
     const before = threaded!.workerParts;
     for (const block of [1 << 17, 30]) {
-      const same = <A>(make: (e: WasmGemm) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) => {
+      const same = <A>(make: (e: WasmEngine) => Kernel<A>, inputs: TensorData[], attrs: A, shape: number[]) => {
         const one = run(single!, make(single!), inputs, attrs, shape);
         for (let i = 0; i < 20; i++) expect(Array.from(run(threaded!, make(threaded!), inputs, attrs, shape))).toEqual(Array.from(one));
       };
@@ -176,7 +176,7 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
   });
 
   it('setThreads resizes the pool at the next kernel call and rejects nonsense', () => {
-    const e = createWasmGemm()!;
+    const e = createWasmEngine()!;
     setThreads(2);
     e.reset();
     expect(e.threads).toBe(2);

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { sizeOf, type Conv2dAttrs, type DType, type Kernel, type TensorData, type TypedArray } from '@tessera/core';
 import { cpu } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
-import { createWasmGemm } from '../src/wasm/engine.js';
+import { createWasmEngine } from '../src/wasm/engine.js';
 import { maxDiff, seq, tensor } from './helpers.js';
 
 // The WebAssembly SIMD kernels (float32) against the TypeScript kernels run in float64
 // on the same float32-rounded inputs.
 const ts = cpu({ wasm: false }).createSync!();
 const wasm = cpu({ wasm: true, name: 'cpu-wasm' }).createSync!();
-const engine = createWasmGemm();
+const engine = createWasmEngine();
 
 function call<A>(kernel: Kernel<A>, inputs: readonly TensorData[], attrs: A, shape: readonly number[], dtype: DType): TypedArray {
   const size = sizeOf(shape);
@@ -86,7 +86,7 @@ describe.runIf(engine)('wasm GEMM', () => {
       const [dy32, dy64] = pair(seq(sizeOf(ys), 43), ys);
       const R = Cg * kH * kW;
       it(`conv2d and both backprops: ${name} (chunk ${chunkFloats} floats)`, () => {
-        const e = createWasmGemm()!;
+        const e = createWasmEngine()!;
         const y = call(wasmConv2d(e, chunkFloats), [x32, w32], a, ys, 'float32');
         expect(maxDiff(y, call(ts.kernels.conv2d as Kernel<Conv2dAttrs>, [x64, w64], a, ys, 'float64'))).toBeLessThan(tol(R));
         const ia = { ...a, inputShape: xs };

@@ -284,7 +284,7 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu:
 const uploadingNeg: AnyKernel = ((ctx: KernelContext<Record<string, never>>) => {
   const scratch = ctx.backend.write(new Float32Array([1]), 'float32', [1]);
   ctx.backend.free(scratch);
-  const attrs = T.primitiveDefs.neg.elementwise?.({});
+  const attrs = T.primitiveDefs.neg.elementwise?.({}, []);
   return (webgpuKernels.elementwise as (c: KernelContext<unknown>) => T.DataId)({ ...ctx, attrs });
 }) as AnyKernel;
 

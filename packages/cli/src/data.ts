@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
-import type { ImageDataset } from '@tessera/datasets';
-import { CIFAR10, FashionMNIST, MNIST } from '@tessera/datasets/node';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DatasetDescriptor, datasetDescriptor, datasetNames as registeredDatasets, type ImageDataset } from '@tessera/datasets';
+import { loadDataset as loadNamed } from '@tessera/datasets/node';
 import { DataError } from '@tessera/core';
 import { CliError } from './errors.js';
 
@@ -25,71 +26,55 @@ export interface DataOptions {
   readonly log: (line: string) => void;
 }
 
-const DEBIAN_FASHION = '/usr/share/datasets/fashion-mnist';
 const count = (d: ImageDataset): string => d.length.toLocaleString('en-US');
-const describe = (title: string, train: ImageDataset, test: ImageDataset, where: string): string =>
-  `${title} (${count(train)} train / ${count(test)} test) ${where}`;
 
-type Loader = (o: DataOptions) => Promise<LoadedData>;
-
-const sample: Loader = async () => {
-  const train = MNIST.sample({ split: 'train' });
-  const test = MNIST.sample({ split: 'test' });
-  return { train, test, classes: MNIST.classes, source: describe('MNIST sample', train, test, 'shipped with @tessera/datasets'), note: null };
-};
-
-const LOADERS: Readonly<Record<string, Loader>> = {
-  mnist: async (o) => {
-    try {
-      const opts = { download: !o.offline, dataDir: o.dataDir };
-      const train = await MNIST.load({ ...opts, split: 'train' });
-      const test = await MNIST.load({ ...opts, split: 'test' });
-      return { train, test, classes: MNIST.classes, source: describe('MNIST (full)', train, test, 'from the dataset cache'), note: null };
-    } catch (e) {
-      const s = await sample(o);
-      const why = (e as Error).message.split('\n')[0];
-      return {
-        ...s,
-        note: `full MNIST is not available (${why}); using the bundled real sample of 10,000 digits instead. Get the full set with network access (it downloads into the cache, or TESSERA_DATA_DIR) or place the four MNIST .gz files there.`,
-      };
-    }
-  },
-  'mnist-sample': sample,
-  'fashion-mnist': async (o) => {
-    const root = existsSync(DEBIAN_FASHION) ? DEBIAN_FASHION : undefined;
-    const opts = { root, download: !o.offline, dataDir: o.dataDir };
-    const train = await FashionMNIST.load({ ...opts, split: 'train' });
-    const test = await FashionMNIST.load({ ...opts, split: 'test' });
-    return { train, test, classes: FashionMNIST.classes, source: describe('Fashion-MNIST', train, test, root ? `from ${root}` : 'from the dataset cache'), note: null };
-  },
-  cifar10: async (o) => {
-    const opts = { download: !o.offline, dataDir: o.dataDir };
-    const train = await CIFAR10.load({ ...opts, split: 'train' });
-    const test = await CIFAR10.load({ ...opts, split: 'test' });
-    return { train, test, classes: CIFAR10.classes, source: describe('CIFAR-10', train, test, 'from the dataset cache'), note: null };
-  },
-};
-
-/** Image shape `[C, H, W]` of each dataset, known before loading (to reject a mismatched model early). */
-export const DATASET_SHAPES: Readonly<Record<string, readonly [number, number, number]>> = {
-  mnist: [1, 28, 28],
-  'mnist-sample': [1, 28, 28],
-  'fashion-mnist': [1, 28, 28],
-  cifar10: [3, 32, 32],
-};
-
-/** Names `--dataset` accepts. */
-export function datasetNames(): string[] {
-  return Object.keys(LOADERS);
+/** Where the files came from, for the user: the directory of the first one, or the package that ships it. */
+function origin(d: DatasetDescriptor, paths: readonly string[]): string {
+  if (paths.length === 0) return `from ${d.package ?? 'its package'}`;
+  const dir = dirname(paths[0]);
+  if (d.source.mirrors.some((m) => m.startsWith('file:') && resolve(fileURLToPath(m)) === resolve(dir))) return `shipped with ${d.package ?? 'its package'}`;
+  return `from ${dir}`;
 }
 
-/** Loads a dataset by name (both splits); unknown names list the valid ones. */
+async function load(d: DatasetDescriptor, o: DataOptions): Promise<LoadedData> {
+  const paths: string[] = [];
+  const opts = { download: !o.offline, dataDir: o.dataDir, onFile: (p: string) => paths.push(p) };
+  const train = await loadNamed(d.name, { ...opts, split: 'train' });
+  const test = await loadNamed(d.name, { ...opts, split: 'test' });
+  const classes = train.classes.length > 0 ? train.classes : d.classes;
+  return { train, test, classes, source: `${d.title} (${count(train)} train / ${count(test)} test) ${origin(d, paths)}`, note: null };
+}
+
+/** Image shape `[C, H, W]` of a registered dataset, known before loading (to reject a mismatched model early). */
+export function datasetShape(name: string): readonly [number, number, number] {
+  return descriptorOf(name).inputShape;
+}
+
+function descriptorOf(name: string): DatasetDescriptor {
+  if (!datasetNames().includes(name)) throw new CliError(`unknown dataset '${name}'; valid datasets: ${datasetNames().join(', ')}.`);
+  return datasetDescriptor(name);
+}
+
+/** Names `--dataset` accepts: every registered dataset (`registerDataset` of @tessera/datasets). */
+export function datasetNames(): string[] {
+  return registeredDatasets();
+}
+
+/**
+ * Loads a registered dataset by name (both splits); unknown names list the valid ones. A
+ * dataset that cannot be loaded and names a fallback (full MNIST → the bundled sample)
+ * loads that instead, with a note saying why.
+ */
 export async function loadDataset(name: string, o: DataOptions): Promise<LoadedData> {
-  const load = LOADERS[name];
-  if (!load) throw new CliError(`unknown dataset '${name}'; valid datasets: ${datasetNames().join(', ')}.`);
+  const d = descriptorOf(name);
   try {
-    return await load(o);
+    return await load(d, o);
   } catch (e) {
+    if (d.fallback) {
+      const why = (e as Error).message.split('\n')[0];
+      const s = await load(datasetDescriptor(d.fallback.name), o);
+      return { ...s, note: `full ${d.title} is not available (${why}); ${d.fallback.note}` };
+    }
     if (e instanceof DataError && o.offline) throw new DataError(`${e.message} (Without --offline, tessera downloads it.)`);
     throw e;
   }

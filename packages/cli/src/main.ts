@@ -11,6 +11,7 @@ import { textTrainSpec, trainText } from './commands/train-text.js';
 import { textModelOf } from './text/common.js';
 import { CliError } from './errors.js';
 import type { Io } from './io.js';
+import { loadPlugins } from './plugins.js';
 
 const COMMANDS: readonly [CommandSpec, (argv: readonly string[], io: Io) => Promise<unknown>][] = [
   // Text models (char-gpt, g2p-*) train in their own loop; the rest through fit.
@@ -31,6 +32,7 @@ export function help(): string {
     ...COMMANDS.map(([s]) => `  ${s.name.padEnd(9)}${s.summary}`),
     '',
     'tessera <command> --help shows a command\'s options.',
+    'TESSERA_PLUGINS=<package or path>,… loads plugins (their register()) that add models and datasets.',
   ].join('\n');
 }
 
@@ -43,6 +45,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name ? 0 : 2;
+  }
+  try {
+    await loadPlugins(io.env.TESSERA_PLUGINS);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}`);
+    return 2;
   }
   const cmd = COMMANDS.find(([s]) => s.name === name);
   if (!cmd) {

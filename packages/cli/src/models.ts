@@ -1,11 +1,10 @@
 import type { Layer } from '@tessera/layers';
-import { lenet5, mlp, mnistCnn, resnet } from '@tessera/models';
+import { modelDescriptor, modelNames as registeredModels, type ImageShape } from '@tessera/models';
 import { CliError } from './errors.js';
 
-/** Image shape `[C, H, W]`. */
-export type ImageShape = readonly [number, number, number];
+export type { ImageShape } from '@tessera/models';
 
-/** A model the CLI can build by name (from `@tessera/models`). */
+/** A model the CLI can build by name: a view of @tessera/models' registry (`registerModel`). */
 export interface ModelSpec {
   readonly name: string;
   readonly description: string;
@@ -15,40 +14,14 @@ export interface ModelSpec {
   build(numClasses: number, inputShape: ImageShape): Layer;
 }
 
-const MODELS: readonly ModelSpec[] = [
-  {
-    name: 'mnist-cnn',
-    description: 'the classic MNIST CNN: conv 1→32 k5, maxpool 3, relu, conv 32→64 k5, maxpool 2, relu, fc 256→200, relu, fc 200→10',
-    inputShape: [1, 28, 28],
-    build: (k) => mnistCnn({ numClasses: k }),
-  },
-  {
-    name: 'mlp',
-    description: 'a multilayer perceptron (C·H·W)→256→256→classes with ReLU',
-    build: (k, [c, h, w]) => mlp({ inFeatures: c * h * w, hidden: [256, 256], outFeatures: k }),
-  },
-  {
-    name: 'lenet5',
-    description: 'LeNet-5, modern variant: conv 5×5 (padding 2) 6, maxpool, conv 5×5 16, maxpool, fc 120, 84, classes, ReLU',
-    inputShape: [1, 28, 28],
-    build: (k) => lenet5({ numClasses: k }),
-  },
-  {
-    name: 'resnet20',
-    description: 'the CIFAR-10 ResNet-20 of He et al. (3 stages of 3 basic blocks, 16/32/64 channels)',
-    inputShape: [3, 32, 32],
-    build: (k) => resnet('resnet20', { numClasses: k }),
-  },
-];
-
-/** Names of the models `--model` accepts. */
+/** Names of the models `--model` accepts: every registered model. */
 export function modelNames(): string[] {
-  return MODELS.map((m) => m.name);
+  return registeredModels();
 }
 
 /** The model spec for a name; unknown names list the valid ones. */
 export function modelSpec(name: string): ModelSpec {
-  const m = MODELS.find((s) => s.name === name);
-  if (!m) throw new CliError(`unknown model '${name}'; valid models: ${modelNames().join(', ')}.`);
-  return m;
+  if (!registeredModels().includes(name)) throw new CliError(`unknown model '${name}'; valid models: ${modelNames().join(', ')}.`);
+  const m = modelDescriptor(name);
+  return { name: m.name, description: m.description, inputShape: m.inputShape, build: (numClasses, inputShape) => m.build({ numClasses, inputShape }) };
 }

@@ -378,7 +378,11 @@ add('maxPool1d', 'k 3 stride 2 pad 1 [2, 3, 7]', [f([2, 3, 7], 'distinct')], ([x
 add('avgPool1d', 'k 2 [2, 3, 6]', [f([2, 3, 6])], ([x]) => T.avgPool1d(x, { kernelSize: 2 }), { tol: 'accumulate' });
 add('avgPool1d', 'k 3 stride 1 pad 1 excludePad [1, 2, 5]', [f([1, 2, 5])], ([x]) => T.avgPool1d(x, { kernelSize: 3, stride: 1, padding: 1, countIncludePad: false }), { tol: 'accumulate' });
 const poolAttrs: T.Pool2dAttrs = { kernel: [2, 3], strides: [2, 1], pads: [1, 1, 1, 1] };
-add('maxPool2dBackward', 'k [2, 3] stride [2, 1] pad [1, 1]', [f([2, 3, 3, 6]), f([2, 3, 5, 6], 'distinct')], ([dy, x]) => T.runOp(T.primitiveDefs.maxPool2dBackward, [dy, x], poolAttrs), { tol: 'accumulate', grad: false });
+add('maxPool2dBackward', 'k [2, 3] stride [2, 1] pad [1, 1]', [f([2, 3, 3, 6]), f([2, 3, 5, 6], 'distinct')], ([dy, x]) => T.runOp(T.primitiveDefs.maxPool2dBackward, [dy, x], poolAttrs), { tol: 'accumulate' });
+// Second order: the gradient of max pooling, differentiated again (through maxPool2dBackward's own gradient).
+for (const [label, sx, o] of POOL) {
+  add('maxPool2d', `second order ${label}`, [f(sx, 'distinct')], ([x]) => T.gradOf((z) => T.sum(T.square(T.maxPool2d(z, o))))(x), { tol: 'accumulate' });
+}
 for (const countIncludePad of [true, false]) {
   add('avgPool2dBackward', `k [2, 3] stride [2, 1] pad [1, 1] ${countIncludePad ? 'countIncludePad' : 'excludePad'}`, [f([2, 3, 3, 6])], ([dy]) =>
     T.runOp(T.primitiveDefs.avgPool2dBackward, [dy], { ...poolAttrs, countIncludePad, inputShape: [2, 3, 5, 6] }), { tol: 'accumulate' });

@@ -25,7 +25,10 @@ const cpuImpl = cpuPlugin.createSync!();
 
 /** A backend that is the CPU except for a few deliberately wrong kernels. */
 function mutant(): T.BackendPlugin {
-  const exp = cpuImpl.kernels.exp as unknown as T.Kernel;
+  // exp has no kernel of its own on the CPU: it runs through `elementwise` with its expression.
+  const elementwise = cpuImpl.kernels.elementwise as unknown as T.Kernel<T.ElementwiseAttrs>;
+  const expAttrs = T.getOpDef('exp')!.elementwise!({} as never, []);
+  const exp = (ctx: T.KernelContext<never>) => elementwise({ ...ctx, attrs: expAttrs });
   const matmul = cpuImpl.kernels.matmul as unknown as T.Kernel<T.PrimitiveAttrs['matmul']>;
   const scale = (ctx: T.KernelContext<never>, id: T.DataId, k: number): T.DataId => {
     const v = ctx.backend.readSync!(id, ctx.out.dtype, ctx.out.size);
@@ -38,7 +41,7 @@ function mutant(): T.BackendPlugin {
     kernels: {
       ...cpuImpl.kernels,
       // exp off by 1 % (beyond the transcendental preset).
-      exp: ((ctx: T.KernelContext<never>) => scale(ctx, exp(ctx as never), 1.01)) as T.AnyKernel,
+      exp: ((ctx: T.KernelContext<never>) => scale(ctx, exp(ctx), 1.01)) as T.AnyKernel,
       // matmul ignores transposeB.
       matmul: ((ctx: T.KernelContext<T.PrimitiveAttrs['matmul']>) =>
         matmul({ ...ctx, attrs: { ...ctx.attrs, transposeB: false } })) as unknown as T.AnyKernel,

@@ -33,6 +33,20 @@ export class DataError extends TesseraError {}
 /** A plugin declared a core API version this core does not provide. */
 export class PluginError extends TesseraError {}
 
+/**
+ * A configuration that cannot work: an unknown name in a registry (optimizer, model,
+ * dataset), an option out of range, options that contradict each other. The one
+ * configuration error of every Tessera package; the message names the option and the fix.
+ */
+export class ConfigError extends TesseraError {}
+
+/**
+ * A documented limit: the request is valid, but this backend (or this version) does not do
+ * it, e.g. a synchronous read on a GPU backend. The message names the limit and the way
+ * around it. A `BackendError`, so code that caught those before still does.
+ */
+export class NotSupportedError extends BackendError {}
+
 /** A compiled step was used in a way compilation cannot support (async steps, bad arguments). */
 export class CompileError extends TesseraError {}
 

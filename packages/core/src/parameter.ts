@@ -1,4 +1,4 @@
-import { ShapeError, DTypeError, fmtShape } from './errors.js';
+import { BackendError, DTypeError, ShapeError, fmtShape } from './errors.js';
 import { Tensor } from './tensor.js';
 import { untrack } from './scope.js';
 
@@ -36,7 +36,7 @@ export class Parameter extends Tensor {
       throw new ShapeError(`assign: parameter has shape ${fmtShape(this.shape)} but the new value has ${fmtShape(value.shape)}.`);
     }
     if (value.storage.backend !== this.storage.backend) {
-      throw new ShapeError(`assign: parameter is on '${this.backend}' but the value is on '${value.backend}'; move it with .to().`);
+      throw new BackendError(`assign: parameter is on '${this.backend}' but the value is on '${value.backend}'; move it with .to().`);
     }
     this.swapStorage(value.storage);
     return this;

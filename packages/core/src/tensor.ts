@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import { BackendError, DisposedError, ShapeError, fmtShape } from './errors.js';
+import { DisposedError, NotSupportedError, ShapeError, fmtShape } from './errors.js';
 import { formatTensor } from './format.js';
 import { Node } from './node.js';
 import * as ops from './ops/index.js';
@@ -187,7 +187,7 @@ export class Tensor {
     this.assertAlive('dataSync');
     const b = this.storage.backend;
     if (!b.readSync) {
-      throw new BackendError(
+      throw new NotSupportedError(
         `dataSync: backend '${b.name}' cannot read synchronously. Use \`await t.data()\` (or \`await t.array()\`).`,
       );
     }

@@ -92,7 +92,7 @@ describe('autograd', () => {
     });
     // No kernel → decomposes, so use the grad check path through a kernel-backed op instead:
     const { use } = await import('@tessera/core');
-    use({ kind: 'kernels', name: 'bad', coreApi: 1, backend: 'cpu', kernels: { badGrad: ((ctx: { backend: { kernels: Record<string, unknown> }; inputs: unknown[]; out: unknown }) => (ctx.backend.kernels.neg as (c: unknown) => object)({ ...ctx, attrs: {} })) as never } });
+    use({ kind: 'kernels', name: 'bad', coreApi: 1, backend: 'cpu', kernels: { badGrad: ((ctx: { backend: { kernels: Record<string, unknown> }; inputs: unknown[]; out: unknown }) => (ctx.backend.kernels.elementwise as (c: unknown) => object)({ ...ctx, attrs: { expr: { op: 'neg', x: { op: 'input', index: 0 } }, scalars: [] } })) as never } });
     const x = f64([1, 2]).requiresGrad_();
     const y = runOp(bad, [x], {});
     expect(() => y.sum().backward()).toThrow(/backward of 'badGrad': gradient for input 0 has shape \[\] but the input has shape \[2\]/);

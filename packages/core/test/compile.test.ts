@@ -116,7 +116,9 @@ describe('compile', () => {
     }
     // 1,2,3 → (−1,0,1) ·0.5 → (−0.5,0,1) → (−2.5·0.5=−1.25,−1,−1·… ) computed eagerly below
     let e = [1, 2, 3];
-    for (const a of [0.5, 0.5, 0.25, 0.1]) e = e.map((v) => (v - 2 > 0 ? v - 2 : (v - 2) * a));
+    // float32 throughout: alpha is a float32 scalar of the expression (0.1 → fround(0.1)), each step rounds.
+    const f = Math.fround;
+    for (const a of [0.5, 0.5, 0.25, 0.1]) e = e.map((v) => (v - 2 > 0 ? f(v - 2) : f(f(v - 2) * f(a))));
     expect(Array.from(await w.data())).toEqual(Array.from(new Float32Array(e)));
     expect(step.stats.replays).toBe(3);
   });

@@ -12,6 +12,10 @@ import {
   ones,
   CORE_API_VERSION,
   PluginError,
+  ConfigError,
+  NotSupportedError,
+  Parameter,
+  TesseraError,
 } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { useCpu } from './setup.js';
@@ -49,6 +53,18 @@ describe('typed errors', () => {
     expect(() => a.mul(b)).toThrow(BackendError);
     expect(() => a.mul(b)).toThrow(/mul: input 0 is on backend 'cpu' but input 1 is on 'cpu2'.*to\('cpu'\)/);
     expect(b.to('cpu').backend).toBe('cpu');
+    const p = new Parameter(ones([2], { backend: 'cpu' }));
+    expect(() => p.assign(b)).toThrow(BackendError);
+    expect(() => p.assign(b)).toThrow(/assign: parameter is on 'cpu' but the value is on 'cpu2'; move it with \.to\(\)/);
+  });
+
+  it('one ConfigError and NotSupportedError, typed', () => {
+    const e = new ConfigError('optimizer: unknown optimizer');
+    expect(e).toBeInstanceOf(TesseraError);
+    expect(e.name).toBe('ConfigError');
+    const n = new NotSupportedError('dataSync: backend cannot read synchronously');
+    expect(n).toBeInstanceOf(BackendError);
+    expect(n.name).toBe('NotSupportedError');
   });
 
   it('using a disposed tensor throws DisposedError naming the op', () => {

@@ -1,23 +1,9 @@
-import { DataError } from '@tessera/core';
-import { cifar10FromTar, FASHION_MNIST_CLASSES, idxImageDataset, MNIST_CLASSES, type IdxImageDataset } from './assemble.js';
-import { checkCifar100Label, cifar100FromTar, type Cifar100Label } from './cifar100-dataset.js';
-import { gunzip, plainBuffer } from './gzip.js';
-import { IDX_LIMITS } from './idx.js';
+import type { Cifar100Label } from './cifar100-dataset.js';
+import { type DatasetFiles, datasetDescriptor } from './dataset-registry.js';
+import { gunzip, isGzip, plainBuffer } from './gzip.js';
 import type { ImageDataset } from './image-dataset.js';
 import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
-import {
-  CIFAR10_ARCHIVE,
-  CIFAR10_SOURCE,
-  CIFAR100_ARCHIVE,
-  CIFAR100_SOURCE,
-  checkSplit,
-  FASHION_MNIST_SOURCE,
-  IDX_SPLIT_FILES,
-  MNIST_SOURCE,
-  type DatasetSource,
-  type FileChecksum,
-  type Split,
-} from './resources.js';
+import { checkSplit, type DatasetSource, type FileChecksum, type Split } from './resources.js';
 
 /** Options of `fetchBytes` and `fetchDataset` (browser-safe; uses `fetch` and Web Crypto). */
 export interface FetchOptions {
@@ -99,26 +85,8 @@ export async function fetchBytes(file: string, mirrors: readonly string[], expec
   );
 }
 
-/** Which dataset `fetchDataset` loads. */
-export type FetchableDataset = 'mnist' | 'fashion-mnist' | 'cifar-10' | 'cifar-100';
-
-async function fetchIdx(source: DatasetSource, classes: readonly string[], split: Split, opts: FetchOptions): Promise<IdxImageDataset> {
-  const mirrors = opts.mirrors ?? source.mirrors;
-  const [images, labels] = await Promise.all(
-    IDX_SPLIT_FILES[split].map(async (base) => {
-      const file = `${base}.gz`;
-      const gz = await fetchBytes(file, mirrors, expectedChecksum(source, file, opts.checksums), opts);
-      return { bytes: await gunzip(gz, file, { ...IDX_LIMITS, maxBytes: opts.maxInflatedBytes }), file };
-    }),
-  );
-  return idxImageDataset(source.title, classes, split, images, labels);
-}
-
-/** Fetches a dataset's single archive from its mirrors (verified) and inflates it. */
-async function fetchArchive(source: DatasetSource, archive: string, opts: FetchOptions): Promise<Uint8Array> {
-  const gz = await fetchBytes(archive, opts.mirrors ?? source.mirrors, expectedChecksum(source, archive, opts.checksums), opts);
-  return gunzip(gz, archive, { maxBytes: opts.maxInflatedBytes });
-}
+/** Names `fetchDataset` knows out of the box; any registered dataset's name works too. */
+export type FetchableDataset = 'mnist' | 'mnist-sample' | 'fashion-mnist' | 'cifar-10' | 'cifar-100' | (string & {});
 
 /** Options of `fetchDataset`: the fetch options, the split, and for CIFAR-100 which label. */
 export interface FetchDatasetOptions extends FetchOptions {
@@ -127,20 +95,31 @@ export interface FetchDatasetOptions extends FetchOptions {
   readonly label?: Cifar100Label;
 }
 
+/** A dataset's files fetched from its mirrors (or `opts.mirrors`), verified and inflated in memory. */
+function fetchedFiles(source: DatasetSource, opts: FetchOptions): DatasetFiles {
+  const mirrors = opts.mirrors ?? source.mirrors;
+  return {
+    read: (reqs) =>
+      Promise.all(
+        reqs.map(async (req) => {
+          const raw = await fetchBytes(req.name, mirrors, expectedChecksum(source, req.name, opts.checksums), opts);
+          const bytes = isGzip(raw) ? await gunzip(raw, req.name, { ...req.limits, maxBytes: opts.maxInflatedBytes ?? req.limits?.maxBytes }) : raw;
+          return { bytes, file: req.name };
+        }),
+      ),
+    local: () => Promise.resolve(undefined),
+  };
+}
+
 /**
- * Downloads and parses a dataset split in the browser (or any runtime with `fetch`,
- * `DecompressionStream` and Web Crypto): `await fetchDataset('mnist', { split: 'test' })`.
- * Nothing is cached here; in Node use `MNIST.load` from `@tessera/datasets/node`, which
- * caches on disk.
+ * Downloads and parses a split of any registered dataset (see `registerDataset`) in the
+ * browser (or any runtime with `fetch`, `DecompressionStream` and Web Crypto):
+ * `await fetchDataset('mnist', { split: 'test' })`. Nothing is cached here; in Node use
+ * `loadDataset` from `@tessera/datasets/node`, which caches on disk.
  */
 export async function fetchDataset(name: FetchableDataset, opts: FetchDatasetOptions = {}): Promise<ImageDataset> {
   const split = checkSplit(opts.split ?? 'train', `fetchDataset('${name}')`);
-  if (name === 'mnist') return fetchIdx(MNIST_SOURCE, MNIST_CLASSES, split, opts);
-  if (name === 'fashion-mnist') return fetchIdx(FASHION_MNIST_SOURCE, FASHION_MNIST_CLASSES, split, opts);
-  if (name === 'cifar-10') return cifar10FromTar(await fetchArchive(CIFAR10_SOURCE, CIFAR10_ARCHIVE, opts), CIFAR10_ARCHIVE, split);
-  if (name === 'cifar-100') {
-    const label = checkCifar100Label(opts.label ?? 'fine', "fetchDataset('cifar-100')");
-    return cifar100FromTar(await fetchArchive(CIFAR100_SOURCE, CIFAR100_ARCHIVE, opts), CIFAR100_ARCHIVE, split, label);
-  }
-  throw new DataError(`fetchDataset: unknown dataset '${String(name)}'; use 'mnist', 'fashion-mnist', 'cifar-10' or 'cifar-100'.`);
+  const d = datasetDescriptor(name);
+  const { label } = opts;
+  return d.read(split, fetchedFiles(d.source, opts), label === undefined ? {} : { label });
 }

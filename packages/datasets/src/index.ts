@@ -33,6 +33,20 @@ export {
 export * from './assemble.js';
 export { checksumMismatch, formatBytes, type Digests, type DownloadProgress } from './mirrors.js';
 export * from './fetch.js';
+export {
+  registerDataset,
+  datasetNames,
+  datasetDescriptor,
+  datasetDescriptors,
+  type DatasetDescriptor,
+  type DatasetFiles,
+  type DatasetFallback,
+  type DatasetReadOptions,
+  type FileRequest,
+  type ImageShape,
+} from './dataset-registry.js';
+export { readIdxSplit } from './catalog/idx.js';
+export { readCifar10Split, readCifar100Split } from './catalog/cifar.js';
 export * from './sample-files.js';
 export * from './transforms.js';
 export { resizeArea, resizeImage } from './resize.js';

@@ -1,4 +1,4 @@
-import { TesseraError } from '@tessera/core';
+import { ConfigError, TesseraError } from '@tessera/core';
 
 /** A state dict that does not fit a module: missing or unexpected keys, wrong shapes. */
 export class StateDictError extends TesseraError {
@@ -15,14 +15,22 @@ export class StateDictError extends TesseraError {
   }
 }
 
-/** A layer or loss constructed with invalid options (negative sizes, unknown modes). */
-export class LayerConfigError extends TesseraError {}
+/**
+ * A layer or loss constructed with invalid options (negative sizes, unknown modes): core's
+ * `ConfigError`, under its old name.
+ *
+ * @deprecated Catch `ConfigError` from `@tessera/core`; this alias goes in the next minor version.
+ */
+export const LayerConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@tessera/core`. */
+export type LayerConfigError = ConfigError;
 
 /**
  * A module that cannot be described or rebuilt from a config: no `getConfig()`, an
  * unregistered name, an option a model file cannot hold (a function), a malformed config.
+ * A `ConfigError`; its own class because loaders tell it apart to prefix the file or layer.
  */
-export class ModuleConfigError extends TesseraError {}
+export class ModuleConfigError extends ConfigError {}
 
 /**
  * A model file (see `saveModel`) that cannot be loaded: not a model file, a missing or

@@ -1,11 +1,17 @@
+import { ConfigError } from '@tessera/core';
+
 /**
- * A model factory got options it cannot build. The message names the model, the option
- * and what to pass instead.
+ * A model factory got options it cannot build: a `ConfigError` that also names the model
+ * (`model`). The message names the model, the option and what to pass instead.
  */
-export class ModelConfigError extends Error {
-  constructor(model: string, problem: string, fix: string) {
+export class ModelConfigError extends ConfigError {
+  constructor(
+    /** The model whose options are wrong (`'resnet'`, `'vgg'`, …). */
+    readonly model: string,
+    problem: string,
+    fix: string,
+  ) {
     super(`${model}: ${problem}. ${fix}`);
-    this.name = 'ModelConfigError';
   }
 }
 

@@ -38,3 +38,13 @@ export {
 export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
 export { registerZoo, zooNames } from './register.js';
 export * from './text/index.js';
+export {
+  registerModel,
+  modelNames,
+  modelDescriptor,
+  modelDescriptors,
+  buildModel,
+  type ModelDescriptor,
+  type ModelBuildOptions,
+  type ImageShape,
+} from './model-registry.js';

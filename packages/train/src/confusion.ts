@@ -1,5 +1,4 @@
-import { type Tensor, concat, oneHot, tidy } from '@tessera/core';
-import { TrainConfigError } from './errors.js';
+import { type Tensor, concat, oneHot, tidy, ConfigError } from '@tessera/core';
 import { DeviceSum, type Metric, type MetricState, finiteRows, targetIndices } from './metric-parts.js';
 
 /**
@@ -43,10 +42,10 @@ export class ConfusionMatrix {
   restore(s: MetricState): void {
     const c = s.count;
     if (s.sums.length !== 0 && s.sums.length !== c * (c + 1)) {
-      throw new TrainConfigError(`confusionMatrix: a saved state of ${s.sums.length} counts does not fit ${c} classes (expected ${c * (c + 1)}).`);
+      throw new ConfigError(`confusionMatrix: a saved state of ${s.sums.length} counts does not fit ${c} classes (expected ${c * (c + 1)}).`);
     }
     if (this.numClasses !== undefined && c !== 0 && c !== this.numClasses) {
-      throw new TrainConfigError(`confusionMatrix: the saved state has ${c} classes but this metric has ${this.numClasses}.`);
+      throw new ConfigError(`confusionMatrix: the saved state has ${c} classes but this metric has ${this.numClasses}.`);
     }
     if (c > 0) this.numClasses = c;
     this.sum.restore(s.sums, [c, c + 1]);

@@ -1,6 +1,5 @@
-import { ShapeError, type Tensor, fmtShape, isTensor, tensor } from '@tessera/core';
+import { ConfigError, ShapeError, type Tensor, fmtShape, isTensor, tensor } from '@tessera/core';
 import { DataLoader, randomPermutation, stratifiedSplit } from '@tessera/datasets';
-import { TrainConfigError } from './errors.js';
 
 /** One training batch: the model's input(s) and the target. */
 export interface Batch {
@@ -37,7 +36,7 @@ export function toBatch(b: unknown, who: string): Batch | RowBatch {
   if (b instanceof RowBatch) return b;
   if (Array.isArray(b) && b.length === 2 && isTensor(b[1])) return { x: b[0] as Tensor, y: b[1] as Tensor };
   if (typeof b === 'object' && b !== null && 'x' in b && 'y' in b && isTensor((b as Batch).y)) return b as Batch;
-  throw new TrainConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
+  throw new ConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
 }
 
 /** @internal A batch's model input(s) as a list (one tensor, or the inputs of a multi-input model). */
@@ -111,7 +110,7 @@ async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
  * class. (Keras takes the last fraction unshuffled instead.) Rows keep their order.
  */
 export async function splitArrays(data: ArrayData, fraction: number, seed = 0): Promise<{ train: ArrayData; val: ArrayData }> {
-  if (!(fraction > 0 && fraction < 1)) throw new TrainConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
+  if (!(fraction > 0 && fraction < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
   const n = data.x.shape[0];
   if (data.y.shape[0] !== n) throw new ShapeError(`fit: x has ${n} examples but y has ${data.y.shape[0]} (y ${fmtShape(data.y.shape)}); pass one target per example.`);
   const classes = data.y.dtype === 'int32' && data.y.rank === 1;
@@ -120,7 +119,7 @@ export async function splitArrays(data: ArrayData, fraction: number, seed = 0): 
   try {
     split = stratifiedSplit(labels, fraction, seed);
   } catch (e) {
-    throw new TrainConfigError(`fit: validationSplit ${fraction} of ${n} examples: ${(e as Error).message}`);
+    throw new ConfigError(`fit: validationSplit ${fraction} of ${n} examples: ${(e as Error).message}`);
   }
   const rows = (idx: Int32Array): ArrayData => {
     const i = tensor(idx, { dtype: 'int32', backend: data.x.backend });

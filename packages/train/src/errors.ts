@@ -1,7 +1,14 @@
-import { DataError, TesseraError } from '@tessera/core';
+import { ConfigError, DataError, TesseraError } from '@tessera/core';
 
-/** Invalid training configuration: unknown loss/metric/optimizer names, bad options. */
-export class TrainConfigError extends TesseraError {}
+/**
+ * Invalid training configuration (unknown loss/metric/optimizer names, bad options): core's
+ * `ConfigError`, under its old name.
+ *
+ * @deprecated Catch `ConfigError` from `@tessera/core`; this alias goes in the next minor version.
+ */
+export const TrainConfigError = ConfigError;
+/** @deprecated Use `ConfigError` from `@tessera/core`. */
+export type TrainConfigError = ConfigError;
 
 /**
  * Training diverged: the loss, an epoch's metrics or the weights became NaN or ±Infinity;

@@ -1,4 +1,4 @@
-import { TrainConfigError } from './errors.js';
+import { ConfigError } from '@tessera/core';
 
 /** `"undefined"`, `"null"`, `"an array"` or `"a string ('x')"`: what a caller passed instead. */
 function describe(v: unknown): string {
@@ -14,25 +14,25 @@ function hasMethods(v: unknown, names: readonly string[]): boolean {
 
 /**
  * Checks the options TypeScript requires but JavaScript callers can omit (`loss`,
- * `optimizer`), so `fit` fails up front with a `TrainConfigError` naming the option rather
+ * `optimizer`), so `fit` fails up front with a `ConfigError` naming the option rather
  * than with a TypeError from deep inside the first step.
  */
 export function checkRequiredFitOptions(opts: unknown): void {
   if (typeof opts !== 'object' || opts === null) {
-    throw new TrainConfigError(
+    throw new ConfigError(
       `fit: the third argument must be an options object with at least { loss, optimizer } but got ${describe(opts)}; ` +
         `e.g. fit(model, data, { loss: 'crossEntropy', optimizer: new SGD(model.parameters(), { lr: 0.1 }) }).`,
     );
   }
   const { loss, optimizer } = opts as Record<string, unknown>;
   if (typeof loss !== 'function' && typeof loss !== 'string') {
-    throw new TrainConfigError(
+    throw new ConfigError(
       `fit: option 'loss' is missing or invalid (got ${describe(loss)}); pass a loss name such as 'crossEntropy' or 'mse', ` +
         `or a function (pred, target) => scalar tensor.`,
     );
   }
   if (!hasMethods(optimizer, ['step', 'zeroGrad'])) {
-    throw new TrainConfigError(
+    throw new ConfigError(
       `fit: option 'optimizer' is missing or is not an optimizer (got ${describe(optimizer)}); pass one from @tessera/optim, ` +
         `e.g. optimizer: new Adam(model.parameters(), { lr: 1e-3 }).`,
     );

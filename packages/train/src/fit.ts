@@ -1,9 +1,8 @@
-import { dispose, getRngState, isTensor, setRngState } from '@tessera/core';
+import { ConfigError, dispose, getRngState, isTensor, setRngState } from '@tessera/core';
 import type { AnyModule } from '@tessera/layers';
 import { LRSchedule, type Optimizer, ReduceLROnPlateau } from '@tessera/optim';
 import type { BatchInfo, Callback, History, Logs, TrainContext } from './callbacks/callback.js';
 import { type DataSource, batchSizeOf, epochsOf, splitArrays, toBatch } from './data.js';
-import { TrainConfigError } from './errors.js';
 import { checkRequiredFitOptions } from './fit-options.js';
 import { evaluator } from './evaluate.js';
 import { type LossFn, type MetricSpec, isKnownLoss, resolveLoss, resolveMetrics } from './resolve.js';
@@ -124,7 +123,7 @@ async function readMetrics(metrics: readonly Metric[], prefix: string, into: Log
 export async function fit(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   checkRequiredFitOptions(opts);
   if (inUse.has(model)) {
-    throw new TrainConfigError('fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).');
+    throw new ConfigError('fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).');
   }
   inUse.add(model);
   try {
@@ -137,9 +136,9 @@ export async function fit(model: AnyModule, data: DataSource, opts: FitOptions):
 async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   if (opts.validationSplit === undefined) return fitData(model, data, opts);
   if (!(typeof data === 'object' && data !== null && 'x' in data && 'y' in data && isTensor(data.x))) {
-    throw new TrainConfigError('fit: validationSplit needs { x, y } tensors; with a DataLoader pass validationData instead.');
+    throw new ConfigError('fit: validationSplit needs { x, y } tensors; with a DataLoader pass validationData instead.');
   }
-  if (opts.validationData !== undefined) throw new TrainConfigError('fit: pass validationSplit or validationData, not both.');
+  if (opts.validationData !== undefined) throw new ConfigError('fit: pass validationSplit or validationData, not both.');
   const { train, val } = await splitArrays(data, opts.validationSplit, opts.validationSeed ?? 0);
   try {
     return await fitData(model, train, { ...opts, validationSplit: undefined, validationData: val });
@@ -151,8 +150,8 @@ async function fitOwned(model: AnyModule, data: DataSource, opts: FitOptions): P
 async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new TrainConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
   const trainData = data;
   const valData = opts.validationData;
   const lossFn = resolveLoss(opts.loss);
@@ -223,8 +222,8 @@ async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Pr
       // partial epoch: no validation, no epoch-end callbacks, so a checkpoint written at the
       // stop keeps its mid-epoch position.
       if (ctx.stopTraining && !(ctx.numBatches !== null && b >= ctx.numBatches)) break;
-      if (b === 0) throw new TrainConfigError(`fit: epoch ${epoch + 1} had no batches: the training data is empty (0 examples); check the dataset, its --limit or the filter that built it.`);
-      if (skip > 0) throw new TrainConfigError(`fit: the checkpoint is ${resume?.batchesDone} batches into epoch ${epoch + 1} but the data has only ${b} batches per epoch; resume with the same data and batch size.`);
+      if (b === 0) throw new ConfigError(`fit: epoch ${epoch + 1} had no batches: the training data is empty (0 examples); check the dataset, its --limit or the filter that built it.`);
+      if (skip > 0) throw new ConfigError(`fit: the checkpoint is ${resume?.batchesDone} batches into epoch ${epoch + 1} but the data has only ${b} batches per epoch; resume with the same data and batch size.`);
       const logs: Logs = { loss: await lossMean.result() };
       await readMetrics(metrics, '', logs);
       if (valData) Object.assign(logs, prefixed(await validation!.run(valData), 'val_'));
@@ -254,7 +253,7 @@ function stepScheduler(opts: FitOptions, logs: Logs, monitor: string): void {
   if (!s) return;
   if (s instanceof ReduceLROnPlateau) {
     const v = logs[monitor];
-    if (v === undefined) throw new TrainConfigError(`fit: the plateau scheduler watches '${monitor}' but the logs have ${Object.keys(logs).join(', ')}; set schedulerMonitor.`);
+    if (v === undefined) throw new ConfigError(`fit: the plateau scheduler watches '${monitor}' but the logs have ${Object.keys(logs).join(', ')}; set schedulerMonitor.`);
     s.step(v);
   } else if ((opts.schedulerInterval ?? 'epoch') === 'epoch') s.step();
 }

@@ -1,4 +1,4 @@
-import { Parameter, ShapeError, type Tensor, fmtShape, noGrad, tensor, tidy, zerosLike } from '@tessera/core';
+import { Parameter, ShapeError, type Tensor, fmtShape, noGrad, tensor, tidy, zerosLike, ConfigError } from '@tessera/core';
 
 /**
  * What a metric has accumulated, as plain numbers: checkpoints store it so a run resumed
@@ -28,7 +28,7 @@ export interface Metric {
   reset(): void;
   /** The accumulated batches as numbers (one readback). */
   state?(): Promise<MetricState>;
-  /** Continues from a `state()`; throws a `TrainConfigError` if it does not fit this metric. */
+  /** Continues from a `state()`; throws a `ConfigError` if it does not fit this metric. */
   restore?(state: MetricState): void;
   /**
    * True when `update` keeps all its state on the device, updated in place (see `compile`

@@ -1,9 +1,9 @@
+import { ConfigError } from '@tessera/core';
 import type { Tensor } from '@tessera/core';
 import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, exponentialLoss, hingeLoss, huberLoss, l1Loss, logisticLoss,
   mseLoss, nllLoss, smoothL1Loss, squaredHingeLoss,
 } from '@tessera/layers';
-import { TrainConfigError } from './errors.js';
 import { type Metric, type MetricName, metricByName } from './metrics.js';
 
 /** A loss: predictions and targets to a scalar tensor. */
@@ -58,7 +58,7 @@ export function isKnownLoss(loss: LossFn | string): boolean {
 export function resolveLoss(loss: LossFn | string): LossFn {
   if (typeof loss === 'function') return loss;
   const fn = losses.get(loss);
-  if (!fn) throw new TrainConfigError(`unknown loss '${loss}'; known: ${lossNames().join(', ')}, or pass a function (pred, target) => scalar.`);
+  if (!fn) throw new ConfigError(`unknown loss '${loss}'; known: ${lossNames().join(', ')}, or pass a function (pred, target) => scalar.`);
   return fn;
 }
 

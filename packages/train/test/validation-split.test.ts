@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memory, tensor, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { SGD } from '@tessera/optim';
-import { type Callback, TrainConfigError, fit } from '../src/index.js';
+import { ConfigError } from '@tessera/core';
+import { type Callback, fit } from '../src/index.js';
 import { splitArrays } from '../src/data.js';
 import { Affine, ce } from './helpers.js';
 
@@ -52,7 +53,7 @@ describe("fit's validationSplit", () => {
     expect(h.history.val_loss).toHaveLength(1);
     const grads = net.parameters().filter((p) => p.grad !== null).length; // fit leaves the last gradients
     expect(memory().numTensors).toBe(before + grads);
-    await expect(fit(net, data, { loss: ce, optimizer: new SGD(net.parameters(), { lr: 0.1 }), validationSplit: 0.1, validationData: data })).rejects.toThrow(TrainConfigError);
+    await expect(fit(net, data, { loss: ce, optimizer: new SGD(net.parameters(), { lr: 0.1 }), validationSplit: 0.1, validationData: data })).rejects.toThrow(ConfigError);
     x.dispose();
     y.dispose();
     data.x.dispose();

@@ -3,7 +3,7 @@
  * holds (so weights saved by the page or by `tessera train` load into the right model).
  */
 import { type SafetensorsHeader, type Sequential } from '@tessera/layers';
-import { mlp, mnistCnn } from '@tessera/models';
+import { buildModel as buildRegistered, mlp } from '@tessera/models';
 import type { ModelKind } from '../protocol.js';
 
 /** An architecture: the CNN, or an MLP with these hidden sizes. */
@@ -28,7 +28,8 @@ export function defaultSpec(kind: ModelKind): ModelSpec {
 
 /** A fresh, randomly initialised model (uses the global seeded generator). */
 export function buildModel(spec: ModelSpec): Sequential {
-  return spec.kind === 'cnn' ? mnistCnn() : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
+  // The CNN is the registry's 'mnist-cnn' (the model `tessera train --model mnist-cnn` builds); the MLP takes the page's hidden sizes.
+  return spec.kind === 'cnn' ? (buildRegistered('mnist-cnn', { numClasses: 10, inputShape: [1, 28, 28] }) as Sequential) : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
 }
 
 /** Short name for file names and labels, e.g. `mnist-cnn` or `mlp-128`. */

@@ -1,6 +1,6 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
 import { PART } from '../wasm/conv-driver.js';
-import type { WasmGemm } from '../wasm/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
@@ -78,7 +78,7 @@ interface Buffers {
  * Runs a conv of `kind` as parts on the engine (threads when it pays); returns the byte
  * address of each part's zeroed partial filter gradient (CONV_FILTER only).
  */
-function runConv(engine: WasmGemm, kind: number, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
+function runConv(engine: WasmEngine, kind: number, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
   const wFloats = g.O * g.R;
   const partials: number[] = [];
   const parts = p.ranges.map(([n0, n1, r0, r1]) => {
@@ -114,7 +114,7 @@ const shapes = (...s: readonly (readonly number[])[]) => s.map((x) => `[${x.join
  */
 
 /** conv2d on the GEMM: y[n, g] (Og × Ho·Wo) = W_g (Og × R) · im2col(x[n, g]) (R × Ho·Wo). */
-export function wasmConv2d(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
+export function wasmConv2d(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
   return withFallback(conv2d, ({ inputs: [x, w], attrs, out }, [xv, wv]) => {
     const g = geometry(x.shape, w.shape, out.shape, attrs);
     engine.reset();
@@ -127,7 +127,7 @@ export function wasmConv2d(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel
 }
 
 /** dx[n, g] = col2im(W_gᵀ (R × Og) · dy[n, g] (Og × Ho·Wo)). */
-export function wasmConv2dBackpropInput(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
+export function wasmConv2dBackpropInput(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
   return withFallback(conv2dBackpropInput, ({ inputs: [dy, w], attrs, out }, [dyv, wv]) => {
     const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
     engine.reset();
@@ -144,7 +144,7 @@ export function wasmConv2dBackpropInput(engine: WasmGemm, blockFloats = BLOCK_FL
  * into its own partial, and the partials are added in part order (the same order whatever
  * the thread count).
  */
-export function wasmConv2dBackpropFilter(engine: WasmGemm, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
+export function wasmConv2dBackpropFilter(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
   return withFallback(conv2dBackpropFilter, ({ inputs: [x, dy], attrs, out }, [xv, dyv]) => {
     const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
     engine.reset();

@@ -1,5 +1,5 @@
 import type { TensorData } from '@tessera/core';
-import type { WasmGemm } from '../wasm/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import { allocUninit, valuesOf } from './storage.js';
 
 /**
@@ -24,7 +24,7 @@ export function f32Inputs(inputs: readonly TensorData[], outDtype: string, outSi
 }
 
 /** A zeroed float32 block of `n` floats: kernel scratch, or with `output` an `allocOut` block; returns its byte address. */
-export function zeros(engine: WasmGemm, n: number, output = false): number {
+export function zeros(engine: WasmEngine, n: number, output = false): number {
   const ptr = output ? engine.allocOut(n) : engine.alloc(n);
   engine.f32.fill(0, ptr >>> 2, (ptr >>> 2) + n);
   return ptr;
@@ -35,7 +35,7 @@ export function zeros(engine: WasmGemm, n: number, output = false): number {
  * with shared memory stays there as the storage (no copy); anything else is copied out
  * into a (pooled) JavaScript array.
  */
-export function copyOut(engine: WasmGemm, ptr: number, n: number): Float32Array {
+export function copyOut(engine: WasmEngine, ptr: number, n: number): Float32Array {
   return engine.takeOut(ptr, n, (at, size) => {
     const out = allocUninit('float32', size) as Float32Array;
     out.set(engine.f32.subarray(at >>> 2, (at >>> 2) + size));

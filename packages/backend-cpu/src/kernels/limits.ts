@@ -1,3 +1,4 @@
+import { withMemory, type CpuMemory } from './storage.js';
 import { BackendError, fmtShape, type AnyKernel, type KernelContext, type OutputSpec, type TensorData } from '@tessera/core';
 
 /** Most elements a CPU kernel reads or writes in one buffer: its loops index with 32-bit integers. */
@@ -31,11 +32,11 @@ function checkSizes(name: string, out: OutputSpec, inputs: readonly TensorData[]
 }
 
 /** `kernel` with its sizes checked first, and an allocation failure turned into a BackendError naming the op. */
-function guard(name: string, kernel: AnyKernel, wasm: boolean): AnyKernel {
+function guard(name: string, kernel: AnyKernel, memory: CpuMemory, wasm: boolean): AnyKernel {
   const guarded = (ctx: KernelContext<never>) => {
     checkSizes(name, ctx.out, ctx.inputs, wasm);
     try {
-      return kernel(ctx);
+      return withMemory(memory, () => kernel(ctx));
     } catch (e) {
       // Typed arrays or wasm memory that the host refuses (out of memory, wasm32's 4 GiB).
       if (e instanceof RangeError) throw tooBig(name, ctx.out, `could not be allocated (${e.message})`);
@@ -45,9 +46,12 @@ function guard(name: string, kernel: AnyKernel, wasm: boolean): AnyKernel {
   return guarded as AnyKernel;
 }
 
-/** Every kernel of `table` guarded by `guard`; `wasmOps` names the ones that keep float32 buffers in wasm memory. */
-export function guardKernels<T extends Readonly<Record<string, AnyKernel>>>(table: T, wasmOps: ReadonlySet<string> = new Set()): T {
+/**
+ * Every kernel of `table` guarded by `guard` and run over `memory` (its backend
+ * instance's pools and scratch); `wasmOps` names the ones that keep float32 buffers in wasm memory.
+ */
+export function guardKernels<T extends Readonly<Record<string, AnyKernel>>>(table: T, memory: CpuMemory, wasmOps: ReadonlySet<string> = new Set()): T {
   const out: Record<string, AnyKernel> = {};
-  for (const [name, kernel] of Object.entries(table)) out[name] = guard(name, kernel, wasmOps.has(name));
+  for (const [name, kernel] of Object.entries(table)) out[name] = guard(name, kernel, memory, wasmOps.has(name));
   return out as T;
 }

@@ -1,5 +1,5 @@
 import type { Kernel, PrimitiveAttrs } from '@tessera/core';
-import type { WasmGemm } from '../wasm/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import { matmul as tsMatmul } from './matmul.js';
 import { copyOut } from './f32-args.js';
 import { valuesOf, wrap } from './storage.js';
@@ -10,7 +10,7 @@ import { valuesOf, wrap } from './storage.js';
  * batch of A against one shared B (no transposeA) runs as a single tall GEMM. Other
  * dtypes go to the TypeScript kernel.
  */
-export function wasmMatmul(engine: WasmGemm): Kernel<PrimitiveAttrs['matmul']> {
+export function wasmMatmul(engine: WasmEngine): Kernel<PrimitiveAttrs['matmul']> {
   return (ctx) => {
     const {
       inputs: [a, b],

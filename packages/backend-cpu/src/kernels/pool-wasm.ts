@@ -1,5 +1,5 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
-import type { WasmGemm } from '../wasm/engine.js';
+import type { WasmEngine } from '../wasm/engine.js';
 import type { CallableName } from '../wasm/conv-driver.js';
 import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
@@ -18,7 +18,7 @@ const POOL_PARTS = 8;
  * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
  * engine's memory) and its window geometry into the engine's memory; returns how to call maxPool / maxPoolBackward on them.
  */
-export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
+export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
   const [N, C, H, W] = xShape;
   const [, , Ho, Wo] = yShape;
   const xPtr = engine.copyIn(x, SLACK);
@@ -70,7 +70,7 @@ export function stagePool(engine: WasmGemm, x: Float32Array, xShape: readonly nu
 }
 
 /** float32 max pooling in wasm (same first-maximum and NaN rules as the TypeScript kernel). */
-export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2d']> {
+export function wasmMaxPool2d(engine: WasmEngine): Kernel<PrimitiveAttrs['maxPool2d']> {
   return (ctx) => {
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2d(ctx);
@@ -84,7 +84,7 @@ export function wasmMaxPool2d(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2
 }
 
 /** Its gradient in wasm: each dy goes to its window's first maximum (accumulated in float32, in output order). */
-export function wasmMaxPool2dBackward(engine: WasmGemm): Kernel<PrimitiveAttrs['maxPool2dBackward']> {
+export function wasmMaxPool2dBackward(engine: WasmEngine): Kernel<PrimitiveAttrs['maxPool2dBackward']> {
   return (ctx) => {
     const vs = f32Inputs(ctx.inputs, ctx.out.dtype, ctx.out.size);
     if (!vs) return maxPool2dBackward(ctx);

@@ -11,9 +11,12 @@ export class CpuStorage {
   values: TypedArray;
   /** True once `free` was called; the values are then dropped. */
   freed = false;
+  /** The memory (of one backend instance) whose pool its buffer goes back to. */
+  readonly memory: CpuMemory;
 
-  constructor(values: TypedArray) {
+  constructor(values: TypedArray, memory: CpuMemory = current) {
     this.values = values;
+    this.memory = memory;
   }
 }
 
@@ -24,7 +27,7 @@ const EMPTY = new Uint8Array(0);
  * to its engine, a buffer the backend allocated goes back to the pool.
  */
 export function freeStorage(storage: CpuStorage): void {
-  if (!releaseResident(storage.values)) recycle(storage.values);
+  if (!releaseResident(storage.values)) storage.memory.recycle(storage.values);
   storage.values = EMPTY;
   storage.freed = true;
 }
@@ -54,55 +57,169 @@ export function valuesOf(t: TensorData): TypedArray {
  * the same sizes every iteration.
  */
 const POOL_MIN_BYTES = 1 << 16;
-/** Default cap of the bytes the pool holds (`setPoolLimit` changes it). */
+/** Default cap of the bytes a pool holds (`setPoolLimit` changes it). */
 const DEFAULT_POOL_LIMIT = 512 * 2 ** 20;
-
-/** Freed buffers by byte length, the backend's own only (never arrays a caller wrote). */
-const pool = new Map<number, ArrayBuffer[]>();
-/** Buffers this backend allocated: only these may be recycled. */
-const owned = new WeakSet<ArrayBuffer>();
-let pooledBytes = 0;
-let poolLimit = DEFAULT_POOL_LIMIT;
+/** Most bytes a written (uploaded) array may have to be moved into wasm memory (larger ones stay in the JS heap). */
+const WRITE_RESIDENT_MAX_BYTES = 256 * 2 ** 20;
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
 
-/** A freed buffer of `bytes` from the pool, or null when there is none. */
-function takeBuffer(bytes: number): ArrayBuffer | null {
-  const list = pool.get(bytes);
-  const buf = list?.pop();
-  if (buf) {
-    pooledBytes -= bytes;
-    return buf;
-  }
-  return null;
-}
-
-/** Puts a backend-allocated buffer back in the pool (if it fits the limit). */
-function recycle(values: TypedArray): void {
-  const buf = values.buffer;
-  if (!(buf instanceof ArrayBuffer) || !owned.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
-  if (pooledBytes + buf.byteLength > poolLimit) return;
-  owned.delete(buf);
-  let list = pool.get(buf.byteLength);
-  if (!list) pool.set(buf.byteLength, (list = []));
-  list.push(buf);
-  pooledBytes += buf.byteLength;
-}
-
-/** Where large float32 outputs of the TypeScript kernels go instead of the JS heap (the wasm engine's memory). */
-let residentAlloc: ((floats: number) => Float32Array | null) | null = null;
+/** The pool limit every backend instance's memory follows (a setting, not state). */
+let poolLimit = DEFAULT_POOL_LIMIT;
+/** Live memories, so `setPoolLimit` trims them all. */
+const live = new Set<CpuMemory>();
 
 /**
- * Sets (or, with null, clears) the allocator of large float32 kernel outputs: the CPU
- * backend points it at its wasm engine, so TypeScript kernels write straight into wasm
- * memory and the next wasm kernel reads their output without a copy.
+ * The allocation state of one CPU backend instance: its pool of freed buffers, its
+ * Float64 scratch slots, and where its large float32 outputs go (its wasm engine's
+ * memory). Two `cpu()` instances never share one, and disposing one leaves the other's
+ * intact.
  */
-export function setResidentAllocator(f: ((floats: number) => Float32Array | null) | null): void {
-  residentAlloc = f;
+export class CpuMemory {
+  /** Freed buffers by byte length, this memory's own only (never arrays a caller wrote). */
+  private readonly pool = new Map<number, ArrayBuffer[]>();
+  /** Buffers this memory allocated: only these may be recycled. */
+  private readonly owned = new WeakSet<ArrayBuffer>();
+  private pooled = 0;
+  /** Reused Float64 scratch buffers by slot (kernels run synchronously: one user at a time); they only grow. */
+  private readonly slots = new Map<string, Float64Array>();
+  /** Where large float32 outputs of the TypeScript kernels go instead of the JS heap (the wasm engine's memory). */
+  residentAlloc: ((floats: number) => Float32Array | null) | null = null;
+
+  constructor() {
+    live.add(this);
+  }
+
+  /** A freed buffer of `bytes` from the pool, or null when there is none. */
+  private takeBuffer(bytes: number): ArrayBuffer | null {
+    const buf = this.pool.get(bytes)?.pop();
+    if (!buf) return null;
+    this.pooled -= bytes;
+    return buf;
+  }
+
+  /** Puts a buffer this memory allocated back in the pool (if it fits the limit). */
+  recycle(values: TypedArray): void {
+    const buf = values.buffer;
+    if (!(buf instanceof ArrayBuffer) || !this.owned.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
+    if (this.pooled + buf.byteLength > poolLimit) return;
+    this.owned.delete(buf);
+    let list = this.pool.get(buf.byteLength);
+    if (!list) this.pool.set(buf.byteLength, (list = []));
+    list.push(buf);
+    this.pooled += buf.byteLength;
+  }
+
+  /** See the module function `allocUninit`. */
+  allocUninit(dtype: DType, size: number): TypedArray {
+    const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
+    if (bytes < POOL_MIN_BYTES) return allocArray(dtype, size);
+    if (dtype === 'float32' && this.residentAlloc) {
+      const view = this.residentAlloc(size);
+      if (view) return view;
+    }
+    const buf = this.takeBuffer(bytes) ?? new ArrayBuffer(bytes);
+    this.owned.add(buf);
+    return new CTORS[dtype](buf);
+  }
+
+  /** See the module function `adoptWritten`. */
+  adoptWritten(values: TypedArray): TypedArray {
+    if (!(values instanceof Float32Array) || !this.residentAlloc) return values;
+    if (values.byteLength < POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
+    const view = this.residentAlloc(values.length);
+    if (!view) return values;
+    view.set(values);
+    return view;
+  }
+
+  /** A Float64Array of at least `size` elements for `slot` (contents unspecified). */
+  scratch(slot: string, size: number): Float64Array {
+    let buf = this.slots.get(slot);
+    if (!buf || buf.length < size) {
+      buf = new Float64Array(size);
+      this.slots.set(slot, buf);
+    }
+    return buf;
+  }
+
+  /** Bytes of freed buffers the pool holds for reuse. */
+  get poolBytes(): number {
+    return this.pooled;
+  }
+
+  /** Bytes held by scratch buffers. */
+  get scratchBytes(): number {
+    let n = 0;
+    for (const b of this.slots.values()) n += b.byteLength;
+    return n;
+  }
+
+  /** Trims the pool to the limit. */
+  trim(): void {
+    for (const [size, list] of this.pool) {
+      while (list.length > 0 && this.pooled > poolLimit) {
+        list.pop();
+        this.pooled -= size;
+      }
+      if (list.length === 0) this.pool.delete(size);
+    }
+  }
+
+  /** Empties the pool and the scratch slots. */
+  release(): void {
+    this.pool.clear();
+    this.pooled = 0;
+    this.slots.clear();
+  }
+
+  /** Releases everything and stops following `setPoolLimit` (the backend's dispose). */
+  dispose(): void {
+    this.release();
+    this.residentAlloc = null;
+    live.delete(this);
+  }
 }
 
-/** Most bytes a written (uploaded) array may have to be moved into wasm memory (larger ones stay in the JS heap). */
-const WRITE_RESIDENT_MAX_BYTES = 256 * 2 ** 20;
+/** The memory of calls outside any backend instance (tests of internals). */
+const fallback = new CpuMemory();
+/**
+ * The memory of the backend instance whose kernel is running: kernels run synchronously,
+ * so the instance's kernel wrapper (`guardKernels`) points this at its own memory for the
+ * call, and the allocation helpers below use it.
+ */
+let current: CpuMemory = fallback;
+
+/** Runs `fn` with `memory` as the allocation state of kernels (restoring the previous one after). */
+export function withMemory<T>(memory: CpuMemory, fn: () => T): T {
+  const prev = current;
+  current = memory;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
+
+/** The memory kernels allocate from now. */
+export function currentMemory(): CpuMemory {
+  return current;
+}
+
+/**
+ * Sets (or, with null, clears) the allocator of large float32 kernel outputs of the
+ * current memory: the CPU backend points its own at its wasm engine, so TypeScript
+ * kernels write straight into wasm memory and the next wasm kernel reads their output
+ * without a copy.
+ */
+export function setResidentAllocator(f: ((floats: number) => Float32Array | null) | null): void {
+  current.residentAlloc = f;
+}
+
+/** The current memory's resident allocator. */
+export function residentAllocator(): ((floats: number) => Float32Array | null) | null {
+  return current.residentAlloc;
+}
 
 /**
  * The storage values for an array written to the backend (core hands over its own copy):
@@ -110,33 +227,15 @@ const WRITE_RESIDENT_MAX_BYTES = 256 * 2 ** 20;
  * place from the first use on; anything else is kept as it is.
  */
 export function adoptWritten(values: TypedArray): TypedArray {
-  if (!(values instanceof Float32Array) || !residentAlloc) return values;
-  if (values.byteLength < POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
-  const view = residentAlloc(values.length);
-  if (!view) return values;
-  view.set(values);
-  return view;
-}
-
-/** The current resident allocator (to clear it only if it is still one's own). */
-export function residentAllocator(): ((floats: number) => Float32Array | null) | null {
-  return residentAlloc;
+  return current.adoptWritten(values);
 }
 
 /**
- * An output array of `dtype` and `size`, from the pool when one of that byte length was
- * freed; its contents are unspecified (the caller overwrites every element).
+ * An output array of `dtype` and `size`, from the current memory's pool when one of that
+ * byte length was freed; its contents are unspecified (the caller overwrites every element).
  */
 export function allocUninit(dtype: DType, size: number): TypedArray {
-  const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
-  if (bytes < POOL_MIN_BYTES) return allocArray(dtype, size);
-  if (dtype === 'float32' && residentAlloc) {
-    const view = residentAlloc(size);
-    if (view) return view;
-  }
-  const buf = takeBuffer(bytes) ?? new ArrayBuffer(bytes);
-  owned.add(buf);
-  return new CTORS[dtype](buf);
+  return current.allocUninit(dtype, size);
 }
 
 /** Allocates a zeroed output array of `dtype` (pooled when large). */
@@ -146,33 +245,26 @@ export function alloc(dtype: DType, size: number): TypedArray {
   return out;
 }
 
-/** Bytes of freed buffers the pool holds for reuse. */
+/** Bytes of freed buffers the current memory's pool holds. */
 export function poolBytes(): number {
-  return pooledBytes;
+  return current.poolBytes;
 }
 
-/** Empties the buffer pool. */
+/** Empties the current memory's pool. */
 export function releasePool(): void {
-  pool.clear();
-  pooledBytes = 0;
+  current.release();
 }
 
 /**
- * Sets the most bytes of freed buffers the CPU backend keeps for reuse (default
- * 512 MiB; 0 turns pooling off), trimming the pool to it.
+ * Sets the most bytes of freed buffers each CPU backend instance keeps for reuse
+ * (default 512 MiB; 0 turns pooling off), trimming every pool to it.
  */
 export function setPoolLimit(bytes: number): void {
   poolLimit = Math.max(0, bytes);
-  for (const [size, list] of pool) {
-    while (list.length > 0 && pooledBytes > poolLimit) {
-      list.pop();
-      pooledBytes -= size;
-    }
-    if (list.length === 0) pool.delete(size);
-  }
+  for (const m of live) m.trim();
 }
 
-/** Wraps a freshly computed array as storage (a kernel's return value). */
+/** Wraps a freshly computed array as storage of the current memory (a kernel's return value). */
 export function wrap(values: TypedArray): CpuStorage {
-  return new CpuStorage(values);
+  return new CpuStorage(values, current);
 }

@@ -1,108 +1,10 @@
-import { F32, FnBuilder, I32, V128, type SimdName } from './encode.js';
+import { F32, FnBuilder, I32, V128 } from './encode.js';
 
-type SimdOp = Exclude<SimdName, 'load' | 'load32Splat' | 'store' | 'const'>;
-
-/** One elementwise op: its f32x4 instruction(s) and its scalar f32 instruction(s). */
+/** A row's operation: its f32x4 instruction(s) and its scalar f32 instruction(s). */
 interface Lanes {
   readonly vec: (f: FnBuilder) => void;
   readonly scalar: (f: FnBuilder) => void;
 }
-
-const simd = (name: SimdOp) => (f: FnBuilder) => void f.simd1(name);
-
-/**
- * float32 binary ops that wasm computes exactly like the TypeScript kernels (one IEEE
- * operation in single precision equals the double result rounded to float32; min/max
- * follow Math.min/Math.max on NaN and ±0).
- */
-export const WASM_BINARY = {
-  add: { vec: simd('f32x4Add'), scalar: (f) => void f.f32Add() },
-  sub: { vec: simd('f32x4Sub'), scalar: (f) => void f.op1('f32Sub') },
-  mul: { vec: simd('f32x4Mul'), scalar: (f) => void f.op1('f32Mul') },
-  div: { vec: simd('f32x4Div'), scalar: (f) => void f.op1('f32Div') },
-  maximum: { vec: simd('f32x4Max'), scalar: (f) => void f.op1('f32Max') },
-  minimum: { vec: simd('f32x4Min'), scalar: (f) => void f.op1('f32Min') },
-} as const satisfies Record<string, Lanes>;
-
-/** float32 unary ops with the same exactness. relu is pmax(x, 0) = x < 0 ? 0 : x, keeping NaN. */
-export const WASM_UNARY = {
-  relu: {
-    vec: (f) => void f.v128Zero().simd1('f32x4Pmax'),
-    scalar: (f) => {
-      // select(0, x, x < 0)
-      const x = f.local(F32);
-      f.set(x);
-      f.f32(0).get(x).get(x).f32(0).op1('f32Lt').selectOp();
-    },
-  },
-  neg: { vec: simd('f32x4Neg'), scalar: (f) => void f.op1('f32Neg') },
-  abs: { vec: simd('f32x4Abs'), scalar: (f) => void f.op1('f32Abs') },
-  sqrt: { vec: simd('f32x4Sqrt'), scalar: (f) => void f.op1('f32Sqrt') },
-} as const satisfies Record<string, Lanes>;
-
-/** An expression over a row's operands (by index): what a fused row computes per element. */
-export type RowExpr = number | readonly ['add' | 'sub' | 'mul' | 'div', RowExpr, RowExpr] | readonly ['sqrt', RowExpr];
-
-const VEC_OPS = { add: 'f32x4Add', sub: 'f32x4Sub', mul: 'f32x4Mul', div: 'f32x4Div', sqrt: 'f32x4Sqrt' } as const;
-const SCALAR_OPS = { sub: 'f32Sub', mul: 'f32Mul', div: 'f32Div', sqrt: 'f32Sqrt' } as const;
-
-/**
- * The lanes of a fused row from its expression over `k` operands: the operands are popped
- * into locals, then the expression runs in float32, one IEEE operation per node (so it
- * rounds exactly where the same chain of single ops would).
- */
-function exprLanes(expr: RowExpr, k: number): Lanes {
-  const emit = (vec: boolean) => (f: FnBuilder) => {
-    const locals = Array.from({ length: k }, () => f.local(vec ? V128 : F32));
-    for (let j = k - 1; j >= 0; j--) f.set(locals[j]);
-    const walk = (e: RowExpr): void => {
-      if (typeof e === 'number') {
-        f.get(locals[e]);
-        return;
-      }
-      const [op, ...args] = e as readonly [keyof typeof VEC_OPS, ...RowExpr[]];
-      args.forEach(walk);
-      if (vec) f.simd1(VEC_OPS[op]);
-      else if (op === 'add') f.f32Add();
-      else f.op1(SCALAR_OPS[op]);
-    };
-    walk(expr);
-  };
-  return { vec: emit(true), scalar: emit(false) };
-}
-
-/**
- * Fused float32 rows for the optimizer update ops of @tessera/optim (by op name), each
- * written in the order of the op's composite (`decompose`), so the result is bit-identical
- * to running its single ops: operands are the tensors (vectors) then the attributes
- * (broadcast floats), in the order listed.
- */
-export const WASM_FUSED_ROWS = {
-  // s·decay + x·scale
-  'optim.ema': { tensors: 2, attrs: ['decay', 'scale'], expr: ['add', ['mul', 0, 2], ['mul', 1, 3]] },
-  // v·decay + (x·x)·scale
-  'optim.emaSquare': { tensors: 2, attrs: ['decay', 'scale'], expr: ['add', ['mul', 0, 2], ['mul', ['mul', 1, 1], 3]] },
-  // p − d·lr
-  'optim.sgdStep': { tensors: 2, attrs: ['lr'], expr: ['sub', 0, ['mul', 1, 2]] },
-  // p − ((m / bc1) / (√(v / bc2) + eps))·lr
-  'optim.adamStep': {
-    tensors: 3,
-    attrs: ['lr', 'eps', 'bc1', 'bc2'],
-    expr: ['sub', 0, ['mul', ['div', ['div', 1, 5], ['add', ['sqrt', ['div', 2, 6]], 4]], 3]],
-  },
-} as const satisfies Record<string, { tensors: number; attrs: readonly string[]; expr: RowExpr }>;
-
-/** Names of the fused rows. */
-export type WasmFusedRowName = keyof typeof WASM_FUSED_ROWS;
-
-/** Names of the wasm binary ops. */
-export type WasmBinaryName = keyof typeof WASM_BINARY;
-/** Names of the wasm unary ops. */
-export type WasmUnaryName = keyof typeof WASM_UNARY;
-
-/** How a binary row reads its operands: v = a vector of n floats, s = one float repeated. */
-export type RowMode = 'vv' | 'vs' | 'sv';
-export const ROW_MODES: readonly RowMode[] = ['vv', 'vs', 'sv'];
 
 /**
  * An elementwise row over n floats: out[i] = op(in₀[i], …), 4 lanes at a time then a
@@ -147,22 +49,15 @@ function rowFn(lanes: Lanes, operands: readonly ('v' | 's')[]): FnBuilder {
   return f;
 }
 
-/** Every elementwise row function, named `add_vv`, `add_vs`, …, `relu`, …. */
+/**
+ * The module's one fixed elementwise row, `add_vv` (conv2dBackpropFilter sums its partials
+ * with it); every other elementwise computation is an expression compiled by
+ * `expr-module.ts` into a module of its own.
+ */
 export function elementwiseFunctions(): { name: string; fn: FnBuilder }[] {
-  const fns: { name: string; fn: FnBuilder }[] = [];
-  for (const [name, lanes] of Object.entries(WASM_BINARY))
-    for (const mode of ROW_MODES) fns.push({ name: `${name}_${mode}`, fn: rowFn(lanes, [mode[0] as 'v' | 's', mode[1] as 'v' | 's']) });
-  for (const [name, lanes] of Object.entries(WASM_UNARY)) fns.push({ name, fn: rowFn(lanes, ['v']) });
-  for (const [name, { tensors, attrs, expr }] of Object.entries(WASM_FUSED_ROWS)) {
-    const operands = [...new Array<'v'>(tensors).fill('v'), ...new Array<'s'>(attrs.length).fill('s')];
-    fns.push({ name, fn: rowFn(exprLanes(expr, operands.length), operands) });
-  }
-  return fns;
+  const add: Lanes = { vec: (f) => void f.f32x4Add(), scalar: (f) => void f.f32Add() };
+  return [{ name: 'add_vv', fn: rowFn(add, ['v', 'v']) }];
 }
 
-/** A binary row: (a, b, out, n). */
+/** A row of two vectors: (a, b, out, n). */
 export type BinaryRow = (a: number, b: number, out: number, n: number) => void;
-/** A fused row: (tensor addresses…, attribute addresses…, out, n). */
-export type FusedRow = (...args: number[]) => void;
-/** A unary row: (x, out, n). */
-export type UnaryRow = (x: number, out: number, n: number) => void;

@@ -43,16 +43,37 @@ function name(out: number[], s: string): void {
 const SIMD = {
   load: 0x00,
   load32Splat: 0x09,
+  store8Lane: 0x58,
+  store32Lane: 0x5a,
+  load32Zero: 0x5c,
   store: 0x0b,
   const: 0x0c,
   i32x4Splat: 0x11,
   f32x4Splat: 0x13,
+  i32x4Eq: 0x37,
+  i32x4Ne: 0x38,
+  f32x4Eq: 0x41,
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f32x4Ge: 0x46,
+  v128Not: 0x4d,
   v128And: 0x4e,
   v128Or: 0x50,
+  v128Xor: 0x51,
+  /** bitselect(a, b, m) = (a & m) | (b & ~m). */
+  v128Bitselect: 0x52,
   /** Pushes an i32: 1 if any bit of the vector is set. */
   v128AnyTrue: 0x53,
+  i8x16NarrowI16x8U: 0x66,
+  f32x4Ceil: 0x67,
+  f32x4Floor: 0x68,
+  f32x4Nearest: 0x6a,
+  i16x8NarrowI32x4U: 0x86,
+  i16x8ExtendLowI8x16U: 0x89,
+  i32x4ExtendLowI16x8U: 0xa9,
+  i32x4Neg: 0xa1,
   i32x4Add: 0xae,
   i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0,
@@ -94,6 +115,10 @@ export const PLAIN = {
 
 /** SIMD opcodes without immediates, by the name FnBuilder.simd1 takes. */
 export type SimdName = keyof typeof SIMD;
+/** SIMD opcodes that take a memory argument or an immediate (not for `simd1`). */
+type MemorySimd = 'load' | 'load32Splat' | 'store' | 'const' | 'store8Lane' | 'store32Lane' | 'load32Zero';
+/** SIMD instructions without immediates (what `simd1` takes). */
+export type SimdOpName = Exclude<SimdName, MemorySimd>;
 
 /**
  * The body of one function: typed helpers that append instructions. Locals are
@@ -137,7 +162,7 @@ export class FnBuilder {
   }
 
   /** Any SIMD instruction of the SIMD table that takes no immediates. */
-  simd1(name: Exclude<SimdName, 'load' | 'load32Splat' | 'store' | 'const'>): this {
+  simd1(name: SimdOpName): this {
     return this.simd(SIMD[name]);
   }
 
@@ -216,6 +241,31 @@ export class FnBuilder {
   }
   v128Store(offset = 0): this {
     return this.simd(SIMD.store).memarg(4, offset);
+  }
+  /** v128.load32_zero: 4 bytes at any alignment into lane 0, the rest zero. */
+  load32Zero(offset = 0): this {
+    return this.simd(SIMD.load32Zero).memarg(0, offset);
+  }
+  /** v128.store32_lane: stores 32-bit lane `lane` (byte-aligned). */
+  store32Lane(lane: number, offset = 0): this {
+    return this.simd(SIMD.store32Lane).memarg(0, offset).op(lane);
+  }
+  /** v128.store8_lane: stores byte lane `lane`. */
+  store8Lane(lane: number, offset = 0): this {
+    return this.simd(SIMD.store8Lane).memarg(0, offset).op(lane);
+  }
+  /** i32.load8_u. */
+  i32Load8U(offset = 0): this {
+    return this.op(0x2d).memarg(0, offset);
+  }
+  drop(): this {
+    return this.op(0x1a);
+  }
+  /** v128.const with every 32-bit lane set to the bits `bits`. */
+  i32x4Const(bits: number): this {
+    this.simd(SIMD.const);
+    const b = new Uint8Array(new Int32Array([bits, bits, bits, bits]).buffer);
+    return this.op(...b);
   }
   load32Splat(offset = 0): this {
     return this.simd(SIMD.load32Splat).memarg(2, offset);

@@ -3,9 +3,10 @@ import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
-import { GemmThreads, MAX_PARTS, gemmPart, runHere, type GemmJob } from './threads.js';
+import { WasmThreads, MAX_PARTS, gemmPart, runHere, type GemmJob } from './threads.js';
 import { CALLABLE, PART, type CallableName } from './conv-driver.js';
 import { BlockHeap } from './heap.js';
+import { assemble, type FnBuilder } from './encode.js';
 import { markResident, residentOf } from './resident.js';
 import { threadsWanted } from './thread-count.js';
 
@@ -57,7 +58,7 @@ export interface EngineOptions {
  * (`allocOut` + `takeOut`) stay in the memory as the tensors' storage, so the next kernel
  * reads them without a copy.
  */
-export class WasmGemm {
+export class WasmEngine {
   /** Whether the micro-kernel uses relaxed-SIMD fused multiply-add. */
   readonly fma: boolean;
   /** The module's exported functions (byte addresses into this engine's memory). */
@@ -66,7 +67,7 @@ export class WasmGemm {
   private readonly own: GemmScratch;
   /** Packing scratch of worker i (kept when the pool shrinks, reused when it grows). */
   private readonly workerScratch: GemmScratch[] = [];
-  private readonly pool: GemmThreads | null;
+  private readonly pool: WasmThreads | null;
   private readonly options: EngineOptions;
   /** Set by the first GEMM that would be split; the next reset() then gives workers their scratch. */
   private splitSeen = false;
@@ -82,7 +83,7 @@ export class WasmGemm {
   /** The heap as a block owner (what a resident view's release calls). */
   private readonly owner = { give: (ptr: number, bytes: number) => this.give(ptr, bytes) };
 
-  constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory, pool: GemmThreads | null, options: EngineOptions = {}) {
+  constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory, pool: WasmThreads | null, options: EngineOptions = {}) {
     this.fma = fma;
     this.memory = memory;
     this.pool = pool;
@@ -234,6 +235,30 @@ export class WasmGemm {
     return ptr;
   }
 
+  /** Copies bytes (bool values) into a scratch block (16 bytes of slack after them); returns its byte address. */
+  copyBytesIn(values: Uint8Array): number {
+    const ptr = this.alloc(Math.ceil(values.length / 4));
+    new Uint8Array(this.memory.buffer).set(values, ptr);
+    return ptr;
+  }
+
+  /** `n` bytes at byte address `ptr`, viewed (valid until the memory grows). */
+  bytesAt(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, n);
+  }
+
+  /**
+   * Assembles and instantiates a module of extra functions over this engine's memory
+   * (the expression kernel's generated rows); returns its exports by name. Compiled
+   * synchronously: these modules are a few hundred bytes.
+   */
+  instantiate(fns: readonly { name: string; fn: FnBuilder }[]): Readonly<Record<string, (...args: number[]) => void>> {
+    const shared = typeof SharedArrayBuffer === 'function' && this.memory.buffer instanceof SharedArrayBuffer;
+    const bytes = assemble({ initial: 1, maximum: MAX_PAGES, shared }, fns);
+    const module = new WebAssembly.Module(bytes);
+    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<string, (...args: number[]) => void>;
+  }
+
   /** Bytes of wasm memory held (in use, in the free lists, and never yet used). */
   bytes(): number {
     return this.memory.buffer.byteLength;
@@ -254,7 +279,7 @@ export class WasmGemm {
    * here. Seeing such work is what gives workers their scratch at the next reset(), so the
    * first one runs here alone.
    */
-  private poolFor(flops: number): GemmThreads | null {
+  private poolFor(flops: number): WasmThreads | null {
     if (!this.pool || flops < (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) || this.threads <= 1) return null;
     this.splitSeen = true;
     return this.pool.size > 0 ? this.pool : null;
@@ -383,18 +408,18 @@ const MAX_WORKERS = 63;
  * gets a (lazily started) worker pool; without them it runs on one thread, with a
  * single notice naming the reason when more threads were asked for.
  */
-export function createWasmGemm(options: EngineOptions = {}): WasmGemm | null {
+export function createWasmEngine(options: EngineOptions = {}): WasmEngine | null {
   const support = threadSupport();
   const spawn = spawner(support);
   const shared = spawn ? compile(true) : null;
   if (spawn && shared) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const pool = new GemmThreads(spawn, shared.module, memory, MAX_WORKERS);
-    return new WasmGemm(shared.module, shared.fma, memory, pool, options);
+    const pool = new WasmThreads(spawn, shared.module, memory, MAX_WORKERS);
+    return new WasmEngine(shared.module, shared.fma, memory, pool, options);
   }
   const c = compile(false);
   if (!c) return null;
   if ((options.threads ?? threadsWanted()) > 1) singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
-  return new WasmGemm(c.module, c.fma, memory, null, options);
+  return new WasmEngine(c.module, c.fma, memory, null, options);
 }

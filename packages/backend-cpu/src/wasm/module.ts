@@ -1,6 +1,6 @@
 import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
-import { elementwiseFunctions, type BinaryRow, type FusedRow, type RowMode, type UnaryRow, type WasmBinaryName, type WasmFusedRowName, type WasmUnaryName } from './elementwise-module.js';
+import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolExports } from './pool-module.js';
 
@@ -8,14 +8,12 @@ import { maxPoolFn, type PoolExports } from './pool-module.js';
 export type WasmExports = GemmExports &
   ConvExports &
   PoolExports &
-  Record<`${WasmBinaryName}_${RowMode}`, BinaryRow> &
-  Record<WasmUnaryName, UnaryRow> &
-  Record<WasmFusedRowName, FusedRow>;
+  { add_vv: BinaryRow };
 
 /**
  * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
  * index), im2col/col2im and a strided copy, max pooling, and the float32 elementwise
- * rows, all generated from their TypeScript descriptions over one imported memory.
+ * `add_vv` row, all generated from their TypeScript descriptions over one imported memory.
  */
 export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
   const fns: { name: string; fn: FnBuilder }[] = [

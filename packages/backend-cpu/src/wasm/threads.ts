@@ -42,7 +42,7 @@ export function gemmPart(x: GemmJob): number[] {
  * them only once the caller returns to its event loop) just claims nothing: the caller
  * runs every part left. Each worker has its own packing scratch.
  */
-export class GemmThreads {
+export class WasmThreads {
   private readonly ctrl: Int32Array;
   private readonly workers: PoolWorker[] = [];
   private generation = 0;

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { backends, getBackend, memory } from '@tessera/core';
+import { datasetDescriptors } from '@tessera/datasets';
+import { modelDescriptors } from '@tessera/models';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import type { Io } from '../io.js';
@@ -8,7 +10,7 @@ import type { Io } from '../io.js';
 /** `tessera info` options. */
 export const infoSpec: CommandSpec = {
   name: 'info',
-  summary: 'Versions, installed backends, the backend in use and what it reports about the device.',
+  summary: 'Versions, installed backends, the backend in use and what it reports about the device, the registered models and datasets.',
   options: { backend: { type: 'string', default: 'auto', help: 'backend to start', choices: () => BACKENDS } },
 };
 
@@ -38,6 +40,8 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   const info = getBackend(used).info?.();
   if (info) for (const [k, v] of Object.entries(info)) lines.push([`${used}.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   lines.push(['live tensors', String(memory().numTensors)]);
+  for (const m of modelDescriptors()) lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
+  for (const d of datasetDescriptors()) lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) io.out(`${k.padEnd(w)}  ${v}`);
   return lines;

@@ -7,7 +7,7 @@ import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBa
 import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
-import { DATASET_SHAPES, channelStats, datasetNames, loadDataset } from '../data.js';
+import { channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
 import { CliError } from '../errors.js';
 import { modelNames, modelSpec } from '../models.js';
 import type { Io } from '../io.js';
@@ -92,7 +92,7 @@ export async function train(argv: readonly string[], io: Io): Promise<TrainSumma
   const model = a.model as string;
   const datasetName = a.dataset as string;
   const spec = modelSpec(model);
-  const imageShape = DATASET_SHAPES[datasetName];
+  const imageShape = datasetShape(datasetName);
   if (spec.inputShape && imageShape.join('x') !== spec.inputShape.join('x')) {
     throw new CliError(
       `model '${model}' expects ${spec.inputShape.join('×')} images (C×H×W) but dataset '${datasetName}' has ${imageShape.join('×')}; choose a model made for this dataset (${modelNames().join(', ')}).`,
@@ -111,7 +111,7 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   const model = a.model as string;
   const datasetName = a.dataset as string;
   const spec = modelSpec(model);
-  const imageShape = DATASET_SHAPES[datasetName];
+  const imageShape = datasetShape(datasetName);
   const resumePath = join(out, 'last.safetensors');
   const backend = await setupBackend(a.backend as string, io.err);
   manualSeed(a.seed as number);

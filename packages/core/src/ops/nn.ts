@@ -6,8 +6,9 @@ import type { OpDef, TensorInfo } from '../op.js';
 import type { Conv2dAttrs, Pool2dAttrs, PrimitiveAttrs } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, equal, greaterEqual, mul, sub } from './binary.js';
-import { arange, rand } from './creation.js';
+import { arange, rand, zerosLike } from './creation.js';
 import { logSumExp, max, sum } from './reduce.js';
+import { maxPoolBackwardGrad } from './max-pool-grad.js';
 import { pad as padOp, reshape, squeeze, unsqueeze } from './movement.js';
 import { cast, exp } from './unary.js';
 import { assertDType } from './util.js';
@@ -260,12 +261,11 @@ const maxPoolDef: Def<'maxPool2d'> = {
 const maxPoolBackDef: Def<'maxPool2dBackward'> = {
   name: 'maxPool2dBackward',
   infer: ([, x]) => ({ shape: [...x.shape], dtype: x.dtype }),
-  grad: () => {
-    throw new ShapeError(
-      'maxPool2d: second-order gradients through max pooling are not supported yet. ' +
-        'Use avgPool2d or a strided conv where you need gradients of gradients.',
-    );
-  },
+  // Linear in dy; piecewise constant in x (zero gradient).
+  grad: (g, { inputs: [dy, x], attrs, needsGrad }) => [
+    needsGrad[0] ? maxPoolBackwardGrad(g, dy, x, attrs) : null,
+    needsGrad[1] ? zerosLike(x) : null,
+  ],
 };
 
 const avgPoolDef: Def<'avgPool2d'> = {

@@ -1,5 +1,4 @@
-import { type Tensor, keep, noGrad } from '@tessera/core';
-import { TrainConfigError } from '../errors.js';
+import { type Tensor, keep, noGrad, ConfigError } from '@tessera/core';
 import type { Callback, CallbackState, Logs, TrainContext } from './callback.js';
 import { fromJsonNumber, jsonNumber } from './finite.js';
 
@@ -81,7 +80,7 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
     const v = logs[this.monitor];
     if (v === undefined) {
-      throw new TrainConfigError(`EarlyStopping: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}); pass validation data or pick another key.`);
+      throw new ConfigError(`EarlyStopping: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}); pass validation data or pick another key.`);
     }
     if (this.improved(v)) {
       this.best = v;

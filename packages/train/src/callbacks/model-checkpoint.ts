@@ -1,6 +1,6 @@
-import { getRngState } from '@tessera/core';
+import { getRngState, ConfigError } from '@tessera/core';
 import { encodeCheckpoint } from '../checkpoint.js';
-import { NonFiniteLossError, TrainConfigError } from '../errors.js';
+import { NonFiniteLossError } from '../errors.js';
 import type { BatchInfo, Callback, CallbackState, Logs, TrainContext } from './callback.js';
 import { higherIsBetter } from './early-stopping.js';
 import { allFinite, fromJsonNumber, jsonNumber } from './finite.js';
@@ -48,7 +48,7 @@ export class ModelCheckpoint implements Callback {
     const mode = opts.mode ?? 'auto';
     this.mode = mode === 'auto' ? (higherIsBetter(this.monitor) ? 'max' : 'min') : mode;
     if (opts.everySteps !== undefined && !(Number.isInteger(opts.everySteps) && opts.everySteps > 0)) {
-      throw new TrainConfigError(`ModelCheckpoint: everySteps must be a positive integer but got ${opts.everySteps}.`);
+      throw new ConfigError(`ModelCheckpoint: everySteps must be a positive integer but got ${opts.everySteps}.`);
     }
   }
 
@@ -97,7 +97,7 @@ export class ModelCheckpoint implements Callback {
     const saveBest = this.opts.saveBest ?? true;
     const v = logs[this.monitor];
     if (saveBest && v === undefined) {
-      throw new TrainConfigError(`ModelCheckpoint: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}).`);
+      throw new ConfigError(`ModelCheckpoint: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}).`);
     }
     // A NaN or infinite value is never an improvement (NaN compares false; -Infinity would win).
     const better = saveBest && Number.isFinite(v) && (Number.isNaN(this.best) || (this.mode === 'min' ? v < this.best : v > this.best));
