@@ -25,9 +25,9 @@ import { wrap } from '../wrap.js';
 /** `tessera train` options. */
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out.',
+  summary: 'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out. Text models: tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention --help.',
   options: {
-    model: { type: 'string', default: 'mnist-cnn', help: 'model name (text models: tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention --help)', choices: modelNames },
+    model: { type: 'string', default: 'mnist-cnn', help: 'model name', choices: modelNames },
     dataset: { type: 'string', default: 'mnist', help: 'dataset name', choices: datasetNames },
     epochs: { type: 'number', default: 10, integer: true, min: 1, help: 'epochs to train' },
     'batch-size': { type: 'number', default: 100, integer: true, min: 1, help: 'examples per step' },
