@@ -1,4 +1,4 @@
-import { allocArray, getOpDef, sizeOf, stridesOf, type BackendImpl, type DType, type PrimitiveAttrs, type PrimitiveName, type TensorData, type TypedArray } from '@tessera/core';
+import { allocArray, getOpDef, sizeOf, stridesOf, type BackendImpl, type DType, type OpAttrs, type TensorData, type TypedArray } from '@tessera/core';
 import { cpu } from '../src/index.js';
 
 /** One CPU backend for all tests. */
@@ -23,15 +23,15 @@ export function kernelFor(backend: BackendImpl, name: string): (ctx: { attrs: un
   const def = getOpDef(name);
   const expr = backend.kernels.elementwise as ((ctx: unknown) => object) | undefined;
   if (!def?.elementwise || !expr) throw new Error(`test: backend ${backend.name} has no kernel for ${name}`);
-  const toExpr = def.elementwise.bind(def) as (attrs: unknown) => unknown;
-  return (ctx) => expr({ ...ctx, attrs: toExpr(ctx.attrs) });
+  const toExpr = def.elementwise.bind(def) as (attrs: unknown, inputs: unknown) => unknown;
+  return (ctx) => expr({ ...ctx, attrs: toExpr(ctx.attrs, ctx.inputs) });
 }
 
 /** Runs a kernel and reads its output back. */
-export function run<N extends PrimitiveName>(
+export function run<N extends keyof OpAttrs>(
   name: N,
   inputs: readonly TensorData[],
-  attrs: PrimitiveAttrs[N],
+  attrs: OpAttrs[N],
   outShape: readonly number[],
   outDtype: DType = inputs[0]?.dtype ?? 'float64',
 ): TypedArray {

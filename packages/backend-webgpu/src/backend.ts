@@ -9,6 +9,9 @@ import { asGpu, GpuStorage } from './storage.js';
 /** Dtypes the GPU stores: no float64 (WebGPU has no 64-bit floats). */
 export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
+/** Kernels that apply an `epilogue` attribute in their store (kernels/epilogue.ts). */
+export const EPILOGUE_KERNELS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'maxPool2d', 'avgPool2d']);
+
 /** Values as the 32-bit words the GPU stores (bool 0/1 bytes widen to u32). */
 function toWords(values: TypedArray, dtype: DType): ArrayBufferView {
   if (dtype === 'bool') return Uint32Array.from(values as Uint8Array, (v) => (v ? 1 : 0));
@@ -49,6 +52,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     name: 'webgpu',
     dtypes: WEBGPU_DTYPES,
     kernels,
+    epilogueKernels: EPILOGUE_KERNELS,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
     read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
     alloc: (dtype, size) => gpu.alloc('alloc', size, dtype),

@@ -30,7 +30,7 @@ function makeNet(backend: string, seed: number) {
     loss.backward();
     T.noGrad(() => {
       for (const w of params) {
-        const delta = T.runOp(T.primitiveDefs.clip, [w.grad!.mul(0.1)], () => ({ min: -clipAt.value, max: clipAt.value }));
+        const delta = T.runOp(T.elementwiseDefs.clip, [w.grad!.mul(0.1)], () => ({ min: -clipAt.value, max: clipAt.value }));
         w.assign(w.sub(delta));
       }
     });
@@ -284,7 +284,7 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('compiled steps on webgpu:
 const uploadingNeg: AnyKernel = ((ctx: KernelContext<Record<string, never>>) => {
   const scratch = ctx.backend.write(new Float32Array([1]), 'float32', [1]);
   ctx.backend.free(scratch);
-  const attrs = T.primitiveDefs.neg.elementwise?.({}, []);
+  const attrs = T.elementwiseDefs.neg.elementwise?.({}, ctx.inputs);
   return (webgpuKernels.elementwise as (c: KernelContext<unknown>) => T.DataId)({ ...ctx, attrs });
 }) as AnyKernel;
 

@@ -187,6 +187,16 @@ for (const [op, ga, gb, dtypes, tol] of BINARY) {
     add(op, `${shp(sa)} ∘ ${shp(sb)}`, [f(sa, ga), f(sb, gb)], ([a, b]) => fn[op](a, b), { dtypes, tol });
   }
 }
+// The expression primitive itself: every backend compiles these (fused chains look like this).
+{
+  const [x, y, z] = [T.ex.input(0), T.ex.input(1), T.ex.input(2)];
+  const ew = (e: T.Expr, scalars: number[] = []) => (xs: Tensor[]) => T.elementwise(e, xs, scalars);
+  add('elementwise', 'x·s0 + y (scalar) [3, 4] + [4]', [f([3, 4]), f([4])], ew(T.ex.add(T.ex.mul(x, T.ex.scalar(0)), y), [0.75]), { dtypes: FI });
+  add('elementwise', 'select(x > y, x·y, z − 1) [2, 1, 3] [4, 1] []', [f([2, 1, 3]), f([4, 1]), f([])], ew(T.ex.select(T.ex.gt(x, y), T.ex.mul(x, y), T.ex.sub(z, 1))), { dtypes: FI });
+  add('elementwise', 'softplus formula max(x, 0) + log1p(exp(−|x|)) [2, 5]', [f([2, 5])], ew(T.ex.add(T.ex.max(x, 0), T.ex.log1p(T.ex.exp(T.ex.neg(T.ex.abs(x)))))), { tol: 'transcendental' });
+  add('elementwise', 'tanh(x)·sigmoid(y)/(1 + x²) [3, 4] [3, 1]', [f([3, 4]), f([3, 1])], ew(T.ex.div(T.ex.mul(T.ex.tanh(x), T.ex.div(1, T.ex.add(1, T.ex.exp(T.ex.neg(y))))), T.ex.add(1, T.ex.mul(x, x)))), { tol: 'transcendental' });
+  add('elementwise', 'cast(x > 0, dtype)·x with bools and (x < 0 xor y < 0) [6]', [f([6]), f([6])], ew(T.ex.select(T.ex.xor(T.ex.lt(x, 0), T.ex.lt(y, 0)), T.ex.mul(T.ex.cast(T.ex.gt(x, 0), 'float32'), 1), T.ex.cast(T.ex.ge(y, x), 'float32'))), { grad: false });
+}
 add('where', 'cond [3, 1], a [3, 4], b [4]', [bool([3, 1]), f([3, 4]), f([4])], ([c, a, b]) => T.where(c, a, b), { dtypes: FIB });
 add('where', 'cond [2, 3], a [], b [2, 1]', [bool([2, 3]), f([]), f([2, 1])], ([c, a, b]) => T.where(c, a, b), { dtypes: FI });
 
@@ -399,6 +409,6 @@ export const CASES: readonly OpCase[] = cases;
 
 /** Composite (non-primitive) ops the kit covers, in table order. */
 export function compositeOps(): string[] {
-  const prim = new Set(Object.keys(T.primitiveDefs));
+  const prim = new Set([...Object.keys(T.primitiveDefs), ...Object.keys(T.elementwiseDefs)]);
   return [...new Set(CASES.map((c) => c.op).filter((op) => !prim.has(op)))];
 }

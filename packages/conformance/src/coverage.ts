@@ -15,16 +15,17 @@ export function skipMap(skip: SkipList = []): Map<string, string> {
   return new Map(skip.map((s) => (typeof s === 'string' ? [s, 'skipped (no reason given)'] : [s.op, s.reason])));
 }
 
-/** Primitive ops (names in `primitiveDefs`) that no case covers. */
+/** Primitive ops (names in `primitiveDefs`) and built-in elementwise ops (`elementwiseDefs`) that no case covers. */
 export function missingPrimitives(): string[] {
   const covered = new Set(CASES.map((c) => c.op));
-  return Object.keys(T.primitiveDefs).filter((op) => !covered.has(op));
+  return [...Object.keys(T.primitiveDefs), ...Object.keys(T.elementwiseDefs)].filter((op) => !covered.has(op));
 }
 
 /** One row of the coverage table. */
 export interface CoverageRow {
   readonly op: string;
-  readonly kind: 'primitive' | 'composite' | 'plugin';
+  /** `expression`: a built-in elementwise op (no kernel needed: the backend's `elementwise` runs it). */
+  readonly kind: 'primitive' | 'expression' | 'composite' | 'plugin';
   /** Number of forward cases (0: missing). */
   readonly forwardCases: number;
   /** Number of cases whose gradients are checked. */
@@ -41,10 +42,11 @@ export interface CoverageRow {
 export function coverageRows(skip: SkipList = [], extra: readonly OpCase[] = []): CoverageRow[] {
   const skips = skipMap(skip);
   const all = [...CASES, ...extra];
-  const prims = Object.keys(T.primitiveDefs);
+  const prims = [...Object.keys(T.primitiveDefs), ...Object.keys(T.elementwiseDefs)];
   const builtIn = new Set(CASES.map((c) => c.op));
-  const composites = [...new Set(all.map((c) => c.op).filter((op) => !(op in T.primitiveDefs)))];
-  const kindOf = (op: string) => (op in T.primitiveDefs ? 'primitive' : builtIn.has(op) ? 'composite' : 'plugin') as CoverageRow['kind'];
+  const composites = [...new Set(all.map((c) => c.op).filter((op) => !prims.includes(op)))];
+  const kindOf = (op: string) =>
+    (op in T.primitiveDefs ? 'primitive' : op in T.elementwiseDefs ? 'expression' : builtIn.has(op) ? 'composite' : 'plugin') as CoverageRow['kind'];
   return [...prims, ...composites].map((op) => [op, kindOf(op)] as const).map(([op, kind]) => {
     const cs = all.filter((c) => c.op === op);
     const def = T.getOpDef(op) as { nonDifferentiable?: true } | undefined;
@@ -78,7 +80,7 @@ export function coverageRows(skip: SkipList = [], extra: readonly OpCase[] = [])
  */
 export function coverageTable(skip: SkipList = [], extra: readonly OpCase[] = []): string {
   const rows = coverageRows(skip, extra);
-  const missing = rows.filter((r) => r.kind === 'primitive' && r.forwardCases === 0).map((r) => r.op);
+  const missing = rows.filter((r) => (r.kind === 'primitive' || r.kind === 'expression') && r.forwardCases === 0).map((r) => r.op);
   const lines = [
     '| op | kind | forward | backward | dtypes | status |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -90,10 +92,11 @@ export function coverageTable(skip: SkipList = [], extra: readonly OpCase[] = []
     }),
   ];
   const nPrim = rows.filter((r) => r.kind === 'primitive').length;
+  const nExpr = rows.filter((r) => r.kind === 'expression').length;
   const nComp = rows.filter((r) => r.kind === 'composite').length;
-  const nPlug = rows.length - nPrim - nComp;
+  const nPlug = rows.length - nPrim - nExpr - nComp;
   const summary =
-    `${CASES.length + extra.length} cases; ${nPrim - missing.length}/${nPrim} primitives and ${nComp} composites covered. ` +
+    `${CASES.length + extra.length} cases; ${nPrim + nExpr - missing.length}/${nPrim + nExpr} primitives (${nPrim}) and elementwise ops (${nExpr}, expressions) and ${nComp} composites covered. ` +
     `Missing primitives: ${missing.length ? missing.join(', ') : 'none'}.`;
   return `${lines.join('\n')}\n\n${summary}\n`;
 }

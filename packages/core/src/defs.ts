@@ -1,5 +1,6 @@
 import type { OpDef } from './op.js';
-import type { PrimitiveAttrs, PrimitiveName } from './primitives.js';
+import type { ElementwiseOpAttrs, ElementwiseOpName, PrimitiveAttrs, PrimitiveName } from './primitives.js';
+import { elementwiseDef } from './ops/elementwise.js';
 import { binaryDefs, whereDef } from './ops/binary.js';
 import { creationDefs } from './ops/creation.js';
 import { linalgDefs } from './ops/linalg.js';
@@ -13,9 +14,7 @@ import { unaryDefs } from './ops/unary.js';
  * definition (and so without a gradient rule) is a compile error.
  */
 export const primitiveDefs: { readonly [N in PrimitiveName]: OpDef<PrimitiveAttrs[N]> } = {
-  ...unaryDefs,
-  ...binaryDefs,
-  where: whereDef,
+  elementwise: elementwiseDef,
   ...reduceDefs,
   ...linalgDefs,
   transpose: movementDefs.transpose,
@@ -34,4 +33,14 @@ export const primitiveDefs: { readonly [N in PrimitiveName]: OpDef<PrimitiveAttr
   avgPool2d: nnDefs.avgPool2d,
   avgPool2dBackward: nnDefs.avgPool2dBackward,
   random: creationDefs.random,
+};
+
+/**
+ * Every elementwise op's definition, by name: each carries its expression
+ * (`OpDef.elementwise`), so backends need no kernel for any of them.
+ */
+export const elementwiseDefs: { readonly [N in ElementwiseOpName]: OpDef<ElementwiseOpAttrs[N]> } = {
+  ...unaryDefs,
+  ...binaryDefs,
+  where: whereDef,
 };

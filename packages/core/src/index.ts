@@ -9,7 +9,7 @@ import { add } from './ops/binary.js';
 import { onesLike, zerosLike } from './ops/creation.js';
 import { share } from './ops/convert.js';
 import { checkSingleCopy } from './version.js';
-import { primitiveDefs } from './defs.js';
+import { elementwiseDefs, primitiveDefs } from './defs.js';
 import { nnDefs } from './ops/nn.js';
 import { movementDefs } from './ops/movement.js';
 import { softmaxCrossEntropyDef, softmaxCrossEntropyGradDef } from './ops/loss.js';
@@ -21,7 +21,7 @@ import type { OpDef } from './op.js';
 
 setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
 checkSingleCopy();
-for (const def of [...Object.values(primitiveDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, scaledDotProductAttentionDef, movementDefs.reshape, batchNormDef, batchNormStatsDef, batchNormParamGradDef, batchNormInputGradDef]) {
+for (const def of [...Object.values(primitiveDefs), ...Object.values(elementwiseDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, scaledDotProductAttentionDef, movementDefs.reshape, batchNormDef, batchNormStatsDef, batchNormParamGradDef, batchNormInputGradDef]) {
   registerOp(def as OpDef<never>);
 }
 
@@ -61,6 +61,6 @@ export { VERSION } from './version.js';
 export { asyncScopesIsolated } from './scope.js';
 export * from './ops/index.js';
 export * from './expr/index.js';
-export { kernelFamily } from './kernel-kit.js';
-export { primitiveDefs } from './defs.js';
+export { kernelFamily, VIEW_GEOMETRY, type StridedView, type ViewGeometry } from './kernel-kit.js';
+export { primitiveDefs, elementwiseDefs } from './defs.js';
 export { nearest, editDistance } from './nearest.js';

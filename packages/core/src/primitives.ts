@@ -1,12 +1,12 @@
 import type { DType } from './dtype.js';
+import type { ElementwiseAttrs } from './expr/ir.js';
 
 /**
- * The attributes of every primitive op, by name. This is the whole contract between core
- * and a backend: a backend that implements a kernel for each of these names runs every
- * op Tessera has (everything else is composed from them). Shapes and dtypes of outputs
- * are computed by core and passed in `ctx.out`. Inputs are contiguous, row-major.
+ * Attributes of the elementwise ops, by name. These are not primitives: each is defined by
+ * an expression (`OpDef.elementwise`, docs/expressions.md) and runs through a backend's one
+ * `elementwise` kernel, unless the backend registers a kernel of the op's own name.
  */
-export interface PrimitiveAttrs {
+export interface ElementwiseOpAttrs {
   // ---- unary elementwise: one input x, output has x's shape -------------------------
   // Output dtype equals x's dtype, except logicalNot (bool).
   neg: NoAttrs; abs: NoAttrs; sign: NoAttrs; exp: NoAttrs; expm1: NoAttrs; log: NoAttrs;
@@ -35,6 +35,20 @@ export interface PrimitiveAttrs {
   logicalAnd: NoAttrs; logicalOr: NoAttrs; logicalXor: NoAttrs;
   /** inputs (cond: bool, a, b), all broadcast to out.shape: cond ? a : b */
   where: NoAttrs;
+
+}
+
+/**
+ * The attributes of every primitive op, by name. This is the whole contract between core
+ * and a backend: a backend that implements a kernel for each of these names runs every
+ * op Tessera has (everything else is composed from them, and every elementwise op is an
+ * expression its `elementwise` kernel compiles). Shapes and dtypes of outputs are computed
+ * by core and passed in `ctx.out`. Inputs are contiguous, row-major.
+ */
+export interface PrimitiveAttrs {
+  // ---- the expression op: inputs broadcast to out.shape; out[i] = expr(inputs at i) ----
+  /** See `ElementwiseAttrs` and docs/expressions.md; compile each `lowerExpr(expr, dtypes)` once per key. */
+  elementwise: ElementwiseAttrs;
 
   // ---- reductions: input viewed as [outer, reduce, inner], output [outer, inner] ------
   sum: ReduceAttrs; prod: ReduceAttrs; max: ReduceAttrs; min: ReduceAttrs;
@@ -138,6 +152,12 @@ export interface Pool2dAttrs {
 
 /** Name of a primitive op. */
 export type PrimitiveName = keyof PrimitiveAttrs;
+
+/** Name of an op defined by an expression (unary, binary, `where`, `cast` …). */
+export type ElementwiseOpName = keyof ElementwiseOpAttrs;
+
+/** Attributes of every built-in op that a kernel may be registered for: primitives and elementwise ops. */
+export type OpAttrs = PrimitiveAttrs & ElementwiseOpAttrs;
 
 /** A kernel table that covers every primitive op (a compile error names any missing). */
 export type PrimitiveKernels<K> = { readonly [N in PrimitiveName]: K };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CompileError, Parameter, keep, type Tensor, compile, dropout, manualSeed, memory, noGrad, primitiveDefs, randn, runOp, tensor, tidy, zeros,
+  CompileError, Parameter, keep, type Tensor, compile, dropout, manualSeed, memory, noGrad, elementwiseDefs, randn, runOp, tensor, tidy, zeros,
 } from '@tessera/core';
 import { useCpu } from './setup.js';
 
@@ -25,7 +25,7 @@ function makeNet(seed: number) {
     const loss = out.sub(y).square().mean();
     loss.backward();
     noGrad(() => {
-      for (const w of params) w.assign(runOp(primitiveDefs.sub, [w, runOp(primitiveDefs.mul, [w.grad!, tensor(lr.value)], {})], {}));
+      for (const w of params) w.assign(runOp(elementwiseDefs.sub, [w, runOp(elementwiseDefs.mul, [w.grad!, tensor(lr.value)], {})], {}));
     });
     return loss.detach();
   };
@@ -107,7 +107,7 @@ describe('compile', () => {
     const w = new Parameter(tensor([1, 2, 3]));
     const alpha = { v: 0.5 };
     const step = compile((x: Tensor) => {
-      noGrad(() => w.assign(runOp(primitiveDefs.leakyRelu, [w.sub(x)], () => ({ alpha: alpha.v }))));
+      noGrad(() => w.assign(runOp(elementwiseDefs.leakyRelu, [w.sub(x)], () => ({ alpha: alpha.v }))));
     });
     const x = tensor([2, 2, 2]);
     for (const a of [0.5, 0.5, 0.25, 0.1]) {

@@ -73,6 +73,28 @@ describe('compiled steps fuse elementwise chains', () => {
     row.dispose();
   });
 
+  it('recomputes one-element values in each reader (a loss mean’s bookkeeping), of any shape, and drops them', () => {
+    const a = randn([3, 4]);
+    const mean = (t: Tensor) => {
+      const count = t.sum(); // a reduction: stays
+      const empty = elementwise(ex.eq(x, 0), [count]); // one element, three readers
+      const safe = elementwise(ex.select(x, 1, y), [empty, count]); // one element, two readers
+      const shaped = elementwise(ex.mul(x, 1), [safe]).reshape([1, 1]); // [1, 1] read by [3, 4]
+      const u = elementwise(ex.select(x, Number.NaN, ex.div(y, ex.input(2))), [empty, t, safe]);
+      const v = elementwise(ex.select(x, 0, ex.mul(y, ex.input(2))), [empty, t, shaped]);
+      return [u, v];
+    };
+    const eager = tidy(() => mean(a).map((t) => t.dataSync()));
+    const step = compile(mean);
+    for (let i = 0; i < 3; i++) tidy(() => step(a).forEach((t, k) => expect(t.dataSync()).toEqual(eager[k])));
+    expect(step.stats.calls).toEqual(['sum', 'fused(elementwise+elementwise+elementwise+elementwise)', 'fused(elementwise+elementwise+elementwise+elementwise+elementwise)']);
+    // A one-element value that is also returned stays.
+    const kept = compile((t: Tensor) => { const s = elementwise(ex.mul(x, 2), [t.sum()]); return [s, elementwise(ex.add(x, y), [t, s])]; });
+    for (let i = 0; i < 2; i++) tidy(() => kept(a));
+    expect(kept.stats.kernels).toBe(3);
+    a.dispose();
+  });
+
   it('re-reads per-step scalars of fused calls (a scheduled learning rate)', () => {
     const p = new Parameter(tensor([1, 2, 3, 4]));
     const lr = { value: 0.1 };
@@ -148,6 +170,7 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     const step = compile(block);
     for (let i = 0; i < 3; i++) tidy(() => expect(step(xs).dataSync()).toEqual(eager));
     expect(step.stats.kernels).toBe(1);
+    expect(step.stats.calls).toEqual(['fused(matmul+elementwise+elementwise)']);
     expect(seen.length).toBeGreaterThan(0);
     // A scalar-carrying reader (per-replay attributes) and a second reader stop the fusion where they must.
     const scale = { v: 2 };
@@ -158,9 +181,48 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
       tidy(() => expect(scaled(xs).dataSync()).toEqual(want));
     }
     expect(scaled.stats.kernels).toBe(1);
+    // A reader that sees the product reshaped (a flatten's gradient) joins the epilogue when
+    // its other inputs are full-size (presented in the product's shape), not when one broadcasts.
+    const mask = (full: Tensor) => (a: Tensor) => elementwise(ex.select(ex.gt(y, 0), x, 0), [a.matmul(w).reshape([5, 3, 1]), full]);
+    const res3 = res.reshape([5, 3, 1]);
+    const row = on(randn([3, 1]));
+    for (const [other, kernels] of [[res3, 1], [row, 2]] as const) {
+      const f = mask(other);
+      const want = tidy(() => f(xs).dataSync());
+      const viewed = compile(f);
+      for (let i = 0; i < 2; i++) tidy(() => expect(viewed(xs).dataSync()).toEqual(want));
+      expect(viewed.stats.kernels).toBe(kernels);
+    }
+    core.dispose([res3, row]);
     const shared = compile((a: Tensor) => { const m = a.matmul(w); return [relu(m), m]; });
     for (let i = 0; i < 2; i++) tidy(() => shared(xs));
     expect(shared.stats.kernels).toBe(2);
+    // Training on a backend with only the `elementwise` kernel for expression ops (as on
+    // WebGPU): relu's gradient reads relu's output, so relu's input has one reader and relu
+    // joins the epilogue; loss and gradients equal eager ones.
+    const exprOnly = Object.fromEntries(Object.entries(impl.kernels).filter(([n]) => !(core.primitiveDefs as Record<string, core.OpDef<unknown>>)[n]?.elementwise));
+    const impl2: core.BackendImpl = { ...impl, name: 'cpu-epi-expr', kernels: exprOnly };
+    core.use({ kind: 'backend', name: 'cpu-epi-expr', priority: -1, coreApi: core.CORE_API_VERSION, create: async () => impl2, createSync: () => impl2 });
+    const on2 = (t: core.Tensor) => t.to('cpu-epi-expr');
+    const [x2, b2] = [on2(xs), on2(bias)];
+    const wp = new Parameter(on2(w));
+    const train = (a: Tensor) => {
+      wp.grad?.dispose();
+      wp.grad = null;
+      const loss = a.matmul(wp).add(b2).relu().square().sum();
+      loss.backward();
+      return loss.detach();
+    };
+    const wantLoss = tidy(() => train(x2).dataSync());
+    const wantGrad = wp.grad!.dataSync();
+    const tstep = compile(train);
+    for (let i = 0; i < 3; i++) {
+      tidy(() => expect(tstep(x2).dataSync()).toEqual(wantLoss));
+      expect(wp.grad!.dataSync()).toEqual(wantGrad);
+    }
+    expect(tstep.stats.calls[0]).toBe('fused(matmul+add+relu)');
+    core.dispose([x2, b2, wp]);
+    wp.grad?.dispose();
     core.dispose([xs, w, bias, res]);
   });
 });

@@ -1,4 +1,4 @@
-import { IndexError, broadcastStrides, stridesOf, type Kernel, type PrimitiveAttrs, type TypedArray } from '@tessera/core';
+import { IndexError, VIEW_GEOMETRY, stridesOf, type Kernel, type ViewGeometry, type PrimitiveAttrs, type TypedArray } from '@tessera/core';
 import { copyStrided, forEachRow } from './iter.js';
 import { alloc, valuesOf, wrap } from './storage.js';
 
@@ -8,7 +8,7 @@ type Attrs<N extends keyof PrimitiveAttrs> = PrimitiveAttrs[N];
  * The common shape of transpose, broadcastTo, slice and flip: out (contiguous) is a
  * strided view of x, described by an offset and per-output-axis strides into x.
  */
-function viewKernel<A>(view: (xStrides: number[], xShape: readonly number[], attrs: A) => { offset: number; strides: number[] }): Kernel<A> {
+function viewKernel<A>(view: ViewGeometry<A>): Kernel<A> {
   return ({ inputs: [x], attrs, out }) => {
     const y = alloc(out.dtype, out.size);
     const { offset, strides } = view(stridesOf(x.shape), x.shape, attrs);
@@ -17,36 +17,17 @@ function viewKernel<A>(view: (xStrides: number[], xShape: readonly number[], att
   };
 }
 
-/** out.shape[k] = x.shape[perm[k]]. */
-export const transpose = viewKernel<Attrs<'transpose'>>((xs, _shape, { perm }) => ({
-  offset: 0,
-  strides: perm.map((p) => xs[p]),
-}));
+/** `transpose`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const transpose = viewKernel(VIEW_GEOMETRY.transpose);
 
-/** Broadcasts x (same rank as out) to out.shape: stride 0 on size-1 axes. */
-export const broadcastTo = viewKernel<Attrs<'broadcastTo'>>((_xs, shape, attrs) => ({
-  offset: 0,
-  strides: broadcastStrides(shape, attrs.shape),
-}));
+/** `broadcastTo`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const broadcastTo = viewKernel(VIEW_GEOMETRY.broadcastTo);
 
-/** out[i] = x[begin + i·step] per axis. */
-export const slice = viewKernel<Attrs<'slice'>>((xs, _shape, { begin, step }) => {
-  let offset = 0;
-  for (let k = 0; k < xs.length; k++) offset += begin[k] * xs[k];
-  return { offset, strides: xs.map((s, k) => s * step[k]) };
-});
+/** `slice`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const slice = viewKernel(VIEW_GEOMETRY.slice);
 
-/** Reverses the listed axes: start at the last element of each, walk backwards. */
-export const flip = viewKernel<Attrs<'flip'>>((xs, shape, { axes }) => {
-  const strides = xs.slice();
-  let offset = 0;
-  for (const k of new Set(axes.map((ax) => (ax < 0 ? ax + shape.length : ax)))) {
-    if (shape[k] === 0) continue;
-    offset += (shape[k] - 1) * xs[k];
-    strides[k] = -xs[k];
-  }
-  return { offset, strides };
-});
+/** `flip`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const flip = viewKernel(VIEW_GEOMETRY.flip);
 
 /** Constant padding: fill with `value`, then copy x into the interior window. */
 export const pad: Kernel<Attrs<'pad'>> = ({ inputs: [x], attrs: { pads, value }, out }) => {

@@ -1,6 +1,7 @@
-import type { BackendImpl, Conv2dAttrs, Kernel, OutputSpec, PrimitiveAttrs } from '@tessera/core';
+import type { BackendImpl, TensorData, Conv2dAttrs, EpilogueAttrs, Kernel, OutputSpec, PrimitiveAttrs } from '@tessera/core';
 import { asGpu, wgslType } from '../storage.js';
 import { pi, pu } from '../wgsl/params.js';
+import { epilogueOf, type EpilogueCall } from './epilogue.js';
 import { GEMM_EXTRA, runGemm, type GemmProblem } from './gemm.js';
 import { gpuOf } from './gpu-of.js';
 
@@ -43,17 +44,19 @@ const IM2COL = `  let c = r / (kH * kW); let t = r % (kH * kW); let ki = t / kW;
 const XAT = 'u32(((n * C + g * Cg + c) * H + ih) * W + iw)';
 const DYAT = 'u32(((n * O + g * Og + m) * Ho + oh) * Wo + ow)';
 
-function run(backend: BackendImpl, out: OutputSpec, problem: Omit<GemmProblem, 'type' | 'extra'>, g: ConvGeom, attrs: Conv2dAttrs, a: object, b: object) {
+function run(backend: BackendImpl, out: OutputSpec, problem: Omit<GemmProblem, 'type' | 'extra'>, g: ConvGeom, attrs: Conv2dAttrs, a: TensorData, b: TensorData, epi?: EpilogueCall) {
   // Each output element is written by exactly one GEMM cell.
-  return runGemm(gpuOf(backend), { ...problem, type: wgslType(out.dtype), extra: extra(g, attrs) }, asGpu(a, problem.key), asGpu(b, problem.key), out);
+  return runGemm(gpuOf(backend), { ...problem, type: wgslType(a.dtype), extra: extra(g, attrs) }, asGpu(a.dataId, problem.key), asGpu(b.dataId, problem.key), out, epi);
 }
 
 /**
  * conv2d as implicit GEMM, one batch entry per group: M = Og output channels,
  * N = N·Ho·Wo output pixels, K = Cg·kH·kW filter taps; B is the im2col matrix, read on
- * the fly.
+ * the fly. With an `epilogue` (compiled steps), inputs after `x` and `w` are its extra
+ * inputs and it is applied in the store.
  */
-export const conv2d: Kernel<PrimitiveAttrs['conv2d']> = ({ backend, inputs: [x, w], attrs, out }) => {
+export const conv2d: Kernel<PrimitiveAttrs['conv2d'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+  const [x, w] = inputs;
   const g = geometry(x.shape, w.shape, out.shape, attrs.groups);
   const K = g.Cg * g.kH * g.kW;
   return run(backend, out, {
@@ -63,19 +66,21 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d']> = ({ backend, inputs: [x, 
     loadA: `fn loadA(bt: u32, m: u32, k: u32) -> f32 { ${GEOM} return a[(bt * u32(Og) + m) * u32(Cg * kH * kW) + k]; }`,
     loadB: `fn loadB(bt: u32, k: u32, pp: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(k); let p = i32(pp);\n${IM2COL}\n  return b2[${XAT}]; }`,
     storeC: `fn storeC(bt: u32, mm: u32, pp: u32, v: f32) { ${GEOM} let g = i32(bt); let m = i32(mm); let p = i32(pp);
-  let n = p / (Ho * Wo); let q = p % (Ho * Wo); y[u32((n * O + g * Og + m) * Ho * Wo + q)] = v; }`,
+  let n = p / (Ho * Wo); let q = p % (Ho * Wo); put(u32((n * O + g * Og + m) * Ho * Wo + q), v); }`,
     aKFast: true,
     bKFast: false,
     plainStore: false,
-  }, g, attrs, w.dataId, x.dataId);
+  }, g, attrs, w, x, epilogueOf(attrs, inputs, 2, x.dtype));
 };
 
 /**
  * dx as implicit GEMM per group: M = Cg input channels, N = N·H·W input pixels,
  * K = Og·kH·kW; B(k, p) is dy at the output pixel whose window puts tap k on pixel p
- * (0 where the stride skips it).
+ * (0 where the stride skips it). Takes an `epilogue` like conv2d (e.g. the gradient of
+ * the activation before this convolution).
  */
-export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> = ({ backend, inputs: [dy, w], attrs, out }) => {
+export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+  const [dy, w] = inputs;
   const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs.groups);
   return run(backend, out, {
     key: 'conv2dBackpropInput',
@@ -92,11 +97,11 @@ export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput']> 
   if (oh >= Ho || ow >= Wo) { return 0.0; }
   return b2[${DYAT}]; }`,
     storeC: `fn storeC(bt: u32, cc: u32, pp: u32, v: f32) { ${GEOM} let g = i32(bt); let c = i32(cc); let p = i32(pp);
-  let n = p / (H * W); let q = p % (H * W); y[u32((n * C + g * Cg + c) * H * W + q)] = v; }`,
+  let n = p / (H * W); let q = p % (H * W); put(u32((n * C + g * Cg + c) * H * W + q), v); }`,
     aKFast: false,
     bKFast: false,
     plainStore: false,
-  }, g, attrs, w.dataId, dy.dataId);
+  }, g, attrs, w, dy, epilogueOf(attrs, inputs, 2, dy.dtype));
 };
 
 /**
@@ -112,10 +117,10 @@ export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']
     loadA: `fn loadA(bt: u32, mm: u32, k: u32) -> f32 { ${GEOM} let g = i32(bt); let m = i32(mm); let p = i32(k);
   let n = p / (Ho * Wo); let q = p % (Ho * Wo); return a[u32((n * O + g * Og + m) * Ho * Wo + q)]; }`,
     loadB: `fn loadB(bt: u32, k: u32, rr: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(rr); let p = i32(k);\n${IM2COL}\n  return b2[${XAT}]; }`,
-    storeC: `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} y[(bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr] = v; }`,
+    storeC: `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} put((bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr, v); }`,
     aKFast: true,
     bKFast: true,
     // dw[(g·Og + m)·Cg·kH·kW + r] is the plain layout: long K = N·Ho·Wo may be split.
     plainStore: true,
-  }, g, attrs, dy.dataId, x.dataId);
+  }, g, attrs, dy, x);
 };

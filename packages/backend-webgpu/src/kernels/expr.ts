@@ -1,4 +1,5 @@
-import { lowerExpr, type ElementwiseAttrs, type Kernel, type LoweredExpr, type OutputSpec, type TensorData, type BackendImpl } from '@tessera/core';
+import { lowerExpr, type ElementwiseAttrs, type Kernel, type LoweredExpr, type OutputSpec, type TensorData } from '@tessera/core';
+import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { compileExpr } from '../wgsl/expr.js';
 import { gpuOf } from './gpu-of.js';
@@ -10,10 +11,10 @@ import { runMap } from './map.js';
  * and the layout variant, `scalars` passed as uniform words (new values reuse the pipeline
  * and, in a compiled step, only rewrite those words).
  */
-export function runExpr(backend: BackendImpl, lowered: LoweredExpr, scalars: readonly number[], inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
+export function runExpr(gpu: GpuContext, lowered: LoweredExpr, scalars: readonly number[], inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
   const c = compileExpr(lowered);
   const spec = { key: `expr:${c.id}`, op: 'elementwise', inTypes: c.inTypes, outType: c.outType, body: c.body, words: c.words(scalars) };
-  return runMap(gpuOf(backend), spec, inputs, out);
+  return runMap(gpu, spec, inputs, out);
 }
 
 /**
@@ -22,4 +23,4 @@ export function runExpr(backend: BackendImpl, lowered: LoweredExpr, scalars: rea
  * here, through the engine's `OpDef.elementwise`.
  */
 export const elementwiseKernel: Kernel<ElementwiseAttrs> = ({ backend, inputs, attrs, out }) =>
-  runExpr(backend, lowerExpr(attrs.expr, inputs.map((t) => t.dtype)), attrs.scalars, inputs, out);
+  runExpr(gpuOf(backend), lowerExpr(attrs.expr, inputs.map((t) => t.dtype)), attrs.scalars, inputs, out);

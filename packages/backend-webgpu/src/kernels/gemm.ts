@@ -1,9 +1,11 @@
-import type { DType } from '@tessera/core';
+import type { OutputSpec } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
+import { applyEpilogue, plainPut, storeEpilogue, type EpilogueCall, type StoreEpilogue } from './epilogue.js';
 import { pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings } from '../wgsl/shader.js';
+import { helpersFor } from '../wgsl/special.js';
 import { fill } from './movement.js';
 import { reduce } from './reduce.js';
 import { chooseTile, tileName, type GemmTile } from './tiles.js';
@@ -26,7 +28,11 @@ export interface GemmProblem {
   readonly loadA: string;
   /** WGSL `fn loadB(b: u32, k: u32, n: u32) -> T`. */
   readonly loadB: string;
-  /** WGSL `fn storeC(b: u32, m: u32, n: u32, v: T)` writing into `y`. */
+  /**
+   * WGSL `fn storeC(b: u32, m: u32, n: u32, v: T)` that calls `put(i, v)` with the flat
+   * index `i` of output element (b, m, n) in the output's row-major layout (`put` stores
+   * it, through the epilogue if there is one).
+   */
   readonly storeC: string;
   /** Tile loads walk k fastest (true: A/B is contiguous along k) for coalesced reads. */
   readonly aKFast: boolean;
@@ -51,7 +57,7 @@ const SPLIT_MIN_K = 2048;
  * The tiled GEMM shader. `aligned`: M, N and K are multiples of the tile (a
  * shape-specialised variant without bounds checks in the loads and stores).
  */
-function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: boolean): string {
+function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: boolean, epi: StoreEpilogue | null): string {
   const { BM, BN, BK, TM, TN } = tile;
   const WX = BN / TN;
   const WY = BM / TM;
@@ -78,7 +84,9 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: bo
   };
   const madd = T === 'f32' ? `fma(${V}(ra[i][ii]), rb[j], acc[i * 4u + ii][j])` : `acc[i * 4u + ii][j] + ${V}(ra[i][ii]) * rb[j]`;
   const store = split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = v;` : 'storeC(batch, m, n, v);';
-  return `${bindings({ name: 'y', type: T }, [{ name: 'a', type: T }, { name: 'b2', type: T }])}
+  const inputs = [{ name: 'a', type: T }, { name: 'b2', type: T }, ...(epi?.bindings ?? [])];
+  return `${bindings({ name: 'y', type: epi?.outType ?? T }, inputs)}
+${epi ? `${helpersFor(epi.code)}\n${epi.code}` : plainPut(T)}
 var<workgroup> As: array<array<${V}, ${BM / 4}>, ${BK}>;
 var<workgroup> Bs: array<array<${V}, ${BN / 4}>, ${BK}>;
 ${pr.loadA}
@@ -138,30 +146,40 @@ function slicesFor(pr: GemmProblem, workgroups: number, max: number, BK: number)
  * maxComputeWorkgroupsPerDimension is split into several dispatches (tile offsets travel
  * as parameters). With split-K, each slice writes its partial product and one reduction
  * sums them.
+ *
+ * `epi` (the kernel's `epilogue` attribute) is applied in the store, its extra inputs bound
+ * after `a` and `b2` and its layout and scalars in the uniform words after `pr.extra`;
+ * where it cannot be (split-K, an empty K, too many words or bindings) it runs as one
+ * expression pass over the finished product.
  */
-export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: { readonly size: number; readonly dtype: DType }): GpuStorage {
-  if (pr.M === 0 || pr.N === 0 || pr.batch === 0 || pr.K === 0) {
-    const y = gpu.alloc(pr.key, out.size, out.dtype);
-    if (out.size > 0) fill(gpu, y, 0);
-    return y;
-  }
+export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
+  const empty = pr.M === 0 || pr.N === 0 || pr.batch === 0 || pr.K === 0;
   const tile = gpu.tileOverride ?? chooseTile(gpu.preferredTile, pr.M, pr.N, pr.batch);
   const max = gpu.maxGroupsPerDim;
   const tilesN = Math.ceil(pr.N / tile.BN);
   const tilesM = Math.ceil(pr.M / tile.BM);
   const { slices, chunk } = slicesFor(pr, tilesN * tilesM * pr.batch, max, tile.BK);
   const split = slices > 1;
+  const fused = epi && !empty && !split ? storeEpilogue(gpu, epi, out, 2, GEMM_EXTRA + pr.extra.length) : null;
+  if (epi && !fused) return applyEpilogue(gpu, epi, runGemm(gpu, pr, a, b, { ...out, dtype: epi.raw }), out);
+  if (empty) {
+    const y = gpu.alloc(pr.key, out.size, out.dtype);
+    if (out.size > 0) fill(gpu, y, 0);
+    return y;
+  }
   const aligned = pr.M % tile.BM === 0 && pr.N % tile.BN === 0 && pr.K % tile.BK === 0 && chunk % tile.BK === 0;
   const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
-  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}`;
-  const spec = { key, code: () => gemmShader(pr, tile, split, aligned), inputs: 2 };
+  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}${fused ? `:${fused.key}` : ''}`;
+  const spec = { key, code: () => gemmShader(pr, tile, split, aligned, fused), inputs: 2 + (fused?.inputs.length ?? 0) };
+  const inputs = [a, b, ...(fused?.inputs ?? [])];
+  const tail = [...pr.extra, ...(fused?.words ?? [])];
   const batchStep = Math.max(1, Math.floor(max / slices));
   for (let b0 = 0; b0 < pr.batch; b0 += batchStep) {
     for (let m0 = 0; m0 < tilesM; m0 += max) {
       for (let n0 = 0; n0 < tilesN; n0 += max) {
         const head = [pr.M, pr.N, pr.K, n0, tilesN, b0, pr.batch, m0, slices, chunk, 0, 0];
         const groups = [Math.min(max, tilesN - n0), Math.min(max, tilesM - m0), Math.min(batchStep, pr.batch - b0) * slices] as const;
-        gpu.dispatch(spec, y, [a, b], [...head, ...pr.extra], groups);
+        gpu.dispatch(spec, y, inputs, [...head, ...tail], groups);
       }
     }
   }

@@ -8,7 +8,7 @@ import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { fusedKernels } from './softmax.js';
 import { crossEntropyKernels } from './cross-entropy.js';
-import { biasActivationKernels } from './bias-activation.js';
+import { biasAddGradKernels } from './bias-add-grad.js';
 
 /**
  * The WebGPU backend's kernels for the primitives that are not expressions. Every op with
@@ -41,7 +41,8 @@ export const primitiveKernels = {
 
 /**
  * The WebGPU kernel table: the primitives above plus fused kernels for hot composites
- * (softmax, logSoftmax, softmaxCrossEntropy and its gradient, biasActivation and its two
- * gradient composites).
+ * (softmax, logSoftmax, softmaxCrossEntropy and its gradient, biasAddGrad). biasActivation
+ * and biasActivationGrad are core expressions: they run through `elementwise`, and in
+ * compiled steps as matmul/conv epilogues.
  */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasActivationKernels };
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasAddGradKernels };

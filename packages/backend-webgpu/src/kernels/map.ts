@@ -1,11 +1,11 @@
-import { BackendError, broadcastStrides, stridesOf, type OutputSpec, type TensorData } from '@tessera/core';
+import { BackendError, type OutputSpec, type TensorData } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import { asGpu, type GpuStorage } from '../storage.js';
 import { pu, ParamList } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
-import { bindings, ELEMENT_WG, perElementMain, stridedOffsets } from '../wgsl/shader.js';
+import { bindings, ELEMENT_WG, perElementMain } from '../wgsl/shader.js';
 import { helpersFor } from '../wgsl/special.js';
-import { coalesce } from './layout.js';
+import { indexOperands } from './operands.js';
 
 /**
  * One elementwise map over broadcast inputs, `y[i] = f(inputs at i)`: what the expression
@@ -28,9 +28,8 @@ export interface MapSpec {
 }
 
 /**
- * Runs a map over `inputs` broadcast to `out.shape`. After coalescing, inputs that are
- * contiguous or scalar are indexed directly (`flat` variant, keyed by which input is
- * which); anything else walks per-input strides (keyed by the coalesced rank).
+ * Runs a map over `inputs` broadcast to `out.shape` (indexed as `indexOperands` lays them
+ * out: directly where contiguous or scalar, else by per-input strides).
  */
 export function runMap(gpu: GpuContext, spec: MapSpec, inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
   const maxBuffers = gpu.device.limits.maxStorageBuffersPerShaderStage;
@@ -40,26 +39,9 @@ export function runMap(gpu: GpuContext, spec: MapSpec, inputs: readonly TensorDa
   const y = gpu.alloc(spec.op, out.size, out.dtype);
   if (out.size === 0) return y;
   const xs = inputs.map((t) => asGpu(t.dataId, spec.op));
-  const lay = coalesce(out.shape, [stridesOf(out.shape), ...inputs.map((t) => broadcastStrides(t.shape, out.shape))]);
-  const rank = lay.shape.length;
-  const inStrides = lay.strides.slice(1);
-  const flat = rank <= 1 && inStrides.every((s) => rank === 0 || s[0] === 1 || s[0] === 0);
   const p = new ParamList();
   p.ints(out.size);
-  let pattern: string;
-  let index: (k: number) => string;
-  let offsets = '';
-  if (flat) {
-    const kinds = inStrides.map((s) => (rank === 1 && s[0] === 0 ? 's' : 'c'));
-    pattern = `flat-${kinds.join('')}`;
-    index = (k) => (kinds[k] === 's' ? '0' : 'i');
-  } else {
-    const shapeAt = p.ints(...lay.shape);
-    const strideAt = inStrides.map((s) => p.ints(...s));
-    pattern = `r${rank}`;
-    offsets = stridedOffsets(rank, shapeAt, strideAt);
-    index = (k) => `u32(o${k})`;
-  }
+  const { pattern, index, offsets } = indexOperands(out.shape, inputs.map((t) => t.shape), p);
   const wordsAt = p.ints(...spec.words);
   const key = `map:${spec.key}:${pattern}`;
   const code = () => {

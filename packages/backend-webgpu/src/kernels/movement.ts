@@ -1,4 +1,4 @@
-import { stridesOf, type Kernel, type PrimitiveAttrs, type TensorData } from '@tessera/core';
+import { VIEW_GEOMETRY, stridesOf, type Kernel, type PrimitiveAttrs, type TensorData, type ViewGeometry } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import { asGpu, type GpuStorage, wgslType } from '../storage.js';
 import { f32Bits, ParamList, pu } from '../wgsl/params.js';
@@ -56,7 +56,7 @@ function constantBits(value: number, dtype: TensorData['dtype']): number {
 }
 
 /** A kernel whose output (contiguous) is a strided view of its input. */
-function viewKernel<A>(view: (xStrides: number[], xShape: readonly number[], attrs: A) => { offset: number; strides: number[] }): Kernel<A> {
+function viewKernel<A>(view: ViewGeometry<A>): Kernel<A> {
   return ({ backend, inputs: [x], attrs, out }) => {
     const gpu = gpuOf(backend);
     const y = gpu.alloc('copy', out.size, out.dtype);
@@ -66,32 +66,17 @@ function viewKernel<A>(view: (xStrides: number[], xShape: readonly number[], att
   };
 }
 
-/** out.shape[k] = x.shape[perm[k]]. */
-export const transpose = viewKernel<Attrs<'transpose'>>((xs, _s, { perm }) => ({ offset: 0, strides: perm.map((p) => xs[p]) }));
+/** `transpose`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const transpose = viewKernel(VIEW_GEOMETRY.transpose);
 
-/** Broadcasts x (same rank as out): stride 0 on size-1 axes. */
-export const broadcastTo = viewKernel<Attrs<'broadcastTo'>>((xs, shape, a) => ({
-  offset: 0,
-  strides: xs.map((s, k) => (shape[k] === 1 && a.shape[k] !== 1 ? 0 : s)),
-}));
+/** `broadcastTo`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const broadcastTo = viewKernel(VIEW_GEOMETRY.broadcastTo);
 
-/** out[i] = x[begin + i·step] per axis. */
-export const slice = viewKernel<Attrs<'slice'>>((xs, _s, { begin, step }) => ({
-  offset: xs.reduce((acc, s, k) => acc + begin[k] * s, 0),
-  strides: xs.map((s, k) => s * step[k]),
-}));
+/** `slice`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const slice = viewKernel(VIEW_GEOMETRY.slice);
 
-/** Reverses the listed axes: start at each one's last element and walk backwards. */
-export const flip = viewKernel<Attrs<'flip'>>((xs, shape, { axes }) => {
-  const strides = xs.slice();
-  let offset = 0;
-  for (const k of new Set(axes.map((ax) => (ax < 0 ? ax + shape.length : ax)))) {
-    if (shape[k] === 0) continue;
-    offset += (shape[k] - 1) * xs[k];
-    strides[k] = -xs[k];
-  }
-  return { offset, strides };
-});
+/** `flip`: core's strided-view geometry (VIEW_GEOMETRY), copied to a contiguous output. */
+export const flip = viewKernel(VIEW_GEOMETRY.flip);
 
 /** Constant padding: fill with the value, then copy x into the interior window. */
 export const pad: Kernel<Attrs<'pad'>> = ({ backend, inputs: [x], attrs: { pads, value }, out }) => {

@@ -1,9 +1,10 @@
-import type { Kernel, Pool2dAttrs, PrimitiveAttrs } from '@tessera/core';
+import type { EpilogueAttrs, Kernel, OutputSpec, Pool2dAttrs, PrimitiveAttrs } from '@tessera/core';
 import type { GpuContext } from '../context.js';
 import { asGpu, type GpuStorage } from '../storage.js';
 import { pu } from '../wgsl/params.js';
 import { bindings, ELEMENT_WG, perElementMain } from '../wgsl/shader.js';
 import { helpersFor } from '../wgsl/special.js';
+import { applyEpilogue, epilogueOf, plainPut, storeEpilogue, type EpilogueCall } from './epilogue.js';
 import { gpuOf } from './gpu-of.js';
 
 /** Parameter words: [n, H, W, Ho, Wo, kH, kW, sh, sw, pt, pb, pl, pr, countIncludePad]. */
@@ -53,29 +54,38 @@ const IN_POS = `  ${GEOM}
   let oh0 = max(0, (h + pt - kH + sh) / sh); let oh1 = min(Ho - 1, (h + pt) / sh);
   let ow0 = max(0, (w + pl - kW + sw) / sw); let ow1 = min(Wo - 1, (w + pl) / sw);`;
 
-function dispatch(gpu: GpuContext, key: string, y: GpuStorage, ins: GpuStorage[], names: string[], body: string, words: number[]): GpuStorage {
+/**
+ * One thread per element of `out`; `body` ends by calling `put(i, value)`. With an
+ * epilogue (forward pooling in compiled steps: the activation after the pool), `put`
+ * applies it, its extra inputs bound after `ins` and its words after `words`.
+ */
+function dispatch(gpu: GpuContext, key: string, out: OutputSpec, ins: GpuStorage[], names: string[], body: string, words: number[], epi?: EpilogueCall): GpuStorage {
+  const fused = epi ? storeEpilogue(gpu, epi, out, ins.length, words.length) : null;
+  if (epi && !fused) return applyEpilogue(gpu, epi, dispatch(gpu, key, { ...out, dtype: epi.raw }, ins, names, body, words), out);
+  const y = gpu.alloc(key, out.size, out.dtype);
+  if (out.size === 0) return y;
+  const put = fused?.code ?? plainPut('f32');
   const helpers = [names.includes('x') ? FIRST_MAX : '', body.includes('divisor(') ? DIVISOR : ''];
-  const code = () => [bindings({ name: 'y', type: 'f32' }, names.map((name) => ({ name, type: 'f32' }))), ...helpers, helpersFor(body), perElementMain(body)].join('\n');
-  gpu.dispatch({ key, code, inputs: ins.length }, y, ins, words, gpu.groupsFor(words[0], ELEMENT_WG));
+  const inputs = [...names.map((name) => ({ name, type: 'f32' })), ...(fused?.bindings ?? [])];
+  const code = () => [bindings({ name: 'y', type: fused?.outType ?? 'f32' }, inputs), ...helpers, helpersFor(body + put), put, perElementMain(body)].join('\n');
+  const all = [...ins, ...(fused?.inputs ?? [])];
+  gpu.dispatch({ key: fused ? `${key}:${fused.key}` : key, code, inputs: all.length }, y, all, [...words, ...(fused?.words ?? [])], gpu.groupsFor(words[0], ELEMENT_WG));
   return y;
 }
 
 /** Max pooling; padding counts as −∞. */
-export const maxPool2d: Kernel<PrimitiveAttrs['maxPool2d']> = ({ backend, inputs: [x], attrs, out }) => {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc('maxPool2d', out.size, out.dtype);
-  if (out.size === 0) return y;
+export const maxPool2d: Kernel<PrimitiveAttrs['maxPool2d'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+  const [x] = inputs;
   const body = `${OUT_POS}
   let at = firstMax(plane, oh, ow);
-  if (at < 0) { y[i] = t_ninf(); } else { y[i] = x[at]; }`;
-  return dispatch(gpu, 'maxPool2d', y, [asGpu(x.dataId, 'maxPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs));
+  var v = t_ninf();
+  if (at >= 0) { v = x[at]; }
+  put(i, v);`;
+  return dispatch(gpuOf(backend), 'maxPool2d', out, [asGpu(x.dataId, 'maxPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs), epilogueOf(attrs, inputs, 1, x.dtype));
 };
 
 /** Routes each window's dy to the window's first maximum in x. */
 export const maxPool2dBackward: Kernel<PrimitiveAttrs['maxPool2dBackward']> = ({ backend, inputs: [dy, x], attrs, out }) => {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc('maxPool2dBackward', out.size, out.dtype);
-  if (out.size === 0) return y;
   const body = `${IN_POS}
   var acc = 0.0;
   for (var oh = oh0; oh <= oh1; oh++) {
@@ -83,15 +93,13 @@ export const maxPool2dBackward: Kernel<PrimitiveAttrs['maxPool2dBackward']> = ({
       if (firstMax(plane, oh, ow) == ii) { acc += dy[oplane + oh * Wo + ow]; }
     }
   }
-  y[i] = acc;`;
-  return dispatch(gpu, 'maxPool2dBackward', y, [asGpu(dy.dataId, 'maxPool2dBackward'), asGpu(x.dataId, 'maxPool2dBackward')], ['dy', 'x'], body, params(out.size, x.shape, dy.shape, attrs));
+  put(i, acc);`;
+  return dispatch(gpuOf(backend), 'maxPool2dBackward', out, [asGpu(dy.dataId, 'maxPool2dBackward'), asGpu(x.dataId, 'maxPool2dBackward')], ['dy', 'x'], body, params(out.size, x.shape, dy.shape, attrs));
 };
 
 /** Average pooling; the divisor excludes padding unless countIncludePad. */
-export const avgPool2d: Kernel<PrimitiveAttrs['avgPool2d']> = ({ backend, inputs: [x], attrs, out }) => {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc('avgPool2d', out.size, out.dtype);
-  if (out.size === 0) return y;
+export const avgPool2d: Kernel<PrimitiveAttrs['avgPool2d'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+  const [x] = inputs;
   const body = `${OUT_POS}
   let h0 = oh * sh - pt; let w0 = ow * sw - pl;
   var s = 0.0;
@@ -99,15 +107,12 @@ export const avgPool2d: Kernel<PrimitiveAttrs['avgPool2d']> = ({ backend, inputs
     for (var w = max(w0, 0); w < min(w0 + kW, W); w++) { s += x[plane + h * W + w]; }
   }
   let d = divisor(oh, ow);
-  y[i] = select(0.0, s / d, d > 0.0);`;
-  return dispatch(gpu, 'avgPool2d', y, [asGpu(x.dataId, 'avgPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs, attrs.countIncludePad));
+  put(i, select(0.0, s / d, d > 0.0));`;
+  return dispatch(gpuOf(backend), 'avgPool2d', out, [asGpu(x.dataId, 'avgPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs, attrs.countIncludePad), epilogueOf(attrs, inputs, 1, x.dtype));
 };
 
 /** Spreads each dy evenly (÷ the forward divisor) over its window. */
 export const avgPool2dBackward: Kernel<PrimitiveAttrs['avgPool2dBackward']> = ({ backend, inputs: [dy], attrs, out }) => {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc('avgPool2dBackward', out.size, out.dtype);
-  if (out.size === 0) return y;
   const body = `${IN_POS}
   var acc = 0.0;
   for (var oh = oh0; oh <= oh1; oh++) {
@@ -116,6 +121,6 @@ export const avgPool2dBackward: Kernel<PrimitiveAttrs['avgPool2dBackward']> = ({
       if (d > 0.0) { acc += dy[oplane + oh * Wo + ow] / d; }
     }
   }
-  y[i] = acc;`;
-  return dispatch(gpu, 'avgPool2dBackward', y, [asGpu(dy.dataId, 'avgPool2dBackward')], ['dy'], body, params(out.size, attrs.inputShape, dy.shape, attrs, attrs.countIncludePad));
+  put(i, acc);`;
+  return dispatch(gpuOf(backend), 'avgPool2dBackward', out, [asGpu(dy.dataId, 'avgPool2dBackward')], ['dy'], body, params(out.size, attrs.inputShape, dy.shape, attrs, attrs.countIncludePad));
 };

@@ -33,6 +33,11 @@ export interface CompileStats {
   readonly eager: number;
   /** Kernels one replay of the most recent program runs. */
   readonly kernels: number;
+  /**
+   * Their names in order, a debug listing: a fused call reads `fused(matmul+add+relu)`
+   * (the kernel, then the elementwise ops merged into it or its epilogue).
+   */
+  readonly calls: readonly string[];
   /** Replays that re-issued a device recording (no kernel host work; WebGPU). */
   readonly deviceReplays: number;
   /** Device recordings made (one per program unless a guard forced a new one). */
@@ -176,7 +181,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
   const warn = opts.onWarn ?? ((m: string) => console.warn(`[tessera] ${m}`));
   const entries = new Map<string, Entry>();
   const warned = new Set<string>();
-  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, deviceReplays: 0, recordings: 0, lastProblem: null as string | null };
+  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, calls: [] as readonly string[], deviceReplays: 0, recordings: 0, lastProblem: null as string | null };
   let lastSig: string | null = null;
   const warnOnce = (key: string, msg: string) => {
     if (!warned.has(key)) {
@@ -210,6 +215,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
       entry.program = buildProgram(rec, tensors, outs, opts.fuse ?? true);
       entry.template = template;
       stats.kernels = entry.program.calls.length;
+      stats.calls = Object.freeze(entry.program.calls.map((c) => c.name));
       stats.lastProblem = null;
     } catch (e) {
       if (!(e instanceof UntraceableStep)) throw e;

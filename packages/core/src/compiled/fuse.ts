@@ -56,6 +56,24 @@ function compatible(p: readonly number[], c: readonly number[], epilogue: boolea
 }
 
 /**
+ * An elementwise call with one output element: every reader may recompute it (a handful
+ * of scalar operations per element) instead of reading it from memory, so it merges into
+ * each of its elementwise readers, of any shape, and goes once all have merged it (the
+ * scalar bookkeeping of a loss: `count == 0`, `where(empty, 1, count)`, the mean's gradient).
+ */
+const isScalar = (p: SlotCall): boolean => p.c.elementwise && p.c.out.size === 1;
+
+/**
+ * An epilogue kernel `p` whose output the reader `c` sees reshaped (a flatten's gradient):
+ * same element count, and every other input of `c` full-size, so that all of them can be
+ * presented in the kernel's output shape (equal flat indices, contiguous storage).
+ */
+function reshaped(p: SlotCall, c: SlotCall, slot: number): boolean {
+  const n = c.c.out.size;
+  return !p.c.elementwise && p.c.out.size === n && c.inSlots.every((s, i) => s === slot || c.inputs[i].size === n);
+}
+
+/**
  * Fuses elementwise chains; `escaping` holds the slots the step hands out or keeps (their
  * values must exist), and these are never fused away.
  */
@@ -67,23 +85,36 @@ export function fuseElementwise(calls: readonly SlotCall[], escaping: ReadonlySe
   const out: SlotCall[] = [];
   const epilogueKernels = calls[0]?.c.backend.epilogueKernels;
   const canEpilogue = (p: SlotCall) => p.epi !== undefined || (epilogueKernels?.has(p.c.def.name) ?? false);
+  // Merges of each one-element producer so far (it goes once every reader has one).
+  const copies = new Map<SlotCall, number>();
   for (const original of calls) {
     let call = original;
     if (call.c.elementwise) {
       for (;;) {
         const slot = call.inSlots.find((s) => {
           const p = producer.get(s);
-          return p !== undefined && !gone.has(p) && readers.get(s) === 1 && !escaping.has(s) && compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise) &&
+          return p !== undefined && !gone.has(p) && !escaping.has(s) && (isScalar(p) || (readers.get(s) === 1 && (compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise) || reshaped(p, call, s)))) &&
             new Set([...call.inSlots.filter((x) => x !== s), ...p.inSlots]).size <= MAX_FUSED_INPUTS;
         });
         if (slot === undefined) break;
         const p = producer.get(slot)!;
-        gone.add(p);
         if (!p.c.elementwise) {
+          gone.add(p);
           call = withEpilogue(p, call, slot);
           break; // no longer an elementwise call: it absorbs no more producers
         }
-        call = merge(p, call, slot);
+        if (isScalar(p)) {
+          // Recomputed by this reader: its inputs gain a reader (counted conservatively: a
+          // producer read twice is not merged away by the one-reader rule).
+          for (const q of new Set(p.inSlots)) readers.set(q, (readers.get(q) ?? 0) + 1);
+          const n = (copies.get(p) ?? 0) + 1;
+          copies.set(p, n);
+          if (n === readers.get(slot)) gone.add(p);
+          call = merge(p, call, slot, true);
+        } else {
+          gone.add(p);
+          call = merge(p, call, slot);
+        }
       }
     }
     out.push(call);
@@ -102,7 +133,10 @@ function withEpilogue(p: SlotCall, c: SlotCall, slot: number): SlotCall {
     c: { ...c.c, attrs: { expr: ex.input(0), scalars: [] }, refresh: null, elementwise: true, inputs: [] },
     inSlots: [RAW], outSlot: slot, inputs: [{ dataId: {}, shape: p.c.out.shape, dtype: p.c.out.dtype, size: p.c.out.size }], names: [],
   };
-  const expr = merge(prev, c, slot);
+  // A reshaped reader (see `reshaped`) sees its full-size inputs in the kernel's shape.
+  const shape = p.c.out.shape;
+  const same = compatible(shape, c.c.out.shape, true);
+  const expr = merge(prev, same ? c : { ...c, inputs: c.inputs.map((i) => ({ ...i, shape })) }, slot);
   // RAW first, then the extra inputs in order.
   const order = [expr.inSlots.indexOf(RAW), ...expr.inSlots.map((_, i) => i).filter((i) => expr.inSlots[i] !== RAW)];
   const newIndex = new Map(order.map((old, k) => [old, k]));
@@ -129,8 +163,12 @@ function withEpilogue(p: SlotCall, c: SlotCall, slot: number): SlotCall {
   };
 }
 
-/** The consumer `c` with producer `p` (which makes slot `slot`) substituted into its expression. */
-function merge(p: SlotCall, c: SlotCall, slot: number): SlotCall {
+/**
+ * The consumer `c` with producer `p` (which makes slot `slot`) substituted into its
+ * expression. `scalar`: `p` has one element (so do its inputs), presented as rank 0 so
+ * that they broadcast to the consumer's shape, which stays the output's.
+ */
+function merge(p: SlotCall, c: SlotCall, slot: number, scalar = false): SlotCall {
   const inSlots: number[] = [];
   const inputs: SlotCall['inputs'][number][] = [];
   const indexOf = (s: number, input: SlotCall['inputs'][number]): number => {
@@ -141,7 +179,7 @@ function merge(p: SlotCall, c: SlotCall, slot: number): SlotCall {
     return inSlots.length - 1;
   };
   const cIndex = c.inSlots.map((s, i) => (s === slot ? -1 : indexOf(s, c.inputs[i])));
-  const pIndex = p.inSlots.map((s, i) => indexOf(s, p.inputs[i]));
+  const pIndex = p.inSlots.map((s, i) => indexOf(s, scalar ? { ...p.inputs[i], shape: [] } : p.inputs[i]));
   const pAttrs = p.c.attrs as ElementwiseAttrs;
   const cAttrs = c.c.attrs as ElementwiseAttrs;
   const combine = (pa: ElementwiseAttrs, ca: ElementwiseAttrs): ElementwiseAttrs => {
@@ -171,7 +209,7 @@ function merge(p: SlotCall, c: SlotCall, slot: number): SlotCall {
     };
   }
   // Shapes equal up to leading 1s: the longer one, so every input still broadcasts to it.
-  const out = p.c.out.shape.length > c.c.out.shape.length ? { ...c.c.out, shape: p.c.out.shape } : c.c.out;
+  const out = !scalar && p.c.out.shape.length > c.c.out.shape.length ? { ...c.c.out, shape: p.c.out.shape } : c.c.out;
   const traced: TracedCall = { ...c.c, attrs, refresh, out, inputs: [] };
   return { c: traced, inSlots, outSlot: c.outSlot, inputs, names: [...p.names, ...c.names] };
 }

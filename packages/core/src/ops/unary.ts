@@ -1,7 +1,7 @@
 import type { DType } from '../dtype.js';
 import { runOp } from '../engine.js';
 import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
-import type { PrimitiveAttrs, UnaryOpName } from '../primitives.js';
+import type { ElementwiseOpAttrs, UnaryOpName } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { ex, type ElementwiseAttrs, type Expr } from '../expr/ir.js';
 import { elementwiseDef } from './elementwise.js';
@@ -34,7 +34,7 @@ const S1 = ex.scalar(1);
 const ew = (expr: Expr, inputs: Tensor[], scalars: readonly number[] = []): Tensor => runOp(elementwiseDef, inputs, { expr, scalars });
 
 /** One description per unary op: accepted dtypes and gradient. */
-const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
+const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } = {
   neg: { dtypes: 'numeric', grad: (dy) => neg(dy) },
   abs: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => mul(dy, sign(x)) },
   sign: { dtypes: 'numeric', grad: zeroGrad },
@@ -50,7 +50,9 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
   cos: { dtypes: 'float', grad: (dy, { inputs: [x] }) => neg(mul(dy, sin(x))) },
   tanh: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.sub(1, ex.mul(X, X))), [output, dy]) },
   sigmoid: { dtypes: 'float', grad: (dy, { output }) => ew(ex.mul(DY1, ex.mul(X, ex.sub(1, X))), [output, dy]) },
-  relu: { dtypes: 'numeric', grad: (dy, { inputs: [x] }) => ew(ex.select(ex.gt(X, 0), DY1, 0), [x, dy]) },
+  // From the output (y > 0 exactly where x > 0, NaN included): the input then has no reader
+  // but relu, so compiled steps fuse relu into the matmul/conv epilogue that made it.
+  relu: { dtypes: 'numeric', grad: (dy, { output }) => ew(ex.select(ex.gt(X, 0), DY1, 0), [output, dy]) },
   softplus: { dtypes: 'float', grad: (dy, { inputs: [x] }) => ew(ex.div(DY1, ex.add(1, ex.exp(ex.neg(X)))), [x, dy]) },
   erf: { dtypes: 'float', grad: (dy, { inputs: [x] }) => mul(dy, exp(neg(square(x)))).mul(TWO_OVER_SQRT_PI) },
   gelu: {
@@ -66,7 +68,7 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<PrimitiveAttrs[N]> } = {
 };
 
 type ParamUnaryName = 'leakyRelu' | 'elu' | 'clip' | 'cast';
-const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<PrimitiveAttrs[N]> } = {
+const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<ElementwiseOpAttrs[N]> } = {
   leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]) },
   elu: {
     dtypes: 'float',
@@ -90,7 +92,7 @@ const fixed = (expr: Expr) => {
 };
 
 /** What each unary op computes, as an expression of its input (attributes become scalars). */
-const UNARY_EXPR: { readonly [N in UnaryOpName | ParamUnaryName]: (attrs: PrimitiveAttrs[N]) => ElementwiseAttrs } = {
+const UNARY_EXPR: { readonly [N in UnaryOpName | ParamUnaryName]: (attrs: ElementwiseOpAttrs[N]) => ElementwiseAttrs } = {
   neg: fixed(ex.neg(X)), abs: fixed(ex.abs(X)), sign: fixed(ex.sign(X)), exp: fixed(ex.exp(X)),
   expm1: fixed(ex.expm1(X)), log: fixed(ex.log(X)), log1p: fixed(ex.log1p(X)), sqrt: fixed(ex.sqrt(X)),
   rsqrt: fixed(ex.div(1, ex.sqrt(X))),
@@ -117,7 +119,7 @@ function scaled<A>(expr: Expr, scalars: (attrs: A) => readonly number[]): (attrs
 }
 
 const CASTS = new Map<DType, ElementwiseAttrs>();
-function castExpr({ dtype }: PrimitiveAttrs['cast']): ElementwiseAttrs {
+function castExpr({ dtype }: ElementwiseOpAttrs['cast']): ElementwiseAttrs {
   let a = CASTS.get(dtype);
   if (!a) CASTS.set(dtype, (a = { expr: ex.cast(X, dtype), scalars: none }));
   return a;
@@ -140,7 +142,7 @@ export const unaryDefs = Object.fromEntries(
     n,
     makeDef(n as UnaryOpName | ParamUnaryName, s as UnarySpec<never>),
   ]),
-) as { readonly [N in UnaryOpName | ParamUnaryName]: OpDef<PrimitiveAttrs[N]> };
+) as { readonly [N in UnaryOpName | ParamUnaryName]: OpDef<ElementwiseOpAttrs[N]> };
 
 function unary(name: UnaryOpName): (x: TensorLike) => Tensor {
   const def = unaryDefs[name];
