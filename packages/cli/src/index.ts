@@ -17,3 +17,5 @@ export { datasetNames, datasetShape, loadDataset, channelStats, type LoadedData,
 export { renderReport, lineChart, heatmap, imageGrid, pngDataUri, type ReportData, type ReportImage, type ReportTest } from './report.js';
 export { readPng, toGray, resize, prepareImage, type FloatImage } from './image.js';
 export { usage, parseCommand, type CommandSpec, type OptionSpec, type Parsed } from './args.js';
+export { trainText, textTrainSpec, type TextTrainSummary } from './commands/train-text.js';
+export { generateCommand, generateSpec } from './commands/generate.js';

@@ -5,13 +5,18 @@ import { evalSpec, evaluateCommand } from './commands/eval.js';
 import { exportCommand, exportSpec } from './commands/export.js';
 import { infoCommand, infoSpec } from './commands/info.js';
 import { predictCommand, predictSpec } from './commands/predict.js';
+import { generateCommand, generateSpec } from './commands/generate.js';
 import { train, trainSpec } from './commands/train.js';
+import { textTrainSpec, trainText } from './commands/train-text.js';
+import { textModelOf } from './text/common.js';
 import { CliError } from './errors.js';
 import type { Io } from './io.js';
 import { loadPlugins } from './plugins.js';
 
 const COMMANDS: readonly [CommandSpec, (argv: readonly string[], io: Io) => Promise<unknown>][] = [
-  [trainSpec, train],
+  // Text models (char-gpt, g2p-*) train in their own loop; the rest through fit.
+  [trainSpec, (argv, io) => (textModelOf(argv) ? trainText(argv, io) : train(argv, io))],
+  [generateSpec, generateCommand],
   [evalSpec, evaluateCommand],
   [predictSpec, predictCommand],
   [exportSpec, exportCommand],
@@ -56,7 +61,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     const { usage } = await import('./args.js');
-    io.out(usage(cmd[0]));
+    io.out(usage(cmd[0] === trainSpec && textModelOf(rest) ? textTrainSpec : cmd[0]));
     return 0;
   }
   try {

@@ -10,12 +10,12 @@ async function run(...argv: string[]) {
 
 describe('tessera arguments', () => {
   it('unknown names list the valid ones, with exit code 2', async () => {
-    expect(await run('fly')).toEqual({ code: 2, text: expect.stringMatching(/unknown command 'fly'; valid commands: train, eval, predict, export, info, bench/) });
+    expect(await run('fly')).toEqual({ code: 2, text: expect.stringMatching(/unknown command 'fly'; valid commands: train, generate, eval, predict, export, info, bench/) });
     expect(await run('train', '--model', 'resnet9000')).toEqual({ code: 2, text: expect.stringMatching(/unknown --model 'resnet9000'; valid values: mnist-cnn, mlp/) });
     expect(await run('train', '--dataset', 'imagenet')).toEqual({ code: 2, text: expect.stringMatching(/unknown --dataset 'imagenet'; valid values: mnist, mnist-sample, fashion-mnist, cifar10/) });
     expect(await run('train', '--backend', 'tpu')).toEqual({ code: 2, text: expect.stringMatching(/valid values: auto, cpu, webgpu/) });
     expect((await run('train', '--model', 'mpl')).text).toMatch(/unknown --model 'mpl'; valid values: .*\. Did you mean 'mlp'\?/);
-    expect((await run('trian')).text).toMatch(/valid commands: train, eval, predict, export, info, bench\. Did you mean 'train'\?/);
+    expect((await run('trian')).text).toMatch(/valid commands: train, generate, eval, predict, export, info, bench\. Did you mean 'train'\?/);
     expect(await run('train', '--optimizer', 'lbfgs')).toEqual({ code: 2, text: expect.stringMatching(/valid values: adadelta, adagrad, adam, adamw, rmsprop, sgd/) });
   });
 

@@ -2,7 +2,8 @@
  * @packageDocumentation
  * Tessera datasets: the Data API (`Dataset`, `TensorDataset`, `subset`, `randomSplit`,
  * `DataLoader`), transforms, file-format parsers that work on bytes (IDX, CIFAR-10, CIFAR-100, tar,
- * gzip via `DecompressionStream`) and `fetchDataset` with verified downloads. This entry
+ * gzip via `DecompressionStream`) and `fetchDataset` with verified downloads; text: `Vocab`, padding
+ * and masks, sequence datasets, CMUdict and name-list parsers, seeded splits by key. This entry
  * point runs in browsers; loaders that read and cache files are in `@tessera/datasets/node`.
  */
 export * from './dataset.js';
@@ -52,3 +53,4 @@ export { resizeArea, resizeImage } from './resize.js';
 export * from './image-header.js';
 export * from './pixels.js';
 export * from './from-pixels.js';
+export * from './text/index.js';

@@ -15,3 +15,4 @@ export { loadDataset, type LoadDatasetOptions } from './node/load-dataset.js';
 export { nodeDatasetFiles } from './node/dataset-files.js';
 export { ImageFolder, IMAGE_EXTENSIONS, type ImageFolderExample, type ImageFolderOptions, type ImageSample } from './node/image-folder.js';
 export { decodeImage, decodeImageFile, maxImagePixels, type RgbaImage } from './node/decode.js';
+export { loadCmudict, loadFirstNames, textDataFile, TEXT_DATA_PACKAGES, type LoadCmudictOptions, type LoadNamesOptions } from './node/text.js';

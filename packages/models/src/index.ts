@@ -37,6 +37,7 @@ export {
 } from './regularized-autoencoder.js';
 export { ConvAutoencoder, type ConvAutoencoderOptions } from './conv-autoencoder.js';
 export { registerZoo, zooNames } from './register.js';
+export * from './text/index.js';
 export {
   registerModel,
   modelNames,

@@ -10,6 +10,7 @@ import { mnistCnn } from './mnist-cnn.js';
 import { ContractiveAutoencoder, SparseAutoencoder } from './regularized-autoencoder.js';
 import { resnet } from './resnet.js';
 import { SequenceClassifier } from './sequence.js';
+import { CharGPT, LSTMAttentionSeq2Seq, TransformerSeq2Seq } from './text/index.js';
 import { vgg } from './vgg.js';
 import { ZOO_PACKAGE } from './zoo-config.js';
 
@@ -31,6 +32,9 @@ const ZOO: Readonly<Record<string, Build>> = {
   SparseAutoencoder: construct(SparseAutoencoder),
   ContractiveAutoencoder: construct(ContractiveAutoencoder),
   SequenceClassifier: construct(SequenceClassifier),
+  CharGPT: construct(CharGPT),
+  TransformerSeq2Seq: construct(TransformerSeq2Seq),
+  LSTMAttentionSeq2Seq: construct(LSTMAttentionSeq2Seq),
 };
 
 /** Names of the zoo's models, as their configs' `type` says (`'resnet'`, `'vgg'`, …). */

@@ -21,3 +21,4 @@ export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type TrainingState
 export { loadCheckpointModel, type CheckpointModel } from './checkpoint-model.js';
 export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointWriter } from './callbacks/model-checkpoint.js';
 export { yieldToEventLoop } from './yield.js';
+export { sequenceErrorRates, tokenEditDistance, type SequenceErrorRates } from './sequence-metrics.js';

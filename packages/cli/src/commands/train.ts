@@ -26,7 +26,7 @@ import { wrap } from '../wrap.js';
 /** `tessera train` options. */
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out.',
+  summary: 'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out. Text models: tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention --help.',
   options: {
     model: { type: 'string', default: 'mnist-cnn', help: 'model name', choices: modelNames },
     dataset: { type: 'string', default: 'mnist', help: 'dataset name', choices: datasetNames },

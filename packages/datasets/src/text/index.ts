@@ -1,0 +1,5 @@
+export * from './vocab.js';
+export * from './batch.js';
+export * from './split.js';
+export * from './cmudict.js';
+export * from './names.js';
