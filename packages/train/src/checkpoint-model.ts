@@ -1,4 +1,4 @@
-import { type AnyModule, ModelFileError, ModuleConfigError, StateDictError, moduleFromConfig, readModelConfig } from '@tessera/layers';
+import { type AnyModule, ModelFileError, StateDictError, modelOfFile } from '@tessera/layers';
 import { decodeCheckpoint } from './checkpoint.js';
 
 /** A model rebuilt from a training checkpoint, with the checkpoint's metadata strings. */
@@ -20,14 +20,7 @@ export interface CheckpointModel {
  * const { model } = await loadCheckpointModel(await readFile('run/best.safetensors'), 'run/best.safetensors');
  */
 export async function loadCheckpointModel(bytes: Uint8Array, file = 'checkpoint'): Promise<CheckpointModel> {
-  const config = readModelConfig(bytes, file);
-  let model: AnyModule;
-  try {
-    model = moduleFromConfig(config);
-  } catch (e) {
-    if (e instanceof ModuleConfigError) e.message = `${file}: ${e.message}`;
-    throw e;
-  }
+  const model = modelOfFile(bytes, file);
   const ck = await decodeCheckpoint(bytes, file);
   try {
     model.loadStateDict(ck.weights);

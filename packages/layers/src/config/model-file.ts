@@ -82,14 +82,7 @@ export function readModelConfig(bytes: Uint8Array | ArrayBufferLike, file = 'mod
  */
 export function loadModel(bytes: Uint8Array | ArrayBufferLike, opts: LoadModelOptions = {}): AnyModule {
   const file = opts.file ?? 'model file';
-  const config = readModelConfig(bytes, file);
-  let model: AnyModule;
-  try {
-    model = moduleFromConfig(config);
-  } catch (e) {
-    if (e instanceof ModuleConfigError) e.message = `${file}: ${e.message}`;
-    throw e;
-  }
+  const model = modelOfFile(bytes, file);
   const { tensors } = decodeSafetensors(bytes, opts);
   try {
     loadDecoded(model, tensors, { strict: true });
@@ -98,4 +91,18 @@ export function loadModel(bytes: Uint8Array | ArrayBufferLike, opts: LoadModelOp
     throw e;
   }
   return model;
+}
+
+/**
+ * The module a model file (or a checkpoint that records its model) describes, built from
+ * the config in its metadata with fresh weights; a config error names `file`.
+ */
+export function modelOfFile(bytes: Uint8Array | ArrayBufferLike, file: string): AnyModule {
+  const config = readModelConfig(bytes, file);
+  try {
+    return moduleFromConfig(config);
+  } catch (e) {
+    if (e instanceof ModuleConfigError) e.message = `${file}: ${e.message}`;
+    throw e;
+  }
 }
