@@ -7,7 +7,7 @@ import { cpu } from '@tessera/backend-cpu';
 import { Buffer } from '../src/buffer.js';
 import { Module, param } from '../src/module.js';
 import { StateDictError } from '../src/errors.js';
-import { BatchNorm2d } from '../src/norm/index.js';
+import { BatchNorm2d, InstanceNorm2d } from '../src/norm/index.js';
 import { decodeSafetensors, encodeSafetensors, loadWeights, saveWeights, saveWeightsAsync } from '../src/io/index.js';
 import { loadSafetensorsFile, loadWeightsFile, saveSafetensorsFile, writeFileAtomic } from '../src/node.js';
 import { bitsOf32, f32Bits, i64, safetensorsFile, u16 } from './io-spec.js';
@@ -117,6 +117,12 @@ describe('saveWeights / loadWeights', () => {
     expect(layer.numBatchesTracked.dtype).toBe('int32');
     expect(layer.numBatchesTracked.itemSync()).toBe(1234);
     layer.dispose();
+  });
+
+  it("writes InstanceNorm's num_batches_tracked (with trackRunningStats) as I64 too, as PyTorch does", () => {
+    const inorm = new InstanceNorm2d(3, { trackRunningStats: true });
+    expect(decodeSafetensors(saveWeights(inorm)).dtypes).toEqual({ running_mean: 'F32', running_var: 'F32', num_batches_tracked: 'I64' });
+    inorm.dispose();
   });
 
   it("writes BatchNorm's num_batches_tracked as I64, as PyTorch does, and reads it back", () => {

@@ -3,8 +3,8 @@ import { type Parameter, ShapeError, type Tensor, batchNorm, batchNormStats, bia
 import { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
-import { Module, param } from '../module.js';
-import { checkInt, checkRange, expectDType, type LayerDTypeOptions, snakeCase } from './config.js';
+import { Module } from '../module.js';
+import { checkInt, checkRange, expectDType, type LayerDTypeOptions, normState, snakeCase } from './config.js';
 import { LayerConfigError } from '../errors.js';
 
 /** Options of `BatchNorm1d` and `BatchNorm2d` (PyTorch's defaults). */
@@ -73,12 +73,8 @@ export abstract class BatchNormBase extends Module {
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
     const dtype = (this.dtype = opts.dtype ?? 'float32');
-    const c = [numFeatures];
-    this.weight = this.affine ? param(ones(c, { dtype })) : null;
-    this.bias = this.affine ? param(zeros(c, { dtype })) : null;
-    this.runningMean = this.trackRunningStats ? new Buffer(zeros(c, { dtype })) : null;
-    this.runningVar = this.trackRunningStats ? new Buffer(ones(c, { dtype })) : null;
-    this.numBatchesTracked = this.trackRunningStats ? new Buffer(zeros([], { dtype: 'int32' }), { storeAs: 'I64' }) : null;
+    ({ weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked } =
+      normState(numFeatures, dtype, this.affine, this.trackRunningStats));
   }
 
   protected override fieldKey(field: string): string {

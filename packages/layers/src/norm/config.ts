@@ -1,4 +1,6 @@
-import { DTypeError, type Tensor } from '@tessera/core';
+import { DTypeError, type Parameter, type Tensor, ones, zeros } from '@tessera/core';
+import { Buffer } from '../buffer.js';
+import { param } from '../module.js';
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
 
@@ -40,4 +42,29 @@ export function expectDType(layer: string, x: Tensor, dtype: FloatDType, what = 
 /** PyTorch's snake_case state-dict key of a camelCase field (`runningMean` → `running_mean`). */
 export function snakeCase(field: string): string {
   return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** A normalisation layer's learnable affine parameters and running statistics; each null when off. */
+export interface NormState {
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+  readonly runningMean: Buffer | null;
+  readonly runningVar: Buffer | null;
+  readonly numBatchesTracked: Buffer | null;
+}
+
+/**
+ * PyTorch's initial state of a batch or instance norm over `numFeatures` channels: γ = 1,
+ * β = 0 when `affine`; running mean 0, variance 1 and a batch counter (saved as I64, as
+ * PyTorch writes it) when `trackRunningStats`.
+ */
+export function normState(numFeatures: number, dtype: FloatDType, affine: boolean, trackRunningStats: boolean): NormState {
+  const c = [numFeatures];
+  return {
+    weight: affine ? param(ones(c, { dtype })) : null,
+    bias: affine ? param(zeros(c, { dtype })) : null,
+    runningMean: trackRunningStats ? new Buffer(zeros(c, { dtype })) : null,
+    runningVar: trackRunningStats ? new Buffer(ones(c, { dtype })) : null,
+    numBatchesTracked: trackRunningStats ? new Buffer(zeros([], { dtype: 'int32' }), { storeAs: 'I64' }) : null,
+  };
 }

@@ -1,10 +1,10 @@
-import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
+import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, tidy } from '@tessera/core';
 import { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import { describeModule } from '../config/record.js';
 import type { FloatDType } from '../init.js';
-import { Module, param } from '../module.js';
-import { checkInt, checkRange, expectDType, type LayerDTypeOptions, snakeCase } from './config.js';
+import { Module } from '../module.js';
+import { checkInt, checkRange, expectDType, type LayerDTypeOptions, normState, snakeCase } from './config.js';
 import { standardize } from './standardize.js';
 
 /** Options of `InstanceNorm1d` and `InstanceNorm2d` (PyTorch's defaults, which differ from BatchNorm's). */
@@ -62,12 +62,8 @@ export abstract class InstanceNormBase extends Module {
     this.affine = opts.affine ?? false;
     this.trackRunningStats = opts.trackRunningStats ?? false;
     const dtype = (this.dtype = opts.dtype ?? 'float32');
-    const c = [numFeatures];
-    this.weight = this.affine ? param(ones(c, { dtype })) : null;
-    this.bias = this.affine ? param(zeros(c, { dtype })) : null;
-    this.runningMean = this.trackRunningStats ? new Buffer(zeros(c, { dtype })) : null;
-    this.runningVar = this.trackRunningStats ? new Buffer(ones(c, { dtype })) : null;
-    this.numBatchesTracked = this.trackRunningStats ? new Buffer(zeros([], { dtype: 'int32' })) : null;
+    ({ weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked } =
+      normState(numFeatures, dtype, this.affine, this.trackRunningStats));
   }
 
   protected override fieldKey(field: string): string {
