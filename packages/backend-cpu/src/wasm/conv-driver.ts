@@ -1,8 +1,9 @@
 import type { driveGemm, GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
+import type { driveWinograd } from './winograd-driver.js';
 
 /** Part kinds of the thread pool's table (word 0 of a part). */
-export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4 } as const;
+export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4, WINOGRAD: 5 } as const;
 
 /**
  * Module exports a CALL part may run: word 1 is the index into this list, word 2 the
@@ -94,7 +95,7 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
 
 /**
  * Runs the part at word `o` of the table `a`: a GEMM (its `driveGemm` arguments in words
- * 1…12, accumulate as 0/1), a conv part, or a call of one of the `calls` exports (`CALLABLE`).
+ * 1…12, accumulate as 0/1), a conv part, a Winograd conv part, or a call of one of the `calls` exports (`CALLABLE`).
  * The one entry point every thread calls; self-contained.
  */
 export function runPart(
@@ -104,6 +105,7 @@ export function runPart(
   o: number,
   gemm: typeof driveGemm,
   conv: typeof driveConv,
+  wino: typeof driveWinograd,
   calls: readonly string[],
 ): void {
   const kind = a[o];
@@ -112,6 +114,8 @@ export function runPart(
   } else if (kind === 4) {
     const fn = (fns as unknown as Record<string, (...args: number[]) => void>)[calls[a[o + 1]]];
     fn(...Array.from(a.subarray(o + 3, o + 3 + a[o + 2])));
+  } else if (kind === 5) {
+    wino(fns, s, a, o, gemm);
   } else {
     conv(fns, s, a, o, gemm);
   }

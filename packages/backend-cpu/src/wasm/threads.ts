@@ -1,5 +1,6 @@
 import { BackendError } from '@tessera/core';
 import { CALLABLE, driveConv, runPart } from './conv-driver.js';
+import { driveWinograd } from './winograd-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
 import type { PoolWorker, Spawn } from './spawn.js';
@@ -26,7 +27,7 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 export const MAX_PARTS = 511;
 
 /** The caller's own part runner: the same `runPart` the workers run. */
-export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, CALLABLE);
+export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, CALLABLE);
 
 /** A GEMM part's table words: kind 0, then `driveGemm`'s arguments. */
 export function gemmPart(x: GemmJob): number[] {

@@ -1,0 +1,162 @@
+import { PART } from '../wasm/conv-driver.js';
+import type { WasmEngine } from '../wasm/engine.js';
+import type { ConvGeom } from './conv.js';
+
+/**
+ * Winograd F(2×2, 3×3) convolutions on the wasm engine: 3×3, stride 1, dilation 1, one
+ * group, padding at most 2 on each side. 16 GEMMs of K = C replace the im2col GEMM of
+ * K = 9C, 2.25× fewer multiply-adds; the two data transforms are SIMD passes
+ * (wasm/winograd-module.ts), the filter transform one small GEMM per call.
+ */
+
+/** When a conv takes the Winograd path (defaults; tests lower them). */
+export interface WinogradOptions {
+  /** Fewest input and output channels (small K and M make its 16 GEMMs slower than one im2col GEMM). */
+  readonly minChannels: number;
+  /** Fewest tiles per call (the filter transform is per call: few tiles would not repay it). */
+  readonly minTiles: number;
+  /** Floats one part's V and M blocks may hold together (sets the tiles per block). */
+  readonly blockFloats: number;
+}
+
+export const WINOGRAD_DEFAULTS: WinogradOptions = { minChannels: 16, minTiles: 64, blockFloats: 1 << 18 };
+
+/** Parts a conv is split into (at most), as for the im2col convs. */
+const MAX_PARTS = 16;
+/** Fewer image groups than this split their tile rows into parts. */
+const MIN_PARTS = 4;
+
+/** The forward convolution a Winograd call computes: input [N, C, H, W] → output [N, O, Ho, Wo]. */
+export interface WinoGeom {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly Ho: number;
+  readonly Wo: number;
+  readonly pt: number;
+  readonly pl: number;
+}
+
+const tiles = (g: WinoGeom) => Math.ceil(g.Ho / 2) * 4 * Math.ceil(Math.ceil(g.Wo / 2) / 4);
+
+/** Whether the forward conv `g` (a 3×3 stride-1 conv with its padding) takes the Winograd path. */
+function worthIt(g: WinoGeom, o: WinogradOptions): boolean {
+  const pb = g.Ho + 2 - g.H - g.pt;
+  const pr = g.Wo + 2 - g.W - g.pl;
+  const padsOk = [g.pt, g.pl, pb, pr].every((p) => p >= 0 && p <= 2);
+  return padsOk && Math.min(g.C, g.O) >= o.minChannels && g.N * tiles(g) >= o.minTiles;
+}
+
+const is3x3 = (g: ConvGeom) => g.kH === 3 && g.kW === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.G === 1;
+
+/** conv2d's Winograd geometry, or null when it takes the im2col path. */
+export function winogradForward(g: ConvGeom, o: WinogradOptions): WinoGeom | null {
+  if (!is3x3(g)) return null;
+  const w: WinoGeom = { N: g.N, C: g.C, H: g.H, W: g.W, O: g.O, Ho: g.Ho, Wo: g.Wo, pt: g.pt, pl: g.pl };
+  return worthIt(w, o) ? w : null;
+}
+
+/**
+ * conv2dBackpropInput's geometry as a forward conv, or null: for stride 1, dx is dy convolved
+ * with the flipped, transposed filter (O input channels, C outputs) with padding 2 − p.
+ */
+export function winogradInputGrad(g: ConvGeom, o: WinogradOptions): WinoGeom | null {
+  if (!is3x3(g)) return null;
+  const w: WinoGeom = { N: g.N, C: g.O, H: g.Ho, W: g.Wo, O: g.C, Ho: g.H, Wo: g.W, pt: 2 - g.pt, pl: 2 - g.pl };
+  return worthIt(w, o) ? w : null;
+}
+
+/** G of F(2×2, 3×3): U = G f Gᵀ for a 3×3 filter f. */
+const G = [
+  [1, 0, 0],
+  [0.5, 0.5, 0.5],
+  [0.5, -0.5, 0.5],
+  [0, 0, 1],
+];
+
+/**
+ * The filter transform as a 16 × 9 matrix T (T[4i + j][3p + q] = G[i][p]·G[j][q], so
+ * U[ξ] = Σₖ T[ξ][k]·f[k] for a filter's 9 taps f); `flip` reverses the taps (the 180°
+ * rotation of the input gradient's filter).
+ */
+function transformMatrix(flip: boolean): Float32Array {
+  const t = new Float32Array(16 * 9);
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      for (let k = 0; k < 9; k++) t[(4 * i + j) * 9 + (flip ? 8 - k : k)] = G[i][Math.floor(k / 3)] * G[j][k % 3];
+    }
+  }
+  return t;
+}
+
+const TRANSFORM = [transformMatrix(false), transformMatrix(true)] as const;
+
+/**
+ * U[ξ][a][b] for the filters of `w` ([A, B, 3, 3] at byte address `w`): one GEMM,
+ * U (16 × A·B) = T (16 × 9) · wᵀ (9 × A·B), on the engine's threads; returns its address.
+ */
+function filterTransform(engine: WasmEngine, w: number, A: number, B: number, flip: boolean): number {
+  const t = engine.copyIn(TRANSFORM[flip ? 1 : 0]);
+  const u = engine.alloc(16 * A * B);
+  engine.gemm(16, A * B, 9, { ptr: t, rs: 9, cs: 1 }, { ptr: w, rs: 1, cs: 9 }, u, A * B, false);
+  return u;
+}
+
+/**
+ * Runs the Winograd conv `g` on the engine: input at byte address `img`, filters at byte
+ * address `w` (conv2d's [O, C, 3, 3], or with `flip` the input gradient's: conv2d's filter
+ * [C, O, 3, 3] of the conv whose input gradient this is), output at byte address `y`
+ * (every pixel written).
+ */
+export function runWinograd(
+  engine: WasmEngine,
+  g: WinoGeom,
+  w: number,
+  flip: boolean,
+  img: number,
+  y: number,
+  o: WinogradOptions,
+  what: string,
+): void {
+  const { N, C, O } = g;
+  // U[ξ] as the GEMMs' A (O × C): conv2d's filter gives it row-major; the input gradient's
+  // [C, O] filter gives its transpose (read with swapped strides).
+  const u = flip ? filterTransform(engine, w, C, O, true) : filterTransform(engine, w, O, C, false);
+  const [urs, ucs] = flip ? [1, O] : [C, 1];
+  const nTy = Math.ceil(g.Ho / 2);
+  const nTx = Math.ceil(g.Wo / 2);
+  const nTxp = 4 * Math.ceil(nTx / 4);
+  const perImage = nTy * nTxp;
+  const target = Math.max(nTxp, Math.floor(o.blockFloats / (16 * (C + O))));
+  let per = 1;
+  let band = nTy;
+  if (perImage > target) band = Math.max(1, Math.floor(target / nTxp));
+  else per = Math.max(1, Math.min(N, Math.floor(target / perImage)));
+  const groups = Math.ceil(N / per);
+  const bands = Math.ceil(nTy / band);
+  const ranges: [number, number, number, number][] = [];
+  if (per === 1 && groups < MIN_PARTS && bands > 1) {
+    const each = Math.max(1, Math.ceil(bands / Math.max(1, Math.floor(MAX_PARTS / N))));
+    for (let n = 0; n < N; n++) {
+      for (let b = 0; b < bands; b += each) ranges.push([n, n + 1, b * band, Math.min(nTy, (b + each) * band)]);
+    }
+  } else {
+    const parts = Math.min(groups, MAX_PARTS);
+    for (let p = 0; p < parts; p++) {
+      const n0 = Math.floor((p * groups) / parts) * per;
+      const n1 = Math.min(N, Math.floor(((p + 1) * groups) / parts) * per);
+      if (n1 > n0) ranges.push([n0, n1, 0, nTy]);
+    }
+  }
+  const P = per * band * nTxp;
+  const parts = ranges.map(([n0, n1, ty0, ty1]) => {
+    const pad = engine.alloc((2 * nTxp + 2) * (2 * band + 2) + 4);
+    const v = engine.alloc(16 * C * P);
+    const m = engine.alloc(16 * O * P);
+    const geom = [C, g.H, g.W, O, g.Ho, g.Wo, g.pt, g.pl, nTx, nTxp, urs, ucs];
+    return Int32Array.from([PART.WINOGRAD, n0, n1, per, ty0, ty1, band, img, u, y, pad, v, m, ...geom]);
+  });
+  engine.runParts(parts, 2 * 16 * N * O * C * perImage, what);
+}
