@@ -15,7 +15,7 @@ const ts = cpu({ wasm: false }).createSync!();
 afterAll(() => threaded?.dispose());
 
 /** Every conv takes the Winograd path; `blockFloats` small enough to force bands or several images per block. */
-const always = (blockFloats: number): WinogradOptions => ({ minChannels: 1, minTiles: 1, blockFloats });
+const always = (blockFloats: number): WinogradOptions => ({ minChannels: 1, maxWorkRatio: Infinity, blockFloats });
 
 function runOn<A>(engine: WasmEngine, kernel: Kernel<A>, inputs: readonly TensorData[], attrs: A, shape: readonly number[]): { y: Float32Array; kinds: number[] } {
   const kinds: number[] = [];
@@ -98,7 +98,7 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
     });
   }
 
-  it('is chosen only for 3×3, stride 1, dilation 1, one group, padding ≤ 2 and enough channels and tiles', () => {
+  it('is chosen only for 3×3, stride 1, dilation 1, one group, padding ≤ 2, enough channels and less work than the direct conv', () => {
     const g = (xs: number[], ws: number[], a: Partial<Conv2dAttrs>) => {
       const attrs: Conv2dAttrs = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1, ...a };
       const [N, , H, W] = xs;
@@ -116,6 +116,7 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
     expect(winogradForward(g([1, 64, 56, 56], [64, 64, 5, 5], {}), d)).toBeNull();
     expect(winogradForward(g([1, 64, 56, 56], [64, 64, 3, 3], { pads: [3, 3, 3, 3] }), d)).toBeNull();
     expect(winogradForward(g([1, 3, 224, 224], [64, 3, 3, 3], {}), d)).toBeNull(); // 3 input channels
-    expect(winogradForward(g([1, 512, 4, 4], [512, 512, 3, 3], {}), d)).toBeNull(); // 4 tiles
+    expect(winogradForward(g([1, 256, 14, 14], [256, 256, 3, 3], {}), d)).not.toBeNull(); // 56 tiles
+    expect(winogradForward(g([1, 512, 7, 7], [512, 512, 3, 3], {}), d)).toBeNull(); // 16 tiles: the filter transform would not pay
   });
 });

@@ -78,6 +78,11 @@ function statsOf(xs: TypedArray, shape: readonly number[]): { mean: Float64Array
   return { mean, variance };
 }
 
+/** A [2, C] stats input as doubles. */
+function givenStats(stats: TypedArray, c: number): { mean: Float64Array; variance: Float64Array } {
+  return { mean: Float64Array.from(stats.subarray(0, c)), variance: Float64Array.from(stats.subarray(c, 2 * c)) };
+}
+
 /** Reads a [2, C] stats input back as doubles: mean, and 1/√(var + eps). */
 function meanAndInvStd(stats: TypedArray, c: number, eps: number): { mean: Float64Array; invStd: Float64Array } {
   const mean = new Float64Array(c);
@@ -125,11 +130,11 @@ const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => 
   return wrap(rows2(out.dtype, mean, variance));
 };
 
-/** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics. */
-const batchNorm: Kernel<BatchNormAttrs> = ({ inputs: [x, w, b], attrs: { eps }, out }) => {
+/** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics (or with the given ones, a [2, C] fourth input). */
+const batchNorm: Kernel<BatchNormAttrs> = ({ inputs: [x, w, b, stats], attrs: { eps }, out }) => {
   const xs = valuesOf(x);
   const [ws, bs] = [valuesOf(w), valuesOf(b)];
-  const { mean, variance } = statsOf(xs, x.shape);
+  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(xs, x.shape);
   const y = allocUninit(out.dtype, out.size);
   affinePass(y, xs, x.shape, (ch) => [mean[ch], ws[ch] / Math.sqrt(variance[ch] + eps), bs[ch], 0], null);
   return wrap(y);

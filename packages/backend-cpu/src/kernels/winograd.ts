@@ -13,13 +13,18 @@ import type { ConvGeom } from './conv.js';
 export interface WinogradOptions {
   /** Fewest input and output channels (small K and M make its 16 GEMMs slower than one im2col GEMM). */
   readonly minChannels: number;
-  /** Fewest tiles per call (the filter transform is per call: few tiles would not repay it). */
-  readonly minTiles: number;
+  /**
+   * Largest ratio of Winograd's multiply-adds (its 16 GEMMs over the padded tiles plus the
+   * per-call filter transform) to the direct conv's for which it is taken: below 1 to
+   * cover the data transforms (few tiles, e.g. 7×7 at batch 1, would not repay the filter
+   * transform).
+   */
+  readonly maxWorkRatio: number;
   /** Floats one part's V and M blocks may hold together (sets the tiles per block). */
   readonly blockFloats: number;
 }
 
-export const WINOGRAD_DEFAULTS: WinogradOptions = { minChannels: 16, minTiles: 64, blockFloats: 1 << 18 };
+export const WINOGRAD_DEFAULTS: WinogradOptions = { minChannels: 16, maxWorkRatio: 0.8, blockFloats: 1 << 18 };
 
 /** Parts a conv is split into (at most), as for the im2col convs. */
 const MAX_PARTS = 16;
@@ -46,7 +51,9 @@ function worthIt(g: WinoGeom, o: WinogradOptions): boolean {
   const pb = g.Ho + 2 - g.H - g.pt;
   const pr = g.Wo + 2 - g.W - g.pl;
   const padsOk = [g.pt, g.pl, pb, pr].every((p) => p >= 0 && p <= 2);
-  return padsOk && Math.min(g.C, g.O) >= o.minChannels && g.N * tiles(g) >= o.minTiles;
+  // Per (output, input) channel pair: 16 products per padded tile, 16·9 for the filter transform, 9 per pixel direct.
+  const work = 16 * g.N * tiles(g) + 16 * 9;
+  return padsOk && Math.min(g.C, g.O) >= o.minChannels && work <= o.maxWorkRatio * 9 * g.N * g.Ho * g.Wo;
 }
 
 const is3x3 = (g: ConvGeom) => g.kH === 3 && g.kW === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.G === 1;
