@@ -281,6 +281,7 @@ for (const [label, sx] of BN_GEOMETRY) {
   const c = sx[1]!;
   add('batchNorm', label, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b), { tol: 'accumulate' });
   add('batchNorm', `${label} eps 0.1`, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b, { eps: 0.1 }), { tol: 'accumulate' });
+  add('batchNorm', `${label} stats given`, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b, { stats: T.batchNormStats(x) }), { tol: 'accumulate' });
   add('batchNormStats', label, [f(sx)], ([x]) => T.batchNormStats(x), { tol: 'accumulate' });
   add('batchNormParamGrad', label, [f(sx), f(sx)], ([dy, x]) => T.runOp(T.batchNormParamGradDef, [dy, x, T.batchNormStats(x)], { eps: 1e-5 }), { tol: 'accumulate' });
   add('batchNormInputGrad', label, [f(sx), f(sx), f([c])], ([dy, x, w]) => {
