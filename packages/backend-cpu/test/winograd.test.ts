@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sizeOf, type Conv2dAttrs, type Kernel, type TensorData } from '@tessera/core';
 import { cpu } from '../src/index.js';
-import { wasmConv2d, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
+import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { geometry } from '../src/kernels/conv.js';
 import { WINOGRAD_DEFAULTS, winogradForward, winogradInputGrad, type WinogradOptions } from '../src/kernels/winograd.js';
 import { PART } from '../src/wasm/conv-driver.js';
@@ -35,7 +35,7 @@ function runOn<A>(engine: WasmEngine, kernel: Kernel<A>, inputs: readonly Tensor
 }
 
 /** The TypeScript kernel's float64 result. */
-function reference<A>(name: 'conv2d' | 'conv2dBackpropInput', inputs: readonly TensorData[], attrs: A, shape: readonly number[]): Float64Array {
+function reference<A>(name: 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter', inputs: readonly TensorData[], attrs: A, shape: readonly number[]): Float64Array {
   const as64 = inputs.map((t) => tensor(Array.from(ts.readSync!(t.dataId, 'float32', t.size)), t.shape, 'float64'));
   const size = sizeOf(shape);
   const k = ts.kernels[name] as Kernel<A>;
@@ -94,6 +94,15 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
       expect(one.kinds.every((k) => k === PART.WINOGRAD)).toBe(true);
       expectClose(one.y, reference('conv2dBackpropInput', [dy, w], bwd, xs), 9 * o);
       const three = runOn(threaded!, wasmConv2dBackpropInput(threaded!, undefined, always(block)), [dy, w], bwd, xs);
+      expect(Array.from(three.y)).toEqual(Array.from(one.y));
+    });
+
+    it(`conv2dBackpropFilter x [${xs}] dy [${ys}] pads [${pads}] matches the float64 reference, on 1 and 3 threads bit for bit`, () => {
+      const fa = { ...attrs, filterShape: ws };
+      const one = runOn(single!, wasmConv2dBackpropFilter(single!, undefined, always(block)), [x, dy], fa, ws);
+      expect(one.kinds.every((k) => k === PART.WINOGRAD)).toBe(true);
+      expectClose(one.y, reference('conv2dBackpropFilter', [x, dy], fa, ws), N * ys[2]! * ys[3]!);
+      const three = runOn(threaded!, wasmConv2dBackpropFilter(threaded!, undefined, always(block)), [x, dy], fa, ws);
       expect(Array.from(three.y)).toEqual(Array.from(one.y));
     });
   }

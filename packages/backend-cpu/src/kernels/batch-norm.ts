@@ -1,4 +1,4 @@
-import type { AnyKernel, BatchNormAttrs, Kernel, TypedArray } from '@tessera/core';
+import { ex, type AnyKernel, type BatchNormAttrs, type DataId, type ElementwiseAttrs, type Kernel, type KernelContext, type TypedArray } from '@tessera/core';
 import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 
 /**
@@ -184,3 +184,72 @@ export const batchNormKernels: Readonly<Record<'batchNorm' | 'batchNormStats' | 
   batchNormParamGrad: batchNormParamGrad as AnyKernel,
   batchNormInputGrad: batchNormInputGrad as AnyKernel,
 };
+
+/** (x − mean)·scale + bias per channel: inputs x, then the [C, 1, …] mean, scale, bias. */
+const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
+/** (x − mean)·scale + offset + gain·dy per channel: inputs x, dy, then the [C, 1, …] mean, scale, offset, gain. */
+const INPUT_GRAD: ElementwiseAttrs = {
+  expr: ex.add(ex.add(ex.mul(ex.sub(ex.input(0), ex.input(2)), ex.input(3)), ex.input(4)), ex.mul(ex.input(5), ex.input(1))),
+  scalars: [],
+};
+
+/**
+ * Runs `attrs` through the expression kernel over `data` and per-channel coefficient
+ * columns (each [C, 1, …] so they broadcast along axis 1 of x), written for the call and
+ * freed after it.
+ */
+function withColumns<A>(
+  ctx: KernelContext<A>,
+  elementwise: Kernel<ElementwiseAttrs>,
+  attrs: ElementwiseAttrs,
+  columns: readonly Float64Array[],
+): DataId {
+  const { backend, inputs, out } = ctx;
+  const x = inputs[0];
+  const shape = [x.shape[1], ...new Array<number>(x.shape.length - 2).fill(1)];
+  const data = ctx.inputs.slice(0, attrs === APPLY ? 1 : 2);
+  const ids = columns.map((col) => backend.write(Float32Array.from(col), 'float32', shape));
+  try {
+    const cols = ids.map((dataId) => ({ dataId, shape, dtype: 'float32' as const, size: x.shape[1] }));
+    return elementwise({ ...ctx, inputs: [...data, ...cols], attrs, out });
+  } finally {
+    for (const id of ids) backend.free(id);
+  }
+}
+
+/**
+ * The normalisation passes of `batchNorm` and `batchNormInputGrad` for float32 through the
+ * expression kernel (wasm SIMD rows, one per (n, c) plane with its channel's coefficients),
+ * the per-channel coefficients computed here in doubles; other dtypes run the TypeScript
+ * kernels. The statistics and the parameter-gradient sums stay the TypeScript reductions.
+ */
+export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm' | 'batchNormInputGrad', AnyKernel>> {
+  const forward: Kernel<BatchNormAttrs> = (ctx) => {
+    const { inputs: [x, w, b, stats], attrs: { eps }, out } = ctx;
+    if (out.dtype !== 'float32' || x.shape.length < 2) return batchNorm(ctx);
+    const c = x.shape[1];
+    const { mean, variance } = stats ? givenStats(valuesOf(stats), c) : statsOf(valuesOf(x), x.shape);
+    const [ws, bs] = [valuesOf(w), valuesOf(b)];
+    const scale = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) scale[ch] = ws[ch] / Math.sqrt(variance[ch] + eps);
+    return withColumns(ctx, elementwise, APPLY, [mean, scale, Float64Array.from(bs)]);
+  };
+  const inputGrad: Kernel<BatchNormAttrs> = (ctx) => {
+    const { inputs: [, x, w, stats, sums], attrs: { eps }, out } = ctx;
+    if (out.dtype !== 'float32' || x.shape.length < 2) return batchNormInputGrad(ctx);
+    const [ws, ss] = [valuesOf(w), valuesOf(sums)];
+    const { c, m } = layout(x.shape);
+    const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
+    const [scale, offset, gain] = [new Float64Array(c), new Float64Array(c), new Float64Array(c)];
+    for (let ch = 0; ch < c; ch++) {
+      const k = ws[ch] * invStd[ch];
+      scale[ch] = -k * invStd[ch] * (ss[c + ch] / m);
+      offset[ch] = -k * (ss[ch] / m);
+      gain[ch] = k;
+    }
+    // The expression reads x first, dy second: dy is this op's first input.
+    const swapped = { ...ctx, inputs: [x, ctx.inputs[0]] };
+    return withColumns(swapped, elementwise, INPUT_GRAD, [mean, scale, offset, gain]);
+  };
+  return { batchNorm: forward as AnyKernel, batchNormInputGrad: inputGrad as AnyKernel };
+}

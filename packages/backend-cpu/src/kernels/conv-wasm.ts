@@ -4,7 +4,7 @@ import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
-import { WINOGRAD_DEFAULTS, runWinograd, winogradForward, winogradInputGrad, type WinogradOptions } from './winograd.js';
+import { WINOGRAD_DEFAULTS, runWinograd, runWinogradFilterGrad, winogradForward, winogradInputGrad, type WinogradOptions } from './winograd.js';
 
 /**
  * Default of the most floats one im2col block may hold (512 KiB: it stays in a core's L2
@@ -169,14 +169,24 @@ export function wasmConv2dBackpropInput(
 /**
  * dw_g (Og × R) = Σₙ dy[n, g] (Og × Ho·Wo) · im2col(x[n, g])ᵀ: each part sums its images
  * into its own partial, and the partials are added in part order (the same order whatever
- * the thread count).
+ * the thread count). 3×3 stride-1 convs take the Winograd path (see winograd.ts).
  */
-export function wasmConv2dBackpropFilter(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
+export function wasmConv2dBackpropFilter(
+  engine: WasmEngine,
+  blockFloats = BLOCK_FLOATS,
+  wino: WinogradOptions | null = WINOGRAD_DEFAULTS,
+): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
   return withFallback(conv2dBackpropFilter, ({ inputs: [x, dy], attrs, out }, [xv, dyv]) => {
     const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
     engine.reset();
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
+    const wg = wino && winogradForward(g, wino);
+    if (wino && wg) {
+      const dw = engine.allocOut(out.size);
+      runWinogradFilterGrad(engine, wg, img, y, dw, wino, `conv2dBackpropFilter (Winograd) ${shapes(x.shape, dy.shape)}`);
+      return copyOut(engine, dw, out.size);
+    }
     const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats, true), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
     if (partials.length === 0) return copyOut(engine, zeros(engine, out.size, true), out.size);
     for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);

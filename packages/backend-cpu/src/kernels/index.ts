@@ -6,7 +6,7 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
-import { batchNormKernels } from './batch-norm.js';
+import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
@@ -80,8 +80,9 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     matmul: wasmMatmul(engine),
     conv2d: wasmConv2d(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
     conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
-    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
+    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
+    ...wasmBatchNormKernels(elementwise),
   }, memory, WASM_GEMM_OPS);
 }
 

@@ -111,27 +111,20 @@ function filterTransform(engine: WasmEngine, w: number, A: number, B: number, fl
   return u;
 }
 
-/**
- * Runs the Winograd conv `g` on the engine: input at byte address `img`, filters at byte
- * address `w` (conv2d's [O, C, 3, 3], or with `flip` the input gradient's: conv2d's filter
- * [C, O, 3, 3] of the conv whose input gradient this is), output at byte address `y`
- * (every pixel written).
- */
-export function runWinograd(
-  engine: WasmEngine,
-  g: WinoGeom,
-  w: number,
-  flip: boolean,
-  img: number,
-  y: number,
-  o: WinogradOptions,
-  what: string,
-): void {
+/** How a Winograd call is cut: images per block, tile rows per block, the parts' ranges. */
+interface WinoPlan {
+  readonly per: number;
+  readonly band: number;
+  readonly nTx: number;
+  readonly nTxp: number;
+  /** Tiles of one block (columns of its GEMMs). */
+  readonly P: number;
+  /** Image ranges [n0, n1) and tile-row ranges [ty0, ty1) of the parts. */
+  readonly ranges: readonly (readonly [n0: number, n1: number, ty0: number, ty1: number])[];
+}
+
+function plan(g: WinoGeom, o: WinogradOptions): WinoPlan {
   const { N, C, O } = g;
-  // U[ξ] as the GEMMs' A (O × C): conv2d's filter gives it row-major; the input gradient's
-  // [C, O] filter gives its transpose (read with swapped strides).
-  const u = flip ? filterTransform(engine, w, C, O, true) : filterTransform(engine, w, O, C, false);
-  const [urs, ucs] = flip ? [1, O] : [C, 1];
   const nTy = Math.ceil(g.Ho / 2);
   const nTx = Math.ceil(g.Wo / 2);
   const nTxp = 4 * Math.ceil(nTx / 4);
@@ -157,13 +150,65 @@ export function runWinograd(
       if (n1 > n0) ranges.push([n0, n1, 0, nTy]);
     }
   }
-  const P = per * band * nTxp;
-  const parts = ranges.map(([n0, n1, ty0, ty1]) => {
-    const pad = engine.alloc((2 * nTxp + 2) * (2 * band + 2) + 4);
-    const v = engine.alloc(16 * C * P);
-    const m = engine.alloc(16 * O * P);
-    const geom = [C, g.H, g.W, O, g.Ho, g.Wo, g.pt, g.pl, nTx, nTxp, urs, ucs];
-    return Int32Array.from([PART.WINOGRAD, n0, n1, per, ty0, ty1, band, img, u, y, pad, v, m, ...geom]);
+  return { per, band, nTx, nTxp, P: per * band * nTxp, ranges };
+}
+
+/** One part's table: the ranges, the addresses, the geometry (see WINO_ARGS). */
+function partWords(g: WinoGeom, p: WinoPlan, r: readonly number[], addr: { img: number; u: number; y: number; pad: number; v: number; m: number; e: number }, us: [number, number], grad: boolean): Int32Array {
+  const geom = [g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.pt, g.pl, p.nTx, p.nTxp, us[0], us[1], grad ? 1 : 0, addr.e];
+  return Int32Array.from([PART.WINOGRAD, r[0], r[1], p.per, r[2], r[3], p.band, addr.img, addr.u, addr.y, addr.pad, addr.v, addr.m, ...geom]);
+}
+
+/** Floats of a part's padded band. */
+const padFloats = (p: WinoPlan) => (2 * p.nTxp + 2) * (2 * p.band + 2) + 4;
+
+/**
+ * Runs the Winograd conv `g` on the engine: input at byte address `img`, filters at byte
+ * address `w` (conv2d's [O, C, 3, 3], or with `flip` the input gradient's: conv2d's filter
+ * [C, O, 3, 3] of the conv whose input gradient this is), output at byte address `y`
+ * (every pixel written).
+ */
+export function runWinograd(
+  engine: WasmEngine,
+  g: WinoGeom,
+  w: number,
+  flip: boolean,
+  img: number,
+  y: number,
+  o: WinogradOptions,
+  what: string,
+): void {
+  const { N, C, O } = g;
+  // U[ξ] as the GEMMs' A (O × C): conv2d's filter gives it row-major; the input gradient's
+  // [C, O] filter gives its transpose (read with swapped strides).
+  const u = flip ? filterTransform(engine, w, C, O, true) : filterTransform(engine, w, O, C, false);
+  const p = plan(g, o);
+  const parts = p.ranges.map((r) => {
+    const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m: engine.alloc(16 * O * p.P), e: 0 };
+    return partWords(g, p, r, addr, flip ? [1, O] : [C, 1], false);
   });
-  engine.runParts(parts, 2 * 16 * N * O * C * perImage, what);
+  engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
+}
+
+/**
+ * The filter gradient dw [O, C, 3, 3] of the Winograd conv `g` (input at byte address `img`,
+ * output gradient at `dy`) into byte address `dw`: each part sums Ê[ξ]·V[ξ]ᵀ over its tiles
+ * (16 × O × C), the parts' sums are added in part order (the same order whatever the thread
+ * count), and the filter-side transform Gᵀ M G is one GEMM by the transposed filter transform.
+ */
+export function runWinogradFilterGrad(engine: WasmEngine, g: WinoGeom, img: number, dy: number, dw: number, o: WinogradOptions, what: string): void {
+  const { N, C, O } = g;
+  const p = plan(g, o);
+  const sums: number[] = [];
+  const parts = p.ranges.map((r) => {
+    const m = engine.alloc(16 * O * C);
+    sums.push(m);
+    const addr = { img, u: 0, y: dy, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m, e: engine.alloc(16 * O * p.P) };
+    return partWords(g, p, r, addr, [0, 0], true);
+  });
+  engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
+  for (const m of sums.slice(1)) engine.fns.add_vv(sums[0], m, sums[0], 16 * O * C);
+  const t = engine.copyIn(TRANSFORM[0]);
+  // dw[oc][k] = Σ_ξ M[ξ][oc]·T[ξ][k]: A = M read as (O·C × 16), B = T (16 × 9).
+  engine.gemm(O * C, 9, 16, { ptr: sums[0], rs: 1, cs: O * C }, { ptr: t, rs: 9, cs: 1 }, dw, 9, false);
 }

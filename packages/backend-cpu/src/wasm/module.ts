@@ -3,7 +3,7 @@ import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolExports } from './pool-module.js';
-import { winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
+import { winoGradFn, winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
 
 /** Everything the generated module exports. */
 export type WasmExports = GemmExports &
@@ -27,6 +27,7 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'maxPoolBackward', fn: maxPoolFn(true) },
     { name: 'winoIn', fn: winoInFn() },
     { name: 'winoOut', fn: winoOutFn() },
+    { name: 'winoGrad', fn: winoGradFn() },
     ...elementwiseFunctions(),
   ];
   return assemble(memory, fns);

@@ -180,8 +180,75 @@ export function winoOutFn(): FnBuilder {
   return f;
 }
 
+/**
+ * winoGrad(src, Ho, Wo, pad, Wp, r0, rows, v, ldx, nTy, nTxp): the transform of the output
+ * gradient for the filter gradient. By the transposition principle the filter gradient of
+ * a tile is Gᵀ [(A E Aᵀ) ⊙ (Bᵀ D B)] G for its 2×2 output gradient E and 4×4 input patch D
+ * (the same D as the forward's), so summed over tiles it is 16 GEMMs of K = tiles. This
+ * writes (A E Aᵀ)[ξ] of tile (ty, tx) — E at rows r0 + 2ty (+1), columns 2tx (+1) of one
+ * channel's plane (Ho × Wo at `src`, zero past its edges, staged through `pad`: rows × Wp
+ * floats plus 4 of slack) — at byte `v + 4·(ξ·ldx + ty·nTxp + tx)`. A e = (e₀, e₀ + e₁, e₀ − e₁, −e₁).
+ */
+export function winoGradFn(): FnBuilder {
+  const f = new FnBuilder(new Array(11).fill(I32));
+  const [src, Ho, Wo, pad, Wp, r0, rows, v, ldx, nTy, nTxp] = Array.from({ length: 11 }, (_, i) => i);
+  const [j, n4, pr, ih, cols, s, d, ty, tx, row, dst, ldxb, p] = Array.from({ length: 13 }, () => f.local(I32));
+  const e = Array.from({ length: 4 }, () => f.local(V128));
+  const t = Array.from({ length: 8 }, () => f.local(V128));
+  const ld = Array.from({ length: 2 }, () => f.local(V128));
+  f.get(rows).get(Wp).mul().i32(3).add().i32(-4).and().set(n4);
+  f.forLoop(j, 0, { local: n4 }, 4, () => f.get(pad).get(j).i32(2).shl().add().v128Zero().v128Store());
+  f.get(Wp).get(Wo).get(Wp).get(Wo).ltS().selectOp().set(cols);
+  f.forLoop(pr, 0, { local: rows }, 1, () => {
+    f.get(r0).get(pr).add().tee(ih).get(Ho).op1('ltU');
+    f.ifElse(() => {
+      f.get(src).get(ih).get(Wo).mul().i32(2).shl().add().set(s);
+      f.get(pad).get(pr).get(Wp).mul().i32(2).shl().add().set(d);
+      f.forLoop(j, 0, { local: cols }, 1, () => f.get(d).get(j).i32(2).shl().add().get(s).get(j).i32(2).shl().add().f32Load().f32Store());
+    });
+  });
+  /** Pushes combination i of A·(x₀, x₁): x₀, x₀ + x₁, x₀ − x₁, −x₁. */
+  const combo = (x0: number, x1: number, i: number) => {
+    if (i === 0) f.get(x0);
+    else if (i === 1) f.get(x0).get(x1).simd1('f32x4Add');
+    else if (i === 2) f.get(x0).get(x1).simd1('f32x4Sub');
+    else f.get(x1).simd1('f32x4Neg');
+  };
+  f.get(ldx).i32(2).shl().set(ldxb);
+  f.forLoop(ty, 0, { local: nTy }, 1, () => {
+    f.get(pad).get(ty).i32(1).shl().get(Wp).mul().i32(2).shl().add().set(row);
+    f.get(v).get(ty).get(nTxp).mul().i32(2).shl().add().set(dst);
+    f.forLoop(tx, 0, { local: nTxp }, 4, () => {
+      // The two rows of four tiles' E, then A across each row.
+      for (let r = 0; r < 2; r++) {
+        f.get(row).get(tx).i32(3).shl().add().get(Wp).i32(4 * r).mul().add().set(p);
+        f.get(p).v128Load(0).set(ld[0]);
+        f.get(p).v128Load(16).set(ld[1]);
+        f.get(ld[0]).get(ld[1]).shuffle32([0, 2, 4, 6]).set(e[2 * r]);
+        f.get(ld[0]).get(ld[1]).shuffle32([1, 3, 5, 7]).set(e[2 * r + 1]);
+        for (let k = 0; k < 4; k++) {
+          combo(e[2 * r], e[2 * r + 1], k);
+          f.set(t[4 * r + k]);
+        }
+      }
+      // A down the columns; value ξ = 4i + k to its matrix.
+      f.get(dst).get(tx).i32(2).shl().add().set(p);
+      for (let i = 0; i < 4; i++) {
+        for (let k = 0; k < 4; k++) {
+          f.get(p);
+          combo(t[k], t[4 + k], i);
+          f.v128Store();
+          f.get(p).get(ldxb).add().set(p);
+        }
+      }
+    });
+  });
+  return f;
+}
+
 /** The exports of the Winograd transforms (byte addresses; sizes and strides in elements). */
 export interface WinogradExports {
   readonly winoIn: (...args: number[]) => void;
   readonly winoOut: (...args: number[]) => void;
+  readonly winoGrad: (...args: number[]) => void;
 }
