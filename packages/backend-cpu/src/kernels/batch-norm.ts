@@ -187,14 +187,8 @@ export const batchNormKernels: Readonly<Record<'batchNorm' | 'batchNormStats' | 
 
 /** (x − mean)·scale + bias per channel: inputs x, then the [C, 1, …] mean, scale, bias. */
 const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
-/** (x − mean)·scale + offset + gain·dy per channel: inputs x, dy, then the [C, 1, …] mean, scale, offset, gain. */
-const INPUT_GRAD: ElementwiseAttrs = {
-  expr: ex.add(ex.add(ex.mul(ex.sub(ex.input(0), ex.input(2)), ex.input(3)), ex.input(4)), ex.mul(ex.input(5), ex.input(1))),
-  scalars: [],
-};
-
 /**
- * Runs `attrs` through the expression kernel over `data` and per-channel coefficient
+ * Runs `attrs` through the expression kernel over x (the first input) and per-channel coefficient
  * columns (each [C, 1, …] so they broadcast along axis 1 of x), written for the call and
  * freed after it.
  */
@@ -207,7 +201,7 @@ function withColumns<A>(
   const { backend, inputs, out } = ctx;
   const x = inputs[0];
   const shape = [x.shape[1], ...new Array<number>(x.shape.length - 2).fill(1)];
-  const data = ctx.inputs.slice(0, attrs === APPLY ? 1 : 2);
+  const data = ctx.inputs.slice(0, 1);
   const ids = columns.map((col) => backend.write(Float32Array.from(col), 'float32', shape));
   try {
     const cols = ids.map((dataId) => ({ dataId, shape, dtype: 'float32' as const, size: x.shape[1] }));
@@ -218,12 +212,15 @@ function withColumns<A>(
 }
 
 /**
- * The normalisation passes of `batchNorm` and `batchNormInputGrad` for float32 through the
- * expression kernel (wasm SIMD rows, one per (n, c) plane with its channel's coefficients),
- * the per-channel coefficients computed here in doubles; other dtypes run the TypeScript
- * kernels. The statistics and the parameter-gradient sums stay the TypeScript reductions.
+ * `batchNorm`'s normalisation pass for float32 through the expression kernel (wasm SIMD
+ * rows, one per (n, c) plane with its channel's coefficients, computed here in doubles);
+ * other dtypes run the TypeScript kernel, and the statistics stay the TypeScript reduction.
+ * The input gradient stays in doubles: dy − mean(dy) − x̂·mean(dy·x̂) cancels almost
+ * entirely when a channel has few values (2 per channel, as in ResNet-50's last stage on
+ * small images, is exactly 0), and float32 rows left a noise that γ/σ amplified into
+ * steps that raised the loss.
  */
-export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm' | 'batchNormInputGrad', AnyKernel>> {
+export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm', AnyKernel>> {
   const forward: Kernel<BatchNormAttrs> = (ctx) => {
     const { inputs: [x, w, b, stats], attrs: { eps }, out } = ctx;
     if (out.dtype !== 'float32' || x.shape.length < 2) return batchNorm(ctx);
@@ -234,22 +231,5 @@ export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Rea
     for (let ch = 0; ch < c; ch++) scale[ch] = ws[ch] / Math.sqrt(variance[ch] + eps);
     return withColumns(ctx, elementwise, APPLY, [mean, scale, Float64Array.from(bs)]);
   };
-  const inputGrad: Kernel<BatchNormAttrs> = (ctx) => {
-    const { inputs: [, x, w, stats, sums], attrs: { eps }, out } = ctx;
-    if (out.dtype !== 'float32' || x.shape.length < 2) return batchNormInputGrad(ctx);
-    const [ws, ss] = [valuesOf(w), valuesOf(sums)];
-    const { c, m } = layout(x.shape);
-    const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
-    const [scale, offset, gain] = [new Float64Array(c), new Float64Array(c), new Float64Array(c)];
-    for (let ch = 0; ch < c; ch++) {
-      const k = ws[ch] * invStd[ch];
-      scale[ch] = -k * invStd[ch] * (ss[c + ch] / m);
-      offset[ch] = -k * (ss[ch] / m);
-      gain[ch] = k;
-    }
-    // The expression reads x first, dy second: dy is this op's first input.
-    const swapped = { ...ctx, inputs: [x, ctx.inputs[0]] };
-    return withColumns(swapped, elementwise, INPUT_GRAD, [mean, scale, offset, gain]);
-  };
-  return { batchNorm: forward as AnyKernel, batchNormInputGrad: inputGrad as AnyKernel };
+  return { batchNorm: forward as AnyKernel };
 }
