@@ -19,6 +19,8 @@ export interface OptionChange {
 export const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string; readonly safe: boolean }[] = [
   { flag: 'model', key: 'model', safe: false },
   { flag: 'dataset', key: 'dataset', safe: false },
+  { flag: 'data', key: 'data', safe: false },
+  { flag: 'test-split', key: 'testSplit', safe: false },
   { flag: 'batch-size', key: 'batchSize', safe: false },
   { flag: 'lr', key: 'lr', safe: false },
   { flag: 'momentum', key: 'momentum', safe: false },
