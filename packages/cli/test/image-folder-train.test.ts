@@ -50,6 +50,18 @@ describe('tessera train --data (an image folder)', () => {
     expect(io.lines[0]).toMatch(/new-dots\.jpg: (dots|hstripes|vstripes) \d+\.\d%, (dots|hstripes|vstripes) \d+\.\d%$/);
   });
 
+  it('--resume continues the folder run from its config (the same folder, split and classes)', async () => {
+    const io = captureIo();
+    const s = await train(['--resume', '--out', out, '--epochs', '3', '--backend', 'cpu'], io);
+    expect(s.history.loss).toHaveLength(3);
+    expect(s.datasetSource).toMatch(/: 297 train \/ 33 test/);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ data: images, dataset: null, epochs: 3, classes: [...PATTERNS] });
+    const other = captureIo();
+    expect(await main(['train', '--resume', '--out', out, '--data', join(dir, 'elsewhere'), '--epochs', '4'], other)).toBe(2);
+    expect(other.errors.join('\n')).toMatch(/--data\s+checkpoint .*patterns\s+given .*elsewhere/);
+  });
+
   it('a model that would need the images enlarged is refused, naming the models that fit', async () => {
     const io = captureIo();
     expect(await main(['train', '--data', images, '--model', 'resnet20', '--backend', 'cpu', '--out', join(dir, 'never')], io)).toBe(2);

@@ -56,7 +56,7 @@ export function resolveResumeOptions(
       continue;
     }
     if (safe) changes.push({ option: flag, from: recorded, to: now });
-    else refused.push(`  --${flag}`.padEnd(22) + `checkpoint ${show(recorded)}`.padEnd(24) + `given ${show(now)}`);
+    else refused.push(`${`  --${flag}`.padEnd(21)} ${`checkpoint ${show(recorded)}`.padEnd(23)} given ${show(now)}`);
   }
   if (refused.length > 0) {
     throw new CliError(
