@@ -49,7 +49,7 @@ export { readIdxSplit } from './catalog/idx.js';
 export { readCifar10Split, readCifar100Split } from './catalog/cifar.js';
 export * from './sample-files.js';
 export * from './transforms.js';
-export { resizeArea, resizeImage } from './resize.js';
+export { resizeArea, resizeCenterCrop, resizeImage } from './resize.js';
 export * from './image-header.js';
 export * from './pixels.js';
 export * from './from-pixels.js';

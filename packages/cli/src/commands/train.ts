@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { DataError, VERSION, manualSeed } from '@tessera/core';
 import { DataLoader, type ImageBatch, normalize } from '@tessera/datasets';
 import { optimizer as makeOptimizer, optimizerNames } from '@tessera/optim';
@@ -8,9 +8,10 @@ import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/no
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { RUN_INFO_KEY } from '../model-file.js';
-import { channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
+import { type LoadedData, channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
+import { imageShapeFor, loadImageData, openImageSource } from '../image-data.js';
 import { CliError } from '../errors.js';
-import { modelNames, modelSpec } from '../models.js';
+import { type ImageShape, modelNames, modelSpec } from '../models.js';
 import type { Io } from '../io.js';
 import { type RunConfigFile, readRunConfig, resumedConfig, writeRunConfig } from '../run/config-file.js';
 import { explainDivergence } from '../run/diverged.js';
@@ -30,6 +31,8 @@ export const trainSpec: CommandSpec = {
   options: {
     model: { type: 'string', default: 'mnist-cnn', help: 'model name', choices: modelNames },
     dataset: { type: 'string', default: 'mnist', help: 'dataset name', choices: datasetNames },
+    data: { type: 'string', help: 'your own images instead of --dataset: a folder with one subfolder per class (or train/ and test/ folders of them), or a CSV/JSON manifest of path,label; resized to cover the model\'s input and centre-cropped' },
+    'test-split': { type: 'number', default: 0.1, min: 0.01, max: 0.5, help: 'with --data and no test/ folder: fraction of the images held out as the test split (stratified, fixed seed)' },
     epochs: { type: 'number', default: 10, integer: true, min: 1, help: 'epochs to train' },
     'batch-size': { type: 'number', default: 100, integer: true, min: 1, help: 'examples per step' },
     lr: { type: 'number', default: 0.1, min: 0, help: 'learning rate' },
@@ -78,7 +81,9 @@ function runOptions(argv: readonly string[]): { a: Values; out: string; old: Run
   const parsed = parseCommand(trainSpec, argv);
   const given = parsed.values;
   if (given.resume && given.force) throw new CliError('--resume and --force contradict each other: --resume continues the run in --out, --force replaces it.');
-  const out = (given.out as string | undefined) ?? join('runs', `${String(given.model)}-${String(given.dataset)}-${stamp()}`);
+  if (given.data !== undefined && parsed.given.has('dataset')) throw new CliError('--data and --dataset contradict each other: --data trains on your own images, --dataset on a registered dataset; give one.');
+  const dataName = given.data !== undefined ? basename(resolve(String(given.data))) : String(given.dataset);
+  const out = (given.out as string | undefined) ?? join('runs', `${String(given.model)}-${dataName}-${stamp()}`);
   if (!given.resume) return { a: { ...given }, out, old: null, changes: [] };
   const resumePath = join(out, 'last.safetensors');
   if (!existsSync(resumePath)) throw new CliError(`--resume: ${resumePath} does not exist; start a new run without --resume or point --out at an earlier run.`);
@@ -90,36 +95,62 @@ function runOptions(argv: readonly string[]): { a: Values; out: string; old: Run
 /** Runs `tessera train`. */
 export async function train(argv: readonly string[], io: Io): Promise<TrainSummary> {
   const { a, out, old, changes } = runOptions(argv);
+  const data = planData(a, io);
+  const command = ['tessera', 'train', ...argv];
+  const lock = await claimRunDir({ out, resume: old !== null, force: Boolean(a.force), command, log: io.err });
+  try {
+    return await trainIn(out, a, data, { old, changes, command, release: () => lock.release() }, io);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The data a run trains on: its name for messages, the image shape, how to load it, what checkpoints record about it. */
+interface DataPlan {
+  readonly name: string;
+  readonly imageShape: ImageShape;
+  load(): Promise<LoadedData>;
+  /** Run info for predict/eval: a registered dataset's name, or the image folder's path. */
+  readonly info: { readonly dataset: string } | { readonly imageFolder: string };
+}
+
+/**
+ * `--dataset` (checked against the model's input shape) or `--data` (opened at once, so a
+ * model that does not fit the images is refused before the run directory is touched).
+ */
+function planData(a: Values, io: Io): DataPlan {
   const model = a.model as string;
-  const datasetName = a.dataset as string;
   const spec = modelSpec(model);
+  if (a.data !== undefined) {
+    const source = openImageSource(a.data as string);
+    const imageShape = imageShapeFor(model, source, a.data as string);
+    return { name: basename(source.path), imageShape, info: { imageFolder: source.path }, load: () => Promise.resolve(loadImageData(source, imageShape, { testSplit: a.testSplit as number, log: io.err })) };
+  }
+  const datasetName = a.dataset as string;
   const imageShape = datasetShape(datasetName);
   if (spec.inputShape && imageShape.join('x') !== spec.inputShape.join('x')) {
     throw new CliError(
       `model '${model}' expects ${spec.inputShape.join('×')} images (C×H×W) but dataset '${datasetName}' has ${imageShape.join('×')}; choose a model made for this dataset (${modelNames().join(', ')}).`,
     );
   }
-  const command = ['tessera', 'train', ...argv];
-  const lock = await claimRunDir({ out, resume: old !== null, force: Boolean(a.force), command, log: io.err });
-  try {
-    return await trainIn(out, a, { old, changes, command, release: () => lock.release() }, io);
-  } finally {
-    lock.release();
-  }
+  return {
+    name: datasetName, imageShape, info: { dataset: datasetName },
+    load: () => loadDataset(datasetName, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err }),
+  };
 }
 
-async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null; changes: Omit<OptionChange, 'epoch'>[]; command: string[]; release: () => void }, io: Io): Promise<TrainSummary> {
+async function trainIn(out: string, a: Values, plan: DataPlan, run: { old: RunConfigFile | null; changes: Omit<OptionChange, 'epoch'>[]; command: string[]; release: () => void }, io: Io): Promise<TrainSummary> {
   const model = a.model as string;
-  const datasetName = a.dataset as string;
+  const datasetName = plan.name;
   const spec = modelSpec(model);
-  const imageShape = datasetShape(datasetName);
+  const imageShape = plan.imageShape;
   const resumePath = join(out, 'last.safetensors');
   const backend = await setupBackend(a.backend as string, io.err);
   manualSeed(a.seed as number);
-  const data = await loadDataset(datasetName, { offline: Boolean(a.offline) || io.env.TESSERA_OFFLINE === '1', dataDir: a.dataDir as string | undefined, log: io.err });
+  const data = await plan.load();
   io.out(`Dataset: ${data.source}`);
   if (data.note) io.err(wrap(`Note: ${data.note}`, io.columns));
-  if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?) or --data-dir.`);
+  if (data.train.length === 0) throw new DataError(`dataset '${datasetName}' (${data.source}) has no training examples; check its files (an empty IDX file?), --data-dir or --data.`);
   const limit = a.limit as number | undefined;
   // A run recorded before --validation-split existed has none: resuming it keeps its data.
   const fraction = (a.validationSplit as number | undefined) ?? 0;
@@ -139,7 +170,7 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
   const resumeFrom: Checkpoint | undefined = run.old ? await loadCheckpointFile(resumePath) : undefined;
   try {
     const now = {
-      model, dataset: datasetName, datasetSource: data.source, classes: data.classes, inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize,
+      model, dataset: a.data === undefined ? datasetName : null, data: a.data ?? null, testSplit: a.data === undefined ? null : a.testSplit, datasetSource: data.source, classes: data.classes, inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize,
       lr: a.lr, momentum: a.momentum ?? null, optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null,
       validationSplit: fraction, validation: held.record, tesseraCore: VERSION, node: process.version,
     };
@@ -161,7 +192,7 @@ async function trainIn(out: string, a: Values, run: { old: RunConfigFile | null;
     for (const c of changes) io.err(`Note: --resume changes --${c.option} from ${String(c.from)} to ${String(c.to)} from epoch ${c.epoch} on (recorded in config.json).`);
 
     // The checkpoints carry the architecture and what predict/eval need to feed the model.
-    const runInfo = JSON.stringify({ dataset: datasetName, classes: data.classes, inputShape: imageShape, normalization: stats });
+    const runInfo = JSON.stringify({ ...plan.info, classes: data.classes, inputShape: imageShape, normalization: stats });
     const checkpoint = new ModelCheckpoint({ writer: directoryWriter(out), monitor: valLoader ? 'val_accuracy' : 'loss', metadata: { [RUN_INFO_KEY]: runInfo } });
     const interrupt = interruptHandling(checkpoint, io, resumePath, out, run.release);
     let history: History;
