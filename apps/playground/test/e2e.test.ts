@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readSafetensorsHeader } from '@tessera/layers';
+import { nn } from 'tessera';
+
+const { readSafetensorsHeader } = nn;
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, collectErrors, dataNumber, launch, stroke } from './browser.js';

@@ -15,6 +15,12 @@ import { LiveReporter } from './live.js';
 import type { ArrayPayload, BackendInfo, MemoryInfo, TrainingEvent, TrainingResult, TrainingSpec, TrainingState } from './protocol.js';
 import { type DatasetLoader, type PreparedData, modelOf, optimizerOf, payloadOf, prepareData, tensorOf } from './setup.js';
 
+/** What the worker script supplies to its jobs (`serveTraining`'s options). */
+export interface JobEnvironment {
+  readonly loadDataset: DatasetLoader;
+  readonly onBackend?: (backend: string) => unknown;
+}
+
 /** Sends an event to the host, transferring the listed buffers. */
 export type Emit = (event: TrainingEvent, transfer?: Transferable[]) => void;
 
@@ -59,7 +65,7 @@ export class TrainingJob {
     readonly id: number,
     private readonly spec: TrainingSpec,
     private readonly emit: Emit,
-    private readonly loader: DatasetLoader,
+    private readonly env: JobEnvironment,
   ) {
     this.pauseRequested = spec.startPaused === true;
     this.built = new Promise<boolean>((r) => (this.markBuilt = r)).then((ok) => {
@@ -180,10 +186,11 @@ export class TrainingJob {
   private async build(): Promise<void> {
     const fallback: string[] = [];
     this.backend = await init({ ...(this.spec.backends ? { backends: [...this.spec.backends] } : {}), onFallback: (note) => fallback.push(note) });
+    await this.env.onBackend?.(this.backend);
     manualSeed(this.spec.seed ?? 0);
     this.model = modelOf(this.spec.model);
     this.opt = optimizerOf(this.spec, this.model);
-    this.data = await prepareData(this.spec, this.loader);
+    this.data = await prepareData(this.spec, this.env.loadDataset);
     const samples = await this.data.samples(this.spec.sampleExamples ?? 0);
     this.emit(
       {

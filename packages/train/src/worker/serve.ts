@@ -23,6 +23,11 @@ export interface ServeTrainingOptions {
    * `(name, o) => loadDataset(name, { split: o.split, ...o.options })` of `@tessera/datasets/node`.
    */
   readonly loadDataset?: DatasetLoader;
+  /**
+   * Runs (and is awaited) once a job's backend has started (core's `init`), before the model is built: e.g.
+   * `(b) => b === 'webgpu' ? warmup() : undefined` to compile WebGPU's pipelines ahead.
+   */
+  readonly onBackend?: (backend: string) => unknown;
 }
 
 /** A running server; `close()` stops listening (jobs already running go on). */
@@ -52,7 +57,7 @@ function defaultEndpoint(): Endpoint {
 export function serveTraining(opts: ServeTrainingOptions = {}): TrainingServer {
   registerZoo();
   const ch = channel(opts.endpoint ?? defaultEndpoint());
-  const loader = opts.loadDataset ?? fetchLoader;
+  const env = { loadDataset: opts.loadDataset ?? fetchLoader, ...(opts.onBackend ? { onBackend: opts.onBackend } : {}) };
   const jobs = new Map<number, TrainingJob>();
   const post = (m: FromTrainingWorker, transfer: Transferable[] = []): void => ch.post(m, transfer);
 
@@ -66,7 +71,7 @@ export function serveTraining(opts: ServeTrainingOptions = {}): TrainingServer {
       j.close(); // a worker keeps the model of its latest job only
       jobs.delete(k);
     }
-    const job = new TrainingJob(id, spec, (event, transfer) => post({ tessera: TAG, type: 'event', job: id, event }, transfer), loader);
+    const job = new TrainingJob(id, spec, (event, transfer) => post({ tessera: TAG, type: 'event', job: id, event }, transfer), env);
     jobs.set(id, job);
     job.run().catch((e: unknown) => post({ tessera: TAG, type: 'error', job: id, error: errorPayload(e) }));
   };
