@@ -10,14 +10,14 @@ import type { ErrorPayload } from './protocol.js';
 
 /** A Web Worker, a worker's global scope (`self`), or a `MessagePort`. */
 export interface WebEndpoint {
-  postMessage(message: unknown, transfer: Transferable[]): void;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
   removeEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
 }
 
 /** Node's `Worker` or `parentPort` (an EventEmitter). */
 export interface NodeEndpoint {
-  // Node types its transfer list with its own TransferListItem; the DOM's Transferable is what we send.
+  // Node types its transfer list with its own TransferListItem; we only transfer ArrayBuffers (no DOM type in the .d.ts, so Node-only tsconfigs compile it).
   postMessage(message: unknown, transferList?: readonly never[]): void;
   on(event: 'message', listener: (data: unknown) => void): unknown;
   off(event: 'message', listener: (data: unknown) => void): unknown;
@@ -28,7 +28,7 @@ export type Endpoint = WebEndpoint | NodeEndpoint;
 
 /** @internal The operations both sides need. */
 export interface Channel {
-  post(message: unknown, transfer?: readonly Transferable[]): void;
+  post(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   /** Adds a listener for message data; returns its removal. */
   listen(fn: (data: unknown) => void): () => void;
   /** Calls `fn` when the worker as a whole fails (an uncaught error, or a Node worker that exits); endpoints without such events never call it. */

@@ -149,7 +149,7 @@ function routerFor(endpoint: Endpoint): Router {
 }
 
 /** Buffers of the spec's typed arrays (data, model bytes), for a transfer list. */
-function specBuffers(spec: TrainingSpec): Transferable[] {
+function specBuffers(spec: TrainingSpec): ArrayBuffer[] {
   const out = new Set<ArrayBufferLike>();
   const add = (a: ArrayBufferView | undefined): void => void (a && out.add(a.buffer));
   const data = (d: TrainingSpec['data'] | undefined): void => {
@@ -185,9 +185,9 @@ export function startTraining(worker: Endpoint, spec: TrainingSpec, opts: StartT
   const job = new Job(nextJob++);
   router.jobs.set(job.id, job);
   if (opts.onEvent) job.listeners.add(opts.onEvent);
-  const send = (m: ToTrainingWorker, transfer: Transferable[] = []): void => router.ch.post(m, transfer);
+  const send = (m: ToTrainingWorker, transfer: ArrayBuffer[] = []): void => router.ch.post(m, transfer);
   const control = (type: 'pause' | 'resume' | 'stop' | 'close'): void => send({ tessera: TAG, type, job: job.id });
-  const request = <T extends ArrayPayload | Uint8Array>(make: (request: number) => ToTrainingWorker, transfer: Transferable[] = []): Promise<T> => {
+  const request = <T extends ArrayPayload | Uint8Array>(make: (request: number) => ToTrainingWorker, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (job.closed) return Promise.reject(new Error(`training job ${job.id}: the job was closed; predict and snapshot work until close().`));
     const id = nextRequest++;
     return new Promise<T>((resolve, reject) => {

@@ -22,7 +22,7 @@ export interface JobEnvironment {
 }
 
 /** Sends an event to the host, transferring the listed buffers. */
-export type Emit = (event: TrainingEvent, transfer?: Transferable[]) => void;
+export type Emit = (event: TrainingEvent, transfer?: ArrayBuffer[]) => void;
 
 const now = (): number => performance.now();
 /** The reason `fit`'s history gives for a stop from the host. */

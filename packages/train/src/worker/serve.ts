@@ -59,7 +59,7 @@ export function serveTraining(opts: ServeTrainingOptions = {}): TrainingServer {
   const ch = channel(opts.endpoint ?? defaultEndpoint());
   const env = { loadDataset: opts.loadDataset ?? fetchLoader, ...(opts.onBackend ? { onBackend: opts.onBackend } : {}) };
   const jobs = new Map<number, TrainingJob>();
-  const post = (m: FromTrainingWorker, transfer: Transferable[] = []): void => ch.post(m, transfer);
+  const post = (m: FromTrainingWorker, transfer: ArrayBuffer[] = []): void => ch.post(m, transfer);
 
   const start = (id: number, spec: Extract<ToTrainingWorker, { type: 'start' }>['spec']): void => {
     const running = [...jobs.values()].find((j) => j.active);
