@@ -53,4 +53,5 @@ export { resizeArea, resizeCenterCrop, resizeImage } from './resize.js';
 export * from './image-header.js';
 export * from './pixels.js';
 export * from './from-pixels.js';
+export * from './image-folder-files.js';
 export * from './text/index.js';

@@ -1,58 +1,29 @@
 /**
- * The two architectures the page trains, and recognising which one a safetensors file
- * holds (so weights saved by the page or by `tessera train` load into the right model).
+ * Recognising which of the page's architectures a safetensors file holds, so weights saved
+ * by the page or by `tessera train` load into the right model. Header parsing only (no
+ * tensors on the page); the page imports this module when a file is loaded, so Tessera's
+ * core stays out of the page's first download.
  */
-import { MODEL_CONFIG_KEY, MODEL_FORMAT_KEY, MODEL_FORMAT_VERSION, type SafetensorsHeader, type Sequential, type StateDict, encodeSafetensorsAsync } from '@tessera/layers';
-import { buildModel as buildRegistered, mlp } from '@tessera/models';
-import type { ModelKind } from '../protocol.js';
+import { nn } from 'tessera';
+import type { ModelSpec as JobModel } from 'tessera/worker';
+import { type ModelSpec, modelConfig } from './models.js';
 
-/** An architecture: the CNN, or an MLP with these hidden sizes. */
-export interface ModelSpec {
-  readonly kind: ModelKind;
-  /** Hidden layer sizes (MLP only). */
-  readonly hidden: readonly number[];
-}
-
-/** The MLP the page builds: 784 → 128 → 10 (101,770 parameters). */
-export const DEFAULT_MLP_HIDDEN: readonly number[] = [128];
+const { MODEL_CONFIG_KEY } = nn;
+type SafetensorsHeader = nn.SafetensorsHeader;
 
 /** A weights file that matches neither architecture. */
 export class UnknownWeightsError extends Error {
   override readonly name = 'UnknownWeightsError';
 }
 
-/** The spec the page's model selector stands for. */
-export function defaultSpec(kind: ModelKind): ModelSpec {
-  return { kind, hidden: kind === 'mlp' ? DEFAULT_MLP_HIDDEN : [] };
-}
-
-/** A fresh, randomly initialised model (uses the global seeded generator). */
-export function buildModel(spec: ModelSpec): Sequential {
-  // The CNN is the registry's 'mnist-cnn' (the model `tessera train --model mnist-cnn` builds); the MLP takes the page's hidden sizes.
-  return spec.kind === 'cnn' ? (buildRegistered('mnist-cnn', { numClasses: 10, inputShape: [1, 28, 28] }) as Sequential) : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
-}
-
-/** Short name for file names and labels, e.g. `mnist-cnn` or `mlp-128`. */
-export function specName(spec: ModelSpec): string {
-  return spec.kind === 'cnn' ? 'mnist-cnn' : `mlp-${spec.hidden.join('-') || 'linear'}`;
-}
-
 /**
- * What `tessera predict` needs besides the architecture, written into the page's files
- * (`tessera.run`): MNIST digits, 1×28×28, pixels in [0, 1] as the page feeds them.
+ * The worker's model spec for a loaded file: a model file (it names its architecture)
+ * as it is; weights only go into the architecture their shapes show, loaded strictly.
  */
-export const PAGE_RUN_INFO = JSON.stringify({ classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], inputShape: [1, 28, 28], normalization: { mean: [0], std: [1] } });
-
-/**
- * The page's save: a model file (`saveModel`'s format) of `weights` (a snapshot of
- * `model`'s state dict), so `loadModel` and `tessera predict` rebuild it without being told
- * the architecture, plus the page's own notes (`model`, `trainedExamples`).
- */
-export function encodePageModel(weights: StateDict, model: Sequential, spec: ModelSpec, trainedExamples: number): Promise<Uint8Array> {
-  return encodeSafetensorsAsync(weights, {
-    format: 'pt', model: specName(spec), trainedExamples: String(trainedExamples), 'tessera.run': PAGE_RUN_INFO,
-    [MODEL_FORMAT_KEY]: String(MODEL_FORMAT_VERSION), [MODEL_CONFIG_KEY]: JSON.stringify(model.getConfig()),
-  });
+export function jobModelForFile(bytes: Uint8Array, file: string): { spec: ModelSpec; model: JobModel } {
+  const header = nn.readSafetensorsHeader(bytes);
+  const spec = specFromHeader(header, file);
+  return { spec, model: header.metadata[MODEL_CONFIG_KEY] !== undefined ? { file: bytes } : { config: modelConfig(spec), weights: bytes } };
 }
 
 /** The spec a model file's own config names (`saveModel`, `tessera train` checkpoints), or undefined for a file without one. */
