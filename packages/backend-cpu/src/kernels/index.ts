@@ -6,6 +6,8 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
+import { attention } from './attention.js';
+import { wasmAttention } from './attention-wasm.js';
 import { batchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
@@ -52,6 +54,7 @@ function tsKernels(engine: WasmEngine | null) {
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
     ...batchNormKernels,
+    ...{ scaledDotProductAttention: attention as AnyKernel },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -80,6 +83,7 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKe
     conv2dBackpropInput: wasmConv2dBackpropInput(engine),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
+    scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
   }, memory, WASM_GEMM_OPS);
 }
 
