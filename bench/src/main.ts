@@ -18,6 +18,7 @@ import { dataLoadReport } from './data-load.js';
 import { COMPILED_ID, compiledSection } from './compiled/section.js';
 import { runChildPart } from './compiled/child.js';
 import { CHILD_FLAG } from './compiled/spawn.js';
+import { attentionWorkloads } from './workloads/attention.js';
 import { cnnInferWorkload, cnnTrainWorkload } from './workloads/cnn.js';
 import { convNetWorkloads } from './workloads/convnets.js';
 import { torchConvNets, torchTable } from './convnets/torch.js';
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
   const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
   const slowTiming = opts.quick ? QUICK_SLOW_ROW_TIMING : SLOW_ROW_TIMING;
 
-  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads(), ...convNetWorkloads()];
+  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads(), ...convNetWorkloads(), ...attentionWorkloads()];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
   const wantDataLoad = wantsSection(opts.filter, 'data-load');
   const wantCompiled = wantsSection(opts.filter, COMPILED_ID);

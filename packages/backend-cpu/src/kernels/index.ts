@@ -6,6 +6,8 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
+import { attention } from './attention.js';
+import { wasmAttention } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
@@ -53,6 +55,7 @@ function tsKernels(engine: WasmEngine | null) {
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
     ...batchNormKernels,
+    ...{ scaledDotProductAttention: attention as AnyKernel },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -83,6 +86,7 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
     ...wasmBatchNormKernels(elementwise),
+    scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
   }, memory, WASM_GEMM_OPS);
 }
 

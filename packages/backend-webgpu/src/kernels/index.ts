@@ -9,6 +9,7 @@ import { reduceKernel } from './reduce.js';
 import { fusedKernels } from './softmax.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { biasAddGradKernels } from './bias-add-grad.js';
+import { attention } from './attention.js';
 
 /**
  * The WebGPU backend's kernels for the primitives that are not expressions. Every op with
@@ -45,4 +46,4 @@ export const primitiveKernels = {
  * and biasActivationGrad are core expressions: they run through `elementwise`, and in
  * compiled steps as matmul/conv epilogues.
  */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasAddGradKernels };
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasAddGradKernels, scaledDotProductAttention: attention as AnyKernel };
