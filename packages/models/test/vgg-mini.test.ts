@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { manualSeed, randn, use } from '@tessera/core';
+import { type Tensor, manualSeed, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { BatchNorm2d, Conv2d, Dropout, MaxPool2d, loadModel, saveModel, type Sequential } from '@tessera/layers';
 import { ModelConfigError, buildModel, modelNames, registerZoo, vggMini } from '../src/index.js';
@@ -62,6 +62,7 @@ describe('vggMini', () => {
     const again = loadModel(await saveModel(net), { file: 'vgg-mini.safetensors' });
     again.eval();
     const x = randn([2, 1, 28, 28]);
-    expect(Array.from(await again.call(x).data())).toEqual(Array.from(await net.call(x).data()));
+    expect(again.getConfig()).toEqual(net.getConfig());
+    expect(Array.from(await (again.call(x) as Tensor).data())).toEqual(Array.from(await net.call(x).data()));
   });
 });
