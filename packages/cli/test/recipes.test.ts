@@ -44,6 +44,7 @@ describe('tessera train --recipe', () => {
     const lines = Object.fromEntries(await infoCommand(['--backend', 'cpu'], captureIo()));
     expect(lines['recipe fashion-mnist']).toMatch(/^v1: vgg-mini/);
     expect(lines['recipe deck004']).toMatch(/^v1: /);
+    expect(lines['recipe mnist-sample']).toMatch(/ — measured: test accuracy \d+\.\d\d %/);
   });
 
   it('runs a recipe end to end (mnist-sample, 1 short epoch on 300 digits) and records it', async () => {

@@ -43,7 +43,10 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   lines.push(['live tensors', String(memory().numTensors)]);
   for (const m of modelDescriptors()) lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
   for (const d of datasetDescriptors()) lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
-  for (const r of recipes()) lines.push([`recipe ${r.name}`, `v${r.version}: ${r.description}${r.package === '@tessera/train' ? '' : ` (${r.package})`}`]);
+  for (const r of recipes()) {
+    const measured = r.results?.at(-1);
+    lines.push([`recipe ${r.name}`, `v${r.version}: ${r.description}${r.package === '@tessera/train' ? '' : ` (${r.package})`}${measured ? ` — measured: ${measured.metric}` : ''}`]);
+  }
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) io.out(`${k.padEnd(w)}  ${v}`);
   return lines;
