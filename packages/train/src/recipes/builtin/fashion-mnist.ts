@@ -1,8 +1,8 @@
 import type { Recipe } from '../recipe.js';
 
 /**
- * Fashion-MNIST to ≥ 93 % test accuracy on the CPU backend in under half an hour of a
- * quiet 2-core machine: the small VGG of the zoo (batch norm, dropout), random crops
+ * Fashion-MNIST on the CPU backend in well under half an hour of a quiet 2-core machine
+ * (v1 measured 92.82 % test accuracy, short of the 93 % aimed at): the small VGG of the zoo (batch norm, dropout), random crops
  * (padding 2) and horizontal flips, SGD with Nesterov momentum and weight decay, one warmup
  * epoch then cosine annealing, per batch.
  */
@@ -19,4 +19,5 @@ export const FASHION_MNIST: Recipe = {
   batchSize: 128,
   validationSplit: 0.1,
   seed: 0,
+  results: [{ metric: 'test accuracy 92.82 % after 15 epochs (validation 93.67 %; first ≥ 92 % on validation at epoch 9); short of 93.0 %', setting: 'CPU backend, 2-core VM; 1,437 s CPU (user + sys), ≈ 12 min on a quiet machine' }],
 };
