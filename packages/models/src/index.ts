@@ -7,6 +7,7 @@ export { mlp, type MLPOptions, type MLPActivation } from './mlp.js';
 export { mnistCnn, type MnistCnnOptions } from './mnist-cnn.js';
 export { resnet, ResNet, ResidualBlock, RESNET_SPECS, type ResNetName, type ResNetOptions, type ResNetSpec, type BlockKind } from './resnet.js';
 export { vgg, VGG_CONFIGS, type VGGConfig, type VGGOptions } from './vgg.js';
+export { vggMini, type VGGMiniOptions } from './vgg-mini.js';
 export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
 export { LENET5_C3_TABLE, PartialConv2d, Subsampling2d, ScaledTanh, EuclideanRBF, lecun1998Uniform } from './lenet1998.js';

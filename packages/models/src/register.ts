@@ -12,6 +12,7 @@ import { resnet } from './resnet.js';
 import { SequenceClassifier } from './sequence.js';
 import { CharGPT, LSTMAttentionSeq2Seq, TransformerSeq2Seq } from './text/index.js';
 import { vgg } from './vgg.js';
+import { vggMini } from './vgg-mini.js';
 import { ZOO_PACKAGE } from './zoo-config.js';
 
 type Build = (...args: never[]) => AnyModule;
@@ -24,6 +25,7 @@ const ZOO: Readonly<Record<string, Build>> = {
   lenet5,
   alexnet,
   vgg,
+  vggMini,
   resnet,
   googlenet,
   lecun1989,

@@ -22,3 +22,6 @@ export { loadCheckpointModel, type CheckpointModel } from './checkpoint-model.js
 export { ModelCheckpoint, type ModelCheckpointOptions, type CheckpointWriter } from './callbacks/model-checkpoint.js';
 export { yieldToEventLoop } from './yield.js';
 export { sequenceErrorRates, tokenEditDistance, type SequenceErrorRates } from './sequence-metrics.js';
+export { type Recipe, type RecipeOptimizer, type RecipeSchedule, type RecipeAugmentation, type RecipeResult } from './recipes/recipe.js';
+export { registerRecipe, recipe, recipeNames, recipes, RecipeError } from './recipes/registry.js';
+export { recipeAugmentation, recipeScheduler, recipeOptimizerOptions } from './recipes/build.js';

@@ -3,6 +3,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { backends, getBackend, memory } from '@tessera/core';
 import { datasetDescriptors } from '@tessera/datasets';
 import { modelDescriptors } from '@tessera/models';
+import { recipes } from '@tessera/train';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import type { Io } from '../io.js';
@@ -10,7 +11,7 @@ import type { Io } from '../io.js';
 /** `tessera info` options. */
 export const infoSpec: CommandSpec = {
   name: 'info',
-  summary: 'Versions, installed backends, the backend in use and what it reports about the device, the registered models and datasets.',
+  summary: 'Versions, installed backends, the backend in use and what it reports about the device, the registered models, datasets and recipes.',
   options: { backend: { type: 'string', default: 'auto', help: 'backend to start', choices: () => BACKENDS } },
 };
 
@@ -42,6 +43,10 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   lines.push(['live tensors', String(memory().numTensors)]);
   for (const m of modelDescriptors()) lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
   for (const d of datasetDescriptors()) lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
+  for (const r of recipes()) {
+    const measured = r.results?.at(-1);
+    lines.push([`recipe ${r.name}`, `v${r.version}: ${r.description}${r.package === '@tessera/train' ? '' : ` (${r.package})`}${measured ? ` — measured: ${measured.metric}` : ''}`]);
+  }
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) io.out(`${k.padEnd(w)}  ${v}`);
   return lines;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DataError, VERSION, manualSeed } from '@tessera/core';
-import { DataLoader, type ImageBatch, normalize } from '@tessera/datasets';
+import { DataLoader, type ImageBatch, type ImageTransform, normalize } from '@tessera/datasets';
 import { optimizer as makeOptimizer, optimizerNames } from '@tessera/optim';
-import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBar, fit } from '@tessera/train';
+import { type Checkpoint, type History, JsonlLogger, ModelCheckpoint, ProgressBar, type Recipe, fit, recipeAugmentation, recipeNames, recipeOptimizerOptions, recipeScheduler } from '@tessera/train';
 import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/node';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
@@ -19,6 +19,7 @@ import { rewindMetricsLog } from '../run/metrics-log.js';
 import { type OptionChange, resolveResumeOptions } from '../run/resume-options.js';
 import { claimRunDir } from '../run/run-dir.js';
 import { type ValidationRecord, holdOutValidation } from '../run/validation.js';
+import { recipeOf, withRecipe } from '../run/recipe-options.js';
 import { finalTest } from './final-test.js';
 import { writeReport } from './report-run.js';
 import { interruptHandling } from './train-interrupt.js';
@@ -29,6 +30,7 @@ export const trainSpec: CommandSpec = {
   name: 'train',
   summary: 'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out. Text models: tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention --help.',
   options: {
+    recipe: { type: 'string', help: 'a named training configuration (model, dataset, optimizer, schedule, augmentation, epochs, batch size, validation split, seed); options given explicitly override it', choices: recipeNames },
     model: { type: 'string', default: 'mnist-cnn', help: 'model name', choices: modelNames },
     dataset: { type: 'string', default: 'mnist', help: 'dataset name', choices: datasetNames },
     data: { type: 'string', help: 'your own images instead of --dataset: a folder with one subfolder per class (or train/ and test/ folders of them), or a CSV/JSON manifest of path,label; resized to cover the model\'s input and centre-cropped' },
@@ -69,8 +71,8 @@ type Values = Record<string, string | number | boolean | undefined>;
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Mean/std normalisation of image batches, as the run's config records it. */
-export function normalizer(stats: { readonly mean: readonly number[]; readonly std: readonly number[] }): (b: ImageBatch) => ImageBatch {
-  return ({ x, y }) => ({ x: normalize(x, stats.mean, stats.std), y });
+export function normalizer(stats: { readonly mean: readonly number[]; readonly std: readonly number[] }, augment?: ImageTransform | null): (b: ImageBatch) => ImageBatch {
+  return ({ x, y }) => ({ x: normalize(augment ? augment(x) : x, stats.mean, stats.std), y });
 }
 
 /**
@@ -79,7 +81,7 @@ export function normalizer(stats: { readonly mean: readonly number[]; readonly s
  */
 function runOptions(argv: readonly string[]): { a: Values; out: string; old: RunConfigFile | null; changes: Omit<OptionChange, 'epoch'>[] } {
   const parsed = parseCommand(trainSpec, argv);
-  const given = parsed.values;
+  const given = withRecipe(parsed.values, parsed.given).values;
   if (given.resume && given.force) throw new CliError('--resume and --force contradict each other: --resume continues the run in --out, --force replaces it.');
   if (given.data !== undefined && parsed.given.has('dataset')) throw new CliError('--data and --dataset contradict each other: --data trains on your own images, --dataset on a registered dataset; give one.');
   const dataName = given.data !== undefined ? basename(resolve(String(given.data))) : String(given.dataset);
@@ -159,20 +161,24 @@ async function trainIn(out: string, a: Values, plan: DataPlan, run: { old: RunCo
   const transform = normalizer(stats);
   const batchSize = a.batchSize as number;
   const evalBatch = Math.max(batchSize, 500);
-  const trainLoader = new DataLoader(held.train, { batchSize, shuffle: true, transform });
+  const recipe = recipeOf(a);
+  const trainLoader = new DataLoader(held.train, { batchSize, shuffle: true, transform: recipe ? normalizer(stats, recipeAugmentation(recipe.augmentation)) : transform });
   const valLoader = held.validation ? new DataLoader(held.validation, { batchSize: evalBatch, transform }) : undefined;
 
   const net = spec.build(data.classes.length, imageShape);
-  const optOptions: Record<string, unknown> = { lr: a.lr };
+  const optOptions: Record<string, unknown> = recipe
+    ? recipeOptimizerOptions(recipe.optimizer, a.optimizer as string, { lr: a.lr as number, momentum: a.momentum as number | undefined })
+    : { lr: a.lr };
   if (a.momentum !== undefined) optOptions.momentum = a.momentum;
   const optimizer = makeOptimizer(a.optimizer as string, net.parameters(), optOptions);
+  const scheduler = recipe ? recipeScheduler(recipe.schedule, optimizer, { epochs: a.epochs as number, stepsPerEpoch: trainLoader.length }) : null;
 
   const resumeFrom: Checkpoint | undefined = run.old ? await loadCheckpointFile(resumePath) : undefined;
   try {
     const now = {
       model, dataset: a.data === undefined ? datasetName : null, data: a.data ?? null, testSplit: a.data === undefined ? null : a.testSplit, datasetSource: data.source, classes: data.classes, inputShape: imageShape, normalization: stats, epochs: a.epochs, batchSize,
       lr: a.lr, momentum: a.momentum ?? null, optimizer: a.optimizer, seed: a.seed, backend, limit: limit ?? null,
-      validationSplit: fraction, validation: held.record, tesseraCore: VERSION, node: process.version,
+      validationSplit: fraction, validation: held.record, recipe: recipe?.name ?? null, ...recipeRecord(recipe), tesseraCore: VERSION, node: process.version,
     };
     let changes: OptionChange[] = [];
     if (run.old && resumeFrom) {
@@ -199,6 +205,7 @@ async function trainIn(out: string, a: Values, plan: DataPlan, run: { old: RunCo
     try {
       history = await fit(net, trainLoader, {
         loss: 'crossEntropy', optimizer, epochs: a.epochs as number, validationData: valLoader, metrics: ['accuracy'],
+        ...(scheduler ? { scheduler, schedulerInterval: 'batch' as const } : {}),
         callbacks: [interrupt.timer, new ProgressBar({ stream: io.stream }), new JsonlLogger(fileSink(join(out, 'metrics.jsonl'))), checkpoint, interrupt.stopper],
         resumeFrom,
       });
@@ -215,6 +222,7 @@ async function trainIn(out: string, a: Values, plan: DataPlan, run: { old: RunCo
     });
     await writeReport({ out, title: `${model} on ${datasetName}`, classes: data.classes, history: history.history, test,
       testNote: 'Interrupted before the last epoch: the test split is evaluated when the run finishes (--resume).', facts: [
+      ...(recipe ? [['recipe', `${recipe.name} v${recipe.version} — ${recipe.description}`] as [string, string]] : []),
       ['model', `${model} — ${spec.description}`], ['dataset', data.source], ['backend', backend],
       ['validation', held.validation ? `${held.record.validation} of the training examples held out (--validation-split ${fraction}, stratified by class, seed ${String(a.seed)}); ${held.record.train} trained on` : 'none (--validation-split 0)'],
       ['optimizer', `${String(a.optimizer)} lr=${String(a.lr)}${a.momentum !== undefined ? ` momentum=${String(a.momentum)}` : ''}`],
@@ -229,6 +237,11 @@ async function trainIn(out: string, a: Values, plan: DataPlan, run: { old: RunCo
   } finally {
     resumeFrom?.dispose();
   }
+}
+
+/** What config.json records of a recipe: its version and the settings that have no flag. */
+function recipeRecord(r: Recipe | null): Record<string, unknown> {
+  return r ? { recipeVersion: r.version, schedule: r.schedule, augmentation: r.augmentation, optimizerOptions: r.optimizer.options ?? null } : {};
 }
 
 /** The report's lines about resumes: every change recorded in config.json so far. */

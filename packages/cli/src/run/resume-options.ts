@@ -17,6 +17,7 @@ export interface OptionChange {
  * is and must stay as they were.
  */
 export const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string; readonly safe: boolean }[] = [
+  { flag: 'recipe', key: 'recipe', safe: false },
   { flag: 'model', key: 'model', safe: false },
   { flag: 'dataset', key: 'dataset', safe: false },
   { flag: 'data', key: 'data', safe: false },

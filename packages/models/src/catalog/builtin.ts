@@ -3,6 +3,7 @@ import { lenet5 } from '../lenet.js';
 import { mlp } from '../mlp.js';
 import { mnistCnn } from '../mnist-cnn.js';
 import { resnet } from '../resnet.js';
+import { vggMini } from '../vgg-mini.js';
 
 /** The zoo's models that tools build by name; each entry is all a new model needs. */
 export const BUILTIN_MODELS: readonly ModelDescriptor[] = [
@@ -22,6 +23,11 @@ export const BUILTIN_MODELS: readonly ModelDescriptor[] = [
     description: 'LeNet-5, modern variant: conv 5×5 (padding 2) 6, maxpool, conv 5×5 16, maxpool, fc 120, 84, classes, ReLU',
     inputShape: [1, 28, 28],
     build: ({ numClasses }) => lenet5({ numClasses }),
+  },
+  {
+    name: 'vgg-mini',
+    description: 'a small VGG: 2 blocks of 2× (conv 3×3, batch norm, relu) 16 then 32 wide, each with maxpool 2 and dropout 0.1; fc 128, dropout 0.3, classes (any C×H×W of at least 4×4)',
+    build: ({ numClasses, inputShape: [c, h, w] }) => vggMini({ inChannels: c, numClasses, inputSize: [h, w] }),
   },
   {
     name: 'resnet20',
