@@ -45,7 +45,7 @@ export function driveWinograd(fns: WasmExports, s: GemmScratch, a: Int32Array, o
         for (let i = 0; i < k; i++) {
           for (let c = 0; c < O; c++) {
             const src = y + 4 * ((n + i) * O + c) * Ho * Wo;
-            fns.winoGrad(src, Ho, Wo, pad, Wp, 2 * ty, 2 * nTy, e + 4 * (c * P + i * tiles), O * P, nTy, nTxp);
+            fns.winoGrad(src, Ho, Wo, pad, Wp, 2 * ty, 2 * nTy, 0, 0, e + 4 * (c * P + i * tiles), O * P, nTy, nTxp);
           }
         }
         for (let xi = 0; xi < 16; xi++) gemm(fns, s, O, C, P, e + 4 * xi * O * P, P, 1, v + 4 * xi * C * P, 1, P, m + 4 * xi * O * C, C, !first);

@@ -14,8 +14,18 @@ import { FnBuilder, I32, V128 } from './encode.js';
  *        | 0  1  0 −1 |
  */
 
-/** Pushes Bᵀ-combination `i` of four values (rows or columns) held in locals `x`. */
+/**
+ * Pushes combination `i` of the values in locals `x` along one axis of a tile: four values
+ * (an input patch) by Bᵀ, two (an output gradient tile) by A = (Aᵀ)ᵀ, whose rows give
+ * (x₀, x₀ + x₁, x₀ − x₁, −x₁).
+ */
 function inCombo(f: FnBuilder, x: readonly number[], i: number): void {
+  if (x.length === 2) {
+    if (i === 0) f.get(x[0]);
+    else if (i === 3) f.get(x[1]).simd1('f32x4Neg');
+    else f.get(x[0]).get(x[1]).simd1(i === 1 ? 'f32x4Add' : 'f32x4Sub');
+    return;
+  }
   const [a, b, op] = ([[0, 2, 'f32x4Sub'], [1, 2, 'f32x4Add'], [2, 1, 'f32x4Sub'], [1, 3, 'f32x4Sub']] as const)[i];
   f.get(x[a]).get(x[b]).simd1(op);
 }
@@ -35,12 +45,22 @@ function outCombo(f: FnBuilder, x: readonly number[], i: number): void {
  * nTxp is a multiple of 4 and Wp = 2·nTxp + 2, so every load stays in the padded rows.
  */
 export function winoInFn(): FnBuilder {
+  return tileTransformFn(4);
+}
+
+/**
+ * The body of winoIn (a 4×4 input patch per tile: Bᵀ d B) and winoGrad (a 2×2 output
+ * gradient per tile: A e Aᵀ), with the same parameters: the band staged into `pad`, then
+ * per four tiles of a tile row `side` patch rows of `side` columns, combined across each
+ * row and then down the columns into the 16 values that go to their matrices.
+ */
+function tileTransformFn(side: 4 | 2): FnBuilder {
   const f = new FnBuilder(new Array(13).fill(I32));
   const [src, H, W, pad, Wp, r0, rows, pt, pl, v, ldx, nTy, nTxp] = Array.from({ length: 13 }, (_, i) => i);
   const [j, n4, pr, ih, cols, s, d, ty, tx, row, dst, ldxb, p] = Array.from({ length: 13 }, () => f.local(I32));
-  const e = Array.from({ length: 16 }, () => f.local(V128));
-  const ld = Array.from({ length: 4 }, () => f.local(V128));
-  const col = Array.from({ length: 4 }, () => f.local(V128));
+  const e = Array.from({ length: 4 * side }, () => f.local(V128));
+  const ld = Array.from({ length: side }, () => f.local(V128));
+  const col = Array.from({ length: side }, () => f.local(V128));
   // Zero the padded band (whole vectors: the scratch has slack).
   f.get(rows).get(Wp).mul().i32(3).add().i32(-4).and().set(n4);
   f.forLoop(j, 0, { local: n4 }, 4, () => f.get(pad).get(j).i32(2).shl().add().v128Zero().v128Store());
@@ -73,28 +93,27 @@ export function winoInFn(): FnBuilder {
     f.get(pad).get(ty).i32(1).shl().get(Wp).mul().i32(2).shl().add().set(row);
     f.get(v).get(ty).get(nTxp).mul().i32(2).shl().add().set(dst);
     f.forLoop(tx, 0, { local: nTxp }, 4, () => {
-      // Patch row r of four tiles: columns 2(tx+l)+k of lanes l, then Bᵀ across the row (d B).
-      for (let r = 0; r < 4; r++) {
+      // Patch row r of four tiles: columns 2(tx+l)+k of lanes l (pairs of loads split into
+      // even and odd columns), then combined across the row.
+      for (let r = 0; r < side; r++) {
         f.get(row).get(tx).i32(3).shl().add().get(Wp).i32(4 * r).mul().add().set(p);
-        f.get(p).v128Load(0).set(ld[0]);
-        f.get(p).v128Load(16).set(ld[1]);
-        f.get(p).v128Load(8).set(ld[2]);
-        f.get(p).v128Load(24).set(ld[3]);
-        f.get(ld[0]).get(ld[1]).shuffle32([0, 2, 4, 6]).set(col[0]);
-        f.get(ld[0]).get(ld[1]).shuffle32([1, 3, 5, 7]).set(col[1]);
-        f.get(ld[2]).get(ld[3]).shuffle32([0, 2, 4, 6]).set(col[2]);
-        f.get(ld[2]).get(ld[3]).shuffle32([1, 3, 5, 7]).set(col[3]);
+        for (let h = 0; h < side / 2; h++) {
+          f.get(p).v128Load(8 * h).set(ld[2 * h]);
+          f.get(p).v128Load(8 * h + 16).set(ld[2 * h + 1]);
+          f.get(ld[2 * h]).get(ld[2 * h + 1]).shuffle32([0, 2, 4, 6]).set(col[2 * h]);
+          f.get(ld[2 * h]).get(ld[2 * h + 1]).shuffle32([1, 3, 5, 7]).set(col[2 * h + 1]);
+        }
         for (let k = 0; k < 4; k++) {
           inCombo(f, col, k);
           f.set(e[4 * r + k]);
         }
       }
-      // Bᵀ down the columns; V[4i + k] goes to its matrix, ldx floats apart.
+      // Down the columns; value ξ = 4i + k goes to its matrix, ldx floats apart.
       f.get(dst).get(tx).i32(2).shl().add().set(p);
       for (let i = 0; i < 4; i++) {
         for (let k = 0; k < 4; k++) {
           f.get(p);
-          inCombo(f, [e[k], e[4 + k], e[8 + k], e[12 + k]], i);
+          inCombo(f, Array.from({ length: side }, (_, r) => e[4 * r + k]), i);
           f.v128Store();
           f.get(p).get(ldxb).add().set(p);
         }
@@ -181,69 +200,17 @@ export function winoOutFn(): FnBuilder {
 }
 
 /**
- * winoGrad(src, Ho, Wo, pad, Wp, r0, rows, v, ldx, nTy, nTxp): the transform of the output
- * gradient for the filter gradient. By the transposition principle the filter gradient of
- * a tile is Gᵀ [(A E Aᵀ) ⊙ (Bᵀ D B)] G for its 2×2 output gradient E and 4×4 input patch D
- * (the same D as the forward's), so summed over tiles it is 16 GEMMs of K = tiles. This
- * writes (A E Aᵀ)[ξ] of tile (ty, tx) — E at rows r0 + 2ty (+1), columns 2tx (+1) of one
- * channel's plane (Ho × Wo at `src`, zero past its edges, staged through `pad`: rows × Wp
- * floats plus 4 of slack) — at byte `v + 4·(ξ·ldx + ty·nTxp + tx)`. A e = (e₀, e₀ + e₁, e₀ − e₁, −e₁).
+ * winoGrad(src, Ho, Wo, pad, Wp, r0, rows, 0, 0, v, ldx, nTy, nTxp): the transform of the
+ * output gradient for the filter gradient. By the transposition principle the filter
+ * gradient of a tile is Gᵀ [(A E Aᵀ) ⊙ (Bᵀ D B)] G for its 2×2 output gradient E and 4×4
+ * input patch D (the same D as the forward's), so summed over tiles it is 16 GEMMs of
+ * K = tiles. This writes (A E Aᵀ)[ξ] of tile (ty, tx) — E at rows r0 + 2ty (+1), columns
+ * 2tx (+1) of one channel's plane (Ho × Wo at `src`, zero past its edges, staged through
+ * `pad` as winoIn stages its band, no padding before the plane) — at byte
+ * `v + 4·(ξ·ldx + ty·nTxp + tx)`.
  */
 export function winoGradFn(): FnBuilder {
-  const f = new FnBuilder(new Array(11).fill(I32));
-  const [src, Ho, Wo, pad, Wp, r0, rows, v, ldx, nTy, nTxp] = Array.from({ length: 11 }, (_, i) => i);
-  const [j, n4, pr, ih, cols, s, d, ty, tx, row, dst, ldxb, p] = Array.from({ length: 13 }, () => f.local(I32));
-  const e = Array.from({ length: 4 }, () => f.local(V128));
-  const t = Array.from({ length: 8 }, () => f.local(V128));
-  const ld = Array.from({ length: 2 }, () => f.local(V128));
-  f.get(rows).get(Wp).mul().i32(3).add().i32(-4).and().set(n4);
-  f.forLoop(j, 0, { local: n4 }, 4, () => f.get(pad).get(j).i32(2).shl().add().v128Zero().v128Store());
-  f.get(Wp).get(Wo).get(Wp).get(Wo).ltS().selectOp().set(cols);
-  f.forLoop(pr, 0, { local: rows }, 1, () => {
-    f.get(r0).get(pr).add().tee(ih).get(Ho).op1('ltU');
-    f.ifElse(() => {
-      f.get(src).get(ih).get(Wo).mul().i32(2).shl().add().set(s);
-      f.get(pad).get(pr).get(Wp).mul().i32(2).shl().add().set(d);
-      f.forLoop(j, 0, { local: cols }, 1, () => f.get(d).get(j).i32(2).shl().add().get(s).get(j).i32(2).shl().add().f32Load().f32Store());
-    });
-  });
-  /** Pushes combination i of A·(x₀, x₁): x₀, x₀ + x₁, x₀ − x₁, −x₁. */
-  const combo = (x0: number, x1: number, i: number) => {
-    if (i === 0) f.get(x0);
-    else if (i === 1) f.get(x0).get(x1).simd1('f32x4Add');
-    else if (i === 2) f.get(x0).get(x1).simd1('f32x4Sub');
-    else f.get(x1).simd1('f32x4Neg');
-  };
-  f.get(ldx).i32(2).shl().set(ldxb);
-  f.forLoop(ty, 0, { local: nTy }, 1, () => {
-    f.get(pad).get(ty).i32(1).shl().get(Wp).mul().i32(2).shl().add().set(row);
-    f.get(v).get(ty).get(nTxp).mul().i32(2).shl().add().set(dst);
-    f.forLoop(tx, 0, { local: nTxp }, 4, () => {
-      // The two rows of four tiles' E, then A across each row.
-      for (let r = 0; r < 2; r++) {
-        f.get(row).get(tx).i32(3).shl().add().get(Wp).i32(4 * r).mul().add().set(p);
-        f.get(p).v128Load(0).set(ld[0]);
-        f.get(p).v128Load(16).set(ld[1]);
-        f.get(ld[0]).get(ld[1]).shuffle32([0, 2, 4, 6]).set(e[2 * r]);
-        f.get(ld[0]).get(ld[1]).shuffle32([1, 3, 5, 7]).set(e[2 * r + 1]);
-        for (let k = 0; k < 4; k++) {
-          combo(e[2 * r], e[2 * r + 1], k);
-          f.set(t[4 * r + k]);
-        }
-      }
-      // A down the columns; value ξ = 4i + k to its matrix.
-      f.get(dst).get(tx).i32(2).shl().add().set(p);
-      for (let i = 0; i < 4; i++) {
-        for (let k = 0; k < 4; k++) {
-          f.get(p);
-          combo(t[k], t[4 + k], i);
-          f.v128Store();
-          f.get(p).get(ldxb).add().set(p);
-        }
-      }
-    });
-  });
-  return f;
+  return tileTransformFn(2);
 }
 
 /** The exports of the Winograd transforms (byte addresses; sizes and strides in elements). */
