@@ -21,7 +21,7 @@ import { kernelTable } from './kernels/index.js';
 import { CpuMemory, CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
 import { createWasmEngine, wasmDisabledByEnv, type WasmEngine } from './wasm/engine.js';
 
-export { CpuStorage, setPoolLimit } from './kernels/storage.js';
+export { CpuStorage, setBufferPoolLimit, setPoolLimit } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
 export { setThreads } from './wasm/thread-count.js';
 
@@ -81,7 +81,7 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: memory.poolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
+    memoryInfo: () => ({ pooledBytes: memory.bufferPoolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
     info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
     dispose: () => {
       memory.dispose();

@@ -1,5 +1,5 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
-import { PART } from '../wasm/conv-driver.js';
+import { PART } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';

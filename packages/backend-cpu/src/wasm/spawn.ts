@@ -1,14 +1,15 @@
-import { CALLABLE, driveConv, runPart } from './conv-driver.js';
+import { driveConv } from './conv-driver.js';
+import { CALLABLE, runPart } from './parts.js';
 import { driveGemm } from './gemm-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
 
-/** A started pool worker. */
-export interface PoolWorker {
+/** A started worker thread. */
+export interface ThreadWorker {
   terminate(): void;
 }
 
 /** Starts one worker that runs `workerLoop` on the shared memory described by `init`. */
-export type Spawn = (init: WorkerInit) => PoolWorker;
+export type Spawn = (init: WorkerInit) => ThreadWorker;
 
 /** The globals the threading decision looks at (`globalThis`, or a stand-in in tests). */
 export interface ThreadGlobals {
@@ -21,7 +22,7 @@ export interface ThreadGlobals {
   readonly process?: { readonly getBuiltinModule?: (id: string) => unknown };
 }
 
-/** Where GEMM workers can run: Node's worker_threads, browser Web Workers, or nowhere (with the reason). */
+/** Where worker threads can run: Node's worker_threads, browser Web Workers, or nowhere (with the reason). */
 export type ThreadSupport =
   | { readonly kind: 'node'; readonly Worker: NodeWorkerCtor }
   | { readonly kind: 'browser' }
@@ -92,16 +93,16 @@ function workerErrorNotice(message: string): void {
   if (workerErrorNoticed) return;
   workerErrorNoticed = true;
   console.warn(
-    `@tessera/backend-cpu: a GEMM worker failed to start (${message || 'no details'}); WebAssembly kernels run on the calling thread. ` +
+    `@tessera/backend-cpu: a wasm worker thread failed to start (${message || 'no details'}); WebAssembly kernels run on the calling thread. ` +
       "If the page has a Content-Security-Policy, allow blob: workers (worker-src 'self' blob:), or call setThreads(1) to silence this.",
   );
 }
 
 /** Starts Web Workers from the Blob URL of the shared worker source. */
-function browserSpawn(init: WorkerInit): PoolWorker {
+function browserSpawn(init: WorkerInit): ThreadWorker {
   let w: Worker;
   try {
-    w = new Worker(browserWorkerUrl(), { name: `tessera-gemm-${init.index}` });
+    w = new Worker(browserWorkerUrl(), { name: `tessera-wasm-${init.index}` });
   } catch (e) {
     workerErrorNotice((e as Error).message);
     return { terminate: () => {} };
