@@ -3,7 +3,7 @@ import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
 import { BindGroupCache } from './bind-groups.js';
 import { PipelineCache, type ShaderSpec } from './pipelines.js';
-import { BufferPool, type PoolStats } from './pool.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 import { PARAM_WORDS } from './wgsl/params.js';
 import { foldGroups } from './wgsl/shader.js';

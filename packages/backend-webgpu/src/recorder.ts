@@ -1,7 +1,7 @@
 import type { DType } from '@tessera/core';
 import { TENSOR_USAGE, type ContextHook, type GpuContext } from './context.js';
 import type { ShaderSpec } from './pipelines.js';
-import { BufferPool } from './pool.js';
+import { BufferPool } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 
 /** One dispatch as a recording re-issues it. */
