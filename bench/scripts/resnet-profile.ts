@@ -8,7 +8,7 @@
  */
 import { cpu } from '@tessera/backend-cpu';
 import { type AnyKernel, type BackendPlugin, init, manualSeed, noGrad, randint, randn, tidy, use } from '@tessera/core';
-import { crossEntropy, fuseBatchNorm } from '@tessera/layers';
+import { crossEntropyLoss, fuseBatchNorm } from '@tessera/layers';
 import { resnet } from '@tessera/models';
 import { SGD } from '@tessera/optim';
 
@@ -89,7 +89,7 @@ if (which === 'r20' || which === 'both') {
   const x = randn([128, 3, 32, 32]);
   const y = randint(0, 10, [128], { dtype: 'int32' });
   await measure('resnet20 train b128', 128, async () => {
-    const loss = tidy(() => crossEntropy(net.call(x), y));
+    const loss = tidy(() => crossEntropyLoss(net.call(x), y));
     loss.backward();
     opt.step();
     opt.zeroGrad();

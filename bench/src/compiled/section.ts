@@ -44,7 +44,7 @@ export async function compiledSection(o: SectionOptions): Promise<string[]> {
   const out: string[] = ['## Compiled steps (issue 15)', ''];
   out.push(
     `Through \`fit\` as a user runs it ({ x, y } on the device, loss 'crossEntropy', SGD lr 0.1, shuffled) and a hand-written loop ` +
-      `(zeroGrad, crossEntropy, backward, SGD step; \`tidy\` eager, \`compile\` compiled); ${plan.batchesPerEpoch} batches per epoch, ` +
+      `(zeroGrad, crossEntropyLoss, backward, SGD step; \`tidy\` eager, \`compile\` compiled); ${plan.batchesPerEpoch} batches per epoch, ` +
       `${plan.epochs} epochs per run of which the first (trace, pipelines) is not timed, eager and compiled runs alternated ${plan.rounds}×; ` +
       'median ms per step of the timed epochs (each ends with fit\'s loss readback).',
     '',

@@ -107,7 +107,7 @@ export class ScaledTanh extends Module {
 /**
  * Euclidean radial basis function units (LeNet-5's output layer): unit i outputs the
  * penalty y_i = Σ_j (x_j − w_ij)², `weight` [units, in]; the smaller, the better the match.
- * `call`/`forward` return −y, so the output works as logits (`crossEntropy`, `argmax`);
+ * `call`/`forward` return −y, so the output works as logits (`crossEntropyLoss`, `argmax`);
  * `penalties(x)` returns y itself. The paper fixes the weights to hand-drawn ±1 bitmaps of
  * the characters; here they start as random ±1 codes and are trainable (freeze them with
  * `rbf.freeze()`, or `net.at(-1)!.freeze()` on LeNet-5, to keep them fixed as in the paper).

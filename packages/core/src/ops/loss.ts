@@ -90,7 +90,7 @@ export const softmaxCrossEntropyDef: OpDef<SoftmaxCrossEntropyAttrs> = {
 /**
  * Per-row softmax cross-entropy of logits [N, C] and int32 class labels [N] (rows whose
  * label is `ignoreIndex`, default −100, give 0; labels outside [0, C) give NaN). Reduce the
- * result yourself (`.mean()`); `crossEntropy` of @tessera/layers does, with its options.
+ * result yourself (`.mean()`); `crossEntropyLoss` of @tessera/layers does, with its options.
  * Ignored and out-of-range rows get a gradient of exactly 0 whatever the incoming gradient
  * (even ±∞ or NaN, as a mean over zero kept rows gives), on every backend.
  *

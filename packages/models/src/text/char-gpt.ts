@@ -31,7 +31,7 @@ export interface CharGPTOptions {
  * @example
  * const gpt = new CharGPT({ vocabSize: vocab.size, blockSize: 24 });
  * const logits = gpt.call(batch.input);                           // [N, L, V]
- * const loss = crossEntropy(logits.reshape([-1, V]), batch.target.reshape([-1]), { ignoreIndex: 0 });
+ * const loss = crossEntropyLoss(logits.reshape([-1, V]), batch.target.reshape([-1]), { ignoreIndex: 0 });
  */
 export class CharGPT extends Module {
   readonly tokEmb: Embedding;
