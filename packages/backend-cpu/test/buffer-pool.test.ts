@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CpuStorage, cpu, setBufferPoolLimit, setPoolLimit } from '../src/index.js';
+import { type CpuStorage, cpu, setBufferPoolLimit, setPoolLimit } from '../src/index.js';
 import { alloc, allocUninit, freeStorage, bufferPoolBytes, releaseBufferPool, residentAllocator, setResidentAllocator, withMemory, wrap, type CpuMemory } from '../src/kernels/storage.js';
 
 /** The memory (pools, scratch) of a backend instance: the one its written storage belongs to. */

@@ -3,7 +3,7 @@ import { ex, type Kernel, type NoAttrs, type TensorData } from '@tessera/core';
 import { cpu } from '../src/index.js';
 import { elementwiseKernel } from '../src/kernels/expr.js';
 import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pooling-wasm.js';
-import { CpuStorage } from '../src/kernels/storage.js';
+import type { CpuStorage } from '../src/kernels/storage.js';
 import { WasmEngine, createWasmEngine } from '../src/wasm/engine.js';
 import { moduleBytes } from '../src/wasm/module.js';
 import { residentOf } from '../src/wasm/resident.js';

@@ -1,4 +1,4 @@
-import { type AnyKernel, type BackendImpl, type BackendMemoryInfo, type DType, type DataId, type TypedArray } from '@tessera/core';
+import type { AnyKernel, BackendImpl, BackendMemoryInfo, DType, DataId, TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
 import { tileName } from './kernels/tiles.js';

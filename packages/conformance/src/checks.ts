@@ -1,6 +1,6 @@
 import * as T from '@tessera/core';
 import type { DType, Tensor, TypedArray } from '@tessera/core';
-import { type OpCase } from './cases.js';
+import type { OpCase } from './cases.js';
 import { applyChain, type Chain } from './chains.js';
 import { compareArrays, TOLERANCE_PRESETS, type Tolerance, type TolerancePreset, toleranceFor } from './compare.js';
 import { GENS, Rng } from './rng.js';

@@ -94,7 +94,6 @@ export function coverageTable(skip: SkipList = [], extra: readonly OpCase[] = []
   const nPrim = rows.filter((r) => r.kind === 'primitive').length;
   const nExpr = rows.filter((r) => r.kind === 'expression').length;
   const nComp = rows.filter((r) => r.kind === 'composite').length;
-  const nPlug = rows.length - nPrim - nExpr - nComp;
   const summary =
     `${CASES.length + extra.length} cases; ${nPrim + nExpr - missing.length}/${nPrim + nExpr} primitives (${nPrim}) and elementwise ops (${nExpr}, expressions) and ${nComp} composites covered. ` +
     `Missing primitives: ${missing.length ? missing.join(', ') : 'none'}.`;

@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import { DisposedError, NotSupportedError, ShapeError, fmtShape } from './errors.js';
 import { formatTensor } from './format.js';
-import { Node } from './node.js';
+import type { Node } from './node.js';
 import * as ops from './ops/index.js';
 import type { TensorLike } from './ops/convert.js';
 import { type Scope, untrack } from './scope.js';

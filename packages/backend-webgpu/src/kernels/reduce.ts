@@ -1,6 +1,6 @@
 import type { DType, Kernel, ReduceAttrs, ReduceOpName } from '@tessera/core';
 import type { GpuContext } from '../context.js';
-import { asGpu, GpuStorage, wgslType } from '../storage.js';
+import { asGpu, type GpuStorage, wgslType } from '../storage.js';
 import { ParamList, pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings, ELEMENT_WG, foldGroups, perElementMain } from '../wgsl/shader.js';

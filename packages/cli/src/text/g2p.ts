@@ -1,6 +1,6 @@
-import { type Tensor } from '@tessera/core';
+import type { Tensor } from '@tessera/core';
 import { type CmudictEntry, Seq2SeqDataset, Vocab, keyedPermutation, padSequences, splitByKey, splitChars } from '@tessera/datasets';
-import { LSTMAttentionSeq2Seq, TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
+import { type LSTMAttentionSeq2Seq, type TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
 import { sequenceErrorRates, type SequenceErrorRates } from '@tessera/train';
 
 /** A G2P model of the zoo (both implement the seq2seq decoder). */

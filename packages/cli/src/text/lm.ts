@@ -1,6 +1,6 @@
 import { noGrad, tidy } from '@tessera/core';
 import { SequenceDataset, Vocab, splitByKey, splitChars } from '@tessera/datasets';
-import { CharGPT, generateTokens } from '@tessera/models';
+import { type CharGPT, generateTokens } from '@tessera/models';
 import { tokenLoss } from './common.js';
 
 /** A count-based bigram model of next tokens with add-k smoothing (the language model's baseline). */

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { greaterEqual, less, logicalAnd, logicalOr, mul, notEqual, sub, where } from './binary.js';
 import { gather, squeeze, unsqueeze } from './movement.js';
 import { logSoftmax, oneHot, softmax } from './nn.js';
-import { cast, logicalNot, neg } from './unary.js';
+import { logicalNot, neg } from './unary.js';
 import { assertDType } from './util.js';
 
 /** Attributes of `softmaxCrossEntropy`: the class index whose rows contribute nothing. */

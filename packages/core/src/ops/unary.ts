@@ -1,11 +1,11 @@
 import type { DType } from '../dtype.js';
 import { runOp } from '../engine.js';
-import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
+import type { GradContext, OpDef, TensorInfo } from '../op.js';
 import type { ElementwiseOpAttrs, UnaryOpName } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { ex, type ElementwiseAttrs, type Expr } from '../expr/ir.js';
 import { elementwiseDef } from './elementwise.js';
-import { type TensorLike } from './convert.js';
+import type { TensorLike } from './convert.js';
 import { assertDType, type DTypeClass, withTensors } from './util.js';
 // Gradients are written with other ops so that higher orders work.
 import { add, equal, mul } from './binary.js';
@@ -21,7 +21,6 @@ interface UnarySpec<A> {
   readonly nonDifferentiable?: true;
 }
 
-const SQRT_2 = Math.SQRT2;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const zeroGrad: Grad<unknown> = (_dy, { inputs }) => zerosLike(inputs[0]);

@@ -1,6 +1,6 @@
 import { describeModule } from '../config/record.js';
 import { type Parameter, ShapeError, type Tensor, batchNorm, batchNormStats, biasActivation, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
-import { Buffer } from '../buffer.js';
+import type { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';

@@ -1,5 +1,5 @@
 import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, tidy } from '@tessera/core';
-import { Buffer } from '../buffer.js';
+import type { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import { describeModule } from '../config/record.js';
 import type { FloatDType } from '../init.js';

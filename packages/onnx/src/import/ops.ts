@@ -5,7 +5,6 @@ import {
   where,
 } from '@tessera/core';
 import { AvgPool2d, MaxPool2d } from '@tessera/layers';
-import { OnnxImportError } from './errors.js';
 import { RECURRENT_OPS } from './recurrent.js';
 import { type Attrs, StaticInts, type Value, decodeTensor, floatTensor } from './values.js';
 
