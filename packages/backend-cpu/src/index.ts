@@ -82,7 +82,13 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
     memoryInfo: () => ({ pooledBytes: memory.bufferPoolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
-    info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
+    info: () => ({
+      backend: name,
+      threads: engine?.threads ?? 1,
+      workerParts: engine?.workerParts ?? 0,
+      wasm,
+      dtypes: CPU_DTYPES.join(', '),
+    }),
     dispose: () => {
       memory.dispose();
       engine?.dispose();

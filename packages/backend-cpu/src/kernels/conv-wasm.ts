@@ -134,7 +134,14 @@ export function wasmConv2dBackpropInput(engine: WasmEngine, blockFloats = BLOCK_
     const y = engine.copyIn(dyv);
     const wp = engine.copyIn(wv);
     const dx = zeros(engine, out.size, true);
-    runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats, false), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
+    runConv(
+      engine,
+      PART.CONV_INPUT,
+      g,
+      plan(g, blockFloats, false),
+      { img: dx, w: wp, y },
+      `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`,
+    );
     return copyOut(engine, dx, out.size);
   });
 }
@@ -150,7 +157,14 @@ export function wasmConv2dBackpropFilter(engine: WasmEngine, blockFloats = BLOCK
     engine.reset();
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
-    const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats, true), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
+    const partials = runConv(
+      engine,
+      PART.CONV_FILTER,
+      g,
+      plan(g, blockFloats, true),
+      { img, w: 0, y },
+      `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`,
+    );
     if (partials.length === 0) return copyOut(engine, zeros(engine, out.size, true), out.size);
     for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);
     return copyOut(engine, partials[0], out.size);

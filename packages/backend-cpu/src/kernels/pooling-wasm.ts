@@ -18,7 +18,13 @@ const POOLING_PARTS = 8;
  * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
  * engine's memory) and its window geometry into the engine's memory; returns how to call maxPool / maxPoolBackward on them.
  */
-export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
+export function stagePool(
+  engine: WasmEngine,
+  x: Float32Array,
+  xShape: readonly number[],
+  yShape: readonly number[],
+  { kernel, strides, pads }: Pool2dAttrs,
+): StagedPool {
   const [N, C, H, W] = xShape;
   const [, , Ho, Wo] = yShape;
   const xPtr = engine.copyIn(x, SLACK);
@@ -64,7 +70,25 @@ export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly 
     // y (or dy) steps by output planes; x and dx by input planes.
     const args = ranges
       .filter((r) => r.n > 0)
-      .map((r) => [r.n, H, W, Ho, Wo, win, xPtr + r.p0 * inPlane, y + r.p0 * outPlane, dx === 0 ? 0 : dx + r.p0 * inPlane, kw, sw, lo, hi, padL, Wp, r.pbuf, r.tmp]);
+      .map((r) => [
+        r.n,
+        H,
+        W,
+        Ho,
+        Wo,
+        win,
+        xPtr + r.p0 * inPlane,
+        y + r.p0 * outPlane,
+        dx === 0 ? 0 : dx + r.p0 * inPlane,
+        kw,
+        sw,
+        lo,
+        hi,
+        padL,
+        Wp,
+        r.pbuf,
+        r.tmp,
+      ]);
     engine.runCalls(fn, args, work, `${fn} [${xShape.join(',')}]`);
   };
 }

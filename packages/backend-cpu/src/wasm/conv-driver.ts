@@ -27,8 +27,29 @@ export const CONV_ARGS = [
  */
 export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
   const kind = a[o];
-  const [n0, n1, per, rows, img, w, y, partial, col, t] = [a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10]];
-  const [C, H, W, O, G, kH, kW, Ho, Wo] = [a[o + 11], a[o + 12], a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19]];
+  const [n0, n1, per, rows, img, w, y, partial, col, t] = [
+    a[o + 1],
+    a[o + 2],
+    a[o + 3],
+    a[o + 4],
+    a[o + 5],
+    a[o + 6],
+    a[o + 7],
+    a[o + 8],
+    a[o + 9],
+    a[o + 10],
+  ];
+  const [C, H, W, O, G, kH, kW, Ho, Wo] = [
+    a[o + 11],
+    a[o + 12],
+    a[o + 13],
+    a[o + 14],
+    a[o + 15],
+    a[o + 16],
+    a[o + 17],
+    a[o + 18],
+    a[o + 19],
+  ];
   const [sh, sw, pt, pl, dh, dw, r0, r1] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26], a[o + 27]];
   const Cg = C / G;
   const Og = O / G;
@@ -50,7 +71,9 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         const yStep = 4 * O * HWo;
         const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
         if (kind !== 3 /* PART.CONV_INPUT */) {
-          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          for (let i = 0; i < m; i++) {
+            im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          }
         }
         if (kind === 1 /* PART.CONV */) {
           if (m === 1) {
@@ -73,7 +96,9 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
           gemm(fns, s, Og, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * g * Og * R, R, true);
         } else {
           gemm(fns, s, R, cols, Og, wg, 1, R, dy, ld, 1, col, cols, false);
-          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          for (let i = 0; i < m; i++) {
+            im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          }
         }
       }
     }

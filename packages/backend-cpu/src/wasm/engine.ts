@@ -83,7 +83,13 @@ export class WasmEngine {
   /** The heap as a block owner (what a resident view's release calls). */
   private readonly owner = { give: (ptr: number, bytes: number) => this.give(ptr, bytes) };
 
-  constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory, workers: WasmThreads | null, options: EngineOptions = {}) {
+  constructor(
+    module: WebAssembly.Module,
+    fma: boolean,
+    memory: WebAssembly.Memory,
+    workers: WasmThreads | null,
+    options: EngineOptions = {},
+  ) {
     this.fma = fma;
     this.memory = memory;
     this.workers = workers;
@@ -157,7 +163,10 @@ export class WasmEngine {
     this.heap.give(ptr, blockSize(bytes));
   }
 
-  /** Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents unspecified), freed by the next reset(); returns the byte address. */
+  /**
+   * Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents
+   * unspecified), freed by the next reset(); returns the byte address.
+   */
   alloc(floats: number): number {
     const bytes = floats * 4;
     const ptr = this.take(bytes);
@@ -256,7 +265,10 @@ export class WasmEngine {
     const shared = typeof SharedArrayBuffer === 'function' && this.memory.buffer instanceof SharedArrayBuffer;
     const bytes = assemble({ initial: 1, maximum: MAX_PAGES, shared }, fns);
     const module = new WebAssembly.Module(bytes);
-    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<string, (...args: number[]) => void>;
+    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<
+      string,
+      (...args: number[]) => void
+    >;
   }
 
   /** Bytes of wasm memory held (in use, in the free lists, and never yet used). */
@@ -419,7 +431,8 @@ export function createWasmEngine(options: EngineOptions = {}): WasmEngine | null
   }
   const c = compile(false);
   if (!c) return null;
-  if ((options.threads ?? threadsWanted()) > 1) singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
+  if ((options.threads ?? threadsWanted()) > 1)
+    singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
   return new WasmEngine(c.module, c.fma, memory, null, options);
 }

@@ -38,7 +38,22 @@ export function runPart(
 ): void {
   const kind = a[o];
   if (kind === 0 /* PART.GEMM */) {
-    gemm(fns, s, a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10], a[o + 11], a[o + 12] !== 0);
+    gemm(
+      fns,
+      s,
+      a[o + 1],
+      a[o + 2],
+      a[o + 3],
+      a[o + 4],
+      a[o + 5],
+      a[o + 6],
+      a[o + 7],
+      a[o + 8],
+      a[o + 9],
+      a[o + 10],
+      a[o + 11],
+      a[o + 12] !== 0,
+    );
   } else if (kind === 4 /* PART.CALL */) {
     const fn = (fns as unknown as Record<string, (...args: number[]) => void>)[calls[a[o + 1]]];
     fn(...Array.from(a.subarray(o + 3, o + 3 + a[o + 2])));

@@ -45,7 +45,8 @@ export function threadSupport(g: ThreadGlobals = globalThis as ThreadGlobals): T
   }
   const mod = g.process?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
   if (mod?.Worker) return { kind: 'node', Worker: mod.Worker };
-  if (g.crossOriginIsolated !== true) return { kind: 'none', reason: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
+  if (g.crossOriginIsolated !== true)
+    return { kind: 'none', reason: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
   if (typeof g.Worker !== 'function') return { kind: 'none', reason: 'no Worker constructor here' };
   if (g.window !== undefined || typeof g.WorkerGlobalScope !== 'function') {
     return { kind: 'none', reason: "the page's main thread may not block in Atomics.wait (run the model in a Web Worker)" };
@@ -62,7 +63,8 @@ const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const run = ({ module, memory, control, index, scratch }) => {
   const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)}));
+  const drive = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)});
+  workerLoop(new Int32Array(control), fns, scratch, index, claimParts, drive);
 };`;
 }
 
@@ -81,7 +83,10 @@ run(require('node:worker_threads').workerData);`;
 let blobUrl: string | null = null;
 function browserWorkerUrl(): string {
   blobUrl ??= URL.createObjectURL(
-    new Blob([`'use strict';\n${sharedSource()}\nself.addEventListener('message', (e) => { run(e.data); self.close(); }, { once: true });`], { type: 'text/javascript' }),
+    new Blob(
+      [`'use strict';\n${sharedSource()}\nself.addEventListener('message', (e) => { run(e.data); self.close(); }, { once: true });`],
+      { type: 'text/javascript' },
+    ),
   );
   return blobUrl;
 }
@@ -93,7 +98,8 @@ function workerErrorNotice(message: string): void {
   if (workerErrorNoticed) return;
   workerErrorNoticed = true;
   console.warn(
-    `@tessera/backend-cpu: a wasm worker thread failed to start (${message || 'no details'}); WebAssembly kernels run on the calling thread. ` +
+    `@tessera/backend-cpu: a wasm worker thread failed to start (${message || 'no details'}); WebAssembly kernels run on the calling ` +
+      `thread. ` +
       "If the page has a Content-Security-Policy, allow blob: workers (worker-src 'self' blob:), or call setThreads(1) to silence this.",
   );
 }
