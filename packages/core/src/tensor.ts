@@ -26,7 +26,8 @@ let nextId = 1;
 /** A value read back to the host inside a compiled step: that trace cannot be replayed. */
 function noteReadback(op: string): void {
   const trace = activeTrace();
-  if (trace) trace.problem ??= `it reads a tensor back to the host (${op}), so later steps could depend on values a replay does not produce`;
+  if (trace)
+    trace.problem ??= `it reads a tensor back to the host (${op}), so later steps could depend on values a replay does not produce`;
 }
 
 interface FinalizerToken {

@@ -17,7 +17,8 @@ export interface SoftmaxCrossEntropyAttrs {
 
 function checkPair(op: string, x: TensorInfo, t: TensorInfo): void {
   assertDType(op, x.dtype, 'float');
-  if (t.dtype !== 'int32') throw new DTypeError(`${op}: labels must be int32 class indices but are ${t.dtype}; cast them with .cast('int32').`);
+  if (t.dtype !== 'int32')
+    throw new DTypeError(`${op}: labels must be int32 class indices but are ${t.dtype}; cast them with .cast('int32').`);
   if (x.shape.length !== 2 || t.shape.length !== 1 || t.shape[0] !== x.shape[0]) {
     throw new ShapeError(`${op}: expects logits [N, C] and labels [N] but got ${fmtShape(x.shape)} and ${fmtShape(t.shape)}.`);
   }

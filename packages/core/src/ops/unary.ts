@@ -58,7 +58,16 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } =
     dtypes: 'float',
     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
     grad: (dy, { inputs: [x] }) =>
-      ew(ex.mul(DY1, ex.add(ex.mul(ex.add(ex.erf(ex.mul(X, Math.SQRT1_2)), 1), 0.5), ex.mul(X, ex.mul(ex.exp(ex.mul(ex.mul(X, X), -0.5)), INV_SQRT_2PI)))), [x, dy]),
+      ew(
+        ex.mul(
+          DY1,
+          ex.add(
+            ex.mul(ex.add(ex.erf(ex.mul(X, Math.SQRT1_2)), 1), 0.5),
+            ex.mul(X, ex.mul(ex.exp(ex.mul(ex.mul(X, X), -0.5)), INV_SQRT_2PI)),
+          ),
+        ),
+        [x, dy],
+      ),
   },
   floor: { dtypes: 'numeric', grad: zeroGrad },
   ceil: { dtypes: 'numeric', grad: zeroGrad },
@@ -68,7 +77,10 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } =
 
 type ParamUnaryName = 'leakyRelu' | 'elu' | 'clip' | 'cast';
 const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<ElementwiseOpAttrs[N]> } = {
-  leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]) },
+  leakyRelu: {
+    dtypes: 'float',
+    grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]),
+  },
   elu: {
     dtypes: 'float',
     grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, ex.mul(S0, ex.exp(X)))), [x, dy], [attrs.alpha]),
