@@ -62,7 +62,13 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     },
     memoryInfo: (): WebGpuMemoryInfo => {
       const s = gpu.stats();
-      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes, recordingBytes: gpu.recordingBytes };
+      return {
+        inUseBytes: s.inUseBytes,
+        pooledBytes: s.pooledBytes,
+        buffers: s.buffers,
+        stagingBytes: s.stagingBytes,
+        recordingBytes: gpu.recordingBytes,
+      };
     },
     sync: () => gpu.sync(),
     info: () => ({

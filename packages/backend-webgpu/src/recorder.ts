@@ -65,9 +65,23 @@ export class Recorder implements ContextHook {
     return true;
   }
 
-  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void {
+  dispatch(
+    spec: ShaderSpec,
+    out: GpuStorage,
+    inputs: readonly GpuStorage[],
+    params: readonly number[],
+    groups: readonly [number, number, number],
+  ): void {
     const { pipeline, layout } = this.gpu.pipelineOf(spec);
-    this.dispatches.push({ key: spec.key, pipeline, layout, out, inputs: [...inputs], params: [...params], groups: [groups[0], groups[1], groups[2]] });
+    this.dispatches.push({
+      key: spec.key,
+      pipeline,
+      layout,
+      out,
+      inputs: [...inputs],
+      params: [...params],
+      groups: [groups[0], groups[1], groups[2]],
+    });
     if (this.current) this.current.count++;
   }
 

@@ -45,4 +45,9 @@ export const primitiveKernels = {
  * and biasActivationGrad are core expressions: they run through `elementwise`, and in
  * compiled steps as matmul/conv epilogues.
  */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasAddGradKernels };
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = {
+  ...primitiveKernels,
+  ...fusedKernels,
+  ...crossEntropyKernels,
+  ...biasAddGradKernels,
+};
