@@ -13,7 +13,8 @@ export interface Penalty {
 const registered = new WeakMap<Parameter, Penalty>();
 
 function checkLambda(name: string, lambda: number): void {
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new LayerConfigError(`${name}: lambda must be a finite number ≥ 0 but got ${lambda}.`);
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new LayerConfigError(`${name}: lambda must be a finite number ≥ 0 but got ${lambda}.`);
 }
 
 /** Σ over the tensors of term(t), as one scalar in the first tensor's dtype (float32 zero if none). */

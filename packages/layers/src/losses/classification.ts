@@ -1,4 +1,17 @@
-import { DTypeError, IndexError, ShapeError, type Tensor, cast, fmtShape, gather, logSoftmax, shapesEqual, softmaxCrossEntropy, tidy, where } from '@tessera/core';
+import {
+  DTypeError,
+  IndexError,
+  ShapeError,
+  type Tensor,
+  cast,
+  fmtShape,
+  gather,
+  logSoftmax,
+  shapesEqual,
+  softmaxCrossEntropy,
+  tidy,
+  where,
+} from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { type ReductionOptions, expectFloatInput, expectSameFloat, reduceLoss, valuesIfSync } from './reduce.js';
 
