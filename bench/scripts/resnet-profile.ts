@@ -54,7 +54,8 @@ async function measure(label: string, work: number, step: () => Promise<void>): 
   on = false;
   wall.sort((a, b) => a - b);
   const med = wall[Math.floor(wall.length / 2)]!;
-  console.log(`${label}: median ${med.toFixed(1)} ms, min ${wall[0]!.toFixed(1)} ms (${((work * 1000) / med).toFixed(1)} samples/s)${profile ? ' [kernels wrapped]' : ''}`);
+  console.log(`${label}: median ${med.toFixed(1)} ms, min ${wall[0]!.toFixed(1)} ms (${((work * 1000) / med).toFixed(1)} ` +
+    `samples/s)${profile ? ' [kernels wrapped]' : ''}`);
   if (!profile) return;
   const byOp = new Map<string, number>();
   let sum = 0;

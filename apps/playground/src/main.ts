@@ -104,7 +104,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       $('progress').dataset.step = String(m.step);
       $('speed').textContent = Math.round(m.samplesPerSec).toLocaleString('en');
       $('threads').dataset.workerParts = String(m.workerParts);
-      $('memory').textContent = `${m.memory.numTensors} tensors · ${bytes(m.memory.numBytes)}` + (m.memory.pooledBytes > 0 ? ` (+${bytes(m.memory.pooledBytes)} pooled)` : '');
+      $('memory').textContent =
+        `${m.memory.numTensors} tensors · ${bytes(m.memory.numBytes)}` +
+        (m.memory.pooledBytes > 0 ? ` (+${bytes(m.memory.pooledBytes)} pooled)` : '');
       return;
     case 'validation':
       lossPlot.add(1, m.seen, m.loss);

@@ -28,7 +28,14 @@ export interface SampleLocation {
 
 /** Page → worker. */
 export type ToWorker =
-  | { readonly type: 'init'; readonly backend: BackendChoice; readonly threads: number | null; readonly sample: SampleLocation; readonly settings: TrainSettings; readonly gridSize: number }
+  | {
+      readonly type: 'init';
+      readonly backend: BackendChoice;
+      readonly threads: number | null;
+      readonly sample: SampleLocation;
+      readonly settings: TrainSettings;
+      readonly gridSize: number;
+    }
   | { readonly type: 'start'; readonly settings: TrainSettings }
   | { readonly type: 'pause' }
   | { readonly type: 'reset'; readonly settings: TrainSettings }
@@ -79,7 +86,14 @@ export type FromWorker =
       /** GEMM parts the CPU backend's worker threads have run so far (`info().workerParts`; 0 on WebGPU or one thread). */
       readonly workerParts: number;
     }
-  | { readonly type: 'validation'; readonly seen: number; readonly loss: number; readonly accuracy: number; readonly examples: number; readonly gridPredictions: Int32Array }
+  | {
+      readonly type: 'validation';
+      readonly seen: number;
+      readonly loss: number;
+      readonly accuracy: number;
+      readonly examples: number;
+      readonly gridPredictions: Int32Array;
+    }
   | { readonly type: 'prediction'; readonly id: number; readonly probs: Float32Array }
   | { readonly type: 'weights'; readonly bytes: Uint8Array; readonly fileName: string }
   | { readonly type: 'loaded'; readonly name: string; readonly model: ModelKind }

@@ -138,7 +138,12 @@ const presetsOf = (t?: Partial<Record<TolerancePreset, Tolerance>>): Record<Tole
  * Forward check of one case in one dtype: `backend` vs the CPU reference. Returns a
  * message describing the mismatch, or null. Both backends must be installed and started.
  */
-export async function checkForward(c: OpCase, backend: string, dtype: DType, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkForward(
+  c: OpCase,
+  backend: string,
+  dtype: DType,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const inputs = caseInputs(c, dtype);
   const want = await forward(c, inputs, 'cpu', dtype);
   const got = await forward(c, inputs, backend, dtype);
@@ -163,7 +168,11 @@ export async function checkGradient(c: OpCase, tolerance?: Partial<Record<Tolera
 }
 
 /** float32 gradients of one case on `backend` vs the CPU. Returns a message or null. */
-export async function checkGradientVsCpu(c: OpCase, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkGradientVsCpu(
+  c: OpCase,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const inputs = caseInputs(c, 'float32');
   const want = await gradientsOn(c, inputs, 'cpu', 'float32');
   const got = await gradientsOn(c, inputs, backend, 'float32');
@@ -171,7 +180,11 @@ export async function checkGradientVsCpu(c: OpCase, backend: string, tolerance?:
 }
 
 /** Runs one random chain on `backend` and the CPU; returns a message or null. */
-export async function checkChain(chain: Chain, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkChain(
+  chain: Chain,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const want = await runChain(chain, 'cpu');
   const got = await runChain(chain, backend);
   const tol = presetsOf(tolerance).chain;
@@ -184,11 +197,19 @@ export async function checkChain(chain: Chain, backend: string, tolerance?: Part
  * elementwise ops) three times (a trace, then replays), and compares forward values and
  * input gradients: fusion must give the unfused chain's numbers within float32 rounding.
  */
-export async function checkChainCompiled(chain: Chain, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkChainCompiled(
+  chain: Chain,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const want = await runChain(chain, backend);
   const step = T.compile((x: Tensor, w: Tensor) => {
     let y = x;
-    for (const s of chain.steps) y = s.apply(y, s.aux.map((v) => T.tensor(Float32Array.from(v.values), { shape: v.shape, dtype: 'float32', backend })));
+    for (const s of chain.steps)
+      y = s.apply(
+        y,
+        s.aux.map((v) => T.tensor(Float32Array.from(v.values), { shape: v.shape, dtype: 'float32', backend })),
+      );
     const [g] = T.gradients(y, [x], [w]);
     return [y.detach(), g.detach()];
   }, { name: chain.id, onWarn: () => {} });
@@ -199,7 +220,10 @@ export async function checkChainCompiled(chain: Chain, backend: string, toleranc
     for (let run = 0; run < 3; run++) {
       const [y, dx] = step(x, w);
       try {
-        const got = { y: { shape: [...y.shape], dtype: y.dtype, data: await y.data() }, dx: { shape: [...dx.shape], dtype: dx.dtype, data: await dx.data() } };
+        const got = {
+          y: { shape: [...y.shape], dtype: y.dtype, data: await y.data() },
+          dx: { shape: [...dx.shape], dtype: dx.dtype, data: await dx.data() },
+        };
         const what = run === 0 ? 'trace' : `replay ${run}`;
         const bad = compareOutputs(`${chain.id} compiled (${what}) forward`, [got.y], [want.y], tol) ??
           compareOutputs(`${chain.id} compiled (${what}) gradient`, [got.dx], [want.dx], tol);

@@ -42,8 +42,16 @@ export class PartialConv2d extends Module {
     const k2 = kernelSize * kernelSize;
     const kernels: number[] = [];
     table.forEach((inputs, o) => {
-      if (inputs.length === 0 || new Set(inputs).size !== inputs.length || inputs.some((i) => !Number.isInteger(i) || i < 0 || i >= inChannels)) {
-        throw new ModelConfigError('PartialConv2d', `table row ${o} is [${inputs.join(', ')}]`, `List distinct input maps in 0..${inChannels - 1}, at least one per output map.`);
+      if (
+        inputs.length === 0 ||
+        new Set(inputs).size !== inputs.length ||
+        inputs.some((i) => !Number.isInteger(i) || i < 0 || i >= inChannels)
+      ) {
+        throw new ModelConfigError(
+          'PartialConv2d',
+          `table row ${o} is [${inputs.join(', ')}]`,
+          `List distinct input maps in 0..${inChannels - 1}, at least one per output map.`,
+        );
       }
       for (const i of inputs) kernels.push(o * inChannels + i);
     });
@@ -52,7 +60,14 @@ export class PartialConv2d extends Module {
     this.scatter = new Buffer(tensor(scatter, { shape: [table.length * inChannels, kernels.length] }));
     // Each output map's kernels and bias get U(±2.4/F), F = |table[o]|·k² that map's fan-in.
     const bound = (perRow: (inputs: readonly number[]) => number[], shape: number[]) =>
-      tidy(() => noGrad(() => rand(shape).mul(2).sub(1).mul(tensor(table.flatMap(perRow), { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] }))));
+      tidy(() =>
+        noGrad(() =>
+          rand(shape)
+            .mul(2)
+            .sub(1)
+            .mul(tensor(table.flatMap(perRow), { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] })),
+        ),
+      );
     this.weight = param(bound((inputs) => inputs.map(() => 2.4 / (inputs.length * k2)), [kernels.length, kernelSize, kernelSize]));
     this.bias = param(bound((inputs) => [2.4 / (inputs.length * k2)], [table.length]));
   }

@@ -18,7 +18,10 @@ export interface SampleData {
 /** Loads both splits (8,000 / 2,000 digits). */
 export async function loadSample(where: SampleLocation): Promise<SampleData> {
   const opts = { mirrors: [where.baseUrl], checksums: where.checksums };
-  const [train, test] = await Promise.all([fetchDataset('mnist-sample', { ...opts, split: 'train' }), fetchDataset('mnist-sample', { ...opts, split: 'test' })]);
+  const [train, test] = await Promise.all([
+    fetchDataset('mnist-sample', { ...opts, split: 'train' }),
+    fetchDataset('mnist-sample', { ...opts, split: 'test' }),
+  ]);
   return { train, test };
 }
 

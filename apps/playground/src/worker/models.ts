@@ -2,7 +2,15 @@
  * The two architectures the page trains, and recognising which one a safetensors file
  * holds (so weights saved by the page or by `tessera train` load into the right model).
  */
-import { MODEL_CONFIG_KEY, MODEL_FORMAT_KEY, MODEL_FORMAT_VERSION, type SafetensorsHeader, type Sequential, type StateDict, encodeSafetensorsAsync } from '@tessera/layers';
+import {
+  MODEL_CONFIG_KEY,
+  MODEL_FORMAT_KEY,
+  MODEL_FORMAT_VERSION,
+  type SafetensorsHeader,
+  type Sequential,
+  type StateDict,
+  encodeSafetensorsAsync,
+} from '@tessera/layers';
 import { buildModel as buildRegistered, mlp } from '@tessera/models';
 import type { ModelKind } from '../protocol.js';
 
@@ -29,7 +37,9 @@ export function defaultSpec(kind: ModelKind): ModelSpec {
 /** A fresh, randomly initialised model (uses the global seeded generator). */
 export function buildModel(spec: ModelSpec): Sequential {
   // The CNN is the registry's 'mnist-cnn' (the model `tessera train --model mnist-cnn` builds); the MLP takes the page's hidden sizes.
-  return spec.kind === 'cnn' ? (buildRegistered('mnist-cnn', { numClasses: 10, inputShape: [1, 28, 28] }) as Sequential) : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
+  return spec.kind === 'cnn'
+    ? (buildRegistered('mnist-cnn', { numClasses: 10, inputShape: [1, 28, 28] }) as Sequential)
+    : mlp({ inFeatures: 784, hidden: spec.hidden, outFeatures: 10 });
 }
 
 /** Short name for file names and labels, e.g. `mnist-cnn` or `mlp-128`. */
@@ -41,7 +51,11 @@ export function specName(spec: ModelSpec): string {
  * What `tessera predict` needs besides the architecture, written into the page's files
  * (`tessera.run`): MNIST digits, 1×28×28, pixels in [0, 1] as the page feeds them.
  */
-export const PAGE_RUN_INFO = JSON.stringify({ classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], inputShape: [1, 28, 28], normalization: { mean: [0], std: [1] } });
+export const PAGE_RUN_INFO = JSON.stringify({
+  classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  inputShape: [1, 28, 28],
+  normalization: { mean: [0], std: [1] },
+});
 
 /**
  * The page's save: a model file (`saveModel`'s format) of `weights` (a snapshot of
@@ -65,11 +79,15 @@ function specFromConfig(header: SafetensorsHeader, file: string): ModelSpec | un
   } catch {
     throw new UnknownWeightsError(`${file}: its '${MODEL_CONFIG_KEY}' metadata is not valid JSON; the file is corrupt.`);
   }
-  const [opts] = Array.isArray(config.args) ? (config.args as { numClasses?: number; inFeatures?: number; hidden?: number[]; outFeatures?: number }[]) : [];
+  const [opts] = Array.isArray(config.args)
+    ? (config.args as { numClasses?: number; inFeatures?: number; hidden?: number[]; outFeatures?: number }[])
+    : [];
   if (config.type === 'mnistCnn' && (opts?.numClasses ?? 10) === 10) return { kind: 'cnn', hidden: [] };
-  if (config.type === 'mlp' && opts?.inFeatures === 784 && opts.outFeatures === 10 && Array.isArray(opts.hidden)) return { kind: 'mlp', hidden: [...opts.hidden] };
+  if (config.type === 'mlp' && opts?.inFeatures === 784 && opts.outFeatures === 10 && Array.isArray(opts.hidden))
+    return { kind: 'mlp', hidden: [...opts.hidden] };
   throw new UnknownWeightsError(
-    `${file}: holds a ${String(config.type)} model (${JSON.stringify(config.args)?.slice(0, 80)}); this page trains only the MNIST CNN and MLPs from 784 inputs to 10 classes. Run it with \`tessera predict\`.`,
+    `${file}: holds a ${String(config.type)} model (${JSON.stringify(config.args)?.slice(0, 80)}); this page trains only the MNIST CNN ` +
+      `and MLPs from 784 inputs to 10 classes. Run it with \`tessera predict\`.`,
   );
 }
 

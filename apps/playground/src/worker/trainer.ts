@@ -181,7 +181,13 @@ export class Trainer {
     });
     const loader = new DataLoader(this.data.train, { batchSize: s.batchSize, shuffle: true });
     this.lastValEnd = now();
-    await fit(this.model, loader, { loss: 'crossEntropy', optimizer: opt, epochs: s.epochs, metrics: [accuracy], callbacks: [this.counter(), reporter] });
+    await fit(this.model, loader, {
+      loss: 'crossEntropy',
+      optimizer: opt,
+      epochs: s.epochs,
+      metrics: [accuracy],
+      callbacks: [this.counter(), reporter],
+    });
     if (this.stopRequested) return;
     this.epochBase += s.epochs;
     this.epoch = 0;
@@ -239,7 +245,10 @@ export class Trainer {
     logits.dispose();
     const gridPredictions = Int32Array.from(await classes.data());
     classes.dispose();
-    this.post({ type: 'validation', seen: this.seen, loss: logs.loss, accuracy: logs.accuracy, examples: this.val.x.shape[0], gridPredictions }, [gridPredictions.buffer]);
+    this.post(
+      { type: 'validation', seen: this.seen, loss: logs.loss, accuracy: logs.accuracy, examples: this.val.x.shape[0], gridPredictions },
+      [gridPredictions.buffer],
+    );
     this.lastValMs = now() - t0;
     this.lastValEnd = now();
   }

@@ -9,7 +9,9 @@ import { modelSpec } from '../models.js';
 /** `tessera bench` options. */
 export const benchSpec: CommandSpec = {
   name: 'bench',
-  summary: 'Quick benchmarks on this machine: matmul GFLOP/s and training/inference throughput of the zoo\'s MNIST models. (The repository\'s `pnpm bench` also runs TensorFlow.js side by side.)',
+  summary:
+    "Quick benchmarks on this machine: matmul GFLOP/s and training/inference throughput of the zoo's MNIST models. (The repository's " +
+      "`pnpm bench` also runs TensorFlow.js side by side.)",
   options: {
     backend: { type: 'string', default: 'auto', help: 'backend', choices: () => BACKENDS },
     seconds: { type: 'number', default: 1, min: 0.05, help: 'time budget per workload' },

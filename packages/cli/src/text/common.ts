@@ -9,7 +9,10 @@ import type { Optimizer } from '@tessera/optim';
 export const TEXT_MODELS: Readonly<Record<string, { readonly dataset: string; readonly description: string }>> = {
   'char-gpt': { dataset: 'names', description: 'decoder-only character Transformer (GPT-style) language model of first names' },
   'g2p-transformer': { dataset: 'cmudict', description: 'Transformer encoder–decoder, grapheme-to-phoneme on CMUdict' },
-  'g2p-lstm-attention': { dataset: 'cmudict', description: 'bidirectional LSTM encoder + attention LSTM decoder, grapheme-to-phoneme on CMUdict' },
+  'g2p-lstm-attention': {
+    dataset: 'cmudict',
+    description: 'bidirectional LSTM encoder + attention LSTM decoder, grapheme-to-phoneme on CMUdict',
+  },
 };
 
 /** The text datasets `tessera train` knows. */
@@ -60,7 +63,8 @@ export function readTextRun(dir: string): TextRunFile {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new DataError(`${path}: cannot be read (${(e as Error).message}); --checkpoint must be the directory of a text run (tessera train --model char-gpt|g2p-…).`);
+    throw new DataError(`${path}: cannot be read (${(e as Error).message}); --checkpoint must be the directory of a text run (tessera ` +
+      `train --model char-gpt|g2p-…).`);
   }
   const run = json as Partial<TextRunFile>;
   if (run.format !== 'tessera-text-run' || run.version !== 1 || typeof run.model !== 'string' || !(run.model in TEXT_MODELS)) {
