@@ -52,9 +52,8 @@ export function valuesOf(t: TensorData): TypedArray {
 
 /**
  * Buffers of at least this many bytes are pooled: a freshly allocated large typed array
- * costs its page faults on first touch (measured here: 13 ms for a new 7 MB array
- * against 0.8 ms to overwrite a reused one), and a training step frees and allocates
- * the same sizes every iteration.
+ * costs its page faults on first touch (many times the cost of overwriting a reused one;
+ * bench/RESULTS.md), and a training step frees and allocates the same sizes every iteration.
  */
 const BUFFER_POOL_MIN_BYTES = 1 << 16;
 /** Default cap of the bytes a pool holds (`setBufferPoolLimit` changes it). */

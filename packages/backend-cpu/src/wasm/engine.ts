@@ -20,8 +20,8 @@ export interface WasmMatrix {
 /**
  * The register tile: 4 rows × 8 columns = 8 f32x4 accumulators (+2 B, 1 A, 1 product).
  * A 6×8 tile (12 accumulators) would fill x64's 16 SIMD registers, but V8 keeps one as
- * scratch and spilled: measured single-threaded on the 2-core AMD EPYC, 4×8 runs a
- * 512² GEMM at 41 GFLOP/s against 21 for 6×8 (5×8: 20, 4×12: 25, 3×16: 25).
+ * scratch, so it spills and runs at about half the speed of 4×8 (bench/RESULTS.md has the
+ * measurements of the tiles tried).
  */
 const TILE: Omit<GemmShape, 'fma'> = { mr: 4, nr: 8 };
 const PAGE = 65536;
@@ -33,7 +33,7 @@ const SLACK_FLOATS = 4;
 /** Bytes a heap block of `bytes` takes: rounded up to 16, plus the slack. */
 const blockSize = (bytes: number) => ((bytes + 15) & ~15) + 4 * SLACK_FLOATS;
 
-/** Below this many flops a kernel call stays on one thread (waking a worker costs tens of µs). */
+/** Below this many flops a kernel call stays on one thread (waking a worker costs more than it saves). */
 const PARALLEL_MIN_FLOPS = 4e6;
 
 /** Engine settings (tests use them to force small kernels onto threads). */
