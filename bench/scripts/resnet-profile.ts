@@ -15,7 +15,7 @@ import { SGD } from '@tessera/optim';
 const [which = 'both', runsArg = '5'] = process.argv.slice(2);
 const runs = Number(runsArg);
 const profile = process.env.TESSERA_PROFILE !== '0';
-const plugin = cpu();
+const plugin = cpu({ winograd: process.env.TESSERA_WINOGRAD !== '0' });
 const impl = plugin.createSync!();
 const totals = new Map<string, { ms: number; calls: number }>();
 let on = false;

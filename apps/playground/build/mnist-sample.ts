@@ -12,8 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { IDX_SPLIT_FILES, type FileChecksum } from '@tessera/datasets';
-import { MNIST } from '@tessera/datasets/node';
+import { data as nodeData } from 'tessera/node';
 import type { Plugin } from 'vite';
 
 /** Folder of the emitted files, relative to the page's base URL. */
@@ -39,8 +38,8 @@ export function sampleFiles(): Map<string, Uint8Array> {
   if (cached) return cached;
   const files = new Map<string, Uint8Array>();
   for (const split of ['train', 'test'] as const) {
-    const ds = MNIST.sample({ split });
-    const [imagesName, labelsName] = IDX_SPLIT_FILES[split];
+    const ds = nodeData.MNIST.sample({ split });
+    const [imagesName, labelsName] = nodeData.IDX_SPLIT_FILES[split];
     const n = ds.length;
     files.set(`${imagesName}.gz`, gzipSync(encodeIdx(ds.images, [n, 28, 28])));
     files.set(`${labelsName}.gz`, gzipSync(encodeIdx(Uint8Array.from(ds.labels), [n])));
@@ -49,8 +48,8 @@ export function sampleFiles(): Map<string, Uint8Array> {
   return files;
 }
 
-function checksums(files: Map<string, Uint8Array>): Record<string, FileChecksum> {
-  const out: Record<string, FileChecksum> = {};
+function checksums(files: Map<string, Uint8Array>): Record<string, nodeData.FileChecksum> {
+  const out: Record<string, nodeData.FileChecksum> = {};
   for (const [name, bytes] of files) out[name] = { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   return out;
 }

@@ -4,7 +4,7 @@
  * longer side is 20 pixels, then placed in a 28×28 image so that its centre of mass is at
  * pixel (14, 14). Pure functions on float arrays (ink in [0, 1]), no DOM.
  */
-import { resizeArea } from '@tessera/datasets';
+import { data } from 'tessera';
 
 /** Side of the MNIST image. */
 export const MNIST_SIZE = 28;
@@ -52,7 +52,7 @@ export function crop(img: GrayImage, box: Box): GrayImage {
 
 /** Resizes an image by area averaging (a box filter: no aliasing when shrinking). */
 export function resize(img: GrayImage, width: number, height: number): GrayImage {
-  return { data: resizeArea(img.data, img.width, img.height, width, height), width, height };
+  return { data: data.resizeArea(img.data, img.width, img.height, width, height), width, height };
 }
 
 /** Centre of mass in continuous coordinates (pixel i spans [i, i+1), its centre is i + 0.5). */

@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readSafetensorsHeader } from '@tessera/layers';
+import { nn } from 'tessera';
+
+const { readSafetensorsHeader } = nn;
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, collectErrors, dataNumber, launch, stroke } from './browser.js';
@@ -103,6 +105,41 @@ describe.skipIf(why !== null && !required)('the playground in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+  });
+
+  it('runs to the last epoch, continues from the trained weights, and resets to the same untrained model (CPU)', async () => {
+    if (why) throw new Error(`CI requires the playground browser test, but ${why}.`);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    try {
+      // One epoch of 8,000 digits at batch 250: 32 steps.
+      await page.goto(`${server!.url}?model=mlp&optimizer=adam&lr=0.003&batch=250&epochs=1&backend=cpu`);
+      const state = page.locator('#state');
+      await page.waitForFunction(() => document.getElementById('val-loss')?.dataset.value !== undefined, null, { timeout: 180_000 });
+      const untrained = await dataNumber(page, '#val-loss', 'value');
+      await page.click('#start');
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await page.locator('#start').textContent()).toBe('Continue');
+      expect(await dataNumber(page, '#progress', 'step')).toBe(32);
+      const afterOne = await dataNumber(page, '#val-loss', 'value');
+      expect(afterOne).toBeLessThan(untrained - 0.3);
+      // Continue: a second epoch from the trained weights; steps and examples count on.
+      await page.click('#start');
+      await expect.poll(() => dataNumber(page, '#progress', 'step'), { timeout: 120_000 }).toBe(64);
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await dataNumber(page, '#val-loss', 'seen')).toBe(16_000);
+      expect(await dataNumber(page, '#val-loss', 'value')).toBeLessThan(afterOne);
+      // Reset: the same seed gives the same untrained model and validation loss.
+      await page.click('#reset');
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000 }).toBe('idle');
+      await page.waitForFunction(() => document.getElementById('val-loss')?.dataset.value !== undefined, null, { timeout: 60_000 });
+      expect(await dataNumber(page, '#val-loss', 'value')).toBeCloseTo(untrained, 6);
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   for (const backend of ['webgpu', 'cpu'] as const) {

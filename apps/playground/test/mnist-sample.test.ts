@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { IDX_SPLIT_FILES, MNIST_CLASSES, idxImageDataset } from '@tessera/datasets';
-import { MNIST } from '@tessera/datasets/node';
+import { data } from 'tessera/node';
+
+const { IDX_SPLIT_FILES, MNIST_CLASSES, MNIST, idxImageDataset } = data;
 import { describe, expect, it } from 'vitest';
 import { encodeIdx, mnistSample, sampleFiles } from '../build/mnist-sample.js';
 

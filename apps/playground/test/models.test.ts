@@ -1,14 +1,19 @@
-import { cpu } from '@tessera/backend-cpu';
-import { type Tensor, manualSeed, randn, use } from '@tessera/core';
-import { loadModel, loadWeights, readSafetensorsHeader, saveModel, saveWeights } from '@tessera/layers';
-import { mlp, mnistCnn, registerZoo } from '@tessera/models';
+import { type Tensor, cpu, manualSeed, models, nn, randn, use } from 'tessera';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UnknownWeightsError, buildModel, encodePageModel, defaultSpec, specFromHeader, specName } from '../src/worker/models.js';
+import { type ModelSpec, defaultSpec, modelConfig, pageMetadata, specName } from '../src/models.js';
+import { UnknownWeightsError, jobModelForFile, specFromHeader } from '../src/weights-file.js';
+
+const { loadModel, loadWeights, moduleFromConfig, readSafetensorsHeader, saveModel, saveWeights } = nn;
+const { mlp, mnistCnn, registerZoo } = models;
 
 beforeAll(() => {
   use(cpu());
+  registerZoo();
   manualSeed(0);
 });
+
+/** What the training worker builds from the page's config (tessera/worker: moduleFromConfig of the zoo). */
+const buildModel = (spec: ModelSpec): nn.AnyModule => moduleFromConfig(modelConfig(spec));
 
 describe('recognising the architecture of a weights file', () => {
   it('finds the MNIST CNN, and its weights load strictly into a fresh one', () => {
@@ -16,6 +21,8 @@ describe('recognising the architecture of a weights file', () => {
     const spec = specFromHeader(readSafetensorsHeader(bytes), 'cnn.safetensors');
     expect(spec).toEqual({ kind: 'cnn', hidden: [] });
     expect(loadWeights(buildModel(spec), bytes)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    // The worker gets the architecture's config and these weights, to load strictly.
+    expect(jobModelForFile(bytes, 'cnn.safetensors').model).toEqual({ config: { type: 'mnistCnn', args: [{ numClasses: 10 }] }, weights: bytes });
   });
 
   it('reads an MLP’s hidden sizes from the weight shapes (also sizes other than the page’s)', () => {
@@ -41,18 +48,19 @@ describe('recognising the architecture of a weights file', () => {
     expect(() => specFromHeader(readSafetensorsHeader(other), 'letters.safetensors')).toThrow(/letters\.safetensors: holds a mlp model .*tessera predict/);
   });
 
-  it('the page’s saves are model files that tessera predict reads without being told the model', async () => {
+  it('the page’s saves (snapshots with the page’s notes) are model files that tessera predict reads without being told the model', async () => {
     const spec = { kind: 'mlp', hidden: [16] } as const;
     const net = buildModel(spec);
-    const bytes = await encodePageModel(net.stateDict(), net, spec, 123);
-    registerZoo();
+    const bytes = await saveModel(net, pageMetadata(spec, 123)); // what the worker's snapshot(metadata) writes
     const again = loadModel(bytes);
     const x = randn([2, 1, 28, 28]);
-    expect(Array.from((again.call(x) as Tensor).dataSync())).toEqual(Array.from(net.call(x).dataSync()));
+    expect(Array.from((again.call(x) as Tensor).dataSync())).toEqual(Array.from((net.call(x) as Tensor).dataSync()));
     const { metadata } = readSafetensorsHeader(bytes);
     expect(metadata).toMatchObject({ model: 'mlp-16', trainedExamples: '123' });
     expect(JSON.parse(metadata['tessera.run']!)).toMatchObject({ inputShape: [1, 28, 28], classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
     expect(specFromHeader(readSafetensorsHeader(bytes), 'page.safetensors')).toEqual(spec);
+    // A model file goes to the worker as it is.
+    expect(jobModelForFile(bytes, 'page.safetensors')).toEqual({ spec, model: { file: bytes } });
   });
 
   it('rejects weights for another problem, naming the file and what it found', () => {

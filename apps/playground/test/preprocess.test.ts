@@ -1,4 +1,4 @@
-import { MNIST } from '@tessera/datasets/node';
+import { data } from 'tessera/node';
 import { describe, expect, it } from 'vitest';
 import { type GrayImage, DIGIT_BOX, boundingBox, centreOfMass, resize, toMnist } from '../src/preprocess.js';
 
@@ -42,7 +42,7 @@ describe('MNIST-style preprocessing of a drawing', () => {
   });
 
   it('turns real MNIST digits drawn large on the pad back into (nearly) themselves', () => {
-    const test = MNIST.sample({ split: 'test' });
+    const test = data.MNIST.sample({ split: 'test' });
     for (let i = 0; i < 20; i++) {
       const { image: bytes } = test.get(i);
       // Draw the digit 10× larger somewhere on a 320×320 pad (nearest neighbour).

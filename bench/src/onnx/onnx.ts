@@ -29,9 +29,11 @@ export interface NodeSpec {
   readonly outputs: readonly string[];
   readonly name?: string;
   readonly attrs?: Readonly<Record<string, AttrValue>>;
+  /** Operator domain (e.g. 'com.microsoft' for onnxruntime's contrib ops); default ONNX's. */
+  readonly domain?: string;
 }
 
-/** NodeProto: input=1, output=2, name=3, op_type=4, attribute=5. */
+/** NodeProto: input=1, output=2, name=3, op_type=4, attribute=5, domain=7. */
 export function node(spec: NodeSpec): Uint8Array {
   const w = new ProtoWriter();
   for (const i of spec.inputs) w.string(1, i);
@@ -39,6 +41,7 @@ export function node(spec: NodeSpec): Uint8Array {
   if (spec.name) w.string(3, spec.name);
   w.string(4, spec.opType);
   for (const [k, v] of Object.entries(spec.attrs ?? {})) w.message(5, attribute(k, v));
+  if (spec.domain) w.string(7, spec.domain);
   return w.finish();
 }
 
@@ -96,13 +99,14 @@ export function graph(spec: GraphSpec): Uint8Array {
  * ModelProto: ir_version=1, producer_name=2, producer_version=3, graph=7, opset_import=8
  * (OperatorSetIdProto: domain=1, version=2). IR version 7 goes with opset 13.
  */
-export function model(g: Uint8Array, opset = 13, irVersion = 7): Uint8Array {
+export function model(g: Uint8Array, opset = 13, irVersion = 7, extraOpsets: Readonly<Record<string, number>> = {}): Uint8Array {
   const opsetId = new ProtoWriter().string(1, '').int(2, opset).finish();
-  return new ProtoWriter()
+  const w = new ProtoWriter()
     .int(1, irVersion)
     .string(2, 'tessera-bench')
     .string(3, '0.0.0')
     .message(7, g)
-    .message(8, opsetId)
-    .finish();
+    .message(8, opsetId);
+  for (const [domain, version] of Object.entries(extraOpsets)) w.message(8, new ProtoWriter().string(1, domain).int(2, version).finish());
+  return w.finish();
 }

@@ -48,7 +48,7 @@ describe('cpu fused batch norm kernels', () => {
     for (const [label, shape] of GEOMETRY) {
       const size = shape.reduce((a, b) => a * b, 1);
       const c = shape[1]!;
-      it(`${dtype} ${label}: forward, stats and both gradient passes match the decompositions`, () => {
+      it(`${dtype} ${label}: forward (statistics computed or given), stats and both gradient passes match the decompositions`, () => {
         // An offset mean per channel and a spread that is not 1, so centring and scaling both matter.
         const x = tensor(seq(size, 3).map((v, i) => 4 * v + (i % 3) - 1), { dtype, shape });
         const w = tensor(seq(c, 7).map((v) => v + 1.5), { dtype });
@@ -58,6 +58,8 @@ describe('cpu fused batch norm kernels', () => {
         close(runOp(batchNormDef, [x, w, b], attrs).dataSync(), batchNormDef.decompose!([x, w, b], attrs).dataSync(), tol);
         const stats = runOp(batchNormStatsDef, [x], {});
         close(stats.dataSync(), batchNormStatsDef.decompose!([x], {}).dataSync(), tol);
+        // With the statistics given (one pass over x fewer).
+        close(runOp(batchNormDef, [x, w, b, stats], attrs).dataSync(), batchNormDef.decompose!([x, w, b], attrs).dataSync(), tol);
         const sums = runOp(batchNormParamGradDef, [dy, x, stats], attrs);
         close(sums.dataSync(), batchNormParamGradDef.decompose!([dy, x, stats], attrs).dataSync(), 10 * tol);
         close(runOp(batchNormInputGradDef, [dy, x, w, stats, sums], attrs).dataSync(), batchNormInputGradDef.decompose!([dy, x, w, stats, sums], attrs).dataSync(), 10 * tol);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { MAX_IMAGE_PIXELS, readImageHeader, resizeImage, sniffImageFormat } from '@tessera/datasets';
-import { PNG } from 'pngjs';
+import { DataError } from '@tessera/core';
+import { MAX_IMAGE_PIXELS, resizeCenterCrop, resizeImage } from '@tessera/datasets';
+import { decodeImageFile, maxImagePixels } from '@tessera/datasets/node';
 import { CliError } from './errors.js';
 
 /** A decoded image as float channels in [0, 1], `[C, H, W]` row-major. */
@@ -9,59 +9,53 @@ export interface FloatImage {
   readonly shape: readonly [number, number, number];
 }
 
-/** Default of `ReadPngOptions.maxPixels` (4096 × 4096), shared with @tessera/datasets' image loaders. */
+/** Default of `ReadImageOptions.maxPixels` (4096 × 4096), shared with @tessera/datasets' image loaders. */
 export { MAX_IMAGE_PIXELS };
 
-/** Options of `readPng`. */
-export interface ReadPngOptions {
+/** Options of `readImage`. */
+export interface ReadImageOptions {
   /**
    * Most pixels (width × height) to decode, checked from the header before decoding.
    * Default: the environment variable `TESSERA_MAX_IMAGE_PIXELS` when set, else `MAX_IMAGE_PIXELS`.
    */
   readonly maxPixels?: number;
+  /**
+   * What transparency means: 'white' (default) lays the image over white paper, as a
+   * drawing is seen; 'drop' ignores alpha, as `ImageFolder` (and torchvision) read images.
+   */
+  readonly alpha?: 'white' | 'drop';
 }
 
-function maxPixelsOf(opts: ReadPngOptions): number {
-  if (opts.maxPixels !== undefined) return opts.maxPixels;
-  const env = process.env.TESSERA_MAX_IMAGE_PIXELS;
-  if (env === undefined || env === '') return MAX_IMAGE_PIXELS;
-  const n = Number(env);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`TESSERA_MAX_IMAGE_PIXELS must be a positive integer (got '${env}').`);
-  return n;
-}
+/** @deprecated Options of `readPng`, now `ReadImageOptions`. */
+export type ReadPngOptions = ReadImageOptions;
 
 /**
- * Decodes a PNG file (any bit depth, palette, alpha over white) into RGB floats in [0, 1].
- * Its size is checked from the header first: more than `maxPixels` is a `CliError` naming
- * the file, its size and the limit, before anything is decoded.
+ * Decodes a PNG (any bit depth, palette) or JPEG file into RGB floats in [0, 1], through
+ * @tessera/datasets' decoders (pngjs, jpeg-js). Its size is checked from the header first:
+ * more than `maxPixels` is a `CliError` naming the file, its size and the limit, before
+ * anything is decoded; so is a file that is neither format or is damaged.
  */
-export function readPng(path: string, opts: ReadPngOptions = {}): FloatImage {
-  const maxPixels = maxPixelsOf(opts);
-  let png: PNG;
+export function readImage(path: string, opts: ReadImageOptions = {}): FloatImage {
+  let decoded: { rgba: Uint8Array; width: number; height: number };
   try {
-    const bytes = readFileSync(path);
-    // Header parsing is @tessera/datasets'; a file that is not a PNG fails in the decoder below.
-    const size = sniffImageFormat(bytes) === 'png' ? readImageHeader(bytes, path) : undefined;
-    if (size && size.width * size.height > maxPixels) {
-      throw new CliError(
-        `${path}: is ${size.width}×${size.height} (${size.width * size.height} pixels), more than the ${maxPixels} this reads; ` +
-          'scale it down first (the model sees a small image anyway), or raise the limit with TESSERA_MAX_IMAGE_PIXELS.',
-      );
-    }
-    png = PNG.sync.read(bytes);
+    decoded = decodeImageFile(path, maxImagePixels(opts.maxPixels));
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${path}: not a readable PNG (${(e as Error).message}).`);
+    if (e instanceof DataError) throw new CliError(e.message.replace(/raise the limit \(maxPixels, or TESSERA_MAX_IMAGE_PIXELS\)/, 'scale it down first (the model sees a small image anyway), or raise the limit with TESSERA_MAX_IMAGE_PIXELS'));
+    throw e;
   }
-  const { width: w, height: h, data } = png;
+  const { width: w, height: h, rgba } = decoded;
+  const over = (opts.alpha ?? 'white') === 'white';
   const out = new Float32Array(3 * h * w);
   for (let i = 0; i < h * w; i++) {
-    const alpha = data[i * 4 + 3] / 255;
     // Transparent pixels count as white paper.
-    for (let c = 0; c < 3; c++) out[c * h * w + i] = (data[i * 4 + c] / 255) * alpha + (1 - alpha);
+    const alpha = over ? rgba[i * 4 + 3] / 255 : 1;
+    for (let c = 0; c < 3; c++) out[c * h * w + i] = (rgba[i * 4 + c] / 255) * alpha + (1 - alpha);
   }
   return { data: out, shape: [3, h, w] };
 }
+
+/** @deprecated Reads PNG and JPEG alike: use `readImage`. */
+export const readPng = readImage;
 
 /** Luminance (ITU-R BT.601) of an RGB image: one channel. */
 export function toGray(img: FloatImage): FloatImage {
@@ -78,17 +72,28 @@ export function resize(img: FloatImage, oh: number, ow: number): FloatImage {
   return resizeImage(img, oh, ow);
 }
 
+/** Options of `prepareImage`. */
+export interface PrepareImageOptions {
+  /**
+   * 'stretch' (default) resizes each side on its own; 'center-crop' keeps the aspect ratio
+   * and cuts out the centre, as `tessera train --data` prepared its images.
+   */
+  readonly resize?: 'stretch' | 'center-crop';
+  /** Grey models: invert a light background, as for MNIST-style digits (default true). */
+  readonly invertLight?: boolean;
+}
+
 /**
  * Makes a photo or drawing look like the training data: grey or RGB as the model expects,
  * resized, and — for MNIST-style grey models — inverted when the background is light
  * (digits on paper are dark on white; MNIST is white on black).
  */
-export function prepareImage(img: FloatImage, [c, h, w]: readonly [number, number, number]): { image: FloatImage; inverted: boolean } {
+export function prepareImage(img: FloatImage, [c, h, w]: readonly [number, number, number], opts: PrepareImageOptions = {}): { image: FloatImage; inverted: boolean } {
   let x = c === 1 ? toGray(img) : img;
   if (c === 3 && x.shape[0] === 1) x = { data: new Float32Array([...x.data, ...x.data, ...x.data]), shape: [3, x.shape[1], x.shape[2]] };
-  x = resize(x, h, w);
+  x = opts.resize === 'center-crop' ? resizeCenterCrop(x, h, w) : resize(x, h, w);
   let inverted = false;
-  if (c === 1) {
+  if (c === 1 && (opts.invertLight ?? true)) {
     // Border pixels tell the background.
     let s = 0;
     let n = 0;

@@ -15,6 +15,8 @@ export const RUN_INFO_KEY = 'tessera.run';
 /** What predict/eval/export need to feed a model: the data it was trained on and how it was prepared. */
 export interface RunInfo {
   readonly dataset?: string;
+  /** The image folder or manifest `tessera train --data` trained on (its images were centre-cropped, alpha dropped, never inverted). */
+  readonly imageFolder?: string;
   readonly classes?: readonly string[];
   readonly inputShape?: ImageShape;
   readonly normalization?: { readonly mean: readonly number[]; readonly std: readonly number[] };

@@ -40,8 +40,9 @@ describe('tessera arguments', () => {
   it('eval/predict need a model; predict needs images', async () => {
     expect((await run('eval')).text).toMatch(/tessera eval: give the model \(a run directory, \.safetensors or \.onnx file\)/);
     expect((await run('predict', 'digit.png')).text).toMatch(/tessera predict: give the model first/);
+    expect((await run('predict', 'photo.JPG')).text).toMatch(/tessera predict: give the model first/);
     expect((await run('eval', '--checkpoint', '/nonexistent/run')).text).toMatch(/does not exist/);
-    expect((await run('predict', '--checkpoint', '/tmp')).text).toMatch(/give at least one PNG file/);
+    expect((await run('predict', '--checkpoint', '/tmp')).text).toMatch(/give at least one PNG or JPEG file/);
   });
 
   it('help texts', async () => {

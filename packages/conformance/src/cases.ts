@@ -7,6 +7,7 @@
 import * as T from '@tessera/core';
 import type { DType, Tensor } from '@tessera/core';
 import type { TolerancePreset } from './compare.js';
+import { attentionCases } from './attention-cases.js';
 import { avoiding, type Gen, GENS, type GenName, indexGen } from './rng.js';
 
 /** One input of a case. */
@@ -45,6 +46,11 @@ export interface OpCase {
   readonly grad: boolean;
   /** `manualSeed(seed)` before every evaluation (random ops, dropout). */
   readonly seed?: number;
+  /**
+   * The unfused computation (e.g. a composite's decomposition) that `run` (its fused kernel)
+   * must match on the backend under test itself, forward and gradients.
+   */
+  readonly reference?: OpCase['run'];
 }
 
 // ---------------------------------------------------------------- builders
@@ -76,6 +82,8 @@ export interface CaseOptions {
   readonly grad?: boolean;
   /** manualSeed before every evaluation. */
   readonly seed?: number;
+  /** The unfused computation `run` must match on every backend (see `OpCase.reference`). */
+  readonly reference?: OpCase['run'];
 }
 type Opts = CaseOptions;
 
@@ -88,7 +96,7 @@ export function defineCase(op: string, label: string, inputs: readonly InputSpec
   const def = T.getOpDef(op) as { nonDifferentiable?: true } | undefined;
   const dtypes = o.dtypes ?? F;
   const grad = (o.grad ?? !def?.nonDifferentiable) && dtypes.includes('float32') && inputs.some((s) => s.kind === 'follow');
-  return { id: `${op}: ${label}`, op, label, inputs, run, dtypes, tol: o.tol ?? 'float32', grad, seed: o.seed };
+  return { id: `${op}: ${label}`, op, label, inputs, run, dtypes, tol: o.tol ?? 'float32', grad, seed: o.seed, reference: o.reference };
 }
 
 /** Input builders for `defineCase`. */
@@ -281,6 +289,7 @@ for (const [label, sx] of BN_GEOMETRY) {
   const c = sx[1]!;
   add('batchNorm', label, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b), { tol: 'accumulate' });
   add('batchNorm', `${label} eps 0.1`, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b, { eps: 0.1 }), { tol: 'accumulate' });
+  add('batchNorm', `${label} stats given`, [f(sx), f([c], 'awayZero'), f([c])], ([x, w, b]) => T.batchNorm(x, w, b, { stats: T.batchNormStats(x) }), { tol: 'accumulate' });
   add('batchNormStats', label, [f(sx)], ([x]) => T.batchNormStats(x), { tol: 'accumulate' });
   add('batchNormParamGrad', label, [f(sx), f(sx)], ([dy, x]) => T.runOp(T.batchNormParamGradDef, [dy, x, T.batchNormStats(x)], { eps: 1e-5 }), { tol: 'accumulate' });
   add('batchNormInputGrad', label, [f(sx), f(sx), f([c])], ([dy, x, w]) => {
@@ -403,6 +412,8 @@ for (const countIncludePad of [true, false]) {
 add('random', 'uniform [3, 4]', [], (_, c) => T.rand([3, 4], { backend: c.backend, dtype: c.dtype }), { tol: 'exact', seed: 7 });
 add('random', 'normal [5] (odd size)', [], (_, c) => T.randn([5], { backend: c.backend, dtype: c.dtype }), { tol: 'transcendental', seed: 8 });
 add('dropout', 'p 0.3 [4, 5] fixed seed', [f([4, 5])], ([x]) => T.dropout(x, 0.3), { seed: 1234 });
+
+cases.push(...attentionCases());
 
 /** Every case of the kit, in table order. */
 export const CASES: readonly OpCase[] = cases;

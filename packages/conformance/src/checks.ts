@@ -179,6 +179,22 @@ export async function checkGradientVsCpu(
   return compareOutputs(`${c.id} gradient`, got, want, presetsOf(tolerance).gradient);
 }
 
+/**
+ * A fused case against its unfused `reference` on `backend` itself (not the CPU): forward
+ * values in `dtype`, and (for differentiable cases) the gradients of Σ w·y. Returns a
+ * message or null; null for a case without a reference.
+ */
+export async function checkReference(c: OpCase, backend: string, dtype: DType, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+  if (!c.reference) return null;
+  const ref: OpCase = { ...c, run: c.reference };
+  const inputs = caseInputs(c, dtype);
+  const presets = presetsOf(tolerance);
+  const what = `${c.id} [${dtype}] fused vs its reference on '${backend}'`;
+  const bad = compareOutputs(what, await forward(c, inputs, backend, dtype), await forward(ref, inputs, backend, dtype), presets[c.tol]);
+  if (bad || !c.grad) return bad;
+  return compareOutputs(`${what}, gradients`, await gradientsOn(c, inputs, backend, dtype), await gradientsOn(ref, inputs, backend, dtype), presets.gradient);
+}
+
 /** Runs one random chain on `backend` and the CPU; returns a message or null. */
 export async function checkChain(
   chain: Chain,

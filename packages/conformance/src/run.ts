@@ -5,7 +5,7 @@ import type { BackendImpl, BackendPlugin } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CASES, type OpCase } from './cases.js';
 import { buildChains, describeChain } from './chains.js';
-import { checkChain, checkChainCompiled, checkForward, checkGradient, checkGradientVsCpu } from './checks.js';
+import { checkChain, checkChainCompiled, checkForward, checkGradient, checkGradientVsCpu, checkReference } from './checks.js';
 import type { Tolerance, TolerancePreset } from './compare.js';
 import { coverageTable, skipMap, type SkipList } from './coverage.js';
 
@@ -90,6 +90,18 @@ export function runConformance(options: ConformanceOptions): void {
 
     describe(`gradients: float32 ${name} vs cpu`, () => {
       for (const c of all.filter((k) => k.grad)) caseTest(c.id, c, async () => fail(await checkGradientVsCpu(c, name, options.tolerance)));
+    });
+
+    describe(`fused vs unfused reference on ${name}`, () => {
+      for (const c of all.filter((k) => k.reference)) {
+        // float64 too where the backend has it (the CPU's fused float64 kernels).
+        for (const dtype of [...c.dtypes, ...(c.dtypes.includes('float32') ? ['float64' as const] : [])]) {
+          caseTest(`${c.id} [${dtype}]`, c, async (ctx) => {
+            if (!impl.dtypes.includes(dtype)) return ctx.skip(`backend '${name}' does not support ${dtype}`);
+            fail(await checkReference(c, name, dtype, options.tolerance));
+          });
+        }
+      }
     });
 
     describe('random op chains vs cpu', () => {

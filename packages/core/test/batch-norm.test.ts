@@ -52,6 +52,31 @@ describe('batchNorm (training-mode batch statistics)', () => {
     expectFiniteDifferences(() => grad((z: Tensor) => batchNorm(z, w, b).mul(mix).square().sum())(x)[0]!.square().sum(), [x, w], { rtol: 1e-4, atol: 1e-6 });
   });
 
+  it('with the statistics given (batchNormStats of the same x): the same output and gradients, and finite differences agree', () => {
+    const x = tensor(vals(24, 4), { dtype: 'float64', shape: [2, 3, 4] }).requiresGrad_();
+    const w = tensor([0.9, -1.1, 0.3], { dtype: 'float64' }).requiresGrad_();
+    const b = tensor([0.5, 0, -0.2], { dtype: 'float64' }).requiresGrad_();
+    const mix = tensor(vals(24, 5), { dtype: 'float64', shape: [2, 3, 4] });
+    const stats = batchNormStats(x);
+    const plain = batchNorm(x, w, b, { eps: 1e-3 });
+    const given = batchNorm(x, w, b, { eps: 1e-3, stats });
+    const dec = batchNormDef.decompose!([x, w, b, stats], { eps: 1e-3 });
+    const [p, g, d] = [plain, given, dec].map((t) => Array.from(t.dataSync()));
+    for (let i = 0; i < p.length; i++) {
+      expect(Math.abs(g[i]! - p[i]!)).toBeLessThan(1e-12);
+      expect(Math.abs(d[i]! - p[i]!)).toBeLessThan(1e-12);
+    }
+    const loss = (opts: { stats?: Tensor }) => grad((z: Tensor, ww: Tensor, bb: Tensor) => batchNorm(z, ww, bb, opts).mul(mix).sum())(x, w, b);
+    const [a, c] = [loss({}), loss({ stats })];
+    for (let k = 0; k < 3; k++) {
+      const [u, v] = [Array.from(a[k]!.dataSync()), Array.from(c[k]!.dataSync())];
+      for (let i = 0; i < u.length; i++) expect(Math.abs(u[i]! - v[i]!)).toBeLessThan(1e-12);
+    }
+    // The statistics recomputed from each perturbed x, as a caller passes them.
+    expectFiniteDifferences(() => batchNorm(x, w, b, { stats: batchNormStats(x) }).mul(mix).sum(), [x, w, b]);
+    expect(() => batchNorm(x, w, b, { stats: tensor([1, 2, 3], { dtype: 'float64' }) })).toThrow(/batchNorm: stats must be \[2, 3\] for x \[2, 3, 4\] but is \[3\]/);
+  });
+
   it('statistics: mean and biased variance per channel; clear errors', () => {
     const s = batchNormStats(tensor([1, 2, 3, 5, 7, 9, 2, 2, 2, 4, 0, 8], { dtype: 'float64', shape: [2, 3, 2] })).dataSync();
     expect(Array.from(s)).toEqual([1.75, 3.5, 6, 0.1875, 1.25, 12.5]);

@@ -52,8 +52,11 @@ function drawSize(s: Exclude<PixelSource, PixelData>): { width: number; height: 
   return { width: s.width, height: s.height };
 }
 
-/** Draws a source on a scratch 2D canvas and reads its RGBA bytes back. */
-function readPixels(s: Exclude<PixelSource, PixelData>): PixelData {
+/**
+ * Draws a source on a scratch 2D canvas (an `OffscreenCanvas` in workers) and reads its
+ * RGBA bytes back at its natural size: the pixels `fromPixels` converts, without a tensor.
+ */
+export function readPixels(s: Exclude<PixelSource, PixelData>): PixelData {
   const { width, height } = drawSize(s);
   if (!(width > 0 && height > 0)) {
     throw new DataError(

@@ -67,3 +67,36 @@ export function resizeImage(
     out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, outWidth, outHeight), ch * outHeight * outWidth);
   return { data: out, shape: [c, outHeight, outWidth] };
 }
+
+/**
+ * Resizes a `[C, H, W]` image so that it covers `outHeight × outWidth` with its aspect
+ * ratio kept (area averaging, `resizeImage`), then cuts the centre out: torchvision's
+ * `Resize(min side)` followed by `CenterCrop`. Nothing is stretched; the longer side loses
+ * its edges.
+ *
+ * @example
+ * resizeCenterCrop({ data, shape: [3, 480, 640] }, 224, 224).shape; // [3, 224, 224]
+ */
+export function resizeCenterCrop(
+  img: { readonly data: Float32Array; readonly shape: readonly [number, number, number] },
+  outHeight: number,
+  outWidth: number,
+): { data: Float32Array; shape: [number, number, number] } {
+  const [c, h, w] = img.shape;
+  const scale = Math.max(outHeight / h, outWidth / w);
+  // Rounding may leave a side one pixel short of the target; never below it.
+  const rh = Math.max(outHeight, Math.round(h * scale));
+  const rw = Math.max(outWidth, Math.round(w * scale));
+  const r = resizeImage(img, rh, rw);
+  if (rh === outHeight && rw === outWidth) return r;
+  const top = Math.floor((rh - outHeight) / 2);
+  const left = Math.floor((rw - outWidth) / 2);
+  const out = new Float32Array(c * outHeight * outWidth);
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < outHeight; y++) {
+      const from = (ch * rh + top + y) * rw + left;
+      out.set(r.data.subarray(from, from + outWidth), (ch * outHeight + y) * outWidth);
+    }
+  }
+  return { data: out, shape: [c, outHeight, outWidth] };
+}

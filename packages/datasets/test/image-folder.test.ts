@@ -124,6 +124,33 @@ describe('ImageFolder', () => {
     expect(() => plain.get(0)).toThrow(/1\.png: cannot be read/);
   });
 
+  it("resize: 'center-crop' keeps the aspect ratio and cuts the centre; smallest() reads sizes from headers", () => {
+    // 8×4 (wide): left half black, middle white, right half black → the centre crop is white.
+    const d = join(dir, 'crop');
+    const wide = solid(8, 4, [0, 0, 0]);
+    for (let y = 0; y < 4; y++) for (let x = 2; x < 6; x++) wide.set([255, 255, 255, 255], 4 * (y * 8 + x));
+    put(join(d, 'a', 'wide.png'), pngBytes(8, 4, wide));
+    put(join(d, 'b', 'small.jpg'), jpegBytes(5, 6, solid(5, 6, RED)));
+    const cropped = ImageFolder.fromDirectory(d, { size: 2, resize: 'center-crop' });
+    expect(Array.from(cropped.image(0).data)).toEqual(Array(12).fill(1));
+    const stretched = ImageFolder.fromDirectory(d, { size: 2 });
+    expect(stretched.image(0).data[0]).toBeCloseTo(0.5, 5); // squeezed: half black, half white
+    expect(cropped.smallest()).toEqual({ width: 5, height: 4, path: join(d, 'b', 'small.jpg') });
+    expect(() => ImageFolder.fromDirectory(d, { resize: 'fill' as 'stretch' })).toThrow(/resize must be 'stretch' or 'center-crop'/);
+  });
+
+  it('toImageDataset decodes every image once into bytes [N, C, H, W] with the labels and classes', () => {
+    const ds = ImageFolder.fromDirectory(root, { size: 2 });
+    const seen: number[] = [];
+    const bytes = ds.toImageDataset((done) => seen.push(done));
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(bytes.shape).toEqual([4, 3, 2, 2]);
+    expect(bytes.classes).toEqual(['blue', 'green', 'red']);
+    expect(Array.from(bytes.labels)).toEqual([0, 1, 2, 2]);
+    expect(Array.from(bytes.get(2).image)).toEqual([255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0]); // the red PNG, exact
+    expect(() => ImageFolder.fromDirectory(join(dir, 'crop')).toImageDataset()).toThrow(/is 5×6 but .* is 8×4; pass size/);
+  });
+
   it('folder errors: no subfolders, an empty class, a class not in classes', () => {
     put(join(dir, 'flat', 'x.png'), pngBytes(1, 1, solid(1, 1, RED)));
     expect(() => ImageFolder.fromDirectory(join(dir, 'flat'))).toThrow(/flat has no subfolders/);

@@ -66,11 +66,14 @@ describe('resnet', () => {
     expect(keys).toContain('layer1.0.bn2.running_var');
   });
   for (const name of Object.keys(imagenet) as (keyof typeof imagenet)[]) {
-    it(`${name}: output shape on [2, 3, 32, 32] and one step lowers the loss`, async () => {
+    it(`${name}: output shape on [2, 3, 32, 32]; one step lowers the loss on [4, 3, 64, 64]`, async () => {
       const net = imagenet[name]();
       manualSeed(0); // the same batch whatever runs before it
       expect(net.call(randn([2, 3, 32, 32])).shape).toEqual([2, 1000]);
-      await expectStepLowersLoss(net, [2, 3, 32, 32], 1000, 0.01);
+      // Not [2, 3, 32, 32]: its last stage is 1×1, so each batch norm there normalises 2
+      // values to ±1 and its gradient is rounding noise amplified by γ/σ (parameter
+      // gradients of 1e5–1e6 were seen), and whether a step lowers the loss is chance.
+      await expectStepLowersLoss(net, [4, 3, 64, 64], 1000, 0.01);
     });
   }
   it('bottleneck blocks with conv shortcuts (the ResNet-50 family): count from the table, shape, step', async () => {

@@ -17,7 +17,7 @@ describe('tessera (the umbrella)', () => {
   });
 
   it('exposes core at the top level and the other packages as namespaces', () => {
-    for (const name of ['tensor', 'compile', 'tidy', 'noGrad', 'Parameter', 'init', 'use', 'cpu', 'webgpu', 'fit', 'evaluate', 'predict']) {
+    for (const name of ['tensor', 'compile', 'tidy', 'noGrad', 'Parameter', 'init', 'use', 'cpu', 'setThreads', 'webgpu', 'warmup', 'fit', 'evaluate', 'predict']) {
       expect(typeof (tessera as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(typeof nn.Conv2d).toBe('function');
@@ -28,6 +28,13 @@ describe('tessera (the umbrella)', () => {
     expect(typeof tessera.onnx.exportOnnx).toBe('function');
     // Keras-style compile lives in the train namespace; the top-level compile is core's.
     expect(tessera.train.compile).not.toBe(tessera.compile);
+  });
+
+  it('tessera/worker has both halves of fit in a worker', async () => {
+    const worker = await import('../src/worker.js');
+    expect(typeof worker.startTraining).toBe('function');
+    expect(typeof worker.serveTraining).toBe('function');
+    expect(new worker.TrainingWorkerError({ name: 'ShapeError', message: 'bad' }, 'job 1').remoteName).toBe('ShapeError');
   });
 
   it('tessera/register installs the WebGPU and CPU backends', async () => {

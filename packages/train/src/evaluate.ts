@@ -64,6 +64,9 @@ export function evaluator(model: AnyModule, opts: EvaluateOptions, compiled: boo
   const fn = compiled ? compile(body, { name: 'evaluation step' }) : null;
   return {
     async run(data) {
+      // Start clean: fit may hand its training metric objects here too (read, not yet reset).
+      mean.reset();
+      metrics.forEach((m) => m.reset());
       try {
         await inEvalMode(model, async () => {
           for await (const raw of epochsOf(data, opts.batchSize ?? 32, false).batches()) {

@@ -3,7 +3,7 @@ import { memory, tensor, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { SGD } from '@tessera/optim';
 import { ConfigError } from '@tessera/core';
-import { type Callback, fit } from '../src/index.js';
+import { type Callback, TopKAccuracy, evaluate, fit } from '../src/index.js';
 import { splitArrays } from '../src/data.js';
 import { Affine, ce } from './helpers.js';
 
@@ -58,5 +58,18 @@ describe("fit's validationSplit", () => {
     y.dispose();
     data.x.dispose();
     data.y.dispose();
+  });
+
+  it('validates metric objects on the validation data only (not on top of the epoch\'s training batches)', async () => {
+    const data = sorted();
+    const val = { x: data.x.slice([0, 0], [50, 2]), y: data.y.slice([0], [50]) };
+    const net = new Affine(2, 4);
+    const accuracy = new TopKAccuracy(1);
+    const h = await fit(net, data, { loss: ce, optimizer: new SGD(net.parameters(), { lr: 0.5 }), epochs: 2, batchSize: 25, metrics: [accuracy], validationData: val });
+    // The same weights evaluated afresh, with a new metric object.
+    const fresh = await evaluate(net, val, { loss: ce, metrics: [new TopKAccuracy(1)], batchSize: 25 });
+    expect(h.history.val_accuracy![1]).toBeCloseTo(fresh.accuracy!, 6);
+    expect(h.history.val_loss![1]).toBeCloseTo(fresh.loss!, 5);
+    for (const t of [data.x, data.y, val.x, val.y]) t.dispose();
   });
 });

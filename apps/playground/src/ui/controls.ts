@@ -2,7 +2,7 @@
  * The training controls: reading the chosen settings (with their limits) and enabling
  * what makes sense in each run state.
  */
-import type { ModelKind, OptimizerName, RunState, TrainSettings } from '../protocol.js';
+import type { ModelKind, OptimizerName, RunState, TrainSettings } from '../settings.js';
 
 function el<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);

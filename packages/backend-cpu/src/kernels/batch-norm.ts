@@ -1,4 +1,4 @@
-import type { AnyKernel, BatchNormAttrs, Kernel, TypedArray } from '@tessera/core';
+import { ex, type AnyKernel, type BatchNormAttrs, type DataId, type ElementwiseAttrs, type Kernel, type KernelContext, type TypedArray } from '@tessera/core';
 import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 
 /**
@@ -78,6 +78,11 @@ function statsOf(xs: TypedArray, shape: readonly number[]): { mean: Float64Array
   return { mean, variance };
 }
 
+/** A [2, C] stats input as doubles. */
+function givenStats(stats: TypedArray, c: number): { mean: Float64Array; variance: Float64Array } {
+  return { mean: Float64Array.from(stats.subarray(0, c)), variance: Float64Array.from(stats.subarray(c, 2 * c)) };
+}
+
 /** Reads a [2, C] stats input back as doubles: mean, and 1/√(var + eps). */
 function meanAndInvStd(stats: TypedArray, c: number, eps: number): { mean: Float64Array; invStd: Float64Array } {
   const mean = new Float64Array(c);
@@ -125,11 +130,11 @@ const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => 
   return wrap(rows2(out.dtype, mean, variance));
 };
 
-/** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics. */
-const batchNorm: Kernel<BatchNormAttrs> = ({ inputs: [x, w, b], attrs: { eps }, out }) => {
+/** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics (or with the given ones, a [2, C] fourth input). */
+const batchNorm: Kernel<BatchNormAttrs> = ({ inputs: [x, w, b, stats], attrs: { eps }, out }) => {
   const xs = valuesOf(x);
   const [ws, bs] = [valuesOf(w), valuesOf(b)];
-  const { mean, variance } = statsOf(xs, x.shape);
+  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(xs, x.shape);
   const y = allocUninit(out.dtype, out.size);
   affinePass(y, xs, x.shape, (ch) => [mean[ch], ws[ch] / Math.sqrt(variance[ch] + eps), bs[ch], 0], null);
   return wrap(y);
@@ -179,3 +184,52 @@ export const batchNormKernels: Readonly<Record<'batchNorm' | 'batchNormStats' | 
   batchNormParamGrad: batchNormParamGrad as AnyKernel,
   batchNormInputGrad: batchNormInputGrad as AnyKernel,
 };
+
+/** (x − mean)·scale + bias per channel: inputs x, then the [C, 1, …] mean, scale, bias. */
+const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
+/**
+ * Runs `attrs` through the expression kernel over x (the first input) and per-channel coefficient
+ * columns (each [C, 1, …] so they broadcast along axis 1 of x), written for the call and
+ * freed after it.
+ */
+function withColumns<A>(
+  ctx: KernelContext<A>,
+  elementwise: Kernel<ElementwiseAttrs>,
+  attrs: ElementwiseAttrs,
+  columns: readonly Float64Array[],
+): DataId {
+  const { backend, inputs, out } = ctx;
+  const x = inputs[0];
+  const shape = [x.shape[1], ...new Array<number>(x.shape.length - 2).fill(1)];
+  const data = ctx.inputs.slice(0, 1);
+  const ids = columns.map((col) => backend.write(Float32Array.from(col), 'float32', shape));
+  try {
+    const cols = ids.map((dataId) => ({ dataId, shape, dtype: 'float32' as const, size: x.shape[1] }));
+    return elementwise({ ...ctx, inputs: [...data, ...cols], attrs, out });
+  } finally {
+    for (const id of ids) backend.free(id);
+  }
+}
+
+/**
+ * `batchNorm`'s normalisation pass for float32 through the expression kernel (wasm SIMD
+ * rows, one per (n, c) plane with its channel's coefficients, computed here in doubles);
+ * other dtypes run the TypeScript kernel, and the statistics stay the TypeScript reduction.
+ * The input gradient stays in doubles: dy − mean(dy) − x̂·mean(dy·x̂) cancels almost
+ * entirely when a channel has few values (2 per channel, as in ResNet-50's last stage on
+ * small images, is exactly 0), and float32 rows left a noise that γ/σ amplified into
+ * steps that raised the loss.
+ */
+export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm', AnyKernel>> {
+  const forward: Kernel<BatchNormAttrs> = (ctx) => {
+    const { inputs: [x, w, b, stats], attrs: { eps }, out } = ctx;
+    if (out.dtype !== 'float32' || x.shape.length < 2) return batchNorm(ctx);
+    const c = x.shape[1];
+    const { mean, variance } = stats ? givenStats(valuesOf(stats), c) : statsOf(valuesOf(x), x.shape);
+    const [ws, bs] = [valuesOf(w), valuesOf(b)];
+    const scale = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) scale[ch] = ws[ch] / Math.sqrt(variance[ch] + eps);
+    return withColumns(ctx, elementwise, APPLY, [mean, scale, Float64Array.from(bs)]);
+  };
+  return { batchNorm: forward as AnyKernel };
+}

@@ -4,6 +4,7 @@ import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
+import { WINOGRAD_DEFAULTS, runWinograd, runWinogradFilterGrad, winogradForward, winogradInputGrad, type WinogradOptions } from './winograd.js';
 
 /**
  * Default of the most floats one im2col block may hold (512 KiB: it stays in a core's L2
@@ -110,29 +111,55 @@ function withFallback<A extends Conv2dAttrs>(
 const shapes = (...s: readonly (readonly number[])[]) => s.map((x) => `[${x.join(',')}]`).join(' ');
 
 /*
- * The conv kernels below take the engine and, for tests, the im2col block size in floats.
+ * The conv kernels below take the engine and, for tests, the im2col block size in floats
+ * and the Winograd path's options (null: never Winograd).
  */
 
-/** conv2d on the GEMM: y[n, g] (Og × Ho·Wo) = W_g (Og × R) · im2col(x[n, g]) (R × Ho·Wo). */
-export function wasmConv2d(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2d']> {
+/**
+ * conv2d on the GEMM: y[n, g] (Og × Ho·Wo) = W_g (Og × R) · im2col(x[n, g]) (R × Ho·Wo),
+ * or Winograd F(2×2, 3×3) for the 3×3 stride-1 convs it suits.
+ */
+export function wasmConv2d(
+  engine: WasmEngine,
+  blockFloats = BLOCK_FLOATS,
+  wino: WinogradOptions | null = WINOGRAD_DEFAULTS,
+): Kernel<PrimitiveAttrs['conv2d']> {
   return withFallback(conv2d, ({ inputs: [x, w], attrs, out }, [xv, wv]) => {
     const g = geometry(x.shape, w.shape, out.shape, attrs);
     engine.reset();
     const img = engine.copyIn(xv);
     const wp = engine.copyIn(wv);
     const y = engine.allocOut(out.size);
+    const wg = wino && winogradForward(g, wino);
+    if (wino && wg) {
+      runWinograd(engine, wg, wp, false, img, y, wino, `conv2d (Winograd) ${shapes(x.shape, w.shape)}`);
+      return copyOut(engine, y, out.size);
+    }
     runConv(engine, PART.CONV, g, plan(g, blockFloats, true), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
 }
 
-/** dx[n, g] = col2im(W_gᵀ (R × Og) · dy[n, g] (Og × Ho·Wo)). */
-export function wasmConv2dBackpropInput(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
+/**
+ * dx[n, g] = col2im(W_gᵀ (R × Og) · dy[n, g] (Og × Ho·Wo)), or for 3×3 stride-1 convs the
+ * Winograd forward conv of dy with the flipped, transposed filter.
+ */
+export function wasmConv2dBackpropInput(
+  engine: WasmEngine,
+  blockFloats = BLOCK_FLOATS,
+  wino: WinogradOptions | null = WINOGRAD_DEFAULTS,
+): Kernel<PrimitiveAttrs['conv2dBackpropInput']> {
   return withFallback(conv2dBackpropInput, ({ inputs: [dy, w], attrs, out }, [dyv, wv]) => {
     const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
     engine.reset();
     const y = engine.copyIn(dyv);
     const wp = engine.copyIn(wv);
+    const wg = wino && winogradInputGrad(g, wino);
+    if (wino && wg) {
+      const dx = engine.allocOut(out.size);
+      runWinograd(engine, wg, wp, true, y, dx, wino, `conv2dBackpropInput (Winograd) ${shapes(dy.shape, w.shape)}`);
+      return copyOut(engine, dx, out.size);
+    }
     const dx = zeros(engine, out.size, true);
     runConv(
       engine,
@@ -149,14 +176,24 @@ export function wasmConv2dBackpropInput(engine: WasmEngine, blockFloats = BLOCK_
 /**
  * dw_g (Og × R) = Σₙ dy[n, g] (Og × Ho·Wo) · im2col(x[n, g])ᵀ: each part sums its images
  * into its own partial, and the partials are added in part order (the same order whatever
- * the thread count).
+ * the thread count). 3×3 stride-1 convs take the Winograd path (see winograd.ts).
  */
-export function wasmConv2dBackpropFilter(engine: WasmEngine, blockFloats = BLOCK_FLOATS): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
+export function wasmConv2dBackpropFilter(
+  engine: WasmEngine,
+  blockFloats = BLOCK_FLOATS,
+  wino: WinogradOptions | null = WINOGRAD_DEFAULTS,
+): Kernel<PrimitiveAttrs['conv2dBackpropFilter']> {
   return withFallback(conv2dBackpropFilter, ({ inputs: [x, dy], attrs, out }, [xv, dyv]) => {
     const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs);
     engine.reset();
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
+    const wg = wino && winogradForward(g, wino);
+    if (wino && wg) {
+      const dw = engine.allocOut(out.size);
+      runWinogradFilterGrad(engine, wg, img, y, dw, wino, `conv2dBackpropFilter (Winograd) ${shapes(x.shape, dy.shape)}`);
+      return copyOut(engine, dw, out.size);
+    }
     const partials = runConv(
       engine,
       PART.CONV_FILTER,

@@ -6,11 +6,14 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
-import { batchNormKernels } from './batch-norm.js';
+import { attention } from './attention.js';
+import { wasmAttention } from './attention-wasm.js';
+import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
+import { WINOGRAD_DEFAULTS } from './winograd.js';
 import { guardKernels, WASM_GEMM_OPS } from './limits.js';
 import { matmul } from './matmul.js';
 import { wasmMatmul } from './matmul-wasm.js';
@@ -52,6 +55,7 @@ function tsKernels(engine: WasmEngine | null) {
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
     ...batchNormKernels,
+    ...{ scaledDotProductAttention: attention as AnyKernel },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -63,11 +67,12 @@ export type CpuKernelTable = ReturnType<typeof tsKernels>;
  * A CPU kernel table over `memory` (one backend instance's pools and scratch): every
  * primitive without an expression (a missing one is a compile error), the expression
  * kernel for the rest, each checking its output size before allocating. With `engine`,
- * float32 matmul, the three conv kernels, max pooling and expressions (optimizer updates
+ * float32 matmul, the three conv kernels (Winograd for 3×3 stride-1 convs unless
+ * `options.winograd` is false), max pooling and expressions (optimizer updates
  * included: @tessera/optim defines them as expressions) run in its WebAssembly module
  * (other dtypes still run TypeScript).
  */
-export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKernelTable {
+export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, options: { readonly winograd?: boolean } = {}): CpuKernelTable {
   if (!engine) return guardKernels(tsKernels(null), memory);
   const elementwise = elementwiseKernel(engine);
   return guardKernels({
@@ -76,10 +81,12 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory): CpuKe
     maxPool2d: wasmMaxPool2d(engine),
     maxPool2dBackward: wasmMaxPool2dBackward(engine),
     matmul: wasmMatmul(engine),
-    conv2d: wasmConv2d(engine),
-    conv2dBackpropInput: wasmConv2dBackpropInput(engine),
-    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine),
+    conv2d: wasmConv2d(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
+    conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
+    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
+    ...wasmBatchNormKernels(elementwise),
+    scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
   }, memory, WASM_GEMM_OPS);
 }
 

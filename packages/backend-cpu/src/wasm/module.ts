@@ -3,16 +3,18 @@ import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolingExports } from './pooling-module.js';
+import { winoGradFn, winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
 
 /** Everything the generated module exports. */
 export type WasmExports = GemmExports &
   ConvExports &
   PoolingExports &
+  WinogradExports &
   { add_vv: BinaryRow };
 
 /**
  * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
- * index), im2col/col2im and a strided copy, max pooling, and the float32 elementwise
+ * index), im2col/col2im and a strided copy, the Winograd transforms, max pooling, and the float32 elementwise
  * `add_vv` row, all generated from their TypeScript descriptions over one imported memory.
  */
 export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
@@ -23,6 +25,9 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'copy2d', fn: copy2dFn() },
     { name: 'maxPool', fn: maxPoolFn(false) },
     { name: 'maxPoolBackward', fn: maxPoolFn(true) },
+    { name: 'winoIn', fn: winoInFn() },
+    { name: 'winoOut', fn: winoOutFn() },
+    { name: 'winoGrad', fn: winoGradFn() },
     ...elementwiseFunctions(),
   ];
   return assemble(memory, fns);

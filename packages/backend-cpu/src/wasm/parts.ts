@@ -1,13 +1,14 @@
 import type { driveConv } from './conv-driver.js';
 import type { driveGemm, GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
+import type { driveWinograd } from './winograd-driver.js';
 
 /**
  * Part kinds of the thread table (word 0 of a part). `runPart` and `driveConv` run in
  * workers as source text, so they compare with these numbers spelled out (each marked
  * with its name); the thread tests (`test/threads.test.ts`) run every kind.
  */
-export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4 } as const;
+export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4, WINOGRAD: 5 } as const;
 
 /** A part kind: a value of `PART`. */
 export type PartKind = (typeof PART)[keyof typeof PART];
@@ -23,7 +24,7 @@ export type CallableName = (typeof CALLABLE)[number];
 
 /**
  * Runs the part at word `o` of the table `a`: a GEMM (its `driveGemm` arguments in words
- * 1…12, accumulate as 0/1), a conv part, or a call of one of the `calls` exports (`CALLABLE`).
+ * 1…12, accumulate as 0/1), a conv part, a Winograd conv part, or a call of one of the `calls` exports (`CALLABLE`).
  * The one entry point every thread calls; self-contained (no outside names: workers get it
  * as source text, with the drivers passed in).
  */
@@ -34,6 +35,7 @@ export function runPart(
   o: number,
   gemm: typeof driveGemm,
   conv: typeof driveConv,
+  wino: typeof driveWinograd,
   calls: readonly string[],
 ): void {
   const kind = a[o];
@@ -57,6 +59,8 @@ export function runPart(
   } else if (kind === 4 /* PART.CALL */) {
     const fn = (fns as unknown as Record<string, (...args: number[]) => void>)[calls[a[o + 1]]];
     fn(...Array.from(a.subarray(o + 3, o + 3 + a[o + 2])));
+  } else if (kind === 5 /* PART.WINOGRAD */) {
+    wino(fns, s, a, o, gemm);
   } else {
     conv(fns, s, a, o, gemm);
   }

@@ -1,6 +1,7 @@
 import { driveConv } from './conv-driver.js';
 import { CALLABLE, runPart } from './parts.js';
 import { driveGemm } from './gemm-driver.js';
+import { driveWinograd } from './winograd-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
 
 /** A started worker thread. */
@@ -58,12 +59,13 @@ export function threadSupport(g: ThreadGlobals = globalThis as ThreadGlobals): T
 function sharedSource(): string {
   return `const driveGemm = ${driveGemm.toString()};
 const driveConv = ${driveConv.toString()};
+const driveWinograd = ${driveWinograd.toString()};
 const runPart = ${runPart.toString()};
 const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const run = ({ module, memory, control, index, scratch }) => {
   const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const drive = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, ${JSON.stringify(CALLABLE)});
+  const drive = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, ${JSON.stringify(CALLABLE)});
   workerLoop(new Int32Array(control), fns, scratch, index, claimParts, drive);
 };`;
 }

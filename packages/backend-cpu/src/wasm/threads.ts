@@ -4,6 +4,7 @@ import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
 import { CALLABLE, PART, runPart } from './parts.js';
 import type { Spawn, ThreadWorker } from './spawn.js';
+import { driveWinograd } from './winograd-driver.js';
 import { CTRL, claimParts, type PartDriver } from './worker-loop.js';
 
 /** One GEMM of the driver's signature (see `driveGemm`), for one thread. */
@@ -27,7 +28,7 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 export const MAX_PARTS = 511;
 
 /** The caller's own part runner: the same `runPart` the workers run. */
-export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, CALLABLE);
+export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, CALLABLE);
 
 /** A GEMM part's table words: `PART.GEMM`, then `driveGemm`'s arguments. */
 export function gemmPart(x: GemmJob): number[] {

@@ -9,6 +9,7 @@ import { reduceKernel } from './reduce.js';
 import { fusedKernels } from './softmax.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { biasAddGradKernels } from './bias-add-grad.js';
+import { attention } from './attention.js';
 
 /**
  * The WebGPU backend's kernels for the primitives that are not expressions. Every op with
@@ -50,4 +51,5 @@ export const webgpuKernels: Readonly<Record<string, AnyKernel>> = {
   ...fusedKernels,
   ...crossEntropyKernels,
   ...biasAddGradKernels,
+  scaledDotProductAttention: attention as AnyKernel,
 };

@@ -19,6 +19,8 @@ export interface OptionChange {
 export const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string; readonly safe: boolean }[] = [
   { flag: 'model', key: 'model', safe: false },
   { flag: 'dataset', key: 'dataset', safe: false },
+  { flag: 'data', key: 'data', safe: false },
+  { flag: 'test-split', key: 'testSplit', safe: false },
   { flag: 'batch-size', key: 'batchSize', safe: false },
   { flag: 'lr', key: 'lr', safe: false },
   { flag: 'momentum', key: 'momentum', safe: false },
@@ -54,7 +56,7 @@ export function resolveResumeOptions(
       continue;
     }
     if (safe) changes.push({ option: flag, from: recorded, to: now });
-    else refused.push(`  --${flag}`.padEnd(22) + `checkpoint ${show(recorded)}`.padEnd(24) + `given ${show(now)}`);
+    else refused.push(`${`  --${flag}`.padEnd(21)} ${`checkpoint ${show(recorded)}`.padEnd(23)} given ${show(now)}`);
   }
   if (refused.length > 0) {
     throw new CliError(

@@ -37,9 +37,7 @@ const row = (t: Tensor, r: number): Tensor => reshape(slice(t, [r, 0], [1, t.sha
 function checkX(op: string, x: TensorInfo): number {
   assertDType(op, x.dtype, 'float');
   if (x.shape.length < 2) {
-    throw new ShapeError(
-      `${op}: x must be [N, C, …] (rank ≥ 2, channels on axis 1) but is ${fmtShape(x.shape)}; reshape it to [N, C] or [N, C, H, W].`,
-    );
+    throw new ShapeError(`${op}: x must be [N, C, …] (rank ≥ 2, channels on axis 1) but is ${fmtShape(x.shape)}; reshape it to [N, C] or [N, C, H, W].`);
   }
   return x.shape[1];
 }
@@ -138,32 +136,33 @@ export const batchNormInputGradDef: OpDef<BatchNormAttrs> = {
  */
 export const batchNormDef: OpDef<BatchNormAttrs> = {
   name: 'batchNorm',
-  infer: ([x, weight, bias], { eps }) => {
+  infer: ([x, weight, bias, stats], { eps }) => {
     const c = checkX('batchNorm', x);
     checkEps('batchNorm', eps);
     checkLike('batchNorm', 'weight', weight, x, [c]);
     checkLike('batchNorm', 'bias', bias, x, [c]);
+    if (stats) checkLike('batchNorm', 'stats', stats, x, [2, c]);
     return { shape: [...x.shape], dtype: x.dtype };
   },
-  decompose: ([x, weight, bias], { eps }) =>
+  decompose: ([x, weight, bias, stats], { eps }) =>
     tidy(() => {
       const r = x.rank;
       const axes = reducedAxes(r);
-      const mu = mean(x, axes, true);
+      const mu = stats ? perChannel(row(stats, 0), r) : mean(x, axes, true);
       const centred = sub(x, mu);
-      const invStd = rsqrt(add(mean(square(centred), axes, true), eps));
+      const invStd = rsqrt(add(stats ? perChannel(row(stats, 1), r) : mean(square(centred), axes, true), eps));
       return add(mul(mul(centred, invStd), perChannel(weight, r)), perChannel(bias, r));
     }),
-  grad: (dy, { inputs: [x, weight], attrs, needsGrad }) => {
+  grad: (dy, { inputs: [x, weight, , given], attrs, needsGrad }) => {
+    // The statistics depend on x: the formulas below account for that, from the batch's
+    // statistics (the given ones when they came with the call; a graph of the gradient
+    // recomputes them from x so that their dependence on x is differentiated too).
     const graph = isGradEnabled();
-    const stats = graph ? statsComposite(x) : runOp(batchNormStatsDef, [x], {});
+    const stats = graph ? statsComposite(x) : (given ?? runOp(batchNormStatsDef, [x], {}));
     const sums = graph ? batchNormParamGradDef.decompose!([dy, x, stats], attrs) : runOp(batchNormParamGradDef, [dy, x, stats], attrs);
-    const dx = !needsGrad[0]
-      ? null
-      : graph
-      ? batchNormInputGradDef.decompose!([dy, x, weight, stats, sums], attrs)
-      : runOp(batchNormInputGradDef, [dy, x, weight, stats, sums], attrs);
-    return [dx, needsGrad[1] ? row(sums, 1) : null, needsGrad[2] ? row(sums, 0) : null];
+    const dx = !needsGrad[0] ? null : graph ? batchNormInputGradDef.decompose!([dy, x, weight, stats, sums], attrs) : runOp(batchNormInputGradDef, [dy, x, weight, stats, sums], attrs);
+    const grads = [dx, needsGrad[1] ? row(sums, 1) : null, needsGrad[2] ? row(sums, 0) : null];
+    return given ? [...grads, null] : grads;
   },
 };
 
@@ -171,6 +170,13 @@ export const batchNormDef: OpDef<BatchNormAttrs> = {
 export interface BatchNormOpOptions {
   /** Added to the variance before the square root (default 1e-5, PyTorch's). */
   readonly eps?: number;
+  /**
+   * The batch's statistics when the caller already has them: exactly `batchNormStats(x)`
+   * of this x (e.g. computed once for the running estimates), so neither the forward nor
+   * the gradient computes them again. Not differentiated (the gradient accounts for the
+   * statistics' dependence on x).
+   */
+  readonly stats?: Tensor;
 }
 
 /**
@@ -182,9 +188,10 @@ export interface BatchNormOpOptions {
  * @example
  * const y = batchNorm(x, gamma, beta);          // x [128, 16, 32, 32], gamma/beta [16]
  * const stats = batchNormStats(x);              // [2, C]: mean, biased variance (running statistics)
+ * const y2 = batchNorm(x, gamma, beta, { stats }); // reuses them: one pass over x fewer, forward and backward
  */
 export function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, opts: BatchNormOpOptions = {}): Tensor {
-  return runOp(batchNormDef, [x, weight, bias], { eps: opts.eps ?? 1e-5 });
+  return runOp(batchNormDef, opts.stats ? [x, weight, bias, opts.stats] : [x, weight, bias], { eps: opts.eps ?? 1e-5 });
 }
 
 /**

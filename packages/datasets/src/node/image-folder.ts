@@ -1,10 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { DataError, tensor } from '@tessera/core';
 import { checkIndex, type BatchOptions, type Dataset } from '../dataset.js';
-import type { ImageBatch } from '../image-dataset.js';
+import { ImageDataset, type ImageBatch } from '../image-dataset.js';
+import { readImageHeader } from '../image-header.js';
 import { checkChannels, rgbaToPlanes, type FloatImage, type ImageChannels } from '../pixels.js';
-import { resizeImage } from '../resize.js';
+import { resizeCenterCrop, resizeImage } from '../resize.js';
 import { decodeImageFile, maxImagePixels } from './decode.js';
 import { readManifest } from './manifest.js';
 
@@ -33,6 +34,12 @@ export interface ImageFolderOptions {
    * Without it, a batch needs all its images to have the same size.
    */
   readonly size?: number | readonly [number, number];
+  /**
+   * How `size` is reached: 'stretch' (default) scales each side on its own; 'center-crop'
+   * keeps the aspect ratio, covering the size, and cuts out the centre (torchvision's
+   * `Resize` + `CenterCrop`).
+   */
+  readonly resize?: 'stretch' | 'center-crop';
   /** Keep decoded (and resized) images in memory after their first use (default false). */
   readonly cache?: boolean;
   /** Most pixels an image may have, checked from its header before decoding (default `TESSERA_MAX_IMAGE_PIXELS`, else 4096 × 4096). */
@@ -84,6 +91,8 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
   readonly channels: ImageChannels;
   /** `[height, width]` every image is resized to, when fixed. */
   readonly size: readonly [number, number] | undefined;
+  /** How images are brought to `size`. */
+  readonly resize: 'stretch' | 'center-crop';
   private readonly maxPixels: number;
   private readonly cache: Map<number, FloatImage> | undefined;
 
@@ -102,6 +111,10 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
     this.length = samples.length;
     this.channels = checkChannels(opts.channels ?? 3, 'ImageFolder');
     this.size = sizeOf(opts.size);
+    this.resize = opts.resize ?? 'stretch';
+    if (this.resize !== 'stretch' && this.resize !== 'center-crop') {
+      throw new DataError(`ImageFolder: resize must be 'stretch' or 'center-crop' (got ${JSON.stringify(opts.resize)}).`);
+    }
     this.maxPixels = maxImagePixels(opts.maxPixels);
     this.cache = opts.cache ? new Map() : undefined;
   }
@@ -167,7 +180,7 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
     const { path } = this.samples[i];
     const { rgba, width, height } = decodeImageFile(path, this.maxPixels);
     let img: FloatImage = rgbaToPlanes(rgba, width, height, this.channels);
-    if (this.size) img = resizeImage(img, this.size[0], this.size[1]);
+    if (this.size) img = (this.resize === 'center-crop' ? resizeCenterCrop : resizeImage)(img, this.size[0], this.size[1]);
     this.cache?.set(i, img);
     return img;
   }
@@ -200,5 +213,58 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
       x: tensor(x, { shape: [indices.length, ...shape], dtype: 'float32', backend: opts?.backend }),
       y: tensor(y, { shape: [indices.length], dtype: 'int32', backend: opts?.backend }),
     };
+  }
+
+  /**
+   * The smallest image (fewest pixels) and the least width and height over all files,
+   * read from their headers without decoding: what sizes a model may ask for without
+   * enlarging any image.
+   */
+  smallest(): { readonly width: number; readonly height: number; readonly path: string } {
+    let width = Infinity;
+    let height = Infinity;
+    let path = '';
+    let fewest = Infinity;
+    for (const s of this.samples) {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(s.path);
+      } catch (e) {
+        throw new DataError(`${s.path}: cannot be read (${(e as Error).message}).`);
+      }
+      const h = readImageHeader(bytes, s.path);
+      width = Math.min(width, h.width);
+      height = Math.min(height, h.height);
+      if (h.width * h.height < fewest) [fewest, path] = [h.width * h.height, s.path];
+    }
+    if (path === '') throw new DataError('ImageFolder.smallest: the dataset holds no images.');
+    return { width, height, path };
+  }
+
+  /**
+   * Decodes every image once into an in-memory `ImageDataset` (bytes, `[N, C, H, W]`,
+   * values rounded to 1/255): the whole folder for quick epochs, and the form the
+   * `tessera` CLI trains on. Needs `size` unless all images share one size.
+   * `onProgress(done, total)` is called after each image.
+   */
+  toImageDataset(onProgress?: (done: number, total: number) => void): ImageDataset {
+    if (this.length === 0) throw new DataError('ImageFolder.toImageDataset: the dataset holds no images.');
+    const first = this.image(0);
+    const [c, h, w] = first.shape;
+    const row = c * h * w;
+    const bytes = new Uint8Array(this.length * row);
+    const labels = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const img = i === 0 ? first : this.image(i);
+      if (img.shape[1] !== h || img.shape[2] !== w) {
+        throw new DataError(
+          `ImageFolder: ${this.samples[i].path} is ${img.shape[2]}×${img.shape[1]} but ${this.samples[0].path} is ${w}×${h}; pass size: [height, width] to resize every image.`,
+        );
+      }
+      for (let k = 0; k < row; k++) bytes[i * row + k] = Math.round(Math.min(1, Math.max(0, img.data[k])) * 255);
+      labels[i] = this.samples[i].label;
+      onProgress?.(i + 1, this.length);
+    }
+    return new ImageDataset(bytes, labels, [c, h, w], this.classes);
   }
 }

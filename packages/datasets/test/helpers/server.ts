@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** How the test server answers one path. */
 export type Route =
-  | { readonly body: Uint8Array }
+  /** `type`: the content-type (default application/octet-stream). */
+  | { readonly body: Uint8Array; readonly type?: string }
   | { readonly status: number }
   /** Announces the whole body, sends `after` bytes, then drops the connection. */
   | { readonly body: Uint8Array; readonly dropAfter: number }
@@ -29,7 +30,8 @@ export async function startServer(): Promise<FixtureServer> {
       res.writeHead(r && 'status' in r ? r.status : 404).end();
       return;
     }
-    res.writeHead(200, { 'content-length': String(r.body.length), 'content-type': 'application/octet-stream' });
+    const type = 'type' in r && r.type ? r.type : 'application/octet-stream';
+    res.writeHead(200, { 'content-length': String(r.body.length), 'content-type': type });
     if ('dropAfter' in r) {
       res.write(r.body.subarray(0, r.dropAfter), () => res.destroy());
     } else if ('stallAfter' in r) {

@@ -166,12 +166,14 @@ export abstract class BatchNormBase extends Module {
       }
       if (this.weight && this.bias) {
         // One fused op (statistics and normalisation each one pass where the backend has
-        // kernels, the gradient two); the statistics for the running estimates are one
-        // more pass outside the autograd graph.
+        // kernels, the gradient two).
         if (this.training && this.runningMean) {
+          // The statistics once: for the running estimates, and handed to batchNorm so that
+          // neither its forward nor its gradient computes them again.
           const stats = noGrad(() => batchNormStats(x));
           const c = this.numFeatures;
           this.updateRunningStats(stats.slice([0, 0], [1, c]).reshape([c]), stats.slice([1, 0], [1, c]).reshape([c]), count);
+          return batchNorm(x, this.weight, this.bias, { eps: this.eps, stats });
         }
         return batchNorm(x, this.weight, this.bias, { eps: this.eps });
       }

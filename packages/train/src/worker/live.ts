@@ -1,20 +1,25 @@
 /**
  * A `fit` callback that reports training a few times per second without slowing it: the
- * loss and accuracy stay on the device (fit's running epoch loss and an accuracy metric)
- * and are read once per report, and the values of the batches since the previous report
- * are recovered from the running sums.
+ * loss and metrics stay on the device (fit's running epoch loss and the metric
+ * accumulators) and are read once per report, and the values of the batches since the
+ * previous report are recovered from the running sums.
  *
  * On a GPU the steps only enqueue work, so a read waits for every step enqueued before it.
  * To keep reports steady the reporter also reads after a number of batches, set from the
  * rate measured over the previous window, so a window lasts about `intervalMs` in wall time.
  */
-import type { Callback, Metric, TrainContext } from '@tessera/train';
+import type { Callback, TrainContext } from '../callbacks/callback.js';
+import { type Metric, TopKAccuracy } from '../metrics.js';
 
 /** What one report carries (the mean over the batches since the previous one). */
 export interface WindowReport {
   readonly epoch: number;
   readonly loss: number;
-  readonly accuracy: number;
+  /**
+   * Each metric over the window: accuracies exactly (from the running sums);
+   * other metrics (F1, precision…) are not sums, so their running value over the epoch.
+   */
+  readonly metrics: Readonly<Record<string, number>>;
   /** Training examples per second over the window, time spent in `between` excluded. */
   readonly samplesPerSec: number;
 }
@@ -25,17 +30,20 @@ export interface LiveHooks {
   report(r: WindowReport): void;
   /** Runs after every batch, between optimizer steps: pausing, validation, messages. */
   between(ctx: TrainContext): Promise<void>;
-  /** Runs after each epoch's last report. */
-  epochEnd(epoch: number, ctx: TrainContext): Promise<void>;
 }
 
 const now = (): number => performance.now();
 
-/** Reports every `intervalMs` of wall time (default 250 ms). */
+/** Whether a metric's state is a sum over examples and its result that sum over the count. */
+function isMean(m: Metric): m is TopKAccuracy {
+  return m instanceof TopKAccuracy;
+}
+
+/** Reports every `intervalMs` of wall time (default 250 ms; 0: every batch). */
 export class LiveReporter implements Callback {
-  private prevSum = 0;
+  private prevLoss = 0;
   private prevCount = 0;
-  private prevCorrect = 0;
+  private prevSums = new Map<Metric, number>();
   private windowStart = now();
   private windowSamples = 0;
   private excludedMs = 0;
@@ -44,8 +52,8 @@ export class LiveReporter implements Callback {
   private maxBatches = Infinity;
 
   constructor(
-    /** The accuracy metric passed to `fit` (read, never reset here). */
-    private readonly accuracy: Metric,
+    /** The metric objects passed to `fit` (read, never reset here). */
+    private readonly metrics: readonly Metric[],
     private readonly hooks: LiveHooks,
     private readonly intervalMs = 250,
   ) {}
@@ -58,9 +66,9 @@ export class LiveReporter implements Callback {
   }
 
   onEpochBegin(): void {
-    this.prevSum = 0;
+    this.prevLoss = 0;
     this.prevCount = 0;
-    this.prevCorrect = 0;
+    this.prevSums.clear();
   }
 
   async onBatchEnd(info: { readonly size: number }, ctx: TrainContext): Promise<void> {
@@ -72,30 +80,32 @@ export class LiveReporter implements Callback {
     this.excludedMs += now() - t;
   }
 
-  async onEpochEnd(epoch: number, _logs: unknown, ctx: TrainContext): Promise<void> {
+  /** Reports what is left of the epoch (before fit validates). */
+  async onEpochEnd(_epoch: number, _logs: unknown, ctx: TrainContext): Promise<void> {
     await this.flush(ctx);
-    const t = now();
-    await this.hooks.epochEnd(epoch, ctx);
-    this.excludedMs += now() - t;
   }
 
   /** Reads the running sums once and reports the batches since the last report. */
   private async flush(ctx: TrainContext): Promise<void> {
     const { sum, count } = await ctx.epochLoss();
-    const correct = (await this.accuracy.result()) * count;
     const n = count - this.prevCount;
     if (n <= 0) return;
+    const metrics: Record<string, number> = {};
+    for (const m of this.metrics) {
+      if (!isMean(m)) {
+        metrics[m.name] = await m.result();
+        continue;
+      }
+      const s = await m.state();
+      const total = s.sums[0] ?? 0;
+      metrics[m.name] = (total - (this.prevSums.get(m) ?? 0)) / n;
+      this.prevSums.set(m, total);
+    }
     const elapsed = Math.max(1e-3, now() - this.windowStart - this.excludedMs);
     this.maxBatches = Math.max(1, Math.round((this.windowBatches * this.intervalMs) / elapsed));
-    this.hooks.report({
-      epoch: ctx.epoch,
-      loss: (sum - this.prevSum) / n,
-      accuracy: (correct - this.prevCorrect) / n,
-      samplesPerSec: (this.windowSamples * 1000) / elapsed,
-    });
-    this.prevSum = sum;
+    this.hooks.report({ epoch: ctx.epoch, loss: (sum - this.prevLoss) / n, metrics, samplesPerSec: (this.windowSamples * 1000) / elapsed });
+    this.prevLoss = sum;
     this.prevCount = count;
-    this.prevCorrect = correct;
     this.windowStart = now();
     this.windowSamples = 0;
     this.windowBatches = 0;

@@ -1,0 +1,59 @@
+import type { driveGemm, GemmScratch } from './gemm-driver.js';
+import type { WasmExports } from './module.js';
+
+/**
+ * Word offsets of a Winograd part's arguments in the pool's table (after the kind word):
+ * images [n0, n1), `per` images per block, tile rows [ty0, ty1) in blocks of `band`, the
+ * byte addresses (input, transformed filter U, output, the part's scratch: padded band,
+ * V and M), the geometry, and the tile row's width (nTx tiles, padded to nTxp).
+ */
+export const WINO_ARGS = [
+  'n0', 'n1', 'per', 'ty0', 'ty1', 'band', 'img', 'u', 'y', 'pad', 'v', 'm',
+  'C', 'H', 'W', 'O', 'Ho', 'Wo', 'pt', 'pl', 'nTx', 'nTxp', 'urs', 'ucs', 'grad', 'e',
+] as const;
+
+/**
+ * Runs one Winograd F(2×2, 3×3) part (see winograd-module.ts): for each block of images
+ * and tile rows, the input transform of every channel into V (16 matrices C × P, P the
+ * block's tiles), 16 GEMMs M[ξ] = U[ξ] (O × C) · V[ξ], and the output transform into y; or
+ * (`grad`) the filter gradient's sums M[ξ] += Ê[ξ] · V[ξ]ᵀ over the part's tiles.
+ * Parts own disjoint images or tile rows (disjoint outputs) and their own scratch.
+ * Self-contained (no outside names): worker threads get it as source text.
+ */
+export function driveWinograd(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
+  const [n0, n1, per, ty0, ty1, band, img, u, y, pad, v, m] = [
+    a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10], a[o + 11], a[o + 12],
+  ];
+  const [C, H, W, O, Ho, Wo, pt, pl] = [a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19], a[o + 20]];
+  const [nTx, nTxp, urs, ucs, grad, e] = [a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26]];
+  const Wp = 2 * nTxp + 2;
+  let first = true;
+  for (let n = n0; n < n1; n += per) {
+    const k = Math.min(per, n1 - n);
+    for (let ty = ty0; ty < ty1; ty += band) {
+      const nTy = Math.min(band, ty1 - ty);
+      const tiles = nTy * nTxp;
+      const P = k * tiles;
+      for (let i = 0; i < k; i++) {
+        for (let c = 0; c < C; c++) {
+          const src = img + 4 * ((n + i) * C + c) * H * W;
+          fns.winoIn(src, H, W, pad, Wp, 2 * ty, 2 * nTy + 2, pt, pl, v + 4 * (c * P + i * tiles), C * P, nTy, nTxp);
+        }
+      }
+      if (grad === 1) {
+        // Filter gradient: M[ξ] (O × C) += Ê[ξ] (O × P) · V[ξ]ᵀ (P × C).
+        for (let i = 0; i < k; i++) {
+          for (let c = 0; c < O; c++) {
+            const src = y + 4 * ((n + i) * O + c) * Ho * Wo;
+            fns.winoGrad(src, Ho, Wo, pad, Wp, 2 * ty, 2 * nTy, e + 4 * (c * P + i * tiles), O * P, nTy, nTxp);
+          }
+        }
+        for (let xi = 0; xi < 16; xi++) gemm(fns, s, O, C, P, e + 4 * xi * O * P, P, 1, v + 4 * xi * C * P, 1, P, m + 4 * xi * O * C, C, !first);
+        first = false;
+        continue;
+      }
+      for (let xi = 0; xi < 16; xi++) gemm(fns, s, O, P, C, u + 4 * xi * O * C, urs, ucs, v + 4 * xi * C * P, P, 1, m + 4 * xi * O * P, P, false);
+      for (let i = 0; i < k; i++) fns.winoOut(m + 4 * i * tiles, O * P, P, y + 4 * (n + i) * O * Ho * Wo, Ho, Wo, 2 * ty, nTy, nTxp, nTx, O);
+    }
+  }
+}
