@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ImageDataset, stratifiedSplit } from '@tessera/datasets';
 import { ImageFolder } from '@tessera/datasets/node';
