@@ -184,7 +184,12 @@ export async function checkGradientVsCpu(
  * values in `dtype`, and (for differentiable cases) the gradients of Σ w·y. Returns a
  * message or null; null for a case without a reference.
  */
-export async function checkReference(c: OpCase, backend: string, dtype: DType, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkReference(
+  c: OpCase,
+  backend: string,
+  dtype: DType,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   if (!c.reference) return null;
   const ref: OpCase = { ...c, run: c.reference };
   const inputs = caseInputs(c, dtype);
@@ -192,7 +197,12 @@ export async function checkReference(c: OpCase, backend: string, dtype: DType, t
   const what = `${c.id} [${dtype}] fused vs its reference on '${backend}'`;
   const bad = compareOutputs(what, await forward(c, inputs, backend, dtype), await forward(ref, inputs, backend, dtype), presets[c.tol]);
   if (bad || !c.grad) return bad;
-  return compareOutputs(`${what}, gradients`, await gradientsOn(c, inputs, backend, dtype), await gradientsOn(ref, inputs, backend, dtype), presets.gradient);
+  return compareOutputs(
+    `${what}, gradients`,
+    await gradientsOn(c, inputs, backend, dtype),
+    await gradientsOn(ref, inputs, backend, dtype),
+    presets.gradient,
+  );
 }
 
 /** Runs one random chain on `backend` and the CPU; returns a message or null. */

@@ -1,4 +1,13 @@
-import { ex, type AnyKernel, type BatchNormAttrs, type DataId, type ElementwiseAttrs, type Kernel, type KernelContext, type TypedArray } from '@tessera/core';
+import {
+  ex,
+  type AnyKernel,
+  type BatchNormAttrs,
+  type DataId,
+  type ElementwiseAttrs,
+  type Kernel,
+  type KernelContext,
+  type TypedArray,
+} from '@tessera/core';
 import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 
 /**

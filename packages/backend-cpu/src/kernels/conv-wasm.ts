@@ -4,7 +4,14 @@ import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
-import { WINOGRAD_DEFAULTS, runWinograd, runWinogradFilterGrad, winogradForward, winogradInputGrad, type WinogradOptions } from './winograd.js';
+import {
+  WINOGRAD_DEFAULTS,
+  runWinograd,
+  runWinogradFilterGrad,
+  winogradForward,
+  winogradInputGrad,
+  type WinogradOptions,
+} from './winograd.js';
 
 /**
  * Default of the most floats one im2col block may hold (512 KiB: it stays in a core's L2

@@ -258,7 +258,8 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
       const img = i === 0 ? first : this.image(i);
       if (img.shape[1] !== h || img.shape[2] !== w) {
         throw new DataError(
-          `ImageFolder: ${this.samples[i].path} is ${img.shape[2]}×${img.shape[1]} but ${this.samples[0].path} is ${w}×${h}; pass size: [height, width] to resize every image.`,
+          `ImageFolder: ${this.samples[i].path} is ${img.shape[2]}×${img.shape[1]} but ${this.samples[0].path} is ${w}×${h}; ` +
+            'pass size: [height, width] to resize every image.',
         );
       }
       for (let k = 0; k < row; k++) bytes[i * row + k] = Math.round(Math.min(1, Math.max(0, img.data[k])) * 255);
