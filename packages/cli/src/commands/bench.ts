@@ -1,5 +1,5 @@
 import { manualSeed, noGrad, randint, randn, tidy } from '@tessera/core';
-import { crossEntropy } from '@tessera/layers';
+import { crossEntropyLoss } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
@@ -71,7 +71,7 @@ export async function benchCommand(argv: readonly string[], io: Io): Promise<Ben
     const train = await timeIt(async () => {
       const loss = tidy(() => {
         opt.zeroGrad();
-        const l = crossEntropy(net.call(x), y);
+        const l = crossEntropyLoss(net.call(x), y);
         l.backward();
         return l.detach();
       });

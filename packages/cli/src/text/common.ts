@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, type Tensor, tidy } from '@tessera/core';
-import { crossEntropy, type AnyModule } from '@tessera/layers';
+import { crossEntropyLoss, type AnyModule } from '@tessera/layers';
 import { Vocab, keyedPermutation, type VocabJSON } from '@tessera/datasets';
 import type { Optimizer } from '@tessera/optim';
 
@@ -89,7 +89,7 @@ export function epochBatches(n: number, batchSize: number, seed: number, epoch: 
 /** Token cross-entropy of logits [N, L, V] against targets [N, L] (0 = padding, ignored): summed, with the token count. */
 export function tokenLoss(logits: Tensor, target: Tensor, reduction: 'mean' | 'sum'): Tensor {
   const v = logits.shape[logits.rank - 1]!;
-  return crossEntropy(logits.reshape([-1, v]), target.reshape([-1]), { ignoreIndex: Vocab.PAD, reduction });
+  return crossEntropyLoss(logits.reshape([-1, v]), target.reshape([-1]), { ignoreIndex: Vocab.PAD, reduction });
 }
 
 /** One optimisation step of `loss()` (a mean loss); returns its value. */

@@ -179,7 +179,7 @@ function fill(template: unknown, outs: readonly Tensor[]): unknown {
  * @example
  * const step = compile((x: Tensor, y: Tensor) => {
  *   opt.zeroGrad();
- *   const loss = crossEntropy(net.call(x), y);
+ *   const loss = crossEntropyLoss(net.call(x), y);
  *   loss.backward();
  *   opt.step();
  *   return loss.detach();

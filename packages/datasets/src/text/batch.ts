@@ -67,7 +67,7 @@ export interface LanguageModelBatch {
 /**
  * Token sequences for a language model: example i is `<bos> t₁ … tₙ` as input and
  * `t₁ … tₙ <eos>` as target; `getBatch` pads a batch to its longest sequence (train with
- * `crossEntropy(…, { ignoreIndex: Vocab.PAD })`).
+ * `crossEntropyLoss(…, { ignoreIndex: Vocab.PAD })`).
  *
  * @example
  * const ds = new SequenceDataset(names.map((n) => vocab.encode(splitChars(n))));
