@@ -6,7 +6,8 @@ import type { driveWinograd } from './winograd-driver.js';
 /**
  * Part kinds of the thread table (word 0 of a part). `runPart` and `driveConv` run in
  * workers as source text, so they compare with these numbers spelled out (each marked
- * with its name); the thread tests (`test/threads.test.ts`) run every kind.
+ * with its name); the thread tests run every kind (`test/threads.test.ts`; Winograd parts in
+ * `test/winograd.test.ts`).
  */
 export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4, WINOGRAD: 5 } as const;
 
