@@ -13,7 +13,12 @@ for (const L of [128, 512]) {
   const mk = () => tensor(Float32Array.from({ length: 8 * L * 64 }, () => Math.random() * 2 - 1), { shape });
   const [q, k, v] = [mk(), mk(), mk()];
   for (const path of ['fused', 'composite']) {
-    const f = () => tidy(() => path === 'fused' ? scaledDotProductAttention(q, k, v) : scaledDotProductAttentionDef.decompose!([q, k, v], { scale: 0.125, causal: false, mask: 'none' })).dispose();
+    const f = () =>
+      tidy(() =>
+        path === 'fused'
+          ? scaledDotProductAttention(q, k, v)
+          : scaledDotProductAttentionDef.decompose!([q, k, v], { scale: 0.125, causal: false, mask: 'none' }),
+      ).dispose();
     for (let i = 0; i < 3; i++) f();
     const n = L === 128 ? 40 : 10;
     const c0 = process.cpuUsage(); const t0 = performance.now();

@@ -37,5 +37,6 @@ for (let i = 0; i < runs + 2; i++) {
 }
 const med = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!.toFixed(2);
 for (const [k, t] of Object.entries(times)) {
-  console.log(`${k}: median wall ${med(t.wall)} ms, median cpu ${med(t.cpu)} ms, min wall ${Math.min(...t.wall).toFixed(2)} ms (forward + backward, [${n}, ${c}, ${h}, ${w}])`);
+  console.log(`${k}: median wall ${med(t.wall)} ms, median cpu ${med(t.cpu)} ms, min wall ${Math.min(...t.wall).toFixed(2)} ms (forward ` +
+    `+ backward, [${n}, ${c}, ${h}, ${w}])`);
 }

@@ -13,4 +13,6 @@ for (let i = 0; i < 50; i++) run();
 const ts: number[] = [];
 for (let i = 0; i < 200; i++) { const t = performance.now(); run(); ts.push(performance.now() - t); }
 ts.sort((a, b) => a - b);
-console.log(`W=${process.env.W ?? 1} chain of 100 elementwise ops on 1000 floats: median ${ts[100].toFixed(3)} ms, min ${ts[0].toFixed(3)} ms`);
+console.log(
+  `W=${process.env.W ?? 1} chain of 100 elementwise ops on 1000 floats: median ${ts[100].toFixed(3)} ms, min ${ts[0].toFixed(3)} ms`,
+);

@@ -93,7 +93,8 @@ async function measure(name: string, make: () => { step: Step; x: Tensor; y: Ten
   const extra = compiled ? ` deviceReplays ${(step as T.CompiledFunction<[Tensor, Tensor], Tensor>).stats.deviceReplays}` : '';
   console.log(
     `${name} ${compiled ? 'compiled' : 'eager   '}: ${median(wall).toFixed(3)} ms/step wall, ${median(cpu).toFixed(3)} ms/step cpu, ` +
-      `${((c1.dispatches - c0.dispatches) / n).toFixed(1)} dispatches/step, ${((c1.submits - c0.submits) / n).toFixed(2)} submits/step${extra}`,
+      `${((c1.dispatches - c0.dispatches) / n).toFixed(1)} dispatches/step, ${((c1.submits - c0.submits) / n).toFixed(2)} ` +
+        `submits/step${extra}`,
   );
   if (compiled) (step as T.CompiledFunction<[Tensor, Tensor], Tensor>).dispose();
 }

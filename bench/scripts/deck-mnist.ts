@@ -58,15 +58,28 @@ async function train(spec: NetSpec, images: number, o: DeckOptions): Promise<voi
   };
   const start = performance.now();
   const h = await fit(net, data, {
-    loss: 'crossEntropy', optimizer: new SGD(net.parameters(), { lr: SECTION_LR }), batchSize: spec.batch, epochs: o.epochs, compile: o.compile, callbacks: [timer],
+    loss: 'crossEntropy',
+    optimizer: new SGD(net.parameters(), { lr: SECTION_LR }),
+    batchSize: spec.batch,
+    epochs: o.epochs,
+    compile: o.compile,
+    callbacks: [timer],
     nanGuard: o.backend !== 'null', // nothing computes on the null backend: losses are garbage
   });
   const wall = (performance.now() - start) / 1000; // fit reads the loss back at every epoch end: all GPU work is done
   const steady = epochMs.slice(1).reduce((a, b) => a + b, 0) / 1000;
   const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} samples/s`;
-  console.log(`${spec.label}, batch ${spec.batch}, ${o.epochs} epoch(s) of ${images.toLocaleString('en-US')} images, compile ${o.compile}:`);
-  console.log(`  wall ${wall.toFixed(2)} s for the whole fit (${rate(images * o.epochs, wall)})` + (o.epochs > 1 ? `; epochs 2..${o.epochs}: ${rate(images * (o.epochs - 1), steady)}` : ''));
-  console.log(`  compiled step: ${h.compile ? `${h.compile.traces} trace(s), ${h.compile.replays} replays, ${h.compile.deviceReplays} device replays` : 'none (eager)'} · ${fmtLoad(os.loadavg())}`);
+  console.log(
+    `${spec.label}, batch ${spec.batch}, ${o.epochs} epoch(s) of ${images.toLocaleString('en-US')} images, compile ${o.compile}:`,
+  );
+  console.log(
+    `  wall ${wall.toFixed(2)} s for the whole fit (${rate(images * o.epochs, wall)})` +
+      (o.epochs > 1 ? `; epochs 2..${o.epochs}: ${rate(images * (o.epochs - 1), steady)}` : ''),
+  );
+  const compiled = h.compile
+    ? `${h.compile.traces} trace(s), ${h.compile.replays} replays, ${h.compile.deviceReplays} device replays`
+    : 'none (eager)';
+  console.log(`  compiled step: ${compiled} · ${fmtLoad(os.loadavg())}`);
   data.x.dispose();
   data.y.dispose();
 }

@@ -43,7 +43,12 @@ const a = tesseraAdapter();
   await core.init();
 };
 await a.init();
-const runner = id === 'mlp-train' ? await a.mlpTrain!(mlpData(128)) : id === 'cnn-infer' ? await a.cnnInfer!(cnnData(100)) : await a.cnnTrain!(cnnData(100));
+const runner =
+  id === 'mlp-train'
+    ? await a.mlpTrain!(mlpData(128))
+    : id === 'cnn-infer'
+    ? await a.cnnInfer!(cnnData(100))
+    : await a.cnnTrain!(cnnData(100));
 for (let i = 0; i < 3; i++) await runner.run();
 on = true;
 const t0 = cpuMs();
@@ -54,5 +59,6 @@ const rows = [...totals].sort((x, y) => y[1].ms - x[1].ms);
 for (const [, e] of rows) kernelTotal += e.ms / runs;
 console.log(`${id}: ${total.toFixed(2)} ms per step, kernels ${kernelTotal.toFixed(2)} ms`);
 console.log('  mean ms   min ms  calls/step  kernel');
-for (const [key, e] of rows.slice(0, 40)) console.log(`${(e.ms / runs).toFixed(2).padStart(8)} ${e.min.toFixed(2).padStart(8)}  ×${e.calls / runs}  ${key}`);
+for (const [key, e] of rows.slice(0, 40))
+  console.log(`${(e.ms / runs).toFixed(2).padStart(8)} ${e.min.toFixed(2).padStart(8)}  ×${e.calls / runs}  ${key}`);
 runner.dispose();

@@ -8,7 +8,7 @@
  */
 import { cpu } from '@tessera/backend-cpu';
 import { type AnyKernel, type BackendPlugin, init, manualSeed, noGrad, randint, randn, tidy, use } from '@tessera/core';
-import { crossEntropy, fuseBatchNorm } from '@tessera/layers';
+import { crossEntropyLoss, fuseBatchNorm } from '@tessera/layers';
 import { resnet } from '@tessera/models';
 import { SGD } from '@tessera/optim';
 
@@ -54,7 +54,8 @@ async function measure(label: string, work: number, step: () => Promise<void>): 
   on = false;
   wall.sort((a, b) => a - b);
   const med = wall[Math.floor(wall.length / 2)]!;
-  console.log(`${label}: median ${med.toFixed(1)} ms, min ${wall[0]!.toFixed(1)} ms (${((work * 1000) / med).toFixed(1)} samples/s)${profile ? ' [kernels wrapped]' : ''}`);
+  console.log(`${label}: median ${med.toFixed(1)} ms, min ${wall[0]!.toFixed(1)} ms (${((work * 1000) / med).toFixed(1)} ` +
+    `samples/s)${profile ? ' [kernels wrapped]' : ''}`);
   if (!profile) return;
   const byOp = new Map<string, number>();
   let sum = 0;
@@ -89,7 +90,7 @@ if (which === 'r20' || which === 'both') {
   const x = randn([128, 3, 32, 32]);
   const y = randint(0, 10, [128], { dtype: 'int32' });
   await measure('resnet20 train b128', 128, async () => {
-    const loss = tidy(() => crossEntropy(net.call(x), y));
+    const loss = tidy(() => crossEntropyLoss(net.call(x), y));
     loss.backward();
     opt.step();
     opt.zeroGrad();

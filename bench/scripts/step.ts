@@ -44,5 +44,6 @@ for (let i = 0; i < runs; i++) {
 // CPU time does not (it does include GC helper threads), so both are printed.
 const rate = (ms: number) => `${((work * 1000) / ms).toFixed(1)} ${unit}`;
 const [w, c] = [median(wall), median(cpu)];
-console.log(`${id}: median wall ${w.toFixed(2)} ms (${rate(w)}), median cpu ${c.toFixed(2)} ms (${rate(c)}), min wall ${Math.min(...wall).toFixed(2)} ms (${rate(Math.min(...wall))})`);
+console.log(`${id}: median wall ${w.toFixed(2)} ms (${rate(w)}), median cpu ${c.toFixed(2)} ms (${rate(c)}), min wall ` +
+  `${Math.min(...wall).toFixed(2)} ms (${rate(Math.min(...wall))})`);
 runner.dispose();

@@ -30,7 +30,12 @@ function timer(b: BackendImpl, op: 'conv2d' | 'conv2dBackpropInput', xs: number[
   const w = { dataId: b.write(rand(sizeOf(ws)), 'float32', ws), shape: ws, dtype: 'float32' as const, size: sizeOf(ws) };
   const inShape = op === 'conv2d' ? xs : ys;
   const outShape = op === 'conv2d' ? ys : xs;
-  const x = { dataId: b.write(rand(sizeOf(inShape)), 'float32', inShape), shape: inShape, dtype: 'float32' as const, size: sizeOf(inShape) };
+  const x = {
+    dataId: b.write(rand(sizeOf(inShape)), 'float32', inShape),
+    shape: inShape,
+    dtype: 'float32' as const,
+    size: sizeOf(inShape),
+  };
   const k = b.kernels[op] as AnyKernel;
   const a = op === 'conv2d' ? attrs : { ...attrs, inputShape: xs };
   return () => {
@@ -56,7 +61,10 @@ for (const op of ['conv2d', 'conv2dBackpropInput'] as const) {
       tb.push(b());
     }
     const [ma, mb] = [Math.min(...ta), Math.min(...tb)];
-    console.log(`${op.padEnd(20)} ${name.padEnd(12)} ${ma.toFixed(2).padStart(8)} ${median(ta).toFixed(2).padStart(8)}   ${mb.toFixed(2).padStart(8)} ${median(tb).toFixed(2).padStart(8)}   ${(ma / mb).toFixed(2)}×`);
+    console.log(
+      `${op.padEnd(20)} ${name.padEnd(12)} ${ma.toFixed(2).padStart(8)} ${median(ta).toFixed(2).padStart(8)}   ` +
+        `${mb.toFixed(2).padStart(8)} ${median(tb).toFixed(2).padStart(8)}   ${(ma / mb).toFixed(2)}×`,
+    );
   }
 }
 on.dispose?.();

@@ -34,7 +34,12 @@ function classify(e: unknown): Cell {
  * `reference`: a probe computed earlier in the row (Tessera's); where the workload sets a
  * tolerance, the cell's first output is checked against it before any timed run.
  */
-export async function runCell(w: Workload, a: Adapter, t: TimingOptions, reference?: { readonly lib: string; readonly probe: Float32Array }): Promise<Cell> {
+export async function runCell(
+  w: Workload,
+  a: Adapter,
+  t: TimingOptions,
+  reference?: { readonly lib: string; readonly probe: Float32Array },
+): Promise<Cell> {
   try {
     await a.activate();
   } catch (e) {
@@ -84,7 +89,9 @@ function checkAgainst(reference: { readonly lib: string; readonly probe: Float32
   return (probe) => {
     const rel = relativeDifference(probe, reference.probe);
     if (!(rel <= tolerance)) {
-      throw new OutputMismatch(`output differs from ${reference.lib}'s by ${rel.toExponential(2)} relative (tolerance ${tolerance}${probe.length !== reference.probe.length ? `; length ${probe.length} vs ${reference.probe.length}` : ''}); not timed`);
+      throw new OutputMismatch(`output differs from ${reference.lib}'s by ${rel.toExponential(2)} relative (tolerance ` +
+        `${tolerance}${probe.length !== reference.probe.length ? `; length ${probe.length} vs ${reference.probe.length}` : ''}); not ` +
+          `timed`);
     }
   };
 }

@@ -24,18 +24,28 @@ async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<numbe
 /** Markdown lines for the report: one row per dataset load, median of `runs`. */
 export async function dataLoadReport(runs: number): Promise<string[]> {
   const rows: string[] = ['| load | images | median time | images/s |', '|---|---:|---:|---:|'];
-  const row = (what: string, n: number, ms: number) => rows.push(`| ${what} | ${n.toLocaleString('en-US')} | ${fmtMs(ms)} | ${Math.round(n / (ms / 1000)).toLocaleString('en-US')} |`);
+  const row = (what: string, n: number, ms: number) =>
+    rows.push(`| ${what} | ${n.toLocaleString('en-US')} | ${fmtMs(ms)} | ${Math.round(n / (ms / 1000)).toLocaleString('en-US')} |`);
   if (existsSync(DEBIAN_FASHION)) {
     let n = 0;
-    const train = await medianMs(runs, async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'train' })).length));
+    const train = await medianMs(
+      runs,
+      async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'train' })).length),
+    );
     row(`Fashion-MNIST train (gzip IDX from ${DEBIAN_FASHION})`, n, train);
-    const test = await medianMs(runs, async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'test' })).length));
+    const test = await medianMs(
+      runs,
+      async () => void (n = (await loadDataset('fashion-mnist', { root: DEBIAN_FASHION, split: 'test' })).length),
+    );
     row('Fashion-MNIST test', n, test);
   } else {
     rows.push(`| Fashion-MNIST: skipped, ${DEBIAN_FASHION} is absent (apt-get install dataset-fashion-mnist) | | | |`);
   }
   let n = 0;
-  const sample = await medianMs(runs, async () => void (n = MNIST.sample({ split: 'train' }).length + MNIST.sample({ split: 'test' }).length));
+  const sample = await medianMs(
+    runs,
+    async () => void (n = MNIST.sample({ split: 'train' }).length + MNIST.sample({ split: 'test' }).length),
+  );
   row('MNIST.sample() train + test (bundled)', n, sample);
   return rows;
 }

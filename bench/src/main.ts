@@ -49,11 +49,20 @@ async function main(): Promise<number> {
   const timing = opts.quick ? QUICK_TIMING : DEFAULT_TIMING;
   const slowTiming = opts.quick ? QUICK_SLOW_ROW_TIMING : SLOW_ROW_TIMING;
 
-  const allWorkloads: Workload[] = [...matmulWorkloads(), mlpTrainWorkload(), cnnTrainWorkload(), cnnInferWorkload(), ...optimWorkloads(), ...convNetWorkloads(), ...attentionWorkloads()];
+  const allWorkloads: Workload[] = [
+    ...matmulWorkloads(),
+    mlpTrainWorkload(),
+    cnnTrainWorkload(),
+    cnnInferWorkload(),
+    ...optimWorkloads(),
+    ...convNetWorkloads(),
+    ...attentionWorkloads(),
+  ];
   const workloads = opts.filter.length ? allWorkloads.filter((w) => opts.filter.some((f) => w.id.includes(f))) : allWorkloads;
   const wantDataLoad = wantsSection(opts.filter, 'data-load');
   const wantCompiled = wantsSection(opts.filter, COMPILED_ID);
-  if (workloads.length === 0 && !wantDataLoad && !wantCompiled) throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
+  if (workloads.length === 0 && !wantDataLoad && !wantCompiled)
+    throw new Error(`--filter ${opts.filter.join(',')} matches no workload\n${USAGE}`);
 
   // A software GPU adapter (SwiftShader) is used only when a --libs entry names webgpu.
   const gpuOpts = { allowSoftware: opts.libs.some((l) => l.includes('webgpu')) };
@@ -109,7 +118,10 @@ async function main(): Promise<number> {
       cells.set(a.name, c);
       if (!reference && c.kind === 'ok' && a.name.startsWith('tessera')) reference = { lib: a.name, probe: c.timing.probe };
       if (u === undefined) {
-        log(`${w.id.padEnd(12)} ${a.name.padEnd(12)} ${c.kind === 'ok' ? `${fmtNum(c.throughput)} ${w.unit}, ` : ''}${describeCell(c)}${c.leaked ? `, LEAK ${c.leaked}` : ''}`);
+        log(
+          `${w.id.padEnd(12)} ${a.name.padEnd(12)} ` +
+            `${c.kind === 'ok' ? `${fmtNum(c.throughput)} ${w.unit}, ` : ''}${describeCell(c)}${c.leaked ? `, LEAK ${c.leaked}` : ''}`,
+        );
       }
     }
     rows.push({ workload: w, cells });
@@ -127,7 +139,10 @@ async function main(): Promise<number> {
   const out: string[] = [];
   out.push(`# Tessera benchmark`);
   out.push('');
-  out.push(`${new Date().toISOString()} · node ${process.version} · ${os.platform()}/${os.arch()} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · ${opts.quick ? 'quick' : 'full'} timing`);
+  out.push(
+    `${new Date().toISOString()} · node ${process.version} · ${os.platform()}/${os.arch()} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · ` +
+      `${opts.quick ? 'quick' : 'full'} timing`,
+  );
   out.push('');
   if (header.length) out.push(...header, '');
   const agree = workloads.length ? agreementTable(rows, libs) : { table: '', mismatches: 0 };
@@ -137,7 +152,10 @@ async function main(): Promise<number> {
     out.push(throughputTable(rows, libs, notes));
     out.push('');
     if (rows.some((r) => [...r.cells.values()].some((c) => c.kind === 'ok' && c.timing.single))) {
-      out.push(`\\* single run: one iteration took longer than ${timing.slowRunMs} ms (${slowTiming.slowRunMs} ms in the convnet rows), so the cell was not repeated (cold run, includes warm-up costs).`);
+      out.push(
+        `\\* single run: one iteration took longer than ${timing.slowRunMs} ms (${slowTiming.slowRunMs} ms in the convnet rows), ` +
+          'so the cell was not repeated (cold run, includes warm-up costs).',
+      );
     }
     if (notes.size) out.push('', notes.render());
     out.push('');
@@ -148,18 +166,39 @@ async function main(): Promise<number> {
     out.push('');
     out.push(agree.table);
     out.push('');
-    out.push(`${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`);
+    out.push(
+      `${agree.mismatches === 0 ? 'all outputs agree' : `${agree.mismatches} MISMATCH(ES)`} · benchmark time ${totalS.toFixed(0)} s`,
+    );
   }
   if (wantDataLoad) {
     log('data-load: parsing datasets');
     out.push('', 'Dataset loading (Tessera; parse and validate, median of 3):', '', ...(await dataLoadReport(3)));
   }
-  const compiled = wantCompiled ? await compiledSection({ quick: opts.quick, gpu: chosen.some((a) => a.gpu), allowSoftware: gpuOpts.allowSoftware }) : [];
+  const compiled = wantCompiled
+    ? await compiledSection({ quick: opts.quick, gpu: chosen.some((a) => a.gpu), allowSoftware: gpuOpts.allowSoftware })
+    : [];
   out.push(...(compiled.length ? ['', ...compiled] : []));
   console.log(out.join('\n'));
 
   if (opts.json) {
-    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpu[0]?.model, cores: cpu.length, quick: opts.quick, libs: header, rows: toJson(rows), torchConvNets: torch, compiled }, null, 2));
+    writeFileSync(
+      opts.json,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          cpu: cpu[0]?.model,
+          cores: cpu.length,
+          quick: opts.quick,
+          libs: header,
+          rows: toJson(rows),
+          torchConvNets: torch,
+          compiled,
+        },
+        null,
+        2,
+      ),
+    );
     log(`wrote ${opts.json}`);
   }
   return agree.mismatches === 0 ? 0 : 1;

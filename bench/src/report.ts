@@ -50,7 +50,8 @@ function cellText(c: Cell | undefined, lib: LibName, notes: Notes): string {
       s = `error ${notes.ref(`${lib}: ${c.message}`)}`;
       break;
   }
-  if (c.leaked) s += ` leak ${notes.ref(`${lib}: ${c.leaked > 0 ? c.leaked : `${c.leaked} (fewer)`} tensors alive after the cell was disposed`)}`;
+  if (c.leaked)
+    s += ` leak ${notes.ref(`${lib}: ${c.leaked > 0 ? c.leaked : `${c.leaked} (fewer)`} tensors alive after the cell was disposed`)}`;
   return s;
 }
 
@@ -144,7 +145,15 @@ export function toJson(rows: readonly Row[]): unknown {
       [...cells].map(([lib, c]) => [
         lib,
         c.kind === 'ok'
-          ? { kind: c.kind, throughput: c.throughput, medianMs: c.timing.medianMs, minMs: c.timing.minMs, runs: c.timing.runs, singleRun: c.timing.single, leaked: c.leaked ?? 0 }
+          ? {
+              kind: c.kind,
+              throughput: c.throughput,
+              medianMs: c.timing.medianMs,
+              minMs: c.timing.minMs,
+              runs: c.timing.runs,
+              singleRun: c.timing.single,
+              leaked: c.leaked ?? 0,
+            }
           : { ...c },
       ]),
     ),
@@ -172,7 +181,13 @@ export function scalingTable(rows: readonly Row[], libs: readonly LibName[]): st
       const a = one.cells.get(l);
       const b = most.cells.get(l);
       if (a?.kind !== 'ok' || b?.kind !== 'ok') continue;
-      body.push([family, l, fmtMs(a.timing.medianMs), `${fmtMs(b.timing.medianMs)} (${most.workload.threads})`, fmtRatio(a.timing.medianMs / b.timing.medianMs)]);
+      body.push([
+        family,
+        l,
+        fmtMs(a.timing.medianMs),
+        `${fmtMs(b.timing.medianMs)} (${most.workload.threads})`,
+        fmtRatio(a.timing.medianMs / b.timing.medianMs),
+      ]);
     }
   }
   return body.length ? renderTable(['workload', 'library', '1 thread', 'n threads', 'speed-up'], body, ['l', 'l', 'r', 'r', 'r']) : '';

@@ -80,14 +80,16 @@ export function mnistSample(): Plugin {
     resolveId: (id) => (id === VIRTUAL_ID ? RESOLVED_ID : null),
     load(id) {
       if (id !== RESOLVED_ID) return null;
-      return `export const sampleDir = ${JSON.stringify(SAMPLE_DIR + '/')};\nexport const checksums = ${JSON.stringify(checksums(sampleFiles()))};\n`;
+      return `export const sampleDir = ${JSON.stringify(SAMPLE_DIR + '/')};\nexport const checksums = ` +
+        `${JSON.stringify(checksums(sampleFiles()))};\n`;
     },
     configureServer(server) {
       server.middlewares.use(serveSample(server.config.base, (name) => sampleFiles().get(name)));
     },
     configurePreviewServer(server) {
       const dir = resolve(server.config.root, server.config.build.outDir, SAMPLE_DIR);
-      const read = (name: string): Uint8Array | undefined => (/^[\w.-]+\.gz$/.test(name) && existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined);
+      const read = (name: string): Uint8Array | undefined =>
+        /^[\w.-]+\.gz$/.test(name) && existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined;
       server.middlewares.use(serveSample(server.config.base, read));
     },
     generateBundle() {

@@ -19,13 +19,19 @@ try {
   await page.click('#start');
   await page.waitForTimeout(seconds * 1000);
   if (await page.locator('#pause').isEnabled()) await page.click('#pause');
-  await page.waitForFunction(() => ['paused', 'done'].includes(document.getElementById('state')?.dataset.state ?? ''), null, { timeout: 120_000 });
+  await page.waitForFunction(() => ['paused', 'done'].includes(document.getElementById('state')?.dataset.state ?? ''), null, {
+    timeout: 120_000,
+  });
   await stroke(page, '#pad', [[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]);
   await page.waitForFunction(() => document.getElementById('probs')?.dataset.predicted !== undefined, null, { timeout: 60_000 });
   const out = process.argv[4] ?? fileURLToPath(new URL('../docs/screenshot.png', import.meta.url));
   await page.screenshot({ path: out, fullPage: true });
-  const stats = await page.locator('.stats').evaluate((dl) => [...dl.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling?.textContent}`));
-  console.log([`backend: ${await page.locator('#backend').textContent()} (${await page.locator('#device').textContent()})`, ...stats].join('\n'));
+  const stats = await page
+    .locator('.stats')
+    .evaluate((dl) => [...dl.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling?.textContent}`));
+  console.log(
+    [`backend: ${await page.locator('#backend').textContent()} (${await page.locator('#device').textContent()})`, ...stats].join('\n'),
+  );
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();

@@ -76,7 +76,8 @@ function download(bytesOut: Uint8Array, fileName: string): void {
 }
 
 function showMemory(m: { numTensors: number; numBytes: number; pooledBytes: number }): void {
-  $('memory').textContent = `${m.numTensors} tensors · ${bytes(m.numBytes)}` + (m.pooledBytes > 0 ? ` (+${bytes(m.pooledBytes)} pooled)` : '');
+  $('memory').textContent =
+    `${m.numTensors} tensors · ${bytes(m.numBytes)}` + (m.pooledBytes > 0 ? ` (+${bytes(m.pooledBytes)} pooled)` : '');
 }
 
 const params = new URLSearchParams(location.search);
@@ -84,52 +85,60 @@ const choice = params.get('backend') ?? 'auto';
 const backend: BackendChoice = choice === 'cpu' || choice === 'webgpu' ? choice : 'auto';
 const sample = { dataset: 'mnist-sample', mirrors: [new URL(sampleDir, document.baseURI).href], checksums } as const;
 
-const session = new Session(worker, backend, { train: sample, validation: { ...sample, split: 'test', limit: VALIDATION_SIZE } }, {
-  ready: (m) => {
-    $('backend').textContent = m.backend;
-    $('backend').dataset.backend = m.backend;
-    $('device').textContent = m.device;
-    $('isolation').textContent = crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
-    $('threads').textContent = m.threads > 0 ? `CPU threads: ${m.threads}` : '';
-    $('threads').dataset.threads = String(m.threads);
-    $('data').textContent = `MNIST sample: ${m.trainSize.toLocaleString('en')} train; validation on the first ${m.validationSize.toLocaleString('en')} test digits`;
-    grid = new DigitGrid($('grid'), m.gridImages, m.gridLabels);
+const session = new Session(
+  worker,
+  backend,
+  { train: sample, validation: { ...sample, split: 'test', limit: VALIDATION_SIZE } },
+  {
+    ready: (m) => {
+      $('backend').textContent = m.backend;
+      $('backend').dataset.backend = m.backend;
+      $('device').textContent = m.device;
+      $('isolation').textContent = crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+      $('threads').textContent = m.threads > 0 ? `CPU threads: ${m.threads}` : '';
+      $('threads').dataset.threads = String(m.threads);
+      $('data').textContent =
+        `MNIST sample: ${m.trainSize.toLocaleString('en')} train; ` +
+        `validation on the first ${m.validationSize.toLocaleString('en')} test digits`;
+      grid = new DigitGrid($('grid'), m.gridImages, m.gridLabels);
+    },
+    model: (kind, parameters, memory) => {
+      clearRun();
+      controls.model.value = kind;
+      showMemory(memory);
+      $('progress').textContent = `${parameters.toLocaleString('en')} parameters`;
+    },
+    state: setState,
+    progress: (m) => {
+      lossPlot.add(0, m.seen, m.loss);
+      accPlot.add(0, m.seen, m.accuracy);
+      setValue('train-loss', m.loss, 3);
+      $('train-loss').dataset.first ??= String(m.loss);
+      setValue('train-acc', m.accuracy, 3, true);
+      $('progress').textContent = `epoch ${m.epoch + 1} · step ${m.step}`;
+      $('progress').dataset.step = String(m.step);
+      $('speed').textContent = Math.round(m.samplesPerSec).toLocaleString('en');
+      $('threads').dataset.workerParts = String(m.workerParts);
+      showMemory(m.memory);
+    },
+    validation: (m) => {
+      lossPlot.add(1, m.seen, m.loss);
+      accPlot.add(1, m.seen, m.accuracy);
+      setValue('val-loss', m.loss, 3);
+      setValue('val-acc', m.accuracy, 3, true);
+      $('val-loss').dataset.points = String(lossPlot.count(1));
+      $('val-loss').dataset.seen = String(m.seen);
+      $('val-loss').dataset.first ??= String(m.loss);
+    },
+    grid: (predictions) => grid?.show(predictions),
+    loaded: (name, kind) => {
+      $('weights-status').textContent = `loaded ${name} into the ${kind === 'cnn' ? 'MNIST CNN' : 'MLP'}`;
+      $('weights-status').dataset.loaded = name;
+    },
+    error: showError,
   },
-  model: (kind, parameters, memory) => {
-    clearRun();
-    controls.model.value = kind;
-    showMemory(memory);
-    $('progress').textContent = `${parameters.toLocaleString('en')} parameters`;
-  },
-  state: setState,
-  progress: (m) => {
-    lossPlot.add(0, m.seen, m.loss);
-    accPlot.add(0, m.seen, m.accuracy);
-    setValue('train-loss', m.loss, 3);
-    $('train-loss').dataset.first ??= String(m.loss);
-    setValue('train-acc', m.accuracy, 3, true);
-    $('progress').textContent = `epoch ${m.epoch + 1} · step ${m.step}`;
-    $('progress').dataset.step = String(m.step);
-    $('speed').textContent = Math.round(m.samplesPerSec).toLocaleString('en');
-    $('threads').dataset.workerParts = String(m.workerParts);
-    showMemory(m.memory);
-  },
-  validation: (m) => {
-    lossPlot.add(1, m.seen, m.loss);
-    accPlot.add(1, m.seen, m.accuracy);
-    setValue('val-loss', m.loss, 3);
-    setValue('val-acc', m.accuracy, 3, true);
-    $('val-loss').dataset.points = String(lossPlot.count(1));
-    $('val-loss').dataset.seen = String(m.seen);
-    $('val-loss').dataset.first ??= String(m.loss);
-  },
-  grid: (predictions) => grid?.show(predictions),
-  loaded: (name, kind) => {
-    $('weights-status').textContent = `loaded ${name} into the ${kind === 'cnn' ? 'MNIST CNN' : 'MLP'}`;
-    $('weights-status').dataset.loaded = name;
-  },
-  error: showError,
-}, GRID_SIZE);
+  GRID_SIZE,
+);
 worker.onerror = (e) => showError(`worker: ${e.message}`);
 
 // Drawing: preprocess like MNIST, preview, classify.

@@ -25,7 +25,9 @@ export function defaultSpec(kind: ModelKind): ModelSpec {
  * (what `tessera train --model mnist-cnn` builds), or an MLP with these hidden sizes.
  */
 export function modelConfig(spec: ModelSpec): { type: string; args: unknown[] } {
-  return spec.kind === 'cnn' ? { type: 'mnistCnn', args: [{ numClasses: 10 }] } : { type: 'mlp', args: [{ inFeatures: 784, hidden: [...spec.hidden], outFeatures: 10 }] };
+  return spec.kind === 'cnn'
+    ? { type: 'mnistCnn', args: [{ numClasses: 10 }] }
+    : { type: 'mlp', args: [{ inFeatures: 784, hidden: [...spec.hidden], outFeatures: 10 }] };
 }
 
 /** Short name for file names and labels, e.g. `mnist-cnn` or `mlp-128`. */
@@ -37,7 +39,11 @@ export function specName(spec: ModelSpec): string {
  * What `tessera predict` needs besides the architecture, written into the page's files
  * (`tessera.run`): MNIST digits, 1×28×28, pixels in [0, 1] as the page feeds them.
  */
-export const PAGE_RUN_INFO = JSON.stringify({ classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], inputShape: [1, 28, 28], normalization: { mean: [0], std: [1] } });
+export const PAGE_RUN_INFO = JSON.stringify({
+  classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  inputShape: [1, 28, 28],
+  normalization: { mean: [0], std: [1] },
+});
 
 /**
  * The page's notes in its saves, besides the model file's architecture (`snapshot` writes

@@ -45,7 +45,8 @@ export function boundingBox(img: GrayImage, threshold = 0): Box | null {
 export function crop(img: GrayImage, box: Box): GrayImage {
   const width = box.x1 - box.x0, height = box.y1 - box.y0;
   const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) data.set(img.data.subarray((box.y0 + y) * img.width + box.x0, (box.y0 + y) * img.width + box.x1), y * width);
+  for (let y = 0; y < height; y++)
+    data.set(img.data.subarray((box.y0 + y) * img.width + box.x0, (box.y0 + y) * img.width + box.x1), y * width);
   return { data, width, height };
 }
 

@@ -4,7 +4,15 @@
  * shows the untrained loss and can classify drawings); Start resumes it; Continue after
  * the last epoch, or Start with other settings, is a new job from the current weights.
  */
-import { type ArrayPayload, type DataSpec, type ModelSpec as JobModel, type TrainingEvent, type TrainingHandle, type TrainingResult, startTraining } from 'tessera/worker';
+import {
+  type ArrayPayload,
+  type DataSpec,
+  type ModelSpec as JobModel,
+  type TrainingEvent,
+  type TrainingHandle,
+  type TrainingResult,
+  startTraining,
+} from 'tessera/worker';
 import { type ModelSpec, defaultSpec, modelConfig, pageMetadata, specName } from './models.js';
 import type { BackendChoice, ModelKind, RunState, TrainSettings } from './settings.js';
 
@@ -18,11 +26,28 @@ export interface MemoryView {
 /** What the session tells the page. */
 export interface SessionView {
   /** The first job is ready: the backend, and the grid's digits (bytes) and labels. */
-  ready(info: { backend: string; device: string; threads: number; trainSize: number; validationSize: number; gridImages: Uint8Array; gridLabels: Int32Array }): void;
+  ready(info: {
+    backend: string;
+    device: string;
+    threads: number;
+    trainSize: number;
+    validationSize: number;
+    gridImages: Uint8Array;
+    gridLabels: Int32Array;
+  }): void;
   /** A new model (fresh, reset or loaded): the plots start over. */
   model(kind: ModelKind, parameters: number, memory: MemoryView): void;
   state(state: RunState): void;
-  progress(p: { step: number; epoch: number; seen: number; loss: number; accuracy: number; samplesPerSec: number; memory: MemoryView; workerParts: number }): void;
+  progress(p: {
+    step: number;
+    epoch: number;
+    seen: number;
+    loss: number;
+    accuracy: number;
+    samplesPerSec: number;
+    memory: MemoryView;
+    workerParts: number;
+  }): void;
   validation(v: { seen: number; loss: number; accuracy: number }): void;
   /** Predicted classes of the grid's digits. */
   grid(predictions: Int32Array): void;
@@ -35,7 +60,11 @@ const ORDER: Record<BackendChoice, string[]> = { auto: ['webgpu', 'cpu'], webgpu
 const VALIDATE_EVERY_MS = 2000;
 
 /** What the page shows as the device: the adapter, or the CPU kernels in use. */
-export function deviceName(backend: string, info: Readonly<Record<string, string | number | boolean>>, fallback: readonly string[]): string {
+export function deviceName(
+  backend: string,
+  info: Readonly<Record<string, string | number | boolean>>,
+  fallback: readonly string[],
+): string {
   if (backend === 'webgpu') {
     const parts = [info.description, info.vendor, info.architecture].filter((p) => typeof p === 'string' && p !== '');
     return parts.join(' · ') || 'WebGPU adapter';
@@ -112,7 +141,10 @@ export class Session {
     this.enqueue(async () => {
       const job = this.job;
       if (!job) return;
-      const same = job.settings.optimizer === settings.optimizer && job.settings.batchSize === settings.batchSize && job.settings.epochs === settings.epochs;
+      const same =
+        job.settings.optimizer === settings.optimizer &&
+        job.settings.batchSize === settings.batchSize &&
+        job.settings.epochs === settings.epochs;
       if (!job.finished && (job.trained || same)) {
         job.handle.setLr(settings.lr);
         job.handle.resume();
@@ -193,10 +225,20 @@ export class Session {
     }
     if (how.fresh) this.base = { seen: 0, steps: 0, epochs: 0 };
     const handle = startTraining(this.worker, {
-      model, data: this.data.train, validationData: this.data.validation,
-      optimizer: { name: settings.optimizer, options: { lr: settings.lr } }, loss: 'crossEntropy', metrics: ['accuracy'],
-      epochs: settings.epochs, batchSize: settings.batchSize, seed: this.base.epochs, backends: ORDER[this.backend],
-      validateEveryMs: VALIDATE_EVERY_MS, validateAtStart: how.fresh, startPaused: how.fresh, sampleExamples: this.gridX ? 0 : this.gridSize,
+      model,
+      data: this.data.train,
+      validationData: this.data.validation,
+      optimizer: { name: settings.optimizer, options: { lr: settings.lr } },
+      loss: 'crossEntropy',
+      metrics: ['accuracy'],
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      seed: this.base.epochs,
+      backends: ORDER[this.backend],
+      validateEveryMs: VALIDATE_EVERY_MS,
+      validateAtStart: how.fresh,
+      startPaused: how.fresh,
+      sampleExamples: this.gridX ? 0 : this.gridSize,
     });
     const job: Current = { handle, settings, trained: false, ready: false, finished: false, seen: 0 };
     this.job = job;
@@ -226,9 +268,13 @@ export class Session {
           this.announced = true;
           this.gridX = e.samples.x;
           this.view.ready({
-            backend: e.backend, device: deviceName(e.backend, e.backendInfo, e.fallback), threads: e.backend === 'cpu' ? Number(e.backendInfo.threads ?? 1) : 0,
-            trainSize: e.trainExamples, validationSize: e.validationExamples,
-            gridImages: Uint8Array.from(e.samples.x.data, (v) => Math.round(v * 255)), gridLabels: Int32Array.from(e.samples.y.data),
+            backend: e.backend,
+            device: deviceName(e.backend, e.backendInfo, e.fallback),
+            threads: e.backend === 'cpu' ? Number(e.backendInfo.threads ?? 1) : 0,
+            trainSize: e.trainExamples,
+            validationSize: e.validationExamples,
+            gridImages: Uint8Array.from(e.samples.x.data, (v) => Math.round(v * 255)),
+            gridLabels: Int32Array.from(e.samples.y.data),
           });
         }
         if (how.fresh) this.view.model(this.spec.kind, e.parameters, e.memory);
@@ -241,8 +287,14 @@ export class Session {
       case 'progress':
         job.seen = e.seen;
         this.view.progress({
-          step: this.base.steps + e.step, epoch: this.base.epochs + e.epoch, seen: this.base.seen + e.seen, loss: e.loss, accuracy: e.metrics.accuracy ?? 0,
-          samplesPerSec: e.samplesPerSec, memory: e.memory, workerParts: Number(e.backendInfo.workerParts ?? 0),
+          step: this.base.steps + e.step,
+          epoch: this.base.epochs + e.epoch,
+          seen: this.base.seen + e.seen,
+          loss: e.loss,
+          accuracy: e.metrics.accuracy ?? 0,
+          samplesPerSec: e.samplesPerSec,
+          memory: e.memory,
+          workerParts: Number(e.backendInfo.workerParts ?? 0),
         });
         return;
       case 'validation':

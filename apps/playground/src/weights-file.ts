@@ -36,11 +36,15 @@ function specFromConfig(header: SafetensorsHeader, file: string): ModelSpec | un
   } catch {
     throw new UnknownWeightsError(`${file}: its '${MODEL_CONFIG_KEY}' metadata is not valid JSON; the file is corrupt.`);
   }
-  const [opts] = Array.isArray(config.args) ? (config.args as { numClasses?: number; inFeatures?: number; hidden?: number[]; outFeatures?: number }[]) : [];
+  const [opts] = Array.isArray(config.args)
+    ? (config.args as { numClasses?: number; inFeatures?: number; hidden?: number[]; outFeatures?: number }[])
+    : [];
   if (config.type === 'mnistCnn' && (opts?.numClasses ?? 10) === 10) return { kind: 'cnn', hidden: [] };
-  if (config.type === 'mlp' && opts?.inFeatures === 784 && opts.outFeatures === 10 && Array.isArray(opts.hidden)) return { kind: 'mlp', hidden: [...opts.hidden] };
+  if (config.type === 'mlp' && opts?.inFeatures === 784 && opts.outFeatures === 10 && Array.isArray(opts.hidden))
+    return { kind: 'mlp', hidden: [...opts.hidden] };
   throw new UnknownWeightsError(
-    `${file}: holds a ${String(config.type)} model (${JSON.stringify(config.args)?.slice(0, 80)}); this page trains only the MNIST CNN and MLPs from 784 inputs to 10 classes. Run it with \`tessera predict\`.`,
+    `${file}: holds a ${String(config.type)} model (${JSON.stringify(config.args)?.slice(0, 80)}); this page trains only the MNIST CNN ` +
+      `and MLPs from 784 inputs to 10 classes. Run it with \`tessera predict\`.`,
   );
 }
 

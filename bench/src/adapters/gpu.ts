@@ -70,7 +70,9 @@ async function loadDawn(): Promise<GPU> {
   try {
     mod = (await import(specifier)) as DawnModule;
   } catch (e) {
-    throw new NoGpuAdapter(`the 'webgpu' package (Dawn for Node) could not be loaded: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+    throw new NoGpuAdapter(
+      `the 'webgpu' package (Dawn for Node) could not be loaded: ${String((e as Error)?.message ?? e).split('\n')[0]}`,
+    );
   }
   dawnGpu = mod.create([]);
   installNavigatorGpu(globalThis as unknown as Record<string, unknown>, dawnGpu, mod.globals);
@@ -84,7 +86,8 @@ async function acquire(): Promise<SharedGpu> {
   const adapter = await gpu.requestAdapter(ADAPTER_OPTIONS);
   if (!adapter) {
     throw new NoGpuAdapter(
-      'no WebGPU adapter found (no GPU driver; for SwiftShader: apt-get install chromium libvulkan1 and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)',
+      'no WebGPU adapter found (no GPU driver; for SwiftShader: apt-get install chromium libvulkan1 and ' +
+        'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)',
     );
   }
   // Only described: the adapter is not consumed (each library requests its own device).

@@ -67,7 +67,8 @@ export function onnxAdapter(): Adapter {
     },
 
     async convNetInfer(d: ConvNetInferData): Promise<Runner> {
-      if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn')) throw new NotApplicable('the unfused row is Tessera against itself (onnxruntime folds batch norms when it loads a graph)');
+      if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn'))
+        throw new NotApplicable('the unfused row is Tessera against itself (onnxruntime folds batch norms when it loads a graph)');
       const T = lib().Tensor;
       const s = await session(convNetModel(d.plan, d.weights, d.batch), d.threads);
       return runner(s, { x: new T('float32', d.x, [d.batch, d.plan.inChannels, d.plan.size, d.plan.size]) }, 'logits');

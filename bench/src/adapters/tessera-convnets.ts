@@ -2,10 +2,10 @@
  * The Tessera columns of the convnet rows: the zoo model itself (ResNet, VGG from
  * @tessera/models) with the row's weights loaded strictly (so the bench's plan and the zoo
  * agree on every name and shape), batch norms folded by `fuseBatchNorm` where the row asks,
- * and the training step with @tessera/optim's SGD (momentum) on `crossEntropy`.
+ * and the training step with @tessera/optim's SGD (momentum) on `crossEntropyLoss`.
  */
 import { manualSeed, noGrad, tensor, tidy, type Tensor } from '@tessera/core';
-import { crossEntropy, fuseBatchNorm, loadStateDict, stateDict, type AnyModule, type StateDict } from '@tessera/layers';
+import { crossEntropyLoss, fuseBatchNorm, loadStateDict, stateDict, type AnyModule, type StateDict } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import type { ConvNetInferData, ConvNetTrainData } from '../convnets/data.js';
 import type { Named } from '../data.js';
@@ -75,7 +75,7 @@ export async function tesseraConvNetTrain(d: ConvNetTrainData): Promise<Runner> 
   return {
     async run() {
       const loss = tidy(() => {
-        const l = crossEntropy(net.call(x) as Tensor, y);
+        const l = crossEntropyLoss(net.call(x) as Tensor, y);
         l.backward();
         opt.step();
         opt.zeroGrad();

@@ -37,7 +37,8 @@ import { NotApplicable, type Adapter, type MatmulRead, type Runner } from './typ
 const fromNamed = (p: Named): Tensor => tensor(p.values, { shape: p.shape });
 
 /** Bias + activation through core's fused composite (one kernel; dbias summed in place). */
-const dense = (x: Tensor, w: Tensor, b: Tensor, activation: 'relu' | 'linear' = 'linear'): Tensor => biasActivation(x.matmul(w), b, { activation });
+const dense = (x: Tensor, w: Tensor, b: Tensor, activation: 'relu' | 'linear' = 'linear'): Tensor =>
+  biasActivation(x.matmul(w), b, { activation });
 
 function mlpForward(p: readonly Tensor[], x: Tensor): Tensor {
   const [w1, b1, w2, b2, w3, b3] = p;
@@ -144,7 +145,8 @@ const envThreads = (): number | undefined => {
  */
 async function withThreads(backend: 'cpu' | 'webgpu', threads: number, maxThreads: number, make: () => Promise<Runner>): Promise<Runner> {
   if (backend === 'webgpu') {
-    if (threads !== maxThreads) throw new NotApplicable(`CPU thread count does not apply to a GPU column (see the ${maxThreads}-thread row)`);
+    if (threads !== maxThreads)
+      throw new NotApplicable(`CPU thread count does not apply to a GPU column (see the ${maxThreads}-thread row)`);
     return make();
   }
   backendCpu.setThreads?.(threads);

@@ -13,8 +13,12 @@ import { NotApplicable, type Runner } from './types.js';
 
 /** Which rows a tfjs backend runs, or why not (single-threaded CPU backends run the 1-thread rows). */
 export function tfjsConvNetSkip(backend: 'cpu' | 'wasm' | 'webgpu', d: ConvNetInferData): string | undefined {
-  if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn')) return 'the unfused row is Tessera against itself (tfjs-converter folds batch norms)';
-  if (backend === 'webgpu') return d.threads === CONVNET_MAX_THREADS ? undefined : `CPU thread count does not apply to a GPU column (see the ${CONVNET_MAX_THREADS}-thread row)`;
+  if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn'))
+    return 'the unfused row is Tessera against itself (tfjs-converter folds batch norms)';
+  if (backend === 'webgpu')
+    return d.threads === CONVNET_MAX_THREADS
+      ? undefined
+      : `CPU thread count does not apply to a GPU column (see the ${CONVNET_MAX_THREADS}-thread row)`;
   if (d.threads !== 1) return 'single-threaded in Node: see the 1-thread row';
   return undefined;
 }
@@ -41,8 +45,16 @@ function forward(plan: NetPlan, w: ReadonlyMap<string, tf.Tensor>, x: tf.Tensor4
     let y: tf.Tensor;
     switch (o.op) {
       case 'conv': {
-        const args = { x: get(o.x, v) as tf.Tensor4D, filter: get(`${o.name}.weight`, w) as tf.Tensor4D, strides: o.stride, pad: o.pad, dataFormat: 'NHWC' as const };
-        y = o.bias ? tf.fused.conv2d({ ...args, bias: get(`${o.name}.bias`, w), activation: fuseRelu ? 'relu' : 'linear' }) : tf.conv2d(args.x, args.filter, o.stride, o.pad);
+        const args = {
+          x: get(o.x, v) as tf.Tensor4D,
+          filter: get(`${o.name}.weight`, w) as tf.Tensor4D,
+          strides: o.stride,
+          pad: o.pad,
+          dataFormat: 'NHWC' as const,
+        };
+        y = o.bias
+          ? tf.fused.conv2d({ ...args, bias: get(`${o.name}.bias`, w), activation: fuseRelu ? 'relu' : 'linear' })
+          : tf.conv2d(args.x, args.filter, o.stride, o.pad);
         if (!o.bias && fuseRelu) y = tf.relu(y);
         break;
       }
@@ -67,7 +79,12 @@ function forward(plan: NetPlan, w: ReadonlyMap<string, tf.Tensor>, x: tf.Tensor4
         break;
       }
       case 'linear':
-        y = tf.fused.matMul({ a: get(o.x, v) as tf.Tensor2D, b: get(`${o.name}.weight`, w) as tf.Tensor2D, bias: get(`${o.name}.bias`, w), activation: fuseRelu ? 'relu' : 'linear' });
+        y = tf.fused.matMul({
+          a: get(o.x, v) as tf.Tensor2D,
+          b: get(`${o.name}.weight`, w) as tf.Tensor2D,
+          bias: get(`${o.name}.bias`, w),
+          activation: fuseRelu ? 'relu' : 'linear',
+        });
         break;
     }
     v.set(o.y, y);

@@ -16,7 +16,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { LR, chwRowsToHwc, concat, sgdGradient, hwcRowsToChw, hwioToOihw, oihwToHwio, type CnnData, type MatmulData, type MlpData, type Named } from '../data.js';
+import {
+  LR,
+  chwRowsToHwc,
+  concat,
+  sgdGradient,
+  hwcRowsToChw,
+  hwioToOihw,
+  oihwToHwio,
+  type CnnData,
+  type MatmulData,
+  type MlpData,
+  type Named,
+} from '../data.js';
 import { NoGpuAdapter, adapterLine, sharedGpu, skipReason } from './gpu.js';
 import type { ConvNetInferData, ConvNetTrainData } from '../convnets/data.js';
 import { tfjsConvNetInfer } from './tfjs-convnets.js';
@@ -45,7 +57,8 @@ async function startTfjsWebGpu(allowSoftware: boolean): Promise<string> {
   const skip = skipReason(report, allowSoftware);
   if (skip) throw new NoGpuAdapter(skip);
   await import('@tensorflow/tfjs-backend-webgpu');
-  if (!tf.findBackendFactory('webgpu')) throw new NoGpuAdapter('tfjs-backend-webgpu registered no webgpu backend (navigator.gpu missing at import)');
+  if (!tf.findBackendFactory('webgpu'))
+    throw new NoGpuAdapter('tfjs-backend-webgpu registered no webgpu backend (navigator.gpu missing at import)');
   if (!(await tf.setBackend('webgpu'))) throw new NoGpuAdapter(`tf.setBackend('webgpu') failed`);
   const info = (tf.backend() as unknown as WebGpuBackendLike).adapterInfo;
   if (info && info.vendor !== undefined && info.vendor !== report.vendor) {
@@ -241,7 +254,10 @@ export function tfjsAdapter(backend: TfjsBackend, options: TfjsAdapterOptions = 
       // Checked up front: a missing kernel fails mid-backward, and tfjs then leaves the
       // tensors saved for the backward pass alive.
       const missing = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'].filter((k) => !tf.getKernel(k, backend));
-      if (missing.length) throw new Unsupported(`Kernel${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')} not registered for backend '${backend}'`);
+      if (missing.length)
+        throw new Unsupported(
+          `Kernel${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')} not registered for backend '${backend}'`,
+        );
       const vars = variables(d.params, cnnLayout);
       const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]); // NCHW with C = 1 has the NHWC layout
       const y = tf.tensor1d(d.y, 'int32');
@@ -251,7 +267,10 @@ export function tfjsAdapter(backend: TfjsBackend, options: TfjsAdapterOptions = 
     convNetInfer: (d: ConvNetInferData) => tfjsConvNetInfer(backend, d, backend === 'cpu' ? tfjsCpuTooSlow(d) : undefined),
 
     async convNetTrain(d: ConvNetTrainData): Promise<Runner> {
-      throw new NotApplicable(`${d.name} training is not built for tfjs: tfjs-wasm has no Conv2DBackpropFilter kernel, and tfjs-cpu's pure-JS filter gradient takes ~20 s for the MNIST CNN's step alone`);
+      throw new NotApplicable(
+        `${d.name} training is not built for tfjs: tfjs-wasm has no Conv2DBackpropFilter kernel, and tfjs-cpu's pure-JS filter gradient ` +
+          `takes ~20 s for the MNIST CNN's step alone`,
+      );
     },
 
     async cnnInfer(d: CnnData): Promise<Runner> {

@@ -9,14 +9,24 @@ export const MODES: readonly Mode[] = ['eager', 'compiled'];
 export const emptySamples = (): EpochSamples => ({ epochMs: [], epochCpuMs: [], counts: [], counters: null });
 
 /** Runs `run(mode, samples)` for eager then compiled, `rounds` times. */
-export async function alternate(rounds: number, run: (mode: Mode, samples: EpochSamples) => Promise<void>): Promise<Record<Mode, EpochSamples>> {
+export async function alternate(
+  rounds: number,
+  run: (mode: Mode, samples: EpochSamples) => Promise<void>,
+): Promise<Record<Mode, EpochSamples>> {
   const out: Record<Mode, EpochSamples> = { eager: emptySamples(), compiled: emptySamples() };
   for (let r = 0; r < rounds; r++) for (const m of MODES) await run(m, out[m]);
   return out;
 }
 
 /** The median ms per step of the pooled epochs, and the counter per step (null without a counter). */
-export function summarize(spec: NetSpec, driver: Driver, mode: Mode, s: EpochSamples, batchesPerEpoch: number, counted: boolean): StepTiming {
+export function summarize(
+  spec: NetSpec,
+  driver: Driver,
+  mode: Mode,
+  s: EpochSamples,
+  batchesPerEpoch: number,
+  counted: boolean,
+): StepTiming {
   const steps = s.epochMs.length * batchesPerEpoch;
   const total = s.counts.reduce((a, b) => a + b, 0);
   return {

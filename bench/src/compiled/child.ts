@@ -29,7 +29,8 @@ async function nullPart(quick: boolean): Promise<PartResult> {
   const plan = quick ? QUICK_SECTION_PLAN : SECTION_PLAN;
   const counter = dispatchCounter();
   const timings: StepTiming[] = [];
-  for (const spec of [NETS.mlp, NETS.cnn]) for (const driver of ['fit', 'loop'] as const) timings.push(...(await stepTimings(spec, driver, plan, counter)));
+  for (const spec of [NETS.mlp, NETS.cnn])
+    for (const driver of ['fit', 'loop'] as const) timings.push(...(await stepTimings(spec, driver, plan, counter)));
   return partResult('webgpu on Dawn null backend', { timings });
 }
 
@@ -60,6 +61,11 @@ async function gpuPart(quick: boolean, allowSoftware: boolean): Promise<PartResu
 export async function runChildPart(args: readonly string[]): Promise<void> {
   const [part, ...flags] = args as [Part, ...string[]];
   const quick = flags.includes('--quick');
-  const result = part === 'null' ? await nullPart(quick) : part === 'cpu' ? await cpuPart(quick) : await gpuPart(quick, flags.includes('--allow-software'));
+  const result =
+    part === 'null'
+      ? await nullPart(quick)
+      : part === 'cpu'
+      ? await cpuPart(quick)
+      : await gpuPart(quick, flags.includes('--allow-software'));
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }

@@ -17,7 +17,8 @@ export interface DeckOptions {
 
 export const DECK_DEFAULTS: DeckOptions = { backend: 'webgpu', epochs: 10, batches: 600, compile: true, mlp: true };
 
-export const DECK_USAGE = `usage: npx tsx scripts/deck-mnist.ts [--backend=webgpu|null|cpu] [--epochs=10] [--batches=600] [--compile=true|false] [--no-mlp]`;
+export const DECK_USAGE = `usage: npx tsx scripts/deck-mnist.ts [--backend=webgpu|null|cpu] [--epochs=10] [--batches=600] ` +
+  `[--compile=true|false] [--no-mlp]`;
 
 const positive = (k: string, v: string): number => {
   const n = Number(v);

@@ -1,10 +1,10 @@
 /**
- * A hand-written PyTorch-style loop (zeroGrad, crossEntropy, backward, SGD step; `tidy`
+ * A hand-written PyTorch-style loop (zeroGrad, crossEntropyLoss, backward, SGD step; `tidy`
  * around it when eager, `compile` around it when compiled) over batches already on the
  * device, timed per epoch like `fit` (the epoch ends by reading the last loss back).
  */
 import { compile, tidy, type Tensor } from '@tessera/core';
-import { crossEntropy, type Sequential } from '@tessera/layers';
+import { crossEntropyLoss, type Sequential } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { countersOf, epochClock, type EpochSamples } from './clock.js';
 import { SECTION_LR } from './nets.js';
@@ -17,7 +17,7 @@ function makeStep(net: Sequential, mode: Mode): Step {
   const opt = new SGD(net.parameters(), { lr: SECTION_LR });
   const body = (x: Tensor, y: Tensor): Tensor => {
     opt.zeroGrad();
-    const loss = crossEntropy(net.call(x), y);
+    const loss = crossEntropyLoss(net.call(x), y);
     loss.backward();
     opt.step();
     return loss.detach();

@@ -54,5 +54,11 @@ function disposeAll(ts: readonly Tensor[]): void {
 }
 
 export function partResult(backend: string, fields: Partial<Pick<PartResult, 'unavailable' | 'timings' | 'memory'>>): PartResult {
-  return { backend, unavailable: fields.unavailable ?? null, timings: fields.timings ?? [], memory: fields.memory ?? [], load: os.loadavg() };
+  return {
+    backend,
+    unavailable: fields.unavailable ?? null,
+    timings: fields.timings ?? [],
+    memory: fields.memory ?? [],
+    load: os.loadavg(),
+  };
 }

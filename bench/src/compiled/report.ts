@@ -10,11 +10,13 @@ const DRIVER_LABEL: Record<Driver, string> = { fit: 'fit', loop: 'hand-written l
 export const netLabel = (id: NetId): string => `${NETS[id].label} b${NETS[id].batch}`;
 
 /** `uptime`'s three load averages. */
-export const fmtLoad = (load: readonly number[]): string => (load.length ? `load average ${load.map((l) => l.toFixed(2)).join(', ')}` : 'load average unknown');
+export const fmtLoad = (load: readonly number[]): string =>
+  load.length ? `load average ${load.map((l) => l.toFixed(2)).join(', ')}` : 'load average unknown';
 
 export const fmtMiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
-const find = (ts: readonly StepTiming[], net: NetId, driver: Driver, mode: Mode) => ts.find((t) => t.net === net && t.driver === driver && t.mode === mode);
+const find = (ts: readonly StepTiming[], net: NetId, driver: Driver, mode: Mode) =>
+  ts.find((t) => t.net === net && t.driver === driver && t.mode === mode);
 
 const stepMs = (t: StepTiming) => `${t.msPerStep.toFixed(2)} (${t.cpuMsPerStep.toFixed(2)})`;
 const dispatches = (t: StepTiming) => (t.dispatchesPerStep === null ? 'n/a' : fmtNum(t.dispatchesPerStep));
@@ -28,10 +30,28 @@ export function hostCostTable(ts: readonly StepTiming[]): string {
       const e = find(ts, net, driver, 'eager');
       const c = find(ts, net, driver, 'compiled');
       if (!e || !c) continue;
-      rows.push([netLabel(net), DRIVER_LABEL[driver], stepMs(e), stepMs(c), `${fmtRatio(e.msPerStep / c.msPerStep)} (${fmtRatio(e.cpuMsPerStep / c.cpuMsPerStep)})`, `${dispatches(e)} / ${dispatches(c)}`, replays(c), String(c.steps)]);
+      rows.push([
+        netLabel(net),
+        DRIVER_LABEL[driver],
+        stepMs(e),
+        stepMs(c),
+        `${fmtRatio(e.msPerStep / c.msPerStep)} (${fmtRatio(e.cpuMsPerStep / c.cpuMsPerStep)})`,
+        `${dispatches(e)} / ${dispatches(c)}`,
+        replays(c),
+        String(c.steps),
+      ]);
     }
   }
-  const headers = ['workload', 'driver', 'eager ms/step (CPU ms)', 'compiled ms/step (CPU ms)', 'eager/compiled (CPU)', 'dispatches/step eager / compiled', 'traces / replays / device replays', 'timed steps each'];
+  const headers = [
+    'workload',
+    'driver',
+    'eager ms/step (CPU ms)',
+    'compiled ms/step (CPU ms)',
+    'eager/compiled (CPU)',
+    'dispatches/step eager / compiled',
+    'traces / replays / device replays',
+    'timed steps each',
+  ];
   return renderTable(headers, rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']);
 }
 
@@ -67,8 +87,24 @@ export function memoryTable(ms: readonly PeakMemory[]): string {
     const c = ms.find((m) => m.net === net && m.mode === 'compiled');
     if (!e || !c) continue;
     const own = (m: PeakMemory) => m.peakBytes - m.residentBytes;
-    rows.push([netLabel(net), fmtMiB(e.peakBytes), fmtMiB(c.peakBytes), `${((100 * c.peakBytes) / e.peakBytes).toFixed(0)} %`, `${fmtMiB(e.residentBytes)} / ${fmtMiB(c.residentBytes)}`, `${fmtMiB(own(e))} / ${fmtMiB(own(c))}`, `${((100 * own(c)) / own(e)).toFixed(0)} %`]);
+    rows.push([
+      netLabel(net),
+      fmtMiB(e.peakBytes),
+      fmtMiB(c.peakBytes),
+      `${((100 * c.peakBytes) / e.peakBytes).toFixed(0)} %`,
+      `${fmtMiB(e.residentBytes)} / ${fmtMiB(c.residentBytes)}`,
+      `${fmtMiB(own(e))} / ${fmtMiB(own(c))}`,
+      `${((100 * own(c)) / own(e)).toFixed(0)} %`,
+    ]);
   }
-  const headers = ['workload', 'eager peak', 'compiled peak', 'compiled/eager', 'resident between steps (eager / compiled)', 'step above resident (eager / compiled)', 'compiled/eager above resident'];
+  const headers = [
+    'workload',
+    'eager peak',
+    'compiled peak',
+    'compiled/eager',
+    'resident between steps (eager / compiled)',
+    'step above resident (eager / compiled)',
+    'compiled/eager above resident',
+  ];
   return renderTable(headers, rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']);
 }

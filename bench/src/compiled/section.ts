@@ -44,11 +44,14 @@ export async function compiledSection(o: SectionOptions): Promise<string[]> {
   const out: string[] = ['## Compiled steps (issue 15)', ''];
   out.push(
     `Through \`fit\` as a user runs it ({ x, y } on the device, loss 'crossEntropy', SGD lr 0.1, shuffled) and a hand-written loop ` +
-      `(zeroGrad, crossEntropy, backward, SGD step; \`tidy\` eager, \`compile\` compiled); ${plan.batchesPerEpoch} batches per epoch, ` +
-      `${plan.epochs} epochs per run of which the first (trace, pipelines) is not timed, eager and compiled runs alternated ${plan.rounds}×; ` +
+      `(zeroGrad, crossEntropyLoss, backward, SGD step; \`tidy\` eager, \`compile\` compiled); ${plan.batchesPerEpoch} batches per ` +
+        `epoch, ` +
+      `${plan.epochs} epochs per run of which the first (trace, pipelines) is not timed, eager and compiled runs alternated ` +
+        `${plan.rounds}×; ` +
       'median ms per step of the timed epochs (each ends with fit\'s loss readback).',
     '',
-    `Host cost per step on Dawn's null backend (\`webgpu({ nodeFlags: ['backend=null'] })\`: the GPU does nothing, so wall time is host time; ` +
+    `Host cost per step on Dawn's null backend (\`webgpu({ nodeFlags: ['backend=null'] })\`: the GPU does nothing, so wall time is host ` +
+      `time; ` +
       `process CPU time in parentheses) · ${fmtLoad(nul.load)}`,
     '',
     ...(nul.unavailable ? unavailable(nul) : [hostCostTable(nul.timings)]),
@@ -60,7 +63,8 @@ export async function compiledSection(o: SectionOptions): Promise<string[]> {
     ...(torch.ok ? [] : [`- torch-cpu: skipped (${torch.reason})`]),
     '',
     'Peak live device memory of a training step through fit on the CPU backend (every kernel output and upload counted at allocation, ' +
-      'so a compiled replay\'s intermediates count too; largest step after the tracing epoch; resident = what the step before left: data, weights, gradients, loss)',
+      'so a compiled replay\'s intermediates count too; largest step after the tracing epoch; resident = what the step before left: ' +
+        'data, weights, gradients, loss)',
     '',
     ...(cpu.unavailable ? unavailable(cpu) : [memoryTable(cpu.memory)]),
   );

@@ -28,7 +28,9 @@ export const CHILD_FLAG = '--compiled-part';
  */
 export function runPart(part: Part, flags: readonly string[]): Promise<PartResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], CHILD_FLAG, part, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], CHILD_FLAG, part, ...flags], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const fail = (why: string) => resolve({ backend: part, unavailable: why, timings: [], memory: [], load: [] });

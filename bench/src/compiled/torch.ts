@@ -18,7 +18,8 @@ export type TorchResult =
 export function parseTorchOutput(stdout: string): TorchResult {
   const line = stdout.trim().split('\n').pop() ?? '';
   const r = JSON.parse(line) as { torch?: unknown; threads?: unknown; mlp?: unknown; cnn?: unknown };
-  if (typeof r.torch !== 'string' || typeof r.mlp !== 'number' || typeof r.cnn !== 'number') throw new Error(`unexpected torch output: ${line}`);
+  if (typeof r.torch !== 'string' || typeof r.mlp !== 'number' || typeof r.cnn !== 'number')
+    throw new Error(`unexpected torch output: ${line}`);
   return { ok: true, version: r.torch, threads: Number(r.threads), samplesPerSec: { mlp: r.mlp, cnn: r.cnn } };
 }
 
@@ -27,7 +28,9 @@ export function torchCpu(seconds: number, threads = 2): Promise<TorchResult> {
   return new Promise((resolve) => {
     execFile(TORCH_PYTHON, [SCRIPT, String(seconds), String(threads)], { timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) {
-        const why = /No module named '?torch/.test(stderr) ? 'torch is not installed (apt-get install python3-torch)' : (stderr.trim().split('\n').pop() ?? err.message);
+        const why = /No module named '?torch/.test(stderr)
+          ? 'torch is not installed (apt-get install python3-torch)'
+          : stderr.trim().split('\n').pop() ?? err.message;
         resolve({ ok: false, reason: `${TORCH_PYTHON}: ${why}` });
         return;
       }

@@ -9,7 +9,18 @@ import { RESNET_SPECS, VGG_CONFIGS, type ResNetName, type ResNetSpec, type VGGCo
 
 /** One op of a plan; `x`/`y` name its input and output values. */
 export type NetOp =
-  | { readonly op: 'conv'; readonly name: string; readonly x: string; readonly y: string; readonly cin: number; readonly cout: number; readonly k: number; readonly stride: number; readonly pad: number; readonly bias: boolean }
+  | {
+      readonly op: 'conv';
+      readonly name: string;
+      readonly x: string;
+      readonly y: string;
+      readonly cin: number;
+      readonly cout: number;
+      readonly k: number;
+      readonly stride: number;
+      readonly pad: number;
+      readonly bias: boolean;
+    }
   | { readonly op: 'bn'; readonly name: string; readonly x: string; readonly y: string; readonly c: number }
   | { readonly op: 'relu'; readonly x: string; readonly y: string }
   | { readonly op: 'add'; readonly x: string; readonly x2: string; readonly y: string }
@@ -100,7 +111,10 @@ const EXPANSION = { basic: 1, bottleneck: 4 } as const;
 export function resnetPlan(name: ResNetName, size = 224, classes = 1000): NetPlan {
   const spec: ResNetSpec = RESNET_SPECS[name];
   if (spec.stem !== 'imagenet') {
-    throw new Error(`resnetPlan: ${name} has the CIFAR stem with zero-padded (option A) shortcuts; only the ImageNet-stem ResNets (resnet18 … resnet152) are described here.`);
+    throw new Error(
+      `resnetPlan: ${name} has the CIFAR stem with zero-padded (option A) shortcuts; only the ImageNet-stem ResNets (resnet18 … ` +
+        `resnet152) are described here.`,
+    );
   }
   const b = new PlanBuilder();
   const w0 = spec.widths[0]!;
@@ -121,7 +135,10 @@ export function resnetPlan(name: ResNetName, size = 224, classes = 1000): NetPla
         y = b.bn(`${p}.bn${j + 1}`, b.conv(`${p}.conv${j + 1}`, y, ci, co, k, st, k === 3 ? 1 : 0, false), co);
         if (j < widths.length - 1) y = b.relu(y);
       });
-      const shortcut = stride !== 1 || inPlanes !== outPlanes ? b.bn(`${p}.downsample.1`, b.conv(`${p}.downsample.0`, h, inPlanes, outPlanes, 1, stride, 0, false), outPlanes) : h;
+      const shortcut =
+        stride !== 1 || inPlanes !== outPlanes
+          ? b.bn(`${p}.downsample.1`, b.conv(`${p}.downsample.0`, h, inPlanes, outPlanes, 1, stride, 0, false), outPlanes)
+          : h;
       h = b.relu(b.add(y, shortcut));
       inPlanes = outPlanes;
     }
@@ -150,7 +167,9 @@ export function vggPlan(config: VGGConfig, size = 224, classes = 1000, hidden = 
       s = Math.floor(s / 2);
       i++;
     } else if (e === 'L') {
-      throw new Error(`vggPlan: configuration ${config} has local response normalisation, which this plan does not describe; use A, B, C, D or E.`);
+      throw new Error(
+        `vggPlan: configuration ${config} has local response normalisation, which this plan does not describe; use A, B, C, D or E.`,
+      );
     } else {
       const [w, k] = typeof e === 'number' ? [e, 3] : [e[0], 1];
       h = b.relu(b.conv(`features.${i}`, h, c, w, k, 1, k === 3 ? 1 : 0, true));
@@ -158,7 +177,11 @@ export function vggPlan(config: VGGConfig, size = 224, classes = 1000, hidden = 
       i += 2;
     }
   }
-  if (s !== 7) throw new Error(`vggPlan: the features end at ${s}×${s} for a ${size}×${size} input; the zoo's AdaptiveAvgPool2d(7) is the identity only at 7×7 (224×224 input).`);
+  if (s !== 7)
+    throw new Error(
+      `vggPlan: the features end at ${s}×${s} for a ${size}×${size} input; the zoo's AdaptiveAvgPool2d(7) is the identity only at 7×7 ` +
+        `(224×224 input).`,
+    );
   h = b.flatten(h, [c, s, s]);
   h = b.relu(b.linear('classifier.0', h, c * s * s, hidden));
   h = b.relu(b.linear('classifier.3', h, hidden, hidden));

@@ -12,7 +12,9 @@ import { TORCH_PYTHON } from '../compiled/torch.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/torch-convnets.py', import.meta.url));
 
-export type TorchRows = { readonly ok: true; readonly version: string; readonly ms: Readonly<Record<string, number>> } | { readonly ok: false; readonly reason: string };
+export type TorchRows =
+  | { readonly ok: true; readonly version: string; readonly ms: Readonly<Record<string, number>> }
+  | { readonly ok: false; readonly reason: string };
 
 /** The script's JSON line (its last non-empty stdout line). */
 export function parseTorchRows(stdout: string): TorchRows {
@@ -28,7 +30,9 @@ export function torchConvNets(ids: readonly string[], seconds: number): Promise<
   return new Promise((resolve) => {
     execFile(TORCH_PYTHON, [SCRIPT, String(seconds), ...ids], { timeout: 600_000 }, (err, stdout, stderr) => {
       if (err) {
-        const why = /No module named '?torch/.test(stderr) ? 'torch is not installed (apt-get install python3-torch)' : (stderr.trim().split('\n').pop() ?? err.message);
+        const why = /No module named '?torch/.test(stderr)
+          ? 'torch is not installed (apt-get install python3-torch)'
+          : stderr.trim().split('\n').pop() ?? err.message;
         resolve({ ok: false, reason: `${TORCH_PYTHON}: ${why}` });
         return;
       }
@@ -43,14 +47,26 @@ export function torchConvNets(ids: readonly string[], seconds: number): Promise<
 
 /** Markdown lines: tessera-cpu against torch-cpu per convnet row (median ms, Tessera throughput / torch's). */
 export function torchTable(rows: readonly Row[], torch: TorchRows): string[] {
-  const head = '### torch-cpu on the convnet rows (PyTorch eager, same nets and shapes, seeded random weights; `scripts/torch-convnets.py`)';
+  const head =
+    '### torch-cpu on the convnet rows (PyTorch eager, same nets and shapes, seeded random weights; `scripts/torch-convnets.py`)';
   if (!torch.ok) return [head, '', `- torch-cpu: skipped (${torch.reason})`];
   const body = rows
     .filter((r) => torch.ms[r.workload.id] !== undefined)
     .map((r) => {
       const t = r.cells.get('tessera-cpu');
       const ms = torch.ms[r.workload.id]!;
-      return [r.workload.label, t?.kind === 'ok' ? fmtMs(t.timing.medianMs) : '-', fmtMs(ms), t?.kind === 'ok' ? fmtRatio(ms / t.timing.medianMs) : '-'];
+      return [
+        r.workload.label,
+        t?.kind === 'ok' ? fmtMs(t.timing.medianMs) : '-',
+        fmtMs(ms),
+        t?.kind === 'ok' ? fmtRatio(ms / t.timing.medianMs) : '-',
+      ];
     });
-  return [head, '', `torch ${torch.version}`, '', renderTable(['workload', 'tessera-cpu', 'torch-cpu', 'tessera/torch'], body, ['l', 'r', 'r', 'r'])];
+  return [
+    head,
+    '',
+    `torch ${torch.version}`,
+    '',
+    renderTable(['workload', 'tessera-cpu', 'torch-cpu', 'tessera/torch'], body, ['l', 'r', 'r', 'r']),
+  ];
 }

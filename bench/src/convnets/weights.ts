@@ -85,7 +85,11 @@ export function foldBatchNorms(plan: NetPlan, weights: readonly Named[]): { plan
   }
   const out = ops.map((o): NetOp => (o.op === 'conv' && rename.has(o.y) ? { ...o, y: rename.get(o.y)!, bias: true } : o));
   const foldedNames = new Set([...folded.keys()].flatMap((c) => [`${c}.weight`, `${c}.bias`]));
-  const bnNames = new Set(plan.ops.filter((o) => o.op === 'bn' && !out.includes(o)).flatMap((o) => (o.op === 'bn' ? ['weight', 'bias', 'running_mean', 'running_var'].map((s) => `${o.name}.${s}`) : [])));
+  const bnNames = new Set(
+    plan.ops
+      .filter((o) => o.op === 'bn' && !out.includes(o))
+      .flatMap((o) => (o.op === 'bn' ? ['weight', 'bias', 'running_mean', 'running_var'].map((s) => `${o.name}.${s}`) : [])),
+  );
   return {
     plan: { ...plan, ops: out },
     weights: [...weights.filter((w) => !foldedNames.has(w.name) && !bnNames.has(w.name)), ...[...folded.values()].flat()],

@@ -11,7 +11,16 @@ export function multiHeadAttentionModel(batch: number, l: number, heads: number,
   return model(
     graph({
       name: `mha_${l}`,
-      nodes: [node({ opType: 'MultiHeadAttention', domain: 'com.microsoft', inputs: ['query', 'key', 'value'], outputs: ['out'], name: 'mha', attrs: { num_heads: heads } })],
+      nodes: [
+        node({
+          opType: 'MultiHeadAttention',
+          domain: 'com.microsoft',
+          inputs: ['query', 'key', 'value'],
+          outputs: ['out'],
+          name: 'mha',
+          attrs: { num_heads: heads },
+        }),
+      ],
       initializers: [],
       inputs: ['query', 'key', 'value'].map((n) => valueInfo(n, DataType.FLOAT, dims)),
       outputs: [valueInfo('out', DataType.FLOAT, dims)],

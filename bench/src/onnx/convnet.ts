@@ -18,7 +18,13 @@ function nodesOf(o: NetOp): Uint8Array[] {
           inputs: [o.x, `${o.name}.weight`, ...(o.bias ? [`${o.name}.bias`] : [])],
           outputs: [o.y],
           name: o.name,
-          attrs: { kernel_shape: [o.k, o.k], strides: [o.stride, o.stride], pads: [o.pad, o.pad, o.pad, o.pad], dilations: [1, 1], group: 1 },
+          attrs: {
+            kernel_shape: [o.k, o.k],
+            strides: [o.stride, o.stride],
+            pads: [o.pad, o.pad, o.pad, o.pad],
+            dilations: [1, 1],
+            group: 1,
+          },
         }),
       ];
     case 'bn':
@@ -36,7 +42,15 @@ function nodesOf(o: NetOp): Uint8Array[] {
     case 'add':
       return [node({ opType: 'Add', inputs: [o.x, o.x2], outputs: [o.y], name: o.y })];
     case 'maxpool':
-      return [node({ opType: 'MaxPool', inputs: [o.x], outputs: [o.y], name: o.y, attrs: { kernel_shape: [o.k, o.k], strides: [o.stride, o.stride], pads: [o.pad, o.pad, o.pad, o.pad] } })];
+      return [
+        node({
+          opType: 'MaxPool',
+          inputs: [o.x],
+          outputs: [o.y],
+          name: o.y,
+          attrs: { kernel_shape: [o.k, o.k], strides: [o.stride, o.stride], pads: [o.pad, o.pad, o.pad, o.pad] },
+        }),
+      ];
     case 'gap':
       return [
         node({ opType: 'GlobalAveragePool', inputs: [o.x], outputs: [`${o.y}.pooled`], name: `${o.y}.pooled` }),
@@ -65,7 +79,8 @@ export function convNetModel(plan: NetPlan, weights: readonly Named[], batch: nu
   const get = weightLookup(weights, `convNetModel(${plan.name})`);
   const initializers = planParams(plan).map((p) => {
     const w = get(p.name);
-    if (w.shape.join() !== p.shape.join()) throw new Error(`convNetModel(${plan.name}): ${p.name} has shape [${w.shape}], the plan needs [${p.shape}]`);
+    if (w.shape.join() !== p.shape.join())
+      throw new Error(`convNetModel(${plan.name}): ${p.name} has shape [${w.shape}], the plan needs [${p.shape}]`);
     return floatTensor(p.name, p.shape, w.values);
   });
   const renamed = plan.ops.map((o) => (o.y === plan.output ? { ...o, y: 'logits' } : o));

@@ -29,12 +29,24 @@ export function cnnModel(params: readonly Named[], batch: number): Uint8Array {
     return t;
   };
   const conv = (i: string, w: string, b: string, o: string) =>
-    node({ opType: 'Conv', inputs: [i, w, b], outputs: [o], name: o, attrs: { kernel_shape: [5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 } });
+    node({
+      opType: 'Conv',
+      inputs: [i, w, b],
+      outputs: [o],
+      name: o,
+      attrs: { kernel_shape: [5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 },
+    });
   const pool = (i: string, k: number, o: string) =>
     node({ opType: 'MaxPool', inputs: [i], outputs: [o], name: o, attrs: { kernel_shape: [k, k], strides: [k, k], pads: [0, 0, 0, 0] } });
   const relu = (i: string, o: string) => node({ opType: 'Relu', inputs: [i], outputs: [o], name: o });
   const gemm = (i: string, w: string, b: string, o: string) =>
-    node({ opType: 'Gemm', inputs: [i, w, b], outputs: [o], name: o, attrs: { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 0 } });
+    node({
+      opType: 'Gemm',
+      inputs: [i, w, b],
+      outputs: [o],
+      name: o,
+      attrs: { alpha: { float: 1 }, beta: { float: 1 }, transA: 0, transB: 0 },
+    });
   const nodes = [
     conv('x', 'conv1.w', 'conv1.b', 'c1'),
     pool('c1', 3, 'p1'),

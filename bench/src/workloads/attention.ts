@@ -46,7 +46,8 @@ function attentionData(l: number): AttentionData {
 /** [1, H, L, E] → [1, L, H·E] (heads packed per position, onnxruntime's BSNH layout). */
 function packHeads(x: Float32Array, l: number): Float32Array {
   const out = new Float32Array(x.length);
-  for (let h = 0; h < HEADS; h++) for (let i = 0; i < l; i++) out.set(x.subarray((h * l + i) * HEAD_SIZE, (h * l + i + 1) * HEAD_SIZE), (i * HEADS + h) * HEAD_SIZE);
+  for (let h = 0; h < HEADS; h++)
+    for (let i = 0; i < l; i++) out.set(x.subarray((h * l + i) * HEAD_SIZE, (h * l + i + 1) * HEAD_SIZE), (i * HEADS + h) * HEAD_SIZE);
   return out;
 }
 
@@ -92,20 +93,32 @@ async function onnxRunner(d: AttentionData): Promise<Runner> {
   let s: ortTypes.InferenceSession;
   try {
     s = await ort.InferenceSession.create(multiHeadAttentionModel(1, d.l, HEADS, HEAD_SIZE), {
-      executionProviders: ['cpu'], intraOpNumThreads: ortThreads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+      intraOpNumThreads: ortThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
     });
   } catch (e) {
-    throw new NotApplicable(`onnxruntime-node has no CPU com.microsoft MultiHeadAttention here (${String((e as Error)?.message ?? e).split('\n')[0]})`);
+    throw new NotApplicable(
+      `onnxruntime-node has no CPU com.microsoft MultiHeadAttention here (${String((e as Error)?.message ?? e).split('\n')[0]})`,
+    );
   }
   const dims = [1, d.l, HEADS * HEAD_SIZE];
-  const feeds = { query: new ort.Tensor('float32', packHeads(d.q, d.l), dims), key: new ort.Tensor('float32', packHeads(d.k, d.l), dims), value: new ort.Tensor('float32', packHeads(d.v, d.l), dims) };
+  const feeds = {
+    query: new ort.Tensor('float32', packHeads(d.q, d.l), dims),
+    key: new ort.Tensor('float32', packHeads(d.k, d.l), dims),
+    value: new ort.Tensor('float32', packHeads(d.v, d.l), dims),
+  };
   return {
     async run() {
       const res = await s.run(feeds);
       const packed = res.out.data as Float32Array;
       // Back to Tessera's [1, H, L, E] so the agreement check compares like with like.
       const out = new Float32Array(packed.length);
-      for (let h = 0; h < HEADS; h++) for (let i = 0; i < d.l; i++) out.set(packed.subarray((i * HEADS + h) * HEAD_SIZE, (i * HEADS + h + 1) * HEAD_SIZE), (h * d.l + i) * HEAD_SIZE);
+      for (let h = 0; h < HEADS; h++)
+        for (let i = 0; i < d.l; i++)
+          out.set(packed.subarray((i * HEADS + h) * HEAD_SIZE, (i * HEADS + h + 1) * HEAD_SIZE), (h * d.l + i) * HEAD_SIZE);
       for (const t of Object.values(res)) t.dispose();
       return out;
     },
@@ -132,7 +145,8 @@ export function attentionWorkloads(): Workload[] {
     const flops = 4 * HEADS * l * l * HEAD_SIZE;
     const row = (mode: Mode, path: Path): Workload => ({
       id: `attention-${l}-${mode}${path === 'composite' ? '-composite' : ''}`,
-      label: `attention L ${l}, 8 heads × 64, ${mode === 'fwd' ? 'forward' : 'forward + backward'}${path === 'composite' ? ', unfused composite' : ''}`,
+      label: `attention L ${l}, 8 heads × 64, ` +
+        `${mode === 'fwd' ? 'forward' : 'forward + backward'}${path === 'composite' ? ', unfused composite' : ''}`,
       unit: 'GFLOP/s',
       throughput: (ms) => ((mode === 'fwd' ? 1 : 3.5) * flops) / (ms * 1e-3) / 1e9,
       prepare: (a) => prepare(a, data(), mode, path),

@@ -23,7 +23,10 @@ use(cpu());
 await init();
 const started = performance.now();
 const table = await reproduce({
-  seeds: Number(values.seeds), epochs: num(values.epochs) ?? recipe('deck004').epochs, limit: num(values.limit), testLimit: num(values['test-limit']),
+  seeds: Number(values.seeds),
+  epochs: num(values.epochs) ?? recipe('deck004').epochs,
+  limit: num(values.limit),
+  testLimit: num(values['test-limit']),
   log: (l) => console.error(l),
 });
 console.log(table);

@@ -18,7 +18,8 @@ export interface ReproduceOptions {
 }
 
 const count = (name: string, v: number | undefined): void => {
-  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ConfigError(`deck004: --${name} must be a positive integer (got ${v}).`);
+  if (v !== undefined && !(Number.isInteger(v) && v > 0))
+    throw new ConfigError(`deck004: --${name} must be a positive integer (got ${v}).`);
 };
 
 /** Trains the deck's CNN once per seed and returns the table (deck beside Tessera). */

@@ -23,7 +23,11 @@ export function formatTable(r: Result, deckError: number): string {
   const rows: [string, string, string][] = [
     ['', 'data (train / test)', 'test error after the last epoch'],
     ['deck 1a (GTX 1080)', 'MNIST 60,000 / 10,000', `≈ ${deckError} %`],
-    [`Tessera (CPU), ${r.errors.length} seeds`, `MNIST sample ${r.nTrain.toLocaleString('en-US')} / ${r.nTest.toLocaleString('en-US')}`, `${f(mean)} % ± ${f(std)} (min ${f(Math.min(...r.errors))}, max ${f(Math.max(...r.errors))})`],
+    [
+      `Tessera (CPU), ${r.errors.length} seeds`,
+      `MNIST sample ${r.nTrain.toLocaleString('en-US')} / ${r.nTest.toLocaleString('en-US')}`,
+      `${f(mean)} % ± ${f(std)} (min ${f(Math.min(...r.errors))}, max ${f(Math.max(...r.errors))})`,
+    ],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));

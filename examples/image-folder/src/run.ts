@@ -16,7 +16,8 @@ export async function runExample(argv: readonly string[], log: (line: string) =>
   if (!existsSync(join(root, 'train'))) log(`Wrote ${makeShapeFolder(root)} PNG/JPEG images to ${root}`);
   const r = await trainOnFolder(root, {
     epochs,
-    onEpoch: (e, l) => log(`epoch ${e + 1}: loss ${l.loss.toFixed(3)} · accuracy ${l.accuracy.toFixed(3)} · val_accuracy ${l.val_accuracy.toFixed(3)}`),
+    onEpoch: (e, l) =>
+      log(`epoch ${e + 1}: loss ${l.loss.toFixed(3)} · accuracy ${l.accuracy.toFixed(3)} · val_accuracy ${l.val_accuracy.toFixed(3)}`),
   });
   log(`classes ${r.classes.join(', ')}; ${r.trainImages} train / ${r.validationImages} validation / ${r.testImages} test images`);
   log(`test accuracy ${(r.testAccuracy * 100).toFixed(1)}% (chance ${(100 / r.classes.length).toFixed(1)}%)`);

@@ -73,5 +73,12 @@ export async function trainOnFolder(root: string, o: TrainOnFolderOptions = {}):
   const logs = await evaluate(net, testLoader, { metrics: ['accuracy'] });
   optimizer.dispose();
   net.dispose();
-  return { classes: train.classes, trainImages: split.train.length, validationImages: split.validation.length, testImages: test.length, testAccuracy: logs.accuracy, history: history.history };
+  return {
+    classes: train.classes,
+    trainImages: split.train.length,
+    validationImages: split.validation.length,
+    testImages: test.length,
+    testAccuracy: logs.accuracy,
+    history: history.history,
+  };
 }

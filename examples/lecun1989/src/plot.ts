@@ -23,15 +23,19 @@ export function curvesSvg(title: string, curves: readonly Curve[]): string {
     `<text x="${W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(title)}</text>`,
   ];
   for (let v = lo; v <= 100; v += 10) {
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11">${v}%</text>`);
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" ` +
+      `text-anchor="end" font-size="11">${v}%</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">training epochs (1–${n})</text>`);
   curves.forEach((c, k) => {
     const upper = c.mean.map((m, i) => `${x(i).toFixed(1)},${y(Math.min(100, m + c.std[i])).toFixed(1)}`);
     const lower = c.mean.map((m, i) => `${x(i).toFixed(1)},${y(Math.max(lo, m - c.std[i])).toFixed(1)}`).reverse();
     parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${c.color}" fill-opacity="0.15" stroke="none"/>`);
-    parts.push(`<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${c.mean.map((m, i) => `${x(i).toFixed(1)},${y(m).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<text x="${W - R - 6}" y="${H - B - 12 - 16 * k}" text-anchor="end" font-size="12" fill="${c.color}">${esc(c.name)}</text>`);
+    parts.push(`<polyline fill="none" stroke="${c.color}" stroke-width="2" ` +
+      `points="${c.mean.map((m, i) => `${x(i).toFixed(1)},${y(m).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(
+      `<text x="${W - R - 6}" y="${H - B - 12 - 16 * k}" text-anchor="end" font-size="12" fill="${c.color}">${esc(c.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -41,7 +45,8 @@ export function curvesSvg(title: string, curves: readonly Curve[]): string {
 export function page(title: string, intro: string, svg: string, table: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"/><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:960px}pre{background:#f6f6f6;padding:8px;overflow-x:auto}</style>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:960px}
+pre{background:#f6f6f6;padding:8px;overflow-x:auto}</style>
 </head><body><h1>${esc(title)}</h1><p>${esc(intro)}</p>${svg}<pre>${esc(table)}</pre></body></html>
 `;
 }

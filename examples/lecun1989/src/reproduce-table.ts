@@ -37,10 +37,14 @@ export async function reproduce(o: ReproduceOptions): Promise<Reproduction> {
   }
   const table = formatTable(curves, o);
   const band = (net: LeCun1989Net, name: string, color: string) => ({ name, color, ...meanCurve(curves[net]) });
-  const svg = curvesSvg(`Test % correct per epoch, mean ± std over ${o.seeds} draws`, [band('net1', 'Net-1 (single layer)', '#d62728'), band('net5', 'Net-5 (constrained network 2)', '#1f77b4')]);
+  const svg = curvesSvg(`Test % correct per epoch, mean ± std over ${o.seeds} draws`, [
+    band('net1', 'Net-1 (single layer)', '#d62728'),
+    band('net5', 'Net-5 (constrained network 2)', '#1f77b4'),
+  ]);
   const html = page(
     'LeCun 1989, Table 11.1, re-run with Tessera',
-    `Learning curves on the test digits (${o.nTest} per draw) of Net-1 and Net-5, as in ESL Figure 11.11: the paper saw Net-1 overfit as epochs grow and Net-5 not.`,
+    `Learning curves on the test digits (${o.nTest} per draw) of Net-1 and Net-5, as in ESL Figure 11.11: the paper saw Net-1 overfit as ` +
+      `epochs grow and Net-5 not.`,
     svg,
     table,
   );

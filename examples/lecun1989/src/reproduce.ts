@@ -24,7 +24,13 @@ use(cpu());
 await init();
 const started = performance.now();
 const r = await reproduce({
-  seeds: Number(values.seeds), epochs: Number(values.epochs), nTrain: 320, nTest: 160, batchSize: Number(values['batch-size']), lr: Number(values.lr), momentum: Number(values.momentum),
+  seeds: Number(values.seeds),
+  epochs: Number(values.epochs),
+  nTrain: 320,
+  nTest: 160,
+  batchSize: Number(values['batch-size']),
+  lr: Number(values.lr),
+  momentum: Number(values.momentum),
   log: (l) => console.error(l),
 });
 console.log(r.table);

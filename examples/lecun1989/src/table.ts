@@ -28,7 +28,8 @@ const fmt = (v: number): string => v.toFixed(1).padStart(5);
 export function formatTable(curves: Curves, s: TrainSetup & { seeds: number; nTrain: number; nTest: number }): string {
   const lines = [
     `Table 11.1 (LeCun 1989) vs Tessera: ${s.nTrain} training / ${s.nTest} test 16×16 digits, ${s.seeds} seeded draws, ${s.epochs} epochs,`,
-    `SGD lr ${s.lr}${s.momentum ? ` momentum ${s.momentum}` : ''}, batch ${s.batchSize}, cross-entropy; % correct on the test digits after the last epoch`,
+    `SGD lr ${s.lr}${s.momentum ? ` momentum ${s.momentum}` : ''}, batch ${s.batchSize}, cross-entropy; % correct on the test digits ` +
+      `after the last epoch`,
     '',
     'network  weights  paper   tessera mean ± std   (min–max)     mean curve: peak @epoch → last',
   ];
@@ -38,7 +39,9 @@ export function formatTable(curves: Curves, s: TrainSetup & { seeds: number; nTr
     const sh = curveShape(curves[net]);
     const weights = lecun1989(net).numParameters();
     lines.push(
-      `Net-${net.slice(3)}    ${String(weights).padStart(6)}  ${fmt(PAPER[net])}   ${fmt(mean)} ± ${std.toFixed(1).padStart(4)}       (${fmt(Math.min(...finals))}–${fmt(Math.max(...finals)).trim()})   ${fmt(sh.peak)} @${String(sh.peakEpoch).padStart(2)} → ${fmt(sh.last).trim()}`,
+      `Net-${net.slice(3)}    ${String(weights).padStart(6)}  ${fmt(PAPER[net])}   ${fmt(mean)} ± ${std.toFixed(1).padStart(4)}       ` +
+        `(${fmt(Math.min(...finals))}–${fmt(Math.max(...finals)).trim()})   ${fmt(sh.peak)} @${String(sh.peakEpoch).padStart(2)} → ` +
+          `${fmt(sh.last).trim()}`,
     );
   }
   return lines.join('\n');

@@ -1,8 +1,9 @@
 /**
  * @tessera/backend-cpu — the reference backend: every primitive op as a TypeScript
- * kernel over typed arrays, running synchronously on the calling thread; float32 matmul
- * and convolutions run on a WebAssembly SIMD GEMM where the engine supports it
- * (`TESSERA_WASM=0` or `cpu({ wasm: false })` turns that off).
+ * kernel over typed arrays, running synchronously on the calling thread; the hot float32
+ * kernels (matmul, convolutions, max pooling, every elementwise expression, the fused
+ * bias-activation) run in WebAssembly SIMD where the engine supports it, large ones split
+ * over worker threads (`TESSERA_WASM=0` or `cpu({ wasm: false })` turns wasm off).
  *
  * @example
  * import { use } from '@tessera/core';
@@ -21,7 +22,7 @@ import { kernelTable } from './kernels/index.js';
 import { CpuMemory, CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
 import { createWasmEngine, wasmDisabledByEnv, type WasmEngine } from './wasm/engine.js';
 
-export { CpuStorage, setPoolLimit } from './kernels/storage.js';
+export { CpuStorage, setBufferPoolLimit, setPoolLimit } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
 export { setThreads } from './wasm/thread-count.js';
 
@@ -30,14 +31,14 @@ export interface CpuOptions {
   /** Priority when `init()` picks a default backend (default 1: the fallback). */
   readonly priority?: number;
   /**
-   * Run float32 matmul and conv kernels in WebAssembly SIMD (default: on, unless the
+   * Run the hot float32 kernels in WebAssembly SIMD (default: on, unless the
    * environment variable `TESSERA_WASM` is `0`). Where WebAssembly SIMD is missing the
    * backend uses its TypeScript kernels either way.
    */
   readonly wasm?: boolean;
   /**
-   * Threads (the calling one included) that large float32 matmuls and convolutions are
-   * split over, on worker threads sharing the WebAssembly memory. Default: `setThreads`'s
+   * Threads (the calling one included) that large wasm kernel calls (matmul, convolutions,
+   * max pooling) are split over, on worker threads sharing the WebAssembly memory. Default: `setThreads`'s
    * value, else the available cores. Ignored (one thread, one notice) where shared memory
    * or worker threads are missing.
    */
@@ -57,7 +58,7 @@ const CPU_DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 let warned = false;
 
-/** The GEMM engine if wasm is wanted and available (says once when it is wanted but missing). */
+/** The wasm engine if wasm is wanted and available (says once when it is wanted but missing). */
 function engineFor(options: CpuOptions): WasmEngine | null {
   if (!(options.wasm ?? !wasmDisabledByEnv())) return null;
   const engine = createWasmEngine(options.threads === undefined ? {} : { threads: options.threads });
@@ -88,8 +89,14 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: memory.poolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
-    info: () => ({ backend: name, threads: engine?.threads ?? 1, workerParts: engine?.workerParts ?? 0, wasm, dtypes: CPU_DTYPES.join(', ') }),
+    memoryInfo: () => ({ pooledBytes: memory.bufferPoolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
+    info: () => ({
+      backend: name,
+      threads: engine?.threads ?? 1,
+      workerParts: engine?.workerParts ?? 0,
+      wasm,
+      dtypes: CPU_DTYPES.join(', '),
+    }),
     dispose: () => {
       memory.dispose();
       engine?.dispose();

@@ -15,7 +15,7 @@ import {
 } from '@tessera/core';
 import { cpu } from '../src/index.js';
 import { cpuKernels } from '../src/kernels/index.js';
-import { CpuStorage } from '../src/kernels/storage.js';
+import type { CpuStorage } from '../src/kernels/storage.js';
 import { seq } from './helpers.js';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CpuStorage, cpu, setPoolLimit } from '../src/index.js';
-import { alloc, allocUninit, freeStorage, poolBytes, releasePool, residentAllocator, setResidentAllocator, withMemory, wrap, type CpuMemory } from '../src/kernels/storage.js';
+import { type CpuStorage, cpu, setBufferPoolLimit, setPoolLimit } from '../src/index.js';
+import { alloc, allocUninit, freeStorage, bufferPoolBytes, releaseBufferPool, residentAllocator, setResidentAllocator, withMemory, wrap, type CpuMemory } from '../src/kernels/storage.js';
 
 /** The memory (pools, scratch) of a backend instance: the one its written storage belongs to. */
 const memoryOf = (impl: { write: (v: Float32Array, d: 'float32', s: number[]) => unknown }): CpuMemory =>
@@ -18,27 +18,31 @@ beforeAll(() => {
 afterAll(() => setResidentAllocator(saved));
 
 afterEach(() => {
-  setPoolLimit(512 * 2 ** 20);
-  releasePool();
+  setBufferPoolLimit(512 * 2 ** 20);
+  releaseBufferPool();
 });
 
 describe('cpu buffer pool', () => {
+  it('keeps setPoolLimit as a deprecated alias of setBufferPoolLimit', () => {
+    expect(setPoolLimit).toBe(setBufferPoolLimit);
+  });
+
   it('reuses the buffer of a freed kernel output of the same byte length, zeroed by alloc', () => {
-    releasePool();
+    releaseBufferPool();
     const a = alloc('float32', BIG);
     a.fill(7);
     const buffer = a.buffer;
     freeStorage(wrap(a));
-    expect(poolBytes()).toBe(4 * BIG);
+    expect(bufferPoolBytes()).toBe(4 * BIG);
     const b = alloc('int32', BIG); // same byte length, another dtype
     expect(b.buffer).toBe(buffer);
     expect(b).toBeInstanceOf(Int32Array);
     expect(b.every((v) => v === 0)).toBe(true);
-    expect(poolBytes()).toBe(0);
+    expect(bufferPoolBytes()).toBe(0);
   });
 
   it('never recycles an array a caller wrote, nor small or sliced arrays', () => {
-    releasePool();
+    releaseBufferPool();
     const impl = cpu({ wasm: false }).createSync!();
     const user = new Float32Array(BIG).fill(3);
     impl.free(impl.write(user, 'float32', [BIG]));
@@ -46,30 +50,30 @@ describe('cpu buffer pool', () => {
     freeStorage(wrap(small));
     const whole = allocUninit('float32', 2 * BIG) as Float32Array;
     freeStorage(wrap(whole.subarray(BIG)));
-    expect(poolBytes()).toBe(0);
+    expect(bufferPoolBytes()).toBe(0);
     const next = alloc('float32', BIG);
     expect(next.buffer).not.toBe(user.buffer);
     expect(user[0]).toBe(3);
   });
 
   it('gives one freed buffer out once, and honours the limit', () => {
-    releasePool();
+    releaseBufferPool();
     const a = alloc('float32', BIG);
     freeStorage(wrap(a));
     const b = allocUninit('float32', BIG);
     const c = allocUninit('float32', BIG);
     expect(b.buffer).toBe(a.buffer);
     expect(c.buffer).not.toBe(b.buffer);
-    setPoolLimit(4 * BIG);
+    setBufferPoolLimit(4 * BIG);
     freeStorage(wrap(b));
     freeStorage(wrap(c)); // over the limit: dropped
-    expect(poolBytes()).toBe(4 * BIG);
-    setPoolLimit(0);
-    expect(poolBytes()).toBe(0);
+    expect(bufferPoolBytes()).toBe(4 * BIG);
+    setBufferPoolLimit(0);
+    expect(bufferPoolBytes()).toBe(0);
   });
 
   it('shows in memoryInfo and a training-style loop holds the pool steady', () => {
-    releasePool();
+    releaseBufferPool();
     const impl = cpu({ wasm: false }).createSync!();
     const mem = memoryOf(impl);
     const step = () => {

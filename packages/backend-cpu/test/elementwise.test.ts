@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNARY_OPS } from '@tessera/core';
+import type { UNARY_OPS } from '@tessera/core';
 import { run, tensor } from './helpers.js';
 
 const un = (name: (typeof UNARY_OPS)[number], xs: number[], dtype: 'float32' | 'float64' | 'int32' = 'float64') =>

@@ -3,7 +3,7 @@ import { BackendError, sizeOf, type Conv2dAttrs, type Kernel, type TensorData } 
 import { cpu, setThreads } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { wasmMatmul } from '../src/kernels/matmul-wasm.js';
-import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pool-wasm.js';
+import { wasmMaxPool2d, wasmMaxPool2dBackward } from '../src/kernels/pooling-wasm.js';
 import { createWasmEngine, splitJob, type WasmEngine } from '../src/wasm/engine.js';
 import { threadSupport } from '../src/wasm/spawn.js';
 import { seq, tensor } from './helpers.js';

@@ -4,7 +4,7 @@ import { cpu } from '../src/index.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../src/kernels/conv-wasm.js';
 import { geometry } from '../src/kernels/conv.js';
 import { WINOGRAD_DEFAULTS, winogradForward, winogradInputGrad, type WinogradOptions } from '../src/kernels/winograd.js';
-import { PART } from '../src/wasm/conv-driver.js';
+import { PART } from '../src/wasm/parts.js';
 import { createWasmEngine, type WasmEngine } from '../src/wasm/engine.js';
 import { tensor } from './helpers.js';
 

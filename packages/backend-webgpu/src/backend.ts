@@ -1,4 +1,4 @@
-import { type AnyKernel, type BackendImpl, type BackendMemoryInfo, type DType, type DataId, type TypedArray } from '@tessera/core';
+import type { AnyKernel, BackendImpl, BackendMemoryInfo, DType, DataId, TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
 import { tileName } from './kernels/tiles.js';
@@ -62,7 +62,13 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     },
     memoryInfo: (): WebGpuMemoryInfo => {
       const s = gpu.stats();
-      return { inUseBytes: s.inUseBytes, pooledBytes: s.pooledBytes, buffers: s.buffers, stagingBytes: s.stagingBytes, recordingBytes: gpu.recordingBytes };
+      return {
+        inUseBytes: s.inUseBytes,
+        pooledBytes: s.pooledBytes,
+        buffers: s.buffers,
+        stagingBytes: s.stagingBytes,
+        recordingBytes: gpu.recordingBytes,
+      };
     },
     sync: () => gpu.sync(),
     info: () => ({

@@ -3,7 +3,7 @@ import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
 import { BindGroupCache } from './bind-groups.js';
 import { PipelineCache, type ShaderSpec } from './pipelines.js';
-import { BufferPool, type PoolStats } from './pool.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 import { PARAM_WORDS } from './wgsl/params.js';
 import { foldGroups } from './wgsl/shader.js';
@@ -34,7 +34,13 @@ export interface ContextHook {
   /** Takes `s` back if it is the hook's; false sends it to the context's pool. */
   release(s: GpuStorage): boolean;
   /** One dispatch, with the same arguments as `GpuContext.dispatch`. */
-  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void;
+  dispatch(
+    spec: ShaderSpec,
+    out: GpuStorage,
+    inputs: readonly GpuStorage[],
+    params: readonly number[],
+    groups: readonly [number, number, number],
+  ): void;
   /** Work that is not a dispatch (an upload, a copy, a readback). */
   unrecordable(what: string): void;
 }
@@ -86,7 +92,11 @@ export class GpuContext {
     this.pool = new BufferPool(device, TENSOR_USAGE, 'tessera tensor', options.maxPooledBytes);
     this.staging = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'tessera readback', 64 << 20);
     this.uniformData = new Uint32Array((options.batchSize * this.slotBytes) / 4);
-    this.uniform = device.createBuffer({ size: options.batchSize * this.slotBytes, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera params' });
+    this.uniform = device.createBuffer({
+      size: options.batchSize * this.slotBytes,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      label: 'tessera params',
+    });
     this.bindGroups = new BindGroupCache(device, this.uniform, SLOT_BYTES);
     device.addEventListener?.('uncapturederror', (ev) => {
       const error = (ev as GPUUncapturedErrorEvent).error;
@@ -109,7 +119,9 @@ export class GpuContext {
   /** Throws a BackendError if the device was lost. */
   assertAlive(op: string): void {
     if (this.lostReason !== null) {
-      throw new BackendError(`webgpu: ${op}: the GPU device was lost (${this.lostReason}). Its tensors are gone; call init() again to start a new device.`);
+      throw new BackendError(
+        `webgpu: ${op}: the GPU device was lost (${this.lostReason}). Its tensors are gone; call init() again to start a new device.`,
+      );
     }
   }
 
@@ -120,7 +132,8 @@ export class GpuContext {
     const limit = this.device.limits.maxStorageBufferBindingSize;
     if (bytes > limit) {
       throw new BackendError(
-        `webgpu: ${op}: a ${size}-element ${dtype} tensor (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${limit} bytes). Split the work into smaller tensors.`,
+        `webgpu: ${op}: a ${size}-element ${dtype} tensor (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${limit} ` +
+          `bytes). Split the work into smaller tensors.`,
       );
     }
     if (this.hook) return this.hook.alloc(bytes, size, dtype);
@@ -175,11 +188,19 @@ export class GpuContext {
    * Records one dispatch: `out` and `inputs` bound at 1 and 2…, `params` (32-bit words)
    * in this dispatch's uniform slot, `groups` workgroups.
    */
-  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void {
+  dispatch(
+    spec: ShaderSpec,
+    out: GpuStorage,
+    inputs: readonly GpuStorage[],
+    params: readonly number[],
+    groups: readonly [number, number, number],
+  ): void {
     this.assertAlive(spec.key);
-    if (params.length > PARAM_WORDS) throw new BackendError(`webgpu: ${spec.key}: ${params.length} parameter words exceed ${PARAM_WORDS} (rank too high).`);
+    if (params.length > PARAM_WORDS)
+      throw new BackendError(`webgpu: ${spec.key}: ${params.length} parameter words exceed ${PARAM_WORDS} (rank too high).`);
     const max = this.maxGroupsPerDim;
-    if (groups.some((g) => g > max)) throw new BackendError(`webgpu: ${spec.key}: dispatch ${groups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}.`);
+    if (groups.some((g) => g > max))
+      throw new BackendError(`webgpu: ${spec.key}: dispatch ${groups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}.`);
     if (groups.some((g) => g === 0)) return;
     if (this.compiling) {
       this.compiling.push(this.pipelines.precompile(spec));

@@ -3,7 +3,8 @@ import { quietAdapterProbe } from './quiet-probe.js';
 
 /** What to do when Node has no adapter. */
 const NO_ADAPTER_HINT =
-  'In Node without a GPU, install a software Vulkan driver (Debian: `apt-get install chromium libvulkan1`) and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.';
+  'In Node without a GPU, install a software Vulkan driver (Debian: `apt-get install chromium libvulkan1`) and set ' +
+    'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json.';
 
 /**
  * The object returned by the `webgpu` package's `create()` in Node. It is kept here for
@@ -39,7 +40,8 @@ async function loadNodeGpu(flags: readonly string[]): Promise<GPU | null> {
     mod = (await import(/* @vite-ignore */ specifier)) as NodeWebGpuModule;
   } catch (e) {
     throw new BackendError(
-      `webgpu: no navigator.gpu, and the 'webgpu' package (Dawn for Node) could not be loaded (${(e as Error).message}). Install it: \`npm i webgpu\`.`,
+      `webgpu: no navigator.gpu, and the 'webgpu' package (Dawn for Node) could not be loaded (${(e as Error).message}). Install it: ` +
+        `\`npm i webgpu\`.`,
     );
   }
   // Without explicit flags, a machine with no visible Vulkan driver is asked in a child
@@ -66,7 +68,11 @@ export async function findGpu(source: GpuSource = {}): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   const g = await loadNodeGpu(source.nodeFlags ?? []);
-  if (!g) throw new BackendError('webgpu: this environment has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled, or Node with the `webgpu` package.');
+  if (!g)
+    throw new BackendError(
+      'webgpu: this environment has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU enabled, or Node with the `webgpu` ' +
+        'package.',
+    );
   return g;
 }
 
@@ -118,7 +124,8 @@ export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   if (device.limits.maxStorageBuffersPerShaderStage < MAX_KERNEL_STORAGE_BUFFERS) {
     device.destroy();
     throw new BackendError(
-      `webgpu: the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; Tessera's kernels bind up to ${MAX_KERNEL_STORAGE_BUFFERS}.`,
+      `webgpu: the device allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; Tessera's kernels ` +
+        `bind up to ${MAX_KERNEL_STORAGE_BUFFERS}.`,
     );
   }
   return device;

@@ -35,7 +35,9 @@ export function vulkanDriverVisible(h: ProbeHost): boolean {
 
 /** The real host (Node only; the modules are loaded lazily so browser bundles never see them). */
 function nodeHost(): ProbeHost | null {
-  const proc = (globalThis as { process?: { platform: string; env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const proc = (
+    globalThis as { process?: { platform: string; env: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }
+  ).process;
   const fs = proc?.getBuiltinModule?.('node:fs') as { readdirSync(p: string): string[] } | undefined;
   const os = proc?.getBuiltinModule?.('node:os') as { homedir(): string } | undefined;
   if (!proc || !fs || !os) return null;
@@ -54,7 +56,9 @@ function nodeHost(): ProbeHost | null {
 }
 
 /** The child's program: load Dawn from `argv[1]`, ask for an adapter, say whether one came. */
-const CHILD = "const { create } = await import(process.argv[1]); const a = await create([]).requestAdapter(); process.stdout.write(a ? 'adapter' : 'none'); process.exit(0);";
+const CHILD =
+  "const { create } = await import(process.argv[1]); const a = await create([]).requestAdapter(); process.stdout.write(a ? 'adapter' : " +
+    "'none'); process.exit(0);";
 
 /**
  * Null when Dawn may be created in this process; otherwise why there is no adapter (with
@@ -65,11 +69,20 @@ export async function quietAdapterProbe(webgpuUrl: string, host: ProbeHost | nul
   if (!host || vulkanDriverVisible(host)) return null;
   const proc = (globalThis as { process?: { execPath: string; getBuiltinModule?: (id: string) => unknown } }).process;
   const cp = proc?.getBuiltinModule?.('node:child_process') as
-    | { execFile(cmd: string, args: string[], opts: { timeout: number }, cb: (err: Error | null, stdout: string, stderr: string) => void): void }
+    | {
+        execFile(
+          cmd: string,
+          args: string[],
+          opts: { timeout: number },
+          cb: (err: Error | null, stdout: string, stderr: string) => void,
+        ): void;
+      }
     | undefined;
   if (!proc || !cp) return null;
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
-    cp.execFile(proc.execPath, ['--input-type=module', '-e', CHILD, webgpuUrl], { timeout: 30_000 }, (_err, out, err) => resolve({ stdout: String(out), stderr: String(err) })),
+    cp.execFile(proc.execPath, ['--input-type=module', '-e', CHILD, webgpuUrl], { timeout: 30_000 }, (_err, out, err) =>
+      resolve({ stdout: String(out), stderr: String(err) }),
+    ),
   );
   if (stdout === 'adapter') return null;
   const dawn = stderr.split('\n').map((l) => l.trim()).find((l) => /^Warning: /.test(l))?.replace(/^Warning: /, '');

@@ -1,7 +1,7 @@
 import type { DType } from '@tessera/core';
 import { TENSOR_USAGE, type ContextHook, type GpuContext } from './context.js';
 import type { ShaderSpec } from './pipelines.js';
-import { BufferPool } from './pool.js';
+import { BufferPool } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 
 /** One dispatch as a recording re-issues it. */
@@ -65,9 +65,23 @@ export class Recorder implements ContextHook {
     return true;
   }
 
-  dispatch(spec: ShaderSpec, out: GpuStorage, inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void {
+  dispatch(
+    spec: ShaderSpec,
+    out: GpuStorage,
+    inputs: readonly GpuStorage[],
+    params: readonly number[],
+    groups: readonly [number, number, number],
+  ): void {
     const { pipeline, layout } = this.gpu.pipelineOf(spec);
-    this.dispatches.push({ key: spec.key, pipeline, layout, out, inputs: [...inputs], params: [...params], groups: [groups[0], groups[1], groups[2]] });
+    this.dispatches.push({
+      key: spec.key,
+      pipeline,
+      layout,
+      out,
+      inputs: [...inputs],
+      params: [...params],
+      groups: [groups[0], groups[1], groups[2]],
+    });
     if (this.current) this.current.count++;
   }
 

@@ -63,7 +63,11 @@ class GpuRecording implements DeviceRecording {
       this.uniformData.set(d.params, (i * slot) / 4);
       this.workgroups.set(d.groups, 3 * i);
     });
-    this.uniform = gpu.device.createBuffer({ size: this.uniformData.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'tessera recording params' });
+    this.uniform = gpu.device.createBuffer({
+      size: this.uniformData.byteLength,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      label: 'tessera recording params',
+    });
     gpu.device.queue.writeBuffer(this.uniform, 0, this.uniformData.buffer, 0, this.uniformData.byteLength);
     // The cache only dedupes groups while building (dispatches on the same buffers share one).
     const cache = new BindGroupCache(gpu.device, this.uniform, SLOT_BYTES);
@@ -172,7 +176,10 @@ class Patcher implements ContextHook {
   ) {}
 
   private mismatch(what: string): never {
-    throw new BackendError(`webgpu: compiled step: call ${this.call} did different work when run again (${what}); its kernel must not change shapes or shaders with its attributes.`);
+    throw new BackendError(
+      `webgpu: compiled step: call ${this.call} did different work when run again (${what}); its kernel must not change shapes or ` +
+        `shaders with its attributes.`,
+    );
   }
 
   alloc(_bytes: number, size: number, dtype: DType): GpuStorage {
@@ -185,10 +192,17 @@ class Patcher implements ContextHook {
     return this.recorded.allocs.includes(s);
   }
 
-  dispatch(spec: ShaderSpec, out: GpuStorage, _inputs: readonly GpuStorage[], params: readonly number[], groups: readonly [number, number, number]): void {
+  dispatch(
+    spec: ShaderSpec,
+    out: GpuStorage,
+    _inputs: readonly GpuStorage[],
+    params: readonly number[],
+    groups: readonly [number, number, number],
+  ): void {
     const i = this.recorded.first + this.dispatches++;
     const d = this.dispatches <= this.recorded.count ? this.list[i] : undefined;
-    if (!d || d.key !== spec.key || d.out !== out || d.groups.some((g, k) => g !== groups[k])) this.mismatch(`dispatch ${this.dispatches} of ${spec.key}`);
+    if (!d || d.key !== spec.key || d.out !== out || d.groups.some((g, k) => g !== groups[k]))
+      this.mismatch(`dispatch ${this.dispatches} of ${spec.key}`);
     this.uniformData.set(params, i * this.slotWords);
   }
 

@@ -1,7 +1,7 @@
 import * as T from '@tessera/core';
 import { describe, expect, it } from 'vitest';
 import { foldGroups } from '../src/wgsl/shader.js';
-import { sizeClass } from '../src/pool.js';
+import { sizeClass } from '../src/buffer-pool.js';
 import { REQUIRE_GPU, testPlugin, unavailable } from './gpu.js';
 import { onBoth, useBackends, values, worstError } from './helpers.js';
 

@@ -82,7 +82,12 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
     given.add(key);
     if (o.type === 'number') {
       const n = Number(v);
-      const bad = v === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max);
+      const bad =
+        v === '' ||
+        !Number.isFinite(n) ||
+        (o.integer && !Number.isInteger(n)) ||
+        (o.min !== undefined && n < o.min) ||
+        (o.max !== undefined && n > o.max);
       if (bad) {
         const range = o.max !== undefined ? ` in [${o.min ?? '-∞'}, ${o.max}]` : o.min !== undefined ? ` ≥ ${o.min}` : '';
         const want = `${o.integer ? 'an integer' : 'a number'}${range}`;
@@ -92,7 +97,9 @@ export function parseCommand(cmd: CommandSpec, argv: readonly string[]): Parsed 
     } else if (o.type === 'string' && o.choices) {
       const valid = o.choices();
       if (!valid.includes(v as string)) {
-        throw new CliError(`tessera ${cmd.name}: unknown --${name} '${String(v)}'; valid values: ${valid.join(', ')}.${didYouMean(String(v), valid)}`);
+        throw new CliError(
+          `tessera ${cmd.name}: unknown --${name} '${String(v)}'; valid values: ${valid.join(', ')}.${didYouMean(String(v), valid)}`,
+        );
       }
       values[key] = v;
     } else values[key] = v;

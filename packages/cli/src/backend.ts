@@ -28,7 +28,11 @@ export async function setupBackend(choice: string, log: (s: string) => void): Pr
   if (choice === 'cpu') return init({ backends: ['cpu'] });
   const gpu = await loadWebGpu();
   if (!gpu) {
-    if (choice === 'webgpu') throw new CliError('--backend webgpu needs the @tessera/backend-webgpu package: npm install @tessera/backend-webgpu (and, in Node, the webgpu package).');
+    if (choice === 'webgpu')
+      throw new CliError(
+        '--backend webgpu needs the @tessera/backend-webgpu package: npm install @tessera/backend-webgpu (and, in Node, the webgpu ' +
+          'package).',
+      );
     return init({ backends: ['cpu'] });
   }
   if (choice === 'auto') {

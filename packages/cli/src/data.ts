@@ -32,7 +32,8 @@ const count = (d: ImageDataset): string => d.length.toLocaleString('en-US');
 function origin(d: DatasetDescriptor, paths: readonly string[]): string {
   if (paths.length === 0) return `from ${d.package ?? 'its package'}`;
   const dir = dirname(paths[0]);
-  if (d.source.mirrors.some((m) => m.startsWith('file:') && resolve(fileURLToPath(m)) === resolve(dir))) return `shipped with ${d.package ?? 'its package'}`;
+  if (d.source.mirrors.some((m) => m.startsWith('file:') && resolve(fileURLToPath(m)) === resolve(dir)))
+    return `shipped with ${d.package ?? 'its package'}`;
   return `from ${dir}`;
 }
 

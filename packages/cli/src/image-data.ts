@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ImageDataset, stratifiedSplit } from '@tessera/datasets';
 import { ImageFolder } from '@tessera/datasets/node';
@@ -56,7 +56,10 @@ export function openImageSource(path: string): ImageSource {
   try {
     isFile = statSync(dir).isFile();
   } catch {
-    throw new CliError(`--data ${path}: does not exist; give a folder with one subfolder per class (${path}/cat/1.jpg, ${path}/dog/2.png) or a CSV/JSON manifest.`);
+    throw new CliError(
+      `--data ${path}: does not exist; give a folder with one subfolder per class (${path}/cat/1.jpg, ${path}/dog/2.png) ` +
+        'or a CSV/JSON manifest.',
+    );
   }
   let train: ImageFolder;
   let test: ImageFolder | null = null;
@@ -69,7 +72,9 @@ export function openImageSource(path: string): ImageSource {
     train = ImageFolder.fromDirectory(dir);
   }
   if (train.classes.length < 2) {
-    throw new CliError(`--data ${path}: has one class (${train.classes.join('')}); a classifier needs at least two (one subfolder per class).`);
+    throw new CliError(
+      `--data ${path}: has one class (${train.classes.join('')}); a classifier needs at least two (one subfolder per class).`,
+    );
   }
   const smallest = [train, ...(test ? [test] : [])].map((f) => f.smallest()).reduce((a, b) => ({
     width: Math.min(a.width, b.width),
@@ -78,7 +83,8 @@ export function openImageSource(path: string): ImageSource {
   }));
   const count = train.length + (test?.length ?? 0);
   const kind = isFile ? 'manifest' : 'image folder';
-  const title = `${kind} ${basename(dir)} (${train.classes.length} classes, ${count.toLocaleString('en-US')} images${test ? `, ${test.length.toLocaleString('en-US')} of them in test/` : ''})`;
+  const title = `${kind} ${basename(dir)} (${train.classes.length} classes, ` +
+    `${count.toLocaleString('en-US')} images${test ? `, ${test.length.toLocaleString('en-US')} of them in test/` : ''})`;
   return { path: dir, title, train, test, classes: train.classes, smallest };
 }
 
@@ -108,8 +114,9 @@ export function imageShapeFor(model: string, source: ImageSource, data: string):
   const ok = fittingModels(s);
   const [c, h, w] = spec.inputShape;
   throw new CliError(
-    `model '${model}' takes ${c}×${h}×${w} images (C×H×W) but --data ${data} has images as small as ${s.width}×${s.height} (width×height; e.g. ${s.path}), ` +
-      `and tessera train shrinks and crops images, never enlarges them. Models that fit these images: ${ok.join(', ')}; choose one with --model, or use larger images.`,
+    `model '${model}' takes ${c}×${h}×${w} images (C×H×W) but --data ${data} has images as small as ${s.width}×${s.height} ` +
+      `(width×height; e.g. ${s.path}), and tessera train shrinks and crops images, never enlarges them. ` +
+      `Models that fit these images: ${ok.join(', ')}; choose one with --model, or use larger images.`,
   );
 }
 
@@ -132,7 +139,8 @@ function pick(d: ImageDataset, indices: Int32Array): ImageDataset {
  */
 export function loadImageData(source: ImageSource, shape: ImageShape, o: { testSplit: number; log: (line: string) => void }): LoadedData {
   const [c, h, w] = shape;
-  if (c !== 1 && c !== 3) throw new CliError(`the model takes ${c}-channel images; tessera train --data feeds 1 (grey) or 3 (RGB) channels.`);
+  if (c !== 1 && c !== 3)
+    throw new CliError(`the model takes ${c}-channel images; tessera train --data feeds 1 (grey) or 3 (RGB) channels.`);
   const opts = { size: [h, w] as const, channels: c as 1 | 3, resize: 'center-crop' as const };
   const decode = (f: ImageFolder): ImageDataset => new ImageFolder(f.samples, source.classes, opts).toImageDataset();
   o.log(`Decoding ${source.title} at ${c}×${h}×${w} (resized to cover, centre-cropped)…`);
@@ -150,5 +158,11 @@ export function loadImageData(source: ImageSource, shape: ImageShape, o: { testS
     how = `--test-split ${o.testSplit}, stratified, fixed seed`;
   }
   const n = (d: ImageDataset): string => d.length.toLocaleString('en-US');
-  return { train, test, classes: source.classes, source: `${source.title} at ${source.path}: ${n(train)} train / ${n(test)} test (${how})`, note: null };
+  return {
+    train,
+    test,
+    classes: source.classes,
+    source: `${source.title} at ${source.path}: ${n(train)} train / ${n(test)} test (${how})`,
+    note: null,
+  };
 }

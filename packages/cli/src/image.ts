@@ -40,7 +40,13 @@ export function readImage(path: string, opts: ReadImageOptions = {}): FloatImage
   try {
     decoded = decodeImageFile(path, maxImagePixels(opts.maxPixels));
   } catch (e) {
-    if (e instanceof DataError) throw new CliError(e.message.replace(/raise the limit \(maxPixels, or TESSERA_MAX_IMAGE_PIXELS\)/, 'scale it down first (the model sees a small image anyway), or raise the limit with TESSERA_MAX_IMAGE_PIXELS'));
+    if (e instanceof DataError)
+      throw new CliError(
+        e.message.replace(
+          /raise the limit \(maxPixels, or TESSERA_MAX_IMAGE_PIXELS\)/,
+          'scale it down first (the model sees a small image anyway), or raise the limit with TESSERA_MAX_IMAGE_PIXELS',
+        ),
+      );
     throw e;
   }
   const { width: w, height: h, rgba } = decoded;
@@ -88,7 +94,11 @@ export interface PrepareImageOptions {
  * resized, and — for MNIST-style grey models — inverted when the background is light
  * (digits on paper are dark on white; MNIST is white on black).
  */
-export function prepareImage(img: FloatImage, [c, h, w]: readonly [number, number, number], opts: PrepareImageOptions = {}): { image: FloatImage; inverted: boolean } {
+export function prepareImage(
+  img: FloatImage,
+  [c, h, w]: readonly [number, number, number],
+  opts: PrepareImageOptions = {},
+): { image: FloatImage; inverted: boolean } {
   let x = c === 1 ? toGray(img) : img;
   if (c === 3 && x.shape[0] === 1) x = { data: new Float32Array([...x.data, ...x.data, ...x.data]), shape: [3, x.shape[1], x.shape[2]] };
   x = opts.resize === 'center-crop' ? resizeCenterCrop(x, h, w) : resize(x, h, w);

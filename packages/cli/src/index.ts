@@ -15,7 +15,16 @@ export { benchCommand, benchSpec, type BenchRow } from './commands/bench.js';
 export { modelNames, modelSpec, type ModelSpec } from './models.js';
 export { datasetNames, datasetShape, loadDataset, channelStats, type LoadedData, type DataOptions } from './data.js';
 export { renderReport, lineChart, heatmap, imageGrid, pngDataUri, type ReportData, type ReportImage, type ReportTest } from './report.js';
-export { readImage, readPng, toGray, resize, prepareImage, type FloatImage, type PrepareImageOptions, type ReadImageOptions } from './image.js';
+export {
+  readImage,
+  readPng,
+  toGray,
+  resize,
+  prepareImage,
+  type FloatImage,
+  type PrepareImageOptions,
+  type ReadImageOptions,
+} from './image.js';
 export { usage, parseCommand, type CommandSpec, type OptionSpec, type Parsed } from './args.js';
 export { trainText, textTrainSpec, type TextTrainSummary } from './commands/train-text.js';
 export { generateCommand, generateSpec } from './commands/generate.js';

@@ -63,7 +63,10 @@ function onnxInputShape(net: OnnxModule): ImageShape | undefined {
 /** A module that takes one tensor and returns one: what predict and eval run. */
 function asLayer(m: AnyModule, file: string): Layer {
   if (m instanceof OnnxModule && (m.inputNames.length !== 1 || m.outputNames.length !== 1)) {
-    throw new CliError(`${file}: the graph takes ${m.inputNames.length} input(s) and gives ${m.outputNames.length} output(s); tessera predict/eval run graphs with one image input and one logits output.`);
+    throw new CliError(
+      `${file}: the graph takes ${m.inputNames.length} input(s) and gives ${m.outputNames.length} output(s); tessera predict/eval run ` +
+        `graphs with one image input and one logits output.`,
+    );
   }
   return m as Layer;
 }
@@ -100,7 +103,8 @@ export async function openModel(path: string): Promise<OpenedModel> {
   }
   if (training && beside?.model) {
     // A checkpoint from before checkpoints carried their architecture: its run's config.json names the model.
-    if (!beside.classes || !beside.inputShape) throw new CliError(`${join(dirname(file), 'config.json')}: has no classes or inputShape; the run's config is incomplete.`);
+    if (!beside.classes || !beside.inputShape)
+      throw new CliError(`${join(dirname(file), 'config.json')}: has no classes or inputShape; the run's config is incomplete.`);
     const net = modelSpec(beside.model).build(beside.classes.length, beside.inputShape);
     const ck = await loadCheckpointFile(file);
     try {
@@ -111,7 +115,9 @@ export async function openModel(path: string): Promise<OpenedModel> {
     return { net, file, kind: 'checkpoint + config.json', info };
   }
   throw new ModelFileError(
-    `${file}: holds weights but not the architecture (no 'tessera.model' in its metadata${training ? ' and no config.json of a run beside it' : ''}); write it with saveModel or tessera train, or export the model to ONNX.`,
+    `${file}: holds weights but not the architecture (no 'tessera.model' in its ` +
+      `metadata${training ? ' and no config.json of a run beside it' : ''}); write it with saveModel or tessera train, or export the ` +
+        `model to ONNX.`,
   );
 }
 
@@ -119,7 +125,8 @@ export async function openModel(path: string): Promise<OpenedModel> {
 export function parseInputShape(text: string | undefined): ImageShape | undefined {
   if (text === undefined) return undefined;
   const v = text.split(/[,x×]/).map(Number);
-  if (v.length !== 3 || !v.every((n) => Number.isInteger(n) && n > 0)) throw new CliError(`--input-shape must be C,H,W (three positive integers, e.g. 1,28,28) but is '${text}'.`);
+  if (v.length !== 3 || !v.every((n) => Number.isInteger(n) && n > 0))
+    throw new CliError(`--input-shape must be C,H,W (three positive integers, e.g. 1,28,28) but is '${text}'.`);
   return [v[0], v[1], v[2]];
 }
 
@@ -127,7 +134,8 @@ export function parseInputShape(text: string | undefined): ImageShape | undefine
 export function parseNumbers(option: string, text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const v = text.split(',').map(Number);
-  if (v.length === 0 || !v.every(Number.isFinite)) throw new CliError(`--${option} must be comma-separated numbers (e.g. 0.1307) but is '${text}'.`);
+  if (v.length === 0 || !v.every(Number.isFinite))
+    throw new CliError(`--${option} must be comma-separated numbers (e.g. 0.1307) but is '${text}'.`);
   return v;
 }
 
@@ -139,9 +147,16 @@ export const MODEL_INFO_OPTIONS = {
 } as const;
 
 /** The input shape and normalisation to use: options first, then what the file tells; errors say which option to give. */
-export function resolveFeed(opened: OpenedModel, a: Record<string, unknown>, command: string): { inputShape: ImageShape; mean: number[]; std: number[] } {
+export function resolveFeed(
+  opened: OpenedModel,
+  a: Record<string, unknown>,
+  command: string,
+): { inputShape: ImageShape; mean: number[]; std: number[] } {
   const inputShape = parseInputShape(a.inputShape as string | undefined) ?? opened.info.inputShape;
-  if (!inputShape) throw new CliError(`tessera ${command}: ${opened.file} does not record the image shape it takes; give --input-shape C,H,W (e.g. 1,28,28).`);
+  if (!inputShape)
+    throw new CliError(
+      `tessera ${command}: ${opened.file} does not record the image shape it takes; give --input-shape C,H,W (e.g. 1,28,28).`,
+    );
   const c = inputShape[0];
   const channels = (v: number[], name: string): number[] => {
     if (v.length === 1) return Array(c).fill(v[0]) as number[];

@@ -23,5 +23,10 @@ export function modelNames(): string[] {
 export function modelSpec(name: string): ModelSpec {
   if (!registeredModels().includes(name)) throw new CliError(`unknown model '${name}'; valid models: ${modelNames().join(', ')}.`);
   const m = modelDescriptor(name);
-  return { name: m.name, description: m.description, inputShape: m.inputShape, build: (numClasses, inputShape) => m.build({ numClasses, inputShape }) };
+  return {
+    name: m.name,
+    description: m.description,
+    inputShape: m.inputShape,
+    build: (numClasses, inputShape) => m.build({ numClasses, inputShape }),
+  };
 }

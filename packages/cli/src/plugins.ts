@@ -30,7 +30,10 @@ export async function loadPlugins(list: string | undefined, cwd: string = proces
       throw new CliError(`TESSERA_PLUGINS: cannot load '${name}' (${(e as Error).message.split('\n')[0]}); install it or fix the path.`);
     }
     if (typeof mod.register !== 'function') {
-      throw new CliError(`TESSERA_PLUGINS: '${name}' exports no register() function; a CLI plugin exports register(), which calls registerModel / registerDataset.`);
+      throw new CliError(
+        `TESSERA_PLUGINS: '${name}' exports no register() function; a CLI plugin exports register(), which calls registerModel / ` +
+          `registerDataset.`,
+      );
     }
     await mod.register();
     loaded.add(name);

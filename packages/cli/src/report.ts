@@ -51,14 +51,16 @@ export function lineChart(title: string, series: readonly [string, readonly numb
   const parts = [
     `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-weight="bold">${esc(title)}</text>`,
-    ...ticks.map((t) => `<line x1="${L}" x2="${W - R}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${L - 4}" y="${y(t) + 4}" text-anchor="end" font-size="10">${t.toPrecision(3)}</text>`),
+    ...ticks.map((t) => `<line x1="${L}" x2="${W - R}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${L - 4}" y="${y(t) + 4}" ` +
+      `text-anchor="end" font-size="10">${t.toPrecision(3)}</text>`),
     `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">epoch (1–${n})</text>`,
   ];
   series.forEach(([name, v], k) => {
     const pts = v.map((val, i) => `${x(i).toFixed(1)},${y(val).toFixed(1)}`).join(' ');
     const c = COLORS[k % COLORS.length];
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts}"/>`);
-    parts.push(...v.map((val, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(val).toFixed(1)}" r="2.5" fill="${c}"><title>${esc(name)} epoch ${i + 1}: ${val}</title></circle>`));
+    parts.push(...v.map((val, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(val).toFixed(1)}" r="2.5" fill="${c}"><title>${esc(name)} ` +
+      `epoch ${i + 1}: ${val}</title></circle>`));
     parts.push(`<text x="${W - R - 4}" y="${T + 12 + 14 * k}" text-anchor="end" font-size="11" fill="${c}">${esc(name)}</text>`);
   });
   parts.push('</svg>');
@@ -73,7 +75,8 @@ export function heatmap(matrix: readonly (readonly number[])[], classes: readonl
     const cells = row.map((v, p) => {
       const f = v / total;
       const bg = t === p ? `rgba(44,160,44,${f.toFixed(3)})` : `rgba(214,39,40,${Math.min(1, f * 3).toFixed(3)})`;
-      return `<td style="background:${bg}" title="true ${esc(classes[t] ?? String(t))}, predicted ${esc(classes[p] ?? String(p))}: ${v}">${v}</td>`;
+      return `<td style="background:${bg}" title="true ${esc(classes[t] ?? String(t))}, predicted ${esc(classes[p] ?? String(p))}: ` +
+        `${v}">${v}</td>`;
     });
     return `<tr><th>${esc(classes[t] ?? String(t))}</th>${cells.join('')}</tr>`;
   });
@@ -101,7 +104,9 @@ export function imageGrid(images: readonly ReportImage[], classes: readonly stri
   return `<div class="grid">${sorted
     .map((im) => {
       const ok = im.predicted === im.actual;
-      return `<figure class="${ok ? 'ok' : 'bad'}"><img src="${pngDataUri(im.pixels, im.shape)}" alt="true ${name(im.actual)}"/><figcaption>${name(im.predicted)} (${(im.confidence * 100).toFixed(0)}%)<br/>true: ${name(im.actual)}</figcaption></figure>`;
+      return `<figure class="${ok ? 'ok' : 'bad'}"><img src="${pngDataUri(im.pixels, im.shape)}" alt="true ` +
+        `${name(im.actual)}"/><figcaption>${name(im.predicted)} (${(im.confidence * 100).toFixed(0)}%)<br/>true: ` +
+          `${name(im.actual)}</figcaption></figure>`;
     })
     .join('')}</div>`;
 }
@@ -110,7 +115,8 @@ export function imageGrid(images: readonly ReportImage[], classes: readonly stri
 function curvesNote(h: Readonly<Record<string, readonly number[]>>): string {
   return h.val_accuracy || h.val_loss
     ? 'val_ curves: the validation set held out of the training data; the test split is not read during training.'
-    : 'No validation set (--validation-split 0): the curves are training loss and accuracy only; the test split is not read during training.';
+    : 'No validation set (--validation-split 0): the curves are training loss and accuracy only; the test split is not read during ' +
+      'training.';
 }
 
 /** The test split's section: its one figure, then its confusion matrix and images. */

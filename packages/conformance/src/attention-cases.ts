@@ -28,12 +28,37 @@ const SPECS: readonly Spec[] = [
   { label: 'L 5, S 7, Ev 3 ≠ E 4', q: [2, 2, 5, 4], k: [2, 2, 7, 4], v: [2, 2, 7, 3] },
   { label: 'causal, L 6 > S 4', q: [1, 2, 6, 4], k: [1, 2, 4, 4], v: [1, 2, 4, 4], causal: true },
   { label: 'causal, L 3 < S 7, scale 0.3', q: [2, 3, 4], k: [2, 7, 4], v: [2, 7, 2], causal: true, scale: 0.3 },
-  { label: 'key padding bool mask [2, 1, 1, 7]', q: [2, 2, 5, 4], k: [2, 2, 7, 4], v: [2, 2, 7, 3], mask: { from: 'bool-pattern', shape: [2, 1, 1, 7] } },
-  { label: 'bool mask [5, 7] + causal', q: [2, 5, 3], k: [2, 7, 3], v: [2, 7, 3], causal: true, mask: { from: 'bool-pattern', shape: [5, 7] } },
-  { label: 'additive mask [2, 1, 5, 7] (its gradient too)', q: [2, 2, 5, 4], k: [2, 2, 7, 4], v: [2, 2, 7, 3], mask: { from: 'additive-input', shape: [2, 1, 5, 7] } },
+  {
+    label: 'key padding bool mask [2, 1, 1, 7]',
+    q: [2, 2, 5, 4],
+    k: [2, 2, 7, 4],
+    v: [2, 2, 7, 3],
+    mask: { from: 'bool-pattern', shape: [2, 1, 1, 7] },
+  },
+  {
+    label: 'bool mask [5, 7] + causal',
+    q: [2, 5, 3],
+    k: [2, 7, 3],
+    v: [2, 7, 3],
+    causal: true,
+    mask: { from: 'bool-pattern', shape: [5, 7] },
+  },
+  {
+    label: 'additive mask [2, 1, 5, 7] (its gradient too)',
+    q: [2, 2, 5, 4],
+    k: [2, 2, 7, 4],
+    v: [2, 2, 7, 3],
+    mask: { from: 'additive-input', shape: [2, 1, 5, 7] },
+  },
   { label: 'broadcast batch: q [2, 3, 4, 4], k [3, 5, 4], v [1, 3, 5, 2]', q: [2, 3, 4, 4], k: [3, 5, 4], v: [1, 3, 5, 2] },
   { label: 'past one block: L 66, S 130, E 3, causal', q: [66, 3], k: [130, 3], v: [130, 2], causal: true },
-  { label: 'past one block: L 67, S 200, bool mask [67, 200]', q: [67, 2], k: [200, 2], v: [200, 2], mask: { from: 'bool-pattern', shape: [67, 200] } },
+  {
+    label: 'past one block: L 67, S 200, bool mask [67, 200]',
+    q: [67, 2],
+    k: [200, 2],
+    v: [200, 2],
+    mask: { from: 'bool-pattern', shape: [67, 200] },
+  },
 ];
 
 /** A fixed bool mask whose first key column always attends (no query loses every key), the rest a pattern. */

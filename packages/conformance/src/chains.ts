@@ -133,7 +133,13 @@ const MAKERS: Record<string, Maker> = {
     }
     if (s.length >= 4) return null;
     const axis = r.int(0, s.length + 1);
-    return { op: 'reshape', desc: `unsqueeze(${axis})`, aux: [], apply: (x) => T.unsqueeze(x, axis), shape: [...s.slice(0, axis), 1, ...s.slice(axis)] };
+    return {
+      op: 'reshape',
+      desc: `unsqueeze(${axis})`,
+      aux: [],
+      apply: (x) => T.unsqueeze(x, axis),
+      shape: [...s.slice(0, axis), 1, ...s.slice(axis)],
+    };
   },
   slice: (r, s) => {
     const axes = s.map((d, i) => (d >= 2 ? i : -1)).filter((i) => i >= 0);
@@ -151,7 +157,13 @@ const MAKERS: Record<string, Maker> = {
     const a = r.int(0, s.length);
     const pads = s.map((_, i): [number, number] => (i === a ? [1, r.int(0, 2)] : [0, 0]));
     const value = r.pick([0, 0.5]);
-    return { op: 'pad', desc: `pad(axis ${a}, ${fmt(pads[a])}, ${value})`, aux: [], apply: (x) => T.pad(x, pads, value), shape: s.map((d, i) => d + pads[i][0] + pads[i][1]) };
+    return {
+      op: 'pad',
+      desc: `pad(axis ${a}, ${fmt(pads[a])}, ${value})`,
+      aux: [],
+      apply: (x) => T.pad(x, pads, value),
+      shape: s.map((d, i) => d + pads[i][0] + pads[i][1]),
+    };
   },
   concat: (r, s) => {
     if (s.length === 0 || size(s) > 32) return null;
@@ -175,7 +187,13 @@ const MAKERS: Record<string, Maker> = {
     if (s.length === 0) return null;
     const k = r.int(1, 4);
     const ws = [s[s.length - 1], k];
-    return { op: 'matmul', desc: `matmul(x, c${fmt(ws)})`, aux: [values(r, ws)], apply: (x, [c]) => T.matmul(x, c), shape: [...s.slice(0, -1), k] };
+    return {
+      op: 'matmul',
+      desc: `matmul(x, c${fmt(ws)})`,
+      aux: [values(r, ws)],
+      apply: (x, [c]) => T.matmul(x, c),
+      shape: [...s.slice(0, -1), k],
+    };
   },
 };
 

@@ -1,6 +1,6 @@
 import * as T from '@tessera/core';
 import type { DType, Tensor, TypedArray } from '@tessera/core';
-import { type OpCase } from './cases.js';
+import type { OpCase } from './cases.js';
 import { applyChain, type Chain } from './chains.js';
 import { compareArrays, TOLERANCE_PRESETS, type Tolerance, type TolerancePreset, toleranceFor } from './compare.js';
 import { GENS, Rng } from './rng.js';
@@ -138,7 +138,12 @@ const presetsOf = (t?: Partial<Record<TolerancePreset, Tolerance>>): Record<Tole
  * Forward check of one case in one dtype: `backend` vs the CPU reference. Returns a
  * message describing the mismatch, or null. Both backends must be installed and started.
  */
-export async function checkForward(c: OpCase, backend: string, dtype: DType, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkForward(
+  c: OpCase,
+  backend: string,
+  dtype: DType,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const inputs = caseInputs(c, dtype);
   const want = await forward(c, inputs, 'cpu', dtype);
   const got = await forward(c, inputs, backend, dtype);
@@ -163,7 +168,11 @@ export async function checkGradient(c: OpCase, tolerance?: Partial<Record<Tolera
 }
 
 /** float32 gradients of one case on `backend` vs the CPU. Returns a message or null. */
-export async function checkGradientVsCpu(c: OpCase, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkGradientVsCpu(
+  c: OpCase,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const inputs = caseInputs(c, 'float32');
   const want = await gradientsOn(c, inputs, 'cpu', 'float32');
   const got = await gradientsOn(c, inputs, backend, 'float32');
@@ -175,7 +184,12 @@ export async function checkGradientVsCpu(c: OpCase, backend: string, tolerance?:
  * values in `dtype`, and (for differentiable cases) the gradients of Σ w·y. Returns a
  * message or null; null for a case without a reference.
  */
-export async function checkReference(c: OpCase, backend: string, dtype: DType, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkReference(
+  c: OpCase,
+  backend: string,
+  dtype: DType,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   if (!c.reference) return null;
   const ref: OpCase = { ...c, run: c.reference };
   const inputs = caseInputs(c, dtype);
@@ -183,11 +197,20 @@ export async function checkReference(c: OpCase, backend: string, dtype: DType, t
   const what = `${c.id} [${dtype}] fused vs its reference on '${backend}'`;
   const bad = compareOutputs(what, await forward(c, inputs, backend, dtype), await forward(ref, inputs, backend, dtype), presets[c.tol]);
   if (bad || !c.grad) return bad;
-  return compareOutputs(`${what}, gradients`, await gradientsOn(c, inputs, backend, dtype), await gradientsOn(ref, inputs, backend, dtype), presets.gradient);
+  return compareOutputs(
+    `${what}, gradients`,
+    await gradientsOn(c, inputs, backend, dtype),
+    await gradientsOn(ref, inputs, backend, dtype),
+    presets.gradient,
+  );
 }
 
 /** Runs one random chain on `backend` and the CPU; returns a message or null. */
-export async function checkChain(chain: Chain, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkChain(
+  chain: Chain,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const want = await runChain(chain, 'cpu');
   const got = await runChain(chain, backend);
   const tol = presetsOf(tolerance).chain;
@@ -200,11 +223,19 @@ export async function checkChain(chain: Chain, backend: string, tolerance?: Part
  * elementwise ops) three times (a trace, then replays), and compares forward values and
  * input gradients: fusion must give the unfused chain's numbers within float32 rounding.
  */
-export async function checkChainCompiled(chain: Chain, backend: string, tolerance?: Partial<Record<TolerancePreset, Tolerance>>): Promise<string | null> {
+export async function checkChainCompiled(
+  chain: Chain,
+  backend: string,
+  tolerance?: Partial<Record<TolerancePreset, Tolerance>>,
+): Promise<string | null> {
   const want = await runChain(chain, backend);
   const step = T.compile((x: Tensor, w: Tensor) => {
     let y = x;
-    for (const s of chain.steps) y = s.apply(y, s.aux.map((v) => T.tensor(Float32Array.from(v.values), { shape: v.shape, dtype: 'float32', backend })));
+    for (const s of chain.steps)
+      y = s.apply(
+        y,
+        s.aux.map((v) => T.tensor(Float32Array.from(v.values), { shape: v.shape, dtype: 'float32', backend })),
+      );
     const [g] = T.gradients(y, [x], [w]);
     return [y.detach(), g.detach()];
   }, { name: chain.id, onWarn: () => {} });
@@ -215,7 +246,10 @@ export async function checkChainCompiled(chain: Chain, backend: string, toleranc
     for (let run = 0; run < 3; run++) {
       const [y, dx] = step(x, w);
       try {
-        const got = { y: { shape: [...y.shape], dtype: y.dtype, data: await y.data() }, dx: { shape: [...dx.shape], dtype: dx.dtype, data: await dx.data() } };
+        const got = {
+          y: { shape: [...y.shape], dtype: y.dtype, data: await y.data() },
+          dx: { shape: [...dx.shape], dtype: dx.dtype, data: await dx.data() },
+        };
         const what = run === 0 ? 'trace' : `replay ${run}`;
         const bad = compareOutputs(`${chain.id} compiled (${what}) forward`, [got.y], [want.y], tol) ??
           compareOutputs(`${chain.id} compiled (${what}) gradient`, [got.dx], [want.dx], tol);

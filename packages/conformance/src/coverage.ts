@@ -46,7 +46,13 @@ export function coverageRows(skip: SkipList = [], extra: readonly OpCase[] = [])
   const builtIn = new Set(CASES.map((c) => c.op));
   const composites = [...new Set(all.map((c) => c.op).filter((op) => !prims.includes(op)))];
   const kindOf = (op: string) =>
-    (op in T.primitiveDefs ? 'primitive' : op in T.elementwiseDefs ? 'expression' : builtIn.has(op) ? 'composite' : 'plugin') as CoverageRow['kind'];
+    (op in T.primitiveDefs
+      ? 'primitive'
+      : op in T.elementwiseDefs
+      ? 'expression'
+      : builtIn.has(op)
+      ? 'composite'
+      : 'plugin') as CoverageRow['kind'];
   return [...prims, ...composites].map((op) => [op, kindOf(op)] as const).map(([op, kind]) => {
     const cs = all.filter((c) => c.op === op);
     const def = T.getOpDef(op) as { nonDifferentiable?: true } | undefined;
@@ -88,15 +94,16 @@ export function coverageTable(skip: SkipList = [], extra: readonly OpCase[] = []
       const fwd = r.forwardCases ? `✓ ${r.forwardCases}` : '✗ missing';
       const bwd = r.backwardCases ? `✓ ${r.backwardCases}` : r.backwardNote === 'missing' ? '✗ missing' : `— (${r.backwardNote})`;
       const dt = r.dtypes.join(', ') + (r.backwardCases ? ' (+ float64 grad)' : '');
-      return `| ${r.op} | ${r.kind} | ${fwd} | ${bwd} | ${dt || '—'} | ${r.skipped ? `skipped: ${r.skipped}` : r.forwardCases ? 'checked' : 'MISSING'} |`;
+      return `| ${r.op} | ${r.kind} | ${fwd} | ${bwd} | ${dt || '—'} | ` +
+        `${r.skipped ? `skipped: ${r.skipped}` : r.forwardCases ? 'checked' : 'MISSING'} |`;
     }),
   ];
   const nPrim = rows.filter((r) => r.kind === 'primitive').length;
   const nExpr = rows.filter((r) => r.kind === 'expression').length;
   const nComp = rows.filter((r) => r.kind === 'composite').length;
-  const nPlug = rows.length - nPrim - nExpr - nComp;
   const summary =
-    `${CASES.length + extra.length} cases; ${nPrim + nExpr - missing.length}/${nPrim + nExpr} primitives (${nPrim}) and elementwise ops (${nExpr}, expressions) and ${nComp} composites covered. ` +
+    `${CASES.length + extra.length} cases; ${nPrim + nExpr - missing.length}/${nPrim + nExpr} primitives (${nPrim}) and elementwise ops ` +
+      `(${nExpr}, expressions) and ${nComp} composites covered. ` +
     `Missing primitives: ${missing.length ? missing.join(', ') : 'none'}.`;
   return `${lines.join('\n')}\n\n${summary}\n`;
 }

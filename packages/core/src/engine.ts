@@ -103,7 +103,8 @@ export function runOp<A>(def: OpDef<A>, inputs: readonly Tensor[], attrsArg: Att
     const views = asExpr ? (kattrs as ElementwiseAttrs).shapes : undefined;
     if (!kernel) {
       if (def.decompose) {
-        if (trace && (thunk || def.fresh)) trace.problem ??= `'${def.name}' has per-step attributes but backend '${b.name}' runs it as a composite (no fused kernel)`;
+        if (trace && (thunk || def.fresh))
+          trace.problem ??= `'${def.name}' has per-step attributes but backend '${b.name}' runs it as a composite (no fused kernel)`;
         return def.decompose(inputs, attrs);
       }
       throw missingKernel(def.name, b.name);

@@ -2,7 +2,7 @@ import { gradients } from './autograd.js';
 import { shareHandle } from './engine.js';
 import { ShapeError, fmtShape } from './errors.js';
 import { enableGrad } from './grad-mode.js';
-import { keep, tidy } from './memory.js';
+import { tidy } from './memory.js';
 import { reshape } from './ops/movement.js';
 import { track } from './scope.js';
 import type { Tensor } from './tensor.js';

@@ -21,7 +21,23 @@ import type { OpDef } from './op.js';
 
 setAutogradDeps({ add, onesLike, zerosLike, share: (t) => share(t), tidy, keep });
 checkSingleCopy();
-for (const def of [...Object.values(primitiveDefs), ...Object.values(elementwiseDefs), nnDefs.softmax, nnDefs.logSoftmax, softmaxCrossEntropyDef, softmaxCrossEntropyGradDef, biasActivationDef, biasActivationGradDef, biasAddGradDef, scaledDotProductAttentionDef, movementDefs.reshape, batchNormDef, batchNormStatsDef, batchNormParamGradDef, batchNormInputGradDef]) {
+for (const def of [
+  ...Object.values(primitiveDefs),
+  ...Object.values(elementwiseDefs),
+  nnDefs.softmax,
+  nnDefs.logSoftmax,
+  softmaxCrossEntropyDef,
+  softmaxCrossEntropyGradDef,
+  biasActivationDef,
+  biasActivationGradDef,
+  biasAddGradDef,
+  scaledDotProductAttentionDef,
+  movementDefs.reshape,
+  batchNormDef,
+  batchNormStatsDef,
+  batchNormParamGradDef,
+  batchNormInputGradDef,
+]) {
   registerOp(def as OpDef<never>);
 }
 
@@ -32,7 +48,15 @@ export * from './backend.js';
 export * from './primitives.js';
 export * from './rng.js';
 export * from './plugin-types.js';
-export { defineOp, type OpDef, type DifferentiableOpDef, type NonDifferentiableOpDef, type GradContext, type InputGrads, type TensorInfo } from './op.js';
+export {
+  defineOp,
+  type OpDef,
+  type DifferentiableOpDef,
+  type NonDifferentiableOpDef,
+  type GradContext,
+  type InputGrads,
+  type TensorInfo,
+} from './op.js';
 export { Tensor, isTensor, type NestedArray } from './tensor.js';
 export { Parameter } from './parameter.js';
 export { runOp, type AttrsArg } from './engine.js';

@@ -14,7 +14,9 @@ export class Parameter extends Tensor {
   /** Wraps a tensor's values (shared, not copied); the tensor itself may then be disposed. */
   constructor(value: Tensor, opts: { requiresGrad?: boolean; name?: string } = {}) {
     value.assertAlive('Parameter');
-    super(value.storage, value.shape, value.dtype, { requiresGrad: opts.requiresGrad ?? (value.dtype === 'float32' || value.dtype === 'float64') });
+    super(value.storage, value.shape, value.dtype, {
+      requiresGrad: opts.requiresGrad ?? (value.dtype === 'float32' || value.dtype === 'float64'),
+    });
     this.name = opts.name ?? null;
     untrack(this);
   }

@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import { DisposedError, NotSupportedError, ShapeError, fmtShape } from './errors.js';
 import { formatTensor } from './format.js';
-import { Node } from './node.js';
+import type { Node } from './node.js';
 import * as ops from './ops/index.js';
 import type { TensorLike } from './ops/convert.js';
 import { type Scope, untrack } from './scope.js';
@@ -26,7 +26,8 @@ let nextId = 1;
 /** A value read back to the host inside a compiled step: that trace cannot be replayed. */
 function noteReadback(op: string): void {
   const trace = activeTrace();
-  if (trace) trace.problem ??= `it reads a tensor back to the host (${op}), so later steps could depend on values a replay does not produce`;
+  if (trace)
+    trace.problem ??= `it reads a tensor back to the host (${op}), so later steps could depend on values a replay does not produce`;
 }
 
 interface FinalizerToken {

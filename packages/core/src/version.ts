@@ -35,7 +35,8 @@ export function duplicateCopyMessage(all: readonly CopyRecord[]): string {
   const folderInstall =
     'a plugin installed from a folder (`npm install ../my-plugin` or `npm link`) is a symlink, so it loads the ' +
     "@tessera/core in the plugin's own node_modules (its devDependency) instead of the app's";
-  const nested = "a package requires a version range of @tessera/core the app's copy does not satisfy, so npm nested a second copy under it";
+  const nested =
+    "a package requires a version range of @tessera/core the app's copy does not satisfy, so npm nested a second copy under it";
   return (
     `[tessera] ${all.length} copies of @tessera/core are loaded:\n${list}\n` +
     `Each copy has its own registry: backends, kernels and ops installed with one are invisible to the other ` +

@@ -1,4 +1,4 @@
-import { type CpuStorage } from '@tessera/backend-cpu';
+import type { CpuStorage } from '@tessera/backend-cpu';
 import { type Tensor, gradients, tidy } from '@tessera/core';
 import { expect } from 'vitest';
 

@@ -8,7 +8,18 @@ import { parseTar } from './tar.js';
 /** MNIST class names (the digits). */
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 /** Fashion-MNIST class names, index = label. */
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
 
 /** What the MNIST-format loaders return: a Dataset of `[N, 1, 28, 28]` bytes and int32 labels. */
 export class IdxImageDataset extends ImageDataset {
@@ -47,12 +58,15 @@ export function idxImageDataset(
   const lbl = parseIdxLabels(labels.bytes, labels.file, classes.length);
   if (img.count !== lbl.length) {
     throw new DataError(
-      `${name}: ${images.file} has ${img.count} images but ${labels.file} has ${lbl.length} labels; the two files belong to different sets: replace them with a matching pair.`,
+      `${name}: ${images.file} has ${img.count} images but ${labels.file} has ${lbl.length} labels; the two files belong to different ` +
+        `sets: replace them with a matching pair.`,
     );
   }
   if (img.count === 0) {
     // Training on it would run zero steps and end with loss null.
-    throw new DataError(`${name}: ${images.file} and ${labels.file} hold 0 examples; they are empty: put the real files there (or fetch them again).`);
+    throw new DataError(
+      `${name}: ${images.file} and ${labels.file} hold 0 examples; they are empty: put the real files there (or fetch them again).`,
+    );
   }
   if (img.rows !== 28 || img.cols !== 28) {
     throw new DataError(`${images.file}: images are ${img.rows}×${img.cols}, ${name} images are 28×28; this is not a ${name} file.`);
@@ -92,7 +106,9 @@ export function cifar10FromTar(tar: Uint8Array, file: string, split: Split): Ima
   const batches = cifar10BatchNames(split).map((n) => {
     const bytes = entries.get(`cifar-10-batches-bin/${n}`) ?? entries.get(n);
     if (!bytes) {
-      throw new DataError(`${file}: has no cifar-10-batches-bin/${n}; this is not the CIFAR-10 binary archive (cifar-10-binary.tar.gz): fetch that one.`);
+      throw new DataError(
+        `${file}: has no cifar-10-batches-bin/${n}; this is not the CIFAR-10 binary archive (cifar-10-binary.tar.gz): fetch that one.`,
+      );
     }
     return { bytes, file: `${file}:cifar-10-batches-bin/${n}` };
   });

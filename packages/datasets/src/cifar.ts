@@ -34,8 +34,10 @@ function parseCifarRecords(bytes: Uint8Array, file: string, layout: CifarLayout)
   if (bytes.length === 0 || bytes.length % record !== 0) {
     const whole = Math.floor(bytes.length / record);
     throw new DataError(
-      `${file}: ${bytes.length} bytes is not a whole number of ${record}-byte ${layout.title} records (${layout.labels.map((l) => l.name).join(' + ')} + 3072 pixels; ` +
-        `${whole} whole record${whole === 1 ? '' : 's'} would be ${whole * record} bytes); the file is truncated or not a ${layout.title} binary file: ${layout.fix}`,
+      `${file}: ${bytes.length} bytes is not a whole number of ${record}-byte ${layout.title} records ` +
+        `(${layout.labels.map((l) => l.name).join(' + ')} + 3072 pixels; ` +
+        `${whole} whole record${whole === 1 ? '' : 's'} would be ${whole * record} bytes); the file is truncated or not a ` +
+          `${layout.title} binary file: ${layout.fix}`,
     );
   }
   const n = bytes.length / record;

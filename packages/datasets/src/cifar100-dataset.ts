@@ -55,7 +55,9 @@ export function cifar100FromTar(tar: Uint8Array, file: string, split: Split, lab
   const name = cifar100FileName(split);
   const bytes = parseTar(tar, file).get(`${CIFAR100_FOLDER}/${name}`);
   if (!bytes) {
-    throw new DataError(`${file}: has no ${CIFAR100_FOLDER}/${name}; this is not the CIFAR-100 binary archive (cifar-100-binary.tar.gz): fetch that one.`);
+    throw new DataError(
+      `${file}: has no ${CIFAR100_FOLDER}/${name}; this is not the CIFAR-100 binary archive (cifar-100-binary.tar.gz): fetch that one.`,
+    );
   }
   return cifar100Dataset({ bytes, file: `${file}:${CIFAR100_FOLDER}/${name}` }, label);
 }

@@ -125,7 +125,10 @@ export function datasetDescriptors(): DatasetDescriptor[] {
 export function datasetDescriptor(name: string): DatasetDescriptor {
   const key = typeof name === 'string' ? name.toLowerCase() : '';
   const d = registry.get(key) ?? registry.get(aliases.get(key) ?? '');
-  if (!d) throw new ConfigError(`unknown dataset '${String(name)}'; known datasets: ${datasetNames().join(', ')}. Add one with registerDataset(descriptor).`);
+  if (!d)
+    throw new ConfigError(
+      `unknown dataset '${String(name)}'; known datasets: ${datasetNames().join(', ')}. Add one with registerDataset(descriptor).`,
+    );
   return d;
 }
 

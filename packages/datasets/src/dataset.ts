@@ -44,7 +44,8 @@ export function keyedPermutation(n: number, k0: number, k1: number): Int32Array 
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
     // Two 24-bit draws give 48 bits, so the index is unbiased for any practical n.
-    const u = (Math.floor(uniformAt(k0, k1, 2 * i) * 16777216) * 16777216 + Math.floor(uniformAt(k0, k1, 2 * i + 1) * 16777216)) / 281474976710656;
+    const u =
+      (Math.floor(uniformAt(k0, k1, 2 * i) * 16777216) * 16777216 + Math.floor(uniformAt(k0, k1, 2 * i + 1) * 16777216)) / 281474976710656;
     const j = Math.floor(u * (i + 1));
     const t = perm[i];
     perm[i] = perm[j];

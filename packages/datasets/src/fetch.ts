@@ -60,7 +60,12 @@ async function readBody(res: Response, file: string, url: string, total: number 
  * against `expected`), in memory. Works in browsers and Node. Every failure is collected;
  * when all mirrors fail, a `DataError` names the file, each URL tried and why.
  */
-export async function fetchBytes(file: string, mirrors: readonly string[], expected: FileChecksum | undefined, opts: FetchOptions = {}): Promise<Uint8Array> {
+export async function fetchBytes(
+  file: string,
+  mirrors: readonly string[],
+  expected: FileChecksum | undefined,
+  opts: FetchOptions = {},
+): Promise<Uint8Array> {
   const doFetch = opts.fetch ?? globalThis.fetch;
   const verify = opts.verify ?? true;
   return tryMirrors(
@@ -103,7 +108,9 @@ function fetchedFiles(source: DatasetSource, opts: FetchOptions): DatasetFiles {
       Promise.all(
         reqs.map(async (req) => {
           const raw = await fetchBytes(req.name, mirrors, expectedChecksum(source, req.name, opts.checksums), opts);
-          const bytes = isGzip(raw) ? await gunzip(raw, req.name, { ...req.limits, maxBytes: opts.maxInflatedBytes ?? req.limits?.maxBytes }) : raw;
+          const bytes = isGzip(raw)
+            ? await gunzip(raw, req.name, { ...req.limits, maxBytes: opts.maxInflatedBytes ?? req.limits?.maxBytes })
+            : raw;
           return { bytes, file: req.name };
         }),
       ),

@@ -59,7 +59,9 @@ function drawSize(s: Exclude<PixelSource, PixelData>): { width: number; height: 
 export function readPixels(s: Exclude<PixelSource, PixelData>): PixelData {
   const { width, height } = drawSize(s);
   if (!(width > 0 && height > 0)) {
-    throw new DataError(`fromPixels: the source is ${width}×${height}; wait until it has pixels (await img.decode(), or the video's 'loadeddata' event).`);
+    throw new DataError(
+      `fromPixels: the source is ${width}×${height}; wait until it has pixels (await img.decode(), or the video's 'loadeddata' event).`,
+    );
   }
   let ctx: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
   if (typeof OffscreenCanvas !== 'undefined') {
@@ -70,7 +72,10 @@ export function readPixels(s: Exclude<PixelSource, PixelData>): PixelData {
     canvas.height = height;
     ctx = canvas.getContext('2d', { willReadFrequently: true });
   } else {
-    throw new DataError('fromPixels: reading an image, canvas, bitmap or video needs OffscreenCanvas or a document; here pass ImageData-shaped pixels ({ width, height, data: RGBA bytes }).');
+    throw new DataError(
+      'fromPixels: reading an image, canvas, bitmap or video needs OffscreenCanvas or a document; here pass ImageData-shaped pixels ({ ' +
+        'width, height, data: RGBA bytes }).',
+    );
   }
   if (!ctx) throw new DataError('fromPixels: could not get a 2D canvas context to read the pixels.');
   ctx.drawImage(s, 0, 0, width, height);
@@ -87,12 +92,18 @@ export function readPixels(s: Exclude<PixelSource, PixelData>): PixelData {
 export function fromPixels(source: PixelSource, opts: FromPixelsOptions = {}): Tensor {
   const channels = checkChannels(opts.channels ?? 3, 'fromPixels');
   const dtype = opts.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'int32') throw new DataError(`fromPixels: dtype must be 'float32' or 'int32' (got '${String(dtype)}').`);
+  if (dtype !== 'float32' && dtype !== 'int32')
+    throw new DataError(`fromPixels: dtype must be 'float32' or 'int32' (got '${String(dtype)}').`);
   const normalize = opts.normalize ?? dtype === 'float32';
-  if (normalize && dtype === 'int32') throw new DataError("fromPixels: normalize: true gives values in [0, 1], which int32 cannot hold; use dtype 'float32' or normalize: false.");
+  if (normalize && dtype === 'int32')
+    throw new DataError(
+      "fromPixels: normalize: true gives values in [0, 1], which int32 cannot hold; use dtype 'float32' or normalize: false.",
+    );
   const px = isPixelData(source) ? source : readPixels(source);
   if (px.data.length !== px.width * px.height * 4) {
-    throw new DataError(`fromPixels: data has ${px.data.length} values, ${px.width}×${px.height} RGBA pixels need ${px.width * px.height * 4}.`);
+    throw new DataError(
+      `fromPixels: data has ${px.data.length} values, ${px.width}×${px.height} RGBA pixels need ${px.width * px.height * 4}.`,
+    );
   }
   const img = rgbaToPlanes(px.data, px.width, px.height, channels, normalize ? 1 / 255 : 1);
   const shape = [...img.shape];

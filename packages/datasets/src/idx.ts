@@ -41,7 +41,8 @@ export function parseIdx(bytes: Uint8Array, file: string, expectRank?: number): 
     const want = expectRank === 3 ? IDX_IMAGES_MAGIC : expectRank === 1 ? IDX_LABELS_MAGIC : 0x800 + expectRank;
     fail(
       file,
-      `magic number 0x${magic.toString(16).padStart(8, '0')} says ${rank} dimension(s) but 0x${want.toString(16).padStart(8, '0')} (${expectRank}) was expected`,
+      `magic number 0x${magic.toString(16).padStart(8, '0')} says ${rank} dimension(s) but 0x${want.toString(16).padStart(8, '0')} ` +
+        `(${expectRank}) was expected`,
       'check that images and labels files are not swapped',
     );
   }
@@ -56,7 +57,8 @@ export function parseIdx(bytes: Uint8Array, file: string, expectRank?: number): 
     dims.push(d);
     size *= d;
   }
-  if (!Number.isSafeInteger(size) || size > 2 ** 32) fail(file, `dimensions [${dims.join(', ')}] describe ${size} bytes, which is not plausible`);
+  if (!Number.isSafeInteger(size) || size > 2 ** 32)
+    fail(file, `dimensions [${dims.join(', ')}] describe ${size} bytes, which is not plausible`);
   const expected = header + size;
   if (bytes.length < expected) {
     fail(file, `is truncated: ${bytes.length} bytes, but its header [${dims.join(', ')}] needs ${expected}`);

@@ -36,12 +36,15 @@ const EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
 /** The browser's decoder: `createImageBitmap`, then the canvas read `fromPixels` uses. */
 export const decodeWithImageBitmap: BlobDecoder = async (blob, path) => {
-  if (typeof createImageBitmap !== 'function') throw new DataError(`imageFolderFromFiles: ${path}: this runtime has no createImageBitmap; pass a decode function.`);
+  if (typeof createImageBitmap !== 'function')
+    throw new DataError(`imageFolderFromFiles: ${path}: this runtime has no createImageBitmap; pass a decode function.`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob);
   } catch (e) {
-    throw new DataError(`imageFolderFromFiles: ${path} could not be decoded as an image (${(e as Error).message}); remove it from the folder.`);
+    throw new DataError(
+      `imageFolderFromFiles: ${path} could not be decoded as an image (${(e as Error).message}); remove it from the folder.`,
+    );
   }
   try {
     return readPixels(bitmap);
@@ -54,14 +57,20 @@ export const decodeWithImageBitmap: BlobDecoder = async (blob, path) => {
 function relativePath(f: FolderFile): string {
   if ('blob' in f) return f.path.replace(/^\/+/, '');
   const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
-  if (rel === '') throw new DataError(`imageFolderFromFiles: ${f.name} has no folder (webkitRelativePath is empty); drop or choose a folder with one subfolder per class, or pass { path: 'class/${f.name}', blob }.`);
+  if (rel === '')
+    throw new DataError(
+      `imageFolderFromFiles: ${f.name} has no folder (webkitRelativePath is empty); drop or choose a folder with one subfolder per ` +
+        `class, or pass { path: 'class/${f.name}', blob }.`,
+    );
   return rel.split('/').slice(1).join('/');
 }
 
 function sizeOf(size: ImageFolderFromFilesOptions['size']): [number, number] {
   const [h, w] = typeof size === 'number' ? [size, size] : size;
   if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
-    throw new DataError(`imageFolderFromFiles: size must be a positive integer or [height, width] of positive integers (got ${JSON.stringify(size)}).`);
+    throw new DataError(
+      `imageFolderFromFiles: size must be a positive integer or [height, width] of positive integers (got ${JSON.stringify(size)}).`,
+    );
   }
   return [h, w];
 }
@@ -80,7 +89,10 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * const ds = await imageFolderFromFiles(input.files!, { size: 28, channels: 1 });
  * ds.classes; // ['cat', 'dog']
  */
-export async function imageFolderFromFiles(files: Iterable<FolderFile> | ArrayLike<FolderFile>, opts: ImageFolderFromFilesOptions): Promise<ImageDataset> {
+export async function imageFolderFromFiles(
+  files: Iterable<FolderFile> | ArrayLike<FolderFile>,
+  opts: ImageFolderFromFilesOptions,
+): Promise<ImageDataset> {
   const [h, w] = sizeOf(opts.size);
   const channels = checkChannels(opts.channels ?? 3, 'imageFolderFromFiles');
   const extensions = opts.extensions ?? EXTENSIONS;
@@ -91,15 +103,26 @@ export async function imageFolderFromFiles(files: Iterable<FolderFile> | ArrayLi
     const dot = path.lastIndexOf('.');
     if (dot < 0 || !extensions.includes(path.slice(dot).toLowerCase())) continue;
     const parts = path.split('/');
-    if (parts.length < 2) throw new DataError(`imageFolderFromFiles: ${path} is not in a class folder; put each class's images in a subfolder named after it (cat/1.png, dog/2.jpg).`);
+    if (parts.length < 2)
+      throw new DataError(
+        `imageFolderFromFiles: ${path} is not in a class folder; put each class's images in a subfolder ` +
+          'named after it (cat/1.png, dog/2.jpg).',
+      );
     entries.push({ path, cls: parts[0], file });
   }
-  if (entries.length === 0) throw new DataError(`imageFolderFromFiles: no ${extensions.join('/')} files found; drop a folder with one subfolder of images per class.`);
+  if (entries.length === 0)
+    throw new DataError(
+      `imageFolderFromFiles: no ${extensions.join('/')} files found; drop a folder with one subfolder of images per class.`,
+    );
   entries.sort((a, b) => byCodePoint(a.path, b.path));
   const found = [...new Set(entries.map((e) => e.cls))].sort(byCodePoint);
   const classes = opts.classes ?? found;
   const unknown = found.filter((c) => !classes.includes(c));
-  if (unknown.length > 0) throw new DataError(`imageFolderFromFiles: folder(s) ${unknown.join(', ')} are not among the classes given (${classes.join(', ')}); remove them or add them to classes.`);
+  if (unknown.length > 0)
+    throw new DataError(
+      `imageFolderFromFiles: folder(s) ${unknown.join(', ')} are not among the classes given (${classes.join(', ')}); ` +
+        'remove them or add them to classes.',
+    );
   const size = channels * h * w;
   const images = new Uint8Array(entries.length * size);
   const labels = new Int32Array(entries.length);

@@ -77,9 +77,13 @@ function jpegHeader(bytes: Uint8Array): { width: number; height: number } | unde
  */
 export function readImageHeader(bytes: Uint8Array, file: string): ImageHeader {
   const format = sniffImageFormat(bytes);
-  if (!format) throw new DataError(`${file}: is not a PNG or JPEG file (its first bytes are neither signature); convert it to PNG or JPEG, or remove it.`);
+  if (!format)
+    throw new DataError(
+      `${file}: is not a PNG or JPEG file (its first bytes are neither signature); convert it to PNG or JPEG, or remove it.`,
+    );
   const size = format === 'png' ? pngHeader(bytes) : jpegHeader(bytes);
-  if (!size) throw new DataError(`${file}: its ${format.toUpperCase()} header has no image size (${bytes.length} bytes); the file is truncated or damaged: replace it.`);
+  if (!size) throw new DataError(`${file}: its ${format.toUpperCase()} header has no image size (${bytes.length} bytes); the file is ` +
+    `truncated or damaged: replace it.`);
   return { format, ...size };
 }
 

@@ -14,7 +14,14 @@ export * from './loader.js';
 export * from './idx.js';
 export * from './cifar.js';
 export * from './cifar100-classes.js';
-export { Cifar100Dataset, CIFAR100_FOLDER, cifar100Dataset, cifar100FileName, cifar100FromTar, type Cifar100Label } from './cifar100-dataset.js';
+export {
+  Cifar100Dataset,
+  CIFAR100_FOLDER,
+  cifar100Dataset,
+  cifar100FileName,
+  cifar100FromTar,
+  type Cifar100Label,
+} from './cifar100-dataset.js';
 export * from './tar.js';
 export * from './gzip.js';
 export {

@@ -63,7 +63,8 @@ export function resizeImage(
   const [c, h, w] = img.shape;
   if (h === outHeight && w === outWidth) return { data: img.data, shape: [c, h, w] };
   const out = new Float32Array(c * outHeight * outWidth);
-  for (let ch = 0; ch < c; ch++) out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, outWidth, outHeight), ch * outHeight * outWidth);
+  for (let ch = 0; ch < c; ch++)
+    out.set(resizeArea(img.data.subarray(ch * h * w, (ch + 1) * h * w), w, h, outWidth, outHeight), ch * outHeight * outWidth);
   return { data: out, shape: [c, outHeight, outWidth] };
 }
 

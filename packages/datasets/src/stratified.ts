@@ -29,7 +29,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, see
   for (let i = 0; i < n; i++) byClass.set(labels[i], (byClass.get(labels[i]) ?? 0) + 1);
   const want = fraction === 0 ? 0 : Math.max(1, Math.round(fraction * n));
   if (want >= n) {
-    throw new DataError(`stratifiedSplit: holding out ${want} of ${n} examples leaves none to train on; use a smaller fraction or more data.`);
+    throw new DataError(
+      `stratifiedSplit: holding out ${want} of ${n} examples leaves none to train on; use a smaller fraction or more data.`,
+    );
   }
   const quota = classQuotas(byClass, fraction * n, want);
   const perm = keyedPermutation(n, mix32(Math.trunc(seed) >>> 0), SPLIT_SALT);

@@ -12,7 +12,8 @@ function field(bytes: Uint8Array, off: number, len: number): string {
 
 function octal(bytes: Uint8Array, off: number, len: number, file: string, what: string): number {
   const text = field(bytes, off, len).trim();
-  if (!/^[0-7]*$/.test(text)) throw new DataError(`${file}: tar header field '${what}' is '${text}', not an octal number; the archive is damaged: fetch it again.`);
+  if (!/^[0-7]*$/.test(text))
+    throw new DataError(`${file}: tar header field '${what}' is '${text}', not an octal number; the archive is damaged: fetch it again.`);
   return text === '' ? 0 : parseInt(text, 8);
 }
 
@@ -36,7 +37,10 @@ export function parseTar(bytes: Uint8Array, file: string): Map<string, Uint8Arra
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i];
     const stored = octal(header, 148, 8, file, 'checksum');
     if (stored !== sum) {
-      throw new DataError(`${file}: tar header at byte ${off} has checksum ${stored} but its bytes sum to ${sum}; this is not a tar archive or it is damaged: fetch it again.`);
+      throw new DataError(
+        `${file}: tar header at byte ${off} has checksum ${stored} but its bytes sum to ${sum}; this is not a tar archive or it is ` +
+          `damaged: fetch it again.`,
+      );
     }
     const size = octal(header, 124, 12, file, 'size');
     const type = String.fromCharCode(header[156] || 0x30);
@@ -45,7 +49,8 @@ export function parseTar(bytes: Uint8Array, file: string): Map<string, Uint8Arra
     longName = undefined;
     const start = off + BLOCK;
     if (start + size > bytes.length) {
-      throw new DataError(`${file}: tar entry '${name}' needs ${size} bytes but the archive ends ${bytes.length - start} bytes later; it is truncated: fetch it again.`);
+      throw new DataError(`${file}: tar entry '${name}' needs ${size} bytes but the archive ends ${bytes.length - start} bytes later; it ` +
+        `is truncated: fetch it again.`);
     }
     const body = bytes.subarray(start, start + size);
     if (type === 'L') longName = field(body, 0, body.length);

@@ -70,7 +70,8 @@ export class TensorDataset<K extends string = string> implements Dataset<TensorB
       const len = columnLength(c);
       if (len !== this.length) {
         throw new DataError(
-          `TensorDataset: column '${n}' has ${len} examples but '${names[0]}' has ${this.length}; every column needs the same first dimension.`,
+          `TensorDataset: column '${n}' has ${len} examples but '${names[0]}' has ${this.length}; every column needs the same first ` +
+            `dimension.`,
         );
       }
     }

@@ -7,7 +7,16 @@
  */
 export { compose, normalize, onImages, toFloat } from './transforms/basic.js';
 export type { ImageTransform, Range } from './transforms/common.js';
-export { randomAffine, randomCrop, randomHorizontalFlip, randomRotation, randomScale, randomShift, randomVerticalFlip, type AffineOptions } from './transforms/geometric.js';
+export {
+  randomAffine,
+  randomCrop,
+  randomHorizontalFlip,
+  randomRotation,
+  randomScale,
+  randomShift,
+  randomVerticalFlip,
+  type AffineOptions,
+} from './transforms/geometric.js';
 export type { Interpolation } from './transforms/warp.js';
 export { colorJitter, type ColorJitterOptions } from './transforms/color.js';
 export { gaussianBlur, sharpen, type GaussianBlurOptions, type SharpenOptions } from './transforms/filter.js';

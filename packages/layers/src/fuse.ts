@@ -73,7 +73,10 @@ export async function fuseBatchNorm(model: AnyModule, example: Tensor | readonly
   const { pairs, saved, diffs } = noGrad(() =>
     tidy(() => {
       const calls: Call[] = [];
-      const before = withForwardHook((module, inputs, output) => void calls.push({ module, inputs, output }), () => outputsOf(model.call(...xs)));
+      const before = withForwardHook(
+        (module, inputs, output) => void calls.push({ module, inputs, output }),
+        () => outputsOf(model.call(...xs)),
+      );
       const found = findPairs(calls);
       const kept = found.map(([l, bn]) => ({ weight: keep(l.weight.clone()), bias: l.bias ? keep(l.bias.clone()) : null, bn }));
       for (const [layer, bn] of found) {
@@ -107,7 +110,8 @@ export async function fuseBatchNorm(model: AnyModule, example: Tensor | readonly
         }),
       );
       throw new LayerConfigError(
-        `fuseBatchNorm: the fused model's outputs differ from the unfused ones by ${maxRelativeError.toExponential(2)} (relative; tolerance ${tolerance}); ` +
+        `fuseBatchNorm: the fused model's outputs differ from the unfused ones by ${maxRelativeError.toExponential(2)} (relative; ` +
+          `tolerance ${tolerance}); ` +
           `nothing was folded. A layer's output may be read by more than its batch norm.`,
       );
     }

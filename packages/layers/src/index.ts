@@ -14,7 +14,16 @@ export { summarize, type Summary, type SummaryRow, type SummaryInput } from './s
 export { StateDictError, LayerConfigError, ModuleConfigError, ModelFileError } from './errors.js';
 export { expectShape, expectFloat, type ShapePattern } from './check.js';
 export * as init from './init.js';
-export { initialize, type Initializer, type InitOptions, type FanMode, type Nonlinearity, type KaimingOptions, fans, calculateGain } from './init.js';
+export {
+  initialize,
+  type Initializer,
+  type InitOptions,
+  type FanMode,
+  type Nonlinearity,
+  type KaimingOptions,
+  fans,
+  calculateGain,
+} from './init.js';
 export * from './layers/index.js';
 export * from './activations/index.js';
 export * from './norm/index.js';

@@ -27,7 +27,9 @@ export type Nonlinearity = 'linear' | 'conv' | 'sigmoid' | 'tanh' | 'relu' | 'le
  */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   if (shape.length < 2) {
-    throw new LayerConfigError(`init: fan in/out needs a weight with at least 2 axes but got shape [${shape.join(', ')}]; use uniform/normal/constant for biases.`);
+    throw new LayerConfigError(
+      `init: fan in/out needs a weight with at least 2 axes but got shape [${shape.join(', ')}]; use uniform/normal/constant for biases.`,
+    );
   }
   let receptive = 1;
   for (let i = 2; i < shape.length; i++) receptive *= shape[i];

@@ -65,7 +65,10 @@ export function symbolicCall(layer: AnyModule, inputs: readonly SymbolicTensor[]
         const list: unknown[] = Array.isArray(out) ? out : [out];
         return list.map((t, i) => {
           if (!isTensor(t)) {
-            throw new ShapeError(`${layer.typeName}.apply: output ${i} is not a tensor; functional models need layers that return a tensor or an array of tensors.`);
+            throw new ShapeError(
+              `${layer.typeName}.apply: output ${i} is not a tensor; functional models need layers that return a tensor or an array of ` +
+                `tensors.`,
+            );
           }
           return { shape: [...(t as Tensor).shape], dtype: (t as Tensor).dtype };
         });

@@ -3,7 +3,7 @@ import { DTypeError, ShapeError, type Tensor, memory, tensor, tidy, use } from '
 import { cpu } from '@tessera/backend-cpu';
 import {
   ELU, GELU, Gaussian, Identity, LayerConfigError, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh,
-  functional as F, Module, gaussian, identity, prelu,
+  functional as F, type Module, gaussian, identity, prelu,
 } from '../src/index.js';
 import { expectClose, gradCheck, randT } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { cpu } from '@tessera/backend-cpu';
 import { Module, param } from '../src/module.js';
 import type { SymbolicTensor } from '../src/symbolic.js';
 import { LayerConfigError } from '../src/errors.js';
-import { GraphError, GraphModel, input, model } from '../src/graph/index.js';
+import { GraphError, input, model } from '../src/graph/index.js';
 import { loadWeights, saveWeights } from '../src/io/index.js';
 import { randT } from './helpers.js';
 

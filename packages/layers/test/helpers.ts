@@ -1,5 +1,5 @@
 import { type Tensor, gradients, noGrad, tensor, tidy } from '@tessera/core';
-import { CpuStorage } from '@tessera/backend-cpu';
+import type { CpuStorage } from '@tessera/backend-cpu';
 import { expect } from 'vitest';
 
 /** Deterministic pseudo-random numbers in [-1, 1) for test inputs (no core RNG involved). */

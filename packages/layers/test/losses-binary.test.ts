@@ -8,8 +8,8 @@ import {
   HingeLoss,
   LogisticLoss,
   SquaredHingeLoss,
-  binaryCrossEntropy,
-  binaryCrossEntropyWithLogits,
+  bceLoss,
+  bceWithLogitsLoss,
   exponentialLoss,
   hingeLoss,
   logisticLoss,
@@ -40,36 +40,36 @@ function expectFiniteWithGradient(f: (x: Tensor) => Tensor, x: Tensor): number[]
   return v;
 }
 
-describe('binaryCrossEntropy (probabilities)', () => {
+describe('bceLoss (probabilities)', () => {
   const X = [0.9, 0.2, 0.6, 0.35];
   const Y = [1, 0, 0.5, 1];
   const per = X.map((x, i) => -(Y[i] * Math.log(x) + (1 - Y[i]) * Math.log(1 - x)));
 
   it('is −(y·log x + (1 − y)·log(1 − x)), every reduction, with per-element weights', () => {
     expect(per[0]).toBeCloseTo(-Math.log(0.9), 14);
-    expectReductions((reduction) => binaryCrossEntropy(f64(X), f64(Y), { reduction }), reduced(per));
+    expectReductions((reduction) => bceLoss(f64(X), f64(Y), { reduction }), reduced(per));
     const w = [2, 1, 0.5, 0];
-    expectReductions((reduction) => binaryCrossEntropy(f64(X), f64(Y), { weight: f64(w), reduction }), reduced(per.map((v, i) => v * w[i])));
+    expectReductions((reduction) => bceLoss(f64(X), f64(Y), { weight: f64(w), reduction }), reduced(per.map((v, i) => v * w[i])));
     // a weight that broadcasts: [2] over [2, 2]
-    const got = read(binaryCrossEntropy(f64(X, [2, 2]), f64(Y, [2, 2]), { weight: f64([3, 1]), reduction: 'none' }));
+    const got = read(bceLoss(f64(X, [2, 2]), f64(Y, [2, 2]), { weight: f64([3, 1]), reduction: 'none' }));
     expectClose(got, per.map((v, i) => v * [3, 1][i % 2]), 1e-12);
   });
 
   it('clamps each log at −100 like PyTorch: x = 0 or 1 stays finite, gradients too', () => {
-    const v = expectFiniteWithGradient((x) => binaryCrossEntropy(x, tensor([1, 0, 0, 1]), { reduction: 'none' }), tensor([0, 1, 0, 1]));
+    const v = expectFiniteWithGradient((x) => bceLoss(x, tensor([1, 0, 0, 1]), { reduction: 'none' }), tensor([0, 1, 0, 1]));
     expectClose(v, [100, 100, 0, 0], 1e-4);
   });
 
   it('gradient matches finite differences', () => {
     const x = leaf([0.9, 0.2, 0.6, 0.35, 0.5, 0.05]);
-    gradCheck(() => binaryCrossEntropy(x, f64([1, 0, 0.5, 1, 0, 1]), { weight: f64([1, 2, 3, 1, 1, 0.5]) }), [x]);
+    gradCheck(() => bceLoss(x, f64([1, 0, 0.5, 1, 0, 1]), { weight: f64([1, 2, 3, 1, 1, 0.5]) }), [x]);
   });
 
   it('rejects inputs outside [0, 1] and mismatched shapes', () => {
-    expect(() => binaryCrossEntropy(f64([0.5, 1.5]), f64([1, 0]))).toThrow(DataError);
-    expect(() => binaryCrossEntropy(f64([0.5, 1.5]), f64([1, 0]))).toThrow(/apply sigmoid first/);
-    expect(() => binaryCrossEntropy(f64([0.5]), f64([1, 0]))).toThrow(ShapeError);
-    expect(() => binaryCrossEntropy(f64([0.5, 0.5]), f64([1, 0]), { weight: f64([1, 2, 3]) })).toThrow(/binaryCrossEntropy: weight \[3\] must broadcast/);
+    expect(() => bceLoss(f64([0.5, 1.5]), f64([1, 0]))).toThrow(DataError);
+    expect(() => bceLoss(f64([0.5, 1.5]), f64([1, 0]))).toThrow(/apply sigmoid first/);
+    expect(() => bceLoss(f64([0.5]), f64([1, 0]))).toThrow(ShapeError);
+    expect(() => bceLoss(f64([0.5, 0.5]), f64([1, 0]), { weight: f64([1, 2, 3]) })).toThrow(/bceLoss: weight \[3\] must broadcast/);
   });
 });
 
@@ -79,21 +79,21 @@ describe('binaryCrossEntropyWithLogits', () => {
 
   it('equals BCE of sigmoid(x); posWeight scales the positive term per class', () => {
     const per = X.map((x, i) => -(Y[i] * Math.log(sigmoid(x)) + (1 - Y[i]) * Math.log(1 - sigmoid(x))));
-    expectReductions((reduction) => binaryCrossEntropyWithLogits(f64(X), f64(Y), { reduction }), reduced(per));
+    expectReductions((reduction) => bceWithLogitsLoss(f64(X), f64(Y), { reduction }), reduced(per));
     const pw = [2, 0.5];
     const perPw = X.map((x, i) => -(pw[i % 2] * Y[i] * Math.log(sigmoid(x)) + (1 - Y[i]) * Math.log(1 - sigmoid(x))));
     expectReductions(
-      (reduction) => binaryCrossEntropyWithLogits(f64(X, [2, 2]), f64(Y, [2, 2]), { posWeight: f64(pw), reduction }),
+      (reduction) => bceWithLogitsLoss(f64(X, [2, 2]), f64(Y, [2, 2]), { posWeight: f64(pw), reduction }),
       { ...reduced(perPw) },
     );
     const w = [1, 0, 2, 1];
-    const got = read(binaryCrossEntropyWithLogits(f64(X), f64(Y), { weight: f64(w) }));
+    const got = read(bceWithLogitsLoss(f64(X), f64(Y), { weight: f64(w) }));
     expectClose(got, [per.reduce((a, v, i) => a + v * w[i], 0) / 4], 1e-12);
   });
 
   it('extreme logits ±1e4: finite values and gradients', () => {
     const v = expectFiniteWithGradient(
-      (x) => binaryCrossEntropyWithLogits(x, tensor([1, 0, 0, 1]), { posWeight: tensor([3]), reduction: 'none' }),
+      (x) => bceWithLogitsLoss(x, tensor([1, 0, 0, 1]), { posWeight: tensor([3]), reduction: 'none' }),
       tensor([1e4, -1e4, 1e4, -1e4]),
     );
     expectClose(v, [0, 0, 1e4, 3e4], 1e-3, 1e-6);
@@ -101,11 +101,11 @@ describe('binaryCrossEntropyWithLogits', () => {
 
   it('gradient matches finite differences', () => {
     const x = randT([3, 2], 21, 3).requiresGrad_();
-    gradCheck(() => binaryCrossEntropyWithLogits(x, f64([1, 0, 0.3, 1, 0, 0.7], [3, 2]), { posWeight: f64([2, 0.5]), weight: f64([1, 3]) }), [x]);
+    gradCheck(() => bceWithLogitsLoss(x, f64([1, 0, 0.3, 1, 0, 0.7], [3, 2]), { posWeight: f64([2, 0.5]), weight: f64([1, 3]) }), [x]);
   });
 
   it('modules match the functions', () => {
-    expectClose(read(new BCEWithLogitsLoss({ reduction: 'sum' }).call(f64(X), f64(Y))), read(binaryCrossEntropyWithLogits(f64(X), f64(Y), { reduction: 'sum' })), 1e-12);
+    expectClose(read(new BCEWithLogitsLoss({ reduction: 'sum' }).call(f64(X), f64(Y))), read(bceWithLogitsLoss(f64(X), f64(Y), { reduction: 'sum' })), 1e-12);
     expectClose(read(new BCELoss().call(f64([0.3]), f64([1]))), [-Math.log(0.3)], 1e-12);
   });
 });
@@ -132,7 +132,7 @@ describe('margin losses (labels ±1)', () => {
 
   it('logistic loss equals BCE with logits on {0, 1} labels', () => {
     const a = read(logisticLoss(f64(F), f64(Y), { reduction: 'none' }));
-    const b = read(binaryCrossEntropyWithLogits(f64(F), f64(Y.map((y) => (y + 1) / 2)), { reduction: 'none' }));
+    const b = read(bceWithLogitsLoss(f64(F), f64(Y.map((y) => (y + 1) / 2)), { reduction: 'none' }));
     expectClose(a, b, 1e-12);
   });
 
@@ -161,7 +161,7 @@ describe('margin losses (labels ±1)', () => {
       const b = fn(f, y, { reduction: 'sum' });
       expectClose(read(a), read(b), 1e-12);
     }
-    tidy(() => void binaryCrossEntropyWithLogits(f, y.add(1).div(2), { posWeight: f64([2]) }));
+    tidy(() => void bceWithLogitsLoss(f, y.add(1).div(2), { posWeight: f64([2]) }));
     expect(memory().numTensors).toBe(before);
   });
 });

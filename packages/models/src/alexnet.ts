@@ -1,5 +1,16 @@
 import { describeZoo } from './zoo-config.js';
-import { AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d, ReLU, Sequential, type Layer } from '@tessera/layers';
+import {
+  AdaptiveAvgPool2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Linear,
+  LocalResponseNorm,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  type Layer,
+} from '@tessera/layers';
 import { positiveInt } from './errors.js';
 
 /** Options of {@link alexnet}. */
@@ -19,8 +30,20 @@ export interface AlexNetOptions {
 
 /** conv rows: [out, kernel, stride, padding, then LRN?, then maxpool?] */
 const TABLES = {
-  torchvision: [[64, 11, 4, 2, false, true], [192, 5, 1, 2, false, true], [384, 3, 1, 1, false, false], [256, 3, 1, 1, false, false], [256, 3, 1, 1, false, true]],
-  original: [[96, 11, 4, 2, true, true], [256, 5, 1, 2, true, true], [384, 3, 1, 1, false, false], [384, 3, 1, 1, false, false], [256, 3, 1, 1, false, true]],
+  torchvision: [
+    [64, 11, 4, 2, false, true],
+    [192, 5, 1, 2, false, true],
+    [384, 3, 1, 1, false, false],
+    [256, 3, 1, 1, false, false],
+    [256, 3, 1, 1, false, true],
+  ],
+  original: [
+    [96, 11, 4, 2, true, true],
+    [256, 5, 1, 2, true, true],
+    [384, 3, 1, 1, false, false],
+    [384, 3, 1, 1, false, false],
+    [256, 3, 1, 1, false, true],
+  ],
 } as const;
 
 /**

@@ -47,10 +47,16 @@ export class DenseAutoencoder extends Module {
     super();
     const { inFeatures, hidden, noise = 0, sigmoidOutput = true, activation = 'relu' } = opts;
     positiveInt('DenseAutoencoder', 'inFeatures', inFeatures);
-    if (hidden.length === 0) throw new ModelConfigError('DenseAutoencoder', 'hidden is empty', 'Pass at least one hidden width (the code size).');
+    if (hidden.length === 0)
+      throw new ModelConfigError('DenseAutoencoder', 'hidden is empty', 'Pass at least one hidden width (the code size).');
     hidden.forEach((h, i) => positiveInt('DenseAutoencoder', `hidden[${i}]`, h));
     const act = ACTIVATIONS[activation];
-    if (act === undefined) throw new ModelConfigError('DenseAutoencoder', `unknown activation '${String(activation)}'`, `Use one of ${Object.keys(ACTIVATIONS).join(', ')}.`);
+    if (act === undefined)
+      throw new ModelConfigError(
+        'DenseAutoencoder',
+        `unknown activation '${String(activation)}'`,
+        `Use one of ${Object.keys(ACTIVATIONS).join(', ')}.`,
+      );
     if (!(noise >= 0)) throw new ModelConfigError('DenseAutoencoder', `noise is ${noise}`, 'Pass a standard deviation ≥ 0.');
     const widths = [inFeatures, ...hidden];
     this.widths = widths;
@@ -72,7 +78,8 @@ export class DenseAutoencoder extends Module {
 
   /** Level `i` (1-based) as a shallow autoencoder: its encoder and its mirrored decoder layers. */
   level(i: number): { encoder: Sequential; decoder: Sequential } {
-    if (!Number.isInteger(i) || i < 1 || i > this.depth) throw new ModelConfigError('DenseAutoencoder.level', `level ${i} does not exist`, `Pass 1 … ${this.depth}.`);
+    if (!Number.isInteger(i) || i < 1 || i > this.depth)
+      throw new ModelConfigError('DenseAutoencoder.level', `level ${i} does not exist`, `Pass 1 … ${this.depth}.`);
     const e = this.encoder.layers;
     const d = this.decoder.layers;
     const j = 2 * (this.depth - i);

@@ -34,7 +34,8 @@ export class ConvAutoencoder extends Module {
     const widths = [inChannels, ...channels];
     this.levels = channels.length;
     this.encoder = new Sequential();
-    for (let i = 1; i < widths.length; i++) this.encoder.add(new Conv2d(widths[i - 1]!, widths[i]!, 3, { stride: 2, padding: 1 })).add(new ReLU());
+    for (let i = 1; i < widths.length; i++)
+      this.encoder.add(new Conv2d(widths[i - 1]!, widths[i]!, 3, { stride: 2, padding: 1 })).add(new ReLU());
     this.decoder = new Sequential();
     for (let i = widths.length - 1; i > 0; i--) {
       this.decoder.add(new ConvTranspose2d(widths[i]!, widths[i - 1]!, 3, { stride: 2, padding: 1, outputPadding: 1 }));
@@ -47,7 +48,8 @@ export class ConvAutoencoder extends Module {
   encode(x: Tensor): Tensor {
     const f = 2 ** this.levels;
     if (x.rank !== 4 || x.shape[2]! % f !== 0 || x.shape[3]! % f !== 0) {
-      throw new ShapeError(`ConvAutoencoder: input [${x.shape.join(', ')}] must be [N, C, H, W] with H and W divisible by ${f} (2^levels) to be reconstructed at its size; pad or crop the images.`);
+      throw new ShapeError(`ConvAutoencoder: input [${x.shape.join(', ')}] must be [N, C, H, W] with H and W divisible by ${f} ` +
+        `(2^levels) to be reconstructed at its size; pad or crop the images.`);
     }
     return this.encoder.call(x);
   }

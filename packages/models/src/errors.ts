@@ -17,5 +17,6 @@ export class ModelConfigError extends ConfigError {
 
 /** Throws a ModelConfigError unless n is a positive integer. */
 export function positiveInt(model: string, option: string, n: number): void {
-  if (!Number.isInteger(n) || n <= 0) throw new ModelConfigError(model, `option '${option}' is ${n}`, `Pass a positive integer for '${option}'.`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ModelConfigError(model, `option '${option}' is ${n}`, `Pass a positive integer for '${option}'.`);
 }

@@ -142,7 +142,8 @@ export class GoogLeNet extends Module {
     const { inChannels = 3, numClasses = 1000, auxLogits = false, dropout = 0.2, auxDropout = 0.7, variant = 'torchvision' } = opts;
     positiveInt('googlenet', 'inChannels', inChannels);
     positiveInt('googlenet', 'numClasses', numClasses);
-    if (variant !== 'torchvision' && variant !== 'paper') throw new ModelConfigError('googlenet', `unknown variant '${String(variant)}'`, "Use 'torchvision' or 'paper'.");
+    if (variant !== 'torchvision' && variant !== 'paper')
+      throw new ModelConfigError('googlenet', `unknown variant '${String(variant)}'`, "Use 'torchvision' or 'paper'.");
     const k5 = variant === 'paper' ? 5 : 3;
     this.conv1 = new BasicConv2d(inChannels, 64, 7, { stride: 2, padding: 3 });
     let c = 192;

@@ -5,7 +5,16 @@
 export { ModelConfigError } from './errors.js';
 export { mlp, type MLPOptions, type MLPActivation } from './mlp.js';
 export { mnistCnn, type MnistCnnOptions } from './mnist-cnn.js';
-export { resnet, ResNet, ResidualBlock, RESNET_SPECS, type ResNetName, type ResNetOptions, type ResNetSpec, type BlockKind } from './resnet.js';
+export {
+  resnet,
+  ResNet,
+  ResidualBlock,
+  RESNET_SPECS,
+  type ResNetName,
+  type ResNetOptions,
+  type ResNetSpec,
+  type BlockKind,
+} from './resnet.js';
 export { vgg, VGG_CONFIGS, type VGGConfig, type VGGOptions } from './vgg.js';
 export { vggMini, type VGGMiniOptions } from './vgg-mini.js';
 export { alexnet, type AlexNetOptions } from './alexnet.js';

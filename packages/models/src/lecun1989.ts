@@ -42,7 +42,8 @@ export class UntiedBiasConv2d extends Module {
     const y = this.conv.call(x);
     const [oH, oW] = this.outputSize;
     if (y.shape[2] !== oH || y.shape[3] !== oW) {
-      throw new ShapeError(`UntiedBiasConv2d: input [${x.shape.join(', ')}] gives a ${y.shape[2]}×${y.shape[3]} output but the per-unit bias is ${oH}×${oW}; build the layer for this input size.`);
+      throw new ShapeError(`UntiedBiasConv2d: input [${x.shape.join(', ')}] gives a ${y.shape[2]}×${y.shape[3]} output but the per-unit ` +
+        `bias is ${oH}×${oW}; build the layer for this input size.`);
     }
     return y.add(this.bias);
   }
@@ -104,6 +105,7 @@ function buildLecun1989(net: LeCun1989Net, opts: LeCun1989Options = {}): Sequent
   const { numClasses = 10 } = opts;
   positiveInt('lecun1989', 'numClasses', numClasses);
   const build = BUILDERS[net];
-  if (build === undefined) throw new ModelConfigError('lecun1989', `unknown network '${String(net)}'`, `Use one of ${Object.keys(BUILDERS).join(', ')}.`);
+  if (build === undefined)
+    throw new ModelConfigError('lecun1989', `unknown network '${String(net)}'`, `Use one of ${Object.keys(BUILDERS).join(', ')}.`);
   return new Sequential(...build(numClasses));
 }

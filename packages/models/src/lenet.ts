@@ -62,7 +62,8 @@ function buildLenet5(opts: LeNet5Options = {}): Sequential {
   positiveInt('lenet5', 'numClasses', numClasses);
   if (variant === '1998') return lenet1998(inChannels, numClasses, opts.output ?? 'rbf');
   if (variant !== 'modern') throw new ModelConfigError('lenet5', `unknown variant '${String(variant)}'`, "Use 'modern' or '1998'.");
-  if (opts.output === 'rbf') throw new ModelConfigError('lenet5', "output 'rbf' is only built for variant '1998'", "Pass variant: '1998', or leave output unset.");
+  if (opts.output === 'rbf')
+    throw new ModelConfigError('lenet5', "output 'rbf' is only built for variant '1998'", "Pass variant: '1998', or leave output unset.");
   return new Sequential(
     new Conv2d(inChannels, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
     new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),

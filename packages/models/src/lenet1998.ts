@@ -42,8 +42,16 @@ export class PartialConv2d extends Module {
     const k2 = kernelSize * kernelSize;
     const kernels: number[] = [];
     table.forEach((inputs, o) => {
-      if (inputs.length === 0 || new Set(inputs).size !== inputs.length || inputs.some((i) => !Number.isInteger(i) || i < 0 || i >= inChannels)) {
-        throw new ModelConfigError('PartialConv2d', `table row ${o} is [${inputs.join(', ')}]`, `List distinct input maps in 0..${inChannels - 1}, at least one per output map.`);
+      if (
+        inputs.length === 0 ||
+        new Set(inputs).size !== inputs.length ||
+        inputs.some((i) => !Number.isInteger(i) || i < 0 || i >= inChannels)
+      ) {
+        throw new ModelConfigError(
+          'PartialConv2d',
+          `table row ${o} is [${inputs.join(', ')}]`,
+          `List distinct input maps in 0..${inChannels - 1}, at least one per output map.`,
+        );
       }
       for (const i of inputs) kernels.push(o * inChannels + i);
     });
@@ -52,7 +60,14 @@ export class PartialConv2d extends Module {
     this.scatter = new Buffer(tensor(scatter, { shape: [table.length * inChannels, kernels.length] }));
     // Each output map's kernels and bias get U(±2.4/F), F = |table[o]|·k² that map's fan-in.
     const bound = (perRow: (inputs: readonly number[]) => number[], shape: number[]) =>
-      tidy(() => noGrad(() => rand(shape).mul(2).sub(1).mul(tensor(table.flatMap(perRow), { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] }))));
+      tidy(() =>
+        noGrad(() =>
+          rand(shape)
+            .mul(2)
+            .sub(1)
+            .mul(tensor(table.flatMap(perRow), { shape: [shape[0]!, ...shape.slice(1).map(() => 1)] })),
+        ),
+      );
     this.weight = param(bound((inputs) => inputs.map(() => 2.4 / (inputs.length * k2)), [kernels.length, kernelSize, kernelSize]));
     this.bias = param(bound((inputs) => [2.4 / (inputs.length * k2)], [table.length]));
   }
@@ -107,7 +122,7 @@ export class ScaledTanh extends Module {
 /**
  * Euclidean radial basis function units (LeNet-5's output layer): unit i outputs the
  * penalty y_i = Σ_j (x_j − w_ij)², `weight` [units, in]; the smaller, the better the match.
- * `call`/`forward` return −y, so the output works as logits (`crossEntropy`, `argmax`);
+ * `call`/`forward` return −y, so the output works as logits (`crossEntropyLoss`, `argmax`);
  * `penalties(x)` returns y itself. The paper fixes the weights to hand-drawn ±1 bitmaps of
  * the characters; here they start as random ±1 codes and are trainable (freeze them with
  * `rbf.freeze()`, or `net.at(-1)!.freeze()` on LeNet-5, to keep them fixed as in the paper).

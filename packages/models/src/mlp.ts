@@ -42,7 +42,8 @@ function buildMlp(opts: MLPOptions): Sequential {
   positiveInt('mlp', 'outFeatures', outFeatures);
   hidden.forEach((h, i) => positiveInt('mlp', `hidden[${i}]`, h));
   const act = ACTIVATIONS[activation];
-  if (act === undefined) throw new ModelConfigError('mlp', `unknown activation '${String(activation)}'`, `Use one of ${Object.keys(ACTIVATIONS).join(', ')}.`);
+  if (act === undefined)
+    throw new ModelConfigError('mlp', `unknown activation '${String(activation)}'`, `Use one of ${Object.keys(ACTIVATIONS).join(', ')}.`);
   if (!(dropout >= 0 && dropout < 1)) throw new ModelConfigError('mlp', `dropout is ${dropout}`, 'Pass a probability in [0, 1).');
   const net = new Sequential(new Flatten());
   let prev = inFeatures;

@@ -51,7 +51,8 @@ function checkShape(name: string, s: ImageShape | undefined): void {
 export function registerModel(model: ModelDescriptor): void {
   const name = typeof model?.name === 'string' ? model.name.trim() : '';
   if (name === '') throw new ConfigError('registerModel: the model needs a non-empty name.');
-  if (typeof model.build !== 'function') throw new ConfigError(`registerModel('${name}'): build must be a function ({ numClasses, inputShape }) => Layer.`);
+  if (typeof model.build !== 'function')
+    throw new ConfigError(`registerModel('${name}'): build must be a function ({ numClasses, inputShape }) => Layer.`);
   if (typeof model.description !== 'string') throw new ConfigError(`registerModel('${name}'): description must be a string.`);
   checkShape(name, model.inputShape);
   registry.set(name.toLowerCase(), { ...model, name: name.toLowerCase(), package: model.package ?? '@tessera/models' });
@@ -70,7 +71,8 @@ export function modelDescriptors(): ModelDescriptor[] {
 /** The model registered under `name`; unknown names throw `ConfigError` listing the known ones. */
 export function modelDescriptor(name: string): ModelDescriptor {
   const m = typeof name === 'string' ? registry.get(name.toLowerCase()) : undefined;
-  if (!m) throw new ConfigError(`unknown model '${String(name)}'; known models: ${modelNames().join(', ')}. Add one with registerModel({ name, description, build }).`);
+  if (!m) throw new ConfigError(`unknown model '${String(name)}'; known models: ${modelNames().join(', ')}. Add one with registerModel({ ` +
+    `name, description, build }).`);
   return m;
 }
 
@@ -83,7 +85,8 @@ export function buildModel(name: string, opts: ModelBuildOptions): Layer {
   const want = m.inputShape;
   if (want && want.some((d, i) => d !== opts.inputShape[i])) {
     throw new ConfigError(
-      `model '${m.name}' expects ${want.join('×')} images (C×H×W) but got ${opts.inputShape.join('×')}; choose a model made for this input (${modelNames().join(', ')}).`,
+      `model '${m.name}' expects ${want.join('×')} images (C×H×W) but got ${opts.inputShape.join('×')}; choose a model made for this ` +
+        `input (${modelNames().join(', ')}).`,
     );
   }
   return m.build(opts);

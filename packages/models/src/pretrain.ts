@@ -40,7 +40,11 @@ export interface LevelResult {
  * const ae = stackedAutoencoder({ inFeatures: 784, hidden: [256, 64] });
  * await pretrainLayerwise(ae, batches, { epochs: 5, optimizer: (p) => new Adam(p, { lr: 1e-3 }) });
  */
-export async function pretrainLayerwise(ae: DenseAutoencoder, batches: Tensor | readonly Tensor[], opts: LayerwisePretrainOptions): Promise<LevelResult[]> {
+export async function pretrainLayerwise(
+  ae: DenseAutoencoder,
+  batches: Tensor | readonly Tensor[],
+  opts: LayerwisePretrainOptions,
+): Promise<LevelResult[]> {
   const { epochs, optimizer, loss = mseLoss } = opts;
   positiveInt('pretrainLayerwise', 'epochs', epochs);
   const data = Array.isArray(batches) ? (batches as readonly Tensor[]) : [batches as Tensor];

@@ -119,7 +119,8 @@ export class ContractiveAutoencoder extends RegularizedAutoencoder {
     super('ContractiveAutoencoder', opts);
     const { lambda = 0.1, jacobian = 'closed-form' } = opts;
     if (!(lambda >= 0)) throw new ModelConfigError('ContractiveAutoencoder', `lambda is ${lambda}`, 'Pass a weight ≥ 0.');
-    if (jacobian !== 'closed-form' && jacobian !== 'autograd') throw new ModelConfigError('ContractiveAutoencoder', `unknown jacobian '${String(jacobian)}'`, "Use 'closed-form' or 'autograd'.");
+    if (jacobian !== 'closed-form' && jacobian !== 'autograd')
+      throw new ModelConfigError('ContractiveAutoencoder', `unknown jacobian '${String(jacobian)}'`, "Use 'closed-form' or 'autograd'.");
     this.penaltyWeight = lambda;
     this.jacobian = jacobian;
     describeZoo(this, 'ContractiveAutoencoder', [opts], ContractiveAutoencoder);

@@ -19,7 +19,17 @@ export class ResidualBlock extends Module {
   constructor(kind: BlockKind, inPlanes: number, planes: number, stride: number, shortcut: 'conv' | 'pad') {
     super();
     const outPlanes = planes * EXPANSION[kind];
-    const widths = kind === 'basic' ? [[inPlanes, planes, 3, stride], [planes, planes, 3, 1]] : [[inPlanes, planes, 1, 1], [planes, planes, 3, stride], [planes, outPlanes, 1, 1]];
+    const widths =
+      kind === 'basic'
+        ? [
+            [inPlanes, planes, 3, stride],
+            [planes, planes, 3, 1],
+          ]
+        : [
+            [inPlanes, planes, 1, 1],
+            [planes, planes, 3, stride],
+            [planes, outPlanes, 1, 1],
+          ];
     this.convs = widths.map(([i, o, k, s]) => new Conv2d(i!, o!, k!, { stride: s!, padding: k === 3 ? 1 : 0, bias: false }));
     this.bns = widths.map(([, o]) => new BatchNorm2d(o!));
     this.downsample =
@@ -160,6 +170,7 @@ export function resnet(name: ResNetName, opts: ResNetOptions = {}): ResNet {
 
 function buildResnet(name: ResNetName, opts: ResNetOptions = {}): ResNet {
   const spec: ResNetSpec | undefined = RESNET_SPECS[name];
-  if (spec === undefined) throw new ModelConfigError('resnet', `unknown model '${String(name)}'`, `Use one of ${Object.keys(RESNET_SPECS).join(', ')}.`);
+  if (spec === undefined)
+    throw new ModelConfigError('resnet', `unknown model '${String(name)}'`, `Use one of ${Object.keys(RESNET_SPECS).join(', ')}.`);
   return new ResNet(spec, opts);
 }

@@ -35,7 +35,8 @@ export class SequenceClassifier extends Module {
     super();
     const { inputSize, hiddenSize, outFeatures, cell = 'lstm', numLayers = 1, dropout = 0 } = opts;
     for (const [k, v] of Object.entries({ inputSize, hiddenSize, outFeatures, numLayers })) positiveInt('SequenceClassifier', k, v);
-    if (cell !== 'lstm' && cell !== 'gru') throw new ModelConfigError('SequenceClassifier', `unknown cell '${String(cell)}'`, "Use 'lstm' or 'gru'.");
+    if (cell !== 'lstm' && cell !== 'gru')
+      throw new ModelConfigError('SequenceClassifier', `unknown cell '${String(cell)}'`, "Use 'lstm' or 'gru'.");
     const rnnOpts = { numLayers, dropout, batchFirst: true };
     this.rnn = cell === 'lstm' ? new LSTM(inputSize, hiddenSize, rnnOpts) : new GRU(inputSize, hiddenSize, rnnOpts);
     this.fc = new Linear(hiddenSize, outFeatures);

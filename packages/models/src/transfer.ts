@@ -9,7 +9,8 @@ export interface HasFcHead extends Module {
 
 /** Replaces the `fc` classifier with a fresh Linear of `numClasses` outputs. Returns the model. */
 export function replaceHead<M extends HasFcHead>(model: M, numClasses: number): M {
-  if (!Number.isInteger(numClasses) || numClasses <= 0) throw new ModelConfigError('replaceHead', `numClasses is ${numClasses}`, 'Pass a positive integer.');
+  if (!Number.isInteger(numClasses) || numClasses <= 0)
+    throw new ModelConfigError('replaceHead', `numClasses is ${numClasses}`, 'Pass a positive integer.');
   model.fc = new Linear(model.fc.inFeatures, numClasses);
   return model;
 }
@@ -28,10 +29,15 @@ export function freezeBackbone<M extends AnyModule>(model: M, head = 'fc'): M {
  * @example
  * const opt = new SGD(fineTuneGroups(net, { headLr: 1e-2, backboneLr: 1e-3 }), { lr: 1e-2 });
  */
-export function fineTuneGroups(model: AnyModule, lrs: { headLr: number; backboneLr: number }, head = 'fc'): { params: Parameter[]; lr: number }[] {
+export function fineTuneGroups(
+  model: AnyModule,
+  lrs: { headLr: number; backboneLr: number },
+  head = 'fc',
+): { params: Parameter[]; lr: number }[] {
   const named = model.namedParameters();
   const headParams = named.filter(([n]) => isHead(n, head)).map(([, p]) => p);
-  if (headParams.length === 0) throw new ModelConfigError('fineTuneGroups', `no parameter is named '${head}.*'`, "Pass the head's dotted name as the third argument.");
+  if (headParams.length === 0)
+    throw new ModelConfigError('fineTuneGroups', `no parameter is named '${head}.*'`, "Pass the head's dotted name as the third argument.");
   return [
     { params: named.filter(([n]) => !isHead(n, head)).map(([, p]) => p), lr: lrs.backboneLr },
     { params: headParams, lr: lrs.headLr },

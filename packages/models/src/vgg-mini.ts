@@ -41,19 +41,37 @@ export function vggMini(opts: VGGMiniOptions = {}): Sequential {
 }
 
 function buildVggMini(opts: VGGMiniOptions): Sequential {
-  const { inChannels = 1, numClasses = 10, inputSize = [28, 28], widths = [16, 32], convsPerBlock = 2, hidden = 128, blockDropout = 0.1, dropout = 0.3 } = opts;
+  const {
+    inChannels = 1,
+    numClasses = 10,
+    inputSize = [28, 28],
+    widths = [16, 32],
+    convsPerBlock = 2,
+    hidden = 128,
+    blockDropout = 0.1,
+    dropout = 0.3,
+  } = opts;
   positiveInt('vggMini', 'inChannels', inChannels);
   positiveInt('vggMini', 'numClasses', numClasses);
   positiveInt('vggMini', 'convsPerBlock', convsPerBlock);
   positiveInt('vggMini', 'hidden', hidden);
-  if (!Array.isArray(widths) || widths.length === 0) throw new ModelConfigError('vggMini', `option 'widths' is ${JSON.stringify(widths)}`, 'Pass a non-empty array of block widths, e.g. [32, 64].');
+  if (!Array.isArray(widths) || widths.length === 0)
+    throw new ModelConfigError(
+      'vggMini',
+      `option 'widths' is ${JSON.stringify(widths)}`,
+      'Pass a non-empty array of block widths, e.g. [32, 64].',
+    );
   widths.forEach((w, i) => positiveInt('vggMini', `widths[${i}]`, w));
   probability('blockDropout', blockDropout);
   probability('dropout', dropout);
   const shrink = 2 ** widths.length;
   const [h, w] = inputSize;
   if (!(Math.floor(h / shrink) >= 1 && Math.floor(w / shrink) >= 1)) {
-    throw new ModelConfigError('vggMini', `${widths.length} blocks halve a ${h}×${w} input ${widths.length} times to nothing`, `Use at most ${Math.floor(Math.log2(Math.min(h, w)))} blocks for ${h}×${w} images, or larger images.`);
+    throw new ModelConfigError(
+      'vggMini',
+      `${widths.length} blocks halve a ${h}×${w} input ${widths.length} times to nothing`,
+      `Use at most ${Math.floor(Math.log2(Math.min(h, w)))} blocks for ${h}×${w} images, or larger images.`,
+    );
   }
   const layers: Layer[] = [];
   let c = inChannels;

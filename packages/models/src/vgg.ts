@@ -1,5 +1,17 @@
 import { describeZoo } from './zoo-config.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LocalResponseNorm, MaxPool2d, ReLU, Sequential, type Layer } from '@tessera/layers';
+import {
+  AdaptiveAvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Linear,
+  LocalResponseNorm,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  type Layer,
+} from '@tessera/layers';
 import { ModelConfigError, positiveInt } from './errors.js';
 
 /** A VGG layer table entry: conv width, 'M' maxpool, 'L' LRN, or [width, 1] a 1×1 conv (config C). */
@@ -43,7 +55,8 @@ export function vgg(config: VGGConfig, opts: VGGOptions = {}): Sequential {
 
 function buildVgg(config: VGGConfig, opts: VGGOptions = {}): Sequential {
   const table: readonly VGGEntry[] | undefined = VGG_CONFIGS[config];
-  if (table === undefined) throw new ModelConfigError('vgg', `unknown configuration '${String(config)}'`, `Use one of ${Object.keys(VGG_CONFIGS).join(', ')}.`);
+  if (table === undefined)
+    throw new ModelConfigError('vgg', `unknown configuration '${String(config)}'`, `Use one of ${Object.keys(VGG_CONFIGS).join(', ')}.`);
   const { inChannels = 3, numClasses = 1000, batchNorm = false, dropout = 0.5, hidden = 4096 } = opts;
   positiveInt('vgg', 'inChannels', inChannels);
   positiveInt('vgg', 'numClasses', numClasses);

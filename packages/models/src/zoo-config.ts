@@ -9,6 +9,11 @@ export const ZOO_PACKAGE = '@tessera/models';
  * and `registerZoo()` can rebuild it. In a class's constructor pass the class as `owner`
  * (a subclass that does not describe itself is then not saved as it). Returns the model.
  */
-export function describeZoo<M extends AnyModule>(model: M, name: string, args: readonly unknown[], owner?: abstract new (...args: never[]) => unknown): M {
+export function describeZoo<M extends AnyModule>(
+  model: M,
+  name: string,
+  args: readonly unknown[],
+  owner?: abstract new (...args: never[]) => unknown,
+): M {
   return describeModule(model, name, args, { from: ZOO_PACKAGE, owner });
 }

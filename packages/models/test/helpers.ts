@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { randn, tensor, type Tensor } from '@tessera/core';
-import { crossEntropy, type Module } from '@tessera/layers';
+import { crossEntropyLoss, type Module } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 
 /** Runs one SGD step on a tiny batch and asserts the loss went down on the same batch. */
@@ -8,12 +8,12 @@ export async function expectStepLowersLoss(net: Module<[Tensor], Tensor>, inputS
   const x = randn(inputShape);
   const y = tensor(Array.from({ length: inputShape[0]! }, (_, i) => i % classes), { dtype: 'int32' });
   const opt = new SGD(net.parameters(), { lr });
-  const loss0 = crossEntropy(net.call(x), y);
+  const loss0 = crossEntropyLoss(net.call(x), y);
   loss0.backward();
   opt.step();
   opt.zeroGrad();
   const before = await loss0.item();
-  const after = await crossEntropy(net.call(x), y).item();
+  const after = await crossEntropyLoss(net.call(x), y).item();
   expect(after).toBeLessThan(before);
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed, randn, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { crossEntropy, mseLoss } from '@tessera/layers';
+import { crossEntropyLoss, mseLoss } from '@tessera/layers';
 import { Adam, SGD } from '@tessera/optim';
 import { SequenceClassifier, lstmRegressor, parityDataset } from '../src/index.js';
 import { expectStepLowersLoss } from './helpers.js';
@@ -52,7 +52,7 @@ describe('sequence models', () => {
     let acc = 0;
     for (let epoch = 0; epoch < 200 && acc < 1; epoch++) {
       tidy(() => {
-        crossEntropy(net.forwardSteps(xs).reshape([-1, 2]), targets).backward();
+        crossEntropyLoss(net.forwardSteps(xs).reshape([-1, 2]), targets).backward();
         opt.step();
         opt.zeroGrad();
       });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Tensor, manualSeed, memory, tensor, tidy, use, zeros } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { crossEntropy } from '@tessera/layers';
+import { crossEntropyLoss } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 import {
   CharGPT,
@@ -64,7 +64,7 @@ describe('CharGPT', () => {
     let loss = Infinity;
     for (let i = 0; i < 150 && loss > 0.02; i++) {
       loss = await tidy(() => {
-        const l = crossEntropy(gpt.call(input).reshape([-1, 7]), target.reshape([-1]), { ignoreIndex: 0 });
+        const l = crossEntropyLoss(gpt.call(input).reshape([-1, 7]), target.reshape([-1]), { ignoreIndex: 0 });
         l.backward();
         opt.step();
         opt.zeroGrad();
@@ -168,7 +168,7 @@ async function checkLearnsToyG2P(model: Seq2SeqModel & { parameters(): Iterable<
   let loss = Infinity;
   for (let i = 0; i < 300 && loss > 0.01; i++) {
     loss = await tidy(() => {
-      const l = crossEntropy(model.call(src, tgtIn, { srcPaddingMask: srcPad }).reshape([-1, 9]), tgtOut.reshape([-1]), { ignoreIndex: 0 });
+      const l = crossEntropyLoss(model.call(src, tgtIn, { srcPaddingMask: srcPad }).reshape([-1, 9]), tgtOut.reshape([-1]), { ignoreIndex: 0 });
       l.backward();
       opt.step();
       opt.zeroGrad();

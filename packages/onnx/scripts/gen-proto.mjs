@@ -20,7 +20,8 @@ writeFileSync(
   join(outDir, 'descriptor.ts'),
   `${banner}import type { INamespace } from 'protobufjs';\n\n` +
     `const descriptor = ${JSON.stringify(root.toJSON(), null, 1)};\n\n` +
-    `/**\n * protobufjs JSON descriptor of onnx.proto (field names as in the .proto). Cast because\n * protobufjs's typings lag its parser (they lack 'edition').\n */\nexport const ONNX_DESCRIPTOR = descriptor as INamespace;\n`,
+    `/**\n * protobufjs JSON descriptor of onnx.proto (field names as in the .proto). Cast because\n * protobufjs's typings lag its ` +
+      `parser (they lack 'edition').\n */\nexport const ONNX_DESCRIPTOR = descriptor as INamespace;\n`,
 );
 
 /** TypeScript name of a reflected type: its full name minus the package, dots → underscores. */
@@ -34,7 +35,8 @@ const out = [banner];
 function visit(ns) {
   for (const t of ns.nestedArray) {
     if (t instanceof protobuf.Enum) {
-      out.push(`/** onnx.proto enum ${t.fullName.slice(1)}. */\nexport const ${tsName(t)} = {\n${Object.entries(t.values).map(([k, v]) => `  ${k}: ${v},`).join('\n')}\n} as const;\n`);
+      out.push(`/** onnx.proto enum ${t.fullName.slice(1)}. */\nexport const ${tsName(t)} = ` +
+        `{\n${Object.entries(t.values).map(([k, v]) => `  ${k}: ${v},`).join('\n')}\n} as const;\n`);
     } else if (t instanceof protobuf.Type) {
       const fields = t.fieldsArray.map((f) => {
         const base = f.resolvedType ? (f.resolvedType instanceof protobuf.Enum ? 'number' : tsName(f.resolvedType)) : SCALAR[f.type];
@@ -42,7 +44,8 @@ function visit(ns) {
         const ty = f.map ? `Record<string, ${base}>` : f.repeated ? `${base}[]` : base;
         return `  ${f.name}?: ${ty};`;
       });
-      out.push(`/** onnx.proto message ${t.fullName.slice(1)} (int64 fields as numbers: Tessera writes only small ones). */\nexport interface ${tsName(t)} {\n${fields.join('\n')}\n}\n`);
+      out.push(`/** onnx.proto message ${t.fullName.slice(1)} (int64 fields as numbers: Tessera writes only small ones). */\nexport ` +
+        `interface ${tsName(t)} {\n${fields.join('\n')}\n}\n`);
     }
     if (t.nestedArray) visit(t);
   }

@@ -32,7 +32,8 @@ function namedOutputs(out: unknown, names: readonly string[] | undefined): [stri
   else if (typeof out === 'object' && out !== null) pairs = Object.entries(out);
   else pairs = [['output', out]];
   return pairs.map(([n, t], i) => {
-    if (!isTensor(t)) throw new OnnxExportError(`exportOnnx: the model's output '${n}' is ${String(t)}, not a tensor; ONNX outputs must be tensors.`);
+    if (!isTensor(t))
+      throw new OnnxExportError(`exportOnnx: the model's output '${n}' is ${String(t)}, not a tensor; ONNX outputs must be tensors.`);
     return [names?.[i] ?? n, t];
   });
 }

@@ -1,6 +1,13 @@
 import type { DType, Tensor, TypedArray } from '@tessera/core';
 import { OnnxExportError } from './errors.js';
-import { type AttributeProto, AttributeProto_AttributeType as AT, type NodeProto, type TensorProto, TensorProto_DataType as DT, type ValueInfoProto } from './proto/types.js';
+import {
+  type AttributeProto,
+  AttributeProto_AttributeType as AT,
+  type NodeProto,
+  type TensorProto,
+  TensorProto_DataType as DT,
+  type ValueInfoProto,
+} from './proto/types.js';
 
 /** ONNX element type of each Tessera dtype. */
 const ELEM: Readonly<Record<DType, number>> = { float32: DT.FLOAT, float64: DT.DOUBLE, int32: DT.INT32, bool: DT.BOOL };
@@ -78,7 +85,8 @@ export class GraphBuilder {
 
   /** A float scalar initializer of `dtype`. */
   scalar(hint: string, dtype: DType, value: number): string {
-    const values = dtype === 'float64' ? new Float64Array([value]) : dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
+    const values =
+      dtype === 'float64' ? new Float64Array([value]) : dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
     return this.initializer(hint, dtype, [], values);
   }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Tensor, manualSeed, noGrad, randn, randint, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { crossEntropy } from '@tessera/layers';
+import { crossEntropyLoss } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 import { OnnxImportError, decodeModelProto, exportOnnx, importOnnx } from '../src/index.js';
 import { encodeModelProto } from '../src/encode.js';
@@ -37,7 +37,7 @@ describe('importOnnx: files written by torch.onnx.export (torch 1.13, opset 17; 
       for (let step = 0; step < 20; step++) {
         const loss = tidy(() => {
           const out = net.call(x) as Tensor;
-          return crossEntropy(out, target); // cnn ends in LogSoftmax: log-softmax again changes nothing
+          return crossEntropyLoss(out, target); // cnn ends in LogSoftmax: log-softmax again changes nothing
         });
         loss.backward();
         opt.step();

@@ -22,8 +22,10 @@ function replaceGrad(p: Parameter, g: Tensor): void {
  * works the same on asynchronous (GPU) backends.
  */
 export function clipGradNorm(params: Iterable<Parameter>, maxNorm: number, normType = 2): Tensor {
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ConfigError(`clipGradNorm: maxNorm must be a number ≥ 0 (got ${String(maxNorm)}).`);
-  if (typeof normType !== 'number' || !(normType > 0)) throw new ConfigError(`clipGradNorm: normType must be > 0 or Infinity (got ${String(normType)}).`);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
+    throw new ConfigError(`clipGradNorm: maxNorm must be a number ≥ 0 (got ${String(maxNorm)}).`);
+  if (typeof normType !== 'number' || !(normType > 0))
+    throw new ConfigError(`clipGradNorm: normType must be > 0 or Infinity (got ${String(normType)}).`);
   const ps = withGrads(params);
   if (ps.length === 0) return scalar(0);
   const dtype = ps[0].grad!.dtype;
@@ -62,7 +64,8 @@ export async function clipGradNormValue(params: Iterable<Parameter>, maxNorm: nu
 
 /** Clips every gradient element to [−clipValue, clipValue]. */
 export function clipGradValue(params: Iterable<Parameter>, clipValue: number): void {
-  if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new ConfigError(`clipGradValue: clipValue must be a number ≥ 0 (got ${String(clipValue)}).`);
+  if (typeof clipValue !== 'number' || !(clipValue >= 0))
+    throw new ConfigError(`clipGradValue: clipValue must be a number ≥ 0 (got ${String(clipValue)}).`);
   const ps = withGrads(params);
   noGrad(() =>
     tidy(() => {

@@ -1,4 +1,15 @@
-import { type AttrsArg, type ElementwiseAttrs, type Expr, type OpDef, type Tensor, type TensorInfo, DTypeError, ShapeError, ex, runOp } from '@tessera/core';
+import {
+  type AttrsArg,
+  type ElementwiseAttrs,
+  type Expr,
+  type OpDef,
+  type Tensor,
+  type TensorInfo,
+  DTypeError,
+  ShapeError,
+  ex,
+  runOp,
+} from '@tessera/core';
 
 const [A, B, C] = [ex.input(0), ex.input(1), ex.input(2)];
 const [S0, S1, S2, S3] = [ex.scalar(0), ex.scalar(1), ex.scalar(2), ex.scalar(3)];
@@ -20,9 +31,12 @@ function sameShapeInfer(name: string) {
   return (inputs: readonly TensorInfo[]) => {
     const [a] = inputs;
     for (const t of inputs) {
-      if (t.dtype !== a.dtype) throw new DTypeError(`${name}: all inputs must share a dtype (got ${inputs.map((i) => i.dtype).join(', ')}).`);
+      if (t.dtype !== a.dtype)
+        throw new DTypeError(`${name}: all inputs must share a dtype (got ${inputs.map((i) => i.dtype).join(', ')}).`);
       if (t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
-        throw new ShapeError(`${name}: all inputs must have the same shape (got ${inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}).`);
+        throw new ShapeError(
+          `${name}: all inputs must have the same shape (got ${inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}).`,
+        );
       }
     }
     if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new DTypeError(`${name}: expects float tensors (got ${a.dtype}).`);

@@ -113,7 +113,8 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       }
       const ps = [...g.params];
       ps.forEach((p, i) => {
-        if (!(p instanceof Parameter)) throw new ConfigError(`${who}: group ${gi} item ${i} is not a Parameter; wrap tensors with new Parameter(t).`);
+        if (!(p instanceof Parameter))
+          throw new ConfigError(`${who}: group ${gi} item ${i} is not a Parameter; wrap tensors with new Parameter(t).`);
         if (seen.has(p)) throw new ConfigError(`${who}: parameter ${paramLabel(p, gi, i)} appears in more than one group (or twice).`);
         seen.add(p);
       });
@@ -185,7 +186,8 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       const names = this.paramGroups.flatMap((g, gi) => g.params.map((p, i) => paramLabel(p, gi, i)));
       const shown = names.length > 8 ? [...names.slice(0, 8), `… ${names.length - 8} more`] : names;
       throw new NoGradientError(
-        `${this.label}.step(): no parameter has a gradient (${shown.join(', ')}). Call loss.backward() before step(), and zeroGrad() after it.`,
+        `${this.label}.step(): no parameter has a gradient (${shown.join(', ')}). Call loss.backward() before step(), and zeroGrad() ` +
+          `after it.`,
       );
     }
     noGrad(() =>
@@ -296,11 +298,13 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       const p = byIndex.get(Number(k));
       if (!p) throw new ConfigError(`${who}: state for parameter ${k}, which no group lists.`);
       for (const [key, v] of Object.entries(entry)) {
-        if (typeof v !== 'number' && !isSerializedTensor(v)) throw new ConfigError(`${who}: state '${key}' of parameter ${k} is neither a number nor a tensor.`);
+        if (typeof v !== 'number' && !isSerializedTensor(v))
+          throw new ConfigError(`${who}: state '${key}' of parameter ${k} is neither a number nor a tensor.`);
         if (typeof v !== 'number') {
           const n = v.shape.reduce((a, d) => a * d, 1);
           if (n !== v.data.length) {
-            throw new ConfigError(`${who}: state '${key}' of parameter ${k} has shape [${v.shape.join(', ')}] but ${v.data.length} values; the dict is corrupt.`);
+            throw new ConfigError(`${who}: state '${key}' of parameter ${k} has shape [${v.shape.join(', ')}] but ${v.data.length} ` +
+              `values; the dict is corrupt.`);
           }
           if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
             throw new ConfigError(

@@ -40,7 +40,9 @@ export class SGD extends Optimizer<SGDOptions> {
     checkNumber('dampening', g.dampening, (x) => Number.isFinite(x), 'a finite number', who);
     checkNumber('weightDecay', g.weightDecay, nonNeg, 'a finite number ≥ 0', who);
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new ConfigError(`${who}: nesterov requires momentum > 0 and dampening 0 (got momentum ${g.momentum}, dampening ${g.dampening}).`);
+      throw new ConfigError(
+        `${who}: nesterov requires momentum > 0 and dampening 0 (got momentum ${g.momentum}, dampening ${g.dampening}).`,
+      );
     }
   }
   protected update(p: Parameter, grad: Tensor, g: ParamGroup<SGDOptions>, s: ParamState): Tensor {
@@ -81,7 +83,14 @@ export interface AdaGradOptions extends BaseGroupOptions {
  */
 export class AdaGrad extends Optimizer<AdaGradOptions> {
   protected readonly label = 'AdaGrad';
-  static readonly defaults: AdaGradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, clipValue: null };
+  static readonly defaults: AdaGradOptions = {
+    lr: 1e-2,
+    lrDecay: 0,
+    weightDecay: 0,
+    initialAccumulatorValue: 0,
+    eps: 1e-10,
+    clipValue: null,
+  };
   constructor(params: ParamsInput<AdaGradOptions>, opts: Partial<AdaGradOptions> = {}) {
     super(params, { ...AdaGrad.defaults, ...opts });
   }
@@ -124,7 +133,15 @@ export interface RMSPropOptions extends BaseGroupOptions {
  */
 export class RMSProp extends Optimizer<RMSPropOptions> {
   protected readonly label = 'RMSProp';
-  static readonly defaults: RMSPropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, clipValue: null };
+  static readonly defaults: RMSPropOptions = {
+    lr: 1e-2,
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 0,
+    momentum: 0,
+    centered: false,
+    clipValue: null,
+  };
   constructor(params: ParamsInput<RMSPropOptions>, opts: Partial<RMSPropOptions> = {}) {
     super(params, { ...RMSProp.defaults, ...opts });
   }
@@ -213,7 +230,8 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   protected abstract readonly decoupled: boolean;
   protected override validateGroup(g: ParamGroup<AdamOptions>, who: string): void {
     super.validateGroup(g, who);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new ConfigError(`${who}: betas must be [beta1, beta2] (got ${String(g.betas)}).`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2)
+      throw new ConfigError(`${who}: betas must be [beta1, beta2] (got ${String(g.betas)}).`);
     checkNumber('betas[0]', g.betas[0], unit, 'in [0, 1)', who);
     checkNumber('betas[1]', g.betas[1], unit, 'in [0, 1)', who);
     checkNumber('eps', g.eps, nonNeg, 'a finite number ≥ 0', who);

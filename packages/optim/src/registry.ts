@@ -7,7 +7,10 @@ import { AdaDelta, AdaGrad, Adam, AdamW, RMSProp, SGD } from './optimizers.js';
 export type AnyOptions = BaseGroupOptions;
 
 /** Builds an optimizer from parameters (or groups) and options. */
-export type OptimizerFactory = (params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[], opts?: Record<string, unknown>) => Optimizer<AnyOptions>;
+export type OptimizerFactory = (
+  params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[],
+  opts?: Record<string, unknown>,
+) => Optimizer<AnyOptions>;
 
 const registry = new Map<string, OptimizerFactory>();
 
@@ -30,9 +33,17 @@ export function optimizerNames(): string[] {
  * Keras-style construction by name: `optimizer('adam', model.parameters(), { lr: 1e-3 })`.
  * Unknown names throw `ConfigError` listing the known ones.
  */
-export function optimizer(name: string, params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[], opts: Record<string, unknown> = {}): Optimizer<AnyOptions> {
+export function optimizer(
+  name: string,
+  params: Iterable<Parameter> | readonly ParamGroupInput<AnyOptions>[],
+  opts: Record<string, unknown> = {},
+): Optimizer<AnyOptions> {
   const f = typeof name === 'string' ? registry.get(name.toLowerCase()) : undefined;
-  if (!f) throw new ConfigError(`optimizer: unknown optimizer '${String(name)}'; known: ${optimizerNames().join(', ')}. Add one with registerOptimizer(name, factory).`);
+  if (!f)
+    throw new ConfigError(
+      `optimizer: unknown optimizer '${String(name)}'; known: ${optimizerNames().join(', ')}. Add one with ` +
+        `registerOptimizer(name, factory).`,
+    );
   return f(params, opts);
 }
 

@@ -96,7 +96,8 @@ export class MultiStepLR extends LRSchedule {
     super(optimizer);
     const ms = [...(opts.milestones ?? [])];
     ms.forEach((m, i) => checkNumber(`milestones[${i}]`, m, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer', 'MultiStepLR'));
-    for (let i = 1; i < ms.length; i++) if (ms[i] <= ms[i - 1]) throw new ConfigError(`MultiStepLR: milestones must increase (got [${ms.join(', ')}]).`);
+    for (let i = 1; i < ms.length; i++) if (ms[i] <= ms[i - 1]) throw new ConfigError(`MultiStepLR: milestones must increase (got ` +
+      `[${ms.join(', ')}]).`);
     this.milestones = ms;
     this.gamma = opts.gamma ?? 0.1;
     checkNumber('gamma', this.gamma, (x) => x >= 0 && Number.isFinite(x), 'a finite number ≥ 0', 'MultiStepLR');
@@ -219,10 +220,21 @@ export class ReduceLROnPlateau {
   lastLr: number[];
 
   constructor(readonly optimizer: Optimizer, opts: Partial<ReduceOnPlateauOptions> = {}) {
-    const o: ReduceOnPlateauOptions = { mode: 'min', factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: 'rel', cooldown: 0, minLr: 0, eps: 1e-8, ...opts };
+    const o: ReduceOnPlateauOptions = {
+      mode: 'min',
+      factor: 0.1,
+      patience: 10,
+      threshold: 1e-4,
+      thresholdMode: 'rel',
+      cooldown: 0,
+      minLr: 0,
+      eps: 1e-8,
+      ...opts,
+    };
     const who = 'ReduceLROnPlateau';
     if (o.mode !== 'min' && o.mode !== 'max') throw new ConfigError(`${who}: unknown mode '${String(o.mode)}'; use 'min' or 'max'.`);
-    if (o.thresholdMode !== 'rel' && o.thresholdMode !== 'abs') throw new ConfigError(`${who}: unknown thresholdMode '${String(o.thresholdMode)}'; use 'rel' or 'abs'.`);
+    if (o.thresholdMode !== 'rel' && o.thresholdMode !== 'abs') throw new ConfigError(`${who}: unknown thresholdMode ` +
+      `'${String(o.thresholdMode)}'; use 'rel' or 'abs'.`);
     checkNumber('factor', o.factor, (x) => x >= 0 && x < 1, 'in [0, 1)', who);
     checkNumber('patience', o.patience, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer', who);
     checkNumber('cooldown', o.cooldown, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer', who);
@@ -246,7 +258,8 @@ export class ReduceLROnPlateau {
 
   /** Records one epoch's metric and reduces the lrs if it has plateaued. */
   step(metric: number): void {
-    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new ConfigError(`ReduceLROnPlateau.step: metric must be a number (got ${String(metric)}).`);
+    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new ConfigError(`ReduceLROnPlateau.step: metric must be a number (got ` +
+      `${String(metric)}).`);
     this.t++;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -280,7 +293,8 @@ export class ReduceLROnPlateau {
   /** Restores the counters (the lrs themselves are restored by the optimizer's loadStateDict). */
   loadStateDict(sd: ScheduleStateDict): void {
     for (const k of ['t', 'best', 'numBadSteps', 'cooldownCounter'] as const) {
-      if (typeof sd[k] !== 'number' && !(k === 'best' && sd[k] === null)) throw new ConfigError(`ReduceLROnPlateau.loadStateDict: '${k}' must be a number.`);
+      if (typeof sd[k] !== 'number' && !(k === 'best' && sd[k] === null)) throw new ConfigError(`ReduceLROnPlateau.loadStateDict: '${k}' ` +
+        `must be a number.`);
     }
     this.t = sd.t as number;
     // JSON turns ±Infinity into null.

@@ -25,7 +25,12 @@ export interface PytorchExport {
   readonly className: string;
 }
 
-const DTYPES: Readonly<Record<string, string>> = { float32: 'torch.float32', float64: 'torch.float64', int32: 'torch.int32', bool: 'torch.bool' };
+const DTYPES: Readonly<Record<string, string>> = {
+  float32: 'torch.float32',
+  float64: 'torch.float64',
+  int32: 'torch.int32',
+  bool: 'torch.bool',
+};
 
 /** Writes the forward body, naming every tensor once. */
 class ForwardWriter {
@@ -49,8 +54,10 @@ class ForwardWriter {
     const s = this.#state.get(t);
     if (s) return s.parameter ? `self.get_parameter(${JSON.stringify(s.key)})` : `self.get_buffer(${JSON.stringify(s.key)})`;
     const values = this.#values.get(t);
-    if (!values) throw new PytorchExportError(`exportPytorch: the forward uses a ${t.shape.join('×')} tensor that is neither an input, a parameter, a buffer nor computed by an op, and has more than ${MAX_CONSTANT} elements; make it a buffer of its module.`);
-    return `torch.tensor([${values.map(py).join(', ')}], dtype=${DTYPES[t.dtype] ?? 'torch.float32'}, device=x0.device).reshape(${py(t.shape)})`;
+    if (!values) throw new PytorchExportError(`exportPytorch: the forward uses a ${t.shape.join('×')} tensor that is neither an input, a ` +
+      `parameter, a buffer nor computed by an op, and has more than ${MAX_CONSTANT} elements; make it a buffer of its module.`);
+    return `torch.tensor([${values.map(py).join(', ')}], dtype=${DTYPES[t.dtype] ?? 'torch.float32'}, ` +
+      `device=x0.device).reshape(${py(t.shape)})`;
   }
 
   /** A call argument: a tensor, None, or a tuple of them. */
@@ -91,9 +98,14 @@ class ForwardWriter {
  * writeFileSync('model.safetensors', weights);
  * // python: from model import load_model; net = load_model('model.safetensors')
  */
-export async function exportPytorch(model: AnyModule, exampleInputs: Tensor | readonly Tensor[], opts: ExportPytorchOptions = {}): Promise<PytorchExport> {
+export async function exportPytorch(
+  model: AnyModule,
+  exampleInputs: Tensor | readonly Tensor[],
+  opts: ExportPytorchOptions = {},
+): Promise<PytorchExport> {
   const className = opts.className ?? 'TesseraModel';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(className)) throw new PytorchExportError(`exportPytorch: className '${className}' is not a Python identifier.`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(className))
+    throw new PytorchExportError(`exportPytorch: className '${className}' is not a Python identifier.`);
   const weightsFile = opts.weightsFile ?? 'model.safetensors';
   const inputs = isTensor(exampleInputs) ? [exampleInputs] : [...(exampleInputs as readonly Tensor[])];
   if (inputs.length === 0) throw new PytorchExportError('exportPytorch: give at least one example input (the forward is traced once).');
@@ -106,7 +118,9 @@ export async function exportPytorch(model: AnyModule, exampleInputs: Tensor | re
     if (leaf) leaves.set(m, { path, leaf });
   }
   if (torchLeaf(model, `the model (${model.constructor.name})`)) {
-    throw new PytorchExportError(`exportPytorch: the model is a single ${model.constructor.name} layer; wrap it in a Sequential (its names then start with '0.').`);
+    throw new PytorchExportError(
+      `exportPytorch: the model is a single ${model.constructor.name} layer; wrap it in a Sequential (its names then start with '0.').`,
+    );
   }
 
   const trace = traceModules(model, inputs, (m) => leaves.has(m));
@@ -132,7 +146,11 @@ export async function exportPytorch(model: AnyModule, exampleInputs: Tensor | re
   const params = new Set(model.namedParameters().map(([k]) => k));
   for (const [key, t] of Object.entries(model.stateDict())) {
     if (covered.some((p) => key.startsWith(p))) continue;
-    init.push(params.has(key) ? `_parameter(self, ${JSON.stringify(key)}, ${py(t.shape)})` : `_buffer(self, ${JSON.stringify(key)}, ${py(t.shape)}, ${DTYPES[t.dtype] ?? 'torch.float32'})`);
+    init.push(
+      params.has(key)
+        ? `_parameter(self, ${JSON.stringify(key)}, ${py(t.shape)})`
+        : `_buffer(self, ${JSON.stringify(key)}, ${py(t.shape)}, ${DTYPES[t.dtype] ?? 'torch.float32'})`,
+    );
   }
   const args = inputs.map((_, i) => `x${i}`).join(', ');
   const code = [

@@ -6,9 +6,26 @@ type Emit = (x: readonly string[], op: RecordedOp) => string;
 
 const BINARY: Readonly<Record<string, string>> = { add: '+', sub: '-', mul: '*', div: '/' };
 const UNARY: Readonly<Record<string, string>> = {
-  neg: 'torch.neg', abs: 'torch.abs', exp: 'torch.exp', log: 'torch.log', sqrt: 'torch.sqrt', rsqrt: 'torch.rsqrt', reciprocal: 'torch.reciprocal',
-  sin: 'torch.sin', cos: 'torch.cos', tanh: 'torch.tanh', sigmoid: 'torch.sigmoid', relu: 'torch.relu', erf: 'torch.erf', gelu: 'F.gelu',
-  softplus: 'F.softplus', square: 'torch.square', floor: 'torch.floor', ceil: 'torch.ceil', expm1: 'torch.expm1', log1p: 'torch.log1p',
+  neg: 'torch.neg',
+  abs: 'torch.abs',
+  exp: 'torch.exp',
+  log: 'torch.log',
+  sqrt: 'torch.sqrt',
+  rsqrt: 'torch.rsqrt',
+  reciprocal: 'torch.reciprocal',
+  sin: 'torch.sin',
+  cos: 'torch.cos',
+  tanh: 'torch.tanh',
+  sigmoid: 'torch.sigmoid',
+  relu: 'torch.relu',
+  erf: 'torch.erf',
+  gelu: 'F.gelu',
+  softplus: 'F.softplus',
+  square: 'torch.square',
+  floor: 'torch.floor',
+  ceil: 'torch.ceil',
+  expm1: 'torch.expm1',
+  log1p: 'torch.log1p',
 };
 
 const attrs = <T>(op: RecordedOp): T => op.attrs as T;
@@ -32,7 +49,8 @@ function pool2d(kind: 'max' | 'avg'): Emit {
   return ([x], op) => {
     const a = attrs<{ kernel: number[]; strides: number[]; pads: number[]; countIncludePad?: boolean; ceilMode?: boolean }>(op);
     const [t, b, l, r] = a.pads; // [top, bottom, left, right]
-    if (t !== b || l !== r) throw new PytorchExportError(`exportPytorch: ${kind}Pool2d with uneven padding [${a.pads.join(', ')}] has no PyTorch counterpart.`);
+    if (t !== b || l !== r)
+      throw new PytorchExportError(`exportPytorch: ${kind}Pool2d with uneven padding [${a.pads.join(', ')}] has no PyTorch counterpart.`);
     const extra = kind === 'avg' && a.countIncludePad === false ? ', count_include_pad=False' : '';
     return `F.${kind}_pool2d(${x}, ${py(a.kernel)}, ${py(a.strides)}, ${py([t, l])}${a.ceilMode ? ', ceil_mode=True' : ''}${extra})`;
   };
@@ -105,7 +123,8 @@ export function functionalOp(op: RecordedOp, inputs: readonly string[], module: 
   const emit = OPS[op.def.name];
   if (!emit) {
     throw new PytorchExportError(
-      `exportPytorch: the forward of '${module || '(root)'}' uses the op '${op.def.name}', which has no PyTorch counterpart here (ops written: ${Object.keys(OPS).sort().join(', ')}).`,
+      `exportPytorch: the forward of '${module || '(root)'}' uses the op '${op.def.name}', which has no PyTorch counterpart here (ops ` +
+        `written: ${Object.keys(OPS).sort().join(', ')}).`,
     );
   }
   return emit(inputs, op);

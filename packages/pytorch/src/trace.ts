@@ -8,7 +8,13 @@ export type Structure = Tensor | null | undefined | readonly Structure[];
 /** One step of a traced forward pass. */
 export type TraceNode =
   /** A call of a submodule that has a `torch.nn` twin: it runs as that module. */
-  | { readonly kind: 'module'; readonly path: string; readonly module: AnyModule; readonly inputs: readonly Structure[]; readonly output: Structure }
+  | {
+      readonly kind: 'module';
+      readonly path: string;
+      readonly module: AnyModule;
+      readonly inputs: readonly Structure[];
+      readonly output: Structure;
+    }
   /** An op issued by a module's own forward code (a residual add, a reshape): it runs as a torch function. */
   | { readonly kind: 'op'; readonly op: RecordedOp; readonly module: string };
 
@@ -30,7 +36,8 @@ export const MAX_CONSTANT = 4096;
 function structure(v: unknown, where: string): Structure {
   if (v === null || v === undefined || isTensor(v)) return v as Structure;
   if (Array.isArray(v)) return v.map((x) => structure(x, where));
-  throw new PytorchExportError(`exportPytorch: ${where} takes or returns ${JSON.stringify(v)?.slice(0, 60) ?? typeof v}, which is not a tensor; only tensors (and arrays of them) can be passed in the generated forward.`);
+  throw new PytorchExportError(`exportPytorch: ${where} takes or returns ${JSON.stringify(v)?.slice(0, 60) ?? typeof v}, which is not a ` +
+    `tensor; only tensors (and arrays of them) can be passed in the generated forward.`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Tensor, manualSeed, noGrad, randint, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import {
-  type AnyModule, BatchNorm1d, Conv1d, Dropout, ELU, Embedding, Flatten, GELU, GRU, GaussianNoise, GroupNorm, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module,
+  type AnyModule, BatchNorm1d, Conv1d, Dropout, ELU, Embedding, Flatten, GELU, GaussianNoise, GroupNorm, LayerNorm, LeakyReLU, Linear, LogSoftmax, Module,
   RNN, Reshape, Sequential, SiLU, Softplus, Tanh, AvgPool1d, MaxPool1d, loadTorchWeights,
 } from '@tessera/layers';
 import { SequenceClassifier, googlenet, lenet5, mlp, mnistCnn, resnet } from '@tessera/models';

@@ -17,7 +17,10 @@
 export * from '@tessera/core';
 export {
   cpu,
-  /** The CPU backend's thread count for large GEMMs (Node worker threads, or Web Workers in a cross-origin isolated page); call before `init()`. */
+  /**
+   * The CPU backend's thread count for large GEMMs (Node worker threads, or Web Workers in a
+   * cross-origin isolated page); call before `init()`.
+   */
   setThreads,
   type CpuOptions,
 } from '@tessera/backend-cpu';

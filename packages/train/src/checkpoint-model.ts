@@ -26,7 +26,8 @@ export async function loadCheckpointModel(bytes: Uint8Array, file = 'checkpoint'
     model.loadStateDict(ck.weights);
   } catch (e) {
     model.dispose();
-    if (e instanceof StateDictError) throw new ModelFileError(`${file}: the weights do not fit the architecture its config describes: ${e.message}`);
+    if (e instanceof StateDictError)
+      throw new ModelFileError(`${file}: the weights do not fit the architecture its config describes: ${e.message}`);
     throw e;
   } finally {
     ck.dispose();

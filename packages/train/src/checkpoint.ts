@@ -1,5 +1,15 @@
 import { DataError, type RngState, type Tensor, tensor } from '@tessera/core';
-import { type AnyModule, MODEL_CONFIG_KEY, MODEL_FORMAT_KEY, MODEL_FORMAT_VERSION, ModuleConfigError, type SafetensorsMetadata, type StateDict, decodeSafetensors, encodeSafetensorsAsync } from '@tessera/layers';
+import {
+  type AnyModule,
+  MODEL_CONFIG_KEY,
+  MODEL_FORMAT_KEY,
+  MODEL_FORMAT_VERSION,
+  ModuleConfigError,
+  type SafetensorsMetadata,
+  type StateDict,
+  decodeSafetensors,
+  encodeSafetensorsAsync,
+} from '@tessera/layers';
 import type { Optimizer, OptimizerStateDict, SerializedTensor } from '@tessera/optim';
 import type { CallbackState, History } from './callbacks/callback.js';
 import { checkTrainingMeta } from './checkpoint-meta.js';
@@ -81,7 +91,12 @@ export async function encodeCheckpoint(
       } else optState[idx][k] = v;
     }
   }
-  const meta = { format: FORMAT, ...state, scheduler: scheduler ? scheduler.stateDict() : null, optimizer: { state: optState, paramGroups: opt.paramGroups } };
+  const meta = {
+    format: FORMAT,
+    ...state,
+    scheduler: scheduler ? scheduler.stateDict() : null,
+    optimizer: { state: optState, paramGroups: opt.paramGroups },
+  };
   try {
     return await encodeSafetensorsAsync(tensors, { ...metadata, ...architecture(model), [META_KEY]: JSON.stringify(meta) });
   } finally {
@@ -109,7 +124,10 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
     throw new DataError(`${file}: ${why}`);
   };
   if (raw === undefined) fail(`no '${META_KEY}' metadata: this is a weights file, not a training checkpoint (load it with loadWeights).`);
-  let meta: TrainingState & { format: string; optimizer: { state: Record<string, Record<string, number | { $tensor: string }>>; paramGroups: OptimizerStateDict['paramGroups'] } };
+  let meta: TrainingState & {
+    format: string;
+    optimizer: { state: Record<string, Record<string, number | { $tensor: string }>>; paramGroups: OptimizerStateDict['paramGroups'] };
+  };
   try {
     meta = JSON.parse(raw as string);
   } catch (e) {
@@ -124,7 +142,8 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
     all.forEach((t) => t.dispose());
     throw e;
   }
-  if (typeof meta.optimizer !== 'object' || meta.optimizer === null || typeof meta.optimizer.state !== 'object') fail(`training metadata field 'optimizer' must be { state, paramGroups }.`);
+  if (typeof meta.optimizer !== 'object' || meta.optimizer === null || typeof meta.optimizer.state !== 'object')
+    fail(`training metadata field 'optimizer' must be { state, paramGroups }.`);
   const weights: StateDict = {};
   for (const [k, t] of Object.entries(tensors)) if (!k.startsWith(OPT_PREFIX)) weights[k] = t;
   const state: OptimizerStateDict['state'] = {};
@@ -141,5 +160,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): 
     state[Number(idx)] = out;
   }
   const { optimizer: _o, format: _f, ...rest } = meta;
-  return { weights, optimizer: { state, paramGroups: meta.optimizer.paramGroups }, state: { ...rest, ...resume }, metadata, dispose: () => all.forEach((t) => t.dispose()) };
+  return {
+    weights,
+    optimizer: { state, paramGroups: meta.optimizer.paramGroups },
+    state: { ...rest, ...resume },
+    metadata,
+    dispose: () => all.forEach((t) => t.dispose()),
+  };
 }

@@ -41,7 +41,8 @@ export interface CompiledModel {
  * await m.evaluate({ x: xTest, y: yTest });
  */
 export function compile(model: AnyModule, opts: CompileOptions): CompiledModel {
-  const optimizer = typeof opts.optimizer === 'string' ? makeOptimizer(opts.optimizer, model.parameters(), opts.optimizerOptions ?? {}) : opts.optimizer;
+  const optimizer =
+    typeof opts.optimizer === 'string' ? makeOptimizer(opts.optimizer, model.parameters(), opts.optimizerOptions ?? {}) : opts.optimizer;
   const loss = resolveLoss(opts.loss);
   const metrics = opts.metrics ?? [];
   return {

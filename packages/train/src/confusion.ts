@@ -42,7 +42,9 @@ export class ConfusionMatrix {
   restore(s: MetricState): void {
     const c = s.count;
     if (s.sums.length !== 0 && s.sums.length !== c * (c + 1)) {
-      throw new ConfigError(`confusionMatrix: a saved state of ${s.sums.length} counts does not fit ${c} classes (expected ${c * (c + 1)}).`);
+      throw new ConfigError(
+        `confusionMatrix: a saved state of ${s.sums.length} counts does not fit ${c} classes (expected ${c * (c + 1)}).`,
+      );
     }
     if (this.numClasses !== undefined && c !== 0 && c !== this.numClasses) {
       throw new ConfigError(`confusionMatrix: the saved state has ${c} classes but this metric has ${this.numClasses}.`);

@@ -36,7 +36,8 @@ export function toBatch(b: unknown, who: string): Batch | RowBatch {
   if (b instanceof RowBatch) return b;
   if (Array.isArray(b) && b.length === 2 && isTensor(b[1])) return { x: b[0] as Tensor, y: b[1] as Tensor };
   if (typeof b === 'object' && b !== null && 'x' in b && 'y' in b && isTensor((b as Batch).y)) return b as Batch;
-  throw new ConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
+  throw new ConfigError(`${who}: each batch must be { x, y } or [x, y] of tensors; got ` +
+    `${typeof b === 'object' && b ? `an object with keys ${Object.keys(b).join(', ')}` : String(b)}.`);
 }
 
 /** @internal A batch's model input(s) as a list (one tensor, or the inputs of a multi-input model). */
@@ -112,7 +113,10 @@ async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
 export async function splitArrays(data: ArrayData, fraction: number, seed = 0): Promise<{ train: ArrayData; val: ArrayData }> {
   if (!(fraction > 0 && fraction < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1) but got ${fraction}.`);
   const n = data.x.shape[0];
-  if (data.y.shape[0] !== n) throw new ShapeError(`fit: x has ${n} examples but y has ${data.y.shape[0]} (y ${fmtShape(data.y.shape)}); pass one target per example.`);
+  if (data.y.shape[0] !== n)
+    throw new ShapeError(
+      `fit: x has ${n} examples but y has ${data.y.shape[0]} (y ${fmtShape(data.y.shape)}); pass one target per example.`,
+    );
   const classes = data.y.dtype === 'int32' && data.y.rank === 1;
   const labels = classes ? Int32Array.from(await data.y.data()) : new Int32Array(n);
   let split: { train: Int32Array; validation: Int32Array };

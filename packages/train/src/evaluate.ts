@@ -120,7 +120,11 @@ export async function evaluate(model: AnyModule, data: DataSource, opts: Evaluat
  * The model's outputs for every example of `x` (a tensor, batched for you, or an iterable
  * of input batches), concatenated along the batch axis; eval mode, no gradients.
  */
-export async function predict(model: AnyModule, x: Tensor | AsyncIterable<Tensor> | Iterable<Tensor>, opts: { batchSize?: number } = {}): Promise<Tensor> {
+export async function predict(
+  model: AnyModule,
+  x: Tensor | AsyncIterable<Tensor> | Iterable<Tensor>,
+  opts: { batchSize?: number } = {},
+): Promise<Tensor> {
   const parts: Tensor[] = [];
   try {
     await inEvalMode(model, async () => {

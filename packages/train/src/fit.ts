@@ -123,7 +123,9 @@ async function readMetrics(metrics: readonly Metric[], prefix: string, into: Log
 export async function fit(model: AnyModule, data: DataSource, opts: FitOptions): Promise<History> {
   checkRequiredFitOptions(opts);
   if (inUse.has(model)) {
-    throw new ConfigError('fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).');
+    throw new ConfigError(
+      'fit: this model is already being trained by another fit call that has not finished; await it first (or train a copy of the model).',
+    );
   }
   inUse.add(model);
   try {
@@ -151,7 +153,8 @@ async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Pr
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`fit: epochs must be a non-negative integer but got ${epochs}.`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ConfigError(`fit: batchSize must be a positive integer but got ${batchSize}.`);
   const trainData = data;
   const valData = opts.validationData;
   const lossFn = resolveLoss(opts.loss);
@@ -170,8 +173,13 @@ async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Pr
   const resume = opts.resumeFrom ? restoreCheckpoint(opts.resumeFrom, ctx, lossMean) : null;
   const monitor = opts.schedulerMonitor ?? (valData ? 'val_loss' : 'loss');
   const compiled = opts.compile ?? isKnownLoss(opts.loss);
-  const step = trainStep({ model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm, callbacks: cbs }, compiled);
-  const validation = valData ? evaluator(model, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }, compiled) : null;
+  const step = trainStep(
+    { model, lossFn, optimizer: opts.optimizer, metrics, lossMean, clip: opts.clipGradNorm, callbacks: cbs },
+    compiled,
+  );
+  const validation = valData
+    ? evaluator(model, { loss: lossFn, metrics: opts.metrics, batchSize, numClasses: opts.numClasses }, compiled)
+    : null;
   let lastYield = performance.now();
   await each(cbs, (c) => c.onTrainBegin?.(ctx));
   if (resume) restoreCallbacks(resume.callbacks, keys);
@@ -222,8 +230,10 @@ async function fitData(model: AnyModule, data: DataSource, opts: FitOptions): Pr
       // partial epoch: no validation, no epoch-end callbacks, so a checkpoint written at the
       // stop keeps its mid-epoch position.
       if (ctx.stopTraining && !(ctx.numBatches !== null && b >= ctx.numBatches)) break;
-      if (b === 0) throw new ConfigError(`fit: epoch ${epoch + 1} had no batches: the training data is empty (0 examples); check the dataset, its --limit or the filter that built it.`);
-      if (skip > 0) throw new ConfigError(`fit: the checkpoint is ${resume?.batchesDone} batches into epoch ${epoch + 1} but the data has only ${b} batches per epoch; resume with the same data and batch size.`);
+      if (b === 0) throw new ConfigError(`fit: epoch ${epoch + 1} had no batches: the training data is empty (0 examples); check the ` +
+        `dataset, its --limit or the filter that built it.`);
+      if (skip > 0) throw new ConfigError(`fit: the checkpoint is ${resume?.batchesDone} batches into epoch ${epoch + 1} but the data ` +
+        `has only ${b} batches per epoch; resume with the same data and batch size.`);
       const logs: Logs = { loss: await lossMean.result() };
       await readMetrics(metrics, '', logs);
       if (valData) Object.assign(logs, prefixed(await validation!.run(valData), 'val_'));
@@ -253,7 +263,10 @@ function stepScheduler(opts: FitOptions, logs: Logs, monitor: string): void {
   if (!s) return;
   if (s instanceof ReduceLROnPlateau) {
     const v = logs[monitor];
-    if (v === undefined) throw new ConfigError(`fit: the plateau scheduler watches '${monitor}' but the logs have ${Object.keys(logs).join(', ')}; set schedulerMonitor.`);
+    if (v === undefined)
+      throw new ConfigError(
+        `fit: the plateau scheduler watches '${monitor}' but the logs have ${Object.keys(logs).join(', ')}; set schedulerMonitor.`,
+      );
     s.step(v);
   } else if ((opts.schedulerInterval ?? 'epoch') === 'epoch') s.step();
 }

@@ -8,7 +8,17 @@ export { evaluate, predict, inEvalMode, type EvaluateOptions } from './evaluate.
 export { type Batch, type ArrayData, type DataSource } from './data.js';
 export { registerLoss, lossNames, resolveLoss, resolveMetrics, type LossFn, type MetricSpec } from './resolve.js';
 export {
-  type Metric, type MetricName, type MetricState, type ClassScores, TopKAccuracy, ConfusionMatrix, MacroScore, MeanMetric, accuracy, classScores, metricByName,
+  type Metric,
+  type MetricName,
+  type MetricState,
+  type ClassScores,
+  TopKAccuracy,
+  ConfusionMatrix,
+  MacroScore,
+  MeanMetric,
+  accuracy,
+  classScores,
+  metricByName,
 } from './metrics.js';
 export { TrainConfigError, NonFiniteLossError, CheckpointError } from './errors.js';
 export type { Callback, CallbackState, ResumeState, BatchInfo, History, Logs, TrainContext } from './callbacks/callback.js';

@@ -1,4 +1,4 @@
-import { Parameter, ShapeError, type Tensor, fmtShape, noGrad, tensor, tidy, zerosLike, ConfigError } from '@tessera/core';
+import { Parameter, ShapeError, type Tensor, fmtShape, noGrad, tensor, tidy, zerosLike, } from '@tessera/core';
 
 /**
  * What a metric has accumulated, as plain numbers: checkpoints store it so a run resumed

@@ -9,7 +9,10 @@ export { ConfusionMatrix, MacroScore, classScores, type ClassScores } from './co
 /** @internal Checks a saved metric state's shape before restoring it. */
 function checkState(who: string, s: MetricState, sums: number): void {
   if (!(s.sums.length === 0 || s.sums.length === sums) || !(Number.isInteger(s.count) && s.count >= 0)) {
-    throw new ConfigError(`${who}: a saved metric state needs ${sums} sum(s) and a non-negative integer count; got ${s.sums.length} sum(s) and count ${s.count}.`);
+    throw new ConfigError(
+      `${who}: a saved metric state needs ${sums} sum(s) and a non-negative integer count; got ${s.sums.length} sum(s) and count ` +
+        `${s.count}.`,
+    );
   }
 }
 
@@ -119,5 +122,7 @@ export function metricByName(name: MetricName | string, numClasses?: number): Me
   if (name === 'accuracy' || name === 'acc') return accuracy();
   if (m) return new TopKAccuracy(Number(m[1]));
   if (name === 'precision' || name === 'recall' || name === 'f1') return new MacroScore(name, numClasses);
-  throw new ConfigError(`metrics: unknown metric '${name}'; known: accuracy, topKAccuracy (e.g. top5Accuracy), precision, recall, f1, or a Metric object.`);
+  throw new ConfigError(
+    `metrics: unknown metric '${name}'; known: accuracy, topKAccuracy (e.g. top5Accuracy), precision, recall, f1, or a Metric object.`,
+  );
 }

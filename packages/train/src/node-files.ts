@@ -16,7 +16,10 @@ export async function writeTextNoFollow(path: string, text: string, how: 'write'
     h = await open(path, NO_FOLLOW | (how === 'append' ? constants.O_APPEND : constants.O_TRUNC));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new DataError(`${path} is a symbolic link; tessera does not write through links — remove it (or choose another run directory).`);
+    if (code === 'ELOOP')
+      throw new DataError(
+        `${path} is a symbolic link; tessera does not write through links — remove it (or choose another run directory).`,
+      );
     throw new DataError(`${path}: cannot write (${(e as Error).message}).`);
   }
   try {

@@ -1,8 +1,8 @@
 import { ConfigError } from '@tessera/core';
 import type { Tensor } from '@tessera/core';
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, exponentialLoss, hingeLoss, huberLoss, l1Loss, logisticLoss,
-  mseLoss, nllLoss, smoothL1Loss, squaredHingeLoss,
+  bceLoss, bceWithLogitsLoss, crossEntropyLoss, exponentialLoss, hingeLoss, huberLoss, l1Loss, logisticLoss, mseLoss, nllLoss,
+  smoothL1Loss, squaredHingeLoss,
 } from '@tessera/layers';
 import { type Metric, type MetricName, metricByName } from './metrics.js';
 
@@ -13,16 +13,17 @@ export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 export type MetricSpec = MetricName | (string & {}) | Metric;
 
 // Every built-in loss with its default options (mean reduction), by its @tessera/layers name
-// without the "Loss" suffix.
+// without the "Loss" suffix; the binary ones keep their spelled-out names (bceLoss is
+// 'binaryCrossEntropy', bceWithLogitsLoss 'binaryCrossEntropyWithLogits').
 const losses = new Map<string, LossFn>([
-  ['crossEntropy', (p, t) => crossEntropy(p, t)],
+  ['crossEntropy', (p, t) => crossEntropyLoss(p, t)],
   ['nll', (p, t) => nllLoss(p, t)],
   ['mse', (p, t) => mseLoss(p, t)],
   ['l1', (p, t) => l1Loss(p, t)],
   ['huber', (p, t) => huberLoss(p, t)],
   ['smoothL1', (p, t) => smoothL1Loss(p, t)],
-  ['binaryCrossEntropy', (p, t) => binaryCrossEntropy(p, t)],
-  ['binaryCrossEntropyWithLogits', (p, t) => binaryCrossEntropyWithLogits(p, t)],
+  ['binaryCrossEntropy', (p, t) => bceLoss(p, t)],
+  ['binaryCrossEntropyWithLogits', (p, t) => bceWithLogitsLoss(p, t)],
   ['logistic', (p, t) => logisticLoss(p, t)],
   ['hinge', (p, t) => hingeLoss(p, t)],
   ['squaredHinge', (p, t) => squaredHingeLoss(p, t)],
@@ -40,7 +41,7 @@ export function lossNames(): string[] {
 }
 
 const builtins = new Set<unknown>([
-  crossEntropy, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  crossEntropyLoss, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss, bceLoss, bceWithLogitsLoss,
   logisticLoss, hingeLoss, squaredHingeLoss, exponentialLoss,
 ]);
 

@@ -42,7 +42,11 @@ export function restoreMetrics(metrics: readonly Metric[], saved: ResumeState['m
   for (const m of metrics) {
     const s = saved[m.name];
     if (s === undefined) continue;
-    if (!m.restore) throw new ConfigError(`fit: the checkpoint holds the state of metric '${m.name}' but this Metric object has no restore(); implement state()/restore() or resume at an epoch boundary.`);
+    if (!m.restore)
+      throw new ConfigError(
+        `fit: the checkpoint holds the state of metric '${m.name}' but this Metric object has no restore(); implement state()/restore() ` +
+          `or resume at an epoch boundary.`,
+      );
     m.restore(s);
   }
 }

@@ -29,8 +29,15 @@ export interface SequenceErrorRates {
  * sequenceErrorRates([['T', 'AH', 'M', 'EY', 'T', 'OW']], [[['T', 'AH', 'M', 'EY', 'T', 'OW'], ['T', 'AH', 'M', 'AA', 'T', 'OW']]]);
  * // { tokenErrorRate: 0, sequenceErrorRate: 0, count: 1 }
  */
-export function sequenceErrorRates(predictions: readonly (readonly string[])[], references: readonly (readonly (readonly string[])[])[]): SequenceErrorRates {
-  if (predictions.length !== references.length) throw new RangeError(`sequenceErrorRates: ${predictions.length} predictions but ${references.length} reference lists; give one list of references per prediction.`);
+export function sequenceErrorRates(
+  predictions: readonly (readonly string[])[],
+  references: readonly (readonly (readonly string[])[])[],
+): SequenceErrorRates {
+  if (predictions.length !== references.length)
+    throw new RangeError(
+      `sequenceErrorRates: ${predictions.length} predictions but ${references.length} reference lists; give one list of references per ` +
+        `prediction.`,
+    );
   let edits = 0;
   let length = 0;
   let wrong = 0;
@@ -47,5 +54,9 @@ export function sequenceErrorRates(predictions: readonly (readonly string[])[], 
     length += bestLen;
     if (best > 0) wrong++;
   });
-  return { tokenErrorRate: length === 0 ? 0 : edits / length, sequenceErrorRate: predictions.length === 0 ? 0 : wrong / predictions.length, count: predictions.length };
+  return {
+    tokenErrorRate: length === 0 ? 0 : edits / length,
+    sequenceErrorRate: predictions.length === 0 ? 0 : wrong / predictions.length,
+    count: predictions.length,
+  };
 }

@@ -11,5 +11,16 @@ export { TrainingWorkerError } from './worker/errors.js';
 export type { Endpoint, NodeEndpoint, WebEndpoint } from './worker/endpoint.js';
 export type { DatasetLoader } from './worker/setup.js';
 export type {
-  ArrayPayload, BackendInfo, DataSpec, ErrorPayload, FromTrainingWorker, MemoryInfo, ModelSpec, ToTrainingWorker, TrainingEvent, TrainingResult, TrainingSpec, TrainingState,
+  ArrayPayload,
+  BackendInfo,
+  DataSpec,
+  ErrorPayload,
+  FromTrainingWorker,
+  MemoryInfo,
+  ModelSpec,
+  ToTrainingWorker,
+  TrainingEvent,
+  TrainingResult,
+  TrainingSpec,
+  TrainingState,
 } from './worker/protocol.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Tensor, manualSeed, memory, randint, randn, tidy, use } from '@tessera/core';
+import { type Tensor, manualSeed, memory, randint, randn, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, stateDict } from '@tessera/layers';
 import { Adam, SGD } from '@tessera/optim';

@@ -34,7 +34,8 @@ export class Controls {
     for (const [name, control] of pairs) {
       const v = params.get(name);
       if (v === null) continue;
-      if (control instanceof HTMLSelectElement ? [...control.options].some((o) => o.value === v) : Number.isFinite(Number(v))) control.value = v;
+      if (control instanceof HTMLSelectElement ? [...control.options].some((o) => o.value === v) : Number.isFinite(Number(v)))
+        control.value = v;
     }
   }
 

@@ -32,7 +32,16 @@ export function wasmAttention(engine: WasmEngine): Kernel<AttentionAttrs> {
         engine.gemm(rows, cols, e, { ptr: qPtr + 4 * qAt, rs: e, cs: 1 }, { ptr: kPtr + 4 * kAt, rs: 1, cs: e }, tilePtr, cols, false);
       },
       accumulate(vAt, outAt, rows, cols) {
-        engine.gemm(rows, ev, cols, { ptr: tilePtr, rs: cols, cs: 1 }, { ptr: vPtr + 4 * vAt, rs: ev, cs: 1 }, outPtr + 4 * outAt, ev, true);
+        engine.gemm(
+          rows,
+          ev,
+          cols,
+          { ptr: tilePtr, rs: cols, cs: 1 },
+          { ptr: vPtr + 4 * vAt, rs: ev, cs: 1 },
+          outPtr + 4 * outAt,
+          ev,
+          true,
+        );
       },
     };
     attend(math, lay, attrs, inputs[3] ? valuesOf(inputs[3]) : null);

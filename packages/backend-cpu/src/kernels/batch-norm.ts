@@ -1,4 +1,13 @@
-import { ex, type AnyKernel, type BatchNormAttrs, type DataId, type ElementwiseAttrs, type Kernel, type KernelContext, type TypedArray } from '@tessera/core';
+import {
+  ex,
+  type AnyKernel,
+  type BatchNormAttrs,
+  type DataId,
+  type ElementwiseAttrs,
+  type Kernel,
+  type KernelContext,
+  type TypedArray,
+} from '@tessera/core';
 import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 
 /**
@@ -18,8 +27,8 @@ function layout(shape: readonly number[]): { n: number; c: number; inner: number
 
 /**
  * Σd and Σd² of d = xs[i] − shift over channel `ch` (its n planes of `inner`), in doubles,
- * with four independent accumulators each (one chain of double adds is latency-bound: the
- * two-pass version measured 5.8 ms of CPU on [128, 16, 32, 32] here).
+ * with four independent accumulators each (one chain of double adds is latency-bound; the
+ * measurement is in bench/RESULTS.md).
  */
 function shiftedSums(xs: TypedArray, n: number, c: number, inner: number, ch: number, shift: number, out: Float64Array): void {
   let s0 = 0;

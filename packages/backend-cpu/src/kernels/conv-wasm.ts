@@ -1,10 +1,17 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
-import { PART } from '../wasm/conv-driver.js';
+import { PART } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
 import { wrap } from './storage.js';
-import { WINOGRAD_DEFAULTS, runWinograd, runWinogradFilterGrad, winogradForward, winogradInputGrad, type WinogradOptions } from './winograd.js';
+import {
+  WINOGRAD_DEFAULTS,
+  runWinograd,
+  runWinogradFilterGrad,
+  winogradForward,
+  winogradInputGrad,
+  type WinogradOptions,
+} from './winograd.js';
 
 /**
  * Default of the most floats one im2col block may hold (512 KiB: it stays in a core's L2
@@ -161,7 +168,14 @@ export function wasmConv2dBackpropInput(
       return copyOut(engine, dx, out.size);
     }
     const dx = zeros(engine, out.size, true);
-    runConv(engine, PART.CONV_INPUT, g, plan(g, blockFloats, false), { img: dx, w: wp, y }, `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`);
+    runConv(
+      engine,
+      PART.CONV_INPUT,
+      g,
+      plan(g, blockFloats, false),
+      { img: dx, w: wp, y },
+      `conv2dBackpropInput ${shapes(dy.shape, w.shape)}`,
+    );
     return copyOut(engine, dx, out.size);
   });
 }
@@ -187,7 +201,14 @@ export function wasmConv2dBackpropFilter(
       runWinogradFilterGrad(engine, wg, img, y, dw, wino, `conv2dBackpropFilter (Winograd) ${shapes(x.shape, dy.shape)}`);
       return copyOut(engine, dw, out.size);
     }
-    const partials = runConv(engine, PART.CONV_FILTER, g, plan(g, blockFloats, true), { img, w: 0, y }, `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`);
+    const partials = runConv(
+      engine,
+      PART.CONV_FILTER,
+      g,
+      plan(g, blockFloats, true),
+      { img, w: 0, y },
+      `conv2dBackpropFilter ${shapes(x.shape, dy.shape)}`,
+    );
     if (partials.length === 0) return copyOut(engine, zeros(engine, out.size, true), out.size);
     for (const p of partials.slice(1)) engine.fns.add_vv(partials[0], p, partials[0], out.size);
     return copyOut(engine, partials[0], out.size);

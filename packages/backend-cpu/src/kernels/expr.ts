@@ -188,7 +188,14 @@ function copyInput(engine: WasmEngine, t: TensorData): number {
 }
 
 /** One JavaScript stage over a block of n elements: reads its operands' rows, writes its temp row or the output. */
-function runJs(engine: WasmEngine, run: JsRun, args: readonly number[], layouts: readonly RowLayout[], n: number, scalars: readonly number[]): void {
+function runJs(
+  engine: WasmEngine,
+  run: JsRun,
+  args: readonly number[],
+  layouts: readonly RowLayout[],
+  n: number,
+  scalars: readonly number[],
+): void {
   const buf = engine.f32.buffer;
   const k = layouts.length;
   const operands: ExprOperand[] = run.sources.map((s) => {

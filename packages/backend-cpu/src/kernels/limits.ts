@@ -14,7 +14,8 @@ export const WASM_MAX_BUFFER_BYTES = 2 ** 31;
 /** The ops whose float32 buffers the wasm kernel table keeps in wasm memory whatever their size. */
 export const WASM_GEMM_OPS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter']);
 
-const describe = (name: string, out: OutputSpec): string => `cpu: ${name} with output ${fmtShape(out.shape)} (${out.dtype}, ${out.size} elements)`;
+const describe = (name: string, out: OutputSpec): string =>
+  `cpu: ${name} with output ${fmtShape(out.shape)} (${out.dtype}, ${out.size} elements)`;
 
 function tooBig(name: string, out: OutputSpec, what: string): BackendError {
   return new BackendError(`${describe(name, out)}: ${what}; split the work into smaller pieces (e.g. a smaller batch).`);
@@ -27,7 +28,11 @@ function checkSizes(name: string, out: OutputSpec, inputs: readonly TensorData[]
   const big = [out, ...inputs].find((t) => t.size * 4 >= WASM_MAX_BUFFER_BYTES);
   if (big) {
     const which = big === out ? 'the output' : `input ${fmtShape(big.shape)}`;
-    throw tooBig(name, out, `${which} needs ${big.size * 4} bytes of WebAssembly memory, at most ${WASM_MAX_BUFFER_BYTES - 1} fit one buffer`);
+    throw tooBig(
+      name,
+      out,
+      `${which} needs ${big.size * 4} bytes of WebAssembly memory, at most ${WASM_MAX_BUFFER_BYTES - 1} fit one buffer`,
+    );
   }
 }
 
@@ -50,7 +55,11 @@ function guard(name: string, kernel: AnyKernel, memory: CpuMemory, wasm: boolean
  * Every kernel of `table` guarded by `guard` and run over `memory` (its backend
  * instance's pools and scratch); `wasmOps` names the ones that keep float32 buffers in wasm memory.
  */
-export function guardKernels<T extends Readonly<Record<string, AnyKernel>>>(table: T, memory: CpuMemory, wasmOps: ReadonlySet<string> = new Set()): T {
+export function guardKernels<T extends Readonly<Record<string, AnyKernel>>>(
+  table: T,
+  memory: CpuMemory,
+  wasmOps: ReadonlySet<string> = new Set(),
+): T {
   const out: Record<string, AnyKernel> = {};
   for (const [name, kernel] of Object.entries(table)) out[name] = guard(name, kernel, memory, wasmOps.has(name));
   return out as T;

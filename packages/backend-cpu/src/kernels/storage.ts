@@ -52,21 +52,20 @@ export function valuesOf(t: TensorData): TypedArray {
 
 /**
  * Buffers of at least this many bytes are pooled: a freshly allocated large typed array
- * costs its page faults on first touch (measured here: 13 ms for a new 7 MB array
- * against 0.8 ms to overwrite a reused one), and a training step frees and allocates
- * the same sizes every iteration.
+ * costs its page faults on first touch (many times the cost of overwriting a reused one;
+ * bench/RESULTS.md), and a training step frees and allocates the same sizes every iteration.
  */
-const POOL_MIN_BYTES = 1 << 16;
-/** Default cap of the bytes a pool holds (`setPoolLimit` changes it). */
-const DEFAULT_POOL_LIMIT = 512 * 2 ** 20;
+const BUFFER_POOL_MIN_BYTES = 1 << 16;
+/** Default cap of the bytes a pool holds (`setBufferPoolLimit` changes it). */
+const DEFAULT_BUFFER_POOL_LIMIT = 512 * 2 ** 20;
 /** Most bytes a written (uploaded) array may have to be moved into wasm memory (larger ones stay in the JS heap). */
 const WRITE_RESIDENT_MAX_BYTES = 256 * 2 ** 20;
 
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
 
 /** The pool limit every backend instance's memory follows (a setting, not state). */
-let poolLimit = DEFAULT_POOL_LIMIT;
-/** Live memories, so `setPoolLimit` trims them all. */
+let bufferPoolLimit = DEFAULT_BUFFER_POOL_LIMIT;
+/** Live memories, so `setBufferPoolLimit` trims them all. */
 const live = new Set<CpuMemory>();
 
 /**
@@ -77,7 +76,7 @@ const live = new Set<CpuMemory>();
  */
 export class CpuMemory {
   /** Freed buffers by byte length, this memory's own only (never arrays a caller wrote). */
-  private readonly pool = new Map<number, ArrayBuffer[]>();
+  private readonly freeBuffers = new Map<number, ArrayBuffer[]>();
   /** Buffers this memory allocated: only these may be recycled. */
   private readonly owned = new WeakSet<ArrayBuffer>();
   private pooled = 0;
@@ -92,7 +91,7 @@ export class CpuMemory {
 
   /** A freed buffer of `bytes` from the pool, or null when there is none. */
   private takeBuffer(bytes: number): ArrayBuffer | null {
-    const buf = this.pool.get(bytes)?.pop();
+    const buf = this.freeBuffers.get(bytes)?.pop();
     if (!buf) return null;
     this.pooled -= bytes;
     return buf;
@@ -102,10 +101,10 @@ export class CpuMemory {
   recycle(values: TypedArray): void {
     const buf = values.buffer;
     if (!(buf instanceof ArrayBuffer) || !this.owned.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
-    if (this.pooled + buf.byteLength > poolLimit) return;
+    if (this.pooled + buf.byteLength > bufferPoolLimit) return;
     this.owned.delete(buf);
-    let list = this.pool.get(buf.byteLength);
-    if (!list) this.pool.set(buf.byteLength, (list = []));
+    let list = this.freeBuffers.get(buf.byteLength);
+    if (!list) this.freeBuffers.set(buf.byteLength, (list = []));
     list.push(buf);
     this.pooled += buf.byteLength;
   }
@@ -113,7 +112,7 @@ export class CpuMemory {
   /** See the module function `allocUninit`. */
   allocUninit(dtype: DType, size: number): TypedArray {
     const bytes = size * CTORS[dtype].BYTES_PER_ELEMENT;
-    if (bytes < POOL_MIN_BYTES) return allocArray(dtype, size);
+    if (bytes < BUFFER_POOL_MIN_BYTES) return allocArray(dtype, size);
     if (dtype === 'float32' && this.residentAlloc) {
       const view = this.residentAlloc(size);
       if (view) return view;
@@ -126,7 +125,7 @@ export class CpuMemory {
   /** See the module function `adoptWritten`. */
   adoptWritten(values: TypedArray): TypedArray {
     if (!(values instanceof Float32Array) || !this.residentAlloc) return values;
-    if (values.byteLength < POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
+    if (values.byteLength < BUFFER_POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
     const view = this.residentAlloc(values.length);
     if (!view) return values;
     view.set(values);
@@ -144,7 +143,7 @@ export class CpuMemory {
   }
 
   /** Bytes of freed buffers the pool holds for reuse. */
-  get poolBytes(): number {
+  get bufferPoolBytes(): number {
     return this.pooled;
   }
 
@@ -157,23 +156,23 @@ export class CpuMemory {
 
   /** Trims the pool to the limit. */
   trim(): void {
-    for (const [size, list] of this.pool) {
-      while (list.length > 0 && this.pooled > poolLimit) {
+    for (const [size, list] of this.freeBuffers) {
+      while (list.length > 0 && this.pooled > bufferPoolLimit) {
         list.pop();
         this.pooled -= size;
       }
-      if (list.length === 0) this.pool.delete(size);
+      if (list.length === 0) this.freeBuffers.delete(size);
     }
   }
 
   /** Empties the pool and the scratch slots. */
   release(): void {
-    this.pool.clear();
+    this.freeBuffers.clear();
     this.pooled = 0;
     this.slots.clear();
   }
 
-  /** Releases everything and stops following `setPoolLimit` (the backend's dispose). */
+  /** Releases everything and stops following `setBufferPoolLimit` (the backend's dispose). */
   dispose(): void {
     this.release();
     this.residentAlloc = null;
@@ -241,17 +240,17 @@ export function allocUninit(dtype: DType, size: number): TypedArray {
 /** Allocates a zeroed output array of `dtype` (pooled when large). */
 export function alloc(dtype: DType, size: number): TypedArray {
   const out = allocUninit(dtype, size);
-  if (size * out.BYTES_PER_ELEMENT >= POOL_MIN_BYTES) out.fill(0);
+  if (size * out.BYTES_PER_ELEMENT >= BUFFER_POOL_MIN_BYTES) out.fill(0);
   return out;
 }
 
 /** Bytes of freed buffers the current memory's pool holds. */
-export function poolBytes(): number {
-  return current.poolBytes;
+export function bufferPoolBytes(): number {
+  return current.bufferPoolBytes;
 }
 
 /** Empties the current memory's pool. */
-export function releasePool(): void {
+export function releaseBufferPool(): void {
   current.release();
 }
 
@@ -259,10 +258,16 @@ export function releasePool(): void {
  * Sets the most bytes of freed buffers each CPU backend instance keeps for reuse
  * (default 512 MiB; 0 turns pooling off), trimming every pool to it.
  */
-export function setPoolLimit(bytes: number): void {
-  poolLimit = Math.max(0, bytes);
+export function setBufferPoolLimit(bytes: number): void {
+  bufferPoolLimit = Math.max(0, bytes);
   for (const m of live) m.trim();
 }
+
+/**
+ * The old name of `setBufferPoolLimit`.
+ * @deprecated Use `setBufferPoolLimit` (the buffer pool, not max/avg pooling); this alias goes in the next minor version.
+ */
+export const setPoolLimit: (bytes: number) => void = setBufferPoolLimit;
 
 /** Wraps a freshly computed array as storage of the current memory (a kernel's return value). */
 export function wrap(values: TypedArray): CpuStorage {

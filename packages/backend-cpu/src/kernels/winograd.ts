@@ -1,4 +1,4 @@
-import { PART } from '../wasm/conv-driver.js';
+import { PART } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import type { ConvGeom } from './conv.js';
 
@@ -154,9 +154,31 @@ function plan(g: WinoGeom, o: WinogradOptions): WinoPlan {
 }
 
 /** One part's table: the ranges, the addresses, the geometry (see WINO_ARGS). */
-function partWords(g: WinoGeom, p: WinoPlan, r: readonly number[], addr: { img: number; u: number; y: number; pad: number; v: number; m: number; e: number }, us: [number, number], grad: boolean): Int32Array {
+function partWords(
+  g: WinoGeom,
+  p: WinoPlan,
+  r: readonly number[],
+  addr: { img: number; u: number; y: number; pad: number; v: number; m: number; e: number },
+  us: [number, number],
+  grad: boolean,
+): Int32Array {
   const geom = [g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.pt, g.pl, p.nTx, p.nTxp, us[0], us[1], grad ? 1 : 0, addr.e];
-  return Int32Array.from([PART.WINOGRAD, r[0], r[1], p.per, r[2], r[3], p.band, addr.img, addr.u, addr.y, addr.pad, addr.v, addr.m, ...geom]);
+  return Int32Array.from([
+    PART.WINOGRAD,
+    r[0],
+    r[1],
+    p.per,
+    r[2],
+    r[3],
+    p.band,
+    addr.img,
+    addr.u,
+    addr.y,
+    addr.pad,
+    addr.v,
+    addr.m,
+    ...geom,
+  ]);
 }
 
 /** Floats of a part's padded band. */
@@ -196,7 +218,15 @@ export function runWinograd(
  * (16 × O × C), the parts' sums are added in part order (the same order whatever the thread
  * count), and the filter-side transform Gᵀ M G is one GEMM by the transposed filter transform.
  */
-export function runWinogradFilterGrad(engine: WasmEngine, g: WinoGeom, img: number, dy: number, dw: number, o: WinogradOptions, what: string): void {
+export function runWinogradFilterGrad(
+  engine: WasmEngine,
+  g: WinoGeom,
+  img: number,
+  dy: number,
+  dw: number,
+  o: WinogradOptions,
+  what: string,
+): void {
   const { N, C, O } = g;
   const p = plan(g, o);
   const sums: number[] = [];

@@ -1,21 +1,8 @@
 import type { driveGemm, GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-import type { driveWinograd } from './winograd-driver.js';
-
-/** Part kinds of the thread pool's table (word 0 of a part). */
-export const PART = { GEMM: 0, CONV: 1, CONV_FILTER: 2, CONV_INPUT: 3, CALL: 4, WINOGRAD: 5 } as const;
 
 /**
- * Module exports a CALL part may run: word 1 is the index into this list, word 2 the
- * argument count, the arguments follow (e.g. max pooling over a range of planes).
- */
-export const CALLABLE = ['maxPool', 'maxPoolBackward'] as const;
-
-/** Names of the exports a CALL part may run. */
-export type CallableName = (typeof CALLABLE)[number];
-
-/**
- * Word offsets of a conv part's arguments in the pool's table (after the kind word):
+ * Word offsets of a conv part's arguments in the thread table (after the kind word):
  * the images [n0, n1) it owns, `per` images per GEMM, the byte addresses, the geometry.
  */
 export const CONV_ARGS = [
@@ -40,8 +27,29 @@ export const CONV_ARGS = [
  */
 export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
   const kind = a[o];
-  const [n0, n1, per, rows, img, w, y, partial, col, t] = [a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10]];
-  const [C, H, W, O, G, kH, kW, Ho, Wo] = [a[o + 11], a[o + 12], a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19]];
+  const [n0, n1, per, rows, img, w, y, partial, col, t] = [
+    a[o + 1],
+    a[o + 2],
+    a[o + 3],
+    a[o + 4],
+    a[o + 5],
+    a[o + 6],
+    a[o + 7],
+    a[o + 8],
+    a[o + 9],
+    a[o + 10],
+  ];
+  const [C, H, W, O, G, kH, kW, Ho, Wo] = [
+    a[o + 11],
+    a[o + 12],
+    a[o + 13],
+    a[o + 14],
+    a[o + 15],
+    a[o + 16],
+    a[o + 17],
+    a[o + 18],
+    a[o + 19],
+  ];
   const [sh, sw, pt, pl, dh, dw, r0, r1] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26], a[o + 27]];
   const Cg = C / G;
   const Og = O / G;
@@ -61,11 +69,13 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         const y0 = y + 4 * ((n * O + g * Og) * HWo + oh0 * Wo);
         const imgStep = 4 * C * HW;
         const yStep = 4 * O * HWo;
-        const im = kind === 3 ? fns.col2im : fns.im2col;
-        if (kind !== 3) {
-          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+        const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
+        if (kind !== 3 /* PART.CONV_INPUT */) {
+          for (let i = 0; i < m; i++) {
+            im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          }
         }
-        if (kind === 1) {
+        if (kind === 1 /* PART.CONV */) {
           if (m === 1) {
             gemm(fns, s, Og, cols, R, wg, R, 1, col, cols, 1, y0, HWo, false);
           } else {
@@ -82,41 +92,15 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
           dy = t;
           ld = cols;
         }
-        if (kind === 2) {
+        if (kind === 2 /* PART.CONV_FILTER */) {
           gemm(fns, s, Og, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * g * Og * R, R, true);
         } else {
           gemm(fns, s, R, cols, Og, wg, 1, R, dy, ld, 1, col, cols, false);
-          for (let i = 0; i < m; i++) im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          for (let i = 0; i < m; i++) {
+            im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
+          }
         }
       }
     }
-  }
-}
-
-/**
- * Runs the part at word `o` of the table `a`: a GEMM (its `driveGemm` arguments in words
- * 1…12, accumulate as 0/1), a conv part, a Winograd conv part, or a call of one of the `calls` exports (`CALLABLE`).
- * The one entry point every thread calls; self-contained.
- */
-export function runPart(
-  fns: WasmExports,
-  s: GemmScratch,
-  a: Int32Array,
-  o: number,
-  gemm: typeof driveGemm,
-  conv: typeof driveConv,
-  wino: typeof driveWinograd,
-  calls: readonly string[],
-): void {
-  const kind = a[o];
-  if (kind === 0) {
-    gemm(fns, s, a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10], a[o + 11], a[o + 12] !== 0);
-  } else if (kind === 4) {
-    const fn = (fns as unknown as Record<string, (...args: number[]) => void>)[calls[a[o + 1]]];
-    fn(...Array.from(a.subarray(o + 3, o + 3 + a[o + 2])));
-  } else if (kind === 5) {
-    wino(fns, s, a, o, gemm);
-  } else {
-    conv(fns, s, a, o, gemm);
   }
 }

@@ -4,7 +4,7 @@ import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
 import { WasmThreads, MAX_PARTS, gemmPart, runHere, type GemmJob } from './threads.js';
-import { CALLABLE, PART, type CallableName } from './conv-driver.js';
+import { CALLABLE, PART, type CallableName } from './parts.js';
 import { BlockHeap } from './heap.js';
 import { assemble, type FnBuilder } from './encode.js';
 import { markResident, residentOf } from './resident.js';
@@ -20,8 +20,8 @@ export interface WasmMatrix {
 /**
  * The register tile: 4 rows × 8 columns = 8 f32x4 accumulators (+2 B, 1 A, 1 product).
  * A 6×8 tile (12 accumulators) would fill x64's 16 SIMD registers, but V8 keeps one as
- * scratch and spilled: measured single-threaded on the 2-core AMD EPYC, 4×8 runs a
- * 512² GEMM at 41 GFLOP/s against 21 for 6×8 (5×8: 20, 4×12: 25, 3×16: 25).
+ * scratch, so it spills and runs at about half the speed of 4×8 (bench/RESULTS.md has the
+ * measurements of the tiles tried).
  */
 const TILE: Omit<GemmShape, 'fma'> = { mr: 4, nr: 8 };
 const PAGE = 65536;
@@ -33,14 +33,14 @@ const SLACK_FLOATS = 4;
 /** Bytes a heap block of `bytes` takes: rounded up to 16, plus the slack. */
 const blockSize = (bytes: number) => ((bytes + 15) & ~15) + 4 * SLACK_FLOATS;
 
-/** Below this many flops a GEMM stays on one thread (waking a worker costs tens of µs). */
+/** Below this many flops a kernel call stays on one thread (waking a worker costs more than it saves). */
 const PARALLEL_MIN_FLOPS = 4e6;
 
-/** Engine settings (tests use them to force small GEMMs onto threads). */
+/** Engine settings (tests use them to force small kernels onto threads). */
 export interface EngineOptions {
-  /** Threads for one GEMM, the caller's included (default: `setThreads`, else the available cores). */
+  /** Threads for one kernel call, the caller's included (default: `setThreads`, else the available cores). */
   readonly threads?: number;
-  /** Smallest GEMM (2·M·N·K) that is split across threads (default 4e6). */
+  /** Smallest work (flops; 2·M·N·K for a GEMM) that is split across threads (default 4e6). */
   readonly parallelMinFlops?: number;
   /**
    * Most bytes of the memory tensors may occupy (default 2 GiB, half of wasm32's 4 GiB, the
@@ -54,7 +54,7 @@ export interface EngineOptions {
  * (`BlockHeap`: coalescing free blocks over a bump pointer) for a kernel's operands and outputs.
  * Kernels use it synchronously: `reset()` at the start of a kernel call frees the
  * previous call's scratch (`alloc`). Where shared memory and worker threads exist the
- * memory is shared, large GEMMs are split across a worker pool, and kernel outputs
+ * memory is shared, large GEMMs, convolutions and pooling are split across worker threads, and kernel outputs
  * (`allocOut` + `takeOut`) stay in the memory as the tensors' storage, so the next kernel
  * reads them without a copy.
  */
@@ -65,11 +65,11 @@ export class WasmEngine {
   readonly fns: WasmExports;
   private readonly memory: WebAssembly.Memory;
   private readonly own: GemmScratch;
-  /** Packing scratch of worker i (kept when the pool shrinks, reused when it grows). */
+  /** Packing scratch of worker i (kept when the workers shrink in number, reused when it grows). */
   private readonly workerScratch: GemmScratch[] = [];
-  private readonly pool: WasmThreads | null;
+  private readonly workers: WasmThreads | null;
   private readonly options: EngineOptions;
-  /** Set by the first GEMM that would be split; the next reset() then gives workers their scratch. */
+  /** Set by the first kernel call that would be split; the next reset() then gives workers their scratch. */
   private splitSeen = false;
   /** The blocks of the memory (coalescing free lists over a bump pointer). */
   private readonly heap: BlockHeap;
@@ -83,10 +83,16 @@ export class WasmEngine {
   /** The heap as a block owner (what a resident view's release calls). */
   private readonly owner = { give: (ptr: number, bytes: number) => this.give(ptr, bytes) };
 
-  constructor(module: WebAssembly.Module, fma: boolean, memory: WebAssembly.Memory, pool: WasmThreads | null, options: EngineOptions = {}) {
+  constructor(
+    module: WebAssembly.Module,
+    fma: boolean,
+    memory: WebAssembly.Memory,
+    workers: WasmThreads | null,
+    options: EngineOptions = {},
+  ) {
     this.fma = fma;
     this.memory = memory;
-    this.pool = pool;
+    this.workers = workers;
     this.options = options;
     this.fns = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     this.view = new Float32Array(memory.buffer);
@@ -98,19 +104,19 @@ export class WasmEngine {
     this.own = this.scratch();
   }
 
-  /** Threads large GEMMs use (the caller's included; 1 without a pool): `setThreads`'s or the `threads` option's value. */
+  /** Threads large kernel calls use (the caller's included; 1 without workers): `setThreads`'s or the `threads` option's value. */
   get threads(): number {
-    return this.pool ? this.wanted() : 1;
+    return this.workers ? this.wanted() : 1;
   }
 
-  /** Threads wanted now, capped by the pool's capacity. */
+  /** Threads wanted now, capped by the thread table's capacity. */
   private wanted(): number {
     return Math.min(Math.max(1, this.options.threads ?? threadsWanted()), MAX_WORKERS + 1);
   }
 
   /**
    * Frees the previous kernel call's scratch and untaken outputs. Also the one safe point
-   * to size the worker pool: workers get their packing scratch, 2 MiB each, only once a
+   * to size the worker threads: workers get their packing scratch, 2 MiB each, only once a
    * GEMM large enough to split has been seen, so backends that never multiply large
    * matrices hold no worker memory or threads.
    */
@@ -120,11 +126,11 @@ export class WasmEngine {
     blocks.length = 0;
     for (const [ptr, bytes] of this.pending) this.give(ptr, bytes);
     this.pending.clear();
-    if (this.pool) {
+    if (this.workers) {
       const want = this.wanted() - 1;
       if (this.splitSeen) while (this.workerScratch.length < want) this.workerScratch.push(this.scratch());
       const n = Math.min(want, this.workerScratch.length);
-      if (n !== this.pool.size) this.pool.resize(n, (i) => this.workerScratch[i]);
+      if (n !== this.workers.size) this.workers.resize(n, (i) => this.workerScratch[i]);
     }
   }
 
@@ -157,7 +163,10 @@ export class WasmEngine {
     this.heap.give(ptr, blockSize(bytes));
   }
 
-  /** Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents unspecified), freed by the next reset(); returns the byte address. */
+  /**
+   * Scratch for this kernel call: `floats` float32 slots (16-byte aligned, contents
+   * unspecified), freed by the next reset(); returns the byte address.
+   */
   alloc(floats: number): number {
     const bytes = floats * 4;
     const ptr = this.take(bytes);
@@ -256,7 +265,10 @@ export class WasmEngine {
     const shared = typeof SharedArrayBuffer === 'function' && this.memory.buffer instanceof SharedArrayBuffer;
     const bytes = assemble({ initial: 1, maximum: MAX_PAGES, shared }, fns);
     const module = new WebAssembly.Module(bytes);
-    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<string, (...args: number[]) => void>;
+    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Record<
+      string,
+      (...args: number[]) => void
+    >;
   }
 
   /** Bytes of wasm memory held (in use, in the free lists, and never yet used). */
@@ -264,37 +276,37 @@ export class WasmEngine {
     return this.memory.buffer.byteLength;
   }
 
-  /** GEMM parts run on worker threads so far (0 without a pool, or before workers started). */
+  /** Parts run on worker threads so far (0 without workers, or before they started). */
   get workerParts(): number {
-    return this.pool?.workerParts ?? 0;
+    return this.workers?.workerParts ?? 0;
   }
 
   /** Stops the worker threads. */
   dispose(): void {
-    this.pool?.dispose();
+    this.workers?.dispose();
   }
 
   /**
-   * The worker pool, when there is one and work of `flops` is worth waking it; null to run
+   * The worker threads, when there are any and work of `flops` is worth waking it; null to run
    * here. Seeing such work is what gives workers their scratch at the next reset(), so the
    * first one runs here alone.
    */
-  private poolFor(flops: number): WasmThreads | null {
-    if (!this.pool || flops < (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) || this.threads <= 1) return null;
+  private workersFor(flops: number): WasmThreads | null {
+    if (!this.workers || flops < (this.options.parallelMinFlops ?? PARALLEL_MIN_FLOPS) || this.threads <= 1) return null;
     this.splitSeen = true;
-    return this.pool.size > 0 ? this.pool : null;
+    return this.workers.size > 0 ? this.workers : null;
   }
 
   /**
    * Runs parts (table words: a `PART` kind, then its arguments; see `runPart`) across the
-   * worker pool when there is one and the work (`flops`) is worth waking it, else one
+   * worker threads when there are any and the work (`flops`) is worth waking it, else one
    * after another on this thread. Parts own disjoint outputs, so the result does not
    * depend on the thread count.
    */
   runParts(parts: readonly ArrayLike<number>[], flops: number, what: string): void {
-    const pool = parts.length > 1 ? this.poolFor(flops) : null;
-    if (pool) {
-      pool.run(parts, this.fns, this.own, what);
+    const workers = parts.length > 1 ? this.workersFor(flops) : null;
+    if (workers) {
+      workers.run(parts, this.fns, this.own, what);
       return;
     }
     for (const p of parts) runHere(this.fns, this.own, p instanceof Int32Array ? p : Int32Array.from(p), 0);
@@ -324,12 +336,12 @@ export class WasmEngine {
       return;
     }
     const whole: GemmJob = { M, N, K, a: a.ptr, ars: a.rs, acs: a.cs, b: b.ptr, brs: b.rs, bcs: b.cs, c, ldc, accumulate };
-    const pool = this.poolFor(2 * M * N * K);
-    if (pool) {
+    const workers = this.workersFor(2 * M * N * K);
+    if (workers) {
       // Three parts per thread: threads claim parts as they go, so one that the OS
       // deschedules (2 busy cores) holds up a third of its share, not all of it.
-      const parts = splitJob(whole, Math.min(MAX_PARTS, 3 * (pool.size + 1))).map(gemmPart);
-      pool.run(parts, this.fns, this.own, `a ${M}×${N}×${K} GEMM`);
+      const parts = splitJob(whole, Math.min(MAX_PARTS, 3 * (workers.size + 1))).map(gemmPart);
+      workers.run(parts, this.fns, this.own, `a ${M}×${N}×${K} GEMM`);
       return;
     }
     driveGemm(this.fns, this.own, M, N, K, a.ptr, a.rs, a.cs, b.ptr, b.rs, b.cs, c, ldc, accumulate);
@@ -405,7 +417,7 @@ const MAX_WORKERS = 63;
  * A new engine with its own memory, or null where WebAssembly SIMD is missing. The
  * module is compiled once per process. With worker threads available (`threadSupport`:
  * Node, or a cross-origin isolated browser worker) the memory is shared and the engine
- * gets a (lazily started) worker pool; without them it runs on one thread, with a
+ * gets (lazily started) worker threads; without them it runs on one thread, with a
  * single notice naming the reason when more threads were asked for.
  */
 export function createWasmEngine(options: EngineOptions = {}): WasmEngine | null {
@@ -414,12 +426,13 @@ export function createWasmEngine(options: EngineOptions = {}): WasmEngine | null
   const shared = spawn ? compile(true) : null;
   if (spawn && shared) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const pool = new WasmThreads(spawn, shared.module, memory, MAX_WORKERS);
-    return new WasmEngine(shared.module, shared.fma, memory, pool, options);
+    const workers = new WasmThreads(spawn, shared.module, memory, MAX_WORKERS);
+    return new WasmEngine(shared.module, shared.fma, memory, workers, options);
   }
   const c = compile(false);
   if (!c) return null;
-  if ((options.threads ?? threadsWanted()) > 1) singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
+  if ((options.threads ?? threadsWanted()) > 1)
+    singleThreadNotice(support.kind === 'none' ? support.reason : 'shared WebAssembly memory is unavailable');
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
   return new WasmEngine(c.module, c.fma, memory, null, options);
 }

@@ -2,13 +2,13 @@ import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
-import { maxPoolFn, type PoolExports } from './pool-module.js';
+import { maxPoolFn, type PoolingExports } from './pooling-module.js';
 import { winoGradFn, winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
 
 /** Everything the generated module exports. */
 export type WasmExports = GemmExports &
   ConvExports &
-  PoolExports &
+  PoolingExports &
   WinogradExports &
   { add_vv: BinaryRow };
 

@@ -1,15 +1,16 @@
-import { CALLABLE, driveConv, runPart } from './conv-driver.js';
+import { driveConv } from './conv-driver.js';
+import { CALLABLE, runPart } from './parts.js';
 import { driveGemm } from './gemm-driver.js';
 import { driveWinograd } from './winograd-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
 
-/** A started pool worker. */
-export interface PoolWorker {
+/** A started worker thread. */
+export interface ThreadWorker {
   terminate(): void;
 }
 
 /** Starts one worker that runs `workerLoop` on the shared memory described by `init`. */
-export type Spawn = (init: WorkerInit) => PoolWorker;
+export type Spawn = (init: WorkerInit) => ThreadWorker;
 
 /** The globals the threading decision looks at (`globalThis`, or a stand-in in tests). */
 export interface ThreadGlobals {
@@ -22,7 +23,7 @@ export interface ThreadGlobals {
   readonly process?: { readonly getBuiltinModule?: (id: string) => unknown };
 }
 
-/** Where GEMM workers can run: Node's worker_threads, browser Web Workers, or nowhere (with the reason). */
+/** Where worker threads can run: Node's worker_threads, browser Web Workers, or nowhere (with the reason). */
 export type ThreadSupport =
   | { readonly kind: 'node'; readonly Worker: NodeWorkerCtor }
   | { readonly kind: 'browser' }
@@ -45,7 +46,8 @@ export function threadSupport(g: ThreadGlobals = globalThis as ThreadGlobals): T
   }
   const mod = g.process?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerCtor } | undefined;
   if (mod?.Worker) return { kind: 'node', Worker: mod.Worker };
-  if (g.crossOriginIsolated !== true) return { kind: 'none', reason: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
+  if (g.crossOriginIsolated !== true)
+    return { kind: 'none', reason: 'the page is not cross-origin isolated (serve it with COOP/COEP headers)' };
   if (typeof g.Worker !== 'function') return { kind: 'none', reason: 'no Worker constructor here' };
   if (g.window !== undefined || typeof g.WorkerGlobalScope !== 'function') {
     return { kind: 'none', reason: "the page's main thread may not block in Atomics.wait (run the model in a Web Worker)" };
@@ -63,7 +65,8 @@ const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const run = ({ module, memory, control, index, scratch }) => {
   const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  workerLoop(new Int32Array(control), fns, scratch, index, claimParts, (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, ${JSON.stringify(CALLABLE)}));
+  const drive = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, ${JSON.stringify(CALLABLE)});
+  workerLoop(new Int32Array(control), fns, scratch, index, claimParts, drive);
 };`;
 }
 
@@ -82,7 +85,10 @@ run(require('node:worker_threads').workerData);`;
 let blobUrl: string | null = null;
 function browserWorkerUrl(): string {
   blobUrl ??= URL.createObjectURL(
-    new Blob([`'use strict';\n${sharedSource()}\nself.addEventListener('message', (e) => { run(e.data); self.close(); }, { once: true });`], { type: 'text/javascript' }),
+    new Blob(
+      [`'use strict';\n${sharedSource()}\nself.addEventListener('message', (e) => { run(e.data); self.close(); }, { once: true });`],
+      { type: 'text/javascript' },
+    ),
   );
   return blobUrl;
 }
@@ -94,16 +100,17 @@ function workerErrorNotice(message: string): void {
   if (workerErrorNoticed) return;
   workerErrorNoticed = true;
   console.warn(
-    `@tessera/backend-cpu: a GEMM worker failed to start (${message || 'no details'}); WebAssembly kernels run on the calling thread. ` +
+    `@tessera/backend-cpu: a wasm worker thread failed to start (${message || 'no details'}); WebAssembly kernels run on the calling ` +
+      `thread. ` +
       "If the page has a Content-Security-Policy, allow blob: workers (worker-src 'self' blob:), or call setThreads(1) to silence this.",
   );
 }
 
 /** Starts Web Workers from the Blob URL of the shared worker source. */
-function browserSpawn(init: WorkerInit): PoolWorker {
+function browserSpawn(init: WorkerInit): ThreadWorker {
   let w: Worker;
   try {
-    w = new Worker(browserWorkerUrl(), { name: `tessera-gemm-${init.index}` });
+    w = new Worker(browserWorkerUrl(), { name: `tessera-wasm-${init.index}` });
   } catch (e) {
     workerErrorNotice((e as Error).message);
     return { terminate: () => {} };

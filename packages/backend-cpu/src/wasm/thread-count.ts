@@ -41,7 +41,9 @@ export function threadsWanted(): number {
  */
 export function setThreads(n?: number): void {
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
-    throw new BackendError(`cpu: setThreads expected a positive integer thread count, got ${n}; pass 1 for a single thread or nothing for the available cores.`);
+    throw new BackendError(
+      `cpu: setThreads expected a positive integer thread count, got ${n}; pass 1 for a single thread or nothing for the available cores.`,
+    );
   }
   wanted = n ?? null;
 }

@@ -1,9 +1,10 @@
 import { BackendError } from '@tessera/core';
-import { CALLABLE, driveConv, runPart } from './conv-driver.js';
-import { driveWinograd } from './winograd-driver.js';
+import { driveConv } from './conv-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-import type { PoolWorker, Spawn } from './spawn.js';
+import { CALLABLE, PART, runPart } from './parts.js';
+import type { Spawn, ThreadWorker } from './spawn.js';
+import { driveWinograd } from './winograd-driver.js';
 import { CTRL, claimParts, type PartDriver } from './worker-loop.js';
 
 /** One GEMM of the driver's signature (see `driveGemm`), for one thread. */
@@ -29,14 +30,14 @@ export const MAX_PARTS = 511;
 /** The caller's own part runner: the same `runPart` the workers run. */
 export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, CALLABLE);
 
-/** A GEMM part's table words: kind 0, then `driveGemm`'s arguments. */
+/** A GEMM part's table words: `PART.GEMM`, then `driveGemm`'s arguments. */
 export function gemmPart(x: GemmJob): number[] {
-  return [0, x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
+  return [PART.GEMM, x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
 }
 
 /**
  * Worker threads (Node's worker_threads or browser Web Workers, as `spawn` starts them)
- * that run GEMM parts on a shared WebAssembly memory. The calling thread
+ * that run parts (GEMMs, convolutions, calls such as pooling) on a shared WebAssembly memory. The calling thread
  * writes each worker's arguments into a shared control array, wakes it with
  * Atomics.notify, runs its own part, then blocks in Atomics.wait until every worker has
  * finished: kernels stay synchronous. A worker that has not started yet (browsers start
@@ -45,9 +46,9 @@ export function gemmPart(x: GemmJob): number[] {
  */
 export class WasmThreads {
   private readonly ctrl: Int32Array;
-  private readonly workers: PoolWorker[] = [];
+  private readonly workers: ThreadWorker[] = [];
   private generation = 0;
-  /** GEMM parts run by workers so far (the rest ran on the calling thread). */
+  /** Parts run by workers so far (the rest ran on the calling thread). */
   private byWorkers = 0;
   private readonly maxWorkers: number;
 
@@ -61,19 +62,19 @@ export class WasmThreads {
     this.maxWorkers = maxWorkers;
   }
 
-  /** Workers wanted (started lazily, at the first GEMM that is split). */
+  /** Workers wanted (started lazily, at the first kernel call that is split). */
   private target = 0;
   private scratchOf: (i: number) => GemmScratch = () => {
-    throw new BackendError('cpu: GEMM worker scratch requested before resize()');
+    throw new BackendError('cpu: wasm worker scratch requested before resize()');
   };
 
-  /** Workers this pool runs GEMM parts on (some may start only at the next split GEMM). */
+  /** Workers these threads run parts on (some may start only at the next split kernel call). */
   get size(): number {
     return this.target;
   }
 
   /**
-   * Sets the pool to `n` workers (at most the control array's capacity); `scratch(i)`
+   * Sets the number of workers to `n` (at most the control array's capacity); `scratch(i)`
    * gives worker i's packing buffers. Extra workers stop now; missing ones start at the
    * first GEMM that needs them, so backends that never multiply large matrices never
    * start a thread.
@@ -123,7 +124,7 @@ export class WasmThreads {
     }
   }
 
-  /** GEMM parts the workers (not the calling thread) have run so far: proof that they take part. */
+  /** Parts the workers (not the calling thread) have run so far: proof that they take part. */
   get workerParts(): number {
     return this.byWorkers;
   }

@@ -48,12 +48,15 @@ export function driveWinograd(fns: WasmExports, s: GemmScratch, a: Int32Array, o
             fns.winoGrad(src, Ho, Wo, pad, Wp, 2 * ty, 2 * nTy, 0, 0, e + 4 * (c * P + i * tiles), O * P, nTy, nTxp);
           }
         }
-        for (let xi = 0; xi < 16; xi++) gemm(fns, s, O, C, P, e + 4 * xi * O * P, P, 1, v + 4 * xi * C * P, 1, P, m + 4 * xi * O * C, C, !first);
+        for (let xi = 0; xi < 16; xi++)
+          gemm(fns, s, O, C, P, e + 4 * xi * O * P, P, 1, v + 4 * xi * C * P, 1, P, m + 4 * xi * O * C, C, !first);
         first = false;
         continue;
       }
-      for (let xi = 0; xi < 16; xi++) gemm(fns, s, O, P, C, u + 4 * xi * O * C, urs, ucs, v + 4 * xi * C * P, P, 1, m + 4 * xi * O * P, P, false);
-      for (let i = 0; i < k; i++) fns.winoOut(m + 4 * i * tiles, O * P, P, y + 4 * (n + i) * O * Ho * Wo, Ho, Wo, 2 * ty, nTy, nTxp, nTx, O);
+      for (let xi = 0; xi < 16; xi++)
+        gemm(fns, s, O, P, C, u + 4 * xi * O * C, urs, ucs, v + 4 * xi * C * P, P, 1, m + 4 * xi * O * P, P, false);
+      for (let i = 0; i < k; i++)
+        fns.winoOut(m + 4 * i * tiles, O * P, P, y + 4 * (n + i) * O * Ho * Wo, Ho, Wo, 2 * ty, nTy, nTxp, nTx, O);
     }
   }
 }

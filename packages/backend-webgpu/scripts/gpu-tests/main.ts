@@ -13,5 +13,7 @@ import { run } from './vitest-shim.js';
 
 const t0 = performance.now();
 const c = await run((l) => console.log(l));
-console.log(`webgpu tests: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `webgpu tests: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 process.exit(c.failed ? 1 : 0);

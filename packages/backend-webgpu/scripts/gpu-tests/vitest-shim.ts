@@ -7,7 +7,12 @@ import { isDeepStrictEqual } from 'node:util';
 
 type Fn = (ctx: { skip: (note?: string) => void }) => unknown;
 interface Test { readonly name: string; readonly fn: Fn | null; readonly timeout: number }
-interface Suite { readonly name: string; readonly items: (Test | Suite)[]; readonly before: (() => unknown)[]; readonly after: (() => unknown)[] }
+interface Suite {
+  readonly name: string;
+  readonly items: (Test | Suite)[];
+  readonly before: (() => unknown)[];
+  readonly after: (() => unknown)[];
+}
 
 const root: Suite = { name: '', items: [], before: [], after: [] };
 let current = root;
@@ -23,7 +28,8 @@ export function describe(name: string, body: () => void): void {
     current = parent;
   }
 }
-describe.skipIf = (cond: boolean) => (name: string, body: () => void) => (cond ? current.items.push({ name: `${name} (skipped)`, fn: null, timeout: 0 }) : describe(name, body));
+describe.skipIf = (cond: boolean) => (name: string, body: () => void) =>
+  cond ? current.items.push({ name: `${name} (skipped)`, fn: null, timeout: 0 }) : describe(name, body);
 
 export function it(name: string, fn: Fn, timeout = 600_000): void {
   current.items.push({ name, fn, timeout });
@@ -51,7 +57,11 @@ function matchers(actual: unknown, label?: string) {
   return {
     toBe: (e: unknown) => m(Object.is(actual, e), `to be ${show(e)}`),
     toEqual: (e: unknown) => m(isDeepStrictEqual(actual, e), `to equal ${show(e)}`),
-    toMatchObject: (e: Record<string, unknown>) => m(Object.entries(e).every(([k, v]) => isDeepStrictEqual((actual as Record<string, unknown>)[k], v)), `to match ${show(e)}`),
+    toMatchObject: (e: Record<string, unknown>) =>
+      m(
+        Object.entries(e).every(([k, v]) => isDeepStrictEqual((actual as Record<string, unknown>)[k], v)),
+        `to match ${show(e)}`,
+      ),
     toContain: (e: unknown) => m((actual as { includes(x: unknown): boolean }).includes(e), `to contain ${show(e)}`),
     toBeGreaterThan: (e: number) => m((actual as number) > e, `to be > ${e}`),
     toBeGreaterThanOrEqual: (e: number) => m((actual as number) >= e, `to be >= ${e}`),

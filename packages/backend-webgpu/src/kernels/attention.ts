@@ -27,7 +27,10 @@ const MAX_BK = 64;
 /** Batch axes the parameters describe (after core merges the ones that broadcast alike). */
 const MAX_BATCH_RANK = 4;
 
-/** Parameter words: 0 L, 1 S, 2 query blocks per matrix, 3 workgroups, 4 causal, 5 scale, 6–7 mask row/col strides, 8–11 batch sizes, then strides of q, k, v, mask (4 each). */
+/**
+ * Parameter words: 0 L, 1 S, 2 query blocks per matrix, 3 workgroups, 4 causal, 5 scale,
+ * 6–7 mask row/col strides, 8–11 batch sizes, then strides of q, k, v, mask (4 each).
+ */
 const P = { sizes: 8, strides: 12 } as const;
 
 /** Keys per tile for rows of E + Ev floats, or 0 to read k and v from global memory. */
@@ -136,7 +139,10 @@ export const attention: Kernel<AttentionAttrs> = ({ backend, inputs, attrs, out 
   const lay = attentionLayout(q.shape, k.shape, v.shape, mask?.shape);
   const rank = lay.batchShape.length;
   if (rank > MAX_BATCH_RANK) {
-    throw new BackendError(`webgpu: scaledDotProductAttention: q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)} broadcast over ${rank} batch axes that cannot be merged; at most ${MAX_BATCH_RANK} are supported: broadcastTo one shape first.`);
+    throw new BackendError(
+      `webgpu: scaledDotProductAttention: q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)} broadcast over ${rank} ` +
+        `batch axes that cannot be merged; at most ${MAX_BATCH_RANK} are supported: broadcastTo one shape first.`,
+    );
   }
   const pad = (xs: readonly number[], fill: number) => [...new Array<number>(MAX_BATCH_RANK - rank).fill(fill), ...xs];
   const blocks = Math.ceil(lay.l / WG);

@@ -44,9 +44,25 @@ const IM2COL = `  let c = r / (kH * kW); let t = r % (kH * kW); let ki = t / kW;
 const XAT = 'u32(((n * C + g * Cg + c) * H + ih) * W + iw)';
 const DYAT = 'u32(((n * O + g * Og + m) * Ho + oh) * Wo + ow)';
 
-function run(backend: BackendImpl, out: OutputSpec, problem: Omit<GemmProblem, 'type' | 'extra'>, g: ConvGeom, attrs: Conv2dAttrs, a: TensorData, b: TensorData, epi?: EpilogueCall) {
+function run(
+  backend: BackendImpl,
+  out: OutputSpec,
+  problem: Omit<GemmProblem, 'type' | 'extra'>,
+  g: ConvGeom,
+  attrs: Conv2dAttrs,
+  a: TensorData,
+  b: TensorData,
+  epi?: EpilogueCall,
+) {
   // Each output element is written by exactly one GEMM cell.
-  return runGemm(gpuOf(backend), { ...problem, type: wgslType(a.dtype), extra: extra(g, attrs) }, asGpu(a.dataId, problem.key), asGpu(b.dataId, problem.key), out, epi);
+  return runGemm(
+    gpuOf(backend),
+    { ...problem, type: wgslType(a.dtype), extra: extra(g, attrs) },
+    asGpu(a.dataId, problem.key),
+    asGpu(b.dataId, problem.key),
+    out,
+    epi,
+  );
 }
 
 /**
@@ -64,7 +80,8 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d'] & { readonly epilogue?: Epi
     M: g.Og, N: g.N * g.Ho * g.Wo, K, batch: g.G,
     // inputs: a = w, b2 = x
     loadA: `fn loadA(bt: u32, m: u32, k: u32) -> f32 { ${GEOM} return a[(bt * u32(Og) + m) * u32(Cg * kH * kW) + k]; }`,
-    loadB: `fn loadB(bt: u32, k: u32, pp: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(k); let p = i32(pp);\n${IM2COL}\n  return b2[${XAT}]; }`,
+    loadB: `fn loadB(bt: u32, k: u32, pp: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(k); let p = i32(pp);\n${IM2COL}\n  return ` +
+      `b2[${XAT}]; }`,
     storeC: `fn storeC(bt: u32, mm: u32, pp: u32, v: f32) { ${GEOM} let g = i32(bt); let m = i32(mm); let p = i32(pp);
   let n = p / (Ho * Wo); let q = p % (Ho * Wo); put(u32((n * O + g * Og + m) * Ho * Wo + q), v); }`,
     aKFast: true,
@@ -79,7 +96,8 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d'] & { readonly epilogue?: Epi
  * (0 where the stride skips it). Takes an `epilogue` like conv2d (e.g. the gradient of
  * the activation before this convolution).
  */
-export const conv2dBackpropInput: Kernel<PrimitiveAttrs['conv2dBackpropInput'] & { readonly epilogue?: EpilogueAttrs }> = ({ backend, inputs, attrs, out }) => {
+type BackpropInputAttrs = PrimitiveAttrs['conv2dBackpropInput'] & { readonly epilogue?: EpilogueAttrs };
+export const conv2dBackpropInput: Kernel<BackpropInputAttrs> = ({ backend, inputs, attrs, out }) => {
   const [dy, w] = inputs;
   const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs.groups);
   return run(backend, out, {
@@ -116,7 +134,8 @@ export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']
     // inputs: a = dy, b2 = x
     loadA: `fn loadA(bt: u32, mm: u32, k: u32) -> f32 { ${GEOM} let g = i32(bt); let m = i32(mm); let p = i32(k);
   let n = p / (Ho * Wo); let q = p % (Ho * Wo); return a[u32((n * O + g * Og + m) * Ho * Wo + q)]; }`,
-    loadB: `fn loadB(bt: u32, k: u32, rr: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(rr); let p = i32(k);\n${IM2COL}\n  return b2[${XAT}]; }`,
+    loadB: `fn loadB(bt: u32, k: u32, rr: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(rr); let p = i32(k);\n${IM2COL}\n  return ` +
+      `b2[${XAT}]; }`,
     storeC: `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} put((bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr, v); }`,
     aKFast: true,
     bKFast: true,

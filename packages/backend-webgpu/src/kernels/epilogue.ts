@@ -20,7 +20,12 @@ export interface EpilogueCall {
 }
 
 /** Splits a kernel's inputs into its own `own` and an epilogue call (undefined without an `epilogue` attribute). */
-export function epilogueOf(attrs: { readonly epilogue?: EpilogueAttrs }, inputs: readonly TensorData[], own: number, raw: DType): EpilogueCall | undefined {
+export function epilogueOf(
+  attrs: { readonly epilogue?: EpilogueAttrs },
+  inputs: readonly TensorData[],
+  own: number,
+  raw: DType,
+): EpilogueCall | undefined {
   const e = attrs.epilogue;
   if (!e) return undefined;
   return { attrs: e, extras: inputs.slice(own), raw };
@@ -53,7 +58,13 @@ export const plainPut = (type: ScalarType): string => `fn put(i: u32, v: ${type}
  * uniform words end before `wordsAt`; null when it does not fit (uniform words or storage
  * bindings), and the kernel then applies it as a separate pass (`applyEpilogue`).
  */
-export function storeEpilogue(gpu: GpuContext, call: EpilogueCall, out: OutputSpec, ownInputs: number, wordsAt: number): StoreEpilogue | null {
+export function storeEpilogue(
+  gpu: GpuContext,
+  call: EpilogueCall,
+  out: OutputSpec,
+  ownInputs: number,
+  wordsAt: number,
+): StoreEpilogue | null {
   const { attrs, extras, raw } = call;
   if (ownInputs + extras.length + 1 > gpu.device.limits.maxStorageBuffersPerShaderStage) return null;
   const c = compileExpr(lowerExpr(attrs.expr, [raw, ...extras.map((t) => t.dtype)]));
@@ -76,9 +87,16 @@ export function storeEpilogue(gpu: GpuContext, call: EpilogueCall, out: OutputSp
 
 /** Applies an epilogue to a kernel's finished raw result `y` as one expression dispatch (releases `y`). */
 export function applyEpilogue(gpu: GpuContext, call: EpilogueCall, y: GpuStorage, out: OutputSpec): GpuStorage {
-  if (y.dtype !== call.raw) throw new BackendError(`webgpu: epilogue: the kernel's result is ${y.dtype}, the epilogue expects ${call.raw}.`);
+  if (y.dtype !== call.raw)
+    throw new BackendError(`webgpu: epilogue: the kernel's result is ${y.dtype}, the epilogue expects ${call.raw}.`);
   const lowered = lowerExpr(call.attrs.expr, [call.raw, ...call.extras.map((t) => t.dtype)]);
-  const result = runExpr(gpu, lowered, call.attrs.scalars, [{ dataId: y, shape: out.shape, dtype: call.raw, size: out.size }, ...call.extras], out);
+  const result = runExpr(
+    gpu,
+    lowered,
+    call.attrs.scalars,
+    [{ dataId: y, shape: out.shape, dtype: call.raw, size: out.size }, ...call.extras],
+    out,
+  );
   gpu.release(y);
   return result;
 }

@@ -11,7 +11,13 @@ import { runMap } from './map.js';
  * and the layout variant, `scalars` passed as uniform words (new values reuse the pipeline
  * and, in a compiled step, only rewrite those words).
  */
-export function runExpr(gpu: GpuContext, lowered: LoweredExpr, scalars: readonly number[], inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
+export function runExpr(
+  gpu: GpuContext,
+  lowered: LoweredExpr,
+  scalars: readonly number[],
+  inputs: readonly TensorData[],
+  out: OutputSpec,
+): GpuStorage {
   const c = compileExpr(lowered);
   const spec = { key: `expr:${c.id}`, op: 'elementwise', inTypes: c.inTypes, outType: c.outType, body: c.body, words: c.words(scalars) };
   return runMap(gpu, spec, inputs, out);

@@ -169,7 +169,8 @@ export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuS
   }
   const aligned = pr.M % tile.BM === 0 && pr.N % tile.BN === 0 && pr.K % tile.BK === 0 && chunk % tile.BK === 0;
   const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
-  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}${fused ? `:${fused.key}` : ''}`;
+  const variant = `${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}${fused ? `:${fused.key}` : ''}`;
+  const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${variant}`;
   const spec = { key, code: () => gemmShader(pr, tile, split, aligned, fused), inputs: 2 + (fused?.inputs.length ?? 0) };
   const inputs = [a, b, ...(fused?.inputs ?? [])];
   const tail = [...pr.extra, ...(fused?.words ?? [])];

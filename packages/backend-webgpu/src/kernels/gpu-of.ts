@@ -11,6 +11,9 @@ export function attachContext(backend: BackendImpl, gpu: GpuContext): void {
 /** The GPU context behind a kernel's backend. */
 export function gpuOf(backend: BackendImpl): GpuContext {
   const g = contexts.get(backend);
-  if (!g) throw new BackendError(`webgpu: a WebGPU kernel was called with backend '${backend.name}'; register WebGPU kernels only for the webgpu backend.`);
+  if (!g)
+    throw new BackendError(
+      `webgpu: a WebGPU kernel was called with backend '${backend.name}'; register WebGPU kernels only for the webgpu backend.`,
+    );
   return g;
 }

@@ -3,7 +3,7 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { elementwiseKernel } from './expr.js';
 import { matmul } from './matmul.js';
 import { broadcastTo, concat, flip, gather, pad, scatterAdd, slice, transpose } from './movement.js';
-import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pooling.js';
 import { random } from './random.js';
 import { reduceKernel } from './reduce.js';
 import { fusedKernels } from './softmax.js';
@@ -46,4 +46,10 @@ export const primitiveKernels = {
  * and biasActivationGrad are core expressions: they run through `elementwise`, and in
  * compiled steps as matmul/conv epilogues.
  */
-export const webgpuKernels: Readonly<Record<string, AnyKernel>> = { ...primitiveKernels, ...fusedKernels, ...crossEntropyKernels, ...biasAddGradKernels, scaledDotProductAttention: attention as AnyKernel };
+export const webgpuKernels: Readonly<Record<string, AnyKernel>> = {
+  ...primitiveKernels,
+  ...fusedKernels,
+  ...crossEntropyKernels,
+  ...biasAddGradKernels,
+  scaledDotProductAttention: attention as AnyKernel,
+};

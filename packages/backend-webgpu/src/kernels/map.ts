@@ -34,7 +34,8 @@ export interface MapSpec {
 export function runMap(gpu: GpuContext, spec: MapSpec, inputs: readonly TensorData[], out: OutputSpec): GpuStorage {
   const maxBuffers = gpu.device.limits.maxStorageBuffersPerShaderStage;
   if (inputs.length + 1 > maxBuffers) {
-    throw new BackendError(`webgpu: ${spec.op}: ${inputs.length} inputs and the output need ${inputs.length + 1} storage buffers, but this device binds ${maxBuffers} per shader; split the expression into calls of at most ${maxBuffers - 1} inputs.`);
+    throw new BackendError(`webgpu: ${spec.op}: ${inputs.length} inputs and the output need ${inputs.length + 1} storage buffers, but ` +
+      `this device binds ${maxBuffers} per shader; split the expression into calls of at most ${maxBuffers - 1} inputs.`);
   }
   const y = gpu.alloc(spec.op, out.size, out.dtype);
   if (out.size === 0) return y;

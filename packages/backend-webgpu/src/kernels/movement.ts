@@ -137,7 +137,13 @@ export const gather: Kernel<Attrs<'gather'>> = ({ backend, inputs: [x, index], a
   if (v < 0 || v >= i32(${pu(axisAt + 1)})) { y[i] = 0u; continue; }
   y[i] = x[u32(o0 + v * bitcast<i32>(${pu(axisAt)}))];`),
     ].join('\n');
-  gpu.dispatch({ key: `gather:r${rank}`, code, inputs: 2 }, y, [asGpu(x.dataId, 'gather'), asGpu(index.dataId, 'gather')], p.words, gpu.groupsFor(out.size, ELEMENT_WG));
+  gpu.dispatch(
+    { key: `gather:r${rank}`, code, inputs: 2 },
+    y,
+    [asGpu(x.dataId, 'gather'), asGpu(index.dataId, 'gather')],
+    p.words,
+    gpu.groupsFor(out.size, ELEMENT_WG),
+  );
   return y;
 };
 

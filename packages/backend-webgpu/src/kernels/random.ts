@@ -39,7 +39,19 @@ export const random: Kernel<PrimitiveAttrs['random']> = ({ backend, attrs: { dis
   const y = gpu.alloc('random', out.size, out.dtype);
   if (out.size === 0) return y;
   const t = wgslType(out.dtype);
-  const code = () => [bindings({ name: 'y', type: t }, []), RNG, dist === 'normal' ? NORMAL : '', perElementMain(`  y[i] = ${convert(DIST[dist], 'f32', t)};`)].join('\n');
-  gpu.dispatch({ key: `random:${dist}:${t}`, code, inputs: 0 }, y, [], [out.size, key0 >>> 0, key1 >>> 0], gpu.groupsFor(out.size, ELEMENT_WG));
+  const code = () =>
+    [
+      bindings({ name: 'y', type: t }, []),
+      RNG,
+      dist === 'normal' ? NORMAL : '',
+      perElementMain(`  y[i] = ${convert(DIST[dist], 'f32', t)};`),
+    ].join('\n');
+  gpu.dispatch(
+    { key: `random:${dist}:${t}`, code, inputs: 0 },
+    y,
+    [],
+    [out.size, key0 >>> 0, key1 >>> 0],
+    gpu.groupsFor(out.size, ELEMENT_WG),
+  );
   return y;
 };

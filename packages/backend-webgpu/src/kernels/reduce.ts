@@ -1,6 +1,6 @@
 import type { DType, Kernel, ReduceAttrs, ReduceOpName } from '@tessera/core';
 import type { GpuContext } from '../context.js';
-import { asGpu, GpuStorage, wgslType } from '../storage.js';
+import { asGpu, type GpuStorage, wgslType } from '../storage.js';
 import { ParamList, pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
 import { bindings, ELEMENT_WG, foldGroups, perElementMain } from '../wgsl/shader.js';
@@ -148,7 +148,16 @@ export function reduce(gpu: GpuContext, op: ReduceOpName, x: GpuStorage, din: DT
 }
 
 /** Runs the column kernel with `chunks` chunks: output [outer, chunks, inner]. */
-function column(gpu: GpuContext, op: ReduceOpName, x: GpuStorage, tin: ScalarType, tout: ScalarType, dout: DType, g: Geometry, chunks: number): GpuStorage {
+function column(
+  gpu: GpuContext,
+  op: ReduceOpName,
+  x: GpuStorage,
+  tin: ScalarType,
+  tout: ScalarType,
+  dout: DType,
+  g: Geometry,
+  chunks: number,
+): GpuStorage {
   const n = g.outer * chunks * g.inner;
   const y = gpu.alloc(op, n, dout);
   if (n === 0) return y;

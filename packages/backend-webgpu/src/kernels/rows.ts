@@ -91,8 +91,20 @@ export function dispatchRows(
   const params = [lines, R, inner, ...extra];
   const arity = 1 + spec.inputs.length;
   if (inner === 1 && R >= ROW_WG) {
-    gpu.dispatch({ key: `fused-row:${spec.key}`, code: () => rowShader(spec), inputs: arity }, y, ins, params, foldGroups(lines, gpu.maxGroupsPerDim));
+    gpu.dispatch(
+      { key: `fused-row:${spec.key}`, code: () => rowShader(spec), inputs: arity },
+      y,
+      ins,
+      params,
+      foldGroups(lines, gpu.maxGroupsPerDim),
+    );
   } else {
-    gpu.dispatch({ key: `fused:${spec.key}`, code: () => lineShader(spec), inputs: arity }, y, ins, params, gpu.groupsFor(lines, ELEMENT_WG));
+    gpu.dispatch(
+      { key: `fused:${spec.key}`, code: () => lineShader(spec), inputs: arity },
+      y,
+      ins,
+      params,
+      gpu.groupsFor(lines, ELEMENT_WG),
+    );
   }
 }

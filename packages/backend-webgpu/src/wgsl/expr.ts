@@ -27,7 +27,9 @@ function storageType(dtype: DType, op: string): ScalarType {
   if (dtype === 'float32') return 'f32';
   if (dtype === 'int32') return 'i32';
   if (dtype === 'bool') return 'u32';
-  throw new BackendError(`webgpu: ${op}: the expression computes ${dtype}, which WebGPU has no type for; keep it in float32 (float64 runs on the CPU backend).`);
+  throw new BackendError(
+    `webgpu: ${op}: the expression computes ${dtype}, which WebGPU has no type for; keep it in float32 (float64 runs on the CPU backend).`,
+  );
 }
 
 /** WGSL type of a temporary: bools are WGSL `bool` inside the shader, u32 0/1 in storage. */
@@ -84,8 +86,14 @@ const infix = (op: string): Emit2 => (a, b) => `${a} ${op} ${b}`;
  * Comparisons; WGSL orders no bools, so bool operands compare as 0/1. Float `!=` is
  * `!(a == b)`: true for NaN even where `!=` is an ordered comparison (SwiftShader).
  */
-const compare = (op: string): Emit2 => (a, b, t) =>
-  t === 'u32' && op !== '==' && op !== '!=' ? `u32(${a}) ${op} u32(${b})` : t === 'f32' && op === '!=' ? `!(${a} == ${b})` : `${a} ${op} ${b}`;
+const compare =
+  (op: string): Emit2 =>
+  (a, b, t) =>
+    t === 'u32' && op !== '==' && op !== '!='
+      ? `u32(${a}) ${op} u32(${b})`
+      : t === 'f32' && op === '!='
+      ? `!(${a} == ${b})`
+      : `${a} ${op} ${b}`;
 const byType = (f: string, i: string): Emit2 => (a, b, t) => `${t === 'f32' ? f : i}(${a}, ${b})`;
 const call2 = (fn: string): Emit2 => (a, b) => `${fn}(${a}, ${b})`;
 
@@ -124,7 +132,14 @@ function convert(x: string, from: ScalarType, to: ScalarType): string {
 }
 
 /** The WGSL of one instruction's value; `v(n)` names temporary n, `scalar` reads a scalar word. */
-function valueOf(ins: ExprInstr, instrs: readonly ExprInstr[], t: ScalarType, v: (n: number) => string, scalar: () => string, load: () => string): string {
+function valueOf(
+  ins: ExprInstr,
+  instrs: readonly ExprInstr[],
+  t: ScalarType,
+  v: (n: number) => string,
+  scalar: () => string,
+  load: () => string,
+): string {
   switch (ins.op) {
     case 'input':
       return t === 'u32' ? `${load()} != 0u` : load();

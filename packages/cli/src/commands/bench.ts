@@ -1,5 +1,5 @@
 import { manualSeed, noGrad, randint, randn, tidy } from '@tessera/core';
-import { crossEntropy } from '@tessera/layers';
+import { crossEntropyLoss } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
@@ -9,7 +9,9 @@ import { modelSpec } from '../models.js';
 /** `tessera bench` options. */
 export const benchSpec: CommandSpec = {
   name: 'bench',
-  summary: 'Quick benchmarks on this machine: matmul GFLOP/s and training/inference throughput of the zoo\'s MNIST models. (The repository\'s `pnpm bench` also runs TensorFlow.js side by side.)',
+  summary:
+    "Quick benchmarks on this machine: matmul GFLOP/s and training/inference throughput of the zoo's MNIST models. (The repository's " +
+      "`pnpm bench` also runs TensorFlow.js side by side.)",
   options: {
     backend: { type: 'string', default: 'auto', help: 'backend', choices: () => BACKENDS },
     seconds: { type: 'number', default: 1, min: 0.05, help: 'time budget per workload' },
@@ -69,7 +71,7 @@ export async function benchCommand(argv: readonly string[], io: Io): Promise<Ben
     const train = await timeIt(async () => {
       const loss = tidy(() => {
         opt.zeroGrad();
-        const l = crossEntropy(net.call(x), y);
+        const l = crossEntropyLoss(net.call(x), y);
         l.backward();
         return l.detach();
       });

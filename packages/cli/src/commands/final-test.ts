@@ -45,7 +45,14 @@ export async function finalTest(o: {
   const checkpoint = epoch !== null
     ? `best.safetensors: epoch ${epoch} of ${o.epochsRun}, chosen by ${monitored} (the test split played no part in choosing it)`
     : `the final weights after epoch ${o.epochsRun} (no best checkpoint was written)`;
-  const record = { split: 'test', checkpoint: epoch !== null ? 'best.safetensors' : 'final', best_epoch: epoch, monitor: o.checkpoint.monitor, test_accuracy: r.accuracy, test_examples: o.test.length };
+  const record = {
+    split: 'test',
+    checkpoint: epoch !== null ? 'best.safetensors' : 'final',
+    best_epoch: epoch,
+    monitor: o.checkpoint.monitor,
+    test_accuracy: r.accuracy,
+    test_examples: o.test.length,
+  };
   await writeTextNoFollow(join(o.out, 'metrics.jsonl'), `${JSON.stringify(record)}\n`, 'append');
   return { checkpoint, accuracy: r.accuracy, confusion: r.confusion, images: r.images, epoch, examples: o.test.length };
 }

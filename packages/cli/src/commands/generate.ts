@@ -32,7 +32,8 @@ export const generateSpec: CommandSpec = {
 export async function generateCommand(argv: readonly string[], io: Io): Promise<string[]> {
   const { values: a, positionals } = parseCommand(generateSpec, argv);
   const dir = a.checkpoint as string | undefined;
-  if (!dir) throw new CliError('tessera generate: --checkpoint <run directory> is required (the --out of tessera train --model char-gpt|g2p-…).');
+  if (!dir)
+    throw new CliError('tessera generate: --checkpoint <run directory> is required (the --out of tessera train --model char-gpt|g2p-…).');
   const run = readTextRun(dir);
   await setupBackend(a.backend as string, io.err);
   manualSeed(a.seed as number);
@@ -42,11 +43,21 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   const prompt = a.prompt as string | undefined;
   let lines: string[];
   if (net instanceof CharGPT) {
-    if (positionals.length > 0) throw new CliError(`tessera generate: a char-gpt run takes no words (got '${positionals.join(' ')}'); use --prompt to start the samples.`);
-    lines = await sampleNames(net, src, { count: a.num as number, prompt: prompt?.toLowerCase(), temperature: a.temperature as number, topK: a.topK as number | undefined, greedy: a.greedy as boolean | undefined });
+    if (positionals.length > 0)
+      throw new CliError(
+        `tessera generate: a char-gpt run takes no words (got '${positionals.join(' ')}'); use --prompt to start the samples.`,
+      );
+    lines = await sampleNames(net, src, {
+      count: a.num as number,
+      prompt: prompt?.toLowerCase(),
+      temperature: a.temperature as number,
+      topK: a.topK as number | undefined,
+      greedy: a.greedy as boolean | undefined,
+    });
   } else if ((net instanceof TransformerSeq2Seq || net instanceof LSTMAttentionSeq2Seq) && tgt) {
     const words = [...positionals, ...(prompt ? [prompt] : [])].map((w) => w.toUpperCase());
-    if (words.length === 0) throw new CliError('tessera generate: give words to pronounce (tessera generate --checkpoint DIR hello world).');
+    if (words.length === 0)
+      throw new CliError('tessera generate: give words to pronounce (tessera generate --checkpoint DIR hello world).');
     const unknown = words.flatMap((w) => [...w].filter((c) => !src.has(c)));
     if (unknown.length > 0) io.err(`note: ${[...new Set(unknown)].join('')} not seen in training; read as <unk>.`);
     const prons = await pronounce(net, src, tgt, words, a.beamSize as number);

@@ -11,7 +11,8 @@ import type { Io } from '../io.js';
 /** `tessera info` options. */
 export const infoSpec: CommandSpec = {
   name: 'info',
-  summary: 'Versions, installed backends, the backend in use and what it reports about the device, the registered models, datasets and recipes.',
+  summary:
+    'Versions, installed backends, the backend in use and what it reports about the device, the registered models, datasets and recipes.',
   options: { backend: { type: 'string', default: 'auto', help: 'backend to start', choices: () => BACKENDS } },
 };
 
@@ -36,16 +37,26 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   const a = parseCommand(infoSpec, argv).values;
   const used = await setupBackend(a.backend as string, io.err);
   const lines: [string, string][] = Object.entries(packageVersions());
-  lines.push(['node', process.version], ['cpu', `${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}`], ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`]);
+  lines.push(
+    ['node', process.version],
+    ['cpu', `${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}`],
+    ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
+  );
   lines.push(['backends installed', backends().join(', ')], ['backend in use', used]);
   const info = getBackend(used).info?.();
   if (info) for (const [k, v] of Object.entries(info)) lines.push([`${used}.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   lines.push(['live tensors', String(memory().numTensors)]);
-  for (const m of modelDescriptors()) lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
-  for (const d of datasetDescriptors()) lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
+  for (const m of modelDescriptors())
+    lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
+  for (const d of datasetDescriptors())
+    lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
   for (const r of recipes()) {
     const measured = r.results?.at(-1);
-    lines.push([`recipe ${r.name}`, `v${r.version}: ${r.description}${r.package === '@tessera/train' ? '' : ` (${r.package})`}${measured ? ` — measured: ${measured.metric}` : ''}`]);
+    lines.push([
+      `recipe ${r.name}`,
+      `v${r.version}: ${r.description}${r.package === '@tessera/train' ? '' : ` (${r.package})`}` +
+        `${measured ? ` — measured: ${measured.metric}` : ''}`,
+    ]);
   }
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) io.out(`${k.padEnd(w)}  ${v}`);

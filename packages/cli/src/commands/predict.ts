@@ -10,10 +10,15 @@ import { MODEL_INFO_OPTIONS, openModel, resolveFeed } from '../model-file.js';
 /** `tessera predict` options. */
 export const predictSpec: CommandSpec = {
   name: 'predict',
-  summary: 'Classify PNG and JPEG images with any model file (a run, a checkpoint, a saveModel file or an ONNX file); prints the top classes with probabilities.',
+  summary:
+    'Classify PNG and JPEG images with any model file (a run, a checkpoint, a saveModel file or an ONNX file); ' +
+      'prints the top classes with probabilities.',
   positionals: '[model] <image.png|.jpg …>',
   options: {
-    checkpoint: { type: 'string', help: 'the model: run directory, .safetensors checkpoint or model file, or .onnx file (or give it as the first argument)' },
+    checkpoint: {
+      type: 'string',
+      help: 'the model: run directory, .safetensors checkpoint or model file, or .onnx file (or give it as the first argument)',
+    },
     top: { type: 'number', default: 3, integer: true, min: 1, help: 'how many classes to show' },
     classes: { type: 'string', help: 'comma-separated class names (default: the run\'s, else the class indices)' },
     ...MODEL_INFO_OPTIONS,
@@ -33,7 +38,9 @@ function modelAndImages(checkpoint: string | undefined, positionals: readonly st
   if (checkpoint !== undefined) return { model: checkpoint, images: positionals };
   const [first, ...rest] = positionals;
   if (first === undefined || /\.(png|jpe?g)$/i.test(first)) {
-    throw new CliError(`tessera predict: give the model first (a run directory, .safetensors or .onnx file) or as --checkpoint.\n\n${usage(predictSpec)}`);
+    throw new CliError(
+      `tessera predict: give the model first (a run directory, .safetensors or .onnx file) or as --checkpoint.\n\n${usage(predictSpec)}`,
+    );
   }
   return { model: first, images: rest };
 }
@@ -69,7 +76,10 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<P
       .sort((x, y) => y.probability - x.probability)
       .slice(0, a.top as number);
     results.push({ file: f, top, inverted });
-    io.out(`${f}${inverted ? ' (inverted: dark on light)' : ''}: ${top.map((t) => `${t.label} ${(t.probability * 100).toFixed(1)}%`).join(', ')}`);
+    io.out(
+      `${f}${inverted ? ' (inverted: dark on light)' : ''}: ` +
+        `${top.map((t) => `${t.label} ${(t.probability * 100).toFixed(1)}%`).join(', ')}`,
+    );
   }
   net.dispose();
   return results;

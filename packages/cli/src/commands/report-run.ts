@@ -20,7 +20,13 @@ export interface TestResult {
  * `gridSize` misclassified test images (in test order) and fills the rest with correctly
  * classified ones; only the predicted class and its probability are read back per batch.
  */
-export async function testModel(model: AnyModule, loader: DataLoader<ImageExample, ImageBatch>, test: ImageDataset, numClasses: number, gridSize = 64): Promise<TestResult> {
+export async function testModel(
+  model: AnyModule,
+  loader: DataLoader<ImageExample, ImageBatch>,
+  test: ImageDataset,
+  numClasses: number,
+  gridSize = 64,
+): Promise<TestResult> {
   const cm = new ConfusionMatrix(numClasses);
   const wrong: ReportImage[] = [];
   const right: ReportImage[] = [];

@@ -16,7 +16,13 @@ export interface InterruptHandling {
  * and the next batch end stops there after writing a resumable checkpoint. A second Ctrl-C
  * exits at once with code 130 (`onExit` runs first, e.g. to release the run's lock).
  */
-export function interruptHandling(checkpoint: ModelCheckpoint, io: Io, resumePath: string, out: string, onExit: () => void = () => {}): InterruptHandling {
+export function interruptHandling(
+  checkpoint: ModelCheckpoint,
+  io: Io,
+  resumePath: string,
+  out: string,
+  onExit: () => void = () => {},
+): InterruptHandling {
   const epochSeconds: number[] = [];
   let epochStart = 0;
   let interrupted = false;

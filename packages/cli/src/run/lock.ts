@@ -48,7 +48,8 @@ async function create(path: string, info: LockInfo): Promise<boolean> {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new CliError(`--out ${join(path, '..')}: cannot create the lock file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable run directory.`);
+    throw new CliError(`--out ${join(path, '..')}: cannot create the lock file ${path} ` +
+      `(${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a writable run directory.`);
   }
 }
 
@@ -80,7 +81,8 @@ export async function acquireRunLock(dir: string, command: readonly string[], on
     if (!isStale(info)) {
       const o = info as LockInfo;
       throw new CliError(
-        `--out ${dir} is in use by another tessera run (pid ${o.pid} on ${o.hostname}, started ${o.started}: ${o.command.join(' ')}); wait for it to finish or choose another --out.` +
+        `--out ${dir} is in use by another tessera run (pid ${o.pid} on ${o.hostname}, started ${o.started}: ${o.command.join(' ')}); ` +
+          `wait for it to finish or choose another --out.` +
           (o.hostname === hostname() ? '' : ` If that run is gone, delete ${path}.`),
       );
     }

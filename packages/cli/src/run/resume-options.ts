@@ -61,8 +61,10 @@ export function resolveResumeOptions(
   }
   if (refused.length > 0) {
     throw new CliError(
-      `--resume: these options differ from the run being resumed, which was trained with the checkpoint's values:\n${refused.join('\n')}\n` +
-        `Drop them (or give the checkpoint's values) to resume, or start a new run in another --out. Only --epochs (and --backend) may change on resume.`,
+      `--resume: these options differ from the run being resumed, which was trained with the checkpoint's ` +
+        `values:\n${refused.join('\n')}\n` +
+        `Drop them (or give the checkpoint's values) to resume, or start a new run in another --out. Only --epochs (and --backend) may ` +
+          `change on resume.`,
     );
   }
   return { values: out, changes };

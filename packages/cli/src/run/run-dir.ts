@@ -37,7 +37,8 @@ async function makeDir(out: string): Promise<void> {
     await mkdir(out, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new CliError(`--out ${out}: cannot create the run directory (${code}: ${code === 'ENOTDIR' ? 'a parent is a file' : 'no permission or a read-only file system'}); choose a writable directory.`);
+    throw new CliError(`--out ${out}: cannot create the run directory (${code}: ` +
+      `${code === 'ENOTDIR' ? 'a parent is a file' : 'no permission or a read-only file system'}); choose a writable directory.`);
   }
 }
 
@@ -60,7 +61,8 @@ export async function claimRunDir(o: RunDirOptions): Promise<RunLock> {
   await makeDir(o.out);
   const links = [...RUN_FILES, LOCK_FILE].filter((f) => stat(join(o.out, f))?.isSymbolicLink());
   if (links.length > 0) {
-    throw new CliError(`--out ${o.out}: ${links.join(', ')} ${links.length === 1 ? 'is a symbolic link' : 'are symbolic links'}; tessera never writes run files through links — remove ${links.length === 1 ? 'it' : 'them'} or choose another --out.`);
+    throw new CliError(`--out ${o.out}: ${links.join(', ')} ${links.length === 1 ? 'is a symbolic link' : 'are symbolic links'}; tessera ` +
+      `never writes run files through links — remove ${links.length === 1 ? 'it' : 'them'} or choose another --out.`);
   }
   const lock = await acquireRunLock(o.out, o.command, (info) =>
     o.log(`Note: taking over the lock of a run that is no longer running${info ? ` (pid ${info.pid}, started ${info.started})` : ''}.`),
@@ -69,7 +71,8 @@ export async function claimRunDir(o: RunDirOptions): Promise<RunLock> {
     const present = RUN_FILES.filter((f) => stat(join(o.out, f)) !== null);
     if (present.length > 0 && !o.resume) {
       if (!o.force) {
-        throw new CliError(`--out ${o.out} already holds a run (${present.join(', ')}); continue it with --resume, replace it with --force, or choose another --out.`);
+        throw new CliError(`--out ${o.out} already holds a run (${present.join(', ')}); continue it with --resume, replace it with ` +
+          `--force, or choose another --out.`);
       }
       await Promise.all(present.map((f) => rm(join(o.out, f), { force: true })));
       o.log(`Note: --force: removed the previous run's ${present.join(', ')} from ${o.out}.`);

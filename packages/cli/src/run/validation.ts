@@ -25,7 +25,8 @@ export interface HeldOut {
   readonly record: ValidationRecord;
 }
 
-const fingerprint = (idx: Int32Array): string => createHash('sha256').update(new Uint8Array(idx.buffer, idx.byteOffset, idx.byteLength)).digest('hex');
+const fingerprint = (idx: Int32Array): string =>
+  createHash('sha256').update(new Uint8Array(idx.buffer, idx.byteOffset, idx.byteLength)).digest('hex');
 
 /**
  * Holds `fraction` of the first `limit` training examples out as the validation set,
@@ -33,15 +34,27 @@ const fingerprint = (idx: Int32Array): string => createHash('sha256').update(new
  * always give the same split. With `recorded` (a resume) the rebuilt split must match the
  * recorded one, or the run's data changed under it: a `CliError`.
  */
-export function holdOutValidation(data: ImageDataset, o: { limit?: number; fraction: number; seed: number; recorded?: ValidationRecord }): HeldOut {
+export function holdOutValidation(
+  data: ImageDataset,
+  o: { limit?: number; fraction: number; seed: number; recorded?: ValidationRecord },
+): HeldOut {
   const n = Math.min(o.limit ?? data.length, data.length);
   const split = stratifiedSplit(data.labels.subarray(0, n), o.fraction, o.seed);
   const perClass = new Array<number>(Math.max(0, ...data.labels.subarray(0, n)) + 1).fill(0);
   for (const i of split.validation) perClass[data.labels[i]]++;
-  const record: ValidationRecord = { fraction: o.fraction, seed: o.seed, train: split.train.length, validation: split.validation.length, perClass, sha256: fingerprint(split.validation) };
+  const record: ValidationRecord = {
+    fraction: o.fraction,
+    seed: o.seed,
+    train: split.train.length,
+    validation: split.validation.length,
+    perClass,
+    sha256: fingerprint(split.validation),
+  };
   if (o.recorded && o.recorded.sha256 !== record.sha256) {
     throw new CliError(
-      `--resume: the validation set rebuilt from --validation-split ${o.fraction} and --seed ${o.seed} (${record.validation} examples, sha256 ${record.sha256.slice(0, 12)}…) differs from the run's (${o.recorded.validation} examples, sha256 ${o.recorded.sha256.slice(0, 12)}…); the training data changed since the run started. Start a new run in another --out.`,
+      `--resume: the validation set rebuilt from --validation-split ${o.fraction} and --seed ${o.seed} (${record.validation} examples, ` +
+        `sha256 ${record.sha256.slice(0, 12)}…) differs from the run's (${o.recorded.validation} examples, sha256 ` +
+          `${o.recorded.sha256.slice(0, 12)}…); the training data changed since the run started. Start a new run in another --out.`,
     );
   }
   return {

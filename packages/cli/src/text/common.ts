@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, type Tensor, tidy } from '@tessera/core';
-import { crossEntropy, type AnyModule } from '@tessera/layers';
+import { crossEntropyLoss, type AnyModule } from '@tessera/layers';
 import { Vocab, keyedPermutation, type VocabJSON } from '@tessera/datasets';
 import type { Optimizer } from '@tessera/optim';
 
@@ -9,7 +9,10 @@ import type { Optimizer } from '@tessera/optim';
 export const TEXT_MODELS: Readonly<Record<string, { readonly dataset: string; readonly description: string }>> = {
   'char-gpt': { dataset: 'names', description: 'decoder-only character Transformer (GPT-style) language model of first names' },
   'g2p-transformer': { dataset: 'cmudict', description: 'Transformer encoder–decoder, grapheme-to-phoneme on CMUdict' },
-  'g2p-lstm-attention': { dataset: 'cmudict', description: 'bidirectional LSTM encoder + attention LSTM decoder, grapheme-to-phoneme on CMUdict' },
+  'g2p-lstm-attention': {
+    dataset: 'cmudict',
+    description: 'bidirectional LSTM encoder + attention LSTM decoder, grapheme-to-phoneme on CMUdict',
+  },
 };
 
 /** The text datasets `tessera train` knows. */
@@ -60,7 +63,8 @@ export function readTextRun(dir: string): TextRunFile {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new DataError(`${path}: cannot be read (${(e as Error).message}); --checkpoint must be the directory of a text run (tessera train --model char-gpt|g2p-…).`);
+    throw new DataError(`${path}: cannot be read (${(e as Error).message}); --checkpoint must be the directory of a text run (tessera ` +
+      `train --model char-gpt|g2p-…).`);
   }
   const run = json as Partial<TextRunFile>;
   if (run.format !== 'tessera-text-run' || run.version !== 1 || typeof run.model !== 'string' || !(run.model in TEXT_MODELS)) {
@@ -85,7 +89,7 @@ export function epochBatches(n: number, batchSize: number, seed: number, epoch: 
 /** Token cross-entropy of logits [N, L, V] against targets [N, L] (0 = padding, ignored): summed, with the token count. */
 export function tokenLoss(logits: Tensor, target: Tensor, reduction: 'mean' | 'sum'): Tensor {
   const v = logits.shape[logits.rank - 1]!;
-  return crossEntropy(logits.reshape([-1, v]), target.reshape([-1]), { ignoreIndex: Vocab.PAD, reduction });
+  return crossEntropyLoss(logits.reshape([-1, v]), target.reshape([-1]), { ignoreIndex: Vocab.PAD, reduction });
 }
 
 /** One optimisation step of `loss()` (a mean loss); returns its value. */

@@ -1,6 +1,6 @@
-import { type Tensor } from '@tessera/core';
+import type { Tensor } from '@tessera/core';
 import { type CmudictEntry, Seq2SeqDataset, Vocab, keyedPermutation, padSequences, splitByKey, splitChars } from '@tessera/datasets';
-import { LSTMAttentionSeq2Seq, TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
+import { type LSTMAttentionSeq2Seq, type TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
 import { sequenceErrorRates, type SequenceErrorRates } from '@tessera/train';
 
 /** A G2P model of the zoo (both implement the seq2seq decoder). */
@@ -48,7 +48,8 @@ export function g2pData(entries: readonly CmudictEntry[], seed: number, limit?: 
   }
   const letters = Vocab.build(train.map((e) => splitChars(e.word)));
   const phones = Vocab.build(train.map((e) => e.phonemes));
-  const pairs = (xs: readonly CmudictEntry[]) => xs.map((e) => ({ src: letters.encode(splitChars(e.word)), tgt: phones.encode(e.phonemes) }));
+  const pairs = (xs: readonly CmudictEntry[]) =>
+    xs.map((e) => ({ src: letters.encode(splitChars(e.word)), tgt: phones.encode(e.phonemes) }));
   return {
     letters,
     phones,
@@ -61,7 +62,14 @@ export function g2pData(entries: readonly CmudictEntry[], seed: number, limit?: 
 }
 
 /** Pronunciations (phoneme lists) of `words` (upper case), decoded in batches by beam search (beamSize 1 = greedy). */
-export async function pronounce(model: G2PModel, letters: Vocab, phones: Vocab, words: readonly string[], beamSize: number, batchSize = 256): Promise<string[][]> {
+export async function pronounce(
+  model: G2PModel,
+  letters: Vocab,
+  phones: Vocab,
+  words: readonly string[],
+  beamSize: number,
+  batchSize = 256,
+): Promise<string[][]> {
   const out: string[][] = [];
   for (let i = 0; i < words.length; i += batchSize) {
     const chunk = words.slice(i, i + batchSize);
@@ -75,7 +83,21 @@ export async function pronounce(model: G2PModel, letters: Vocab, phones: Vocab, 
 }
 
 /** PER and WER of the model on `words` (each against all its reference pronunciations). */
-export async function g2pErrorRates(model: G2PModel, data: Pick<G2PData, 'letters' | 'phones'>, words: readonly G2PWord[], beamSize: number): Promise<SequenceErrorRates> {
-  const preds = await pronounce(model, data.letters, data.phones, words.map((w) => w.word), beamSize);
-  return sequenceErrorRates(preds, words.map((w) => w.refs));
+export async function g2pErrorRates(
+  model: G2PModel,
+  data: Pick<G2PData, 'letters' | 'phones'>,
+  words: readonly G2PWord[],
+  beamSize: number,
+): Promise<SequenceErrorRates> {
+  const preds = await pronounce(
+    model,
+    data.letters,
+    data.phones,
+    words.map((w) => w.word),
+    beamSize,
+  );
+  return sequenceErrorRates(
+    preds,
+    words.map((w) => w.refs),
+  );
 }

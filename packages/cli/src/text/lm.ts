@@ -1,6 +1,6 @@
 import { noGrad, tidy } from '@tessera/core';
 import { SequenceDataset, Vocab, splitByKey, splitChars } from '@tessera/datasets';
-import { CharGPT, generateTokens } from '@tessera/models';
+import { type CharGPT, generateTokens } from '@tessera/models';
 import { tokenLoss } from './common.js';
 
 /** A count-based bigram model of next tokens with add-k smoothing (the language model's baseline). */
@@ -16,14 +16,20 @@ export interface BigramBaseline {
  * picks the add-k smoothing (k ∈ {0.01, 0.03, 0.1, 0.3, 1, 3}) with the lowest validation
  * loss. The support is every token but `<pad>` and `<bos>` (which are never predicted).
  */
-export function bigramBaseline(vocabSize: number, train: readonly (readonly number[])[], validation: readonly (readonly number[])[]): BigramBaseline {
+export function bigramBaseline(
+  vocabSize: number,
+  train: readonly (readonly number[])[],
+  validation: readonly (readonly number[])[],
+): BigramBaseline {
   const counts = new Float64Array(vocabSize * vocabSize);
   const frame = (s: readonly number[]) => [Vocab.BOS, ...s, Vocab.EOS];
   for (const s of train) {
     const f = frame(s);
     for (let i = 1; i < f.length; i++) counts[f[i - 1]! * vocabSize + f[i]!]! += 1;
   }
-  const rowTotals = Array.from({ length: vocabSize }, (_, p) => counts.subarray(p * vocabSize, (p + 1) * vocabSize).reduce((a, b) => a + b, 0));
+  const rowTotals = Array.from({ length: vocabSize }, (_, p) =>
+    counts.subarray(p * vocabSize, (p + 1) * vocabSize).reduce((a, b) => a + b, 0),
+  );
   const support = vocabSize - 2;
   const make = (k: number): BigramBaseline => ({
     k,
@@ -66,7 +72,13 @@ export function namesData(names: readonly string[], seed: number, limit?: number
   const vocab = Vocab.build(trainNames.map(splitChars));
   const enc = (xs: readonly string[]) => xs.map((n) => vocab.encode(splitChars(n)));
   const all = [...split.train, ...split.validation, ...split.test];
-  return { vocab, train: enc(trainNames), validation: enc(split.validation), test: enc(split.test), blockSize: Math.max(...all.map((n) => splitChars(n).length)) + 1 };
+  return {
+    vocab,
+    train: enc(trainNames),
+    validation: enc(split.validation),
+    test: enc(split.test),
+    blockSize: Math.max(...all.map((n) => splitChars(n).length)) + 1,
+  };
 }
 
 /** Mean next-token loss (nats per predicted token: characters and the end of each name) of a CharGPT on `sequences`. */
@@ -87,7 +99,11 @@ export async function lmNatsPerChar(model: CharGPT, sequences: readonly (readonl
 }
 
 /** `count` sampled names (temperature, top-k) from `<bos>` + the prompt's characters. */
-export async function sampleNames(model: CharGPT, vocab: Vocab, opts: { count: number; prompt?: string; temperature?: number; topK?: number; greedy?: boolean }): Promise<string[]> {
+export async function sampleNames(
+  model: CharGPT,
+  vocab: Vocab,
+  opts: { count: number; prompt?: string; temperature?: number; topK?: number; greedy?: boolean },
+): Promise<string[]> {
   const prompt = splitChars(opts.prompt ?? '');
   const ids = await generateTokens(model, vocab.encode(prompt, { bos: true }), {
     numSamples: opts.count,

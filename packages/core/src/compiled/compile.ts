@@ -4,7 +4,16 @@ import { tidy } from '../memory.js';
 import { isTensor, type Tensor } from '../tensor.js';
 import { TraceRecorder, activeTrace, withTrace } from '../trace.js';
 import { type DeviceRun, deviceRunValid, recordProgram, releaseDeviceRun, replayDevice } from './device.js';
-import { type Program, UntraceableStep, applyEscapes, buildProgram, dropStaleGrads, programValid, releaseProgram, replayKernels } from './program.js';
+import {
+  type Program,
+  UntraceableStep,
+  applyEscapes,
+  buildProgram,
+  dropStaleGrads,
+  programValid,
+  releaseProgram,
+  replayKernels,
+} from './program.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -117,8 +126,11 @@ function signature(args: readonly unknown[], tensors: Tensor[]): string {
       return `T[${v.shape.join(',')}]${v.dtype}@${v.backend}${v.requiresGrad ? '+g' : ''}`;
     }
     if (Array.isArray(v)) return `(${v.map(part).join(';')})`;
-    if (v === undefined || v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v) ?? 'u';
-    throw new CompileError(`compile: arguments must be tensors, arrays of tensors or plain numbers/strings/booleans (got ${Object.prototype.toString.call(v)}).`);
+    if (v === undefined || v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+      return JSON.stringify(v) ?? 'u';
+    throw new CompileError(
+      `compile: arguments must be tensors, arrays of tensors or plain numbers/strings/booleans (got ${Object.prototype.toString.call(v)}).`,
+    );
   };
   return args.map(part).join('|');
 }
@@ -167,7 +179,7 @@ function fill(template: unknown, outs: readonly Tensor[]): unknown {
  * @example
  * const step = compile((x: Tensor, y: Tensor) => {
  *   opt.zeroGrad();
- *   const loss = crossEntropy(net.call(x), y);
+ *   const loss = crossEntropyLoss(net.call(x), y);
  *   loss.backward();
  *   opt.step();
  *   return loss.detach();
@@ -181,7 +193,16 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
   const warn = opts.onWarn ?? ((m: string) => console.warn(`[tessera] ${m}`));
   const entries = new Map<string, Entry>();
   const warned = new Set<string>();
-  const stats = { traces: 0, replays: 0, eager: 0, kernels: 0, calls: [] as readonly string[], deviceReplays: 0, recordings: 0, lastProblem: null as string | null };
+  const stats = {
+    traces: 0,
+    replays: 0,
+    eager: 0,
+    kernels: 0,
+    calls: [] as readonly string[],
+    deviceReplays: 0,
+    recordings: 0,
+    lastProblem: null as string | null,
+  };
   let lastSig: string | null = null;
   const warnOnce = (key: string, msg: string) => {
     if (!warned.has(key)) {
@@ -201,7 +222,10 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
       result = withTrace(rec, () =>
         tidy(() => {
           const r = fn(...args);
-          if (r instanceof Promise) throw new CompileError(`compile(${name}): the step returned a Promise; compiled steps must be synchronous (read values after the call).`);
+          if (r instanceof Promise)
+            throw new CompileError(
+              `compile(${name}): the step returned a Promise; compiled steps must be synchronous (read values after the call).`,
+            );
           outs = [];
           template = templateOf(r, outs);
           return r;
@@ -237,7 +261,8 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, opts: Com
         const [oldKey, old] = entries.entries().next().value as [string, Entry];
         releaseEntry(old);
         entries.delete(oldKey);
-        warnOnce('churn', `compile(${name}): more than ${maxTraces} input signatures (last change: ${describeChange(lastSig, sig)}); each new one is traced again. Keep shapes fixed (e.g. drop or pad the last batch).`);
+        warnOnce('churn', `compile(${name}): more than ${maxTraces} input signatures (last change: ${describeChange(lastSig, sig)}); ` +
+          `each new one is traced again. Keep shapes fixed (e.g. drop or pad the last batch).`);
       }
     }
     lastSig = sig;

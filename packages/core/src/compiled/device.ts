@@ -63,7 +63,9 @@ export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | 
       for (const s of externals.values()) s.release();
     }
   }
-  return recording ? { recording, argStorages, externals, externalBuffers: new Set(externals.values()), vals, rerunInputs, liveAttrs } : null;
+  return recording
+    ? { recording, argStorages, externals, externalBuffers: new Set(externals.values()), vals, rerunInputs, liveAttrs }
+    : null;
 }
 
 /** Gives back what a device run holds. */
@@ -124,7 +126,10 @@ function rehome(p: Program, d: DeviceRun, held: Storage[]): DeviceCopy[] {
 }
 
 function replayWith(p: Program, d: DeviceRun, args: readonly Tensor[], moved: DeviceCopy[]): (Storage | undefined)[] {
-  const before: DeviceCopy[] = [...moved, ...args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes }))];
+  const before: DeviceCopy[] = [
+    ...moved,
+    ...args.map((a, i) => ({ src: a.storage.dataId, dst: d.argStorages[i].dataId, bytes: a.storage.bytes })),
+  ];
   const after: DeviceCopy[] = [];
   for (const { target, value } of p.states) {
     const src = d.vals[value.slot];

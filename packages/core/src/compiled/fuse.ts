@@ -93,8 +93,14 @@ export function fuseElementwise(calls: readonly SlotCall[], escaping: ReadonlySe
       for (;;) {
         const slot = call.inSlots.find((s) => {
           const p = producer.get(s);
-          return p !== undefined && !gone.has(p) && !escaping.has(s) && (isScalar(p) || (readers.get(s) === 1 && (compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise) || reshaped(p, call, s)))) &&
-            new Set([...call.inSlots.filter((x) => x !== s), ...p.inSlots]).size <= MAX_FUSED_INPUTS;
+          return (
+            p !== undefined &&
+            !gone.has(p) &&
+            !escaping.has(s) &&
+            (isScalar(p) ||
+              (readers.get(s) === 1 && (compatible(p.c.out.shape, call.c.out.shape, !p.c.elementwise) || reshaped(p, call, s)))) &&
+            new Set([...call.inSlots.filter((x) => x !== s), ...p.inSlots]).size <= MAX_FUSED_INPUTS
+          );
         });
         if (slot === undefined) break;
         const p = producer.get(slot)!;
@@ -151,9 +157,13 @@ function withEpilogue(p: SlotCall, c: SlotCall, slot: number): SlotCall {
   const extras = order.slice(1);
   const attrsNow = { ...(baseAttrs as object), epilogue: epilogue(expr.c.attrs as ElementwiseAttrs) };
   const er = expr.c.refresh;
-  const refresh = baseRefresh || er
-    ? () => ({ ...((baseRefresh ? baseRefresh() : baseAttrs) as object), epilogue: epilogue((er ? er() : expr.c.attrs) as ElementwiseAttrs) })
-    : null;
+  const refresh =
+    baseRefresh || er
+      ? () => ({
+          ...((baseRefresh ? baseRefresh() : baseAttrs) as object),
+          epilogue: epilogue((er ? er() : expr.c.attrs) as ElementwiseAttrs),
+        })
+      : null;
   const inSlots = [...p.inSlots.slice(0, own), ...extras.map((i) => expr.inSlots[i])];
   const inputs = [...p.inputs.slice(0, own), ...extras.map((i) => expr.inputs[i])];
   return {

@@ -29,7 +29,12 @@ export interface ProgramCall {
   readonly inSlots: readonly number[];
   /** Reused context objects: only dataIds and attrs change between replays. */
   readonly inputs: { dataId: DataId; readonly shape: readonly number[]; readonly dtype: DType; readonly size: number }[];
-  readonly ctx: { backend: BackendImpl; inputs: readonly TensorData[]; attrs: unknown; out: { shape: readonly number[]; dtype: DType; size: number } };
+  readonly ctx: {
+    backend: BackendImpl;
+    inputs: readonly TensorData[];
+    attrs: unknown;
+    out: { shape: readonly number[]; dtype: DType; size: number };
+  };
   readonly outSlot: number;
   /** Slots whose last reader is this call (freed after it). */
   readonly frees: readonly number[];
@@ -93,7 +98,8 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     else {
       const owner = rec.owners.get(storage) ?? handle?.origin ?? handle;
       if (!owner || owner.isDisposed || created.has(owner)) {
-        throw new UntraceableStep(`it reads a tensor made before the step through a handle (#${handle?.id ?? '?'}) that does not outlive it; read the tensor itself`);
+        throw new UntraceableStep(`it reads a tensor made before the step through a handle (#${handle?.id ?? '?'}) that does not outlive ` +
+          `it; read the tensor itself`);
       }
       src = { kind: 'external', owner, bytes: storage.bytes };
     }
@@ -116,7 +122,8 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   });
   const escape = (t: Tensor): Escape => ({ slot: slotFor(t.storage, t), shape: t.shape, dtype: t.dtype, size: t.size });
   const outputs = outs.map((t) => {
-    if (t.requiresGrad) throw new UntraceableStep('it returns a tensor that requires grad; return loss.detach() and call backward() inside the step');
+    if (t.requiresGrad)
+      throw new UntraceableStep('it returns a tensor that requires grad; return loss.detach() and call backward() inside the step');
     return escape(t);
   });
   const states = [...rec.swapped.keys()].filter((t) => !t.isDisposed).map((target) => ({ target, value: escape(target) }));
@@ -196,7 +203,8 @@ export function releaseProgram(p: Program): void {
 /** Whether the program's external tensors are still what it was traced with. */
 export function programValid(p: Program, args: readonly Tensor[]): boolean {
   for (const s of p.slots) {
-    if (s.kind === 'external' && (s.owner.isDisposed || s.owner.storage.bytes !== s.bytes || s.owner.storage.backend !== p.backend)) return false;
+    if (s.kind === 'external' && (s.owner.isDisposed || s.owner.storage.bytes !== s.bytes || s.owner.storage.backend !== p.backend))
+      return false;
   }
   for (const a of args) if (a.isDisposed || a.storage.backend !== p.backend) return false;
   return true;

@@ -47,7 +47,15 @@ function roundTo(dtype: DType, t: Float64Array, n: number): void {
 const BLOCK = 1024;
 
 /** Copies input values for output elements [start, start + n) into `dst`, broadcasting. */
-function gather(x: ExprOperand, strides: readonly number[], outShape: readonly number[], size: number, start: number, n: number, dst: Float64Array): void {
+function gather(
+  x: ExprOperand,
+  strides: readonly number[],
+  outShape: readonly number[],
+  size: number,
+  start: number,
+  n: number,
+  dst: Float64Array,
+): void {
   const v = x.values;
   if (v.length === 1) {
     dst.fill(v[0], 0, n);

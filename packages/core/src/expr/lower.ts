@@ -66,10 +66,17 @@ class Lowering {
 
   run(expr: Expr): LoweredExpr {
     const t = this.typeOf(expr);
-    if (t === null) throw new ExprError('elementwise: the expression reads no input, so it has no dtype; wrap a literal in ex.cast(value, dtype).');
+    if (t === null)
+      throw new ExprError('elementwise: the expression reads no input, so it has no dtype; wrap a literal in ex.cast(value, dtype).');
     this.emit(expr, t);
     const dtype = this.instrs[this.instrs.length - 1].dtype;
-    return { instrs: this.instrs, inputs: this.inputs, dtype, key: `${this.inputs.join(',')}|${this.keys.join(';')}`, scalars: this.scalars };
+    return {
+      instrs: this.instrs,
+      inputs: this.inputs,
+      dtype,
+      key: `${this.inputs.join(',')}|${this.keys.join(';')}`,
+      scalars: this.scalars,
+    };
   }
 
   /** The dtype an expression has by itself (null: literals and scalars only, typed by context). */
@@ -94,7 +101,8 @@ class Lowering {
         break;
       case 'select': {
         const c = this.typeOf(e.cond);
-        if (c !== 'bool') throw new ExprError(`elementwise: select's condition must be bool but is ${c ?? 'a literal'}; compare first (ex.gt(x, 0)).`);
+        if (c !== 'bool')
+          throw new ExprError(`elementwise: select's condition must be bool but is ${c ?? 'a literal'}; compare first (ex.gt(x, 0)).`);
         t = this.unify('select', this.typeOf(e.a), this.typeOf(e.b));
         break;
       }
@@ -163,7 +171,8 @@ class Lowering {
     if (LOGICAL.has(op)) {
       if (t !== 'bool') throw new DTypeError(`elementwise: '${op}' takes bool operands but got ${t}; compare first or cast('bool').`);
     } else if (FLOAT_ONLY.has(op)) {
-      if (t !== 'float32' && t !== 'float64') throw new DTypeError(`elementwise: '${op}' needs a float operand but got ${t}; cast first (ex.cast(x, 'float32')).`);
+      if (t !== 'float32' && t !== 'float64')
+        throw new DTypeError(`elementwise: '${op}' needs a float operand but got ${t}; cast first (ex.cast(x, 'float32')).`);
     } else if (t === 'bool' && !COMPARE.has(op) && op !== 'select') {
       throw new DTypeError(`elementwise: '${op}' needs a numeric operand but got bool; cast first (ex.cast(x, 'float32')).`);
     }

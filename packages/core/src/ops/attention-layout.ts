@@ -18,7 +18,12 @@ export interface AttentionLayout {
   readonly e: number;
   readonly ev: number;
   /** Element strides along `batchShape` of q [.., L, E], k [.., S, E], v [.., S, Ev] and the mask (zeros without one). */
-  readonly strides: { readonly q: readonly number[]; readonly k: readonly number[]; readonly v: readonly number[]; readonly mask: readonly number[] };
+  readonly strides: {
+    readonly q: readonly number[];
+    readonly k: readonly number[];
+    readonly v: readonly number[];
+    readonly mask: readonly number[];
+  };
   /** The mask's element strides along the score rows (queries) and columns (keys); 0 where it broadcasts. */
   readonly maskRow: number;
   readonly maskCol: number;
@@ -45,7 +50,12 @@ function alignedStrides(shape: readonly number[], rank: number): number[] {
  * const lay = attentionLayout([2, 8, 128, 64], [2, 8, 128, 64], [2, 8, 128, 64], [2, 1, 1, 128]);
  * // lay.batchShape [2, 8]; lay.strides.mask [128, 0]; lay.maskRow 0, lay.maskCol 1
  */
-export function attentionLayout(q: readonly number[], k: readonly number[], v: readonly number[], mask?: readonly number[]): AttentionLayout {
+export function attentionLayout(
+  q: readonly number[],
+  k: readonly number[],
+  v: readonly number[],
+  mask?: readonly number[],
+): AttentionLayout {
   const [l, e] = q.slice(-2);
   const [s] = k.slice(-2);
   const ev = v[v.length - 1];
@@ -56,7 +66,11 @@ export function attentionLayout(q: readonly number[], k: readonly number[], v: r
   const full = broadcastShapes('scaledDotProductAttention', bq, bk, bv, bm);
   const rank = full.length;
   // Each operand's batch strides in units of its whole matrices, then scaled to elements.
-  const per = [alignedStrides(bq, rank).map((x) => x * l * e), alignedStrides(bk, rank).map((x) => x * s * e), alignedStrides(bv, rank).map((x) => x * s * ev)];
+  const per = [
+    alignedStrides(bq, rank).map((x) => x * l * e),
+    alignedStrides(bk, rank).map((x) => x * s * e),
+    alignedStrides(bv, rank).map((x) => x * s * ev),
+  ];
   const ms = mask ? alignedStrides(mask, rank + 2) : new Array<number>(rank + 2).fill(0);
   per.push(ms.slice(0, rank));
   // Merge axis d into the one before it when every operand's stride chains (stride[d-1] = stride[d]·size[d]).

@@ -31,11 +31,14 @@ const OP = 'scaledDotProductAttention';
 function scoresShape(q: TensorInfo, k: TensorInfo, v: TensorInfo): number[] {
   assertDType(OP, q.dtype, 'float');
   for (const [name, t] of [['k', k], ['v', v]] as const) {
-    if (t.dtype !== q.dtype) throw new DTypeError(`${OP}: ${name} is ${t.dtype} but q is ${q.dtype}; cast ${name} with .cast('${q.dtype}').`);
+    if (t.dtype !== q.dtype)
+      throw new DTypeError(`${OP}: ${name} is ${t.dtype} but q is ${q.dtype}; cast ${name} with .cast('${q.dtype}').`);
   }
   const shapes = `q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)}`;
   if (q.shape.length < 2 || k.shape.length < 2 || v.shape.length < 2) {
-    throw new ShapeError(`${OP}: q, k and v need at least 2 axes ([..., L, E], [..., S, E], [..., S, Ev]) but got ${shapes}; unsqueeze(0) a single sequence.`);
+    throw new ShapeError(
+      `${OP}: q, k and v need at least 2 axes ([..., L, E], [..., S, E], [..., S, Ev]) but got ${shapes}; unsqueeze(0) a single sequence.`,
+    );
   }
   const e = q.shape[q.shape.length - 1];
   const [s, ek] = k.shape.slice(-2);
@@ -50,7 +53,10 @@ function scoresShape(q: TensorInfo, k: TensorInfo, v: TensorInfo): number[] {
 function checkMask(mask: TensorInfo, kind: AttentionMaskKind, dtype: string, scores: readonly number[]): void {
   if (kind === 'bool' && mask.dtype !== 'bool') throw new DTypeError(`${OP}: a bool mask was declared but the mask is ${mask.dtype}.`);
   if (kind === 'additive' && mask.dtype !== dtype) {
-    throw new DTypeError(`${OP}: the mask is ${mask.dtype}; pass a bool mask (true = attend) or an additive mask of q's dtype ${dtype} (cast it with .cast('${dtype}')).`);
+    throw new DTypeError(
+      `${OP}: the mask is ${mask.dtype}; pass a bool mask (true = attend) or an additive mask of q's dtype ${dtype} (cast it with ` +
+        `.cast('${dtype}')).`,
+    );
   }
   let ok = mask.shape.length <= scores.length;
   if (ok) {
@@ -61,13 +67,19 @@ function checkMask(mask: TensorInfo, kind: AttentionMaskKind, dtype: string, sco
     }
   }
   if (!ok) {
-    throw new ShapeError(`${OP}: the mask ${fmtShape(mask.shape)} must broadcast to the attention scores [..., L, S] = ${fmtShape(scores)}; give it shape [L, S], [N, 1, L, S] or [N, 1, 1, S] for key padding.`);
+    throw new ShapeError(`${OP}: the mask ${fmtShape(mask.shape)} must broadcast to the attention scores [..., L, S] = ` +
+      `${fmtShape(scores)}; give it shape [L, S], [N, 1, L, S] or [N, 1, 1, S] for key padding.`);
   }
 }
 
 /** Bool [L, S]: query i may see key j ≤ i (PyTorch's `tril(ones(L, S))`). */
 function causalKeep(l: number, s: number, like: Tensor): Tensor {
-  return tidy(() => greaterEqual(unsqueeze(arange(l, undefined, 1, { backend: like.backend, dtype: 'int32' }), 1), arange(s, undefined, 1, { backend: like.backend, dtype: 'int32' })));
+  return tidy(() =>
+    greaterEqual(
+      unsqueeze(arange(l, undefined, 1, { backend: like.backend, dtype: 'int32' }), 1),
+      arange(s, undefined, 1, { backend: like.backend, dtype: 'int32' }),
+    ),
+  );
 }
 
 /**
@@ -108,7 +120,8 @@ export const scaledDotProductAttentionDef: OpDef<AttentionAttrs> = {
   infer: ([q, k, v, mask], attrs) => {
     const scores = scoresShape(q, k, v);
     if ((attrs.mask === 'none') !== (mask === undefined)) {
-      throw new TesseraError(`${OP}: attrs.mask is '${attrs.mask}' but ${mask ? 'a mask was' : 'no mask was'} passed; call scaledDotProductAttention() rather than runOp.`);
+      throw new TesseraError(`${OP}: attrs.mask is '${attrs.mask}' but ${mask ? 'a mask was' : 'no mask was'} passed; call ` +
+        `scaledDotProductAttention() rather than runOp.`);
     }
     if (mask) checkMask(mask, attrs.mask, q.dtype, scores);
     return { shape: [...scores.slice(0, -1), v.shape[v.shape.length - 1]], dtype: q.dtype };
@@ -173,7 +186,11 @@ function checked(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): { inp
   const scale = opts.scale ?? 1 / Math.sqrt(q.shape[q.rank - 1] ?? 1);
   if (!Number.isFinite(scale)) throw new TesseraError(`${OP}: scale must be a finite number but is ${scale}.`);
   const { mask } = opts;
-  const attrs: AttentionAttrs = { scale, causal: opts.causal ?? false, mask: mask === undefined ? 'none' : mask.dtype === 'bool' ? 'bool' : 'additive' };
+  const attrs: AttentionAttrs = {
+    scale,
+    causal: opts.causal ?? false,
+    mask: mask === undefined ? 'none' : mask.dtype === 'bool' ? 'bool' : 'additive',
+  };
   const inputs = mask === undefined ? [q, k, v] : [q, k, v, mask];
   scaledDotProductAttentionDef.infer(inputs, attrs);
   return { inputs, attrs };

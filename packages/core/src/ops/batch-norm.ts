@@ -37,7 +37,9 @@ const row = (t: Tensor, r: number): Tensor => reshape(slice(t, [r, 0], [1, t.sha
 function checkX(op: string, x: TensorInfo): number {
   assertDType(op, x.dtype, 'float');
   if (x.shape.length < 2) {
-    throw new ShapeError(`${op}: x must be [N, C, …] (rank ≥ 2, channels on axis 1) but is ${fmtShape(x.shape)}; reshape it to [N, C] or [N, C, H, W].`);
+    throw new ShapeError(
+      `${op}: x must be [N, C, …] (rank ≥ 2, channels on axis 1) but is ${fmtShape(x.shape)}; reshape it to [N, C] or [N, C, H, W].`,
+    );
   }
   return x.shape[1];
 }
@@ -160,7 +162,11 @@ export const batchNormDef: OpDef<BatchNormAttrs> = {
     const graph = isGradEnabled();
     const stats = graph ? statsComposite(x) : (given ?? runOp(batchNormStatsDef, [x], {}));
     const sums = graph ? batchNormParamGradDef.decompose!([dy, x, stats], attrs) : runOp(batchNormParamGradDef, [dy, x, stats], attrs);
-    const dx = !needsGrad[0] ? null : graph ? batchNormInputGradDef.decompose!([dy, x, weight, stats, sums], attrs) : runOp(batchNormInputGradDef, [dy, x, weight, stats, sums], attrs);
+    const dx = !needsGrad[0]
+      ? null
+      : graph
+        ? batchNormInputGradDef.decompose!([dy, x, weight, stats, sums], attrs)
+        : runOp(batchNormInputGradDef, [dy, x, weight, stats, sums], attrs);
     const grads = [dx, needsGrad[1] ? row(sums, 1) : null, needsGrad[2] ? row(sums, 0) : null];
     return given ? [...grads, null] : grads;
   },

@@ -35,13 +35,15 @@ export function assertFusedActivation(op: string, activation: string): asserts a
 
 function checkAxis(op: string, x: TensorInfo, axis: number): void {
   if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) {
-    throw new ShapeError(`${op}: axis ${axis} is out of range for x ${fmtShape(x.shape)}; pass an axis in 0..${x.shape.length - 1} (negative axes are normalised by biasActivation()).`);
+    throw new ShapeError(`${op}: axis ${axis} is out of range for x ${fmtShape(x.shape)}; pass an axis in 0..${x.shape.length - 1} ` +
+      `(negative axes are normalised by biasActivation()).`);
   }
 }
 
 function checkBias(op: string, x: TensorInfo, bias: TensorInfo, axis: number): void {
   assertDType(op, x.dtype, 'float');
-  if (bias.dtype !== x.dtype) throw new DTypeError(`${op}: bias is ${bias.dtype} but x is ${x.dtype}; cast the bias with .cast('${x.dtype}').`);
+  if (bias.dtype !== x.dtype)
+    throw new DTypeError(`${op}: bias is ${bias.dtype} but x is ${x.dtype}; cast the bias with .cast('${x.dtype}').`);
   checkAxis(op, x, axis);
   const c = x.shape[axis];
   if (bias.shape.length !== 1 || bias.shape[0] !== c) {
@@ -95,7 +97,9 @@ export const biasActivationGradDef: OpDef<BiasActivationAttrs> = {
     assertFusedActivation('biasActivationGrad', activation);
     assertDType('biasActivationGrad', y.dtype, 'float');
     if (dy.dtype !== y.dtype || dy.shape.length !== y.shape.length || dy.shape.some((d, i) => d !== y.shape[i])) {
-      throw new ShapeError(`biasActivationGrad: dy must be ${y.dtype} ${fmtShape(y.shape)} like the output y but is ${dy.dtype} ${fmtShape(dy.shape)}.`);
+      throw new ShapeError(
+        `biasActivationGrad: dy must be ${y.dtype} ${fmtShape(y.shape)} like the output y but is ${dy.dtype} ${fmtShape(dy.shape)}.`,
+      );
     }
     checkAxis('biasActivationGrad', y, axis);
     return { shape: [...y.shape], dtype: y.dtype };
@@ -143,7 +147,12 @@ export const biasActivationDef: OpDef<BiasActivationAttrs> = {
     // 'linear' passes dy through: no kernel to run.
     // 'linear' passes dy through: no kernel to run. Building a graph of the gradient, the
     // same expression runs as the (differentiable) elementwise op.
-    const dz = attrs.activation === 'linear' ? dy : graph ? elementwise(BACKWARD[attrs.activation], [dy, y]) : runOp(biasActivationGradDef, [dy, y], attrs);
+    const dz =
+      attrs.activation === 'linear'
+        ? dy
+        : graph
+        ? elementwise(BACKWARD[attrs.activation], [dy, y])
+        : runOp(biasActivationGradDef, [dy, y], attrs);
     if (!needsGrad[1]) return [dz, null];
     const dbias = graph ? sum(dz, otherAxes(attrs.axis, y.rank)) : runOp(biasAddGradDef, [dz], { axis: attrs.axis });
     return [dz, dbias];

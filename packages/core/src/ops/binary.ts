@@ -42,7 +42,10 @@ function winMask(a: Tensor, b: Tensor, wins: (a: Tensor, b: Tensor) => Tensor): 
 const BINARY: { readonly [N in BinaryOpName]: BinarySpec } = {
   add: { dtypes: 'numeric', grad: (dy) => [dy, dy] },
   sub: { dtypes: 'numeric', grad: (dy) => [dy, neg(dy)] },
-  mul: { dtypes: 'numeric', grad: (dy, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? mul(dy, b) : null, needsGrad[1] ? mul(dy, a) : null] },
+  mul: {
+    dtypes: 'numeric',
+    grad: (dy, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? mul(dy, b) : null, needsGrad[1] ? mul(dy, a) : null],
+  },
   div: {
     dtypes: 'numeric',
     grad: (dy, { inputs: [a, b], needsGrad }) => [

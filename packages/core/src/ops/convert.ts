@@ -64,7 +64,9 @@ function flatten(v: NestedInput, shape: readonly number[], out: (number | boolea
 export function tensor(values: TensorLike, opts?: CreateOptions & { shape?: readonly number[] }): Tensor {
   if (values instanceof Tensor) return values;
   if (isForeignTensor(values)) {
-    throw new BackendError(`tensor: this input is a Tensor created by another copy of @tessera/core, which this copy cannot use.${secondCopyNote()}`);
+    throw new BackendError(
+      `tensor: this input is a Tensor created by another copy of @tessera/core, which this copy cannot use.${secondCopyNote()}`,
+    );
   }
   let arr: TypedArray;
   let shape: readonly number[];

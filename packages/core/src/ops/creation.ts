@@ -24,7 +24,8 @@ function checkCreate(op: string, shape: readonly number[]): void {
   const n = sizeOf(shape);
   if (n > MAX_TENSOR_ELEMENTS) {
     throw new ShapeError(
-      `${op}: shape ${fmtShape(shape)} has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold; make it smaller (for example, create it in batches).`,
+      `${op}: shape ${fmtShape(shape)} has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} a tensor may hold; make it smaller (for ` +
+        `example, create it in batches).`,
     );
   }
 }

@@ -10,11 +10,21 @@ import type { Tensor } from '../tensor.js';
 import { unbroadcast } from './binary.js';
 
 /** Output shape (the inputs broadcast together) and dtype (the expression's) of an elementwise call. */
-export function inferElementwise(op: string, inputs: readonly TensorInfo[], { expr, scalars }: ElementwiseAttrs): { shape: number[]; dtype: TensorInfo['dtype'] } {
+export function inferElementwise(
+  op: string,
+  inputs: readonly TensorInfo[],
+  { expr, scalars }: ElementwiseAttrs,
+): { shape: number[]; dtype: TensorInfo['dtype'] } {
   if (inputs.length === 0) throw new ShapeError(`${op}: an elementwise op needs at least one input tensor (it takes its shape from them).`);
-  const lowered = lowerExpr(expr, inputs.map((t) => t.dtype));
+  const lowered = lowerExpr(
+    expr,
+    inputs.map((t) => t.dtype),
+  );
   if (scalars.length < lowered.scalars) {
-    throw new ExprError(`${op}: the expression reads scalar(${lowered.scalars - 1}) but ${scalars.length} scalar(s) were given; pass one value per scalar node.`);
+    throw new ExprError(
+      `${op}: the expression reads scalar(${lowered.scalars - 1}) but ${scalars.length} scalar(s) were given; pass one ` +
+        `value per scalar node.`,
+    );
   }
   return { shape: broadcastShapes(op, ...inputs.map((t) => t.shape)), dtype: lowered.dtype };
 }

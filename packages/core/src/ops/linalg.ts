@@ -35,13 +35,17 @@ const matmulDef: OpDef<MatmulAttrs> = {
   grad: (dy, { inputs: [a, b], attrs: { transposeA: ta, transposeB: tb }, needsGrad }) => [
     needsGrad[0]
       ? toBatch(
-          ta ? runOp(matmulDef, [b, dy], { transposeA: tb, transposeB: true }) : runOp(matmulDef, [dy, b], { transposeA: false, transposeB: !tb }),
+          ta
+            ? runOp(matmulDef, [b, dy], { transposeA: tb, transposeB: true })
+            : runOp(matmulDef, [dy, b], { transposeA: false, transposeB: !tb }),
           a.shape[0],
         )
       : null,
     needsGrad[1]
       ? toBatch(
-          tb ? runOp(matmulDef, [dy, a], { transposeA: true, transposeB: ta }) : runOp(matmulDef, [a, dy], { transposeA: !ta, transposeB: false }),
+          tb
+            ? runOp(matmulDef, [dy, a], { transposeA: true, transposeB: ta })
+            : runOp(matmulDef, [a, dy], { transposeA: !ta, transposeB: false }),
           b.shape[0],
         )
       : null,
@@ -70,7 +74,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const ta = !!opts.transposeA && a.rank > 1;
   const tb = !!opts.transposeB && b.rank > 1;
   if (a.rank === 0 || b.rank === 0) {
-    throw new ShapeError(`matmul: operands must have at least 1 dimension (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}); use mul for scalars.`);
+    throw new ShapeError(
+      `matmul: operands must have at least 1 dimension (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}); use mul for scalars.`,
+    );
   }
   const aVec = a.rank === 1;
   const bVec = b.rank === 1;

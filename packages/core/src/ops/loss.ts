@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { greaterEqual, less, logicalAnd, logicalOr, mul, notEqual, sub, where } from './binary.js';
 import { gather, squeeze, unsqueeze } from './movement.js';
 import { logSoftmax, oneHot, softmax } from './nn.js';
-import { cast, logicalNot, neg } from './unary.js';
+import { logicalNot, neg } from './unary.js';
 import { assertDType } from './util.js';
 
 /** Attributes of `softmaxCrossEntropy`: the class index whose rows contribute nothing. */
@@ -17,7 +17,8 @@ export interface SoftmaxCrossEntropyAttrs {
 
 function checkPair(op: string, x: TensorInfo, t: TensorInfo): void {
   assertDType(op, x.dtype, 'float');
-  if (t.dtype !== 'int32') throw new DTypeError(`${op}: labels must be int32 class indices but are ${t.dtype}; cast them with .cast('int32').`);
+  if (t.dtype !== 'int32')
+    throw new DTypeError(`${op}: labels must be int32 class indices but are ${t.dtype}; cast them with .cast('int32').`);
   if (x.shape.length !== 2 || t.shape.length !== 1 || t.shape[0] !== x.shape[0]) {
     throw new ShapeError(`${op}: expects logits [N, C] and labels [N] but got ${fmtShape(x.shape)} and ${fmtShape(t.shape)}.`);
   }
@@ -90,7 +91,7 @@ export const softmaxCrossEntropyDef: OpDef<SoftmaxCrossEntropyAttrs> = {
 /**
  * Per-row softmax cross-entropy of logits [N, C] and int32 class labels [N] (rows whose
  * label is `ignoreIndex`, default −100, give 0; labels outside [0, C) give NaN). Reduce the
- * result yourself (`.mean()`); `crossEntropy` of @tessera/layers does, with its options.
+ * result yourself (`.mean()`); `crossEntropyLoss` of @tessera/layers does, with its options.
  * Ignored and out-of-range rows get a gradient of exactly 0 whatever the incoming gradient
  * (even ±∞ or NaN, as a mean over zero kept rows gives), on every backend.
  *

@@ -110,7 +110,13 @@ export interface Conv2dOptions {
 const pair = (v: number | readonly [number, number] | undefined, dflt: number): [number, number] =>
   v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
-function resolvePads(p: Padding2d | undefined, inHW: readonly number[], k: readonly number[], s: readonly number[], d: readonly number[]): [number, number, number, number] {
+function resolvePads(
+  p: Padding2d | undefined,
+  inHW: readonly number[],
+  k: readonly number[],
+  s: readonly number[],
+  d: readonly number[],
+): [number, number, number, number] {
   if (p === undefined || p === 'valid') return [0, 0, 0, 0];
   if (p === 'same') {
     const tot = [0, 1].map((i) => Math.max((Math.ceil(inHW[i] / s[i]) - 1) * s[i] + (k[i] - 1) * d[i] + 1 - inHW[i], 0));
@@ -172,7 +178,10 @@ export interface Conv2dTransposeOptions {
   readonly stride?: number | readonly [number, number];
   /** Removed from both sides of each spatial axis of the full output: one number or [h, w]. */
   readonly padding?: number | readonly [number, number];
-  /** Extra rows/columns added at the bottom/right (to pick one of the sizes a strided conv maps from); each must be smaller than the stride or the dilation. */
+  /**
+   * Extra rows/columns added at the bottom/right (to pick one of the sizes a strided conv
+   * maps from); each must be smaller than the stride or the dilation.
+   */
   readonly outputPadding?: number | readonly [number, number];
   readonly dilation?: number | readonly [number, number];
   readonly groups?: number;
@@ -194,7 +203,9 @@ export interface Conv2dTransposeOptions {
 export function conv2dTranspose(x: Tensor, w: Tensor, opts: Conv2dTransposeOptions = {}): Tensor {
   const op = 'conv2dTranspose';
   if (x.rank !== 4 || w.rank !== 4) {
-    throw new ShapeError(`${op}: expects x [N, Cin, H, W] and weight [Cin, Cout/groups, kH, kW]; got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}.`);
+    throw new ShapeError(
+      `${op}: expects x [N, Cin, H, W] and weight [Cin, Cout/groups, kH, kW]; got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}.`,
+    );
   }
   const strides = pair(opts.stride, 1);
   const dilations = pair(opts.dilation, 1);
@@ -209,7 +220,9 @@ export function conv2dTranspose(x: Tensor, w: Tensor, opts: Conv2dTransposeOptio
   }
   for (let i = 0; i < 2; i++) {
     if (!(outPad[i] >= 0 && (outPad[i] < strides[i] || outPad[i] < dilations[i]))) {
-      throw new ShapeError(`${op}: outputPadding ${outPad[i]} must be non-negative and smaller than the stride ${strides[i]} or the dilation ${dilations[i]}.`);
+      throw new ShapeError(
+        `${op}: outputPadding ${outPad[i]} must be non-negative and smaller than the stride ${strides[i]} or the dilation ${dilations[i]}.`,
+      );
     }
   }
   // The full output (no padding) is cropped by `pad` before and `pad − outPad` after; where
@@ -220,7 +233,8 @@ export function conv2dTranspose(x: Tensor, w: Tensor, opts: Conv2dTransposeOptio
     (i) => (x.shape[i + 2] - 1) * strides[i] + dilations[i] * (w.shape[i + 2] - 1) + 1 - pad[i] - after[i],
   );
   if (size[0] <= 0 || size[1] <= 0) {
-    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} with kernel ${fmtShape(w.shape.slice(2))} and padding [${pad.join(', ')}] gives an empty output; use less padding.`);
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} with kernel ${fmtShape(w.shape.slice(2))} and padding [${pad.join(', ')}] ` +
+      `gives an empty output; use less padding.`);
   }
   const inputShape = [x.shape[0], w.shape[1] * groups, size[0], size[1]];
   const attrs = { strides, dilations, groups, pads: [pad[0], after[0], pad[1], after[1]] as const, inputShape };

@@ -1,11 +1,11 @@
 import type { DType } from '../dtype.js';
 import { runOp } from '../engine.js';
-import { type GradContext, type OpDef, type TensorInfo } from '../op.js';
+import type { GradContext, OpDef, TensorInfo } from '../op.js';
 import type { ElementwiseOpAttrs, UnaryOpName } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { ex, type ElementwiseAttrs, type Expr } from '../expr/ir.js';
 import { elementwiseDef } from './elementwise.js';
-import { type TensorLike } from './convert.js';
+import type { TensorLike } from './convert.js';
 import { assertDType, type DTypeClass, withTensors } from './util.js';
 // Gradients are written with other ops so that higher orders work.
 import { add, equal, mul } from './binary.js';
@@ -21,7 +21,6 @@ interface UnarySpec<A> {
   readonly nonDifferentiable?: true;
 }
 
-const SQRT_2 = Math.SQRT2;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const zeroGrad: Grad<unknown> = (_dy, { inputs }) => zerosLike(inputs[0]);
@@ -59,7 +58,16 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } =
     dtypes: 'float',
     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
     grad: (dy, { inputs: [x] }) =>
-      ew(ex.mul(DY1, ex.add(ex.mul(ex.add(ex.erf(ex.mul(X, Math.SQRT1_2)), 1), 0.5), ex.mul(X, ex.mul(ex.exp(ex.mul(ex.mul(X, X), -0.5)), INV_SQRT_2PI)))), [x, dy]),
+      ew(
+        ex.mul(
+          DY1,
+          ex.add(
+            ex.mul(ex.add(ex.erf(ex.mul(X, Math.SQRT1_2)), 1), 0.5),
+            ex.mul(X, ex.mul(ex.exp(ex.mul(ex.mul(X, X), -0.5)), INV_SQRT_2PI)),
+          ),
+        ),
+        [x, dy],
+      ),
   },
   floor: { dtypes: 'numeric', grad: zeroGrad },
   ceil: { dtypes: 'numeric', grad: zeroGrad },
@@ -69,7 +77,10 @@ const UNARY: { readonly [N in UnaryOpName]: UnarySpec<ElementwiseOpAttrs[N]> } =
 
 type ParamUnaryName = 'leakyRelu' | 'elu' | 'clip' | 'cast';
 const PARAM_UNARY: { readonly [N in ParamUnaryName]: UnarySpec<ElementwiseOpAttrs[N]> } = {
-  leakyRelu: { dtypes: 'float', grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]) },
+  leakyRelu: {
+    dtypes: 'float',
+    grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, S0)), [x, dy], [attrs.alpha]),
+  },
   elu: {
     dtypes: 'float',
     grad: (dy, { inputs: [x], attrs }) => ew(ex.select(ex.gt(X, 0), DY1, ex.mul(DY1, ex.mul(S0, ex.exp(X)))), [x, dy], [attrs.alpha]),

@@ -31,7 +31,13 @@ export const BUILTIN_DATASETS: readonly DatasetDescriptor[] = [
     description: '10,000 real MNIST digits shipped with @tessera/datasets (8,000 train / 2,000 test), offline',
     inputShape: [1, 28, 28],
     classes: MNIST_CLASSES,
-    source: { id: 'mnist-sample', title: 'MNIST sample', mirrors: [mnistSampleUrl()], files: MNIST_SAMPLE_FILES, homepage: MNIST_SOURCE.homepage },
+    source: {
+      id: 'mnist-sample',
+      title: 'MNIST sample',
+      mirrors: [mnistSampleUrl()],
+      files: MNIST_SAMPLE_FILES,
+      homepage: MNIST_SOURCE.homepage,
+    },
     read: (split, files) => readIdxSplit('MNIST sample', MNIST_CLASSES, split, files),
   },
   {

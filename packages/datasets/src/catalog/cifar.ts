@@ -1,5 +1,12 @@
 import { cifar10BatchNames, cifar10Dataset, cifar10FromTar } from '../assemble.js';
-import { CIFAR100_FOLDER, type Cifar100Dataset, type Cifar100Label, cifar100Dataset, cifar100FileName, cifar100FromTar } from '../cifar100-dataset.js';
+import {
+  CIFAR100_FOLDER,
+  type Cifar100Dataset,
+  type Cifar100Label,
+  cifar100Dataset,
+  cifar100FileName,
+  cifar100FromTar,
+} from '../cifar100-dataset.js';
 import type { DatasetFiles } from '../dataset-registry.js';
 import type { ImageDataset } from '../image-dataset.js';
 import { CIFAR10_ARCHIVE, CIFAR100_ARCHIVE, type Split } from '../resources.js';

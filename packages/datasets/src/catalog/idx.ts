@@ -8,6 +8,8 @@ import { IDX_SPLIT_FILES, type Split } from '../resources.js';
  * file names) from `files`: the reader shared by every IDX descriptor.
  */
 export async function readIdxSplit(title: string, classes: readonly string[], split: Split, files: DatasetFiles): Promise<IdxImageDataset> {
-  const [images, labels] = await files.read(IDX_SPLIT_FILES[split].map((base) => ({ name: `${base}.gz`, localNames: [base], limits: IDX_LIMITS })));
+  const [images, labels] = await files.read(
+    IDX_SPLIT_FILES[split].map((base) => ({ name: `${base}.gz`, localNames: [base], limits: IDX_LIMITS })),
+  );
   return idxImageDataset(title, classes, split, images, labels);
 }

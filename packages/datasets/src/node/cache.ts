@@ -7,7 +7,11 @@ import type { DatasetSource } from '../resources.js';
  * directory — `$XDG_CACHE_HOME/tessera` or `~/.cache/tessera` on Linux,
  * `~/Library/Caches/tessera` on macOS, `%LOCALAPPDATA%\tessera\Cache` on Windows.
  */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   if (env.TESSERA_DATA_DIR) return resolve(env.TESSERA_DATA_DIR);
   if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'tessera', 'Cache');
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'tessera');

@@ -12,7 +12,10 @@ import { resolveFiles, type LoadOptions } from './resolve.js';
 /** Checks a file shipped in a package (a `file:` mirror) against its published checksum. */
 function checkShipped(d: DatasetDescriptor, name: string, path: string, opts: LoadOptions): void {
   const raw = readFileSync(path);
-  const why = checksumMismatch(expectedChecksum(d.source, name, opts.checksums), { size: raw.length, sha256: createHash('sha256').update(raw).digest('hex') });
+  const why = checksumMismatch(expectedChecksum(d.source, name, opts.checksums), {
+    size: raw.length,
+    sha256: createHash('sha256').update(raw).digest('hex'),
+  });
   if (why) throw new DataError(`${d.title}: ${path}: ${why}; the package that ships it is damaged: reinstall it.`);
 }
 
@@ -22,7 +25,12 @@ function checkShipped(d: DatasetDescriptor, name: string, path: string, opts: Lo
  * mirrors, checksummed), then in the cache, then downloaded from the remote mirrors
  * (`download: true`), verified and cached. `onFile` hears each path read.
  */
-export function nodeDatasetFiles(d: DatasetDescriptor, opts: LoadOptions, onFile?: (path: string) => void, searchLocalDirs = true): DatasetFiles {
+export function nodeDatasetFiles(
+  d: DatasetDescriptor,
+  opts: LoadOptions,
+  onFile?: (path: string) => void,
+  searchLocalDirs = true,
+): DatasetFiles {
   const root = opts.root ?? (searchLocalDirs ? d.localDirs?.find((dir) => existsSync(dir)) : undefined);
   const shipped = d.source.mirrors.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m));
   const remote = (opts.mirrors ?? d.source.mirrors).filter((m) => !m.startsWith('file:'));
@@ -46,7 +54,9 @@ export function nodeDatasetFiles(d: DatasetDescriptor, opts: LoadOptions, onFile
         }
         return undefined;
       });
-      const missing = reqs.filter((_, i) => found[i] === undefined).map((req) => ({ name: req.name, rootNames: [req.name, ...(req.localNames ?? [])] }));
+      const missing = reqs
+        .filter((_, i) => found[i] === undefined)
+        .map((req) => ({ name: req.name, rootNames: [req.name, ...(req.localNames ?? [])] }));
       const fetched = missing.length > 0 ? await resolveFiles(source, missing, { ...opts, root }) : [];
       return reqs.map((req, i) => read(found[i] ?? fetched.shift()!, req.limits));
     },

@@ -40,10 +40,16 @@ export function decodeImage(bytes: Uint8Array, file: string, maxPixels: number):
       return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height };
     }
     // jpeg-js keeps its own limits too; ours was checked above, so give it room for exactly that.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)) });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6),
+      maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 16) / 2 ** 20)),
+    });
     return { rgba: img.data, width: img.width, height: img.height };
   } catch (e) {
-    throw new DataError(`${file}: is not a readable ${header.format.toUpperCase()} (${(e as Error).message}); the file is damaged or truncated: replace or remove it.`);
+    throw new DataError(`${file}: is not a readable ${header.format.toUpperCase()} (${(e as Error).message}); the file is damaged or ` +
+      `truncated: replace or remove it.`);
   }
 }
 

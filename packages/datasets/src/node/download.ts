@@ -55,7 +55,8 @@ function removeStaleParts(dir: string, file: string): void {
 export function checkFileName(file: string, where: string): void {
   if (file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) {
     throw new DataError(
-      `${where}: the file name ${JSON.stringify(file)} is not a plain file name; names from remote sources may not hold '/', '\\', '..' or NUL, so nothing is written outside the directory.`,
+      `${where}: the file name ${JSON.stringify(file)} is not a plain file name; names from remote sources may not hold '/', '\\', '..' ` +
+        `or NUL, so nothing is written outside the directory.`,
     );
   }
 }
@@ -82,7 +83,14 @@ async function replaceKeeping(tmp: string, dest: string, notice: (message: strin
 }
 
 /** One attempt: stream `url` into `tmp`, hashing as it goes, then verify and rename to `dest`. */
-async function fetchToFile(url: string, file: string, tmp: string, dest: string, expected: FileChecksum, opts: DownloadOptions): Promise<void> {
+async function fetchToFile(
+  url: string,
+  file: string,
+  tmp: string,
+  dest: string,
+  expected: FileChecksum,
+  opts: DownloadOptions,
+): Promise<void> {
   const ctrl = new AbortController();
   const onAbort = (): void => ctrl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -35,7 +35,10 @@ export function readDataFile(path: string, limits: InflateLimits = {}): Uint8Arr
       // above the limit) saves zlib from growing and concatenating 16 KiB chunks (2–3×
       // faster on a 47 MB file).
       const isize = raw.length >= 4 ? new DataView(raw.buffer, raw.byteOffset + raw.length - 4, 4).getUint32(0, true) : 0;
-      const out = gunzipSync(raw, { chunkSize: Math.max(64, Math.min(Math.max(isize, 64 * 1024), limit.bytes + 1, 1 << 30)), maxOutputLength: limit.bytes });
+      const out = gunzipSync(raw, {
+        chunkSize: Math.max(64, Math.min(Math.max(isize, 64 * 1024), limit.bytes + 1, 1 << 30)),
+        maxOutputLength: limit.bytes,
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
       if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw inflatedTooFar(path, limit);

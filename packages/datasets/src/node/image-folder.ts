@@ -54,7 +54,9 @@ function sizeOf(size: ImageFolderOptions['size']): [number, number] | undefined 
   if (size === undefined) return undefined;
   const [h, w] = typeof size === 'number' ? [size, size] : size;
   if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
-    throw new DataError(`ImageFolder: size must be a positive integer or [height, width] of positive integers (got ${JSON.stringify(size)}).`);
+    throw new DataError(
+      `ImageFolder: size must be a positive integer or [height, width] of positive integers (got ${JSON.stringify(size)}).`,
+    );
   }
   return [h, w];
 }
@@ -130,15 +132,23 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
       throw new DataError(`ImageFolder: ${dir} cannot be read (${(e as Error).message}); pass a directory with one subfolder per class.`);
     }
     const found = sorted(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-    if (found.length === 0) throw new DataError(`ImageFolder: ${dir} has no subfolders; put each class's images in a subfolder named after it (${dir}/cat/1.png, ${dir}/dog/2.jpg).`);
+    if (found.length === 0)
+      throw new DataError(
+        `ImageFolder: ${dir} has no subfolders; put each class's images in a subfolder named after it (${dir}/cat/1.png, ` +
+          `${dir}/dog/2.jpg).`,
+      );
     const classes = opts.classes ?? found;
     const extensions = opts.extensions ?? IMAGE_EXTENSIONS;
     const samples: ImageSample[] = [];
     for (const name of found) {
       const label = classes.indexOf(name);
-      if (label < 0) throw new DataError(`ImageFolder: ${join(dir, name)} is not one of the classes given (${classes.join(', ')}); remove it or add it to classes.`);
+      if (label < 0)
+        throw new DataError(
+          `ImageFolder: ${join(dir, name)} is not one of the classes given (${classes.join(', ')}); remove it or add it to classes.`,
+        );
       const files = imageFiles(join(dir, name), extensions);
-      if (files.length === 0) throw new DataError(`ImageFolder: ${join(dir, name)} holds no ${extensions.join('/')} files; add images or remove the folder.`);
+      if (files.length === 0)
+        throw new DataError(`ImageFolder: ${join(dir, name)} holds no ${extensions.join('/')} files; add images or remove the folder.`);
       for (const path of files) samples.push({ path, label });
     }
     return new ImageFolder(samples, classes, opts);
@@ -155,7 +165,8 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
     const classes = opts.classes ?? sorted(new Set(rows.map((r) => r.label)));
     const samples = rows.map((r) => {
       const label = classes.indexOf(r.label);
-      if (label < 0) throw new DataError(`${file}: line ${r.line} has label '${r.label}', not one of the classes given (${classes.join(', ')}).`);
+      if (label < 0)
+        throw new DataError(`${file}: line ${r.line} has label '${r.label}', not one of the classes given (${classes.join(', ')}).`);
       return { path: r.path, label };
     });
     return new ImageFolder(samples, classes, opts);
@@ -191,7 +202,8 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
       if (img.shape[1] !== shape[1] || img.shape[2] !== shape[2]) {
         const [a, b] = [this.samples[indices[0]].path, this.samples[indices[k]].path];
         throw new DataError(
-          `ImageFolder: ${b} is ${img.shape[2]}×${img.shape[1]} but ${a} is ${shape[2]}×${shape[1]}; a batch needs one size: pass size: [height, width] to resize every image.`,
+          `ImageFolder: ${b} is ${img.shape[2]}×${img.shape[1]} but ${a} is ${shape[2]}×${shape[1]}; a batch needs one size: pass size: ` +
+            `[height, width] to resize every image.`,
         );
       }
       x.set(img.data, k * row);
@@ -246,7 +258,8 @@ export class ImageFolder implements Dataset<ImageFolderExample, ImageBatch> {
       const img = i === 0 ? first : this.image(i);
       if (img.shape[1] !== h || img.shape[2] !== w) {
         throw new DataError(
-          `ImageFolder: ${this.samples[i].path} is ${img.shape[2]}×${img.shape[1]} but ${this.samples[0].path} is ${w}×${h}; pass size: [height, width] to resize every image.`,
+          `ImageFolder: ${this.samples[i].path} is ${img.shape[2]}×${img.shape[1]} but ${this.samples[0].path} is ${w}×${h}; ` +
+            'pass size: [height, width] to resize every image.',
         );
       }
       for (let k = 0; k < row; k++) bytes[i * row + k] = Math.round(Math.min(1, Math.max(0, img.data[k])) * 255);

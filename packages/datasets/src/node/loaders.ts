@@ -40,7 +40,12 @@ export const FashionMNIST = {
   source: FASHION_MNIST_SOURCE,
   /** Loads a split (`[N, 1, 28, 28]` uint8, int32 labels) from `root`, the cache, or the mirrors. */
   async load(opts: LoadOptions = {}): Promise<IdxImageDataset> {
-    return readIdxSplit('Fashion-MNIST', FASHION_MNIST_CLASSES, checkSplit(opts.split ?? 'train', 'Fashion-MNIST.load'), filesOf('fashion-mnist', opts));
+    return readIdxSplit(
+      'Fashion-MNIST',
+      FASHION_MNIST_CLASSES,
+      checkSplit(opts.split ?? 'train', 'Fashion-MNIST.load'),
+      filesOf('fashion-mnist', opts),
+    );
   },
 } as const;
 

@@ -58,7 +58,8 @@ export function readManifest(file: string): ManifestRow[] {
     throw new DataError(`${file}: cannot be read (${(e as Error).message}).`);
   }
   const rows = extname(file).toLowerCase() === '.json' ? jsonRows(text, file) : csvRows(text, file);
-  if (rows.length === 0) throw new DataError(`${file}: lists no images; write one image a line as path,label (or a JSON list of { path, label }).`);
+  if (rows.length === 0)
+    throw new DataError(`${file}: lists no images; write one image a line as path,label (or a JSON list of { path, label }).`);
   const base = dirname(file);
   return rows.map((r) => ({ ...r, path: isAbsolute(r.path) ? r.path : join(base, r.path) }));
 }

@@ -27,7 +27,8 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
     if (total) {
       const f = Math.min(1, loaded / total);
       const n = Math.round(f * WIDTH);
-      line = `${file} [${'#'.repeat(n)}${'.'.repeat(WIDTH - n)}] ${String(Math.floor(f * 100)).padStart(3)}%  ${formatBytes(loaded)}/${formatBytes(total)}  ${rate}`;
+      line = `${file} [${'#'.repeat(n)}${'.'.repeat(WIDTH - n)}] ${String(Math.floor(f * 100)).padStart(3)}%  ` +
+        `${formatBytes(loaded)}/${formatBytes(total)}  ${rate}`;
     } else {
       line = `${file} ${formatBytes(loaded)}  ${rate}`;
     }

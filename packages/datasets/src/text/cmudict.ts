@@ -60,7 +60,8 @@ export function parseCmudict(text: string, opts: CmudictParseOptions = {}): Cmud
     const symbols = (hash >= 0 ? rest.slice(0, hash) : rest).trim().split(/\s+/);
     for (const p of symbols) {
       const base = p.replace(/[012]$/, '');
-      if (!PHONEMES.has(base)) throw new DataError(`parseCmudict: line ${i + 1} (${word}) has '${p}', which is not an ARPAbet phoneme (${ARPABET_PHONEMES.length} phonemes, stress digits 0–2).`);
+      if (!PHONEMES.has(base)) throw new DataError(`parseCmudict: line ${i + 1} (${word}) has '${p}', which is not an ARPAbet phoneme ` +
+        `(${ARPABET_PHONEMES.length} phonemes, stress digits 0–2).`);
     }
     out.push({ word, phonemes: opts.stripStress ? symbols.map((p) => p.replace(/[012]$/, '')) : symbols, variant });
   }

@@ -32,8 +32,10 @@ export function splitByKey<T>(items: readonly T[], key: (item: T) => string, opt
   for (const [name, f] of [['validation', validation], ['test', test]] as const) {
     if (!(f >= 0 && f < 1)) throw new DataError(`splitByKey: ${name} must be a fraction in [0, 1) but got ${f}.`);
   }
-  if (validation + test >= 1) throw new DataError(`splitByKey: validation ${validation} + test ${test} leave nothing to train on; keep their sum below 1.`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new DataError(`splitByKey: seed must be an integer in [0, 2³²) but got ${seed}.`);
+  if (validation + test >= 1)
+    throw new DataError(`splitByKey: validation ${validation} + test ${test} leave nothing to train on; keep their sum below 1.`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new DataError(`splitByKey: seed must be an integer in [0, 2³²) but got ${seed}.`);
   const keys = [...new Set(items.map(key))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const perm = keyedPermutation(keys.length, seed, 0x73706c74);
   const nVal = Math.round(keys.length * validation);

@@ -64,7 +64,8 @@ export class Vocab {
   private constructor(readonly tokens: readonly string[]) {
     const ids = new Map<string, number>();
     tokens.forEach((t, i) => {
-      if (ids.has(t)) throw new DataError(`Vocab: token '${t}' appears twice (ids ${ids.get(t)} and ${i}); each token must be listed once.`);
+      if (ids.has(t))
+        throw new DataError(`Vocab: token '${t}' appears twice (ids ${ids.get(t)} and ${i}); each token must be listed once.`);
       ids.set(t, i);
     });
     this.ids = ids;
@@ -73,7 +74,8 @@ export class Vocab {
   /** Builds the table from tokenised training sequences (the specials are always included). */
   static build(sequences: Iterable<readonly string[]>, opts: VocabBuildOptions = {}): Vocab {
     const minCount = opts.minCount ?? 1;
-    if (!Number.isInteger(minCount) || minCount < 1) throw new DataError(`Vocab.build: minCount must be a positive integer but got ${minCount}.`);
+    if (!Number.isInteger(minCount) || minCount < 1)
+      throw new DataError(`Vocab.build: minCount must be a positive integer but got ${minCount}.`);
     const counts = new Map<string, number>();
     for (const seq of sequences) for (const t of seq) counts.set(t, (counts.get(t) ?? 0) + 1);
     const kept = [...counts].filter(([t, c]) => c >= minCount && !SPECIALS.includes(t)).map(([t]) => t);
@@ -84,8 +86,16 @@ export class Vocab {
   /** Reads the JSON form written by {@link Vocab.toJSON} (checked: format, version, specials). */
   static fromJSON(json: unknown): Vocab {
     const j = json as Partial<VocabJSON> | null;
-    if (!j || j.format !== 'tessera-vocab' || j.version !== 1 || !Array.isArray(j.tokens) || !j.tokens.every((t) => typeof t === 'string')) {
-      throw new DataError("Vocab.fromJSON: expected { format: 'tessera-vocab', version: 1, tokens: string[] } (what vocab.toJSON() writes).");
+    if (
+      !j ||
+      j.format !== 'tessera-vocab' ||
+      j.version !== 1 ||
+      !Array.isArray(j.tokens) ||
+      !j.tokens.every((t) => typeof t === 'string')
+    ) {
+      throw new DataError(
+        "Vocab.fromJSON: expected { format: 'tessera-vocab', version: 1, tokens: string[] } (what vocab.toJSON() writes).",
+      );
     }
     SPECIALS.forEach((s, i) => {
       if (j.tokens![i] !== s) throw new DataError(`Vocab.fromJSON: token ${i} must be '${s}' but is '${String(j.tokens![i])}'.`);

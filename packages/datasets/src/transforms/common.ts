@@ -9,7 +9,8 @@ export type Range = number | readonly [number, number];
 /** @internal checks that `x` is a float image batch */
 export function checkImages(x: Tensor, op: string): void {
   if (x.rank !== 4) throw new DataError(`${op}: expects images [B, C, H, W] (got rank ${x.rank}).`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DataError(`${op}: expects float images (got ${x.dtype}); apply toFloat first.`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64')
+    throw new DataError(`${op}: expects float images (got ${x.dtype}); apply toFloat first.`);
 }
 
 /**
@@ -25,7 +26,10 @@ export function draws(): (i: number) => number {
 /** @internal `[low, high]` of a Range, checked */
 export function bounds(r: Range, op: string, what: string, min = -Infinity): [number, number] {
   const [lo, hi] = typeof r === 'number' ? [r, r] : r;
-  if (!(lo <= hi) || lo < min) throw new DataError(`${op}: ${what} must be a number or [low, high] with ${min === -Infinity ? '' : `${min} ≤ `}low ≤ high (got ${JSON.stringify(r)}).`);
+  if (!(lo <= hi) || lo < min)
+    throw new DataError(
+      `${op}: ${what} must be a number or [low, high] with ${min === -Infinity ? '' : `${min} ≤ `}low ≤ high (got ${JSON.stringify(r)}).`,
+    );
   return [lo, hi];
 }
 

@@ -69,7 +69,9 @@ export function gaussianBlur(x: Tensor, opts: GaussianBlurOptions = {}): Tensor 
   const [lo, hi] = bounds(opts.sigma ?? [0.1, 2], 'gaussianBlur', 'sigma', 0);
   const k = kernelFor('gaussianBlur', hi, opts.kernelSize);
   const u = draws();
-  const sigmas = Float64Array.from({ length: x.shape[0] }, (_, i) => (chosen(u, 2 * i, opts.p ?? 1, 'gaussianBlur') ? lo + u(2 * i + 1) * (hi - lo) : 0));
+  const sigmas = Float64Array.from({ length: x.shape[0] }, (_, i) =>
+    chosen(u, 2 * i, opts.p ?? 1, 'gaussianBlur') ? lo + u(2 * i + 1) * (hi - lo) : 0,
+  );
   return blurEach(x, sigmas, k);
 }
 
@@ -96,7 +98,9 @@ export function sharpen(x: Tensor, opts: SharpenOptions = {}): Tensor {
   if (!(sigma > 0)) throw new DataError(`sharpen: sigma must be positive (got ${sigma}).`);
   const b = x.shape[0];
   const u = draws();
-  const amounts = Float32Array.from({ length: b }, (_, i) => (chosen(u, 2 * i, opts.p ?? 1, 'sharpen') ? lo + u(2 * i + 1) * (hi - lo) : 0));
+  const amounts = Float32Array.from({ length: b }, (_, i) =>
+    chosen(u, 2 * i, opts.p ?? 1, 'sharpen') ? lo + u(2 * i + 1) * (hi - lo) : 0,
+  );
   const clamp = opts.clamp ?? [0, 1];
   return tidy(() => {
     const detail = x.sub(blurEach(x, new Float64Array(b).fill(sigma), kernelFor('sharpen', sigma, undefined)));

@@ -44,7 +44,8 @@ export function randomCrop(x: Tensor, padding: number, size?: readonly [number, 
   checkImages(x, 'randomCrop');
   const [b, , h, w] = x.shape;
   const [oh, ow] = size ?? [h, w];
-  if (!Number.isInteger(padding) || padding < 0) throw new DataError(`randomCrop: padding must be a non-negative integer (got ${padding}).`);
+  if (!Number.isInteger(padding) || padding < 0)
+    throw new DataError(`randomCrop: padding must be a non-negative integer (got ${padding}).`);
   if (oh > h + 2 * padding || ow > w + 2 * padding) {
     throw new DataError(`randomCrop: a ${oh}×${ow} crop does not fit ${h}×${w} images padded by ${padding}.`);
   }
@@ -63,7 +64,8 @@ export function randomCrop(x: Tensor, padding: number, size?: readonly [number, 
  */
 export function randomShift(x: Tensor, maxShift: number, fill = 0): Tensor {
   checkImages(x, 'randomShift');
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new DataError(`randomShift: maxShift must be a non-negative integer (got ${maxShift}).`);
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new DataError(`randomShift: maxShift must be a non-negative integer (got ${maxShift}).`);
   const u = draws();
   const span = 2 * maxShift + 1;
   const maps = shiftMaps(x.shape[0], (i) => [Math.floor(u(2 * i) * span) - maxShift, Math.floor(u(2 * i + 1) * span) - maxShift]);
@@ -91,10 +93,15 @@ export interface AffineOptions {
 export function randomAffine(x: Tensor, opts: AffineOptions): Tensor {
   checkImages(x, 'randomAffine');
   const [b, , h, w] = x.shape;
-  const deg = bounds(typeof opts.degrees === 'number' ? [-Math.abs(opts.degrees), Math.abs(opts.degrees)] : (opts.degrees ?? 0), 'randomAffine', 'degrees');
+  const deg = bounds(
+    typeof opts.degrees === 'number' ? [-Math.abs(opts.degrees), Math.abs(opts.degrees)] : opts.degrees ?? 0,
+    'randomAffine',
+    'degrees',
+  );
   const [sLo, sHi] = bounds(opts.scale ?? 1, 'randomAffine', 'scale', 1e-6);
   const [tx, ty] = opts.translate ?? [0, 0];
-  if (!(tx >= 0 && tx <= 1 && ty >= 0 && ty <= 1)) throw new DataError(`randomAffine: translate fractions must be in [0, 1] (got [${tx}, ${ty}]).`);
+  if (!(tx >= 0 && tx <= 1 && ty >= 0 && ty <= 1))
+    throw new DataError(`randomAffine: translate fractions must be in [0, 1] (got [${tx}, ${ty}]).`);
   const u = draws();
   const maps = new Float64Array(6 * b);
   const cx = w / 2;

@@ -43,7 +43,8 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   const channels = x.rank < 2 ? 1 : x.shape[1];
   if (weight.rank !== 1 || (weight.size !== 1 && weight.size !== channels)) {
     throw new ShapeError(
-      `prelu: weight ${fmtShape(weight.shape)} must be [1] or [C] with C = ${channels}, the channels (axis 1) of the input ${fmtShape(x.shape)}.`,
+      `prelu: weight ${fmtShape(weight.shape)} must be [1] or [C] with C = ${channels}, the channels (axis 1) of the input ` +
+        `${fmtShape(x.shape)}.`,
     );
   }
   return tidy(() => {

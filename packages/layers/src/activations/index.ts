@@ -4,5 +4,20 @@
  */
 export * as functional from './functional.js';
 export { prelu, gaussian, identity, silu } from './functional.js';
-export { Activation, type ActivationSpec, ReLU, LeakyReLU, ELU, GELU, Sigmoid, SiLU, Tanh, Softmax, LogSoftmax, Softplus, Identity, Gaussian } from './modules.js';
+export {
+  Activation,
+  type ActivationSpec,
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  Sigmoid,
+  SiLU,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  Softplus,
+  Identity,
+  Gaussian,
+} from './modules.js';
 export { PReLU, type PReLUOptions } from './prelu.js';

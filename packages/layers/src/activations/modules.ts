@@ -59,7 +59,13 @@ export abstract class Activation<A extends unknown[]> extends Module {
 /** Checks a spec's types (and infers nothing loosely, unlike a cast). */
 const spec = <A extends unknown[]>(s: ActivationSpec<A>): ActivationSpec<A> => s;
 const axisCheck = (axis: number) => (Number.isInteger(axis) ? null : `axis must be an integer but got ${axis}.`);
-const plain = (name: string, fn: (x: Tensor) => Tensor, floatOnly = true): ActivationSpec<[]> => ({ name, fn, argNames: [], defaults: [], floatOnly });
+const plain = (name: string, fn: (x: Tensor) => Tensor, floatOnly = true): ActivationSpec<[]> => ({
+  name,
+  fn,
+  argNames: [],
+  defaults: [],
+  floatOnly,
+});
 
 const SPECS = {
   relu: plain('ReLU', (x) => relu(x)),

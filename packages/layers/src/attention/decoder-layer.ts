@@ -105,9 +105,13 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
   /** `tgt` [T, N, E] ([N, T, E] with batchFirst, [T, E] unbatched), `memory` [S, N, E] likewise → the target's shape. */
   forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderCallOptions = {}): Tensor {
     const selfAttend = (x: Tensor) =>
-      this.dropout1.call(this.selfAttn.call(x, x, x, { attnMask: opts.tgtMask, keyPaddingMask: opts.tgtKeyPaddingMask, isCausal: opts.tgtIsCausal }));
+      this.dropout1.call(
+        this.selfAttn.call(x, x, x, { attnMask: opts.tgtMask, keyPaddingMask: opts.tgtKeyPaddingMask, isCausal: opts.tgtIsCausal }),
+      );
     const crossAttend = (x: Tensor) =>
-      this.dropout2.call(this.multiheadAttn.call(x, memory, memory, { attnMask: opts.memoryMask, keyPaddingMask: opts.memoryKeyPaddingMask }));
+      this.dropout2.call(
+        this.multiheadAttn.call(x, memory, memory, { attnMask: opts.memoryMask, keyPaddingMask: opts.memoryKeyPaddingMask }),
+      );
     const ff = (x: Tensor) => this.dropout3.call(feedForward(this, x));
     return tidy(() => {
       if (this.normFirst) {

@@ -1,4 +1,16 @@
-import { type Parameter, ShapeError, type Tensor, attentionWeights, dropout, fmtShape, matmul, noGrad, scaledDotProductAttention, tidy, zeros } from '@tessera/core';
+import {
+  type Parameter,
+  ShapeError,
+  type Tensor,
+  attentionWeights,
+  dropout,
+  fmtShape,
+  matmul,
+  noGrad,
+  scaledDotProductAttention,
+  tidy,
+  zeros,
+} from '@tessera/core';
 import { describeModule } from '../config/record.js';
 import { type FloatDType, xavierUniform } from '../init.js';
 import { Module, param } from '../module.js';
@@ -86,7 +98,9 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     positive('MultiheadAttention', 'embedDim', embedDim);
     positive('MultiheadAttention', 'numHeads', numHeads);
     if (embedDim % numHeads !== 0) {
-      throw new LayerConfigError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}; pick a head count that divides it.`);
+      throw new LayerConfigError(
+        `MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}; pick a head count that divides it.`,
+      );
     }
     this.headDim = embedDim / numHeads;
     this.dropout = probability('MultiheadAttention', opts.dropout ?? 0, true);
@@ -126,24 +140,60 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     return { output, weights: weights! };
   }
 
-  private attend(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionCallOptions, needWeights: boolean): { output: Tensor; weights: Tensor | null } {
+  private attend(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionCallOptions,
+    needWeights: boolean,
+  ): { output: Tensor; weights: Tensor | null } {
     const batched = query.rank === 3;
     const lead = batched ? (this.batchFirst ? ['N', 'L'] : ['L', 'N']) : ['L'];
     const keyLead = lead.map((a) => (a === 'L' ? 'S' : a));
-    checkInput(this.label, query, this.dtype, [[...lead, this.embedDim]], 'This is the query' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'));
-    checkInput(this.label, key, this.dtype, [[...keyLead, this.kdim]], 'This is the key' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'));
-    checkInput(this.label, value, this.dtype, [[...keyLead, this.vdim]], 'This is the value' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'));
+    checkInput(
+      this.label,
+      query,
+      this.dtype,
+      [[...lead, this.embedDim]],
+      'This is the query' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'),
+    );
+    checkInput(
+      this.label,
+      key,
+      this.dtype,
+      [[...keyLead, this.kdim]],
+      'This is the key' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'),
+    );
+    checkInput(
+      this.label,
+      value,
+      this.dtype,
+      [[...keyLead, this.vdim]],
+      'This is the value' + (batched && !this.batchFirst ? ' (layout [L, N, E]; batchFirst: true for [N, L, E]).' : '.'),
+    );
     return tidy(() => {
       // Work in [N, L, E]; unbatched input is a batch of one.
       const toNLE = (t: Tensor) => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
       const [q, k, v] = [query, key, value].map(toNLE);
       const [n, l, s] = [q.shape[0], q.shape[1], k.shape[1]];
       if (k.shape[0] !== n || v.shape[1] !== s) {
-        throw new ShapeError(`${this.label}: query, key and value must share the batch size N, and key and value the length S, but got query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}${this.batchFirst ? '' : ' (layout [L, N, E]; pass batchFirst: true for [N, L, E])'}.`);
+        throw new ShapeError(`${this.label}: query, key and value must share the batch size N, and key and value the length S, but got ` +
+          `query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}, value ` +
+            `${fmtShape(value.shape)}${this.batchFirst ? '' : ' (layout [L, N, E]; pass batchFirst: true for [N, L, E])'}.`);
       }
-      const heads = (t: Tensor, i: number, len: number) => this.project(t, i).reshape([n, len, this.numHeads, this.headDim]).transpose(1, 2);
+      const heads = (t: Tensor, i: number, len: number) =>
+        this.project(t, i).reshape([n, len, this.numHeads, this.headDim]).transpose(1, 2);
       const [qh, kh, vh] = [heads(q, 0, l), heads(k, 1, s), heads(v, 2, s)]; // [N, H, len, D]
-      const mask = mergeMasks(this.label, n, this.numHeads, l, s, this.dtype, opts.attnMask, batched ? opts.keyPaddingMask : opts.keyPaddingMask?.unsqueeze(0));
+      const mask = mergeMasks(
+        this.label,
+        n,
+        this.numHeads,
+        l,
+        s,
+        this.dtype,
+        opts.attnMask,
+        batched ? opts.keyPaddingMask : opts.keyPaddingMask?.unsqueeze(0),
+      );
       const p = this.training ? this.dropout : 0;
       const causal = opts.isCausal ?? false;
       let weights: Tensor | null = null;

@@ -29,11 +29,14 @@ function addPositions(label: string, x: Tensor, table: Tensor, batchFirst: boole
   expectDType(label, x, table.dtype as FloatDType);
   const batched = x.rank === 3;
   if ((x.rank !== 2 && !batched) || x.shape[x.rank - 1] !== e) {
-    throw new ShapeError(`${label}: expected input of shape ${batchFirst ? '[N, L, ' : '[L, N, '}${e}] or [L, ${e}] but got ${fmtShape(x.shape)}.`);
+    throw new ShapeError(
+      `${label}: expected input of shape ${batchFirst ? '[N, L, ' : '[L, N, '}${e}] or [L, ${e}] but got ${fmtShape(x.shape)}.`,
+    );
   }
   const l = x.shape[batched && batchFirst ? 1 : 0];
   if (!Number.isInteger(offset) || offset < 0 || offset + l > maxLen) {
-    throw new ShapeError(`${label}: positions ${offset}…${offset + l - 1} (offset ${offset}, length ${l}) must lie in [0, ${maxLen}); build it with a larger maxLen.`);
+    throw new ShapeError(`${label}: positions ${offset}…${offset + l - 1} (offset ${offset}, length ${l}) must lie in [0, ${maxLen}); ` +
+      `build it with a larger maxLen.`);
   }
   return tidy(() => {
     const rows = table.narrow(0, offset, l);
@@ -83,7 +86,8 @@ export class SinusoidalPositionalEncoding extends Module<[Tensor, PositionOffset
   ) {
     super();
     positive('SinusoidalPositionalEncoding', 'dModel', dModel);
-    if (dModel % 2 !== 0) throw new LayerConfigError(`SinusoidalPositionalEncoding: dModel must be even (sine and cosine pairs) but got ${dModel}.`);
+    if (dModel % 2 !== 0)
+      throw new LayerConfigError(`SinusoidalPositionalEncoding: dModel must be even (sine and cosine pairs) but got ${dModel}.`);
     const maxLen = positive('SinusoidalPositionalEncoding', 'maxLen', opts.maxLen ?? 5000);
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = new Dropout(probability('SinusoidalPositionalEncoding', opts.dropout ?? 0.1, true));
@@ -92,7 +96,9 @@ export class SinusoidalPositionalEncoding extends Module<[Tensor, PositionOffset
   }
 
   forward(x: Tensor, opts: PositionOffset = {}): Tensor {
-    return tidy(() => this.dropout.call(addPositions(`SinusoidalPositionalEncoding(${this.dModel})`, x, this.pe, this.batchFirst, opts.offset ?? 0)));
+    return tidy(() =>
+      this.dropout.call(addPositions(`SinusoidalPositionalEncoding(${this.dModel})`, x, this.pe, this.batchFirst, opts.offset ?? 0)),
+    );
   }
 
   override dispose(): void {

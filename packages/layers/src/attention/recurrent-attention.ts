@@ -23,10 +23,27 @@ export interface AttentionContext {
 }
 
 /** Checks query [N, Dq] or [N, Lq, Dq] and keys [N, S, Dk]; returns the query as 3-D and whether it was a single step. */
-function checkQueryKeys(label: string, query: Tensor, keys: Tensor, querySize: number, keySize: number, dtype: FloatDType): { q: Tensor; step: boolean } {
-  checkInput(label, query, dtype, [['N', querySize], ['N', 'Lq', querySize]], 'This is the query (the decoder state): [N, querySize] for one step or [N, Lq, querySize].');
+function checkQueryKeys(
+  label: string,
+  query: Tensor,
+  keys: Tensor,
+  querySize: number,
+  keySize: number,
+  dtype: FloatDType,
+): { q: Tensor; step: boolean } {
+  checkInput(
+    label,
+    query,
+    dtype,
+    [
+      ['N', querySize],
+      ['N', 'Lq', querySize],
+    ],
+    'This is the query (the decoder state): [N, querySize] for one step or [N, Lq, querySize].',
+  );
   checkInput(label, keys, dtype, [['N', 'S', keySize]], 'These are the keys (the encoder outputs), batch first: [N, S, keySize].');
-  if (keys.shape[0] !== query.shape[0]) throw new ShapeError(`${label}: query ${fmtShape(query.shape)} and keys ${fmtShape(keys.shape)} must have the same batch size N.`);
+  if (keys.shape[0] !== query.shape[0])
+    throw new ShapeError(`${label}: query ${fmtShape(query.shape)} and keys ${fmtShape(keys.shape)} must have the same batch size N.`);
   const step = query.rank === 2;
   return { q: step ? query.unsqueeze(1) : query, step };
 }
@@ -45,7 +62,8 @@ function attend(label: string, scores: Tensor, keys: Tensor, step: boolean, opts
   const pad = opts.keyPaddingMask;
   if (pad) {
     if (pad.dtype !== 'bool') throw new DTypeError(`${label}: keyPaddingMask must be bool (true at padding) but is ${pad.dtype}.`);
-    if (pad.rank !== 2 || pad.shape[0] !== n || pad.shape[1] !== s) throw new ShapeError(`${label}: keyPaddingMask must be [N, S] = [${n}, ${s}] but is ${fmtShape(pad.shape)}.`);
+    if (pad.rank !== 2 || pad.shape[0] !== n || pad.shape[1] !== s)
+      throw new ShapeError(`${label}: keyPaddingMask must be [N, S] = [${n}, ${s}] but is ${fmtShape(pad.shape)}.`);
     masked = where(pad.unsqueeze(1), -Infinity, scores);
   }
   const weights = softmax(masked, -1);
@@ -149,9 +167,12 @@ export class LuongAttention extends Module<[Tensor, Tensor, RecurrentAttentionCa
     const method = (this.method = opts.method ?? 'general');
     const dtype = (this.dtype = opts.dtype ?? 'float32');
     if (method === 'dot' && this.keySize !== querySize) {
-      throw new LayerConfigError(`LuongAttention: method 'dot' needs keySize = querySize but got ${this.keySize} and ${querySize}; use 'general'.`);
+      throw new LayerConfigError(
+        `LuongAttention: method 'dot' needs keySize = querySize but got ${this.keySize} and ${querySize}; use 'general'.`,
+      );
     }
-    if (!['dot', 'general', 'concat'].includes(method)) throw new LayerConfigError(`LuongAttention: method must be 'dot', 'general' or 'concat' but got '${String(method)}'.`);
+    if (!['dot', 'general', 'concat'].includes(method))
+      throw new LayerConfigError(`LuongAttention: method must be 'dot', 'general' or 'concat' but got '${String(method)}'.`);
     const hidden = positive('LuongAttention', 'hiddenSize', opts.hiddenSize ?? querySize);
     this.Wa = method === 'general' ? new Linear(this.keySize, querySize, { bias: false, dtype })
       : method === 'concat' ? new Linear(querySize + this.keySize, hidden, { bias: false, dtype }) : null;

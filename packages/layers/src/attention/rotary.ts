@@ -58,7 +58,8 @@ export function applyRotary(x: Tensor, opts: RotaryOptions & RotaryCallOptions =
   const base = opts.base ?? 10000;
   const offset = opts.offset ?? 0;
   if (!(base > 0)) throw new LayerConfigError(`applyRotary: base must be positive but got ${base}.`);
-  if (!Number.isInteger(offset) || offset < 0) throw new LayerConfigError(`applyRotary: offset must be a non-negative integer but got ${offset}.`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new LayerConfigError(`applyRotary: offset must be a non-negative integer but got ${offset}.`);
   const last = x.rank - 1;
   const half = d / 2;
   return tidy(() => {
@@ -66,7 +67,9 @@ export function applyRotary(x: Tensor, opts: RotaryOptions & RotaryCallOptions =
     // The two members of each pair as [..., L, d/2], and how to put the rotated ones back.
     const interleaved = opts.interleaved ?? true;
     const pairs = interleaved ? x.reshape([...x.shape.slice(0, -1), half, 2]) : x;
-    const [a, b] = interleaved ? [pairs.narrow(last + 1, 0, 1).squeeze(last + 1), pairs.narrow(last + 1, 1, 1).squeeze(last + 1)] : [x.narrow(last, 0, half), x.narrow(last, half, half)];
+    const [a, b] = interleaved
+      ? [pairs.narrow(last + 1, 0, 1).squeeze(last + 1), pairs.narrow(last + 1, 1, 1).squeeze(last + 1)]
+      : [x.narrow(last, 0, half), x.narrow(last, half, half)];
     const ra = a.mul(cos).sub(b.mul(sin));
     const rb = a.mul(sin).add(b.mul(cos));
     return interleaved ? stack([ra, rb], last + 1).reshape(x.shape) : concat([ra, rb], last);

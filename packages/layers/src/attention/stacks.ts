@@ -102,17 +102,28 @@ export class TransformerDecoder extends Module<[Tensor, Tensor, TransformerDecod
 }
 
 /** Rebuilds a stack from `[layer config, numLayers, { norm? }]` (for the config registry). */
-export function stackFromConfig(kind: 'encoder' | 'decoder', args: readonly unknown[], build: (config: unknown, path: string) => AnyModule, path: string): AnyModule {
+export function stackFromConfig(
+  kind: 'encoder' | 'decoder',
+  args: readonly unknown[],
+  build: (config: unknown, path: string) => AnyModule,
+  path: string,
+): AnyModule {
   const [layerConfig, numLayers, opts] = args;
   const layer = build(layerConfig, `${path}[0]`);
-  const norm = opts !== null && typeof opts === 'object' && 'norm' in opts ? (build((opts as { norm: unknown }).norm, `${path}[2].norm`) as Layer) : undefined;
-  if (typeof numLayers !== 'number') throw new ModuleConfigError(`${path}[1] must be the number of layers but is ${JSON.stringify(numLayers)}.`);
+  const norm =
+    opts !== null && typeof opts === 'object' && 'norm' in opts
+      ? (build((opts as { norm: unknown }).norm, `${path}[2].norm`) as Layer)
+      : undefined;
+  if (typeof numLayers !== 'number')
+    throw new ModuleConfigError(`${path}[1] must be the number of layers but is ${JSON.stringify(numLayers)}.`);
   let stack: AnyModule;
   if (kind === 'encoder') {
-    if (!(layer instanceof TransformerEncoderLayer)) throw new ModuleConfigError(`${path}[0] must describe a TransformerEncoderLayer but is a ${layer.typeName}.`);
+    if (!(layer instanceof TransformerEncoderLayer))
+      throw new ModuleConfigError(`${path}[0] must describe a TransformerEncoderLayer but is a ${layer.typeName}.`);
     stack = new TransformerEncoder(layer, numLayers, { norm });
   } else {
-    if (!(layer instanceof TransformerDecoderLayer)) throw new ModuleConfigError(`${path}[0] must describe a TransformerDecoderLayer but is a ${layer.typeName}.`);
+    if (!(layer instanceof TransformerDecoderLayer))
+      throw new ModuleConfigError(`${path}[0] must describe a TransformerDecoderLayer but is a ${layer.typeName}.`);
     stack = new TransformerDecoder(layer, numLayers, { norm });
   }
   layer.dispose(); // the stack holds copies

@@ -81,10 +81,13 @@ export class Transformer extends Module<[Tensor, Tensor, TransformerCallOptions?
     const label = `Transformer(dModel=${this.dModel}, nhead=${this.nhead})`;
     const layout = this.batchFirst ? '[N, S, E] and [N, T, E]' : '[S, N, E] and [T, N, E] (batchFirst: true for [N, S, E])';
     if (src.rank !== tgt.rank || (src.rank === 3 && src.shape[this.batchFirst ? 0 : 1] !== tgt.shape[this.batchFirst ? 0 : 1])) {
-      throw new ShapeError(`${label}: src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must have the same batch size; layout ${layout}.`);
+      throw new ShapeError(
+        `${label}: src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must have the same batch size; layout ${layout}.`,
+      );
     }
     if (src.shape[src.rank - 1] !== this.dModel || tgt.shape[tgt.rank - 1] !== this.dModel) {
-      throw new ShapeError(`${label}: the feature size of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be dModel = ${this.dModel}; embed the tokens to ${this.dModel} features first.`);
+      throw new ShapeError(`${label}: the feature size of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be dModel = ` +
+        `${this.dModel}; embed the tokens to ${this.dModel} features first.`);
     }
     return tidy(() => {
       const memory = this.encoder.call(src, { srcMask: opts.srcMask, srcKeyPaddingMask: opts.srcKeyPaddingMask });

@@ -17,7 +17,8 @@ function isPlainObject(v: object): boolean {
  */
 export function toJson(value: unknown, path: string): JsonResult {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return { json: value };
-  if (typeof value === 'number') return Number.isFinite(value) ? { json: value } : { problem: `${path} is ${value}, which JSON cannot hold` };
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? { json: value } : { problem: `${path} is ${value}, which JSON cannot hold` };
   if (Array.isArray(value)) {
     const out: JsonValue[] = [];
     for (let i = 0; i < value.length; i++) {
@@ -37,6 +38,7 @@ export function toJson(value: unknown, path: string): JsonResult {
     }
     return { json: out };
   }
-  const what = typeof value === 'function' ? 'a function' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : typeof value;
+  const what =
+    typeof value === 'function' ? 'a function' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : typeof value;
   return { problem: `${path} is ${what}, which a model file cannot hold` };
 }

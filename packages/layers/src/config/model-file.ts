@@ -52,15 +52,23 @@ export function readModelConfig(bytes: Uint8Array | ArrayBufferLike, file = 'mod
   const version = metadata[MODEL_FORMAT_KEY];
   if (version === undefined) {
     throw new ModelFileError(
-      `${file}: not a Tessera model file (its __metadata__ has no '${MODEL_FORMAT_KEY}'); it holds only weights: build the model in code and use loadWeights, or re-save it with saveModel.`,
+      `${file}: not a Tessera model file (its __metadata__ has no '${MODEL_FORMAT_KEY}'); it holds only weights: build the model in code ` +
+        `and use loadWeights, or re-save it with saveModel.`,
     );
   }
-  if (!/^[1-9][0-9]*$/.test(version)) throw new ModelFileError(`${file}: '${MODEL_FORMAT_KEY}' must be a format version like "1" but is ${JSON.stringify(version)}; the file is corrupt.`);
+  if (!/^[1-9][0-9]*$/.test(version))
+    throw new ModelFileError(
+      `${file}: '${MODEL_FORMAT_KEY}' must be a format version like "1" but is ${JSON.stringify(version)}; the file is corrupt.`,
+    );
   if (Number(version) > MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(`${file}: written in model format ${version}, newer than the ${MODEL_FORMAT_VERSION} this @tessera/layers reads; upgrade @tessera/layers.`);
+    throw new ModelFileError(
+      `${file}: written in model format ${version}, newer than the ${MODEL_FORMAT_VERSION} this @tessera/layers reads; upgrade ` +
+        `@tessera/layers.`,
+    );
   }
   const text = metadata[MODEL_CONFIG_KEY];
-  if (text === undefined) throw new ModelFileError(`${file}: has '${MODEL_FORMAT_KEY}' but no '${MODEL_CONFIG_KEY}' (the architecture); the file is corrupt.`);
+  if (text === undefined)
+    throw new ModelFileError(`${file}: has '${MODEL_FORMAT_KEY}' but no '${MODEL_CONFIG_KEY}' (the architecture); the file is corrupt.`);
   try {
     return JSON.parse(text) as ModuleConfig;
   } catch (e) {
@@ -87,7 +95,8 @@ export function loadModel(bytes: Uint8Array | ArrayBufferLike, opts: LoadModelOp
   try {
     loadDecoded(model, tensors, { strict: true });
   } catch (e) {
-    if (e instanceof StateDictError) throw new ModelFileError(`${file}: the weights do not fit the architecture its config describes: ${e.message}`);
+    if (e instanceof StateDictError)
+      throw new ModelFileError(`${file}: the weights do not fit the architecture its config describes: ${e.message}`);
     throw e;
   }
   return model;

@@ -66,7 +66,10 @@ export function describeModule<M extends object>(module: M, type: string, args: 
 export function recordedConfig(module: object): ModuleConfig | undefined {
   const r = recorded.get(module);
   if (r === undefined || r.owner !== module.constructor) return undefined;
-  if ('problem' in r.result) throw new ModuleConfigError(`${r.type}.getConfig(): ${r.result.problem}; build it from JSON options (names or numbers) to save it as a model file.`);
+  if ('problem' in r.result)
+    throw new ModuleConfigError(
+      `${r.type}.getConfig(): ${r.result.problem}; build it from JSON options (names or numbers) to save it as a model file.`,
+    );
   return r.from === undefined ? { type: r.type, args: r.result.args } : { type: r.type, args: r.result.args, from: r.from };
 }
 
@@ -74,7 +77,8 @@ export function recordedConfig(module: object): ModuleConfig | undefined {
 export function cannotDescribe(typeName: string, at: string): ModuleConfigError {
   return new ModuleConfigError(
     `${at}${typeName} cannot describe itself, so it cannot be saved as a model file: ` +
-      `register it with registerModule('${typeName}', { fromConfig }) and record its arguments with describeModule(this, '${typeName}', args) in its constructor (or override getConfig()); ` +
+      `register it with registerModule('${typeName}', { fromConfig }) and record its arguments with describeModule(this, '${typeName}', ` +
+        `args) in its constructor (or override getConfig()); ` +
       `to save only its weights, use saveWeights.`,
   );
 }

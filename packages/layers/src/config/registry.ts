@@ -48,7 +48,8 @@ function checkShape(config: unknown, path: string): ModuleConfig {
   if (!isRecord(config) || typeof config.type !== 'string' || !Array.isArray(config.args)) {
     throw new ModuleConfigError(`${path} must be { type: string, args: [...] } but is ${JSON.stringify(config)?.slice(0, 80)}.`);
   }
-  if (config.from !== undefined && typeof config.from !== 'string') throw new ModuleConfigError(`${path}.from must be a package name (a string).`);
+  if (config.from !== undefined && typeof config.from !== 'string')
+    throw new ModuleConfigError(`${path}.from must be a package name (a string).`);
   return config as unknown as ModuleConfig;
 }
 

@@ -13,7 +13,8 @@ export interface Penalty {
 const registered = new WeakMap<Parameter, Penalty>();
 
 function checkLambda(name: string, lambda: number): void {
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new LayerConfigError(`${name}: lambda must be a finite number ≥ 0 but got ${lambda}.`);
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new LayerConfigError(`${name}: lambda must be a finite number ≥ 0 but got ${lambda}.`);
 }
 
 /** Σ over the tensors of term(t), as one scalar in the first tensor's dtype (float32 zero if none). */
@@ -36,7 +37,7 @@ function total(src: ParamSource<Tensor>, term: (t: Tensor) => Tensor | null): Te
  * the loss for an L1 (sparsity-inducing) penalty. The gradient adds λ·sign(w).
  *
  * @example
- * const loss = crossEntropy(net.call(x), y).add(l1Penalty([net.fc1.weight], 1e-4));
+ * const loss = crossEntropyLoss(net.call(x), y).add(l1Penalty([net.fc1.weight], 1e-4));
  */
 export function l1Penalty(src: ParamSource<Tensor>, lambda: number): Tensor {
   checkLambda('l1Penalty', lambda);
@@ -61,7 +62,7 @@ export function l2Penalty(src: ParamSource<Tensor>, lambda: number): Tensor {
  *
  * @example
  * regularize(fc.weight, { l2: 1e-4 });
- * const loss = crossEntropy(net.call(x), y).add(penaltyLoss(net));
+ * const loss = crossEntropyLoss(net.call(x), y).add(penaltyLoss(net));
  */
 export function regularize<P extends Parameter>(param: P, penalty: Penalty): P {
   const l1 = penalty.l1 ?? 0;

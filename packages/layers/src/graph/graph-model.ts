@@ -48,14 +48,19 @@ export class GraphModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> exten
     if (inputs.length === 0) throw new GraphError(`${who}: needs at least one input (from input()).`);
     if (outputs.length === 0) throw new GraphError(`${who}: needs at least one output.`);
     inputs.forEach((s, i) => {
-      if (!(s instanceof SymbolicTensor)) throw new GraphError(`${who}: inputs[${i}] is not a symbolic tensor; make inputs with input({ shape }).`);
+      if (!(s instanceof SymbolicTensor))
+        throw new GraphError(`${who}: inputs[${i}] is not a symbolic tensor; make inputs with input({ shape }).`);
       if (s.node !== null) {
-        throw new GraphError(`${who}: inputs[${i}] was produced by ${s.node.layer.typeName}, not by input(); a model's inputs must come from input({ shape }).`);
+        throw new GraphError(
+          `${who}: inputs[${i}] was produced by ${s.node.layer.typeName}, not by input(); a model's inputs must come from input({ shape ` +
+            `}).`,
+        );
       }
       if (inputs.indexOf(s) !== i) throw new GraphError(`${who}: input ${describeInput(s, i)} is listed twice.`);
     });
     outputs.forEach((s, i) => {
-      if (!(s instanceof SymbolicTensor)) throw new GraphError(`${who}: outputs[${i}] is not a symbolic tensor (got ${String(s)}); outputs come from layer.apply(...).`);
+      if (!(s instanceof SymbolicTensor))
+        throw new GraphError(`${who}: outputs[${i}] is not a symbolic tensor (got ${String(s)}); outputs come from layer.apply(...).`);
     });
     this.inputs = [...inputs];
     this.outputs = [...outputs];
@@ -98,18 +103,25 @@ export class GraphModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> exten
     const who = this.who();
     if (xs.length !== this.inputs.length) {
       const want = this.inputs.map((s, i) => `${describeInput(s, i)} ${fmtSym(s)}`).join(', ');
-      throw new GraphError(`${who}: expected ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'} (${want}) but got ${xs.length}.`);
+      throw new GraphError(
+        `${who}: expected ${this.inputs.length} input${this.inputs.length === 1 ? '' : 's'} (${want}) but got ${xs.length}.`,
+      );
     }
     this.inputs.forEach((s, i) => {
       const x = xs[i];
       const name = `input ${describeInput(s, i)}`;
-      if (!isTensor(x)) throw new GraphError(`${who}: ${name} must be a tensor but got ${Array.isArray(x) ? 'an array' : String(x)}; pass inputs as separate arguments.`);
+      if (!isTensor(x))
+        throw new GraphError(
+          `${who}: ${name} must be a tensor but got ${Array.isArray(x) ? 'an array' : String(x)}; pass inputs as separate arguments.`,
+        );
       const t = x as Tensor;
       const fits = t.rank === s.rank && s.shape.every((d, k) => d === null || d === t.shape[k]);
       if (!fits) {
-        throw new ShapeError(`${who}: ${name} expects shape ${fmtSym(s)} but got ${fmtShape(t.shape)}. Pass a tensor shaped [batch, ${s.shape.slice(1).map((d) => d ?? '*').join(', ')}].`);
+        throw new ShapeError(`${who}: ${name} expects shape ${fmtSym(s)} but got ${fmtShape(t.shape)}. Pass a tensor shaped [batch, ` +
+          `${s.shape.slice(1).map((d) => d ?? '*').join(', ')}].`);
       }
-      if (t.dtype !== s.dtype) throw new DTypeError(`${who}: ${name} expects ${s.dtype} but got ${t.dtype}; cast it with .cast('${s.dtype}').`);
+      if (t.dtype !== s.dtype)
+        throw new DTypeError(`${who}: ${name} expects ${s.dtype} but got ${t.dtype}; cast it with .cast('${s.dtype}').`);
     });
   }
 
@@ -127,7 +139,9 @@ export class GraphModel<Out extends Tensor | Tensor[] = Tensor | Tensor[]> exten
       for (const { index, sym } of c.outputs) {
         const t: unknown = Array.isArray(out) ? out[index] : index === 0 ? out : undefined;
         if (!isTensor(t)) {
-          throw new GraphError(`${this.who()}: ${c.layer.typeName} returned no tensor for its output ${index} (it did when the graph was built).`);
+          throw new GraphError(
+            `${this.who()}: ${c.layer.typeName} returned no tensor for its output ${index} (it did when the graph was built).`,
+          );
         }
         values.set(sym, t as Tensor);
       }

@@ -30,7 +30,8 @@ export function input(opts: InputOptions): SymbolicTensor {
   const shape = opts.shape;
   if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d >= 0))) {
     throw new LayerConfigError(
-      `input${opts.name ? ` '${opts.name}'` : ''}: shape must list non-negative integers (or null for a variable axis), without the batch axis, but is ${JSON.stringify(shape)}.`,
+      `input${opts.name ? ` '${opts.name}'` : ''}: shape must list non-negative integers (or null for a variable axis), without the ` +
+        `batch axis, but is ${JSON.stringify(shape)}.`,
     );
   }
   return new SymbolicTensor([null, ...shape], opts.dtype ?? 'float32', null, opts.name ?? null);

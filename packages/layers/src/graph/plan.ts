@@ -34,7 +34,8 @@ export function planGraph(inputs: readonly SymbolicTensor[], outputs: readonly S
       const node = s.node;
       if (node === null) {
         throw new GraphError(
-          `${who}: output ${k} depends on input ${describeInput(s)}, which is not among the model's inputs. Add it to \`inputs\`, or build the output from the given inputs.`,
+          `${who}: output ${k} depends on input ${describeInput(s)}, which is not among the model's inputs. Add it to \`inputs\`, or ` +
+            `build the output from the given inputs.`,
         );
       }
       let call = calls.get(node.callId);
@@ -47,5 +48,7 @@ export function planGraph(inputs: readonly SymbolicTensor[], outputs: readonly S
       stack.push(...node.inputs);
     }
   });
-  return [...calls.values()].sort((a, b) => a.first - b.first).map(({ layer, inputs: ins, outputs: outs }) => ({ layer, inputs: ins, outputs: outs }));
+  return [...calls.values()]
+    .sort((a, b) => a.first - b.first)
+    .map(({ layer, inputs: ins, outputs: outs }) => ({ layer, inputs: ins, outputs: outs }));
 }

@@ -36,7 +36,8 @@ function values(e: SafetensorsEntry, raw: Uint8Array): TypedArray {
     if (wire.into === 'bool') {
       const b = new Uint8Array(buf);
       const bad = b.findIndex((v) => v > 1);
-      if (bad >= 0) throw new DataError(`safetensors: BOOL tensor '${e.name}' holds byte ${b[bad]} at element ${bad}; booleans must be 0 or 1.`);
+      if (bad >= 0)
+        throw new DataError(`safetensors: BOOL tensor '${e.name}' holds byte ${b[bad]} at element ${bad}; booleans must be 0 or 1.`);
       return b;
     }
     return wire.into === 'float64' ? new Float64Array(buf) : wire.into === 'int32' ? new Int32Array(buf) : new Float32Array(buf);
@@ -56,7 +57,8 @@ function values(e: SafetensorsEntry, raw: Uint8Array): TypedArray {
     const v = Number(how(view, i * wire.bytes));
     if (v < INT32_MIN || v > INT32_MAX) {
       throw new DataError(
-        `safetensors: ${e.dtype} tensor '${e.name}' holds ${how(view, i * wire.bytes)} at element ${i}, outside int32 (Tessera's integer dtype).`,
+        `safetensors: ${e.dtype} tensor '${e.name}' holds ${how(view, i * wire.bytes)} at element ${i}, outside int32 (Tessera's integer ` +
+          `dtype).`,
       );
     }
     out[i] = v;
@@ -80,7 +82,9 @@ export function decodeSafetensors(input: Uint8Array | ArrayBufferLike, opts: Dec
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   const header = readSafetensorsHeader(bytes);
   // Convert everything before creating any tensor, so a bad tensor leaks nothing.
-  const arrays = header.entries.map((e) => values(e, bytes.subarray(header.dataStart + e.dataOffsets[0], header.dataStart + e.dataOffsets[1])));
+  const arrays = header.entries.map((e) =>
+    values(e, bytes.subarray(header.dataStart + e.dataOffsets[0], header.dataStart + e.dataOffsets[1])),
+  );
   const backend = opts.backend === undefined ? undefined : getBackend(opts.backend);
   // No prototype: a tensor named '__proto__' or 'constructor' is just a key.
   const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;

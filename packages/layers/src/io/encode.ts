@@ -40,7 +40,8 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
     if (name === '__metadata__') throw new DataError(`encodeSafetensors: '__metadata__' is reserved and cannot name a tensor.`);
     if (!isTensor(t)) throw new DataError(`encodeSafetensors: '${name}' is not a tensor (${String(t)}).`);
     const wire = t instanceof Buffer && t.storeAs !== undefined ? t.storeAs : WRITE_TYPE[t.dtype];
-    if (wire === undefined) throw new DataError(`encodeSafetensors: '${name}' has dtype ${t.dtype}, which has no safetensors mapping here.`);
+    if (wire === undefined)
+      throw new DataError(`encodeSafetensors: '${name}' has dtype ${t.dtype}, which has no safetensors mapping here.`);
     return { name, t, wire };
   });
   items.sort((a, b) => wireType(b.wire)!.rank - wireType(a.wire)!.rank || byCodePoint(a.name, b.name));
@@ -48,7 +49,8 @@ function layout(dict: Readonly<StateDict>, metadata: SafetensorsMetadata | undef
   if (metadata !== undefined) {
     const keys = Object.keys(metadata).sort(byCodePoint);
     for (const k of keys) {
-      if (typeof metadata[k] !== 'string') throw new DataError(`encodeSafetensors: metadata '${k}' must be a string but is ${typeof metadata[k]}.`);
+      if (typeof metadata[k] !== 'string')
+        throw new DataError(`encodeSafetensors: metadata '${k}' must be a string but is ${typeof metadata[k]}.`);
     }
     pairs.push(['__metadata__', jsonObject(keys.map((k) => [k, JSON.stringify(metadata[k])]))]);
   }

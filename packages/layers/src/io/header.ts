@@ -51,7 +51,8 @@ function parseEntry(name: string, v: unknown): SafetensorsEntry {
   const span = offsets[1] - offsets[0];
   if (!Number.isSafeInteger(bytes) || bytes !== span) {
     return fail(
-      `${where}: shape [${shape.join(', ')}] of ${wire.name} needs ${bytes} bytes but data_offsets [${offsets[0]}, ${offsets[1]}] span ${span}.`,
+      `${where}: shape [${shape.join(', ')}] of ${wire.name} needs ${bytes} bytes but data_offsets [${offsets[0]}, ${offsets[1]}] span ` +
+        `${span}.`,
     );
   }
   return { name, dtype: wire.name, shape: shape as number[], dataOffsets: [offsets[0], offsets[1]] };
@@ -67,7 +68,8 @@ function parseMetadata(v: unknown): Record<string, string> {
 
 /** Reads the 8-byte little-endian length prefix and the JSON it announces. */
 function readJson(bytes: Uint8Array): { json: unknown; dataStart: number } {
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length prefix: truncated or not a safetensors file.`);
+  if (bytes.length < 8)
+    fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length prefix: truncated or not a safetensors file.`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
     fail(`header length prefix says ${n} bytes, over the ${MAX_HEADER_BYTES}-byte limit: corrupt or not a safetensors file.`);
@@ -75,7 +77,8 @@ function readJson(bytes: Uint8Array): { json: unknown; dataStart: number } {
   const headerLen = Number(n);
   if (8 + headerLen > bytes.length) {
     fail(
-      `header says ${headerLen} bytes but file has ${bytes.length - 8} after the 8-byte length prefix (${bytes.length} bytes in all): the file is truncated.`,
+      `header says ${headerLen} bytes but file has ${bytes.length - 8} after the 8-byte length prefix (${bytes.length} bytes in all): ` +
+        `the file is truncated.`,
     );
   }
   let text: string;
@@ -123,11 +126,15 @@ export function readSafetensorsHeader(input: Uint8Array | ArrayBufferLike): Safe
     if (b < end) fail(`tensor '${e.name}' (bytes ${b}–${f}) overlaps tensor '${prev}' (which ends at byte ${end}).`);
     if (b > end) fail(`bytes ${end}–${b} of the data buffer belong to no tensor (gap before '${e.name}'): corrupt header.`);
     if (f > dataLen) {
-      fail(`tensor '${e.name}' ends at byte ${f} of the data buffer but the file holds only ${dataLen} data bytes (${bytes.length} bytes in all): the file is truncated.`);
+      fail(
+        `tensor '${e.name}' ends at byte ${f} of the data buffer but the file holds only ${dataLen} data bytes (${bytes.length} bytes in ` +
+          `all): the file is truncated.`,
+      );
     }
     end = f;
     prev = e.name;
   }
-  if (end !== dataLen) fail(`${dataLen - end} bytes follow the last tensor (data buffer is ${dataLen} bytes, tensors cover ${end}): corrupt file.`);
+  if (end !== dataLen)
+    fail(`${dataLen - end} bytes follow the last tensor (data buffer is ${dataLen} bytes, tensors cover ${end}): corrupt file.`);
   return { entries, metadata, dataStart };
 }

@@ -39,7 +39,9 @@ export class AdaptiveAvgPool2d extends Module {
     super();
     const s = typeof outputSize === 'number' ? ([outputSize, outputSize] as const) : outputSize;
     if (s.length !== 2 || s.some((d) => d !== null && (!Number.isInteger(d) || d < 1))) {
-      throw new LayerConfigError(`AdaptiveAvgPool2d: outputSize must be a positive integer or [h, w] (null keeps that axis) but got ${JSON.stringify(outputSize)}.`);
+      throw new LayerConfigError(
+        `AdaptiveAvgPool2d: outputSize must be a positive integer or [h, w] (null keeps that axis) but got ${JSON.stringify(outputSize)}.`,
+      );
     }
     this.outputSize = [s[0], s[1]];
     describeModule(this, 'AdaptiveAvgPool2d', [outputSize], { owner: AdaptiveAvgPool2d });

@@ -1,4 +1,16 @@
-import { DTypeError, FUSED_ACTIVATIONS, Parameter, biasActivation, noGrad, relu, sigmoid, tanh, tidy, type FusedActivation, type Tensor } from '@tessera/core';
+import {
+  DTypeError,
+  FUSED_ACTIVATIONS,
+  Parameter,
+  biasActivation,
+  noGrad,
+  relu,
+  sigmoid,
+  tanh,
+  tidy,
+  type FusedActivation,
+  type Tensor,
+} from '@tessera/core';
 import { type ShapePattern, expectFloat, expectShape } from '../check.js';
 import { LayerConfigError } from '../errors.js';
 import { type FloatDType, type Initializer, uniform } from '../init.js';
@@ -24,7 +36,8 @@ export interface ActivationOption {
 export function activationOption(layer: string, v: string | undefined): FusedActivation {
   const a = v ?? 'linear';
   if (!(FUSED_ACTIVATIONS as readonly string[]).includes(a)) {
-    throw new LayerConfigError(`${layer}: activation must be one of ${FUSED_ACTIVATIONS.map((x) => `'${x}'`).join(', ')} but got ${JSON.stringify(v)}; apply other activations as their own layer.`);
+    throw new LayerConfigError(`${layer}: activation must be one of ${FUSED_ACTIVATIONS.map((x) => `'${x}'`).join(', ')} but got ` +
+      `${JSON.stringify(v)}; apply other activations as their own layer.`);
   }
   return a as FusedActivation;
 }
@@ -43,10 +56,19 @@ export function biasThenActivate(y: Tensor, bias: Tensor | null, axis: number, a
 export type SizeArg<R extends number> = number | (R extends 1 ? readonly [number] : readonly [number, number]);
 
 /** Expands a size argument to one value per axis, checking each is an integer ≥ `min`. */
-export function tuple(layer: string, what: string, v: number | readonly number[] | undefined, rank: number, dflt: number, min = 1): number[] {
+export function tuple(
+  layer: string,
+  what: string,
+  v: number | readonly number[] | undefined,
+  rank: number,
+  dflt: number,
+  min = 1,
+): number[] {
   const out = v === undefined ? new Array<number>(rank).fill(dflt) : typeof v === 'number' ? new Array<number>(rank).fill(v) : [...v];
   if (out.length !== rank || out.some((d) => !Number.isInteger(d) || d < min)) {
-    throw new LayerConfigError(`${layer}: ${what} must be ${rank === 1 ? 'an integer' : `an integer or ${rank} integers`} ≥ ${min} but got ${JSON.stringify(v)}.`);
+    throw new LayerConfigError(
+      `${layer}: ${what} must be ${rank === 1 ? 'an integer' : `an integer or ${rank} integers`} ≥ ${min} but got ${JSON.stringify(v)}.`,
+    );
   }
   return out;
 }
@@ -72,7 +94,10 @@ export function probability(layer: string, p: number, open = false): number {
 export function checkInput(layer: string, x: Tensor, dtype: FloatDType | null, patterns: readonly ShapePattern[], hint = ''): void {
   expectFloat(layer, x);
   if (dtype !== null && x.dtype !== dtype) {
-    throw new DTypeError(`${layer}: parameters are ${dtype} but the input is ${x.dtype}; cast the input with .cast('${dtype}') or build the layer with { dtype: '${x.dtype}' }.`);
+    throw new DTypeError(
+      `${layer}: parameters are ${dtype} but the input is ${x.dtype}; cast the input with .cast('${dtype}') or build the layer with { ` +
+        `dtype: '${x.dtype}' }.`,
+    );
   }
   expectShape(layer, x, patterns, hint);
 }
@@ -142,10 +167,14 @@ export function foldAffine(
 ): Parameter {
   const out = layer.weight.shape[0];
   if (layer.activation !== 'linear') {
-    throw new LayerConfigError(`${label}: cannot fold a scale and shift after the layer: its activation '${layer.activation}' is applied first.`);
+    throw new LayerConfigError(
+      `${label}: cannot fold a scale and shift after the layer: its activation '${layer.activation}' is applied first.`,
+    );
   }
   if (scale.shape.length !== 1 || scale.shape[0] !== out || shift.shape.length !== 1 || shift.shape[0] !== out) {
-    throw new LayerConfigError(`${label}: foldAffine needs scale and shift of shape [${out}] (got [${scale.shape.join(', ')}] and [${shift.shape.join(', ')}]).`);
+    throw new LayerConfigError(
+      `${label}: foldAffine needs scale and shift of shape [${out}] (got [${scale.shape.join(', ')}] and [${shift.shape.join(', ')}]).`,
+    );
   }
   return noGrad(() =>
     tidy(() => {

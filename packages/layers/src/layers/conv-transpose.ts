@@ -57,7 +57,9 @@ export class ConvTranspose2d extends Module implements WeightedLayer {
     positive(name, 'outChannels', outChannels);
     this.groups = positive(name, 'groups', opts.groups ?? 1);
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new LayerConfigError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must both divide by groups (${this.groups}).`);
+      throw new LayerConfigError(
+        `${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must both divide by groups (${this.groups}).`,
+      );
     }
     this.kernelSize = tuple(name, 'kernelSize', kernelSize, 2, 1);
     this.stride = tuple(name, 'stride', opts.stride, 2, 1);
@@ -66,7 +68,9 @@ export class ConvTranspose2d extends Module implements WeightedLayer {
     this.outputPadding = tuple(name, 'outputPadding', opts.outputPadding, 2, 0, 0);
     this.outputPadding.forEach((op, i) => {
       if (op >= this.stride[i] && op >= this.dilation[i]) {
-        throw new LayerConfigError(`${name}: outputPadding (${op}) must be smaller than the stride (${this.stride[i]}) or the dilation (${this.dilation[i]}).`);
+        throw new LayerConfigError(
+          `${name}: outputPadding (${op}) must be smaller than the stride (${this.stride[i]}) or the dilation (${this.dilation[i]}).`,
+        );
       }
     });
     this.dtype = opts.dtype ?? 'float32';

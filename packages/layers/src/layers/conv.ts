@@ -3,7 +3,19 @@ import { type FusedActivation, type Parameter, type Tensor, conv1d, conv2d, tidy
 import { LayerConfigError } from '../errors.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { foldAffine, type ActivationOption, type LayerOptions, type SizeArg, activationOption, biasThenActivate, checkInput, convRepr, defaultWeightAndBias, positive, tuple } from './common.js';
+import {
+  foldAffine,
+  type ActivationOption,
+  type LayerOptions,
+  type SizeArg,
+  activationOption,
+  biasThenActivate,
+  checkInput,
+  convRepr,
+  defaultWeightAndBias,
+  positive,
+  tuple,
+} from './common.js';
 import type { WeightedLayer } from './linear.js';
 
 /** Options of `Conv1d` (R = 1) and `Conv2d` (R = 2); per-axis values may be one number. */
@@ -61,7 +73,9 @@ abstract class ConvNd<R extends 1 | 2> extends Module implements WeightedLayer {
     positive(name, 'outChannels', outChannels);
     this.groups = positive(name, 'groups', opts.groups ?? 1);
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new LayerConfigError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must both divide by groups (${this.groups}).`);
+      throw new LayerConfigError(
+        `${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must both divide by groups (${this.groups}).`,
+      );
     }
     this.kernelSize = tuple(name, 'kernelSize', kernelSize, rank, 1);
     this.stride = tuple(name, 'stride', opts.stride, rank, 1);

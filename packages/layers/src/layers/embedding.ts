@@ -62,7 +62,10 @@ export class Embedding extends Module {
 
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32') {
-      throw new DTypeError(`Embedding(${this.numEmbeddings}, ${this.embeddingDim}): indices must be int32 but got ${indices.dtype}; cast them with .cast('int32').`);
+      throw new DTypeError(
+        `Embedding(${this.numEmbeddings}, ${this.embeddingDim}): indices must be int32 but got ${indices.dtype}; cast them with ` +
+          `.cast('int32').`,
+      );
     }
     const row = this.paddingIdx;
     return tidy(() => {

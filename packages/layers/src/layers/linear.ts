@@ -2,7 +2,16 @@ import { describeModule } from '../config/record.js';
 import { type FusedActivation, type Parameter, type Tensor, tidy } from '@tessera/core';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
-import { type ActivationOption, type LayerOptions, activationOption, biasThenActivate, checkInput, defaultWeightAndBias, foldAffine, positive } from './common.js';
+import {
+  type ActivationOption,
+  type LayerOptions,
+  activationOption,
+  biasThenActivate,
+  checkInput,
+  defaultWeightAndBias,
+  foldAffine,
+  positive,
+} from './common.js';
 
 /**
  * A layer whose forward can run with a substitute weight (DropConnect masks the weight of

@@ -81,7 +81,13 @@ abstract class LocallyConnectedNd<R extends 1 | 2> extends Module {
 
   forward(x: Tensor): Tensor {
     const { name, axes } = SPEC[this.rank];
-    checkInput(`${name}(${this.inChannels}→${this.outChannels})`, x, this.dtype, [['N', this.inChannels, ...this.inputSize]], `Expected spatial axes [${axes.join(', ')}] = ${fmtTuple(this.inputSize)} as built.`);
+    checkInput(
+      `${name}(${this.inChannels}→${this.outChannels})`,
+      x,
+      this.dtype,
+      [['N', this.inChannels, ...this.inputSize]],
+      `Expected spatial axes [${axes.join(', ')}] = ${fmtTuple(this.inputSize)} as built.`,
+    );
     const N = x.shape[0];
     const P = this.outputSize.reduce((a, b) => a * b, 1);
     const R = this.inChannels * this.kernelSize.reduce((a, b) => a * b, 1);
@@ -99,7 +105,8 @@ abstract class LocallyConnectedNd<R extends 1 | 2> extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, inputSize=${fmtTuple(this.inputSize)}, kernelSize=${fmtTuple(this.kernelSize)}, stride=${fmtTuple(this.stride)}${this.bias ? '' : ', bias=false'}`;
+    return `${this.inChannels}, ${this.outChannels}, inputSize=${fmtTuple(this.inputSize)}, kernelSize=${fmtTuple(this.kernelSize)}, ` +
+      `stride=${fmtTuple(this.stride)}${this.bias ? '' : ', bias=false'}`;
   }
 }
 
@@ -113,7 +120,13 @@ abstract class LocallyConnectedNd<R extends 1 | 2> extends Module {
  * lc.call(x); // [N, 4, 20] → [N, 8, 18]
  */
 export class LocallyConnected1d extends LocallyConnectedNd<1> {
-  constructor(inChannels: number, outChannels: number, inputLength: SizeArg<1>, kernelSize: SizeArg<1>, opts: LocallyConnectedOptions<1> = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    inputLength: SizeArg<1>,
+    kernelSize: SizeArg<1>,
+    opts: LocallyConnectedOptions<1> = {},
+  ) {
     super(1, inChannels, outChannels, inputLength, kernelSize, opts);
   }
 }
@@ -128,7 +141,13 @@ export class LocallyConnected1d extends LocallyConnectedNd<1> {
  * lc.call(x); // [N, 1, 28, 28] → [N, 4, 12, 12]
  */
 export class LocallyConnected2d extends LocallyConnectedNd<2> {
-  constructor(inChannels: number, outChannels: number, inputSize: SizeArg<2>, kernelSize: SizeArg<2>, opts: LocallyConnectedOptions<2> = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    inputSize: SizeArg<2>,
+    kernelSize: SizeArg<2>,
+    opts: LocallyConnectedOptions<2> = {},
+  ) {
     super(2, inChannels, outChannels, inputSize, kernelSize, opts);
   }
 }

@@ -52,7 +52,9 @@ export class Concat extends Module<Tensor[], Tensor> {
     const a = this.axis < 0 ? this.axis + rank : this.axis;
     const bad = a < 0 || a >= rank || xs.some((x) => x.rank !== rank || x.shape.some((d, i) => i !== a && d !== xs[0].shape[i]));
     if (bad) {
-      throw new ShapeError(`Concat(axis=${this.axis}): inputs must have the same rank and agree on every axis but ${this.axis}; got ${shapes(xs)}.`);
+      throw new ShapeError(
+        `Concat(axis=${this.axis}): inputs must have the same rank and agree on every axis but ${this.axis}; got ${shapes(xs)}.`,
+      );
     }
     return concat(xs, a);
   }

@@ -54,7 +54,14 @@ function pool2d(kind: Kind, x: Tensor, k: number[], s: number[], p: number[], ce
     const around = (e: number[]) => [[0, 0], [0, 0], [p[0], p[0] + e[0]], [p[1], p[1] + e[1]]] as const;
     const sums = avgPool2d(x.pad(around(extra)), { ...geo, countIncludePad: true });
     const inside = ones([1, 1, ...spatial], { dtype: x.dtype, backend: x.backend });
-    const counted = countIncludePad ? inside.pad(around([0, 0]), 1).pad([[0, 0], [0, 0], [0, extra[0]], [0, extra[1]]]) : inside.pad(around(extra));
+    const counted = countIncludePad
+      ? inside.pad(around([0, 0]), 1).pad([
+          [0, 0],
+          [0, 0],
+          [0, extra[0]],
+          [0, extra[1]],
+        ])
+      : inside.pad(around(extra));
     return sums.div(avgPool2d(counted, { ...geo, countIncludePad: true }));
   });
 }

@@ -26,11 +26,13 @@ export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     const ok = (a: number) => a >= -x.rank && a < x.rank;
     if (!ok(this.startDim) || !ok(this.endDim)) {
-      throw new ShapeError(`Flatten(startDim=${this.startDim}, endDim=${this.endDim}): input ${fmtShape(x.shape)} has only ${x.rank} axes; pass a tensor with more axes or change the dims.`);
+      throw new ShapeError(`Flatten(startDim=${this.startDim}, endDim=${this.endDim}): input ${fmtShape(x.shape)} has only ${x.rank} ` +
+        `axes; pass a tensor with more axes or change the dims.`);
     }
     const s = normAxis('Flatten', this.startDim, x.rank);
     const e = normAxis('Flatten', this.endDim, x.rank);
-    if (s > e) throw new ShapeError(`Flatten: startDim (${this.startDim}) comes after endDim (${this.endDim}) for input ${fmtShape(x.shape)}.`);
+    if (s > e)
+      throw new ShapeError(`Flatten: startDim (${this.startDim}) comes after endDim (${this.endDim}) for input ${fmtShape(x.shape)}.`);
     return x.flatten(s, e);
   }
 
@@ -64,7 +66,8 @@ export class Reshape extends Module {
     const fits = this.shape.includes(-1) ? per % known === 0 : per === known;
     if (x.rank < 1 || !fits) {
       throw new ShapeError(
-        `Reshape([${this.shape.join(', ')}]): cannot reshape input ${fmtShape(x.shape)} (${per} values per sample) to [N, ${this.shape.join(', ')}]; the sizes must multiply to ${per}.`,
+        `Reshape([${this.shape.join(', ')}]): cannot reshape input ${fmtShape(x.shape)} (${per} values per sample) to [N, ` +
+          `${this.shape.join(', ')}]; the sizes must multiply to ${per}.`,
       );
     }
     return x.reshape([x.shape[0], ...this.shape]);

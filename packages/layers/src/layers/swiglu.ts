@@ -46,7 +46,13 @@ export class SwiGLU extends Module {
 
   /** x: [*, dim] → [*, dim]. */
   forward(x: Tensor): Tensor {
-    checkInput(`SwiGLU(${this.dim}, ${this.hiddenDim})`, x, this.w1.dtype, [[...new Array<string>(Math.max(x.rank - 1, 0)).fill('*'), this.dim]], 'The last axis must be dim.');
+    checkInput(
+      `SwiGLU(${this.dim}, ${this.hiddenDim})`,
+      x,
+      this.w1.dtype,
+      [[...new Array<string>(Math.max(x.rank - 1, 0)).fill('*'), this.dim]],
+      'The last axis must be dim.',
+    );
     return tidy(() => this.w2.call(silu(this.w1.call(x)).mul(this.w3.call(x))));
   }
 

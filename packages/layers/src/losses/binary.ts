@@ -1,13 +1,13 @@
 import { DataError, type Tensor, softplus, tidy } from '@tessera/core';
 import { type ReductionOptions, clampedLog, expectBroadcastsTo, expectPair, reduceLoss, valuesIfSync } from './reduce.js';
 
-/** Options of `binaryCrossEntropy`. */
+/** Options of `bceLoss`. */
 export interface BCEOptions extends ReductionOptions {
   /** Rescales each element's loss; must broadcast to the input's shape. */
   readonly weight?: Tensor;
 }
 
-/** Options of `binaryCrossEntropyWithLogits`. */
+/** Options of `bceWithLogitsLoss`. */
 export interface BCEWithLogitsOptions extends BCEOptions {
   /**
    * Weight of the positive term per class (broadcast along the last axes, e.g. [C] for
@@ -26,8 +26,8 @@ function checkProbabilities(input: Tensor): void {
   for (let i = 0; i < v.length; i++) {
     if (!(v[i] >= 0 && v[i] <= 1)) {
       throw new DataError(
-        `binaryCrossEntropy: input holds ${v[i]} at position ${i} but must be probabilities in [0, 1]; ` +
-          `apply sigmoid first, or use binaryCrossEntropyWithLogits on the raw scores (more stable).`,
+        `bceLoss: input holds ${v[i]} at position ${i} but must be probabilities in [0, 1]; ` +
+          `apply sigmoid first, or use bceWithLogitsLoss on the raw scores (more stable).`,
       );
     }
   }
@@ -36,13 +36,13 @@ function checkProbabilities(input: Tensor): void {
 /**
  * Binary cross-entropy of probabilities (PyTorch's `binary_cross_entropy`):
  * −w·(y·log x + (1 − y)·log(1 − x)), each log clamped at −100 as PyTorch does, so
- * x = 0 or 1 gives finite values. Prefer `binaryCrossEntropyWithLogits` on raw scores.
+ * x = 0 or 1 gives finite values. Prefer `bceWithLogitsLoss` on raw scores.
  *
  * @example
- * binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0])); // −(log 0.9 + log 0.8)/2
+ * bceLoss(tensor([0.9, 0.2]), tensor([1, 0])); // −(log 0.9 + log 0.8)/2
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCEOptions = {}): Tensor {
-  const name = 'binaryCrossEntropy';
+export function bceLoss(input: Tensor, target: Tensor, opts: BCEOptions = {}): Tensor {
+  const name = 'bceLoss';
   expectPair(name, input, target);
   if (opts.weight) expectBroadcastsTo(name, 'weight', opts.weight, input);
   checkProbabilities(input);
@@ -53,15 +53,22 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCEOptio
 }
 
 /**
+ * The old name of `bceLoss`.
+ * @deprecated Use `bceLoss`: every functional loss is its module's name in camelCase
+ * (`BCELoss` → `bceLoss`); this alias is removed in the next minor version.
+ */
+export const binaryCrossEntropy: typeof bceLoss = bceLoss;
+
+/**
  * Binary cross-entropy of logits (PyTorch's `binary_cross_entropy_with_logits`), stable for
  * any logit: (1 − y)·x + (1 + (posWeight − 1)·y)·softplus(−x), times `weight`.
  *
  * @example
- * binaryCrossEntropyWithLogits(tensor([3, -1e4]), tensor([1, 0])); // finite
- * binaryCrossEntropyWithLogits(scores, labels, { posWeight: tensor([2, 1, 1]) }); // scores [N, 3]
+ * bceWithLogitsLoss(tensor([3, -1e4]), tensor([1, 0])); // finite
+ * bceWithLogitsLoss(scores, labels, { posWeight: tensor([2, 1, 1]) }); // scores [N, 3]
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
-  const name = 'binaryCrossEntropyWithLogits';
+export function bceWithLogitsLoss(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
+  const name = 'bceWithLogitsLoss';
   expectPair(name, input, target);
   if (opts.weight) expectBroadcastsTo(name, 'weight', opts.weight, input);
   if (opts.posWeight) expectBroadcastsTo(name, 'posWeight', opts.posWeight, input);
@@ -72,3 +79,10 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
     return weighted(name, negPart.add(logWeight ? logWeight.mul(sp) : sp), opts);
   });
 }
+
+/**
+ * The old name of `bceWithLogitsLoss`.
+ * @deprecated Use `bceWithLogitsLoss`: every functional loss is its module's name in camelCase
+ * (`BCEWithLogitsLoss` → `bceWithLogitsLoss`); this alias is removed in the next minor version.
+ */
+export const binaryCrossEntropyWithLogits: typeof bceWithLogitsLoss = bceWithLogitsLoss;

@@ -1,4 +1,17 @@
-import { DTypeError, IndexError, ShapeError, type Tensor, cast, fmtShape, gather, logSoftmax, shapesEqual, softmaxCrossEntropy, tidy, where } from '@tessera/core';
+import {
+  DTypeError,
+  IndexError,
+  ShapeError,
+  type Tensor,
+  cast,
+  fmtShape,
+  gather,
+  logSoftmax,
+  shapesEqual,
+  softmaxCrossEntropy,
+  tidy,
+  where,
+} from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { type ReductionOptions, expectFloatInput, expectSameFloat, reduceLoss, valuesIfSync } from './reduce.js';
 
@@ -10,7 +23,7 @@ export interface NLLOptions extends ReductionOptions {
   readonly ignoreIndex?: number;
 }
 
-/** Options of `crossEntropy` (PyTorch's `cross_entropy`). */
+/** Options of `crossEntropyLoss` (PyTorch's `cross_entropy`). */
 export interface CrossEntropyOptions extends NLLOptions {
   /**
    * ε in [0, 1]: the target becomes (1 − ε)·target + ε/C (uniform over classes). Default 0.
@@ -107,7 +120,7 @@ function indexLoss(name: string, logp: Tensor, target: Tensor, o: CrossEntropyOp
 }
 
 /**
- * The common case of `crossEntropy` (logits [N, C], int32 labels, no class weights, no
+ * The common case of `crossEntropyLoss` (logits [N, C], int32 labels, no class weights, no
  * label smoothing) as core's `softmaxCrossEntropy` composite, which a backend may fuse
  * (WebGPU: one dispatch forward, one backward). Same values as `indexLoss` of logSoftmax.
  */
@@ -150,7 +163,7 @@ function classLoss(name: string, logpOf: (x: Tensor) => Tensor, input: Tensor, t
   }
   return tidy(() => {
     const b = batch(name, input, target, probabilities);
-    const fused = name === 'crossEntropy' && !probabilities ? fusedIndexLoss(name, b.input, b.target, o) : null;
+    const fused = name === 'crossEntropyLoss' && !probabilities ? fusedIndexLoss(name, b.input, b.target, o) : null;
     const [loss, denominator] =
       fused ?? (probabilities ? [probabilityLoss(logpOf(b.input), b.target, o), undefined] : indexLoss(name, logpOf(b.input), b.target, o));
     const out = reduceLoss(name, loss, o.reduction, denominator);
@@ -174,19 +187,26 @@ function classLoss(name: string, logpOf: (x: Tensor) => Tensor, input: Tensor, t
  *
  * @example
  * const logits = tensor([[2, 0, -1], [0.5, 0.5, 3]]);
- * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' }));
- * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 });
- * crossEntropy(logits, tensor([[0.9, 0.1, 0], [0, 0, 1]])); // soft targets
+ * crossEntropyLoss(logits, tensor([0, 2], { dtype: 'int32' }));
+ * crossEntropyLoss(logits, tensor([0, 2], { dtype: 'int32' }), { labelSmoothing: 0.1 });
+ * crossEntropyLoss(logits, tensor([[0.9, 0.1, 0], [0, 0, 1]])); // soft targets
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  return classLoss('crossEntropy', (x) => logSoftmax(x, 1), input, target, opts);
+export function crossEntropyLoss(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  return classLoss('crossEntropyLoss', (x) => logSoftmax(x, 1), input, target, opts);
 }
+
+/**
+ * The old name of `crossEntropyLoss`.
+ * @deprecated Use `crossEntropyLoss`: every functional loss is its module's name in camelCase
+ * (`CrossEntropyLoss` → `crossEntropyLoss`); this alias is removed in the next minor version.
+ */
+export const crossEntropy: typeof crossEntropyLoss = crossEntropyLoss;
 
 /**
  * Negative log-likelihood of log-probabilities (PyTorch's `nll_loss`): −weight[t]·input[n, t],
  * for input [C], [N, C] or [N, C, d1, …] and int32 targets [N, d1, …]. Pair it with
- * `logSoftmax(x, 1)`; `crossEntropy` does both in one call. With every target ignored,
- * `'mean'` is NaN with a zero gradient, as for `crossEntropy`.
+ * `logSoftmax(x, 1)`; `crossEntropyLoss` does both in one call. With every target ignored,
+ * `'mean'` is NaN with a zero gradient, as for `crossEntropyLoss`.
  *
  * @example
  * nllLoss(logSoftmax(logits, 1), tensor([0, 2], { dtype: 'int32' }), { ignoreIndex: 2 });

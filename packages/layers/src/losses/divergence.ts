@@ -2,7 +2,7 @@ import { type Tensor, tidy } from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 import { type Reduction, checkReduction, clampedLog, expectFloatInput, expectPair, reduceLoss, xlogx } from './reduce.js';
 
-/** Options of `klDiv`. */
+/** Options of `klDivLoss`. */
 export interface KLDivOptions {
   /**
    * `'mean'` (default, as in PyTorch: the mean over all elements, which is not the true
@@ -26,10 +26,10 @@ export interface KLSparsityOptions {
  * log-probabilities with `logTarget`. Pointwise loss p·(log p − log q), with 0·log 0 = 0.
  *
  * @example
- * klDiv(logSoftmax(logits, 1), targetProbs, { reduction: 'batchmean' });
+ * klDivLoss(logSoftmax(logits, 1), targetProbs, { reduction: 'batchmean' });
  */
-export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
-  const name = 'klDiv';
+export function klDivLoss(input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
+  const name = 'klDivLoss';
   const reduction = opts.reduction ?? 'mean';
   checkReduction(name, reduction, ['mean', 'batchmean', 'sum', 'none']);
   expectPair(name, input, target);
@@ -40,6 +40,13 @@ export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): T
     return input.rank === 0 ? sum : sum.div(input.shape[0]);
   });
 }
+
+/**
+ * The old name of `klDivLoss`.
+ * @deprecated Use `klDivLoss`: every functional loss is its module's name in camelCase
+ * (`KLDivLoss` → `klDivLoss`); this alias is removed in the next minor version.
+ */
+export const klDiv: typeof klDivLoss = klDivLoss;
 
 /**
  * The sparse-autoencoder sparsity penalty (Ng's lecture notes): with ρ̂ⱼ the mean

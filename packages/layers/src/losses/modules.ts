@@ -1,10 +1,10 @@
 import { type Tensor, fmtShape, isTensor } from '@tessera/core';
 import { Module } from '../module.js';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, type BCEOptions, type BCEWithLogitsOptions } from './binary.js';
-import { crossEntropy, nllLoss, type CrossEntropyOptions, type NLLOptions } from './classification.js';
-import { klDiv, klSparsityPenalty, type KLDivOptions, type KLSparsityOptions } from './divergence.js';
+import { bceLoss, bceWithLogitsLoss, type BCEOptions, type BCEWithLogitsOptions } from './binary.js';
+import { crossEntropyLoss, nllLoss, type CrossEntropyOptions, type NLLOptions } from './classification.js';
+import { klDivLoss, klSparsityPenalty, type KLDivOptions, type KLSparsityOptions } from './divergence.js';
 import { exponentialLoss, hingeLoss, logisticLoss, squaredHingeLoss } from './margin.js';
-import { contrastiveLoss, tripletMarginLoss, type ContrastiveOptions, type TripletMarginOptions } from './metric.js';
+import { contrastiveLoss, tripletMarginLoss, type ContrastiveOptions, type TripletMarginOptions } from './embedding.js';
 import type { ReductionOptions } from './reduce.js';
 import { huberLoss, l1Loss, mseLoss, smoothL1Loss, type HuberOptions, type SmoothL1Options } from './regression.js';
 
@@ -69,8 +69,8 @@ export const SmoothL1Loss = lossModule<Pair, SmoothL1Options>('SmoothL1Loss', ([
 /** A `SmoothL1Loss` instance. */
 export type SmoothL1Loss = Loss<Pair, SmoothL1Options>;
 
-/** `crossEntropy` as a module: `new CrossEntropyLoss({ labelSmoothing: 0.1 }).call(logits, labels)`. */
-export const CrossEntropyLoss = lossModule<Pair, CrossEntropyOptions>('CrossEntropyLoss', ([x, y], o) => crossEntropy(x, y, o));
+/** `crossEntropyLoss` as a module: `new CrossEntropyLoss({ labelSmoothing: 0.1 }).call(logits, labels)`. */
+export const CrossEntropyLoss = lossModule<Pair, CrossEntropyOptions>('CrossEntropyLoss', ([x, y], o) => crossEntropyLoss(x, y, o));
 /** A `CrossEntropyLoss` instance. */
 export type CrossEntropyLoss = Loss<Pair, CrossEntropyOptions>;
 
@@ -79,14 +79,14 @@ export const NLLLoss = lossModule<Pair, NLLOptions>('NLLLoss', ([x, y], o) => nl
 /** An `NLLLoss` instance. */
 export type NLLLoss = Loss<Pair, NLLOptions>;
 
-/** `binaryCrossEntropy` as a module (PyTorch's `nn.BCELoss`). */
-export const BCELoss = lossModule<Pair, BCEOptions>('BCELoss', ([x, y], o) => binaryCrossEntropy(x, y, o));
+/** `bceLoss` as a module (PyTorch's `nn.BCELoss`). */
+export const BCELoss = lossModule<Pair, BCEOptions>('BCELoss', ([x, y], o) => bceLoss(x, y, o));
 /** A `BCELoss` instance. */
 export type BCELoss = Loss<Pair, BCEOptions>;
 
-/** `binaryCrossEntropyWithLogits` as a module (PyTorch's `nn.BCEWithLogitsLoss`). */
+/** `bceWithLogitsLoss` as a module (PyTorch's `nn.BCEWithLogitsLoss`). */
 export const BCEWithLogitsLoss = lossModule<Pair, BCEWithLogitsOptions>('BCEWithLogitsLoss', ([x, y], o) =>
-  binaryCrossEntropyWithLogits(x, y, o),
+  bceWithLogitsLoss(x, y, o),
 );
 /** A `BCEWithLogitsLoss` instance. */
 export type BCEWithLogitsLoss = Loss<Pair, BCEWithLogitsOptions>;
@@ -123,8 +123,8 @@ export const ContrastiveLoss = lossModule<Triple, ContrastiveOptions>('Contrasti
 /** A `ContrastiveLoss` instance. */
 export type ContrastiveLoss = Loss<Triple, ContrastiveOptions>;
 
-/** `klDiv` as a module (PyTorch's `nn.KLDivLoss`): `call(logQ, target)`. */
-export const KLDivLoss = lossModule<Pair, KLDivOptions>('KLDivLoss', ([x, y], o) => klDiv(x, y, o));
+/** `klDivLoss` as a module (PyTorch's `nn.KLDivLoss`): `call(logQ, target)`. */
+export const KLDivLoss = lossModule<Pair, KLDivOptions>('KLDivLoss', ([x, y], o) => klDivLoss(x, y, o));
 /** A `KLDivLoss` instance. */
 export type KLDivLoss = Loss<Pair, KLDivOptions>;
 

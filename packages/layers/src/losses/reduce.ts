@@ -1,4 +1,16 @@
-import { BackendError, DTypeError, ShapeError, isCompiling, type Tensor, broadcastShapes, fmtShape, log, shapesEqual, tidy, where } from '@tessera/core';
+import {
+  BackendError,
+  DTypeError,
+  ShapeError,
+  isCompiling,
+  type Tensor,
+  broadcastShapes,
+  fmtShape,
+  log,
+  shapesEqual,
+  tidy,
+  where,
+} from '@tessera/core';
 import { LayerConfigError } from '../errors.js';
 
 /**

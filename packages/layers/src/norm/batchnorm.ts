@@ -1,6 +1,18 @@
 import { describeModule } from '../config/record.js';
-import { type Parameter, ShapeError, type Tensor, batchNorm, batchNormStats, biasActivation, fmtShape, noGrad, ones, tidy, zeros } from '@tessera/core';
-import { Buffer } from '../buffer.js';
+import {
+  type Parameter,
+  ShapeError,
+  type Tensor,
+  batchNorm,
+  batchNormStats,
+  biasActivation,
+  fmtShape,
+  noGrad,
+  ones,
+  tidy,
+  zeros,
+} from '@tessera/core';
+import type { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
@@ -73,8 +85,13 @@ export abstract class BatchNormBase extends Module {
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
     const dtype = (this.dtype = opts.dtype ?? 'float32');
-    ({ weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked } =
-      normState(numFeatures, dtype, this.affine, this.trackRunningStats));
+    ({
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      numBatchesTracked: this.numBatchesTracked,
+    } = normState(numFeatures, dtype, this.affine, this.trackRunningStats));
   }
 
   protected override fieldKey(field: string): string {
@@ -117,7 +134,10 @@ export abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     if (this.folded) {
       if (this.training) {
-        throw new LayerConfigError(`${this.label}: this batch norm was folded into the preceding layer by fuseBatchNorm (inference only); rebuild the model to train it.`);
+        throw new LayerConfigError(
+          `${this.label}: this batch norm was folded into the preceding layer by fuseBatchNorm (inference only); rebuild the model to ` +
+            `train it.`,
+        );
       }
       return x;
     }
@@ -182,7 +202,8 @@ export abstract class BatchNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, ` +
+      `trackRunningStats=${this.trackRunningStats}`;
   }
 }
 
@@ -226,7 +247,8 @@ export class BatchNorm2d extends BatchNormBase {
       {
         name: 'BatchNorm2d',
         layouts: (c) => [['N', c, 'H', 'W']],
-        hint: 'BatchNorm2d normalises axis 1 of [N, C, H, W]; add a batch axis with x.unsqueeze(0), or use BatchNorm1d for [N, C] or [N, C, L].',
+        hint: 'BatchNorm2d normalises axis 1 of [N, C, H, W]; add a batch axis with x.unsqueeze(0), or use BatchNorm1d for [N, C] or [N, ' +
+          'C, L].',
       },
       numFeatures,
       opts,

@@ -43,7 +43,9 @@ export class GroupNorm extends Module {
     checkInt('GroupNorm', 'numGroups', numGroups);
     checkInt('GroupNorm', 'numChannels', numChannels);
     if (numChannels % numGroups !== 0) {
-      throw new LayerConfigError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}; pick a group count that divides it.`);
+      throw new LayerConfigError(
+        `GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}; pick a group count that divides it.`,
+      );
     }
     this.eps = checkRange('GroupNorm', 'eps', opts.eps ?? 1e-5, 0);
     this.affine = opts.affine ?? true;
@@ -68,7 +70,12 @@ export class GroupNorm extends Module {
   /** x: [N, C, *] (any number of spatial axes, including none). */
   forward(x: Tensor): Tensor {
     expectFloat(this.label, x);
-    expectShape(this.label, x, [['N', this.numChannels, ...new Array<string>(Math.max(x.rank - 2, 0)).fill('*')]], 'GroupNorm normalises [N, C, *] with C = numChannels.');
+    expectShape(
+      this.label,
+      x,
+      [['N', this.numChannels, ...new Array<string>(Math.max(x.rank - 2, 0)).fill('*')]],
+      'GroupNorm normalises [N, C, *] with C = numChannels.',
+    );
     expectDType(this.label, x, this.dtype);
     const [n, c] = x.shape;
     return tidy(() => {

@@ -1,5 +1,5 @@
 import { type Parameter, ShapeError, type Tensor, fmtShape, noGrad, tidy } from '@tessera/core';
-import { Buffer } from '../buffer.js';
+import type { Buffer } from '../buffer.js';
 import { expectFloat, expectShape, type ShapePattern } from '../check.js';
 import { describeModule } from '../config/record.js';
 import type { FloatDType } from '../init.js';
@@ -44,7 +44,10 @@ export abstract class InstanceNormBase extends Module {
   readonly runningMean: Buffer | null;
   /** Running unbiased variance [C] (ones), null unless `trackRunningStats` (key `running_var`). */
   readonly runningVar: Buffer | null;
-  /** Int32 scalar kept for PyTorch's state-dict layout (key `num_batches_tracked`); PyTorch never updates it for instance norm, nor does this. */
+  /**
+   * Int32 scalar kept for PyTorch's state-dict layout (key `num_batches_tracked`); PyTorch
+   * never updates it for instance norm, nor does this.
+   */
   readonly numBatchesTracked: Buffer | null;
   readonly eps: number;
   readonly momentum: number;
@@ -62,8 +65,13 @@ export abstract class InstanceNormBase extends Module {
     this.affine = opts.affine ?? false;
     this.trackRunningStats = opts.trackRunningStats ?? false;
     const dtype = (this.dtype = opts.dtype ?? 'float32');
-    ({ weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar, numBatchesTracked: this.numBatchesTracked } =
-      normState(numFeatures, dtype, this.affine, this.trackRunningStats));
+    ({
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      numBatchesTracked: this.numBatchesTracked,
+    } = normState(numFeatures, dtype, this.affine, this.trackRunningStats));
   }
 
   protected override fieldKey(field: string): string {
@@ -78,13 +86,19 @@ export abstract class InstanceNormBase extends Module {
     const { name, spatial } = this.#spec;
     expectFloat(this.label, input);
     const layouts: ShapePattern[] = [['N', this.numFeatures, ...spatial], [this.numFeatures, ...spatial]];
-    expectShape(this.label, input, layouts, `${name} normalises each channel (axis 1, or 0 when unbatched) over its ${spatial.join(', ')} positions.`);
+    expectShape(
+      this.label,
+      input,
+      layouts,
+      `${name} normalises each channel (axis 1, or 0 when unbatched) over its ${spatial.join(', ')} positions.`,
+    );
     expectDType(this.label, input, this.dtype);
     const batched = input.rank === spatial.length + 2;
     const count = input.shape.slice(batched ? 2 : 1).reduce((a, b) => a * b, 1);
     const useInstanceStats = this.training || !this.trackRunningStats;
     if (useInstanceStats && count <= 1) {
-      throw new ShapeError(`${this.label}: expected more than 1 spatial element per channel but got input of shape ${fmtShape(input.shape)}; instance statistics need at least 2.`);
+      throw new ShapeError(`${this.label}: expected more than 1 spatial element per channel but got input of shape ` +
+        `${fmtShape(input.shape)}; instance statistics need at least 2.`);
     }
     return tidy(() => {
       const x = batched ? input : input.unsqueeze(0);
@@ -118,7 +132,8 @@ export abstract class InstanceNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, ` +
+      `trackRunningStats=${this.trackRunningStats}`;
   }
 }
 

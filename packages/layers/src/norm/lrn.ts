@@ -48,8 +48,17 @@ export class LocalResponseNorm extends Module {
   forward(x: Tensor): Tensor {
     const label = `LocalResponseNorm(${this.size})`;
     expectFloat(label, x);
-    expectShape(label, x, x.rank >= 3 ? [['N', 'C', ...x.shape.slice(2).map((_, i) => `D${i + 1}`)]] : [['N', 'C', 'L'], ['N', 'C', 'H', 'W']],
-      'LocalResponseNorm works across channels (axis 1) and needs at least one spatial axis.');
+    expectShape(
+      label,
+      x,
+      x.rank >= 3
+        ? [['N', 'C', ...x.shape.slice(2).map((_, i) => `D${i + 1}`)]]
+        : [
+            ['N', 'C', 'L'],
+            ['N', 'C', 'H', 'W'],
+          ],
+      'LocalResponseNorm works across channels (axis 1) and needs at least one spatial axis.',
+    );
     const [n, c] = x.shape;
     const rest = x.size / (n * c);
     const s = this.size;

@@ -8,7 +8,10 @@ import { normalizedShapeOf, trailingAxes } from './standardize.js';
 
 /** Options of `RMSNorm` (PyTorch 2.4's `nn.RMSNorm` defaults). */
 export interface RMSNormOptions extends LayerDTypeOptions {
-  /** Added to the mean square before the square root; default null: the dtype's machine epsilon (1.19e-7 for float32), as PyTorch's `eps=None`. LLaMA uses 1e-6 or 1e-5. */
+  /**
+   * Added to the mean square before the square root; default null: the dtype's machine
+   * epsilon (1.19e-7 for float32), as PyTorch's `eps=None`. LLaMA uses 1e-6 or 1e-5.
+   */
   readonly eps?: number | null;
   /** Learnable elementwise `weight` (ones) of shape `normalizedShape` (default true). */
   readonly elementwiseAffine?: boolean;

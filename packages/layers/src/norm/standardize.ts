@@ -29,7 +29,11 @@ export function trailingAxes(label: string, layer: string, x: Tensor, normalized
 }
 
 /** A normalizedShape argument as a checked list of sizes. */
-export function normalizedShapeOf(layer: string, normalizedShape: number | readonly number[], check: (layer: string, option: string, v: number) => number): number[] {
+export function normalizedShapeOf(
+  layer: string,
+  normalizedShape: number | readonly number[],
+  check: (layer: string, option: string, v: number) => number,
+): number[] {
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   shape.forEach((d, i) => check(layer, `normalizedShape[${i}]`, d));
   return shape;

@@ -70,7 +70,12 @@ export abstract class RecurrentCellBase<S> extends Module<[x: Tensor, hx?: S], S
   forward(x: Tensor, hx?: S): S {
     const { label, hiddenSize: hidden } = this;
     expectFloat(label, x);
-    expectShape(label, x, [['N', this.inputSize], [this.inputSize]], 'A cell takes one time step: [batch, inputSize] or an unbatched [inputSize].');
+    expectShape(
+      label,
+      x,
+      [['N', this.inputSize], [this.inputSize]],
+      'A cell takes one time step: [batch, inputSize] or an unbatched [inputSize].',
+    );
     expectDType(label, x, this.dtype);
     const batched = x.rank === 2;
     const n = batched ? x.shape[0] : 1;

@@ -1,4 +1,19 @@
-import { DTypeError, type Parameter, ShapeError, type Tensor, arange, concat, dropout, fmtShape, isTensor, split, stack, tensor, tidy, where } from '@tessera/core';
+import {
+  DTypeError,
+  type Parameter,
+  ShapeError,
+  type Tensor,
+  arange,
+  concat,
+  dropout,
+  fmtShape,
+  isTensor,
+  split,
+  stack,
+  tensor,
+  tidy,
+  where,
+} from '@tessera/core';
 import { expectFloat, expectShape } from '../check.js';
 import type { FloatDType } from '../init.js';
 import { Module } from '../module.js';
@@ -67,7 +82,8 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S, opts?:
   /** The weights of layer `layer`, forward or reverse direction. */
   cell(layer: number, reverse = false): CellParameters {
     const c = this.cells[layer * this.directions + (reverse ? 1 : 0)];
-    if (!c || (reverse && !this.bidirectional)) throw new RangeError(`${this.label}: no layer ${layer}${reverse ? ' reverse direction' : ''}.`);
+    if (!c || (reverse && !this.bidirectional))
+      throw new RangeError(`${this.label}: no layer ${layer}${reverse ? ' reverse direction' : ''}.`);
     return c;
   }
 
@@ -93,7 +109,9 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S, opts?:
     expectFloat(label, x);
     const batchedLayout = this.batchFirst ? ['N', 'L', inputSize] : ['L', 'N', inputSize];
     expectShape(label, x, [batchedLayout, ['L', inputSize]],
-      `Sequences are [${this.batchFirst ? 'batch, length' : 'length, batch'}, features]${this.batchFirst ? '' : ' (pass { batchFirst: true } for [batch, length, features])'}, or unbatched [length, features].`);
+      `Sequences are [${this.batchFirst ? 'batch, length' : 'length, batch'}, ` +
+        `features]${this.batchFirst ? '' : ' (pass { batchFirst: true } for [batch, length, features])'}, or unbatched [length, ` +
+          `features].`);
     expectDType(label, x, this.dtype);
     const batched = x.rank === 3;
     const states = this.numLayers * this.directions;
@@ -134,9 +152,12 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S, opts?:
     const what = `${this.label}: lengths`;
     if (isTensor(lengths)) {
       if (lengths.dtype !== 'int32') throw new DTypeError(`${what} must be int32 but is ${lengths.dtype}; cast it with .cast('int32').`);
-      if (lengths.rank !== 1 || lengths.shape[0] !== n) throw new ShapeError(`${what} must be [N] = [${n}] but is ${fmtShape(lengths.shape)}.`);
+      if (lengths.rank !== 1 || lengths.shape[0] !== n)
+        throw new ShapeError(`${what} must be [N] = [${n}] but is ${fmtShape(lengths.shape)}.`);
     } else if (lengths.length !== n || lengths.some((v) => !Number.isInteger(v) || v < 1 || v > l)) {
-      throw new ShapeError(`${what} must be ${n} integers in [1, ${l}] (one per sequence, at most the padded length) but got [${lengths.join(', ')}].`);
+      throw new ShapeError(
+        `${what} must be ${n} integers in [1, ${l}] (one per sequence, at most the padded length) but got [${lengths.join(', ')}].`,
+      );
     }
     const lens = isTensor(lengths) ? lengths : tensor([...lengths], { dtype: 'int32' });
     const steps = arange(l, undefined, 1, { dtype: 'int32' }).reshape([l, 1]).less(lens.reshape([1, n]));
@@ -148,7 +169,13 @@ export abstract class RecurrentBase<S> extends Module<[x: Tensor, hx?: S, opts?:
    * the last state. With `valid` (padded batches), a sequence's state is kept and its
    * output is 0 at steps past its end.
    */
-  private runDirection(seq: Tensor, w: CellParameters, state0: Tensor[], reverse: boolean, valid: Tensor[] | null): { out: Tensor; last: Tensor[] } {
+  private runDirection(
+    seq: Tensor,
+    w: CellParameters,
+    state0: Tensor[],
+    reverse: boolean,
+    valid: Tensor[] | null,
+  ): { out: Tensor; last: Tensor[] } {
     const [length, n, features] = seq.shape;
     // The input half of every gate for every time step: one matmul.
     let gi = seq.reshape([length * n, features]).matmul(w.weightIh, { transposeB: true });

@@ -14,7 +14,14 @@ export interface StateLayout {
  * The state a recurrence starts from as a list (`[h]` or `[h, c]`): the caller's, checked
  * against the layout and the layer's dtype, or zeros on x's backend.
  */
-export function initialState<S>(kind: CellKind<S>, layer: string, hx: S | undefined, layout: StateLayout, dtype: FloatDType, x: Tensor): Tensor[] {
+export function initialState<S>(
+  kind: CellKind<S>,
+  layer: string,
+  hx: S | undefined,
+  layout: StateLayout,
+  dtype: FloatDType,
+  x: Tensor,
+): Tensor[] {
   if (hx === undefined) return kind.stateNames.map(() => zeros(layout.shape, { dtype, backend: x.backend }));
   const list = kind.unpack(hx, layer);
   list.forEach((t, i) => {

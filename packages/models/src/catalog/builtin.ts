@@ -26,7 +26,9 @@ export const BUILTIN_MODELS: readonly ModelDescriptor[] = [
   },
   {
     name: 'vgg-mini',
-    description: 'a small VGG: 2 blocks of 2× (conv 3×3, batch norm, relu) 16 then 32 wide, each with maxpool 2 and dropout 0.1; fc 128, dropout 0.3, classes (any C×H×W of at least 4×4)',
+    description:
+      'a small VGG: 2 blocks of 2× (conv 3×3, batch norm, relu) 16 then 32 wide, each with maxpool 2 and dropout 0.1; ' +
+        'fc 128, dropout 0.3, classes (any C×H×W of at least 4×4)',
     build: ({ numClasses, inputShape: [c, h, w] }) => vggMini({ inChannels: c, numClasses, inputSize: [h, w] }),
   },
   {

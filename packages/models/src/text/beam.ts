@@ -49,13 +49,32 @@ function release(before: readonly Tensor[], after: readonly Tensor[]): void {
  * const [best] = (await beamSearch(model, b.src, b.srcPaddingMask, { beamSize: 5 }))[0]!;
  * phones.decode(best.tokens).join(' ');
  */
-export async function beamSearch<S>(model: Seq2SeqDecoder<S>, src: Tensor, srcPaddingMask: Tensor, opts: BeamSearchOptions = {}): Promise<Hypothesis[][]> {
+export async function beamSearch<S>(
+  model: Seq2SeqDecoder<S>,
+  src: Tensor,
+  srcPaddingMask: Tensor,
+  opts: BeamSearchOptions = {},
+): Promise<Hypothesis[][]> {
   const { beamSize: k = 5, maxLength = 50, lengthPenalty = 0, bosId = 1, eosId = 2 } = opts;
-  if (!Number.isInteger(k) || k < 1) throw new ModelConfigError('beamSearch', `beamSize must be a positive integer but got ${k}`, 'Use 1 for greedy decoding, 4–10 for beam search.');
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new ModelConfigError('beamSearch', `maxLength must be a positive integer but got ${maxLength}`, 'Pass the longest target you expect (e.g. 50).');
+  if (!Number.isInteger(k) || k < 1)
+    throw new ModelConfigError(
+      'beamSearch',
+      `beamSize must be a positive integer but got ${k}`,
+      'Use 1 for greedy decoding, 4–10 for beam search.',
+    );
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new ModelConfigError(
+      'beamSearch',
+      `maxLength must be a positive integer but got ${maxLength}`,
+      'Pass the longest target you expect (e.g. 50).',
+    );
   model.eval();
   const n = src.shape[0]!;
-  const rowsOf = (f: (i: number, j: number) => number) => tensor(Int32Array.from({ length: n * k }, (_, r) => f(Math.floor(r / k), r % k)), { dtype: 'int32' });
+  const rowsOf = (f: (i: number, j: number) => number) =>
+    tensor(
+      Int32Array.from({ length: n * k }, (_, r) => f(Math.floor(r / k), r % k)),
+      { dtype: 'int32' },
+    );
   let state = noGrad(() => {
     const first = model.start(src, srcPaddingMask);
     if (k === 1) return first;
@@ -131,7 +150,12 @@ export async function beamSearch<S>(model: Seq2SeqDecoder<S>, src: Tensor, srcPa
  * Greedy decoding (beam search with one beam): the most likely token at every step.
  * Returns each source's token ids, `<eos>` excluded.
  */
-export async function greedyDecode<S>(model: Seq2SeqDecoder<S>, src: Tensor, srcPaddingMask: Tensor, opts: Omit<BeamSearchOptions, 'beamSize' | 'lengthPenalty'> = {}): Promise<number[][]> {
+export async function greedyDecode<S>(
+  model: Seq2SeqDecoder<S>,
+  src: Tensor,
+  srcPaddingMask: Tensor,
+  opts: Omit<BeamSearchOptions, 'beamSize' | 'lengthPenalty'> = {},
+): Promise<number[][]> {
   const hyps = await beamSearch(model, src, srcPaddingMask, { ...opts, beamSize: 1 });
   return hyps.map((h) => [...h[0]!.tokens]);
 }

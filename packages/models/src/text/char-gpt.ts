@@ -1,5 +1,14 @@
 import { ShapeError, type Tensor, tidy } from '@tessera/core';
-import { Embedding, LayerNorm, LearnedPositionalEmbedding, Linear, Module, TransformerEncoder, TransformerEncoderLayer, generateSquareSubsequentMask } from '@tessera/layers';
+import {
+  Embedding,
+  LayerNorm,
+  LearnedPositionalEmbedding,
+  Linear,
+  Module,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  generateSquareSubsequentMask,
+} from '@tessera/layers';
 import { positiveInt } from '../errors.js';
 import { describeZoo } from '../zoo-config.js';
 
@@ -31,7 +40,7 @@ export interface CharGPTOptions {
  * @example
  * const gpt = new CharGPT({ vocabSize: vocab.size, blockSize: 24 });
  * const logits = gpt.call(batch.input);                           // [N, L, V]
- * const loss = crossEntropy(logits.reshape([-1, V]), batch.target.reshape([-1]), { ignoreIndex: 0 });
+ * const loss = crossEntropyLoss(logits.reshape([-1, V]), batch.target.reshape([-1]), { ignoreIndex: 0 });
  */
 export class CharGPT extends Module {
   readonly tokEmb: Embedding;
@@ -51,7 +60,13 @@ export class CharGPT extends Module {
     this.blockSize = blockSize;
     this.tokEmb = new Embedding(vocabSize, dModel);
     this.posEmb = new LearnedPositionalEmbedding(blockSize, dModel, { batchFirst: true });
-    const block = new TransformerEncoderLayer(dModel, nhead, { dimFeedforward, dropout, activation: 'gelu', batchFirst: true, normFirst: true });
+    const block = new TransformerEncoderLayer(dModel, nhead, {
+      dimFeedforward,
+      dropout,
+      activation: 'gelu',
+      batchFirst: true,
+      normFirst: true,
+    });
     this.blocks = new TransformerEncoder(block, numLayers);
     this.lnF = new LayerNorm([dModel]);
     this.head = new Linear(dModel, vocabSize);
@@ -61,10 +76,16 @@ export class CharGPT extends Module {
   forward(ids: Tensor): Tensor {
     if (ids.rank !== 2) throw new ShapeError(`CharGPT: input must be int32 token ids [N, L] but has shape [${ids.shape.join(', ')}].`);
     const len = ids.shape[1]!;
-    if (len > this.blockSize) throw new ShapeError(`CharGPT: a sequence of ${len} tokens is longer than blockSize ${this.blockSize}; crop it to the last ${this.blockSize} tokens or build the model with a larger blockSize.`);
+    if (len > this.blockSize)
+      throw new ShapeError(
+        `CharGPT: a sequence of ${len} tokens is longer than blockSize ${this.blockSize}; crop it to the last ${this.blockSize} tokens ` +
+          `or build the model with a larger blockSize.`,
+      );
     return tidy(() => {
       const x = this.posEmb.call(this.tokEmb.call(ids));
-      const h = this.blocks.call(x, { srcMask: generateSquareSubsequentMask(len, { dtype: x.dtype === 'float64' ? 'float64' : 'float32' }) });
+      const h = this.blocks.call(x, {
+        srcMask: generateSquareSubsequentMask(len, { dtype: x.dtype === 'float64' ? 'float64' : 'float32' }),
+      });
       return this.head.call(this.lnF.call(h));
     });
   }

@@ -34,9 +34,14 @@ export interface GenerateOptions extends SamplingOptions {
 export async function generateTokens(model: TokenModel, prompt: readonly number[], opts: GenerateOptions = {}): Promise<number[][]> {
   checkSampling('generateTokens', opts);
   const { numSamples = 1, maxNewTokens = model.blockSize, stopToken = 2 } = opts;
-  if (prompt.length === 0) throw new ModelConfigError('generateTokens', 'the prompt is empty', 'Start it with the <bos> id (Vocab.BOS = 1).');
+  if (prompt.length === 0)
+    throw new ModelConfigError('generateTokens', 'the prompt is empty', 'Start it with the <bos> id (Vocab.BOS = 1).');
   if (!Number.isInteger(numSamples) || numSamples < 1 || !Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-    throw new ModelConfigError('generateTokens', `numSamples (${numSamples}) and maxNewTokens (${maxNewTokens}) must be positive integers`, 'Pass e.g. { numSamples: 10, maxNewTokens: 20 }.');
+    throw new ModelConfigError(
+      'generateTokens',
+      `numSamples (${numSamples}) and maxNewTokens (${maxNewTokens}) must be positive integers`,
+      'Pass e.g. { numSamples: 10, maxNewTokens: 20 }.',
+    );
   }
   model.eval();
   const [k0, k1] = nextKey();

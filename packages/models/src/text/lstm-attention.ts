@@ -61,14 +61,26 @@ export class LSTMAttentionSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks],
   constructor(opts: LSTMAttentionSeq2SeqOptions) {
     super();
     const { srcVocab, tgtVocab, embeddingDim = 64, hiddenSize = 256, encoderLayers = 2, dropout = 0.2 } = opts;
-    for (const [k, v] of Object.entries({ srcVocab, tgtVocab, embeddingDim, hiddenSize, encoderLayers })) positiveInt('LSTMAttentionSeq2Seq', k, v);
-    if (hiddenSize % 2 !== 0) throw new ModelConfigError('LSTMAttentionSeq2Seq', `hiddenSize ${hiddenSize} is odd`, 'Use an even hiddenSize: the bidirectional encoder has hiddenSize/2 units per direction.');
-    if (!(dropout >= 0 && dropout < 1)) throw new ModelConfigError('LSTMAttentionSeq2Seq', `dropout ${dropout} is not in [0, 1)`, 'Use e.g. 0.2.');
+    for (const [k, v] of Object.entries({ srcVocab, tgtVocab, embeddingDim, hiddenSize, encoderLayers }))
+      positiveInt('LSTMAttentionSeq2Seq', k, v);
+    if (hiddenSize % 2 !== 0)
+      throw new ModelConfigError(
+        'LSTMAttentionSeq2Seq',
+        `hiddenSize ${hiddenSize} is odd`,
+        'Use an even hiddenSize: the bidirectional encoder has hiddenSize/2 units per direction.',
+      );
+    if (!(dropout >= 0 && dropout < 1))
+      throw new ModelConfigError('LSTMAttentionSeq2Seq', `dropout ${dropout} is not in [0, 1)`, 'Use e.g. 0.2.');
     this.hiddenSize = hiddenSize;
     this.dropout = new Dropout(dropout);
     this.srcEmb = new Embedding(srcVocab, embeddingDim, { paddingIdx: 0 });
     this.tgtEmb = new Embedding(tgtVocab, embeddingDim, { paddingIdx: 0 });
-    this.encoder = new LSTM(embeddingDim, hiddenSize / 2, { numLayers: encoderLayers, bidirectional: true, batchFirst: true, dropout: encoderLayers > 1 ? dropout : 0 });
+    this.encoder = new LSTM(embeddingDim, hiddenSize / 2, {
+      numLayers: encoderLayers,
+      bidirectional: true,
+      batchFirst: true,
+      dropout: encoderLayers > 1 ? dropout : 0,
+    });
     this.decoder = new LSTMCell(embeddingDim + hiddenSize, hiddenSize);
     this.attnProj = new Linear(hiddenSize, hiddenSize, { bias: false });
     this.attention = new LuongAttention(hiddenSize, { method: 'dot' });

@@ -13,8 +13,14 @@ export interface SamplingOptions {
 /** Throws a `ModelConfigError` naming `who` unless the sampling options are usable. */
 export function checkSampling(who: string, opts: SamplingOptions): void {
   const { temperature = 1, topK } = opts;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new ModelConfigError(who, `temperature must be a positive number but got ${temperature}`, 'Use e.g. 0.8 (conservative) to 1.2 (adventurous), or greedy: true for argmax.');
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new ModelConfigError(who, `topK must be a positive integer but got ${topK}`, 'Leave it out to sample from every token.');
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new ModelConfigError(
+      who,
+      `temperature must be a positive number but got ${temperature}`,
+      'Use e.g. 0.8 (conservative) to 1.2 (adventurous), or greedy: true for argmax.',
+    );
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1))
+    throw new ModelConfigError(who, `topK must be a positive integer but got ${topK}`, 'Leave it out to sample from every token.');
 }
 
 /**

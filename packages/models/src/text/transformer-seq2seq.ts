@@ -57,14 +57,30 @@ export class TransformerSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks], T
     super();
     const { srcVocab, tgtVocab, dModel = 128, nhead = 4, numEncoderLayers = 3, numDecoderLayers = 3, dropout = 0.1, maxLen = 64 } = opts;
     const dimFeedforward = opts.dimFeedforward ?? 4 * dModel;
-    for (const [k, v] of Object.entries({ srcVocab, tgtVocab, dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, maxLen })) positiveInt('TransformerSeq2Seq', k, v);
-    if (dModel % nhead !== 0) throw new ModelConfigError('TransformerSeq2Seq', `dModel ${dModel} is not divisible by nhead ${nhead}`, 'Pick nhead that divides dModel (e.g. 4 for 128).');
+    for (const [k, v] of Object.entries({ srcVocab, tgtVocab, dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, maxLen }))
+      positiveInt('TransformerSeq2Seq', k, v);
+    if (dModel % nhead !== 0)
+      throw new ModelConfigError(
+        'TransformerSeq2Seq',
+        `dModel ${dModel} is not divisible by nhead ${nhead}`,
+        'Pick nhead that divides dModel (e.g. 4 for 128).',
+      );
     this.dModel = dModel;
     this.maxLen = maxLen;
     this.srcEmb = new Embedding(srcVocab, dModel, { paddingIdx: 0 });
     this.tgtEmb = new Embedding(tgtVocab, dModel, { paddingIdx: 0 });
     this.pos = new SinusoidalPositionalEncoding(dModel, { maxLen, dropout, batchFirst: true });
-    this.transformer = new Transformer({ dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, activation: 'gelu', batchFirst: true, normFirst: true });
+    this.transformer = new Transformer({
+      dModel,
+      nhead,
+      numEncoderLayers,
+      numDecoderLayers,
+      dimFeedforward,
+      dropout,
+      activation: 'gelu',
+      batchFirst: true,
+      normFirst: true,
+    });
     this.head = new Linear(dModel, tgtVocab);
     describeZoo(this, 'TransformerSeq2Seq', [opts], TransformerSeq2Seq);
   }

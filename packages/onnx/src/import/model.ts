@@ -43,7 +43,11 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
     const inits = new Set((graph.initializer ?? []).map((i) => i.name));
     const inputs = (graph.input ?? []).filter((v) => !inits.has(v.name ?? ''));
     this.inputNames = inputs.map((v) => v.name ?? '');
-    this.inputShapes = inputs.map((v) => (v.type?.tensor_type?.shape?.dim ?? []).map((d) => (d.dim_value !== undefined && Number(d.dim_value) > 0 ? Number(d.dim_value) : d.dim_param || '?')));
+    this.inputShapes = inputs.map((v) =>
+      (v.type?.tensor_type?.shape?.dim ?? []).map((d) =>
+        d.dim_value !== undefined && Number(d.dim_value) > 0 ? Number(d.dim_value) : d.dim_param || '?',
+      ),
+    );
     this.outputNames = (graph.output ?? []).map((v) => v.name ?? '');
   }
 
@@ -53,7 +57,9 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
 
   forward(...inputs: Tensor[]): Tensor | Tensor[] {
     if (inputs.length !== this.inputNames.length) {
-      throw new OnnxImportError(`OnnxModule: the graph takes ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}.`);
+      throw new OnnxImportError(
+        `OnnxModule: the graph takes ${this.inputNames.length} input(s) (${this.inputNames.join(', ')}), got ${inputs.length}.`,
+      );
     }
     const values = new Map<string, Value>([...this.#params, ...this.#statics]);
     this.inputNames.forEach((n, i) => values.set(n, inputs[i]));
@@ -106,7 +112,8 @@ export function importOnnx(bytes: Uint8Array): OnnxModule {
   const missing = new Map<string, string[]>();
   for (const n of graph.node ?? []) {
     const type = n.op_type ?? '';
-    if ((n.domain ?? '') !== '' && n.domain !== 'ai.onnx') missing.set(`${n.domain}.${type}`, [...(missing.get(`${n.domain}.${type}`) ?? []), n.name ?? '?']);
+    if ((n.domain ?? '') !== '' && n.domain !== 'ai.onnx')
+      missing.set(`${n.domain}.${type}`, [...(missing.get(`${n.domain}.${type}`) ?? []), n.name ?? '?']);
     else if (!(type in IMPORT_OPS)) missing.set(type, [...(missing.get(type) ?? []), n.name ?? '?']);
   }
   if (missing.size > 0) {

@@ -1,11 +1,68 @@
 import {
-  type Tensor, abs, add, argmax, argmin, avgPool2d, broadcastTo, cast, ceil, clip, concat, conv2d, conv2dTranspose, cos, div, elu, equal, erf, exp, floor, gelu,
-  greater, greaterEqual, leakyRelu, less, lessEqual, log, logSoftmax, logicalAnd, logicalNot, logicalOr, logicalXor, matmul, max, maxPool2d, maximum, mean, min,
-  minimum, mul, narrow, neg, pad, permute, pow, prod, reciprocal, relu, reshape, round, sigmoid, sign, sin, slice, softmax, softplus, sqrt, sub, sum, tanh, tensor,
+  type Tensor,
+  abs,
+  add,
+  argmax,
+  argmin,
+  avgPool2d,
+  broadcastTo,
+  cast,
+  ceil,
+  clip,
+  concat,
+  conv2d,
+  conv2dTranspose,
+  cos,
+  div,
+  elu,
+  equal,
+  erf,
+  exp,
+  floor,
+  gelu,
+  greater,
+  greaterEqual,
+  leakyRelu,
+  less,
+  lessEqual,
+  log,
+  logSoftmax,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  matmul,
+  max,
+  maxPool2d,
+  maximum,
+  mean,
+  min,
+  minimum,
+  mul,
+  narrow,
+  neg,
+  pad,
+  permute,
+  pow,
+  prod,
+  reciprocal,
+  relu,
+  reshape,
+  round,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  softmax,
+  softplus,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  tensor,
   where,
 } from '@tessera/core';
 import { AvgPool2d, MaxPool2d } from '@tessera/layers';
-import { OnnxImportError } from './errors.js';
 import { RECURRENT_OPS } from './recurrent.js';
 import { type Attrs, StaticInts, type Value, decodeTensor, floatTensor } from './values.js';
 
@@ -24,7 +81,9 @@ export type ImportOp = (ctx: OpContext) => Value[];
 function t(ctx: OpContext, i: number): Tensor {
   const v = ctx.inputs[i];
   if (v === undefined) return ctx.fail(`input ${i} is missing`);
-  return v instanceof StaticInts ? tensor(v.values.length === 1 && v.shape.length === 0 ? v.values[0] : [...v.values]).reshape([...v.shape]) : v;
+  return v instanceof StaticInts
+    ? tensor(v.values.length === 1 && v.shape.length === 0 ? v.values[0] : [...v.values]).reshape([...v.shape])
+    : v;
 }
 
 /** Input `i` as static integers (shapes, axes, pads). */
@@ -53,7 +112,11 @@ function pool(kind: 'max' | 'avg'): ImportOp {
       // PyTorch's rule (the last window starts inside the input or its left padding), as the pooling layers compute it.
       if (t0 !== b0 || l0 !== r0) ctx.fail('ceil_mode=1 with asymmetric pads is not supported');
       const opts = { stride: [s[0], s[1]] as [number, number], padding: [t0, l0] as [number, number], ceilMode: true };
-      return [kind === 'max' ? new MaxPool2d([k[0], k[1]], opts).call(x) : new AvgPool2d([k[0], k[1]], { ...opts, countIncludePad: includePad }).call(x)];
+      return [
+        kind === 'max'
+          ? new MaxPool2d([k[0], k[1]], opts).call(x)
+          : new AvgPool2d([k[0], k[1]], { ...opts, countIncludePad: includePad }).call(x),
+      ];
     }
     let padding: [number, number] = [t0, l0];
     if (t0 !== b0 || l0 !== r0) {
@@ -88,16 +151,27 @@ function argReduce(f: (x: Tensor, axis: number, keep: boolean) => Tensor): Impor
 const convTranspose: ImportOp = (ctx) => {
   const x = t(ctx, 0);
   if (x.rank !== 4) ctx.fail(`only 2-d transposed convolution is supported, got rank ${x.rank}`);
-  if (ctx.attrs.has('output_shape') || ctx.attrs.string('auto_pad', 'NOTSET') !== 'NOTSET') ctx.fail('output_shape and auto_pad are not supported (explicit pads are)');
+  if (ctx.attrs.has('output_shape') || ctx.attrs.string('auto_pad', 'NOTSET') !== 'NOTSET')
+    ctx.fail('output_shape and auto_pad are not supported (explicit pads are)');
   const [pt, pl, pb, pr] = ctx.attrs.ints('pads', [0, 0, 0, 0]);
   const op = ctx.attrs.ints('output_padding', [0, 0]);
   const s = ctx.attrs.ints('strides', [1, 1]);
   const d = ctx.attrs.ints('dilations', [1, 1]);
   // Tessera crops `padding` before and `padding − outputPadding` after.
   const outputPadding: [number, number] = [pt - pb + op[0], pl - pr + op[1]];
-  if (outputPadding.some((v, i) => v < 0 || v >= Math.max(s[i], d[i]))) ctx.fail(`pads [${[pt, pl, pb, pr].join(', ')}] with output_padding [${op.join(', ')}] cannot be expressed`);
+  if (outputPadding.some((v, i) => v < 0 || v >= Math.max(s[i], d[i])))
+    ctx.fail(`pads [${[pt, pl, pb, pr].join(', ')}] with output_padding [${op.join(', ')}] cannot be expressed`);
   const bias = ctx.inputs[2] === undefined ? undefined : t(ctx, 2);
-  return [conv2dTranspose(x, t(ctx, 1), { stride: [s[0], s[1]], dilation: [d[0], d[1]], padding: [pt, pl], outputPadding, groups: ctx.attrs.int('group', 1), bias })];
+  return [
+    conv2dTranspose(x, t(ctx, 1), {
+      stride: [s[0], s[1]],
+      dilation: [d[0], d[1]],
+      padding: [pt, pl],
+      outputPadding,
+      groups: ctx.attrs.int('group', 1),
+      bias,
+    }),
+  ];
 };
 
 /** Elementwise binary op on tensors, or exact integer arithmetic on static values. */
@@ -139,7 +213,11 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
   Softplus: unary(softplus),
   Not: unary(logicalNot),
   Elu: (ctx) => [elu(t(ctx, 0), ctx.attrs.float('alpha', 1))],
-  Clip: (ctx) => [clip(t(ctx, 0), ctx.inputs[1] === undefined ? -Infinity : t(ctx, 1).itemSync(), ctx.inputs[2] === undefined ? Infinity : t(ctx, 2).itemSync())],
+  Clip: (ctx) => {
+    const lo = ctx.inputs[1] === undefined ? -Infinity : t(ctx, 1).itemSync();
+    const hi = ctx.inputs[2] === undefined ? Infinity : t(ctx, 2).itemSync();
+    return [clip(t(ctx, 0), lo, hi)];
+  },
   Max: (ctx) => [ctx.inputs.slice(1).reduce<Tensor>((m, _, i) => maximum(m, t(ctx, i + 1)), t(ctx, 0))],
   Min: (ctx) => [ctx.inputs.slice(1).reduce<Tensor>((m, _, i) => minimum(m, t(ctx, i + 1)), t(ctx, 0))],
   Where: (ctx) => [where(t(ctx, 0), t(ctx, 1), t(ctx, 2))],
@@ -172,7 +250,11 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
     const v = ctx.inputs[0]!;
     if (v instanceof StaticInts) return [v];
     const to = ctx.attrs.int('to', 1);
-    return to === 1 ? [cast(v, 'float32')] : to === 11 ? [cast(v, 'float64')] : ctx.fail(`Cast to ONNX type ${to} of a tensor is not supported`);
+    return to === 1
+      ? [cast(v, 'float32')]
+      : to === 11
+      ? [cast(v, 'float64')]
+      : ctx.fail(`Cast to ONNX type ${to} of a tensor is not supported`);
   },
   MatMul: (ctx) => [matmul(t(ctx, 0), t(ctx, 1))],
   Gemm: (ctx) => {
@@ -193,7 +275,12 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
     const [pt, pl, pb, pr] = ctx.attrs.ints('pads', [0, 0, 0, 0]);
     const s = ctx.attrs.ints('strides', [1, 1]);
     const d = ctx.attrs.ints('dilations', [1, 1]);
-    const y = conv2d(x, t(ctx, 1), { stride: [s[0], s[1]], dilation: [d[0], d[1]], padding: [pt, pb, pl, pr], groups: ctx.attrs.int('group', 1) });
+    const y = conv2d(x, t(ctx, 1), {
+      stride: [s[0], s[1]],
+      dilation: [d[0], d[1]],
+      padding: [pt, pb, pl, pr],
+      groups: ctx.attrs.int('group', 1),
+    });
     return [ctx.inputs[2] === undefined ? y : add(y, t(ctx, 2).reshape([-1, 1, 1]))];
   },
   MaxPool: pool('max'),
@@ -219,7 +306,13 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
     const shape = ints(ctx, 1)!;
     const dims = x instanceof StaticInts ? x.shape : x.shape;
     const target = shape.map((d, i) => (d === 0 && ctx.attrs.int('allowzero', 0) === 0 ? dims[i] : d));
-    if (x instanceof StaticInts) return [new StaticInts(x.values, target.map((d) => (d === -1 ? x.values.length / -target.reduce((p, q) => p * q, 1) : d)))];
+    if (x instanceof StaticInts)
+      return [
+        new StaticInts(
+          x.values,
+          target.map((d) => (d === -1 ? x.values.length / -target.reduce((p, q) => p * q, 1) : d)),
+        ),
+      ];
     return [reshape(x, target)];
   },
   Transpose: (ctx) => {
@@ -238,7 +331,8 @@ export const IMPORT_OPS: Readonly<Record<string, ImportOp>> = {
     return [concat(ts, ctx.attrs.int('axis', 0))];
   },
   Pad: (ctx) => {
-    if (ctx.attrs.string('mode', 'constant') !== 'constant') ctx.fail(`mode '${ctx.attrs.string('mode', 'constant')}' is not supported (constant is)`);
+    if (ctx.attrs.string('mode', 'constant') !== 'constant')
+      ctx.fail(`mode '${ctx.attrs.string('mode', 'constant')}' is not supported (constant is)`);
     const x = t(ctx, 0);
     const p = ints(ctx, 1)!;
     if (ctx.inputs[3] !== undefined) ctx.fail('the axes input is not supported');

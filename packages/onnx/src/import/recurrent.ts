@@ -13,7 +13,16 @@ interface Kind {
    * One step: `xw` = x·Wᵀ + Wb for this step, `r` and `rb` this direction's recurrence
    * weight and bias, `act` the direction's activation (RNN), `h` and `c` the state.
    */
-  step(s: { xw: Tensor; r: Tensor; rb: Tensor | null; h: Tensor; c: Tensor; H: number; act: (x: Tensor) => Tensor; linearBeforeReset: boolean }): [Tensor, Tensor];
+  step(s: {
+    xw: Tensor;
+    r: Tensor;
+    rb: Tensor | null;
+    h: Tensor;
+    c: Tensor;
+    H: number;
+    act: (x: Tensor) => Tensor;
+    linearBeforeReset: boolean;
+  }): [Tensor, Tensor];
 }
 
 const block = (t: Tensor, k: number, H: number) => narrow(t, 1, k * H, H);
@@ -39,7 +48,9 @@ const GRU: Kind = {
     const z = sigmoid(add(block(xw, 0, H), block(hrz, 0, H)));
     const reset = sigmoid(add(block(xw, 1, H), block(hrz, 1, H)));
     const rbh = rb && narrow(rb, 0, 2 * H, H);
-    const recur = linearBeforeReset ? mul(reset, withBias(matmul(h, rh, { transposeB: true }), rbh)) : withBias(matmul(mul(reset, h), rh, { transposeB: true }), rbh);
+    const recur = linearBeforeReset
+      ? mul(reset, withBias(matmul(h, rh, { transposeB: true }), rbh))
+      : withBias(matmul(mul(reset, h), rh, { transposeB: true }), rbh);
     const n = tanh(add(block(xw, 2, H), recur));
     return [add(mul(sub(1, z), n), mul(z, h)), c];
   },
@@ -109,7 +120,16 @@ function recurrent(kind: Kind): ImportOp {
       const out: Tensor[] = new Array<Tensor>(L);
       for (let k = 0; k < L; k++) {
         const step = reverse ? L - 1 - k : k;
-        [h, c] = kind.step({ xw: narrow(xw, 0, step, 1).squeeze(0), r: rd, rb, h, c, H, act: acts[d]!, linearBeforeReset: a.int('linear_before_reset', 0) !== 0 });
+        [h, c] = kind.step({
+          xw: narrow(xw, 0, step, 1).squeeze(0),
+          r: rd,
+          rb,
+          h,
+          c,
+          H,
+          act: acts[d]!,
+          linearBeforeReset: a.int('linear_before_reset', 0) !== 0,
+        });
         out[step] = h.unsqueeze(0);
       }
       ys.push(concat(out, 0).unsqueeze(1));

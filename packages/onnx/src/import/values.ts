@@ -28,18 +28,25 @@ function aligned(bytes: Uint8Array): ArrayBuffer {
 }
 
 /** Decodes an initializer or Constant tensor: floats become tensors, integers static values. */
-export function decodeTensor(t: TensorProto, what: string): { floats: Float32Array | Float64Array; dtype: DType; shape: number[] } | StaticInts {
+export function decodeTensor(
+  t: TensorProto,
+  what: string,
+): { floats: Float32Array | Float64Array; dtype: DType; shape: number[] } | StaticInts {
   const shape = (t.dims ?? []).map(Number);
   const type = t.data_type ?? DT.UNDEFINED;
   const size = shape.reduce((a, b) => a * b, 1);
   const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : null;
-  if (t.data_location === 1) throw new OnnxImportError(`importOnnx: ${what} keeps its data in an external file, which is not supported; save the model with its weights inside.`);
+  if (t.data_location === 1)
+    throw new OnnxImportError(
+      `importOnnx: ${what} keeps its data in an external file, which is not supported; save the model with its weights inside.`,
+    );
   if (FLOAT_TYPES[type]) {
     const dtype = FLOAT_TYPES[type];
     const floats = raw
       ? dtype === 'float64' ? new Float64Array(aligned(raw)) : new Float32Array(aligned(raw))
       : dtype === 'float64' ? Float64Array.from(t.double_data ?? []) : Float32Array.from(t.float_data ?? []);
-    if (floats.length !== size) throw new OnnxImportError(`importOnnx: ${what} has ${floats.length} values for shape [${shape.join(', ')}].`);
+    if (floats.length !== size)
+      throw new OnnxImportError(`importOnnx: ${what} has ${floats.length} values for shape [${shape.join(', ')}].`);
     return { floats, dtype, shape };
   }
   if (INT_TYPES.has(type)) {
@@ -48,12 +55,22 @@ export function decodeTensor(t: TensorProto, what: string): { floats: Float32Arr
       const view = new DataView(aligned(raw));
       const width = type === DT.INT64 ? 8 : type === DT.INT32 ? 4 : type === DT.INT16 ? 2 : 1;
       values = Array.from({ length: raw.length / width }, (_, i) =>
-        width === 8 ? Number(view.getBigInt64(8 * i, true)) : width === 4 ? view.getInt32(4 * i, true) : width === 2 ? view.getInt16(2 * i, true) : type === DT.INT8 ? view.getInt8(i) : view.getUint8(i),
+        width === 8
+          ? Number(view.getBigInt64(8 * i, true))
+          : width === 4
+          ? view.getInt32(4 * i, true)
+          : width === 2
+          ? view.getInt16(2 * i, true)
+          : type === DT.INT8
+          ? view.getInt8(i)
+          : view.getUint8(i),
       );
     } else values = (type === DT.INT64 ? t.int64_data : t.int32_data ?? []) as number[];
     return new StaticInts(values.map(Number), shape);
   }
-  throw new OnnxImportError(`importOnnx: ${what} has ONNX element type ${type}, which is not supported (float, double and integer types are).`);
+  throw new OnnxImportError(
+    `importOnnx: ${what} has ONNX element type ${type}, which is not supported (float, double and integer types are).`,
+  );
 }
 
 /** A float tensor from decoded data. */

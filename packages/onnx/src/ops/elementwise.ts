@@ -46,8 +46,13 @@ export const ELEMENTWISE: Readonly<Record<string, OpMapping>> = {
   leakyRelu: (ctx) => ctx.node('LeakyRelu', ctx.inputs, { alpha: { float: ctx.attrs.alpha as number } }),
   elu: (ctx) => ctx.node('Elu', ctx.inputs, { alpha: { float: ctx.attrs.alpha as number } }),
   clip: (ctx) =>
-    ctx.node('Clip', [ctx.inputs[0], ctx.graph.scalar('min', ctx.outDType, ctx.attrs.min as number), ctx.graph.scalar('max', ctx.outDType, ctx.attrs.max as number)]),
-  cast: (ctx) => (ctx.inputDTypes[0] === ctx.outDType ? ctx.node('Identity', ctx.inputs) : ctx.node('Cast', ctx.inputs, { to: elemType(ctx) })),
+    ctx.node('Clip', [
+      ctx.inputs[0],
+      ctx.graph.scalar('min', ctx.outDType, ctx.attrs.min as number),
+      ctx.graph.scalar('max', ctx.outDType, ctx.attrs.max as number),
+    ]),
+  cast: (ctx) =>
+    ctx.inputDTypes[0] === ctx.outDType ? ctx.node('Identity', ctx.inputs) : ctx.node('Cast', ctx.inputs, { to: elemType(ctx) }),
   where: same('Where'),
   equal: same('Equal'),
   notEqual: (ctx) => ctx.node('Not', [ctx.node('Equal', ctx.inputs)]),

@@ -31,7 +31,9 @@ const conv2dBackpropInput: OpMapping = (ctx) => {
     return want[2 + i] - natural;
   });
   if (outputPadding.some((op, i) => op < 0 || op >= Math.max(s[i], d[i]))) {
-    ctx.fail(`its output size ${want.slice(2).join('×')} needs output padding [${outputPadding.join(', ')}], which ConvTranspose cannot express`);
+    ctx.fail(
+      `its output size ${want.slice(2).join('×')} needs output padding [${outputPadding.join(', ')}], which ConvTranspose cannot express`,
+    );
   }
   return ctx.node('ConvTranspose', ctx.inputs, {
     kernel_shape: [w[2], w[3]],

@@ -44,7 +44,13 @@ export const SHAPE: Readonly<Record<string, OpMapping>> = {
     const step = nums(ctx, 'step');
     const ends = begin.map((b, i) => b + (size[i] - 1) * step[i] + 1);
     const axes = begin.map((_, i) => i);
-    return ctx.node('Slice', [ctx.inputs[0], g.int64s('starts', begin), g.int64s('ends', ends), g.int64s('axes', axes), g.int64s('steps', step)]);
+    return ctx.node('Slice', [
+      ctx.inputs[0],
+      g.int64s('starts', begin),
+      g.int64s('ends', ends),
+      g.int64s('axes', axes),
+      g.int64s('steps', step),
+    ]);
   },
   pad: (ctx) => {
     const pads = ctx.attrs.pads as readonly (readonly [number, number])[];
@@ -57,7 +63,22 @@ export const SHAPE: Readonly<Record<string, OpMapping>> = {
     const axes = nums(ctx, 'axes');
     // Walk each flipped axis from its last element past its first (ONNX clamps the end).
     const end = Number.MIN_SAFE_INTEGER;
-    return ctx.node('Slice', [ctx.inputs[0], g.int64s('starts', axes.map(() => -1)), g.int64s('ends', axes.map(() => end)), g.int64s('axes', axes), g.int64s('steps', axes.map(() => -1))]);
+    return ctx.node('Slice', [
+      ctx.inputs[0],
+      g.int64s(
+        'starts',
+        axes.map(() => -1),
+      ),
+      g.int64s(
+        'ends',
+        axes.map(() => end),
+      ),
+      g.int64s('axes', axes),
+      g.int64s(
+        'steps',
+        axes.map(() => -1),
+      ),
+    ]);
   },
   sum: reduce('ReduceSum'),
   prod: reduce('ReduceProd'),

@@ -80,7 +80,8 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
     const v = logs[this.monitor];
     if (v === undefined) {
-      throw new ConfigError(`EarlyStopping: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}); pass validation data or pick another key.`);
+      throw new ConfigError(`EarlyStopping: monitor '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')}); pass ` +
+        `validation data or pick another key.`);
     }
     if (this.improved(v)) {
       this.best = v;
@@ -93,7 +94,8 @@ export class EarlyStopping implements Callback {
     if (this.wait >= this.patience) {
       this.stoppedEpoch = epoch;
       ctx.stopTraining = true;
-      ctx.stopReason = `early stopping: ${this.monitor} has not improved for ${this.wait} epochs (best ${this.best.toPrecision(5)} at epoch ${this.bestEpoch + 1})`;
+      ctx.stopReason = `early stopping: ${this.monitor} has not improved for ${this.wait} epochs (best ${this.best.toPrecision(5)} at ` +
+        `epoch ${this.bestEpoch + 1})`;
     }
   }
 

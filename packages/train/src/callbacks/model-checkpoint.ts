@@ -70,7 +70,8 @@ export class ModelCheckpoint implements Callback {
     // Buffers too (running statistics): a NaN there poisons every later prediction.
     if (!(await allFinite(Object.values(ctx.model.stateDict())))) {
       throw new NonFiniteLossError(
-        `ModelCheckpoint: the weights hold NaN or Infinity at step ${ctx.step} (epoch ${ctx.epoch + 1}); ${name} was not written, so the last good checkpoint stays. Lower the learning rate or clip gradients.`,
+        `ModelCheckpoint: the weights hold NaN or Infinity at step ${ctx.step} (epoch ${ctx.epoch + 1}); ${name} was not written, so the ` +
+          `last good checkpoint stays. Lower the learning rate or clip gradients.`,
         ctx.step,
       );
     }

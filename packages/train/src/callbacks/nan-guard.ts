@@ -57,7 +57,8 @@ export class NanGuard implements Callback {
     ctx.stopTraining = true;
     ctx.stopReason = `non-finite ${what} at epoch ${epoch + 1}`;
     throw new NonFiniteLossError(
-      `fit: epoch ${epoch + 1} (step ${ctx.step}) ended with ${what}. Lower the learning rate, clip gradients (clipGradNorm), or check the inputs and targets for NaN.`,
+      `fit: epoch ${epoch + 1} (step ${ctx.step}) ended with ${what}. Lower the learning rate, clip gradients (clipGradNorm), or check ` +
+        `the inputs and targets for NaN.`,
       ctx.step,
     );
   }
@@ -84,7 +85,8 @@ export class NanGuard implements Callback {
     ctx.stopTraining = true;
     ctx.stopReason = `non-finite loss at step ${step}${at}`;
     throw new NonFiniteLossError(
-      `fit: the loss became NaN or Infinity at step ${step}${at}. Lower the learning rate, clip gradients (clipGradNorm), or check the inputs and targets for NaN.`,
+      `fit: the loss became NaN or Infinity at step ${step}${at}. Lower the learning rate, clip gradients (clipGradNorm), or check the ` +
+        `inputs and targets for NaN.`,
       step,
     );
   }

@@ -22,7 +22,16 @@ function defaultStream(): ProgressStream {
   const out = (globalThis as NodeLike).process?.stdout;
   if (out) return out;
   let line = '';
-  return { write: (s: string) => { line += s; const i = line.lastIndexOf('\n'); if (i >= 0) { console.log(line.slice(0, i)); line = line.slice(i + 1); } } };
+  return {
+    write: (s: string) => {
+      line += s;
+      const i = line.lastIndexOf('\n');
+      if (i >= 0) {
+        console.log(line.slice(0, i));
+        line = line.slice(i + 1);
+      }
+    },
+  };
 }
 
 /** `m:ss` or `h:mm:ss`. */
@@ -87,7 +96,9 @@ export class ProgressBar implements Callback {
     const total = ctx.numBatches;
     const width = 24;
     const filled = total ? Math.round((done / total) * width) : 0;
-    const barText = total ? `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(width - filled)}] ${done}/${total}` : `${done}`;
+    const barText = total
+      ? `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(width - filled)}] ${done}/${total}`
+      : `${done}`;
     const eta = total ? ` · ETA ${formatDuration(((total - done) * secs) / done)}` : '';
     this.stream.write(`\r\x1b[2K${this.prefix(ctx)} ${barText} · loss ${fmt(loss)} · ${Math.round(rate)} samples/s${eta}`);
   }
@@ -96,7 +107,9 @@ export class ProgressBar implements Callback {
     // Throughput counts training batches only; the epoch time includes validation.
     const secs = (performance.now() - this.epochStart) / 1000;
     const rate = Math.round(this.samples / Math.max((this.lastBatch - this.epochStart) / 1000, 1e-9));
-    this.stream.write(`${this.bar ? '\r\x1b[2K' : ''}${this.prefix(ctx)} · ${secs.toFixed(1)}s · ${rate} samples/s · ${formatLogs(logs)}\n`);
+    this.stream.write(
+      `${this.bar ? '\r\x1b[2K' : ''}${this.prefix(ctx)} · ${secs.toFixed(1)}s · ${rate} samples/s · ${formatLogs(logs)}\n`,
+    );
   }
 
   onTrainEnd(ctx: TrainContext): void {

@@ -1,5 +1,5 @@
 import { type ImageTransform, compose, randomCrop, randomHorizontalFlip } from '@tessera/datasets';
-import { CosineAnnealingLR, LRSchedule, LinearWarmupLR, type Optimizer } from '@tessera/optim';
+import { CosineAnnealingLR, type LRSchedule, LinearWarmupLR, type Optimizer } from '@tessera/optim';
 import type { RecipeAugmentation, RecipeOptimizer, RecipeSchedule } from './recipe.js';
 
 /**
@@ -19,7 +19,11 @@ export function recipeAugmentation(aug: RecipeAugmentation): ImageTransform | nu
  * (`fit`'s `schedulerInterval: 'batch'`), over `epochs` × `stepsPerEpoch` steps; null for
  * a constant lr.
  */
-export function recipeScheduler(schedule: RecipeSchedule, optimizer: Optimizer, o: { readonly epochs: number; readonly stepsPerEpoch: number }): LRSchedule | null {
+export function recipeScheduler(
+  schedule: RecipeSchedule,
+  optimizer: Optimizer,
+  o: { readonly epochs: number; readonly stepsPerEpoch: number },
+): LRSchedule | null {
   if (schedule.type === 'constant') return null;
   const total = Math.max(1, o.epochs * o.stepsPerEpoch);
   const warmup = Math.min(total - 1, Math.round((schedule.warmupEpochs ?? 0) * o.stepsPerEpoch));

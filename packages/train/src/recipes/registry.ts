@@ -21,21 +21,28 @@ const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isInteg
 function problems(r: Recipe): string[] {
   const out: string[] = [];
   if (!isCount(r.version)) out.push(`version must be a positive integer (got ${String(r.version)})`);
-  for (const k of ['model', 'dataset', 'description'] as const) if (typeof r[k] !== 'string' || (k !== 'description' && r[k] === '')) out.push(`${k} must be a non-empty string`);
+  for (const k of ['model', 'dataset', 'description'] as const)
+    if (typeof r[k] !== 'string' || (k !== 'description' && r[k] === '')) out.push(`${k} must be a non-empty string`);
   if (!isCount(r.epochs)) out.push(`epochs must be a positive integer (got ${String(r.epochs)})`);
   if (!isCount(r.batchSize)) out.push(`batchSize must be a positive integer (got ${String(r.batchSize)})`);
-  if (!(typeof r.validationSplit === 'number' && r.validationSplit >= 0 && r.validationSplit <= 0.9)) out.push(`validationSplit must be in [0, 0.9] (got ${String(r.validationSplit)})`);
-  if (!(Number.isInteger(r.seed) && r.seed >= 0 && r.seed < 2 ** 32)) out.push(`seed must be an integer in [0, 2³²−1] (got ${String(r.seed)})`);
+  if (!(typeof r.validationSplit === 'number' && r.validationSplit >= 0 && r.validationSplit <= 0.9))
+    out.push(`validationSplit must be in [0, 0.9] (got ${String(r.validationSplit)})`);
+  if (!(Number.isInteger(r.seed) && r.seed >= 0 && r.seed < 2 ** 32))
+    out.push(`seed must be an integer in [0, 2³²−1] (got ${String(r.seed)})`);
   if (typeof r.optimizer?.name !== 'string' || !(r.optimizer.lr >= 0)) out.push('optimizer must be { name, lr ≥ 0, momentum?, options? }');
   const s = r.schedule;
-  if (s?.type !== 'constant' && s?.type !== 'cosine') out.push(`schedule.type must be 'constant' or 'cosine' (got ${String((s as { type?: unknown } | undefined)?.type)})`);
+  if (s?.type !== 'constant' && s?.type !== 'cosine')
+    out.push(`schedule.type must be 'constant' or 'cosine' (got ${String((s as { type?: unknown } | undefined)?.type)})`);
   else if (s.type === 'cosine') {
-    if (s.warmupEpochs !== undefined && !(s.warmupEpochs >= 0 && s.warmupEpochs < r.epochs)) out.push(`schedule.warmupEpochs must be in [0, epochs) (got ${s.warmupEpochs})`);
-    if (s.minLrFactor !== undefined && !(s.minLrFactor >= 0 && s.minLrFactor <= 1)) out.push(`schedule.minLrFactor must be in [0, 1] (got ${s.minLrFactor})`);
+    if (s.warmupEpochs !== undefined && !(s.warmupEpochs >= 0 && s.warmupEpochs < r.epochs))
+      out.push(`schedule.warmupEpochs must be in [0, epochs) (got ${s.warmupEpochs})`);
+    if (s.minLrFactor !== undefined && !(s.minLrFactor >= 0 && s.minLrFactor <= 1))
+      out.push(`schedule.minLrFactor must be in [0, 1] (got ${s.minLrFactor})`);
   }
   const p = r.augmentation?.randomCropPadding;
   if (r.augmentation === undefined) out.push('augmentation must be an object ({} for none)');
-  else if (p !== undefined && !(Number.isInteger(p) && p >= 0)) out.push(`augmentation.randomCropPadding must be a non-negative integer (got ${String(p)})`);
+  else if (p !== undefined && !(Number.isInteger(p) && p >= 0))
+    out.push(`augmentation.randomCropPadding must be a non-negative integer (got ${String(p)})`);
   return out;
 }
 
@@ -68,7 +75,12 @@ export function recipes(): Recipe[] {
 /** The recipe registered under `name`; an unknown name throws `RecipeError` listing the known ones. */
 export function recipe(name: string): Recipe {
   const r = typeof name === 'string' ? registry.get(name.trim().toLowerCase()) : undefined;
-  if (!r) throw new RecipeError(String(name), `unknown recipe '${String(name)}'; known recipes: ${recipeNames().join(', ')}. Add one with registerRecipe({ name, version, model, dataset, … }).`);
+  if (!r)
+    throw new RecipeError(
+      String(name),
+      `unknown recipe '${String(name)}'; known recipes: ${recipeNames().join(', ')}. ` +
+        'Add one with registerRecipe({ name, version, model, dataset, … }).',
+    );
   return r;
 }
 

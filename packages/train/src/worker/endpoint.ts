@@ -17,7 +17,8 @@ export interface WebEndpoint {
 
 /** Node's `Worker` or `parentPort` (an EventEmitter). */
 export interface NodeEndpoint {
-  // Node types its transfer list with its own TransferListItem; we only transfer ArrayBuffers (no DOM type in the .d.ts, so Node-only tsconfigs compile it).
+  // Node types its transfer list with its own TransferListItem; we only transfer ArrayBuffers
+  // (no DOM type in the .d.ts, so Node-only tsconfigs compile it).
   postMessage(message: unknown, transferList?: readonly never[]): void;
   on(event: 'message', listener: (data: unknown) => void): unknown;
   off(event: 'message', listener: (data: unknown) => void): unknown;
@@ -31,7 +32,10 @@ export interface Channel {
   post(message: unknown, transfer?: readonly ArrayBuffer[]): void;
   /** Adds a listener for message data; returns its removal. */
   listen(fn: (data: unknown) => void): () => void;
-  /** Calls `fn` when the worker as a whole fails (an uncaught error, or a Node worker that exits); endpoints without such events never call it. */
+  /**
+   * Calls `fn` when the worker as a whole fails (an uncaught error, or a Node worker that
+   * exits); endpoints without such events never call it.
+   */
   onFailure(fn: (why: ErrorPayload) => void): void;
 }
 
@@ -46,7 +50,10 @@ function failureHooks(e: Endpoint, fn: (why: ErrorPayload) => void): void {
   } else if (typeof l.addEventListener === 'function') {
     l.addEventListener('error', (ev) => {
       const msg = (ev as { message?: unknown }).message;
-      fn({ name: 'WorkerError', message: typeof msg === 'string' && msg !== '' ? msg : 'the worker failed (an uncaught error; see the console)' });
+      fn({
+        name: 'WorkerError',
+        message: typeof msg === 'string' && msg !== '' ? msg : 'the worker failed (an uncaught error; see the console)',
+      });
     });
   }
 }

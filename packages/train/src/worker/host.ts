@@ -5,7 +5,14 @@
 import { type Endpoint, channel, type Channel } from './endpoint.js';
 import { TrainingWorkerError } from './errors.js';
 import {
-  type ArrayPayload, type FromTrainingWorker, type ToTrainingWorker, type TrainingEvent, type TrainingResult, type TrainingSpec, TAG, isTrainingMessage,
+  type ArrayPayload,
+  type FromTrainingWorker,
+  type ToTrainingWorker,
+  type TrainingEvent,
+  type TrainingResult,
+  type TrainingSpec,
+  TAG,
+  isTrainingMessage,
 } from './protocol.js';
 
 /** Options of `startTraining`. */
@@ -187,8 +194,12 @@ export function startTraining(worker: Endpoint, spec: TrainingSpec, opts: StartT
   if (opts.onEvent) job.listeners.add(opts.onEvent);
   const send = (m: ToTrainingWorker, transfer: ArrayBuffer[] = []): void => router.ch.post(m, transfer);
   const control = (type: 'pause' | 'resume' | 'stop' | 'close'): void => send({ tessera: TAG, type, job: job.id });
-  const request = <T extends ArrayPayload | Uint8Array>(make: (request: number) => ToTrainingWorker, transfer: ArrayBuffer[] = []): Promise<T> => {
-    if (job.closed) return Promise.reject(new Error(`training job ${job.id}: the job was closed; predict and snapshot work until close().`));
+  const request = <T extends ArrayPayload | Uint8Array>(
+    make: (request: number) => ToTrainingWorker,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<T> => {
+    if (job.closed)
+      return Promise.reject(new Error(`training job ${job.id}: the job was closed; predict and snapshot work until close().`));
     const id = nextRequest++;
     return new Promise<T>((resolve, reject) => {
       job.pending.set(id, { resolve: resolve as (v: ArrayPayload | Uint8Array) => void, reject });
@@ -210,7 +221,8 @@ export function startTraining(worker: Endpoint, spec: TrainingSpec, opts: StartT
       return job.result;
     },
     setLr: (lr) => {
-      if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new RangeError(`training job ${job.id}: setLr needs a positive finite learning rate; got ${lr}.`);
+      if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr)))
+        throw new RangeError(`training job ${job.id}: setLr needs a positive finite learning rate; got ${lr}.`);
       send({ tessera: TAG, type: 'setLr', job: job.id, lr });
     },
     predict: (x) => request<ArrayPayload>((r) => ({ tessera: TAG, type: 'predict', job: job.id, request: r, x })),

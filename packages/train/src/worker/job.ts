@@ -4,7 +4,15 @@
  * predictions and snapshots between steps, and ends with the trained model file.
  */
 import { type Tensor, getBackend, init, keep, manualSeed, memory, noGrad, tidy } from '@tessera/core';
-import { type AnyModule, MODEL_CONFIG_KEY, MODEL_FORMAT_KEY, MODEL_FORMAT_VERSION, type StateDict, encodeSafetensorsAsync, saveModel } from '@tessera/layers';
+import {
+  type AnyModule,
+  MODEL_CONFIG_KEY,
+  MODEL_FORMAT_KEY,
+  MODEL_FORMAT_VERSION,
+  type StateDict,
+  encodeSafetensorsAsync,
+  saveModel,
+} from '@tessera/layers';
 import type { Optimizer } from '@tessera/optim';
 import type { Callback, History, TrainContext } from '../callbacks/callback.js';
 import { evaluate } from '../evaluate.js';
@@ -104,7 +112,11 @@ export class TrainingJob {
     this.data = null;
     const weights = await saveModel(this.model!);
     const result: TrainingResult = {
-      weights, history: { epochs: history.epochs, history: history.history, stopReason: history.stopReason }, stopped: this.stopRequested, steps: this.steps, seen: this.seen,
+      weights,
+      history: { epochs: history.epochs, history: history.history, stopReason: history.stopReason },
+      stopped: this.stopRequested,
+      steps: this.steps,
+      seen: this.seen,
     };
     this.emit({ type: 'done', result }, [weights.buffer as ArrayBuffer]);
   }
@@ -170,7 +182,8 @@ export class TrainingJob {
 
   private async ready(): Promise<AnyModule> {
     await this.built;
-    if (!this.model || this.closed) throw new Error(`training job ${this.id}: the job was closed, or a newer job replaced it in this worker.`);
+    if (!this.model || this.closed)
+      throw new Error(`training job ${this.id}: the job was closed, or a newer job replaced it in this worker.`);
     return this.model;
   }
 
@@ -185,7 +198,10 @@ export class TrainingJob {
 
   private async build(): Promise<void> {
     const fallback: string[] = [];
-    this.backend = await init({ ...(this.spec.backends ? { backends: [...this.spec.backends] } : {}), onFallback: (note) => fallback.push(note) });
+    this.backend = await init({
+      ...(this.spec.backends ? { backends: [...this.spec.backends] } : {}),
+      onFallback: (note) => fallback.push(note),
+    });
     await this.env.onBackend?.(this.backend);
     manualSeed(this.spec.seed ?? 0);
     this.model = modelOf(this.spec.model);
@@ -210,10 +226,25 @@ export class TrainingJob {
     if (this.stopRequested) return { epochs: [], history: {}, stopReason: STOPPED };
     this.setState('training');
     const metrics = resolveMetrics(this.metricNames());
-    const reporter = new LiveReporter(metrics, {
-      report: (r) => this.emit({ type: 'progress', epoch: r.epoch, step: this.steps, seen: this.seen, loss: r.loss, metrics: r.metrics, samplesPerSec: r.samplesPerSec, memory: memoryInfo(), backendInfo: backendInfo(this.backend) }),
-      between: (ctx) => this.between(ctx),
-    }, spec.reportEveryMs ?? 250);
+    const reporter = new LiveReporter(
+      metrics,
+      {
+        report: (r) =>
+          this.emit({
+            type: 'progress',
+            epoch: r.epoch,
+            step: this.steps,
+            seen: this.seen,
+            loss: r.loss,
+            metrics: r.metrics,
+            samplesPerSec: r.samplesPerSec,
+            memory: memoryInfo(),
+            backendInfo: backendInfo(this.backend),
+          }),
+        between: (ctx) => this.between(ctx),
+      },
+      spec.reportEveryMs ?? 250,
+    );
     const history = await fit(model, data.train, {
       loss: spec.loss, optimizer: opt, epochs: spec.epochs, batchSize: spec.batchSize, shuffle: spec.shuffle ?? true, metrics,
       ...(spec.compile !== undefined ? { compile: spec.compile } : {}),
@@ -260,7 +291,13 @@ export class TrainingJob {
   /** Between two steps: stop, validate when due, pause, let messages in. */
   private async between(ctx: TrainContext): Promise<void> {
     const every = this.spec.validateEveryMs;
-    if (!this.stopRequested && every !== undefined && this.data?.validation && now() - this.lastValEnd >= Math.max(every, 4 * this.lastValMs)) await this.validate();
+    if (
+      !this.stopRequested &&
+      every !== undefined &&
+      this.data?.validation &&
+      now() - this.lastValEnd >= Math.max(every, 4 * this.lastValMs)
+    )
+      await this.validate();
     if (this.pauseRequested && !this.stopRequested) {
       await this.paused();
       if (!this.stopRequested) this.setState('training');
@@ -284,7 +321,11 @@ export class TrainingJob {
   /** Evaluates on the validation data and emits the result. */
   private async validate(): Promise<Record<string, number>> {
     const t0 = now();
-    const logs = await evaluate(this.model!, this.data!.validation!, { loss: this.spec.loss, metrics: this.metricNames(), batchSize: this.spec.batchSize });
+    const logs = await evaluate(this.model!, this.data!.validation!, {
+      loss: this.spec.loss,
+      metrics: this.metricNames(),
+      batchSize: this.spec.batchSize,
+    });
     this.emit({ type: 'validation', epoch: this.epoch, step: this.steps, seen: this.seen, logs });
     this.lastValMs = now() - t0;
     this.lastValEnd = now();

@@ -154,7 +154,11 @@ export interface TrainingResult {
   /** The trained model as a model file (`saveModel`: safetensors with the architecture); `loadModel` rebuilds it. */
   readonly weights: Uint8Array;
   /** `fit`'s history: per-epoch logs. */
-  readonly history: { readonly epochs: readonly number[]; readonly history: Readonly<Record<string, readonly number[]>>; readonly stopReason: string | null };
+  readonly history: {
+    readonly epochs: readonly number[];
+    readonly history: Readonly<Record<string, readonly number[]>>;
+    readonly stopReason: string | null;
+  };
   /** True when `stop()` ended it early. */
   readonly stopped: boolean;
   readonly steps: number;
@@ -174,14 +178,32 @@ export type ToTrainingWorker =
   | { readonly tessera: 'train'; readonly type: 'pause' | 'resume' | 'stop' | 'close'; readonly job: number }
   | { readonly tessera: 'train'; readonly type: 'setLr'; readonly job: number; readonly lr: number }
   | { readonly tessera: 'train'; readonly type: 'predict'; readonly job: number; readonly request: number; readonly x: ArrayPayload }
-  | { readonly tessera: 'train'; readonly type: 'snapshot'; readonly job: number; readonly request: number; readonly metadata: Readonly<Record<string, string>> };
+  | {
+      readonly tessera: 'train';
+      readonly type: 'snapshot';
+      readonly job: number;
+      readonly request: number;
+      readonly metadata: Readonly<Record<string, string>>;
+    };
 
 /** Worker → host. */
 export type FromTrainingWorker =
   | { readonly tessera: 'train'; readonly type: 'event'; readonly job: number; readonly event: TrainingEvent }
   | { readonly tessera: 'train'; readonly type: 'error'; readonly job: number; readonly error: ErrorPayload }
-  | { readonly tessera: 'train'; readonly type: 'reply'; readonly job: number; readonly request: number; readonly value: ArrayPayload | Uint8Array }
-  | { readonly tessera: 'train'; readonly type: 'replyError'; readonly job: number; readonly request: number; readonly error: ErrorPayload };
+  | {
+      readonly tessera: 'train';
+      readonly type: 'reply';
+      readonly job: number;
+      readonly request: number;
+      readonly value: ArrayPayload | Uint8Array;
+    }
+  | {
+      readonly tessera: 'train';
+      readonly type: 'replyError';
+      readonly job: number;
+      readonly request: number;
+      readonly error: ErrorPayload;
+    };
 
 /** @internal Tag on every message of this protocol, so other messages on the same worker pass by. */
 export const TAG = 'train';

@@ -37,8 +37,15 @@ export interface TrainingServer {
 
 function defaultEndpoint(): Endpoint {
   const g = globalThis as unknown as Partial<Endpoint>;
-  if (typeof (g as { postMessage?: unknown }).postMessage === 'function' && typeof (g as { addEventListener?: unknown }).addEventListener === 'function') return g as Endpoint;
-  throw new TypeError("serveTraining: no endpoint given and this is not a Web Worker; in a Node worker thread pass { endpoint: parentPort } from 'node:worker_threads'.");
+  if (
+    typeof (g as { postMessage?: unknown }).postMessage === 'function' &&
+    typeof (g as { addEventListener?: unknown }).addEventListener === 'function'
+  )
+    return g as Endpoint;
+  throw new TypeError(
+    'serveTraining: no endpoint given and this is not a Web Worker; ' +
+      "in a Node worker thread pass { endpoint: parentPort } from 'node:worker_threads'.",
+  );
 }
 
 /**
@@ -64,7 +71,16 @@ export function serveTraining(opts: ServeTrainingOptions = {}): TrainingServer {
   const start = (id: number, spec: Extract<ToTrainingWorker, { type: 'start' }>['spec']): void => {
     const running = [...jobs.values()].find((j) => j.active);
     if (running) {
-      post({ tessera: TAG, type: 'error', job: id, error: { name: 'TrainingBusyError', message: `job ${running.id} is still training in this worker; stop it (await handle.stop()) before starting another, or use a second worker.` } });
+      post({
+        tessera: TAG,
+        type: 'error',
+        job: id,
+        error: {
+          name: 'TrainingBusyError',
+          message: `job ${running.id} is still training in this worker; stop it (await handle.stop()) before starting another, ` +
+            'or use a second worker.',
+        },
+      });
       return;
     }
     for (const [k, j] of jobs) {
@@ -78,7 +94,10 @@ export function serveTraining(opts: ServeTrainingOptions = {}): TrainingServer {
 
   const reply = (job: number, request: number, work: () => Promise<Uint8Array | { data: ArrayBufferView }>): void => {
     work().then(
-      (value) => post({ tessera: TAG, type: 'reply', job, request, value: value as never }, [('data' in value ? value.data : value).buffer as ArrayBuffer]),
+      (value) =>
+        post({ tessera: TAG, type: 'reply', job, request, value: value as never }, [
+          ('data' in value ? value.data : value).buffer as ArrayBuffer,
+        ]),
       (e: unknown) => post({ tessera: TAG, type: 'replyError', job, request, error: errorPayload(e) }),
     );
   };

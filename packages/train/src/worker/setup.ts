@@ -14,20 +14,33 @@ import type { ArrayPayload, DataSpec, ModelSpec, TrainingSpec } from './protocol
 /** Loads a split of a registered dataset in the worker (default: `fetchDataset`). */
 export type DatasetLoader = (
   name: string,
-  opts: { readonly split: 'train' | 'test'; readonly mirrors?: readonly string[]; readonly checksums?: DatasetChecksums; readonly options?: Readonly<Record<string, unknown>> },
+  opts: {
+    readonly split: 'train' | 'test';
+    readonly mirrors?: readonly string[];
+    readonly checksums?: DatasetChecksums;
+    readonly options?: Readonly<Record<string, unknown>>;
+  },
 ) => Promise<ImageDataset>;
 
 type DatasetChecksums = Readonly<Record<string, { readonly size: number; readonly sha256: string }>>;
 
 /** The default `DatasetLoader`: a verified fetch from the dataset's (or the spec's) mirrors. */
 export const fetchLoader: DatasetLoader = (name, o) =>
-  fetchDataset(name, { split: o.split, ...(o.mirrors ? { mirrors: [...o.mirrors] } : {}), ...(o.checksums ? { checksums: o.checksums } : {}), ...(o.options ?? {}) });
+  fetchDataset(name, {
+    split: o.split,
+    ...(o.mirrors ? { mirrors: [...o.mirrors] } : {}),
+    ...(o.checksums ? { checksums: o.checksums } : {}),
+    ...(o.options ?? {}),
+  });
 
 /** A tensor from a payload: bytes scaled to [0, 1] float32, the others as they are. */
 export function tensorOf(p: ArrayPayload, what: string): Tensor {
   const size = p.shape.reduce((a, b) => a * b, 1);
   if (!Array.isArray(p.shape) || p.data?.length !== size) {
-    throw new ConfigError(`training spec: ${what} has ${String(p.data?.length)} values but its shape [${String(p.shape)}] holds ${size}; send { data, shape } with data.length = the product of shape.`);
+    throw new ConfigError(
+      `training spec: ${what} has ${String(p.data?.length)} values but its shape [${String(p.shape)}] holds ${size}; ` +
+        'send { data, shape } with data.length = the product of shape.',
+    );
   }
   if (p.data instanceof Uint8Array) return tensor(Float32Array.from(p.data, (v) => v / 255), { shape: [...p.shape] });
   if (p.data instanceof Int32Array) return tensor(p.data, { shape: [...p.shape], dtype: 'int32' });
@@ -51,7 +64,10 @@ export function modelOf(spec: ModelSpec): AnyModule {
     return model;
   }
   if ('name' in spec) return buildModel(spec.name, { numClasses: spec.numClasses, inputShape: spec.inputShape });
-  throw new ConfigError(`training spec: model must be { name, numClasses, inputShape }, { config, weights? } or { file }; got keys ${Object.keys(spec as object).join(', ') || 'none'}.`);
+  throw new ConfigError(
+    `training spec: model must be { name, numClasses, inputShape }, { config, weights? } or { file }; ` +
+      `got keys ${Object.keys(spec as object).join(', ') || 'none'}.`,
+  );
 }
 
 /** The optimizer a spec names, over the model's parameters. */
@@ -73,7 +89,9 @@ export interface PreparedData {
   dispose(): void;
 }
 
-type Loaded = { kind: 'arrays'; data: ArrayData } | { kind: 'dataset'; data: Dataset<unknown, unknown> & { readonly length: number }; labels: ArrayLike<number> };
+type Loaded =
+  | { kind: 'arrays'; data: ArrayData }
+  | { kind: 'dataset'; data: Dataset<unknown, unknown> & { readonly length: number }; labels: ArrayLike<number> };
 
 async function load(spec: DataSpec, loader: DatasetLoader, what: string): Promise<Loaded> {
   if ('x' in spec) {
@@ -86,9 +104,15 @@ async function load(spec: DataSpec, loader: DatasetLoader, what: string): Promis
     }
   }
   if (typeof spec.dataset !== 'string') throw new ConfigError(`training spec: ${what} must be { x, y } arrays or { dataset: name }.`);
-  const ds = await loader(spec.dataset, { split: spec.split ?? 'train', mirrors: spec.mirrors, checksums: spec.checksums, options: spec.options });
+  const ds = await loader(spec.dataset, {
+    split: spec.split ?? 'train',
+    mirrors: spec.mirrors,
+    checksums: spec.checksums,
+    options: spec.options,
+  });
   if (spec.limit === undefined || spec.limit >= ds.length) return { kind: 'dataset', data: ds, labels: ds.labels };
-  if (!(Number.isInteger(spec.limit) && spec.limit > 0)) throw new ConfigError(`training spec: ${what}.limit must be a positive integer; got ${spec.limit}.`);
+  if (!(Number.isInteger(spec.limit) && spec.limit > 0))
+    throw new ConfigError(`training spec: ${what}.limit must be a positive integer; got ${spec.limit}.`);
   const idx = Array.from({ length: spec.limit }, (_, i) => i);
   return { kind: 'dataset', data: subset(ds, idx), labels: ds.labels.subarray(0, spec.limit) };
 }
@@ -101,7 +125,11 @@ function count(d: Loaded): number {
 function splitDataset(d: Extract<Loaded, { kind: 'dataset' }>, fraction: number, seed: number): [Loaded, Loaded] {
   if (!(fraction > 0 && fraction < 1)) throw new ConfigError(`training spec: validationSplit must be in (0, 1); got ${fraction}.`);
   const { train, validation } = stratifiedSplit(d.labels, fraction, seed);
-  const pick = (idx: Int32Array): Loaded => ({ kind: 'dataset', data: subset(d.data, idx), labels: Int32Array.from(idx, (i) => d.labels[i]) });
+  const pick = (idx: Int32Array): Loaded => ({
+    kind: 'dataset',
+    data: subset(d.data, idx),
+    labels: Int32Array.from(idx, (i) => d.labels[i]),
+  });
   return [pick(train), pick(validation)];
 }
 
@@ -130,8 +158,10 @@ async function firstExamples(d: Loaded, n: number): Promise<{ x: ArrayPayload; y
 
 /** Loads the spec's data (and validation data), split as it asks. */
 export async function prepareData(spec: TrainingSpec, loader: DatasetLoader): Promise<PreparedData> {
-  if (!(Number.isInteger(spec.batchSize) && spec.batchSize > 0)) throw new ConfigError(`training spec: batchSize must be a positive integer; got ${spec.batchSize}.`);
-  if (spec.validationSplit !== undefined && spec.validationData !== undefined) throw new ConfigError('training spec: give validationSplit or validationData, not both.');
+  if (!(Number.isInteger(spec.batchSize) && spec.batchSize > 0))
+    throw new ConfigError(`training spec: batchSize must be a positive integer; got ${spec.batchSize}.`);
+  if (spec.validationSplit !== undefined && spec.validationData !== undefined)
+    throw new ConfigError('training spec: give validationSplit or validationData, not both.');
   const owned: Tensor[] = [];
   const own = (l: Loaded): Loaded => (l.kind === 'arrays' && owned.push(l.data.x, l.data.y), l);
   try {
@@ -140,7 +170,10 @@ export async function prepareData(spec: TrainingSpec, loader: DatasetLoader): Pr
     if (spec.validationSplit !== undefined) {
       if (train.kind === 'arrays') {
         const s = await splitArrays(train.data, spec.validationSplit, spec.seed ?? 0);
-        [train, val] = [own({ kind: 'arrays', data: { x: keep(s.train.x), y: keep(s.train.y) } }), own({ kind: 'arrays', data: { x: keep(s.val.x), y: keep(s.val.y) } })];
+        [train, val] = [
+          own({ kind: 'arrays', data: { x: keep(s.train.x), y: keep(s.train.y) } }),
+          own({ kind: 'arrays', data: { x: keep(s.val.x), y: keep(s.val.y) } }),
+        ];
       } else [train, val] = splitDataset(train, spec.validationSplit, spec.seed ?? 0);
     }
     const shuffle = spec.shuffle ?? true;

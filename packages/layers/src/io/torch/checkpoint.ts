@@ -26,7 +26,8 @@ export interface TorchStateDictOptions extends TorchReadOptions {
 
 const nums = (v: PyValue, what: string, file: string): number[] => {
   const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
-  if (!items || !items.every((x) => typeof x === 'number')) throw new DataError(`${file}: a tensor's ${what} is ${describe(v)}, not a tuple of ints.`);
+  if (!items || !items.every((x) => typeof x === 'number'))
+    throw new DataError(`${file}: a tensor's ${what} is ${describe(v)}, not a tuple of ints.`);
   return items as number[];
 };
 
@@ -40,7 +41,8 @@ function allowedGlobal(file: string): UnpickleHooks['global'] {
     if (typeof offset !== 'number') throw new DataError(`${file}: _rebuild_tensor_v2 got storage offset ${describe(offset)}.`);
     const shape = nums(args[2], 'size', file);
     const stride = nums(args[3], 'stride', file);
-    if (shape.length !== stride.length) throw new DataError(`${file}: a tensor has size [${shape.join(', ')}] but stride [${stride.join(', ')}].`);
+    if (shape.length !== stride.length)
+      throw new DataError(`${file}: a tensor has size [${shape.join(', ')}] but stride [${stride.join(', ')}].`);
     return { kind: 'tensor', storage: storage as TorchStorage, offset, shape, stride };
   };
   const globals: Record<string, PyGlobal> = {
@@ -69,11 +71,14 @@ function allowedGlobal(file: string): UnpickleHooks['global'] {
 
 /** A storage from its persistent id: ('storage', type, key, location, numel[, view_metadata]). */
 function storageFromPid(pid: PyValue, file: string, storages: Map<string, TorchStorage>): TorchStorage {
-  if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') throw new DataError(`${file}: a persistent id is ${describe(pid)}, not a storage reference.`);
+  if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage')
+    throw new DataError(`${file}: a persistent id is ${describe(pid)}, not a storage reference.`);
   const [, type, key, , numel, view] = pid.items;
   if (!isGlobal(type) || !(type.name in STORAGE_TYPES)) throw new DataError(`${file}: storage of unknown type ${describe(type)}.`);
-  if (typeof key !== 'string' || typeof numel !== 'number') throw new DataError(`${file}: a storage reference has key ${describe(key)} and size ${describe(numel)}.`);
-  if (view !== undefined && view !== null) throw new DataError(`${file}: storage '${key}' is a legacy storage view, which is not supported.`);
+  if (typeof key !== 'string' || typeof numel !== 'number')
+    throw new DataError(`${file}: a storage reference has key ${describe(key)} and size ${describe(numel)}.`);
+  if (view !== undefined && view !== null)
+    throw new DataError(`${file}: storage '${key}' is a legacy storage view, which is not supported.`);
   let s = storages.get(key);
   if (!s) {
     s = { kind: 'storage', type: type.name, key, numel, bytes: null };
@@ -97,7 +102,9 @@ function readZipCheckpoint(bytes: Uint8Array, file: string): PyValue {
       const entry = entries.get(`${root}data/${s.key}`);
       if (!entry) throw new DataError(`${file}: storage '${s.key}' has no member '${root}data/${s.key}'.`);
       if (entry.data.length < s.numel * STORAGE_TYPES[s.type].bytes) {
-        throw new DataError(`${file}: storage '${s.key}' holds ${entry.data.length} bytes, fewer than its ${s.numel} ${s.type} elements need.`);
+        throw new DataError(
+          `${file}: storage '${s.key}' holds ${entry.data.length} bytes, fewer than its ${s.numel} ${s.type} elements need.`,
+        );
       }
       s.bytes = entry.data;
       return s;
@@ -112,11 +119,19 @@ const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 function readLegacyCheckpoint(bytes: Uint8Array, file: string): PyValue {
   const storages = new Map<string, TorchStorage>();
   const hooks: UnpickleHooks = { file, global: allowedGlobal(file), persistentLoad: (pid) => storageFromPid(pid, file, storages) };
-  const plain: UnpickleHooks = { file, global: () => undefined, persistentLoad: () => { throw new DataError(`${file}: unexpected persistent id in a legacy header.`); } };
+  const plain: UnpickleHooks = {
+    file,
+    global: () => undefined,
+    persistentLoad: () => {
+      throw new DataError(`${file}: unexpected persistent id in a legacy header.`);
+    },
+  };
   const magic = unpickle(bytes, plain);
-  if (magic.value !== LEGACY_MAGIC) throw new DataError(`${file}: not a PyTorch checkpoint (no zip container, and the legacy magic number is missing).`);
+  if (magic.value !== LEGACY_MAGIC)
+    throw new DataError(`${file}: not a PyTorch checkpoint (no zip container, and the legacy magic number is missing).`);
   const protocol = unpickle(bytes, plain, magic.end);
-  if (protocol.value !== 1001) throw new DataError(`${file}: legacy checkpoint protocol ${String(protocol.value)} is not supported (1001 is).`);
+  if (protocol.value !== 1001)
+    throw new DataError(`${file}: legacy checkpoint protocol ${String(protocol.value)} is not supported (1001 is).`);
   const sysInfo = unpickle(bytes, plain, protocol.end);
   if (sysInfo.value instanceof PyDict && sysInfo.value.entries.get('little_endian') === false) {
     throw new DataError(`${file}: the checkpoint was written on a big-endian machine, which is not supported.`);
@@ -143,13 +158,24 @@ function readLegacyCheckpoint(bytes: Uint8Array, file: string): PyValue {
 function readPy(bytes: Uint8Array, file: string): PyValue {
   if (isZip(bytes)) return readZipCheckpoint(bytes, file);
   if (bytes[0] === 0x80) return readLegacyCheckpoint(bytes, file);
-  throw new DataError(`${file}: not a PyTorch checkpoint (neither a zip container nor a legacy pickle; the tar format of torch < 0.4 is not read).`);
+  throw new DataError(
+    `${file}: not a PyTorch checkpoint (neither a zip container nor a legacy pickle; the tar format of torch < 0.4 is not read).`,
+  );
 }
 
 const isTensorRef = (v: PyValue): v is TorchTensorRef => typeof v === 'object' && v !== null && (v as { kind?: string }).kind === 'tensor';
 
 /** A JavaScript value of a checkpoint: dicts become Maps, lists and tuples arrays, tensors Tensors. */
-export type TorchCheckpointValue = null | boolean | number | bigint | string | Uint8Array | Tensor | TorchCheckpointValue[] | Map<string | number, TorchCheckpointValue>;
+export type TorchCheckpointValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Tensor
+  | TorchCheckpointValue[]
+  | Map<string | number, TorchCheckpointValue>;
 
 /** Converts tensor references into tensors (all values read first, so a bad one leaks nothing). */
 function materialise(v: PyValue, file: string, backend: string | undefined): TorchCheckpointValue {
@@ -172,7 +198,8 @@ function materialise(v: PyValue, file: string, backend: string | undefined): Tor
     if (x instanceof PyTuple) return x.items.map(convert);
     if (x instanceof PyDict) return new Map([...x.entries].map(([k, y]) => [k, convert(y)]));
     if (isGlobal(x)) throw new DataError(`${file}: the checkpoint holds ${describe(x)} as a value, which is not read.`);
-    if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array)) throw new DataError(`${file}: the checkpoint holds ${describe(x)} as a value.`);
+    if (typeof x === 'object' && x !== null && !(x instanceof Uint8Array))
+      throw new DataError(`${file}: the checkpoint holds ${describe(x)} as a value.`);
     return x;
   };
   return convert(v);
@@ -201,18 +228,21 @@ const DEFAULT_KEYS = ['state_dict', 'model_state_dict', 'model'];
 
 /** The dict of tensors inside a checkpoint's top-level value. */
 function findStateDict(top: PyValue, file: string, key: string | undefined): PyDict {
-  if (!(top instanceof PyDict)) throw new DataError(`${file}: the checkpoint holds ${describe(top)}, not a state dict (a dict of tensors).`);
+  if (!(top instanceof PyDict))
+    throw new DataError(`${file}: the checkpoint holds ${describe(top)}, not a state dict (a dict of tensors).`);
   const isState = (d: PyValue): d is PyDict => d instanceof PyDict && [...d.entries.values()].some(isTensorRef);
   if (key !== undefined) {
     const d = top.entries.get(key);
-    if (!isState(d ?? null)) throw new DataError(`${file}: key '${key}' is ${d === undefined ? 'absent' : describe(d!)}, not a dict of tensors; keys: ${[...top.entries.keys()].join(', ')}.`);
+    if (!isState(d ?? null)) throw new DataError(`${file}: key '${key}' is ${d === undefined ? 'absent' : describe(d!)}, not a dict of ` +
+      `tensors; keys: ${[...top.entries.keys()].join(', ')}.`);
     return d as PyDict;
   }
   if (isState(top) && [...top.entries.values()].every(isTensorRef)) return top;
   const found = DEFAULT_KEYS.find((k) => isState(top.entries.get(k) ?? null));
   if (found !== undefined) return top.entries.get(found) as PyDict;
   throw new DataError(
-    `${file}: the checkpoint is a dict of ${[...top.entries.keys()].join(', ')}, not a state dict; pass { key } naming the entry that holds the tensors.`,
+    `${file}: the checkpoint is a dict of ${[...top.entries.keys()].join(', ')}, not a state dict; pass { key } naming the entry that ` +
+      `holds the tensors.`,
   );
 }
 
@@ -249,7 +279,11 @@ export interface LoadTorchWeightsOptions extends TorchStateDictOptions, LoadStat
  * const net = lenet5();
  * loadTorchWeights(net, await readFile('lenet5.pth'), { file: 'lenet5.pth' });
  */
-export function loadTorchWeights(module: AnyModule, input: Uint8Array | ArrayBufferLike, opts: LoadTorchWeightsOptions = {}): LoadStateDictResult {
+export function loadTorchWeights(
+  module: AnyModule,
+  input: Uint8Array | ArrayBufferLike,
+  opts: LoadTorchWeightsOptions = {},
+): LoadStateDictResult {
   const dict = loadTorchStateDict(input, opts);
   return loadDecoded(module, Object.assign(Object.create(null) as Record<string, Tensor>, Object.fromEntries(dict)), opts);
 }

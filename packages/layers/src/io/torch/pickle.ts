@@ -24,7 +24,18 @@ export interface PyGlobal {
 }
 
 /** What the restricted unpickler produces. `object` covers values built by allowed globals. */
-export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PyGlobal | { readonly kind: string };
+export type PyValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PyValue[]
+  | PyTuple
+  | PyDict
+  | PyGlobal
+  | { readonly kind: string };
 
 /** How an unpickling resolves what the pickle refers to outside itself. */
 export interface UnpickleHooks {
@@ -154,8 +165,20 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks, start = 0): { 
       case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
       case 0x5d: stack.push([]); break; // EMPTY_LIST
       case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l)) fail('APPEND to a non-list'); (l as PyValue[]).push(v); break; } // APPEND
-      case 0x65: { const vs = popMark(); const l = top(); if (!Array.isArray(l)) fail('APPENDS to a non-list'); (l as PyValue[]).push(...vs); break; } // APPENDS
+      case 0x61: { // APPEND
+        const v = pop();
+        const l = top();
+        if (!Array.isArray(l)) fail('APPEND to a non-list');
+        (l as PyValue[]).push(v);
+        break;
+      }
+      case 0x65: { // APPENDS
+        const vs = popMark();
+        const l = top();
+        if (!Array.isArray(l)) fail('APPENDS to a non-list');
+        (l as PyValue[]).push(...vs);
+        break;
+      }
       case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
       case 0x64: { const d = new PyDict(); setItems(d, popMark()); stack.push(d); break; } // DICT
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
@@ -196,7 +219,9 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks, start = 0): { 
 
 /** Whether `v` is a global reference. */
 export function isGlobal(v: PyValue): v is PyGlobal {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && (v as { kind?: string }).kind === 'global';
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && (v as { kind?: string }).kind === 'global'
+  );
 }
 
 /** A short description of a value's Python type, for error messages. */

@@ -58,25 +58,37 @@ export interface TorchTensorRef {
 export function gatherValues(t: TorchTensorRef, name: string, file: string): { values: TypedArray; dtype: DType } {
   const st = STORAGE_TYPES[t.storage.type];
   const bytes = t.storage.bytes;
-  if (bytes === null) throw new DataError(`${file}: tensor '${name}' refers to storage '${t.storage.key}', whose data the file does not hold.`);
+  if (bytes === null)
+    throw new DataError(`${file}: tensor '${name}' refers to storage '${t.storage.key}', whose data the file does not hold.`);
   const available = Math.floor(bytes.length / st.bytes);
   const size = t.shape.reduce((a, b) => a * b, 1);
   let last = t.offset;
   for (let k = 0; k < t.shape.length; k++) if (t.shape[k] > 0) last += (t.shape[k] - 1) * t.stride[k];
   if (size > 0 && (t.offset < 0 || last >= available)) {
-    throw new DataError(`${file}: tensor '${name}' (shape [${t.shape.join(', ')}], stride [${t.stride.join(', ')}], offset ${t.offset}) reaches past its storage of ${available} elements.`);
+    throw new DataError(`${file}: tensor '${name}' (shape [${t.shape.join(', ')}], stride [${t.stride.join(', ')}], offset ${t.offset}) ` +
+      `reaches past its storage of ${available} elements.`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = st.into === 'float64' ? new Float64Array(size) : st.into === 'float32' ? new Float32Array(size) : st.into === 'bool' ? new Uint8Array(size) : new Int32Array(size);
+  const values =
+    st.into === 'float64'
+      ? new Float64Array(size)
+      : st.into === 'float32'
+      ? new Float32Array(size)
+      : st.into === 'bool'
+      ? new Uint8Array(size)
+      : new Int32Array(size);
   const index = new Array<number>(t.shape.length).fill(0);
   for (let i = 0; i < size; i++) {
     let at = t.offset;
     for (let k = 0; k < index.length; k++) at += index[k] * t.stride[k];
     const v = st.read(view, at);
     if (st.into === 'int32' && (v < INT32_MIN || v > INT32_MAX)) {
-      throw new DataError(`${file}: ${t.storage.type} tensor '${name}' holds ${v} at element ${i}, outside int32 (Tessera's integer dtype).`);
+      throw new DataError(
+        `${file}: ${t.storage.type} tensor '${name}' holds ${v} at element ${i}, outside int32 (Tessera's integer dtype).`,
+      );
     }
-    if (st.into === 'bool' && v > 1) throw new DataError(`${file}: bool tensor '${name}' holds byte ${v} at element ${i}; booleans must be 0 or 1.`);
+    if (st.into === 'bool' && v > 1)
+      throw new DataError(`${file}: bool tensor '${name}' holds byte ${v} at element ${i}; booleans must be 0 or 1.`);
     values[i] = v;
     for (let k = index.length - 1; k >= 0; k--) {
       if (++index[k] < t.shape[k]) break;

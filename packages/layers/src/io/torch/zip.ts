@@ -37,7 +37,8 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, ZipEntry> 
   const count = view.getUint16(eocd + 10, true);
   const dirSize = view.getUint32(eocd + 12, true);
   let at = view.getUint32(eocd + 16, true);
-  if (count === 0xffff || dirSize === 0xffffffff || at === 0xffffffff) bad('ZIP64 archives (over 4 GiB or 65,535 members) are not supported');
+  if (count === 0xffff || dirSize === 0xffffffff || at === 0xffffffff)
+    bad('ZIP64 archives (over 4 GiB or 65,535 members) are not supported');
   if (at + dirSize > bytes.length) bad('the central directory lies past the end of the file (truncated file?)');
   const entries = new Map<string, ZipEntry>();
   const decoder = new TextDecoder();

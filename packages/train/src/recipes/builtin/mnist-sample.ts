@@ -18,5 +18,7 @@ export const MNIST_SAMPLE: Recipe = {
   batchSize: 128,
   validationSplit: 0.1,
   seed: 0,
-  results: [{ metric: 'test accuracy 99.10 % (best validation epoch 12 of 15)', setting: 'CPU backend, 2-core VM; 193 s CPU (user + sys)' }],
+  results: [
+    { metric: 'test accuracy 99.10 % (best validation epoch 12 of 15)', setting: 'CPU backend, 2-core VM; 193 s CPU (user + sys)' },
+  ],
 };

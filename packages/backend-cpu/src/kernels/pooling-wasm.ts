@@ -1,8 +1,8 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmEngine } from '../wasm/engine.js';
-import type { CallableName } from '../wasm/conv-driver.js';
+import type { CallableName } from '../wasm/parts.js';
 import { copyOut, f32Inputs } from './f32-args.js';
-import { axisWindows, maxPool2d, maxPool2dBackward } from './pool.js';
+import { axisWindows, maxPool2d, maxPool2dBackward } from './pooling.js';
 import { wrap } from './storage.js';
 
 /** Floats of zeroed slack after x: the wasm fast path and NaN scan read up to 3 floats past its end. */
@@ -12,13 +12,19 @@ const SLACK = 4;
 export type StagedPool = (fn: CallableName, y: number, dx: number) => void;
 
 /** Most parts a pooling call is split into (planes are independent: any split gives the same result). */
-const POOL_PARTS = 8;
+const POOLING_PARTS = 8;
 
 /**
  * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
  * engine's memory) and its window geometry into the engine's memory; returns how to call maxPool / maxPoolBackward on them.
  */
-export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly number[], yShape: readonly number[], { kernel, strides, pads }: Pool2dAttrs): StagedPool {
+export function stagePool(
+  engine: WasmEngine,
+  x: Float32Array,
+  xShape: readonly number[],
+  yShape: readonly number[],
+  { kernel, strides, pads }: Pool2dAttrs,
+): StagedPool {
   const [N, C, H, W] = xShape;
   const [, , Ho, Wo] = yShape;
   const xPtr = engine.copyIn(x, SLACK);
@@ -50,7 +56,7 @@ export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly 
   // Disjoint ranges of planes, each with its own padded-plane and row scratch, so worker
   // threads can run them at once.
   const planes = N * C;
-  const parts = Math.max(1, Math.min(POOL_PARTS, planes));
+  const parts = Math.max(1, Math.min(POOLING_PARTS, planes));
   const ranges = Array.from({ length: parts }, (_, i) => {
     const p0 = Math.floor((i * planes) / parts);
     const p1 = Math.floor(((i + 1) * planes) / parts);
@@ -64,7 +70,25 @@ export function stagePool(engine: WasmEngine, x: Float32Array, xShape: readonly 
     // y (or dy) steps by output planes; x and dx by input planes.
     const args = ranges
       .filter((r) => r.n > 0)
-      .map((r) => [r.n, H, W, Ho, Wo, win, xPtr + r.p0 * inPlane, y + r.p0 * outPlane, dx === 0 ? 0 : dx + r.p0 * inPlane, kw, sw, lo, hi, padL, Wp, r.pbuf, r.tmp]);
+      .map((r) => [
+        r.n,
+        H,
+        W,
+        Ho,
+        Wo,
+        win,
+        xPtr + r.p0 * inPlane,
+        y + r.p0 * outPlane,
+        dx === 0 ? 0 : dx + r.p0 * inPlane,
+        kw,
+        sw,
+        lo,
+        hi,
+        padL,
+        Wp,
+        r.pbuf,
+        r.tmp,
+      ]);
     engine.runCalls(fn, args, work, `${fn} [${xShape.join(',')}]`);
   };
 }

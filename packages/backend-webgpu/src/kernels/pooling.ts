@@ -13,7 +13,22 @@ const GEOM = ['H', 'W', 'Ho', 'Wo', 'kH', 'kW', 'sh', 'sw', 'pt', 'pb', 'pl', 'p
   .join(' ');
 
 function params(n: number, x: readonly number[], y: readonly number[], a: Pool2dAttrs, countIncludePad = false): number[] {
-  return [n, x[2], x[3], y[2], y[3], a.kernel[0], a.kernel[1], a.strides[0], a.strides[1], a.pads[0], a.pads[1], a.pads[2], a.pads[3], countIncludePad ? 1 : 0];
+  return [
+    n,
+    x[2],
+    x[3],
+    y[2],
+    y[3],
+    a.kernel[0],
+    a.kernel[1],
+    a.strides[0],
+    a.strides[1],
+    a.pads[0],
+    a.pads[1],
+    a.pads[2],
+    a.pads[3],
+    countIncludePad ? 1 : 0,
+  ];
 }
 
 /** WGSL: flat offset in x of the first maximum of window (oh, ow) of a plane (a NaN wins; −1 if empty). */
@@ -59,7 +74,16 @@ const IN_POS = `  ${GEOM}
  * epilogue (forward pooling in compiled steps: the activation after the pool), `put`
  * applies it, its extra inputs bound after `ins` and its words after `words`.
  */
-function dispatch(gpu: GpuContext, key: string, out: OutputSpec, ins: GpuStorage[], names: string[], body: string, words: number[], epi?: EpilogueCall): GpuStorage {
+function dispatch(
+  gpu: GpuContext,
+  key: string,
+  out: OutputSpec,
+  ins: GpuStorage[],
+  names: string[],
+  body: string,
+  words: number[],
+  epi?: EpilogueCall,
+): GpuStorage {
   const fused = epi ? storeEpilogue(gpu, epi, out, ins.length, words.length) : null;
   if (epi && !fused) return applyEpilogue(gpu, epi, dispatch(gpu, key, { ...out, dtype: epi.raw }, ins, names, body, words), out);
   const y = gpu.alloc(key, out.size, out.dtype);
@@ -67,9 +91,18 @@ function dispatch(gpu: GpuContext, key: string, out: OutputSpec, ins: GpuStorage
   const put = fused?.code ?? plainPut('f32');
   const helpers = [names.includes('x') ? FIRST_MAX : '', body.includes('divisor(') ? DIVISOR : ''];
   const inputs = [...names.map((name) => ({ name, type: 'f32' })), ...(fused?.bindings ?? [])];
-  const code = () => [bindings({ name: 'y', type: fused?.outType ?? 'f32' }, inputs), ...helpers, helpersFor(body + put), put, perElementMain(body)].join('\n');
+  const code = () =>
+    [bindings({ name: 'y', type: fused?.outType ?? 'f32' }, inputs), ...helpers, helpersFor(body + put), put, perElementMain(body)].join(
+      '\n',
+    );
   const all = [...ins, ...(fused?.inputs ?? [])];
-  gpu.dispatch({ key: fused ? `${key}:${fused.key}` : key, code, inputs: all.length }, y, all, [...words, ...(fused?.words ?? [])], gpu.groupsFor(words[0], ELEMENT_WG));
+  gpu.dispatch(
+    { key: fused ? `${key}:${fused.key}` : key, code, inputs: all.length },
+    y,
+    all,
+    [...words, ...(fused?.words ?? [])],
+    gpu.groupsFor(words[0], ELEMENT_WG),
+  );
   return y;
 }
 
@@ -81,7 +114,16 @@ export const maxPool2d: Kernel<PrimitiveAttrs['maxPool2d'] & { readonly epilogue
   var v = t_ninf();
   if (at >= 0) { v = x[at]; }
   put(i, v);`;
-  return dispatch(gpuOf(backend), 'maxPool2d', out, [asGpu(x.dataId, 'maxPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs), epilogueOf(attrs, inputs, 1, x.dtype));
+  return dispatch(
+    gpuOf(backend),
+    'maxPool2d',
+    out,
+    [asGpu(x.dataId, 'maxPool2d')],
+    ['x'],
+    body,
+    params(out.size, x.shape, out.shape, attrs),
+    epilogueOf(attrs, inputs, 1, x.dtype),
+  );
 };
 
 /** Routes each window's dy to the window's first maximum in x. */
@@ -94,7 +136,15 @@ export const maxPool2dBackward: Kernel<PrimitiveAttrs['maxPool2dBackward']> = ({
     }
   }
   put(i, acc);`;
-  return dispatch(gpuOf(backend), 'maxPool2dBackward', out, [asGpu(dy.dataId, 'maxPool2dBackward'), asGpu(x.dataId, 'maxPool2dBackward')], ['dy', 'x'], body, params(out.size, x.shape, dy.shape, attrs));
+  return dispatch(
+    gpuOf(backend),
+    'maxPool2dBackward',
+    out,
+    [asGpu(dy.dataId, 'maxPool2dBackward'), asGpu(x.dataId, 'maxPool2dBackward')],
+    ['dy', 'x'],
+    body,
+    params(out.size, x.shape, dy.shape, attrs),
+  );
 };
 
 /** Average pooling; the divisor excludes padding unless countIncludePad. */
@@ -108,7 +158,16 @@ export const avgPool2d: Kernel<PrimitiveAttrs['avgPool2d'] & { readonly epilogue
   }
   let d = divisor(oh, ow);
   put(i, select(0.0, s / d, d > 0.0));`;
-  return dispatch(gpuOf(backend), 'avgPool2d', out, [asGpu(x.dataId, 'avgPool2d')], ['x'], body, params(out.size, x.shape, out.shape, attrs, attrs.countIncludePad), epilogueOf(attrs, inputs, 1, x.dtype));
+  return dispatch(
+    gpuOf(backend),
+    'avgPool2d',
+    out,
+    [asGpu(x.dataId, 'avgPool2d')],
+    ['x'],
+    body,
+    params(out.size, x.shape, out.shape, attrs, attrs.countIncludePad),
+    epilogueOf(attrs, inputs, 1, x.dtype),
+  );
 };
 
 /** Spreads each dy evenly (÷ the forward divisor) over its window. */
@@ -122,5 +181,13 @@ export const avgPool2dBackward: Kernel<PrimitiveAttrs['avgPool2dBackward']> = ({
     }
   }
   put(i, acc);`;
-  return dispatch(gpuOf(backend), 'avgPool2dBackward', out, [asGpu(dy.dataId, 'avgPool2dBackward')], ['dy'], body, params(out.size, attrs.inputShape, dy.shape, attrs, attrs.countIncludePad));
+  return dispatch(
+    gpuOf(backend),
+    'avgPool2dBackward',
+    out,
+    [asGpu(dy.dataId, 'avgPool2dBackward')],
+    ['dy'],
+    body,
+    params(out.size, attrs.inputShape, dy.shape, attrs, attrs.countIncludePad),
+  );
 };

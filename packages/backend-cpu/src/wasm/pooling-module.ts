@@ -259,7 +259,7 @@ export function maxPoolFn(backward: boolean): FnBuilder {
 }
 
 /** The exports of the pooling module (byte addresses; see `maxPoolFn`). */
-export interface PoolExports {
+export interface PoolingExports {
   readonly maxPool: (
     planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, y: number, dx: number,
     kw: number, sw: number, lo: number, hi: number, padL: number, Wp: number, pbuf: number, tmp: number,

@@ -8,7 +8,7 @@ import {
   LayerConfigError,
   TripletMarginLoss,
   contrastiveLoss,
-  klDiv,
+  klDivLoss,
   klSparsityPenalty,
   pairwiseDistance,
   tripletMarginLoss,
@@ -92,33 +92,33 @@ describe('contrastiveLoss', () => {
   });
 });
 
-describe('klDiv', () => {
+describe('klDivLoss', () => {
   const Q = [0.2, 0.5, 0.3, 0.6, 0.1, 0.3];
   const Pt = [0.1, 0, 0.9, 0.3, 0.3, 0.4];
   const per = Pt.map((p, i) => (p === 0 ? 0 : p * (Math.log(p) - Math.log(Q[i]))));
   const logQ = (): Tensor => f64(Q.map(Math.log), [2, 3]);
 
   it('p·(log p − log q) with 0·log 0 = 0; mean, sum, none and batchmean', () => {
-    expectReductions((reduction) => klDiv(logQ(), f64(Pt, [2, 3]), { reduction }), reduced(per));
-    expectClose(read(klDiv(logQ(), f64(Pt, [2, 3]), { reduction: 'batchmean' })), [reduced(per).sum / 2], 1e-12);
+    expectReductions((reduction) => klDivLoss(logQ(), f64(Pt, [2, 3]), { reduction }), reduced(per));
+    expectClose(read(klDivLoss(logQ(), f64(Pt, [2, 3]), { reduction: 'batchmean' })), [reduced(per).sum / 2], 1e-12);
   });
 
   it('logTarget takes log-probabilities', () => {
     const pt = [0.1, 0.2, 0.7, 0.3, 0.3, 0.4];
     const want = pt.reduce((a, p, i) => a + p * (Math.log(p) - Math.log(Q[i])), 0) / 2;
-    expectClose(read(klDiv(logQ(), f64(pt.map(Math.log), [2, 3]), { logTarget: true, reduction: 'batchmean' })), [want], 1e-12);
+    expectClose(read(klDivLoss(logQ(), f64(pt.map(Math.log), [2, 3]), { logTarget: true, reduction: 'batchmean' })), [want], 1e-12);
   });
 
   it('gradient w.r.t. the log-input matches finite differences; KL(p‖p) = 0', () => {
     const x = leaf(Q.map(Math.log), [2, 3]);
-    gradCheck(() => klDiv(x, f64(Pt, [2, 3]), { reduction: 'batchmean' }), [x]);
-    gradCheck(() => klDiv(x, f64(Pt.map((p) => Math.log(p + 0.1)), [2, 3]), { logTarget: true, reduction: 'none' }), [x]);
-    expectClose(read(klDiv(logQ(), f64(Q, [2, 3]), { reduction: 'sum' })), [0], 1e-15);
+    gradCheck(() => klDivLoss(x, f64(Pt, [2, 3]), { reduction: 'batchmean' }), [x]);
+    gradCheck(() => klDivLoss(x, f64(Pt.map((p) => Math.log(p + 0.1)), [2, 3]), { logTarget: true, reduction: 'none' }), [x]);
+    expectClose(read(klDivLoss(logQ(), f64(Q, [2, 3]), { reduction: 'sum' })), [0], 1e-15);
   });
 
   it('extreme log-inputs (−1e4) stay finite with finite gradients', () => {
     const x = tensor([[-1e4, 0, -1e4]]).requiresGrad_();
-    const loss = klDiv(x, tensor([[0, 1, 0]]), { reduction: 'batchmean' });
+    const loss = klDivLoss(x, tensor([[0, 1, 0]]), { reduction: 'batchmean' });
     const [g] = gradients(loss, [x]);
     expect(loss.itemSync()).toBe(0);
     expectClose(g.dataSync(), [0, -1, 0], 0);
@@ -126,7 +126,7 @@ describe('klDiv', () => {
   });
 
   it('rejects unknown reductions', () => {
-    expect(() => klDiv(logQ(), f64(Pt, [2, 3]), { reduction: 'batch' as Reduction })).toThrow(/klDiv: reduction must be 'mean', 'batchmean', 'sum', 'none'/);
+    expect(() => klDivLoss(logQ(), f64(Pt, [2, 3]), { reduction: 'batch' as Reduction })).toThrow(/klDivLoss: reduction must be 'mean', 'batchmean', 'sum', 'none'/);
   });
 });
 
@@ -169,7 +169,7 @@ describe('metric and divergence modules', () => {
     expect(memory().numTensors).toBe(before + 2); // the two label tensors
     const lq = tidy(() => a.logSoftmax(1));
     const pt = tidy(() => p.softmax(1));
-    expectClose(read(new KLDivLoss({ reduction: 'batchmean' }).call(lq, pt)), read(klDiv(lq, pt, { reduction: 'batchmean' })), 1e-12);
+    expectClose(read(new KLDivLoss({ reduction: 'batchmean' }).call(lq, pt)), read(klDivLoss(lq, pt, { reduction: 'batchmean' })), 1e-12);
     expect(new TripletMarginLoss({ margin: 2, p: 1 }).toString()).toBe('TripletMarginLoss(margin=2, p=1)');
   });
 });

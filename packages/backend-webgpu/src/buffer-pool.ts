@@ -74,7 +74,9 @@ export class BufferPool {
       try {
         return this.device.createBuffer({ size, usage: this.usage, label: this.label });
       } catch {
-        throw new BackendError(`webgpu: could not allocate a ${size}-byte buffer (${(e as Error).message}). Free tensors (dispose/tidy) or use smaller batches.`);
+        throw new BackendError(
+          `webgpu: could not allocate a ${size}-byte buffer (${(e as Error).message}). Free tensors (dispose/tidy) or use smaller batches.`,
+        );
       }
     }
   }
