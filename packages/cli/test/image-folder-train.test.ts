@@ -67,7 +67,7 @@ describe('tessera train --data (an image folder)', () => {
     expect(await main(['train', '--data', images, '--model', 'resnet20', '--backend', 'cpu', '--out', join(dir, 'never')], io)).toBe(2);
     const msg = io.errors.join('\n');
     expect(msg).toMatch(/model 'resnet20' takes 3×32×32 images \(C×H×W\) but --data .*patterns has images as small as 36×30/);
-    expect(msg).toMatch(/Models that fit these images: mnist-cnn \(1×28×28\), mlp \(any size\), lenet5 \(1×28×28\);/);
+    expect(msg).toMatch(/Models that fit these images: mnist-cnn \(1×28×28\), mlp \(any size\), lenet5 \(1×28×28\), vgg-mini \(any size\);/);
     expect(msg).not.toMatch(/fit these images:.*resnet20/);
   });
 

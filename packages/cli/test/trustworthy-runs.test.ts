@@ -99,7 +99,8 @@ describe('tessera train: a run directory belongs to one run (issue 19, case 3)',
   it('two trains into one --out at once: the second is refused while the first runs', async () => {
     const out = fresh('concurrent');
     const first = run(...QUICK, '--epochs', '2', '--out', out);
-    for (let i = 0; i < 500 && !existsSync(join(out, 'run.lock')); i++) await new Promise((r) => setTimeout(r, 10));
+    // Up to a minute: on a loaded machine the first run may take seconds to start and take the lock.
+    for (let i = 0; i < 6000 && !existsSync(join(out, 'run.lock')); i++) await new Promise((r) => setTimeout(r, 10));
     const second = await run(...QUICK, '--epochs', '2', '--out', out, '--force');
     expect(second.code).toBe(2);
     expect(second.text).toMatch(new RegExp(`is in use by another tessera run \\(pid ${process.pid} on ${hostname()}, started .*: tessera train`));
