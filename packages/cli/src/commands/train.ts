@@ -375,31 +375,6 @@ async function trainIn(
       test,
       testNote: 'Interrupted before the last epoch: the test split is evaluated when the run finishes (--resume).',
       facts: [
-        ['model', `${model} — ${spec.description}`],
-        ['dataset', data.source],
-        ['backend', backend],
-        [
-          'validation',
-          held.validation
-            ? `${held.record.validation} of the training examples held out (--validation-split ${fraction}, stratified by class, ` +
-              `seed ${String(a.seed)}); ${held.record.train} trained on`
-            : 'none (--validation-split 0)',
-        ],
-        ['optimizer', `${String(a.optimizer)} lr=${String(a.lr)}${a.momentum !== undefined ? ` momentum=${String(a.momentum)}` : ''}`],
-        ['epochs / batch size', `${history.epochs.length} / ${batchSize}`],
-        ['seed', String(a.seed)],
-        ['seconds per epoch', interrupt.epochSeconds.map((s) => s.toFixed(1)).join(', ')],
-        ...changeFacts(run.old, changes),
-      ],
-    });
-    await writeReport({
-      out,
-      title: `${model} on ${datasetName}`,
-      classes: data.classes,
-      history: history.history,
-      test,
-      testNote: 'Interrupted before the last epoch: the test split is evaluated when the run finishes (--resume).',
-      facts: [
         ...(recipe ? [['recipe', `${recipe.name} v${recipe.version} — ${recipe.description}`] as [string, string]] : []),
         ['model', `${model} — ${spec.description}`],
         ['dataset', data.source],
