@@ -2,7 +2,6 @@ import {
   ex,
   type AnyKernel,
   type BatchNormAttrs,
-  type DataId,
   type ElementwiseAttrs,
   type Kernel,
   type KernelContext,
@@ -139,13 +138,25 @@ const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => 
   return wrap(rows2(out.dtype, mean, variance));
 };
 
+/**
+ * batchNorm's per-channel mean and scale γ/√(var + eps) in doubles, from its statistics (the
+ * given [2, C] fourth input, or computed from x), and its bias β.
+ */
+function normCoefficients(
+  { inputs: [x, w, b, stats], attrs: { eps } }: KernelContext<BatchNormAttrs>,
+): { mean: Float64Array; scale: Float64Array; bias: TypedArray } {
+  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(valuesOf(x), x.shape);
+  const ws = valuesOf(w);
+  const scale = variance.map((v, ch) => ws[ch] / Math.sqrt(v + eps));
+  return { mean, scale, bias: valuesOf(b) };
+}
+
 /** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics (or with the given ones, a [2, C] fourth input). */
-const batchNorm: Kernel<BatchNormAttrs> = ({ inputs: [x, w, b, stats], attrs: { eps }, out }) => {
-  const xs = valuesOf(x);
-  const [ws, bs] = [valuesOf(w), valuesOf(b)];
-  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(xs, x.shape);
+const batchNorm: Kernel<BatchNormAttrs> = (ctx) => {
+  const { inputs: [x], out } = ctx;
+  const { mean, scale, bias } = normCoefficients(ctx);
   const y = allocUninit(out.dtype, out.size);
-  affinePass(y, xs, x.shape, (ch) => [mean[ch], ws[ch] / Math.sqrt(variance[ch] + eps), bs[ch], 0], null);
+  affinePass(y, valuesOf(x), x.shape, (ch) => [mean[ch], scale[ch], bias[ch], 0], null);
   return wrap(y);
 };
 
@@ -196,33 +207,11 @@ export const batchNormKernels: Readonly<Record<'batchNorm' | 'batchNormStats' | 
 
 /** (x − mean)·scale + bias per channel: inputs x, then the [C, 1, …] mean, scale, bias. */
 const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
-/**
- * Runs `attrs` through the expression kernel over x (the first input) and per-channel coefficient
- * columns (each [C, 1, …] so they broadcast along axis 1 of x), written for the call and
- * freed after it.
- */
-function withColumns<A>(
-  ctx: KernelContext<A>,
-  elementwise: Kernel<ElementwiseAttrs>,
-  attrs: ElementwiseAttrs,
-  columns: readonly Float64Array[],
-): DataId {
-  const { backend, inputs, out } = ctx;
-  const x = inputs[0];
-  const shape = [x.shape[1], ...new Array<number>(x.shape.length - 2).fill(1)];
-  const data = ctx.inputs.slice(0, 1);
-  const ids = columns.map((col) => backend.write(Float32Array.from(col), 'float32', shape));
-  try {
-    const cols = ids.map((dataId) => ({ dataId, shape, dtype: 'float32' as const, size: x.shape[1] }));
-    return elementwise({ ...ctx, inputs: [...data, ...cols], attrs, out });
-  } finally {
-    for (const id of ids) backend.free(id);
-  }
-}
 
 /**
  * `batchNorm`'s normalisation pass for float32 through the expression kernel (wasm SIMD
- * rows, one per (n, c) plane with its channel's coefficients, computed here in doubles);
+ * rows, one per (n, c) plane with its channel's coefficients, computed here in doubles and
+ * written as [C, 1, …] columns that broadcast along axis 1 of x, freed after the call);
  * other dtypes run the TypeScript kernel, and the statistics stay the TypeScript reduction.
  * The input gradient stays in doubles: dy − mean(dy) − x̂·mean(dy·x̂) cancels almost
  * entirely when a channel has few values (2 per channel, as in ResNet-50's last stage on
@@ -231,14 +220,18 @@ function withColumns<A>(
  */
 export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm', AnyKernel>> {
   const forward: Kernel<BatchNormAttrs> = (ctx) => {
-    const { inputs: [x, w, b, stats], attrs: { eps }, out } = ctx;
+    const { backend, inputs: [x], out } = ctx;
     if (out.dtype !== 'float32' || x.shape.length < 2) return batchNorm(ctx);
+    const { mean, scale, bias } = normCoefficients(ctx);
     const c = x.shape[1];
-    const { mean, variance } = stats ? givenStats(valuesOf(stats), c) : statsOf(valuesOf(x), x.shape);
-    const [ws, bs] = [valuesOf(w), valuesOf(b)];
-    const scale = new Float64Array(c);
-    for (let ch = 0; ch < c; ch++) scale[ch] = ws[ch] / Math.sqrt(variance[ch] + eps);
-    return withColumns(ctx, elementwise, APPLY, [mean, scale, Float64Array.from(bs)]);
+    const shape = [c, ...new Array<number>(x.shape.length - 2).fill(1)];
+    const ids = [mean, scale, bias].map((col) => backend.write(Float32Array.from(col), 'float32', shape));
+    try {
+      const cols = ids.map((dataId) => ({ dataId, shape, dtype: 'float32' as const, size: c }));
+      return elementwise({ backend, inputs: [x, ...cols], attrs: APPLY, out });
+    } finally {
+      for (const id of ids) backend.free(id);
+    }
   };
   return { batchNorm: forward as AnyKernel };
 }
