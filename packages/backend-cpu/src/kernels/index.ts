@@ -75,15 +75,16 @@ export type CpuKernelTable = ReturnType<typeof tsKernels>;
 export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, options: { readonly winograd?: boolean } = {}): CpuKernelTable {
   if (!engine) return guardKernels(tsKernels(null), memory);
   const elementwise = elementwiseKernel(engine);
+  const wino = options.winograd === false ? null : WINOGRAD_DEFAULTS;
   return guardKernels({
     ...tsKernels(engine),
     elementwise: elementwise as AnyKernel,
     maxPool2d: wasmMaxPool2d(engine),
     maxPool2dBackward: wasmMaxPool2dBackward(engine),
     matmul: wasmMatmul(engine),
-    conv2d: wasmConv2d(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
-    conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
-    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, options.winograd === false ? null : WINOGRAD_DEFAULTS),
+    conv2d: wasmConv2d(engine, undefined, wino),
+    conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, wino),
+    conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, wino),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
     ...wasmBatchNormKernels(elementwise),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,

@@ -44,7 +44,17 @@ export interface WinoGeom {
   readonly pl: number;
 }
 
-const tiles = (g: WinoGeom) => Math.ceil(g.Ho / 2) * 4 * Math.ceil(Math.ceil(g.Wo / 2) / 4);
+/** The 2×2 output tiles of one image: nTy rows of nTx, each row padded to nTxp (a multiple of 4: the transforms take four at a time). */
+function tileGrid(g: WinoGeom): { nTy: number; nTx: number; nTxp: number } {
+  const nTx = Math.ceil(g.Wo / 2);
+  return { nTy: Math.ceil(g.Ho / 2), nTx, nTxp: 4 * Math.ceil(nTx / 4) };
+}
+
+/** Padded tiles of one image (the columns its GEMMs compute). */
+const tiles = (g: WinoGeom) => {
+  const { nTy, nTxp } = tileGrid(g);
+  return nTy * nTxp;
+};
 
 /** Whether the forward conv `g` (a 3×3 stride-1 conv with its padding) takes the Winograd path. */
 function worthIt(g: WinoGeom, o: WinogradOptions): boolean {
@@ -125,9 +135,7 @@ interface WinoPlan {
 
 function plan(g: WinoGeom, o: WinogradOptions): WinoPlan {
   const { N, C, O } = g;
-  const nTy = Math.ceil(g.Ho / 2);
-  const nTx = Math.ceil(g.Wo / 2);
-  const nTxp = 4 * Math.ceil(nTx / 4);
+  const { nTy, nTx, nTxp } = tileGrid(g);
   const perImage = nTy * nTxp;
   const target = Math.max(nTxp, Math.floor(o.blockFloats / (16 * (C + O))));
   let per = 1;
