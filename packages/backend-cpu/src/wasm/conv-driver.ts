@@ -70,6 +70,16 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         const imgStep = 4 * C * HW;
         const yStep = 4 * O * HWo;
         const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
+        // A pointwise conv (1×1, stride 1, no padding) of one image: its im2col is the image
+        // band itself (C rows of stride H·W), so the GEMM reads and writes the planes in place.
+        const direct = m === 1 && kH === 1 && kW === 1 && sh === 1 && sw === 1 && Ho === H && Wo === W;
+        if (direct) {
+          const px = img0 + 4 * oh0 * W;
+          if (kind === 1 /* PART.CONV */) gemm(fns, s, Og, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
+          else if (kind === 2 /* PART.CONV_FILTER */) gemm(fns, s, Og, R, band, y0, HWo, 1, px, 1, HW, partial + 4 * g * Og * R, R, true);
+          else gemm(fns, s, R, band, Og, wg, 1, R, y0, HWo, 1, px, HW, true);
+          continue;
+        }
         if (kind !== 3 /* PART.CONV_INPUT */) {
           for (let i = 0; i < m; i++) {
             im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
