@@ -2,6 +2,7 @@ import {
   ex,
   type AnyKernel,
   type BatchNormAttrs,
+  type DType,
   type ElementwiseAttrs,
   type Kernel,
   type KernelContext,
@@ -25,63 +26,93 @@ function layout(shape: readonly number[]): { n: number; c: number; inner: number
 }
 
 /**
- * Σd and Σd² of d = xs[i] − shift over channel `ch` (its n planes of `inner`), in doubles,
- * with four independent accumulators each (one chain of double adds is latency-bound; the
- * measurement is in bench/RESULTS.md).
+ * The two passes every batch-norm kernel is made of. The TypeScript ones below take any
+ * float dtype; backend-cpu's wasm engine has float32 SIMD versions over its threads
+ * (`batch-norm-wasm.ts`).
  */
-function shiftedSums(xs: TypedArray, n: number, c: number, inner: number, ch: number, shift: number, out: Float64Array): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let q0 = 0;
-  let q1 = 0;
-  let q2 = 0;
-  let q3 = 0;
-  for (let b = 0; b < n; b++) {
-    const start = (b * c + ch) * inner;
-    const end = start + inner;
-    let i = start;
-    for (; i + 4 <= end; i += 4) {
-      const d0 = xs[i] - shift;
-      const d1 = xs[i + 1] - shift;
-      const d2 = xs[i + 2] - shift;
-      const d3 = xs[i + 3] - shift;
-      s0 += d0;
-      s1 += d1;
-      s2 += d2;
-      s3 += d3;
-      q0 += d0 * d0;
-      q1 += d1 * d1;
-      q2 += d2 * d2;
-      q3 += d3 * d3;
-    }
-    for (; i < end; i++) {
-      const d = xs[i] - shift;
-      s0 += d;
-      q0 += d * d;
-    }
-  }
-  out[0] = s0 + s1 + s2 + s3;
-  out[1] = q0 + q1 + q2 + q3;
+export interface BatchNormPasses {
+  /**
+   * Per channel c of p and q ([N, C, …], same shape), in doubles: out[2c] = Σ (p − sp[c]) and
+   * out[2c + 1] = Σ (p − sp[c])·(q − sq[c]).
+   */
+  sums(p: TypedArray, q: TypedArray, shape: readonly number[], sp: Float64Array, sq: Float64Array): Float64Array;
+  /**
+   * out = (x − shift)·scale + offset + gain·g per channel, in doubles, from `coef` = [shift,
+   * scale, offset, gain] per channel (4·C doubles); without `g`, out = (x − shift)·scale + offset.
+   * Returns `out`, a new array of `dtype`.
+   */
+  apply(dtype: DType, x: TypedArray, g: TypedArray | null, shape: readonly number[], coef: Float64Array): TypedArray;
 }
+
+/**
+ * The TypeScript passes. The sums keep four independent accumulators each (one chain of
+ * double adds is latency-bound; the measurement is in bench/RESULTS.md).
+ */
+export const tsPasses: BatchNormPasses = {
+  sums(p, q, shape, sp, sq) {
+    const { n, c, inner } = layout(shape);
+    const out = new Float64Array(2 * c);
+    for (let ch = 0; ch < c; ch++) {
+      const [hp, hq] = [sp[ch], sq[ch]];
+      let [s0, s1, s2, s3, q0, q1, q2, q3] = [0, 0, 0, 0, 0, 0, 0, 0];
+      for (let b = 0; b < n; b++) {
+        const start = (b * c + ch) * inner;
+        const end = start + inner;
+        let i = start;
+        for (; i + 4 <= end; i += 4) {
+          const [d0, d1, d2, d3] = [p[i] - hp, p[i + 1] - hp, p[i + 2] - hp, p[i + 3] - hp];
+          s0 += d0;
+          s1 += d1;
+          s2 += d2;
+          s3 += d3;
+          q0 += d0 * (q[i] - hq);
+          q1 += d1 * (q[i + 1] - hq);
+          q2 += d2 * (q[i + 2] - hq);
+          q3 += d3 * (q[i + 3] - hq);
+        }
+        for (; i < end; i++) {
+          const d = p[i] - hp;
+          s0 += d;
+          q0 += d * (q[i] - hq);
+        }
+      }
+      out[2 * ch] = s0 + s1 + s2 + s3;
+      out[2 * ch + 1] = q0 + q1 + q2 + q3;
+    }
+    return out;
+  },
+  apply(dtype, xs, g, shape, coef) {
+    const { n, c, inner } = layout(shape);
+    const out = allocUninit(dtype, xs.length);
+    for (let ch = 0; ch < c; ch++) {
+      const [shift, scale, offset, gain] = coef.subarray(4 * ch, 4 * ch + 4);
+      for (let b = 0; b < n; b++) {
+        const start = (b * c + ch) * inner;
+        const end = start + inner;
+        if (g === null) for (let i = start; i < end; i++) out[i] = (xs[i] - shift) * scale + offset;
+        else for (let i = start; i < end; i++) out[i] = (xs[i] - shift) * scale + offset + gain * g[i];
+      }
+    }
+    return out;
+  },
+};
 
 /**
  * Mean and biased variance of every channel in one pass: sums of x − x₀ and its square,
  * shifted by the channel's first value x₀ so the variance does not cancel catastrophically
  * when the mean is large against the spread (var = Σd²/M − (Σd/M)², in doubles).
  */
-function statsOf(xs: TypedArray, shape: readonly number[]): { mean: Float64Array; variance: Float64Array } {
-  const { n, c, inner, m } = layout(shape);
+function statsOf(passes: BatchNormPasses, xs: TypedArray, shape: readonly number[]): { mean: Float64Array; variance: Float64Array } {
+  const { c, inner, m } = layout(shape);
+  const shift = new Float64Array(c);
+  if (m > 0) for (let ch = 0; ch < c; ch++) shift[ch] = xs[ch * inner];
+  const sq = passes.sums(xs, xs, shape, shift, shift);
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
-  const sq = new Float64Array(2);
   for (let ch = 0; ch < c; ch++) {
-    const shift = m > 0 ? xs[ch * inner] : 0;
-    shiftedSums(xs, n, c, inner, ch, shift, sq);
-    const dm = sq[0] / m;
-    mean[ch] = shift + dm;
-    variance[ch] = Math.max(0, sq[1] / m - dm * dm);
+    const dm = sq[2 * ch] / m;
+    mean[ch] = shift[ch] + dm;
+    variance[ch] = Math.max(0, sq[2 * ch + 1] / m - dm * dm);
   }
   return { mean, variance };
 }
@@ -102,29 +133,6 @@ function meanAndInvStd(stats: TypedArray, c: number, eps: number): { mean: Float
   return { mean, invStd };
 }
 
-/**
- * out[i] = (xs[i] − shift)·scale + add(i) per channel, with add(i) = offset + gain·g[i] when `g`
- * is given: the one elementwise pass behind both the forward and dx.
- */
-function affinePass(
-  out: TypedArray,
-  xs: TypedArray,
-  shape: readonly number[],
-  coef: (ch: number) => readonly [shift: number, scale: number, offset: number, gain: number],
-  g: TypedArray | null,
-): void {
-  const { n, c, inner } = layout(shape);
-  for (let ch = 0; ch < c; ch++) {
-    const [shift, scale, offset, gain] = coef(ch);
-    for (let b = 0; b < n; b++) {
-      const start = (b * c + ch) * inner;
-      const end = start + inner;
-      if (g === null) for (let i = start; i < end; i++) out[i] = (xs[i] - shift) * scale + offset;
-      else for (let i = start; i < end; i++) out[i] = (xs[i] - shift) * scale + offset + gain * g[i];
-    }
-  }
-}
-
 /** [2, C] output of `dtype` from two rows of doubles. */
 function rows2(dtype: Parameters<typeof alloc>[0], a: Float64Array, b: Float64Array): TypedArray {
   const out = alloc(dtype, 2 * a.length);
@@ -133,77 +141,71 @@ function rows2(dtype: Parameters<typeof alloc>[0], a: Float64Array, b: Float64Ar
   return out;
 }
 
-const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => {
-  const { mean, variance } = statsOf(valuesOf(x), x.shape);
-  return wrap(rows2(out.dtype, mean, variance));
-};
-
 /**
  * batchNorm's per-channel mean and scale γ/√(var + eps) in doubles, from its statistics (the
  * given [2, C] fourth input, or computed from x), and its bias β.
  */
 function normCoefficients(
+  passes: BatchNormPasses,
   { inputs: [x, w, b, stats], attrs: { eps } }: KernelContext<BatchNormAttrs>,
 ): { mean: Float64Array; scale: Float64Array; bias: TypedArray } {
-  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(valuesOf(x), x.shape);
+  const { mean, variance } = stats ? givenStats(valuesOf(stats), x.shape[1]) : statsOf(passes, valuesOf(x), x.shape);
   const ws = valuesOf(w);
   const scale = variance.map((v, ch) => ws[ch] / Math.sqrt(v + eps));
   return { mean, scale, bias: valuesOf(b) };
 }
 
-/** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics (or with the given ones, a [2, C] fourth input). */
-const batchNorm: Kernel<BatchNormAttrs> = (ctx) => {
-  const { inputs: [x], out } = ctx;
-  const { mean, scale, bias } = normCoefficients(ctx);
-  const y = allocUninit(out.dtype, out.size);
-  affinePass(y, valuesOf(x), x.shape, (ch) => [mean[ch], scale[ch], bias[ch], 0], null);
-  return wrap(y);
-};
-
-/** [Σdy, Σdy·x̂] per channel, one pass over dy and x. */
-const batchNormParamGrad: Kernel<BatchNormAttrs> = ({ inputs: [dy, x, stats], attrs: { eps }, out }) => {
-  const [ds, xs] = [valuesOf(dy), valuesOf(x)];
-  const { n, c, inner } = layout(x.shape);
-  const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
-  const s0 = new Float64Array(c);
-  const s1 = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    const mu = mean[ch];
-    let a = 0;
-    let p = 0;
-    for (let b = 0; b < n; b++) {
-      for (let i = (b * c + ch) * inner, end = i + inner; i < end; i++) {
-        const d = ds[i];
-        a += d;
-        p += d * (xs[i] - mu);
-      }
+/** The four batch-norm kernels on `passes`. */
+export function batchNormKernelsOn(
+  passes: BatchNormPasses,
+): Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> {
+  const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => {
+    const { mean, variance } = statsOf(passes, valuesOf(x), x.shape);
+    return wrap(rows2(out.dtype, mean, variance));
+  };
+  /** y = (x − mean)·(γ/√(var + eps)) + β, after the statistics (or with the given ones, a [2, C] fourth input). */
+  const batchNorm: Kernel<BatchNormAttrs> = (ctx) => {
+    const { inputs: [x], out } = ctx;
+    const { mean, scale, bias } = normCoefficients(passes, ctx);
+    const coef = new Float64Array(4 * mean.length);
+    for (let ch = 0; ch < mean.length; ch++) coef.set([mean[ch], scale[ch], bias[ch], 0], 4 * ch);
+    return wrap(passes.apply(out.dtype, valuesOf(x), null, x.shape, coef));
+  };
+  /** [Σdy, Σdy·x̂] per channel, one pass over dy and x. */
+  const batchNormParamGrad: Kernel<BatchNormAttrs> = ({ inputs: [dy, x, stats], attrs: { eps }, out }) => {
+    const c = x.shape[1];
+    const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
+    const sums = passes.sums(valuesOf(dy), valuesOf(x), x.shape, new Float64Array(c), mean);
+    const s0 = new Float64Array(c);
+    const s1 = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      s0[ch] = sums[2 * ch];
+      s1[ch] = sums[2 * ch + 1] * invStd[ch];
     }
-    s0[ch] = a;
-    s1[ch] = p * invStd[ch];
-  }
-  return wrap(rows2(out.dtype, s0, s1));
-};
+    return wrap(rows2(out.dtype, s0, s1));
+  };
+  /** dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), as (x − mean)·scale + offset + gain·dy per channel. */
+  const batchNormInputGrad: Kernel<BatchNormAttrs> = ({ inputs: [dy, x, w, stats, sums], attrs: { eps }, out }) => {
+    const [ws, ss] = [valuesOf(w), valuesOf(sums)];
+    const { c, m } = layout(x.shape);
+    const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
+    const coef = new Float64Array(4 * c);
+    for (let ch = 0; ch < c; ch++) {
+      const k = ws[ch] * invStd[ch];
+      coef.set([mean[ch], -k * invStd[ch] * (ss[c + ch] / m), -k * (ss[ch] / m), k], 4 * ch);
+    }
+    return wrap(passes.apply(out.dtype, valuesOf(x), valuesOf(dy), x.shape, coef));
+  };
+  return {
+    batchNorm: batchNorm as AnyKernel,
+    batchNormStats: batchNormStats as AnyKernel,
+    batchNormParamGrad: batchNormParamGrad as AnyKernel,
+    batchNormInputGrad: batchNormInputGrad as AnyKernel,
+  };
+}
 
-/** dx = γ·invStd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), as (x − mean)·scale + offset + gain·dy per channel. */
-const batchNormInputGrad: Kernel<BatchNormAttrs> = ({ inputs: [dy, x, w, stats, sums], attrs: { eps }, out }) => {
-  const [ds, xs, ws, ss] = [valuesOf(dy), valuesOf(x), valuesOf(w), valuesOf(sums)];
-  const { c, m } = layout(x.shape);
-  const { mean, invStd } = meanAndInvStd(valuesOf(stats), c, eps);
-  const dx = allocUninit(out.dtype, out.size);
-  affinePass(dx, xs, x.shape, (ch) => {
-    const k = ws[ch] * invStd[ch];
-    return [mean[ch], -k * invStd[ch] * (ss[c + ch] / m), -k * (ss[ch] / m), k];
-  }, ds);
-  return wrap(dx);
-};
-
-/** The batch norm kernels by core op name. */
-export const batchNormKernels: Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> = {
-  batchNorm: batchNorm as AnyKernel,
-  batchNormStats: batchNormStats as AnyKernel,
-  batchNormParamGrad: batchNormParamGrad as AnyKernel,
-  batchNormInputGrad: batchNormInputGrad as AnyKernel,
-};
+/** The batch norm kernels by core op name (TypeScript passes). */
+export const batchNormKernels = batchNormKernelsOn(tsPasses);
 
 /** (x − mean)·scale + bias per channel: inputs x, then the [C, 1, …] mean, scale, bias. */
 const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
@@ -218,11 +220,15 @@ const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.inp
  * small images, is exactly 0), and float32 rows left a noise that γ/σ amplified into
  * steps that raised the loss.
  */
-export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Readonly<Record<'batchNorm', AnyKernel>> {
+export function wasmBatchNormKernels(
+  elementwise: Kernel<ElementwiseAttrs>,
+  passes: BatchNormPasses,
+): Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> {
+  const kernels = batchNormKernelsOn(passes);
   const forward: Kernel<BatchNormAttrs> = (ctx) => {
     const { backend, inputs: [x], out } = ctx;
-    if (out.dtype !== 'float32' || x.shape.length < 2) return batchNorm(ctx);
-    const { mean, scale, bias } = normCoefficients(ctx);
+    if (out.dtype !== 'float32' || x.shape.length < 2) return (kernels.batchNorm as Kernel<BatchNormAttrs>)(ctx);
+    const { mean, scale, bias } = normCoefficients(passes, ctx);
     const c = x.shape[1];
     const shape = [c, ...new Array<number>(x.shape.length - 2).fill(1)];
     const ids = [mean, scale, bias].map((col) => backend.write(Float32Array.from(col), 'float32', shape));
@@ -233,5 +239,5 @@ export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>): Rea
       for (const id of ids) backend.free(id);
     }
   };
-  return { batchNorm: forward as AnyKernel };
+  return { ...kernels, batchNorm: forward as AnyKernel };
 }

@@ -9,6 +9,7 @@ import {
 import { attention } from './attention.js';
 import { wasmAttention } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
+import { wasmBatchNormPasses } from './batch-norm-wasm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
@@ -86,7 +87,7 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, wino),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, wino),
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
-    ...wasmBatchNormKernels(elementwise),
+    ...wasmBatchNormKernels(elementwise, wasmBatchNormPasses(engine)),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
   }, memory, WASM_GEMM_OPS);
 }

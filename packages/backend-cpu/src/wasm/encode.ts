@@ -8,9 +8,10 @@
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 /** A value type byte. */
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 function uleb(out: number[], n: number): void {
   do {
@@ -87,6 +88,12 @@ const SIMD = {
   f32x4Max: 0xe9,
   f32x4Pmax: 0xeb,
   f32x4RelaxedMadd: 0x105,
+  f64x2Splat: 0x14,
+  f32x4DemoteF64x2Zero: 0x5e,
+  f64x2PromoteLowF32x4: 0x5f,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
 } as const;
 
 /** Scalar opcodes without immediates, by the name FnBuilder.op1 takes. */
@@ -111,6 +118,11 @@ export const PLAIN = {
   f32Div: 0x95,
   f32Min: 0x96,
   f32Max: 0x97,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f32DemoteF64: 0xb6,
+  f64PromoteF32: 0xbb,
 } as const;
 
 /** SIMD opcodes without immediates, by the name FnBuilder.simd1 takes. */
@@ -235,6 +247,20 @@ export class FnBuilder {
   }
   f32Store(offset = 0): this {
     return this.op(0x38).memarg(2, offset);
+  }
+  f64Load(offset = 0): this {
+    return this.op(0x2b).memarg(3, offset);
+  }
+  f64Store(offset = 0): this {
+    return this.op(0x39).memarg(3, offset);
+  }
+  f64(x: number): this {
+    this.op(0x44);
+    return this.op(...new Uint8Array(new Float64Array([x]).buffer));
+  }
+  /** f64x2.extract_lane `lane`. */
+  f64x2ExtractLane(lane: number): this {
+    return this.simd(0x21).op(lane);
   }
   v128Load(offset = 0): this {
     return this.simd(SIMD.load).memarg(4, offset);

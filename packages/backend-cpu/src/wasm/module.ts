@@ -1,3 +1,4 @@
+import { bnApplyFn, bnSumsFn, type BatchNormExports } from './batch-norm-module.js';
 import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
@@ -10,12 +11,14 @@ export type WasmExports = GemmExports &
   ConvExports &
   PoolingExports &
   WinogradExports &
+  BatchNormExports &
   { add_vv: BinaryRow };
 
 /**
  * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
- * index), im2col/col2im and a strided copy, the Winograd transforms, max pooling, and the float32 elementwise
- * `add_vv` row, all generated from their TypeScript descriptions over one imported memory.
+ * index), im2col/col2im and a strided copy, the Winograd transforms, max pooling, batch
+ * norm's sums and input-gradient pass, and the float32 elementwise `add_vv` row, all
+ * generated from their TypeScript descriptions over one imported memory.
  */
 export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
   const fns: { name: string; fn: FnBuilder }[] = [
@@ -28,6 +31,8 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'winoIn', fn: winoInFn() },
     { name: 'winoOut', fn: winoOutFn() },
     { name: 'winoGrad', fn: winoGradFn() },
+    { name: 'bnSums', fn: bnSumsFn() },
+    { name: 'bnApply', fn: bnApplyFn() },
     ...elementwiseFunctions(),
   ];
   return assemble(memory, fns);

@@ -18,7 +18,7 @@ export type PartKind = (typeof PART)[keyof typeof PART];
  * Module exports a CALL part may run: word 1 is the index into this list, word 2 the
  * argument count, the arguments follow (e.g. max pooling over a range of planes).
  */
-export const CALLABLE = ['maxPool', 'maxPoolBackward'] as const;
+export const CALLABLE = ['maxPool', 'maxPoolBackward', 'bnSums', 'bnApply'] as const;
 
 /** Names of the exports a CALL part may run. */
 export type CallableName = (typeof CALLABLE)[number];

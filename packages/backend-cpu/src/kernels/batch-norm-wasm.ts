@@ -1,0 +1,64 @@
+import type { TypedArray } from '@tessera/core';
+import type { WasmEngine } from '../wasm/engine.js';
+import type { CallableName } from '../wasm/parts.js';
+import { tsPasses, type BatchNormPasses } from './batch-norm.js';
+import { copyOut } from './f32-args.js';
+
+/** Most parts a batch-norm pass is split into (channels are independent: any split gives the same result). */
+const PARTS = 8;
+
+/** The float32 arrays among `arrays`, or null if any is not one. */
+const allF32 = (...arrays: TypedArray[]): Float32Array[] | null =>
+  arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
+
+/**
+ * Runs `fn` over disjoint channel ranges of a [N, C, …] layout as CALL parts (threads when
+ * the work pays): each part's arguments are `args(c0, c1)`.
+ */
+function overChannels(engine: WasmEngine, fn: CallableName, shape: readonly number[], args: (c0: number, c1: number) => number[]): void {
+  const c = shape[1];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const parts = Math.max(1, Math.min(PARTS, c));
+  const list = Array.from({ length: parts }, (_, i) => args(Math.floor((i * c) / parts), Math.floor(((i + 1) * c) / parts)));
+  engine.runCalls(fn, list, 4 * size, `${fn} [${shape.join(',')}]`);
+}
+
+/** [N, C, inner] of a batch-norm shape. */
+const dims = (shape: readonly number[]) => [shape[0], shape[1], shape.slice(2).reduce((a, b) => a * b, 1)] as const;
+
+/**
+ * Batch norm's passes on the wasm engine for float32 (SIMD, sums and the input-gradient
+ * arithmetic in doubles as in TypeScript, channels split across the worker threads); other
+ * dtypes, and the forward's gain-free apply (float32 runs the expression kernel instead),
+ * take the TypeScript passes.
+ */
+export function wasmBatchNormPasses(engine: WasmEngine): BatchNormPasses {
+  return {
+    sums(p, q, shape, sp, sq) {
+      const f = allF32(p, q);
+      if (!f) return tsPasses.sums(p, q, shape, sp, sq);
+      const [n, c, inner] = dims(shape);
+      engine.reset();
+      const pp = engine.copyIn(f[0]);
+      const qp = f[1] === f[0] ? pp : engine.copyIn(f[1]);
+      const spp = engine.copyIn(Float32Array.from(sp));
+      const sqp = sq === sp ? spp : engine.copyIn(Float32Array.from(sq));
+      const out = engine.alloc(4 * c); // 2·C doubles
+      overChannels(engine, 'bnSums', shape, (c0, c1) => [pp, qp, c, inner, n, c0, c1, spp, sqp, out]);
+      return Float64Array.from(new Float64Array(engine.f32.buffer, out, 2 * c));
+    },
+    apply(dtype, x, g, shape, coef) {
+      const f = dtype === 'float32' && g && allF32(x, g);
+      if (!f) return tsPasses.apply(dtype, x, g, shape, coef);
+      const [n, c, inner] = dims(shape);
+      engine.reset();
+      const xp = engine.copyIn(f[0]);
+      const gp = engine.copyIn(f[1]);
+      const cp = engine.alloc(8 * c);
+      new Float64Array(engine.f32.buffer, cp, 4 * c).set(coef);
+      const yp = engine.allocOut(x.length);
+      overChannels(engine, 'bnApply', shape, (c0, c1) => [xp, gp, yp, c, inner, n, c0, c1, cp]);
+      return copyOut(engine, yp, x.length);
+    },
+  };
+}
