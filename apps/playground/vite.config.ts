@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import { mnistSample } from './build/mnist-sample.js';
+import { textCorpora } from './build/text-corpora.js';
 
 /**
  * Cross-origin isolation (COOP + COEP) for `vite dev` and `vite preview`: it gives the page
@@ -12,7 +13,7 @@ const ISOLATION_HEADERS = {
 
 export default defineConfig({
   base: './',
-  plugins: [mnistSample()],
+  plugins: [mnistSample(), textCorpora()],
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es' },

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DatasetDescriptor, datasetDescriptor, datasetNames as registeredDatasets, type ImageDataset } from '@tessera/datasets';
+import { type DatasetDescriptor, datasetNames as registeredDatasets, type ImageDataset, imageDatasetDescriptor } from '@tessera/datasets';
 import { loadDataset as loadNamed } from '@tessera/datasets/node';
 import { DataError } from '@tessera/core';
 import { CliError } from './errors.js';
@@ -52,12 +52,20 @@ export function datasetShape(name: string): readonly [number, number, number] {
 }
 
 function descriptorOf(name: string): DatasetDescriptor {
-  if (!datasetNames().includes(name)) throw new CliError(`unknown dataset '${name}'; valid datasets: ${datasetNames().join(', ')}.`);
-  return datasetDescriptor(name);
+  if (!datasetNames().includes(name)) {
+    const text = registeredDatasets().includes(name) ? ` ('${name}' is a text corpus: train a text model on it, tessera train --model … --dataset ${name})` : '';
+    throw new CliError(`unknown image dataset '${name}'${text}; valid datasets: ${datasetNames().join(', ')}.`);
+  }
+  return imageDatasetDescriptor(name);
 }
 
-/** Names `--dataset` accepts: every registered dataset (`registerDataset` of @tessera/datasets). */
+/** Names of the image datasets (`registerDataset` of @tessera/datasets without a text task): what `--dataset` accepts for image models. */
 export function datasetNames(): string[] {
+  return registeredDatasets('image-classification');
+}
+
+/** Every registered dataset name, image and text. */
+export function allDatasetNames(): string[] {
   return registeredDatasets();
 }
 
@@ -73,7 +81,7 @@ export async function loadDataset(name: string, o: DataOptions): Promise<LoadedD
   } catch (e) {
     if (d.fallback) {
       const why = (e as Error).message.split('\n')[0];
-      const s = await load(datasetDescriptor(d.fallback.name), o);
+      const s = await load(imageDatasetDescriptor(d.fallback.name), o);
       return { ...s, note: `full ${d.title} is not available (${why}); ${d.fallback.note}` };
     }
     if (e instanceof DataError && o.offline) throw new DataError(`${e.message} (Without --offline, tessera downloads it.)`);

@@ -1,5 +1,5 @@
 import type { Layer } from '@tessera/layers';
-import { modelDescriptor, modelNames as registeredModels, type ImageShape } from '@tessera/models';
+import { imageModelDescriptor, modelNames as registeredModels, type ImageShape } from '@tessera/models';
 import { CliError } from './errors.js';
 
 export type { ImageShape } from '@tessera/models';
@@ -14,15 +14,23 @@ export interface ModelSpec {
   build(numClasses: number, inputShape: ImageShape): Layer;
 }
 
-/** Names of the models `--model` accepts: every registered model. */
+/** Names of the image classifiers (`registerModel` without a text task): what `--model` accepts for image data. */
 export function modelNames(): string[] {
+  return registeredModels('image-classification');
+}
+
+/** Every registered model name, image and text (text models train in their own loop: `tessera train --model <text model>`). */
+export function allModelNames(): string[] {
   return registeredModels();
 }
 
 /** The model spec for a name; unknown names list the valid ones. */
 export function modelSpec(name: string): ModelSpec {
-  if (!registeredModels().includes(name)) throw new CliError(`unknown model '${name}'; valid models: ${modelNames().join(', ')}.`);
-  const m = modelDescriptor(name);
+  if (!modelNames().includes(name)) {
+    const text = registeredModels().includes(name) ? ` ('${name}' is a text model: tessera train --model ${name} --help)` : '';
+    throw new CliError(`unknown image model '${name}'${text}; valid models: ${modelNames().join(', ')}.`);
+  }
+  const m = imageModelDescriptor(name);
   return {
     name: m.name,
     description: m.description,

@@ -49,6 +49,6 @@ describe('tessera arguments', () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
     expect(r.text).toMatch(/train\s+Train a model/);
-    expect((await run('train', '--help')).text).toMatch(/--model <value>\s+model name \[mnist-cnn\|mlp\|lenet5\|vgg-mini\|resnet20\] \(default: mnist-cnn\)/);
+    expect((await run('train', '--help')).text).toMatch(/--model <value>\s+model name \(image classifiers and text models; tessera info lists each one's task\) \[mnist-cnn\|mlp\|lenet5\|vgg-mini\|resnet20\|char-gpt\|g2p-transformer\|g2p-lstm-attention\] \(default: mnist-cnn\)/);
   });
 });

@@ -65,7 +65,7 @@ describe('tessera train (text models) and generate', () => {
   it('refuses a model on the wrong dataset, a used --out, and generate without a run', async () => {
     const io = captureIo();
     expect(await main(['train', '--model', 'char-gpt', '--dataset', 'cmudict'], io)).toBe(2);
-    expect(io.text()).toMatch(/model 'char-gpt' is made for dataset 'names', not 'cmudict'; use --dataset names/);
+    expect(io.text()).toMatch(/model 'char-gpt' is made for dataset 'names' \(a language-model model\), not 'cmudict' \(a sequence-to-sequence corpus\); use --dataset names/);
     const used = captureIo();
     expect(await main(['train', '--model', 'char-gpt', '--data-file', join(dir, 'names.txt'), '--out', join(dir, 'lm')], used)).toBe(2);
     expect(used.text()).toMatch(/already holds a run .* --force/);

@@ -1,5 +1,5 @@
 import type { Cifar100Label } from './cifar100-dataset.js';
-import { type DatasetFiles, datasetDescriptor } from './dataset-registry.js';
+import { type DatasetFiles, imageDatasetDescriptor } from './dataset-registry.js';
 import { gunzip, isGzip, plainBuffer } from './gzip.js';
 import type { ImageDataset } from './image-dataset.js';
 import { checkAnnounced, checksumMismatch, expectedChecksum, fileUrls, httpReason, tryMirrors, type DownloadProgress } from './mirrors.js';
@@ -126,7 +126,7 @@ function fetchedFiles(source: DatasetSource, opts: FetchOptions): DatasetFiles {
  */
 export async function fetchDataset(name: FetchableDataset, opts: FetchDatasetOptions = {}): Promise<ImageDataset> {
   const split = checkSplit(opts.split ?? 'train', `fetchDataset('${name}')`);
-  const d = datasetDescriptor(name);
+  const d = imageDatasetDescriptor(name);
   const { label } = opts;
   return d.read(split, fetchedFiles(d.source, opts), label === undefined ? {} : { label });
 }

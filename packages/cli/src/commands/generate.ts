@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { manualSeed } from '@tessera/core';
 import { loadModelFile } from '@tessera/layers/node';
-import { CharGPT, LSTMAttentionSeq2Seq, TransformerSeq2Seq, registerZoo } from '@tessera/models';
+import { type TokenModel, registerZoo } from '@tessera/models';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
 import { TEXT_MODEL_FILE, readTextRun, runVocabs } from '../text/common.js';
-import { pronounce } from '../text/g2p.js';
+import { type G2PModel, pronounce } from '../text/g2p.js';
 import { sampleNames } from '../text/lm.js';
 
 /** `tessera generate` options. */
@@ -42,25 +42,27 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   const { src, tgt } = runVocabs(run);
   const prompt = a.prompt as string | undefined;
   let lines: string[];
-  if (net instanceof CharGPT) {
+  const fits = (c: string) => (run.textCase === 'upper' ? c.toUpperCase() : c.toLowerCase());
+  const has = (k: string) => typeof (net as unknown as Record<string, unknown>)[k] !== 'undefined';
+  if (!tgt && typeof (net as Partial<TokenModel>).blockSize === 'number') {
     if (positionals.length > 0)
       throw new CliError(
         `tessera generate: a char-gpt run takes no words (got '${positionals.join(' ')}'); use --prompt to start the samples.`,
       );
-    lines = await sampleNames(net, src, {
+    lines = await sampleNames(net as unknown as TokenModel, src, {
       count: a.num as number,
-      prompt: prompt?.toLowerCase(),
+      prompt: prompt === undefined ? undefined : fits(prompt),
       temperature: a.temperature as number,
       topK: a.topK as number | undefined,
       greedy: a.greedy as boolean | undefined,
     });
-  } else if ((net instanceof TransformerSeq2Seq || net instanceof LSTMAttentionSeq2Seq) && tgt) {
-    const words = [...positionals, ...(prompt ? [prompt] : [])].map((w) => w.toUpperCase());
+  } else if (tgt && ['start', 'step', 'select', 'stateTensors'].every(has)) {
+    const words = [...positionals, ...(prompt ? [prompt] : [])].map(fits);
     if (words.length === 0)
       throw new CliError('tessera generate: give words to pronounce (tessera generate --checkpoint DIR hello world).');
     const unknown = words.flatMap((w) => [...w].filter((c) => !src.has(c)));
     if (unknown.length > 0) io.err(`note: ${[...new Set(unknown)].join('')} not seen in training; read as <unk>.`);
-    const prons = await pronounce(net, src, tgt, words, a.beamSize as number);
+    const prons = await pronounce(net as unknown as G2PModel, src, tgt, words, a.beamSize as number);
     lines = words.map((w, i) => `${w}  ${prons[i]!.join(' ')}`);
   } else {
     throw new CliError(`${dir}: ${TEXT_MODEL_FILE} holds a ${net.constructor.name}, not the ${run.model} its text-run.json names.`);

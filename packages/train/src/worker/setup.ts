@@ -6,7 +6,7 @@
 import { ConfigError, type Tensor, dispose, keep, tensor } from '@tessera/core';
 import { DataLoader, type Dataset, type ImageDataset, fetchDataset, stratifiedSplit, subset } from '@tessera/datasets';
 import { type AnyModule, loadModel, loadWeights, moduleFromConfig } from '@tessera/layers';
-import { buildModel } from '@tessera/models';
+import { buildModel, buildTextModel } from '@tessera/models';
 import { type Optimizer, optimizer } from '@tessera/optim';
 import { type ArrayData, type DataSource, splitArrays } from '../data.js';
 import type { ArrayPayload, DataSpec, ModelSpec, TrainingSpec } from './protocol.js';
@@ -63,9 +63,11 @@ export function modelOf(spec: ModelSpec): AnyModule {
     if (spec.weights) loadWeights(model, spec.weights);
     return model;
   }
+  if ('text' in spec) return buildTextModel(spec.name, spec.text);
   if ('name' in spec) return buildModel(spec.name, { numClasses: spec.numClasses, inputShape: spec.inputShape });
   throw new ConfigError(
-    `training spec: model must be { name, numClasses, inputShape }, { config, weights? } or { file }; ` +
+    `training spec: model must be { name, numClasses, inputShape }, { name, text: { srcVocabSize, blockSize, … } }, { config, weights? } ` +
+      'or { file }; ' +
       `got keys ${Object.keys(spec as object).join(', ') || 'none'}.`,
   );
 }
@@ -91,11 +93,51 @@ export interface PreparedData {
 
 type Loaded =
   | { kind: 'arrays'; data: ArrayData }
-  | { kind: 'dataset'; data: Dataset<unknown, unknown> & { readonly length: number }; labels: ArrayLike<number> };
+  | { kind: 'dataset'; data: Dataset<unknown, unknown> & { readonly length: number }; labels: ArrayLike<number>; classes?: false };
 
-async function load(spec: DataSpec, loader: DatasetLoader, what: string): Promise<Loaded> {
+/** Arrays of a model with several inputs (`x` a list): rows gathered per batch into `{ x: [inputs…], y }`. */
+class InputsDataset implements Dataset<{ x: Tensor[]; y: Tensor }, { x: Tensor[]; y: Tensor }> {
+  constructor(
+    readonly xs: readonly Tensor[],
+    readonly y: Tensor,
+  ) {}
+
+  get length(): number {
+    return this.y.shape[0]!;
+  }
+
+  get(i: number): { x: Tensor[]; y: Tensor } {
+    return this.getBatch([i]);
+  }
+
+  getBatch(indices: readonly number[]): { x: Tensor[]; y: Tensor } {
+    const rows = tensor(Int32Array.from(indices), { dtype: 'int32' });
+    try {
+      return { x: this.xs.map((t) => t.indexSelect(0, rows)), y: this.y.indexSelect(0, rows) };
+    } finally {
+      rows.dispose();
+    }
+  }
+}
+
+function loadInputs(spec: { readonly x: readonly ArrayPayload[]; readonly y: ArrayPayload }, what: string, owned: Tensor[]): Loaded {
+  if (spec.x.length === 0) throw new ConfigError(`training spec: ${what}.x is an empty list; give one payload per model input.`);
+  const xs = spec.x.map((p, i) => keep(tensorOf(p, `${what}.x[${i}]`)));
+  owned.push(...xs);
+  const y = keep(tensorOf(spec.y, `${what}.y`));
+  owned.push(y);
+  const n = y.shape[0];
+  xs.forEach((x, i) => {
+    if (x.shape[0] !== n)
+      throw new ConfigError(`training spec: ${what}.x[${i}] has ${x.shape[0]} rows but ${what}.y has ${n}; give every input one row per example.`);
+  });
+  return { kind: 'dataset', data: new InputsDataset(xs, y), labels: new Int32Array(n), classes: false };
+}
+
+async function load(spec: DataSpec, loader: DatasetLoader, what: string, owned: Tensor[]): Promise<Loaded> {
+  if ('x' in spec && Array.isArray(spec.x)) return loadInputs(spec as { x: readonly ArrayPayload[]; y: ArrayPayload }, what, owned);
   if ('x' in spec) {
-    const x = tensorOf(spec.x, `${what}.x`);
+    const x = tensorOf(spec.x as ArrayPayload, `${what}.x`);
     try {
       return { kind: 'arrays', data: { x: keep(x), y: keep(tensorOf(spec.y, `${what}.y`)) } };
     } catch (e) {
@@ -129,6 +171,7 @@ function splitDataset(d: Extract<Loaded, { kind: 'dataset' }>, fraction: number,
     kind: 'dataset',
     data: subset(d.data, idx),
     labels: Int32Array.from(idx, (i) => d.labels[i]),
+    ...(d.classes === false ? { classes: false as const } : {}),
   });
   return [pick(train), pick(validation)];
 }
@@ -165,8 +208,8 @@ export async function prepareData(spec: TrainingSpec, loader: DatasetLoader): Pr
   const owned: Tensor[] = [];
   const own = (l: Loaded): Loaded => (l.kind === 'arrays' && owned.push(l.data.x, l.data.y), l);
   try {
-    let train = own(await load(spec.data, loader, 'data'));
-    let val = spec.validationData ? own(await load(spec.validationData, loader, 'validationData')) : undefined;
+    let train = own(await load(spec.data, loader, 'data', owned));
+    let val = spec.validationData ? own(await load(spec.validationData, loader, 'validationData', owned)) : undefined;
     if (spec.validationSplit !== undefined) {
       if (train.kind === 'arrays') {
         const s = await splitArrays(train.data, spec.validationSplit, spec.seed ?? 0);
@@ -179,7 +222,7 @@ export async function prepareData(spec: TrainingSpec, loader: DatasetLoader): Pr
     const shuffle = spec.shuffle ?? true;
     const trainSource = source(train, spec.batchSize, shuffle);
     const n = count(train);
-    const classes = train.kind === 'dataset' || train.data.y.dtype === 'int32';
+    const classes = train.kind === 'dataset' ? train.classes !== false : train.data.y.dtype === 'int32';
     return {
       train: trainSource,
       validation: val && source(val, spec.batchSize, false),
