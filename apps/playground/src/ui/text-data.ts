@@ -39,9 +39,24 @@ export function namesTask(texts: readonly string[], seed = 0, validationLimit = 
   const blockSize = [...split.train, ...split.validation].reduce((m, e) => Math.max(m, e.source.length), 0) + 1;
   const arrays = (xs: readonly data.TextExample[]) => {
     const ids = xs.map((e) => vocab.encode(e.source));
-    return { x: padRows(ids.map((s) => [BOS, ...s]), blockSize), y: padRows(ids.map((s) => [...s, EOS]), blockSize) };
+    return {
+      x: padRows(
+        ids.map((s) => [BOS, ...s]),
+        blockSize,
+      ),
+      y: padRows(
+        ids.map((s) => [...s, EOS]),
+        blockSize,
+      ),
+    };
   };
-  return { vocab, blockSize, train: arrays(split.train), validation: arrays(split.validation.slice(0, validationLimit)), trainCount: split.train.length };
+  return {
+    vocab,
+    blockSize,
+    train: arrays(split.train),
+    validation: arrays(split.validation.slice(0, validationLimit)),
+    trainCount: split.train.length,
+  };
 }
 
 /** The G2P model's data: letters → `<bos>` + phonemes (teacher forcing) and phonemes + `<eos>`. */

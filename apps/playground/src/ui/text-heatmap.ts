@@ -9,7 +9,12 @@ const LEFT = 44;
 const TOP = 22;
 
 /** Draws `weights[row][col]` (each row a distribution) with the row and column labels. */
-export function drawHeatmap(canvas: HTMLCanvasElement, rows: readonly string[], cols: readonly string[], weights: readonly (readonly number[])[]): void {
+export function drawHeatmap(
+  canvas: HTMLCanvasElement,
+  rows: readonly string[],
+  cols: readonly string[],
+  weights: readonly (readonly number[])[],
+): void {
   const dpr = globalThis.devicePixelRatio || 1;
   const w = LEFT + CELL * Math.max(1, cols.length) + 4;
   const h = TOP + CELL * Math.max(1, rows.length) + 4;

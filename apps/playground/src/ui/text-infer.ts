@@ -43,7 +43,13 @@ export interface Pronunciation {
 }
 
 /** Greedy decoding of `word` with an attention seq2seq model, reading `state.weights` after every step. */
-export function pronounce(model: models.LSTMAttentionSeq2Seq, letters: data.Vocab, phones: data.Vocab, word: string, maxLength: number): Pronunciation {
+export function pronounce(
+  model: models.LSTMAttentionSeq2Seq,
+  letters: data.Vocab,
+  phones: data.Vocab,
+  word: string,
+  maxLength: number,
+): Pronunciation {
   const chars = data.splitChars(word);
   const out: string[] = [];
   const weights: number[][] = [];

@@ -18,8 +18,18 @@ export function jobReadout(prefix: string): { root: HTMLElement; view: import('.
   const step = el('dd', { id: `${prefix}-step` }, '—');
   const loss = el('dd', { id: `${prefix}-loss` }, '—');
   const val = el('dd', { id: `${prefix}-val` }, '—');
-  const root = el('dl', { class: 'stats' }, el('dt', {}, 'state'), state, el('dt', {}, 'step'), step, el('dt', {}, 'train loss (nats/token)'), loss,
-    el('dt', {}, 'validation loss'), val);
+  const root = el(
+    'dl',
+    { class: 'stats' },
+    el('dt', {}, 'state'),
+    state,
+    el('dt', {}, 'step'),
+    step,
+    el('dt', {}, 'train loss (nats/token)'),
+    loss,
+    el('dt', {}, 'validation loss'),
+    val,
+  );
   return {
     root,
     view: {

@@ -86,7 +86,10 @@ export function bnSumsFn(): FnBuilder {
     (at) => {
       f.get(p).get(at).add().v128Load().set(vp);
       f.get(q).get(at).add().v128Load().set(vq);
-      for (const [high, s1, s2] of [[false, s1a, s2a], [true, s1b, s2b]] as const) {
+      for (const [high, s1, s2] of [
+        [false, s1a, s2a],
+        [true, s1b, s2b],
+      ] as const) {
         promote(f, vp, high);
         f.get(shp).simd1('f64x2Sub').set(dp);
         promote(f, vq, high);
@@ -146,18 +149,31 @@ export function bnApplyFn(): FnBuilder {
     (ch) => {
       const at = f.local(I32);
       f.get(coef).get(ch).i32(5).shl().add().set(at);
-      for (const [k, h, v] of [[0, hs, shift], [8, hc, scale], [16, ho, offset], [24, hg, gain]] as const) {
+      for (const [k, h, v] of [
+        [0, hs, shift],
+        [8, hc, scale],
+        [16, ho, offset],
+        [24, hg, gain],
+      ] as const) {
         f.get(at).f64Load(k).tee(h).simd1('f64x2Splat').set(v);
       }
     },
     (at) => {
       f.get(x).get(at).add().v128Load().set(vx);
       f.get(g).get(at).add().v128Load().set(vg);
-      affine(() => promote(f, vx, false), () => promote(f, vg, false), true);
+      affine(
+        () => promote(f, vx, false),
+        () => promote(f, vg, false),
+        true,
+      );
       f.simd1('f32x4DemoteF64x2Zero').set(lo);
       f.get(y).get(at).add();
       f.get(lo);
-      affine(() => promote(f, vx, true), () => promote(f, vg, true), true);
+      affine(
+        () => promote(f, vx, true),
+        () => promote(f, vg, true),
+        true,
+      );
       f.simd1('f32x4DemoteF64x2Zero');
       f.shuffle32([0, 1, 4, 5]).v128Store();
     },
@@ -177,6 +193,17 @@ export function bnApplyFn(): FnBuilder {
 
 /** The batch-norm exports of the module. */
 export interface BatchNormExports {
-  readonly bnSums: (p: number, q: number, C: number, inner: number, n: number, c0: number, c1: number, sp: number, sq: number, out: number) => void;
+  readonly bnSums: (
+    p: number,
+    q: number,
+    C: number,
+    inner: number,
+    n: number,
+    c0: number,
+    c1: number,
+    sp: number,
+    sq: number,
+    out: number,
+  ) => void;
   readonly bnApply: (x: number, g: number, y: number, C: number, inner: number, n: number, c0: number, c1: number, coef: number) => void;
 }

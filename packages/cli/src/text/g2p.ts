@@ -1,5 +1,14 @@
 import { DataError, type Tensor } from '@tessera/core';
-import { Seq2SeqDataset, type TextDatasetDescriptor, type TextExample, Vocab, keyedPermutation, padSequences, splitChars, splitTextDataset } from '@tessera/datasets';
+import {
+  Seq2SeqDataset,
+  type TextDatasetDescriptor,
+  type TextExample,
+  Vocab,
+  keyedPermutation,
+  padSequences,
+  splitChars,
+  splitTextDataset,
+} from '@tessera/datasets';
 import { type LSTMAttentionSeq2Seq, type TransformerSeq2Seq, beamSearch, type Seq2SeqDecoder } from '@tessera/models';
 import { sequenceErrorRates, type SequenceErrorRates } from '@tessera/train';
 

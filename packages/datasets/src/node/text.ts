@@ -81,7 +81,10 @@ export function loadFirstNames(opts: LoadNamesOptions = {}): string[] {
 
 /** Options of {@link loadTextDataset}. */
 export interface LoadTextDatasetOptions {
-  /** Files to read instead of the descriptor's package files (plain or gzip; `parse` gets their texts in this order: names merges any number of lists, cmudict reads the first). */
+  /**
+   * Files to read instead of the descriptor's package files (plain or gzip; `parse` gets
+   * their texts in this order: names merges any number of lists, cmudict reads the first).
+   */
   readonly paths?: readonly string[];
 }
 

@@ -36,6 +36,12 @@ export const BUILTIN_TEXT_MODELS: readonly TextModelDescriptor[] = [
     dataset: 'cmudict',
     description: 'bidirectional LSTM encoder (2 layers) + Luong-attention LSTM decoder, hidden 256, dropout 0.2 (the GNMT recipe, small)',
     build: ({ srcVocabSize, tgtVocabSize, dModel, layers }) =>
-      new LSTMAttentionSeq2Seq({ srcVocab: srcVocabSize, tgtVocab: tgtVocabSize!, hiddenSize: dModel ?? 256, encoderLayers: layers ?? 2, dropout: 0.2 }),
+      new LSTMAttentionSeq2Seq({
+        srcVocab: srcVocabSize,
+        tgtVocab: tgtVocabSize!,
+        hiddenSize: dModel ?? 256,
+        encoderLayers: layers ?? 2,
+        dropout: 0.2,
+      }),
   },
 ];

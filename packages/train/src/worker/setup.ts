@@ -42,7 +42,11 @@ export function tensorOf(p: ArrayPayload, what: string): Tensor {
         'send { data, shape } with data.length = the product of shape.',
     );
   }
-  if (p.data instanceof Uint8Array) return tensor(Float32Array.from(p.data, (v) => v / 255), { shape: [...p.shape] });
+  if (p.data instanceof Uint8Array)
+    return tensor(
+      Float32Array.from(p.data, (v) => v / 255),
+      { shape: [...p.shape] },
+    );
   if (p.data instanceof Int32Array) return tensor(p.data, { shape: [...p.shape], dtype: 'int32' });
   if (p.data instanceof Float32Array) return tensor(p.data, { shape: [...p.shape] });
   throw new ConfigError(`training spec: ${what}.data must be a Float32Array, Int32Array or Uint8Array.`);
@@ -129,7 +133,9 @@ function loadInputs(spec: { readonly x: readonly ArrayPayload[]; readonly y: Arr
   const n = y.shape[0];
   xs.forEach((x, i) => {
     if (x.shape[0] !== n)
-      throw new ConfigError(`training spec: ${what}.x[${i}] has ${x.shape[0]} rows but ${what}.y has ${n}; give every input one row per example.`);
+      throw new ConfigError(
+        `training spec: ${what}.x[${i}] has ${x.shape[0]} rows but ${what}.y has ${n}; give every input one row per example.`,
+      );
   });
   return { kind: 'dataset', data: new InputsDataset(xs, y), labels: new Int32Array(n), classes: false };
 }
