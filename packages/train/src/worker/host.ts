@@ -172,6 +172,11 @@ function specBuffers(spec: TrainingSpec): ArrayBuffer[] {
   data(spec.validationData);
   if ('file' in spec.model) add(spec.model.file);
   if ('config' in spec.model) add(spec.model.weights);
+  if ('transfer' in spec.model) {
+    const b = spec.model.transfer.backbone;
+    if (b instanceof Uint8Array) add(b);
+    else for (const p of Object.values(b)) add(p.data);
+  }
   return [...out].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
