@@ -90,7 +90,7 @@ describe.skipIf(why !== null && !required)('the transfer-learning page in Chromi
       expect(await page.locator('#train').isDisabled()).toBe(false);
 
       await page.click('#train');
-      await expect.poll(() => page.locator('#state').getAttribute('data-state'), { timeout: 280_000, intervals: [500] }).toBe('done');
+      await expect.poll(() => page.locator('#state').getAttribute('data-state'), { timeout: 280_000, interval: 500 }).toBe('done');
 
       expect(await page.locator('#backend').getAttribute('data-backend')).toBe('cpu');
       expect(await page.locator('#backbone').getAttribute('data-kind')).toBe('pretrained');
