@@ -135,9 +135,13 @@ export class TransferSession {
     job.on((e) => {
       if (e.type === 'progress') this.view.status(`pretraining ${model} on the MNIST sample: ${e.seen.toLocaleString('en')} digits…`);
     });
-    const r = await job.result;
-    job.close();
-    this.job = null;
+    let r: Awaited<typeof job.result>;
+    try {
+      r = await job.result;
+    } finally {
+      job.close();
+      if (this.job === job) this.job = null;
+    }
     const acc = r.history.history.val_accuracy?.at(-1) ?? 0;
     return { kind: 'pretrained', weights: r.weights, examples: r.seen, accuracy: acc };
   }
