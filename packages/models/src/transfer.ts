@@ -31,7 +31,11 @@ export function headName(model: AnyModule): string {
   const fc = linears.find(([n]) => n === 'fc');
   const last = fc ?? linears.at(-1);
   if (!last)
-    throw new ModelConfigError('headName', `${model.typeName} has no Linear layer`, 'Transfer learning needs a model whose classifier is a Linear layer.');
+    throw new ModelConfigError(
+      'headName',
+      `${model.typeName} has no Linear layer`,
+      'Transfer learning needs a model whose classifier is a Linear layer.',
+    );
   return last[0];
 }
 

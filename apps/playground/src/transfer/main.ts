@@ -18,7 +18,10 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 const params = new URLSearchParams(location.search);
 const choice = params.get('backend') ?? 'auto';
 const backend: BackendChoice = choice === 'cpu' || choice === 'webgpu' ? choice : 'auto';
-for (const [name, id] of [['model', 'model'], ['backbone', 'backbone-source'], ['train', 'train-part'], ['lr', 'lr'], ['epochs', 'epochs'], ['batch', 'batch']]) {
+const PRESETS = [
+  ['model', 'model'], ['backbone', 'backbone-source'], ['train', 'train-part'], ['lr', 'lr'], ['epochs', 'epochs'], ['batch', 'batch'],
+];
+for (const [name, id] of PRESETS) {
   const v = params.get(name);
   const el = $<HTMLInputElement | HTMLSelectElement>(id);
   if (v !== null && (!(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === v))) el.value = v;
@@ -64,7 +67,9 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
-  const entries = [...(e.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry() as DropEntry | null).filter((x): x is DropEntry => x !== null);
+  const entries = [...(e.dataTransfer?.items ?? [])]
+    .map((i) => i.webkitGetAsEntry() as DropEntry | null)
+    .filter((x): x is DropEntry => x !== null);
   void useFiles(() => filesOfDrop(entries));
 });
 
@@ -98,7 +103,9 @@ $<HTMLButtonElement>('train').addEventListener('click', async () => {
   const model = $<HTMLSelectElement>('model').value as TransferModelName;
   const settings = {
     model, train: $<HTMLSelectElement>('train-part').value as TrainPart,
-    lr: Number($<HTMLInputElement>('lr').value), epochs: Number($<HTMLInputElement>('epochs').value), batchSize: Number($<HTMLInputElement>('batch').value),
+    lr: Number($<HTMLInputElement>('lr').value),
+    epochs: Number($<HTMLInputElement>('epochs').value),
+    batchSize: Number($<HTMLInputElement>('batch').value),
   };
   $<HTMLButtonElement>('train').disabled = true;
   $<HTMLButtonElement>('stop').disabled = false;

@@ -86,7 +86,8 @@ export function jobModelOf(spec: TrainingSpec): JobModel {
     try {
       const opt = transferOptimizer(m.transfer, model, report.head, spec.optimizer);
       const trainable = model.numParameters(true);
-      return { model, optimizer: opt, transfer: { ...report, trainableParameters: trainable, frozenParameters: model.numParameters() - trainable } };
+      const transfer = { ...report, trainableParameters: trainable, frozenParameters: model.numParameters() - trainable };
+      return { model, optimizer: opt, transfer };
     } catch (e) {
       model.dispose();
       throw e;

@@ -28,7 +28,9 @@ function stateTensor(name: string, p: ArrayPayload): Tensor {
 function backboneDict(backbone: Transfer['backbone']): StateDict {
   if (backbone instanceof Uint8Array) return decodeSafetensors(backbone).tensors;
   if (typeof backbone !== 'object' || backbone === null)
-    throw new ConfigError('training spec: model.transfer.backbone must be safetensors bytes (a Uint8Array) or a state dict of { data, shape }.');
+    throw new ConfigError(
+      'training spec: model.transfer.backbone must be safetensors bytes (a Uint8Array) or a state dict of { data, shape }.',
+    );
   const out: StateDict = {};
   try {
     for (const [k, p] of Object.entries(backbone)) out[k] = stateTensor(k, p);
@@ -45,7 +47,11 @@ function backboneDict(backbone: Transfer['backbone']): StateDict {
  * the missing and unexpected keys); the head's tensors of another shape (the old class
  * count) are skipped and reported, and head tensors the dict lacks stay freshly initialised.
  */
-export function loadBackbone(model: AnyModule, dict: Readonly<StateDict>, head: string): Pick<TransferReport, 'skipped' | 'fresh' | 'loaded'> {
+export function loadBackbone(
+  model: AnyModule,
+  dict: Readonly<StateDict>,
+  head: string,
+): Pick<TransferReport, 'skipped' | 'fresh' | 'loaded'> {
   const own = model.stateDict();
   const skipped: { name: string; weightsShape: number[]; modelShape: number[] }[] = [];
   const fresh: string[] = [];
@@ -79,11 +85,18 @@ export function loadBackbone(model: AnyModule, dict: Readonly<StateDict>, head: 
 }
 
 /** Builds the spec's model and loads its backbone; the head's dotted name comes with the report. */
-export function transferModel(t: Transfer): { model: AnyModule; report: Omit<TransferReport, 'trainableParameters' | 'frozenParameters'> } {
+export function transferModel(t: Transfer): {
+  model: AnyModule;
+  report: Omit<TransferReport, 'trainableParameters' | 'frozenParameters'>;
+} {
   if (typeof t !== 'object' || t === null || typeof t.name !== 'string')
-    throw new ConfigError('training spec: model.transfer must be { name, inputShape, numClasses, backbone, freezeBackbone?, backboneLr? }.');
+    throw new ConfigError(
+      'training spec: model.transfer must be { name, inputShape, numClasses, backbone, freezeBackbone?, backboneLr? }.',
+    );
   if (t.freezeBackbone && t.backboneLr !== undefined)
-    throw new ConfigError('training spec: model.transfer has freezeBackbone and backboneLr; a frozen backbone has no learning rate, give one.');
+    throw new ConfigError(
+      'training spec: model.transfer has freezeBackbone and backboneLr; a frozen backbone has no learning rate, give one.',
+    );
   if (t.backboneLr !== undefined && !(t.backboneLr >= 0))
     throw new ConfigError(`training spec: model.transfer.backboneLr must be a number ≥ 0; got ${String(t.backboneLr)}.`);
   const model = buildModel(t.name, { numClasses: t.numClasses, inputShape: t.inputShape });
