@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { mnistSample } from './build/mnist-sample.js';
 import { textCorpora } from './build/text-corpora.js';
@@ -17,5 +18,15 @@ export default defineConfig({
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 2048,
+    // Two pages: the digits playground and the transfer-learning page.
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        transfer: fileURLToPath(new URL('./transfer.html', import.meta.url)),
+      },
+    },
+  },
 });

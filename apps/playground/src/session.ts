@@ -14,6 +14,7 @@ import {
   startTraining,
 } from 'tessera/worker';
 import { type ModelSpec, defaultSpec, modelConfig, pageMetadata, specName } from './models.js';
+import { argmaxRows, softmax } from './predictions.js';
 import type { BackendChoice, ModelKind, RunState, TrainSettings } from './settings.js';
 
 /** Memory in use in the worker. */
@@ -76,22 +77,6 @@ export function deviceName(
 
 function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function argmaxRows(p: ArrayPayload): Int32Array {
-  const [n, k] = p.shape;
-  return Int32Array.from({ length: n }, (_, i) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (p.data[i * k + j] > p.data[i * k + best]) best = j;
-    return best;
-  });
-}
-
-function softmax(logits: ArrayLike<number>): Float32Array {
-  const max = Math.max(...Array.from(logits));
-  const e = Float32Array.from(logits, (v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
 }
 
 /** One job and what the page knows about it. */

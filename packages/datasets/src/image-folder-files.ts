@@ -75,6 +75,21 @@ function sizeOf(size: ImageFolderFromFilesOptions['size']): [number, number] {
   return [h, w];
 }
 
+/**
+ * One image's pixels as `imageFolderFromFiles` keeps them: `channels` planes (RGB, or BT.601
+ * grey), resized to `size` ([height, width]) by area averaging, as bytes. Use it for images
+ * to classify with a model trained on such a dataset (a webcam frame read by `readPixels`).
+ *
+ * @example
+ * const bytes = pixelsToBytes(readPixels(video), [28, 28], 1); // Uint8Array(784)
+ */
+export function pixelsToBytes(px: PixelData, size: number | readonly [number, number], channels: ImageChannels = 3): Uint8Array {
+  const [h, w] = sizeOf(size);
+  const planes = rgbaToPlanes(px.data, px.width, px.height, checkChannels(channels, 'pixelsToBytes'));
+  const img = px.width === w && px.height === h ? planes : resizeImage(planes, h, w);
+  return Uint8Array.from(img.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+}
+
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -129,9 +144,7 @@ export async function imageFolderFromFiles(
   for (let i = 0; i < entries.length; i++) {
     const { path, cls, file } = entries[i];
     const px = await decode('blob' in file ? file.blob : file, path);
-    const planes = rgbaToPlanes(px.data, px.width, px.height, channels);
-    const img = px.width === w && px.height === h ? planes : resizeImage(planes, h, w);
-    for (let k = 0; k < size; k++) images[i * size + k] = Math.round(Math.min(1, Math.max(0, img.data[k])) * 255);
+    images.set(pixelsToBytes(px, [h, w], channels), i * size);
     labels[i] = classes.indexOf(cls);
     opts.onProgress?.(i + 1, entries.length);
   }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
-import { type BlobDecoder, type FolderFile, imageFolderFromFiles } from '../src/index.js';
+import { type BlobDecoder, type FolderFile, imageFolderFromFiles, pixelsToBytes } from '../src/index.js';
 import { decodeImage } from '../src/node.js';
 import { jpegBytes, pngBytes, solid } from './helpers/images.js';
 
@@ -60,6 +60,15 @@ describe('imageFolderFromFiles (a dropped folder in the browser)', () => {
     const batch = ds.getBatch([0]);
     expect(batch.x.shape).toEqual([1, 1, 1, 2]);
     expect(Array.from(await batch.x.data())).toEqual([1, 0]);
+  });
+
+  it('pixelsToBytes: one image as the dataset keeps it (grey, area-averaged), for frames to classify', () => {
+    // 4×2 RGBA: left half white, right half (0, 0, 255) blue.
+    const data = new Uint8ClampedArray(4 * 2 * 4);
+    for (let p = 0; p < 8; p++) data.set(p % 4 < 2 ? [255, 255, 255, 255] : [0, 0, 255, 255], 4 * p);
+    expect(Array.from(pixelsToBytes({ data, width: 4, height: 2 }, [1, 2], 1))).toEqual([255, Math.round(0.114 * 255)]);
+    expect(Array.from(pixelsToBytes({ data, width: 4, height: 2 }, 1))).toEqual([128, 128, 255]);
+    expect(() => pixelsToBytes({ data, width: 4, height: 2 }, 0)).toThrow(DataError);
   });
 
   it('says what is wrong with the files, naming them', async () => {

@@ -21,7 +21,7 @@ export { alexnet, type AlexNetOptions } from './alexnet.js';
 export { lenet5, type LeNet5Options } from './lenet.js';
 export { LENET5_C3_TABLE, PartialConv2d, Subsampling2d, ScaledTanh, EuclideanRBF, lecun1998Uniform } from './lenet1998.js';
 export { SequenceClassifier, lstmRegressor, parityDataset, type SequenceModelOptions } from './sequence.js';
-export { replaceHead, freezeBackbone, fineTuneGroups, summary, type HasFcHead } from './transfer.js';
+export { replaceHead, freezeBackbone, fineTuneGroups, headName, inHead, summary, type HasFcHead } from './transfer.js';
 export { DenseAutoencoder, type DenseAutoencoderOptions } from './autoencoder.js';
 export { lecun1989, UntiedBiasConv2d, type LeCun1989Net, type LeCun1989Options } from './lecun1989.js';
 export {

@@ -17,6 +17,33 @@ export function replaceHead<M extends HasFcHead>(model: M, numClasses: number): 
 
 const isHead = (name: string, head: string) => name === head || name.startsWith(`${head}.`);
 
+/**
+ * The dotted name of a model's classifier, the layer a new task replaces: `fc` when the
+ * model has a Linear of that name (ResNet), else its last Linear layer in module order
+ * (`'9'` for the MNIST CNN, a Sequential). Throws `ModelConfigError` when it has no Linear.
+ *
+ * @example
+ * headName(mnistCnn()); // '9'
+ * headName(resnet('resnet20')); // 'fc'
+ */
+export function headName(model: AnyModule): string {
+  const linears = model.namedModules().filter(([, m]) => m instanceof Linear);
+  const fc = linears.find(([n]) => n === 'fc');
+  const last = fc ?? linears.at(-1);
+  if (!last)
+    throw new ModelConfigError(
+      'headName',
+      `${model.typeName} has no Linear layer`,
+      'Transfer learning needs a model whose classifier is a Linear layer.',
+    );
+  return last[0];
+}
+
+/** Whether the dotted parameter or buffer name belongs to the head `head` (e.g. `fc.weight` to `fc`). */
+export function inHead(name: string, head: string): boolean {
+  return isHead(name, head);
+}
+
 /** Freezes every parameter outside the head (dotted prefix, default 'fc'). Returns the model. */
 export function freezeBackbone<M extends AnyModule>(model: M, head = 'fc'): M {
   for (const [n, p] of model.namedParameters()) p.requiresGrad = isHead(n, head);

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { SGD } from '@tessera/optim';
-import { fineTuneGroups, freezeBackbone, mnistCnn, replaceHead, resnet, summary } from '../src/index.js';
+import { Sequential, ReLU } from '@tessera/layers';
+import { fineTuneGroups, freezeBackbone, headName, inHead, mlp, mnistCnn, replaceHead, resnet, summary, vggMini } from '../src/index.js';
 
 beforeAll(() => use(cpu()));
 
@@ -16,6 +17,18 @@ describe('transfer learning and summary', () => {
     expect(groups.map((g) => g.lr)).toEqual([0.01, 0.1]);
     expect(groups[1]!.params.length).toBe(2);
     expect(() => new SGD(groups, { lr: 0.1 })).not.toThrow();
+  });
+  it('finds the head: fc of a ResNet, else the last Linear; none is a clear error', () => {
+    expect(headName(resnet('resnet20'))).toBe('fc');
+    expect(headName(mnistCnn())).toBe('9');
+    const vgg = vggMini();
+    const last = headName(vgg);
+    expect(vgg.stateDict()[`${last}.weight`]!.shape).toEqual([10, 128]);
+    expect(headName(mlp({ inFeatures: 4, hidden: [8], outFeatures: 2 }))).toMatch(/^[\w.]+$/);
+    expect(() => headName(new Sequential(new ReLU()))).toThrow(/no Linear layer.*classifier is a Linear/);
+    expect(inHead('fc.weight', 'fc')).toBe(true);
+    expect(inHead('fc2.weight', 'fc')).toBe(false);
+    expect(inHead('9.bias', '9')).toBe(true);
   });
   it('prints a summary table with the total', () => {
     const s = summary(mnistCnn(), [1, 1, 28, 28]);

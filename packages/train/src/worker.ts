@@ -23,4 +23,6 @@ export type {
   TrainingResult,
   TrainingSpec,
   TrainingState,
+  TransferModelSpec,
+  TransferReport,
 } from './worker/protocol.js';

@@ -15,11 +15,19 @@ export function paintDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>,
   ctx.putImageData(img, 0, 0);
 }
 
-/** The grid of test digits: true label, predicted class, mistakes highlighted. */
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/** The grid of test digits (or any 28×28 grey images): true label, predicted class, mistakes highlighted. */
 export class DigitGrid {
   private readonly cells: { root: HTMLElement; label: HTMLElement }[] = [];
 
-  constructor(root: HTMLElement, images: Uint8Array, private readonly labels: Int32Array) {
+  /** `names`: the class names (default the digits). */
+  constructor(
+    root: HTMLElement,
+    images: Uint8Array,
+    private readonly labels: Int32Array,
+    private readonly names: readonly string[] = DIGITS,
+  ) {
     root.replaceChildren();
     for (let i = 0; i < labels.length; i++) {
       const cell = document.createElement('figure');
@@ -27,7 +35,7 @@ export class DigitGrid {
       canvas.width = canvas.height = 28;
       paintDigit(canvas, images.subarray(i * 784, (i + 1) * 784), 255);
       const label = document.createElement('figcaption');
-      label.textContent = `${labels[i]} → ?`;
+      label.textContent = `${this.names[labels[i]]} → ?`;
       cell.append(canvas, label);
       root.append(cell);
       this.cells.push({ root: cell, label });
@@ -40,7 +48,7 @@ export class DigitGrid {
     this.cells.forEach((c, i) => {
       const ok = predictions[i] === this.labels[i];
       if (!ok) wrong++;
-      c.label.textContent = `${this.labels[i]} → ${predictions[i]}`;
+      c.label.textContent = `${this.names[this.labels[i]]} → ${this.names[predictions[i]]}`;
       c.root.classList.toggle('wrong', !ok);
       c.root.dataset.predicted = String(predictions[i]);
     });
@@ -48,22 +56,26 @@ export class DigitGrid {
   }
 }
 
-/** Ten bars with the probability of each digit; the most likely is highlighted. */
+/** A bar with the probability of each class (default the ten digits); the most likely is highlighted. */
 export class ProbabilityBars {
   private readonly rows: { root: HTMLElement; bar: HTMLElement; pct: HTMLElement }[] = [];
 
-  constructor(private readonly root: HTMLOListElement) {
+  constructor(
+    private readonly root: HTMLOListElement,
+    names: readonly string[] = DIGITS,
+  ) {
     root.replaceChildren();
-    for (let d = 0; d < 10; d++) {
+    for (const name of names) {
       const li = document.createElement('li');
-      li.innerHTML = `<span class="digit">${d}</span><span class="bar"><span></span></span><span class="pct">–</span>`;
+      li.innerHTML = `<span class="digit"></span><span class="bar"><span></span></span><span class="pct">–</span>`;
+      (li.querySelector('.digit') as HTMLElement).textContent = name;
       root.append(li);
       this.rows.push({ root: li, bar: li.querySelector('.bar > span') as HTMLElement, pct: li.querySelector('.pct') as HTMLElement });
     }
     this.show(null);
   }
 
-  /** Shows ten probabilities, or clears the bars. */
+  /** Shows one probability per class, or clears the bars. */
   show(probs: Float32Array | null): void {
     const best = probs ? probs.indexOf(Math.max(...probs)) : -1;
     this.rows.forEach((r, d) => {

@@ -40,7 +40,10 @@ export interface TrainingHandle {
   resume(): void;
   /** Ends training after the current step; the result (with the weights so far, `stopped: true`) follows. */
   stop(): Promise<TrainingResult>;
-  /** Sets the learning rate of every parameter group, also while training. */
+  /**
+   * Sets the learning rate, also while training: of the last parameter group (a transfer
+   * job's head), the others scaled by the same factor (a lower backbone rate stays as much lower).
+   */
   setLr(lr: number): void;
   /** The model's output for `x` (eval mode, no gradients), between two steps; also after training ended, until `close()`. */
   predict(x: ArrayPayload): Promise<ArrayPayload>;
@@ -169,6 +172,11 @@ function specBuffers(spec: TrainingSpec): ArrayBuffer[] {
   data(spec.validationData);
   if ('file' in spec.model) add(spec.model.file);
   if ('config' in spec.model) add(spec.model.weights);
+  if ('transfer' in spec.model) {
+    const b = spec.model.transfer.backbone;
+    if (b instanceof Uint8Array) add(b);
+    else for (const p of Object.values(b)) add(p.data);
+  }
   return [...out].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 

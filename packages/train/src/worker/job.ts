@@ -21,7 +21,7 @@ import { resolveMetrics } from '../resolve.js';
 import { yieldToEventLoop } from '../yield.js';
 import { LiveReporter } from './live.js';
 import type { ArrayPayload, BackendInfo, MemoryInfo, TrainingEvent, TrainingResult, TrainingSpec, TrainingState } from './protocol.js';
-import { type DatasetLoader, type PreparedData, modelOf, optimizerOf, payloadOf, prepareData, tensorOf } from './setup.js';
+import { type DatasetLoader, type PreparedData, jobModelOf, payloadOf, prepareData, tensorOf } from './setup.js';
 
 /** What the worker script supplies to its jobs (`serveTraining`'s options). */
 export interface JobEnvironment {
@@ -137,8 +137,11 @@ export class TrainingJob {
     this.wake?.();
   }
 
+  /** The last group (the head of a transfer job) gets `lr`; the others keep their ratio to it. */
   setLr(lr: number): void {
-    for (const g of this.opt?.paramGroups ?? []) g.lr = lr;
+    const groups = this.opt?.paramGroups ?? [];
+    const ref = groups.at(-1)?.lr ?? 0;
+    for (const g of groups) g.lr = ref > 0 ? (g.lr * lr) / ref : lr;
   }
 
   /** Frees the model and optimizer (stopping first if it trains). */
@@ -204,15 +207,16 @@ export class TrainingJob {
     });
     await this.env.onBackend?.(this.backend);
     manualSeed(this.spec.seed ?? 0);
-    this.model = modelOf(this.spec.model);
-    this.opt = optimizerOf(this.spec, this.model);
+    const built = jobModelOf(this.spec);
+    this.model = built.model;
+    this.opt = built.optimizer;
     this.data = await prepareData(this.spec, this.env.loadDataset);
     const samples = await this.data.samples(this.spec.sampleExamples ?? 0);
     this.emit(
       {
         type: 'ready', backend: this.backend, backendInfo: backendInfo(this.backend), fallback, parameters: this.model.numParameters(),
         trainExamples: this.data.trainExamples, validationExamples: this.data.validationExamples, stepsPerEpoch: this.data.stepsPerEpoch,
-        ...(samples ? { samples } : {}), memory: memoryInfo(),
+        ...(samples ? { samples } : {}), ...(built.transfer ? { transfer: built.transfer } : {}), memory: memoryInfo(),
       },
       samples ? [samples.x.data.buffer as ArrayBuffer, samples.y.data.buffer as ArrayBuffer] : [],
     );

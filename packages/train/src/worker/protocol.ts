@@ -37,7 +37,51 @@ export type ModelSpec =
       };
     }
   | { readonly config: { readonly type: string; readonly args: readonly unknown[] }; readonly weights?: Uint8Array }
-  | { readonly file: Uint8Array };
+  | { readonly file: Uint8Array }
+  | TransferModelSpec;
+
+/**
+ * Transfer learning: the registered zoo model `name` built for `numClasses` classes on
+ * `inputShape` images (its classifier, `headName` of @tessera/models, is a fresh one of the
+ * new size: `replaceHead`), with every other tensor loaded from `backbone`, the weights of
+ * the same model pretrained on any class count (safetensors bytes, e.g. a model file or
+ * `saveWeights`, or a state dict of arrays). The head's tensors whose shape differs are
+ * skipped and listed in the `ready` event's `transfer` report; any other difference is a
+ * `StateDictError` naming the tensor and both shapes.
+ *
+ * @example
+ * { transfer: { name: 'mnist-cnn', inputShape: [1, 28, 28], numClasses: 3, backbone: mnistWeights, freezeBackbone: true } }
+ */
+export interface TransferModelSpec {
+  readonly transfer: {
+    readonly name: string;
+    readonly inputShape: readonly [number, number, number];
+    readonly numClasses: number;
+    readonly backbone: Uint8Array | Readonly<Record<string, ArrayPayload>>;
+    /**
+     * Train the head only: the backbone's parameters stop requiring gradients and the
+     * optimizer gets the head's alone, so they end bit-identical. (BatchNorm running
+     * statistics, buffers, still follow train mode.)
+     */
+    readonly freezeBackbone?: boolean;
+    /** Fine-tune everything, the backbone at this learning rate (a parameter group) and the head at `optimizer.options.lr`. */
+    readonly backboneLr?: number;
+  };
+}
+
+/** What a transfer job loaded (the `ready` event's `transfer`). */
+export interface TransferReport {
+  /** The head's dotted name (`fc`, `9`, …). */
+  readonly head: string;
+  /** The head's tensors whose pretrained shape differs (another class count): not loaded. */
+  readonly skipped: readonly { readonly name: string; readonly weightsShape: readonly number[]; readonly modelShape: readonly number[] }[];
+  /** The head's tensors the weights do not have: freshly initialised. */
+  readonly fresh: readonly string[];
+  /** Tensors loaded from the weights. */
+  readonly loaded: number;
+  readonly trainableParameters: number;
+  readonly frozenParameters: number;
+}
 
 /**
  * Training data: tensors as arrays (`x` [N, …], or a list of inputs for a model that takes
@@ -134,6 +178,8 @@ export type TrainingEvent =
       readonly stepsPerEpoch: number;
       /** `sampleExamples` validation examples, when asked for. */
       readonly samples?: { readonly x: ArrayPayload; readonly y: ArrayPayload };
+      /** What a `transfer` model loaded and skipped. */
+      readonly transfer?: TransferReport;
       readonly memory: MemoryInfo;
     }
   | { readonly type: 'state'; readonly state: TrainingState; readonly epoch: number; readonly step: number }

@@ -9,7 +9,8 @@ import { type AnyModule, loadModel, loadWeights, moduleFromConfig } from '@tesse
 import { buildModel, buildTextModel } from '@tessera/models';
 import { type Optimizer, optimizer } from '@tessera/optim';
 import { type ArrayData, type DataSource, splitArrays } from '../data.js';
-import type { ArrayPayload, DataSpec, ModelSpec, TrainingSpec } from './protocol.js';
+import type { ArrayPayload, DataSpec, ModelSpec, TrainingSpec, TransferReport } from './protocol.js';
+import { transferModel, transferOptimizer } from './transfer.js';
 
 /** Loads a split of a registered dataset in the worker (default: `fetchDataset`). */
 export type DatasetLoader = (
@@ -59,6 +60,13 @@ export async function payloadOf(t: Tensor): Promise<ArrayPayload> {
   return { data, shape: [...t.shape] };
 }
 
+/** A job's model and optimizer, with the transfer report of a `transfer` spec. */
+export interface JobModel {
+  readonly model: AnyModule;
+  readonly optimizer: Optimizer;
+  readonly transfer?: TransferReport;
+}
+
 /** Builds the model a spec names (uses the global seeded generator, so seed first). */
 export function modelOf(spec: ModelSpec): AnyModule {
   if ('file' in spec) return loadModel(spec.file, { file: 'the spec’s model file' });
@@ -70,15 +78,34 @@ export function modelOf(spec: ModelSpec): AnyModule {
   if ('text' in spec) return buildTextModel(spec.name, spec.text);
   if ('name' in spec) return buildModel(spec.name, { numClasses: spec.numClasses, inputShape: spec.inputShape });
   throw new ConfigError(
-    `training spec: model must be { name, numClasses, inputShape }, { name, text: { srcVocabSize, blockSize, … } }, { config, weights? } ` +
-      'or { file }; ' +
+    'training spec: model must be { name, numClasses, inputShape }, { name, text: { srcVocabSize, blockSize, … } }, ' +
+      `{ config, weights? }, { file } or { transfer }; ` +
       `got keys ${Object.keys(spec as object).join(', ') || 'none'}.`,
   );
 }
 
-/** The optimizer a spec names, over the model's parameters. */
-export function optimizerOf(spec: TrainingSpec, model: AnyModule): Optimizer {
-  return optimizer(spec.optimizer?.name, model.parameters(), { ...(spec.optimizer?.options ?? {}) });
+/** The model and optimizer a spec describes (a transfer spec: backbone loaded, maybe frozen). */
+export function jobModelOf(spec: TrainingSpec): JobModel {
+  const m = spec.model;
+  if (typeof m === 'object' && m !== null && 'transfer' in m) {
+    const { model, report } = transferModel(m.transfer);
+    try {
+      const opt = transferOptimizer(m.transfer, model, report.head, spec.optimizer);
+      const trainable = model.numParameters(true);
+      const transfer = { ...report, trainableParameters: trainable, frozenParameters: model.numParameters() - trainable };
+      return { model, optimizer: opt, transfer };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+  const model = modelOf(m);
+  try {
+    return { model, optimizer: optimizer(spec.optimizer?.name, model.parameters(), { ...(spec.optimizer?.options ?? {}) }) };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 /** Data ready for `fit`, with what the `ready` event reports. */
