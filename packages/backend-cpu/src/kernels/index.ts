@@ -6,8 +6,9 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
-import { attention } from './attention.js';
-import { wasmAttention } from './attention-wasm.js';
+import { attention, attentionLse } from './attention.js';
+import { attentionBackward } from './attention-backward.js';
+import { wasmAttention, wasmAttentionBackward } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
 import type { WasmEngine } from '../wasm/engine.js';
@@ -55,7 +56,11 @@ function tsKernels(engine: WasmEngine | null) {
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
     ...batchNormKernels,
-    ...{ scaledDotProductAttention: attention as AnyKernel },
+    ...{
+      scaledDotProductAttention: attention as AnyKernel,
+      scaledDotProductAttentionLse: attentionLse as AnyKernel,
+      scaledDotProductAttentionBackward: attentionBackward as AnyKernel,
+    },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -88,6 +93,8 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
     ...wasmBatchNormKernels(elementwise),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
+    scaledDotProductAttentionLse: wasmAttention(engine, true) as AnyKernel,
+    scaledDotProductAttentionBackward: wasmAttentionBackward(engine) as AnyKernel,
   }, memory, WASM_GEMM_OPS);
 }
 
