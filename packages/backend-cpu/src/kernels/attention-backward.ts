@@ -8,7 +8,7 @@ import {
   type TensorData,
   type TypedArray,
 } from '@tessera/core';
-import { BLOCK_K, BLOCK_Q } from './attention.js';
+import { BLOCK_K, BLOCK_Q, tsExp } from './attention.js';
 import { allocUninit, valuesOf, wrap } from './storage.js';
 
 /**
@@ -40,6 +40,8 @@ export interface BackwardMath {
   readonly p: TypedArray;
   /** The tile dS (first dP = dy·vᵀ). */
   readonly ds: TypedArray;
+  /** p[at + c] = exp(p[at + c] − shift) for c < n (the wasm SIMD exp under wasm). */
+  exp(at: number, n: number, shift: number): void;
   /** C (+)= A·B, A M×K, B K×N, C with column stride 1. */
   gemm(m: number, n: number, k: number, a: BlockOperand, b: BlockOperand, c: BlockOperand, accumulate: boolean): void;
 }
@@ -63,13 +65,13 @@ interface MatrixContext {
 }
 
 /** Raw scores → P = exp(x·scale + mask − lse) in the tile (masked: exp(−∞) = 0; an all-masked row: NaN, as the composite). */
-function probabilities(p: TypedArray, t: MatrixContext, i0: number, j0: number, rows: number, cols: number): void {
+function probabilities(m: BackwardMath, t: MatrixContext, i0: number, j0: number, rows: number, cols: number): void {
+  const { p } = m;
   const { attrs: { scale, causal, mask: kind }, lay: { maskRow, maskCol }, mask, lse } = t;
   for (let r = 0; r < rows; r++) {
     const i = i0 + r;
     const base = r * cols;
     const mAt = t.maskAt + i * maskRow + j0 * maskCol;
-    const top = lse[i];
     for (let c = 0; c < cols; c++) {
       let x = p[base + c] * scale;
       if (mask !== null) {
@@ -78,8 +80,9 @@ function probabilities(p: TypedArray, t: MatrixContext, i0: number, j0: number, 
         else if (mv === 0) x = -Infinity;
       }
       if (causal && j0 + c > i) x = -Infinity;
-      p[base + c] = Math.exp(x - top);
+      p[base + c] = x;
     }
+    m.exp(base, cols, lse[i]);
   }
 }
 
@@ -133,7 +136,7 @@ export function attendBackward(
         const qi = at('q', qAt + i0 * e, e);
         const dyi = at('dy', rowsAt + i0 * ld, ld);
         m.gemm(rows, cols, e, qi, at('k', kAt + j0 * e, 1, e), at('p', 0, cols), false);
-        probabilities(m.p, t, i0, j0, rows, cols);
+        probabilities(m, t, i0, j0, rows, cols);
         m.gemm(cols, ev, rows, at('p', 0, 1, cols), dyi, at('grad', dvAt + j0 * ev, ev), true);
         m.gemm(rows, cols, ev, dyi, at('v', vAt + j0 * ev, 1, ev), at('ds', 0, cols), false);
         scoreGrads(m, t, i0, rows, cols);
@@ -151,6 +154,7 @@ function tsBackwardMath(bufs: Record<'q' | 'k' | 'v' | 'dy' | 'grad', TypedArray
   const all: Record<AttentionBuffer, TypedArray> = { ...bufs, p, ds };
   return {
     p, ds,
+    exp: (at, n, shift) => tsExp(p, at, n, shift),
     gemm(mm, nn, kk, a, b, c, accumulate) {
       const [A, B, C] = [all[a.buf], all[b.buf], all[c.buf]];
       for (let i = 0; i < mm; i++) {

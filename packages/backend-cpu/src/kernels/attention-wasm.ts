@@ -11,13 +11,15 @@ import {
   type BlockOperand,
 } from './attention-backward.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import { expExports } from '../wasm/exp-module.js';
 import { valuesOf, wrap } from './storage.js';
 
 /**
  * Fused float32 attention with its two block products on the WebAssembly SIMD GEMM: q, k
  * and v are copied into wasm memory once, the score tile and the output live there, and
  * each key block costs two small GEMMs (Q·Kᵀ with kᵀ as strides, then P·V accumulated into
- * the output) around the TypeScript online softmax of attention.ts. Other dtypes, and
+ * the output) around the online softmax of attention.ts, its exp on the wasm SIMD exp
+ * (exp-module.ts). Other dtypes, and
  * operands too large for the wasm arena, run the TypeScript kernel. With `withLse`, the
  * kernel of 'scaledDotProductAttentionLse' (rows Ev + 1 wide, the logsumexp last).
  */
@@ -36,10 +38,12 @@ export function wasmAttention(engine: WasmEngine, withLse = false): Kernel<Atten
     const tilePtr = engine.alloc(BLOCK_Q * BLOCK_K);
     // Views after the last allocation (growing an unshared memory detaches older ones).
     const mem = engine.f32;
+    const { expRow } = expExports(engine);
     const math: BlockMath = {
       tile: mem.subarray(tilePtr >>> 2, (tilePtr >>> 2) + BLOCK_Q * BLOCK_K),
       out: mem.subarray(outPtr >>> 2, (outPtr >>> 2) + out.size),
       ld,
+      exp: (at, n, shift) => expRow(tilePtr + 4 * at, n, shift),
       scores(qAt, kAt, rows, cols) {
         // tile (rows × cols, row stride cols) = Q (rows × E) · Kᵀ, Kᵀ[x, c] = k[kAt + c·E + x].
         engine.gemm(rows, cols, e, { ptr: qPtr + 4 * qAt, rs: e, cs: 1 }, { ptr: kPtr + 4 * kAt, rs: 1, cs: e }, tilePtr, cols, false);
@@ -84,9 +88,11 @@ export function wasmAttentionBackward(engine: WasmEngine): Kernel<AttentionAttrs
     const mem = engine.f32; // after the last allocation (growing an unshared memory detaches older views)
     const tile = (ptr: number) => mem.subarray(ptr >>> 2, (ptr >>> 2) + BLOCK_Q * BLOCK_K);
     const wasm = (o: BlockOperand) => ({ ptr: ptrs[o.buf] + 4 * o.at, rs: o.rs, cs: o.cs });
+    const { expRow } = expExports(engine);
     const math: BackwardMath = {
       p: tile(p),
       ds: tile(ds),
+      exp: (at, n, shift) => expRow(p + 4 * at, n, shift),
       gemm(m, n, kk, a, b, c, accumulate) {
         engine.gemm(m, n, kk, wasm(a), wasm(b), ptrs[c.buf] + 4 * c.at, c.rs, accumulate);
       },

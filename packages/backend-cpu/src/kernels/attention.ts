@@ -28,6 +28,8 @@ export interface BlockMath {
   readonly ld: number;
   /** Fills `tile` with the rows × cols block of q·kᵀ. */
   scores(qAt: number, kAt: number, rows: number, cols: number): void;
+  /** tile[at + c] = exp(tile[at + c] − shift) for c < n (the wasm SIMD exp under wasm). */
+  exp(at: number, n: number, shift: number): void;
   /** out[outAt + r·ld + c] += Σⱼ tile[r·cols + j]·v[vAt + j·Ev + c] for c < Ev. */
   accumulate(vAt: number, outAt: number, rows: number, cols: number): void;
 }
@@ -74,12 +76,9 @@ function softmaxTile(m: BlockMath, t: TileContext, i0: number, j0: number, rows:
       tile.fill(0, base, base + cols);
       continue;
     }
+    m.exp(base, cols, top);
     let sum = 0;
-    for (let c = 0; c < cols; c++) {
-      const p = Math.exp(tile[base + c] - top);
-      tile[base + c] = p;
-      sum += p;
-    }
+    for (let c = base, end = base + cols; c < end; c++) sum += tile[c];
     const corr = Math.exp(old - top); // 0 while the row had no key yet
     rowSum[r] = rowSum[r] * corr + sum;
     rowMax[r] = top;
@@ -129,12 +128,18 @@ export function attend(m: BlockMath, lay: AttentionLayout, attrs: AttentionAttrs
   }
 }
 
+/** a[at + c] = exp(a[at + c] − shift) for c < n with Math.exp (float64, and float32 without wasm). */
+export function tsExp(a: TypedArray, at: number, n: number, shift: number): void {
+  for (let c = at, end = at + n; c < end; c++) a[c] = Math.exp(a[c] - shift);
+}
+
 /** Block products in TypeScript over the inputs' own arrays (any float dtype). */
 function tsMath(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, lay: AttentionLayout, ld: number): BlockMath {
   const { e, ev } = lay;
   const tile = new Float64Array(BLOCK_Q * BLOCK_K);
   return {
     tile, out, ld,
+    exp: (at, n, shift) => tsExp(tile, at, n, shift),
     scores(qAt, kAt, rows, cols) {
       for (let r = 0; r < rows; r++) {
         const qr = qAt + r * e;

@@ -8,6 +8,7 @@ import {
 } from '@tessera/core';
 import { attention, attentionLse } from './attention.js';
 import { attentionBackward } from './attention-backward.js';
+import { softmaxKernels } from './softmax.js';
 import { wasmAttention, wasmAttentionBackward } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
@@ -60,6 +61,7 @@ function tsKernels(engine: WasmEngine | null) {
       scaledDotProductAttention: attention as AnyKernel,
       scaledDotProductAttentionLse: attentionLse as AnyKernel,
       scaledDotProductAttentionBackward: attentionBackward as AnyKernel,
+      ...(softmaxKernels(null) as Record<'softmax' | 'logSoftmax', AnyKernel>),
     },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
@@ -95,6 +97,7 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
     scaledDotProductAttentionLse: wasmAttention(engine, true) as AnyKernel,
     scaledDotProductAttentionBackward: wasmAttentionBackward(engine) as AnyKernel,
+    ...(softmaxKernels(engine) as Record<'softmax' | 'logSoftmax', AnyKernel>),
   }, memory, WASM_GEMM_OPS);
 }
 
