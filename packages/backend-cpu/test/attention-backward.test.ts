@@ -20,10 +20,13 @@ interface Geometry {
   readonly causal?: boolean;
 }
 
-// Past one block (64 queries, 128 keys) and not multiples of it, L ≠ S both ways, broadcast batches.
+// Past one block (the forward's 64 queries × 128 keys, the backward's 256 × 128) and not
+// multiples of it, L ≠ S both ways, broadcast batches.
 const GEOMETRIES: Geometry[] = [
   { label: 'no mask, L 70 < S 150, Ev ≠ E', q: [2, 70, 8], k: [2, 150, 8], v: [2, 150, 5] },
-  { label: 'causal, L 200 > S 140 (several blocks both ways)', q: [1, 200, 4], k: [1, 140, 4], v: [1, 140, 3], causal: true },
+  { label: 'causal, L 200 > S 140', q: [1, 200, 4], k: [1, 140, 4], v: [1, 140, 3], causal: true },
+  { label: 'causal, L 300 > S 290 (several backward blocks both ways)', q: [300, 3], k: [290, 3], v: [290, 2], causal: true },
+  { label: 'L 520, S 9 (three backward query blocks)', q: [520, 4], k: [9, 4], v: [9, 4] },
   { label: 'causal, L 66 < S 260', q: [66, 4], k: [260, 4], v: [260, 4], causal: true },
   { label: 'bool mask [67, 130] + causal', q: [2, 67, 4], k: [2, 130, 4], v: [2, 130, 4], mask: { shape: [67, 130], kind: 'bool' }, causal: true },
   { label: 'key padding [2, 1, 1, 131]', q: [2, 2, 9, 8], k: [2, 2, 131, 8], v: [2, 2, 131, 5], mask: { shape: [2, 1, 1, 131], kind: 'bool' } },
@@ -100,7 +103,7 @@ describe('cpu fused attention backward', () => {
   });
 
   it('packs the row logsumexp of the scaled, masked scores in the last column', () => {
-    const o = operands(GEOMETRIES[3], 'float64');
+    const o = operands(GEOMETRIES.find((g) => g.mask?.kind === 'bool' && g.causal)!, 'float64');
     const ins = [o.q, o.k, o.v, o.mask!];
     const packed = T.runOp(T.scaledDotProductAttentionLseDef, ins, o.attrs).dataSync();
     const want = T.scaledDotProductAttentionLseDef.decompose!(ins, o.attrs).dataSync();

@@ -8,13 +8,13 @@ import {
   type TensorData,
   type TypedArray,
 } from '@tessera/core';
-import { BLOCK_K, BLOCK_Q, tsExp } from './attention.js';
+import { tsExp } from './attention.js';
 import { allocUninit, valuesOf, wrap } from './storage.js';
 
 /**
  * Fused gradient of scaled dot-product attention (core's 'scaledDotProductAttentionBackward'),
  * FlashAttention-2 style: from the forward's packed output (its row logsumexp in column Ev)
- * it recomputes, per (score matrix, key block, query block), the BLOCK_Q × BLOCK_K tile of
+ * it recomputes, per (score matrix, key block, query block), the BWD_BLOCK_Q × BWD_BLOCK_K tile of
  * probabilities P = exp(s·scale + mask − lse) and dS = P ⊙ (dy·vᵀ − D) with
  * D = Σ dy ⊙ out − dlse, and accumulates dv += Pᵀ·dy, dq += dS·k·scale, dk += dSᵀ·q·scale.
  * Two tiles exist at a time, never an [L, S] matrix. Causal attention skips the query
@@ -22,6 +22,16 @@ import { allocUninit, valuesOf, wrap } from './storage.js';
  * `BackwardMath`: TypeScript loops (float64, and float32 without wasm) or the wasm SIMD GEMM
  * (attention-wasm.ts).
  */
+
+/**
+ * Queries per backward block (rows of the P and dS tiles): the dv and dk products sum over
+ * them, so taller tiles mean fewer, deeper GEMM calls.
+ */
+export const BWD_BLOCK_Q = 256;
+/** Keys per backward block (columns of the tiles; the dq product sums over them). */
+export const BWD_BLOCK_K = 128;
+/** Floats of one backward tile. */
+export const BWD_TILE = BWD_BLOCK_Q * BWD_BLOCK_K;
 
 /** The buffers a block product reads or writes. */
 export type AttentionBuffer = 'q' | 'k' | 'v' | 'dy' | 'p' | 'ds' | 'grad';
@@ -128,11 +138,11 @@ export function attendBackward(
     const t: MatrixContext = { attrs, lay, mask, maskAt: off.mask[b], lse, d };
     const [qAt, kAt, vAt] = [off.q[b], off.k[b], off.v[b]];
     const [dqAt, dkAt, dvAt] = [b * per, b * per + n.dq, b * per + n.dq + n.dk];
-    for (let j0 = 0; j0 < s; j0 += BLOCK_K) {
-      const cols = Math.min(BLOCK_K, s - j0);
+    for (let j0 = 0; j0 < s; j0 += BWD_BLOCK_K) {
+      const cols = Math.min(BWD_BLOCK_K, s - j0);
       // Causal: query i sees key j ≤ i, so the blocks ending before j0 see none of these keys.
-      for (let i0 = attrs.causal ? j0 - (j0 % BLOCK_Q) : 0; i0 < l; i0 += BLOCK_Q) {
-        const rows = Math.min(BLOCK_Q, l - i0);
+      for (let i0 = attrs.causal ? j0 - (j0 % BWD_BLOCK_Q) : 0; i0 < l; i0 += BWD_BLOCK_Q) {
+        const rows = Math.min(BWD_BLOCK_Q, l - i0);
         const qi = at('q', qAt + i0 * e, e);
         const dyi = at('dy', rowsAt + i0 * ld, ld);
         m.gemm(rows, cols, e, qi, at('k', kAt + j0 * e, 1, e), at('p', 0, cols), false);
@@ -149,8 +159,8 @@ export function attendBackward(
 
 /** Block products in TypeScript over the kernel's own arrays (any float dtype). */
 function tsBackwardMath(bufs: Record<'q' | 'k' | 'v' | 'dy' | 'grad', TypedArray>): BackwardMath {
-  const p = new Float64Array(BLOCK_Q * BLOCK_K);
-  const ds = new Float64Array(BLOCK_Q * BLOCK_K);
+  const p = new Float64Array(BWD_TILE);
+  const ds = new Float64Array(BWD_TILE);
   const all: Record<AttentionBuffer, TypedArray> = { ...bufs, p, ds };
   return {
     p, ds,

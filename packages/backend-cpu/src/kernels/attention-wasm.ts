@@ -5,6 +5,7 @@ import {
   attendBackward,
   attentionBackward,
   backwardInputs,
+  BWD_TILE,
   backwardLayout,
   type AttentionBuffer,
   type BackwardMath,
@@ -76,17 +77,17 @@ export function wasmAttentionBackward(engine: WasmEngine): Kernel<AttentionAttrs
   return (ctx) => {
     const { inputs, attrs, out } = ctx;
     const x = backwardInputs(inputs, attrs);
-    const f32 = f32Inputs([x.q, x.k, x.v, x.dy], out.dtype, out.size + 2 * BLOCK_Q * BLOCK_K);
+    const f32 = f32Inputs([x.q, x.k, x.v, x.dy], out.dtype, out.size + 2 * BWD_TILE);
     if (!f32) return attentionBackward(ctx);
     const lay = backwardLayout(inputs, attrs);
     engine.reset();
     const [q, k, v, dy] = f32.map((a) => engine.copyIn(a));
     const grad = zeros(engine, Math.max(1, out.size), true);
-    const p = engine.alloc(BLOCK_Q * BLOCK_K);
-    const ds = engine.alloc(BLOCK_Q * BLOCK_K);
+    const p = engine.alloc(BWD_TILE);
+    const ds = engine.alloc(BWD_TILE);
     const ptrs: Record<AttentionBuffer, number> = { q, k, v, dy, grad, p, ds };
     const mem = engine.f32; // after the last allocation (growing an unshared memory detaches older views)
-    const tile = (ptr: number) => mem.subarray(ptr >>> 2, (ptr >>> 2) + BLOCK_Q * BLOCK_K);
+    const tile = (ptr: number) => mem.subarray(ptr >>> 2, (ptr >>> 2) + BWD_TILE);
     const wasm = (o: BlockOperand) => ({ ptr: ptrs[o.buf] + 4 * o.at, rs: o.rs, cs: o.cs });
     const { expRow } = expExports(engine);
     const math: BackwardMath = {
