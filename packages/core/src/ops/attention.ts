@@ -63,8 +63,12 @@ export interface AttentionOptions {
  * by a bool or causal mask gives NaN, as in PyTorch (softmax over −∞ only).
  *
  * Without dropout this is the composite op 'scaledDotProductAttention', which a backend may
- * fuse; with dropout > 0 it runs the decomposition (the dropout mask comes from core's
- * seeded generator, so eager and compiled steps draw the same numbers).
+ * fuse; when an input needs a gradient and the backend fuses it, the call runs
+ * `scaledDotProductAttentionLse` (output + row logsumexp) so that the gradient is the fused
+ * FlashAttention-2 backward `scaledDotProductAttentionBackward` (nothing [L, S] saved). With
+ * dropout > 0 it runs the decomposition (the dropout mask comes from core's seeded
+ * generator, so eager and compiled steps draw the same numbers), whose gradient builds the
+ * weights; so does an additive mask that needs a gradient.
  *
  * @example
  * const y = scaledDotProductAttention(q, k, v, { causal: true });   // [N, H, L, E] → [N, H, L, E]
