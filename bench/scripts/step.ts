@@ -1,12 +1,14 @@
 /**
  * A focused Tessera-only timing loop for profiling one workload:
- * `npx tsx scripts/step.ts cnn-train 30` (add `node --cpu-prof --import tsx` to profile).
+ * `npx tsx scripts/step.ts cnn-train 30` (add `node --cpu-prof --import tsx` to profile); also
+ * matmul-N and the attention rows (`attention-512-fwdbwd`, …).
  * Prints the median wall and CPU time per step and samples/s (or GFLOP/s).
  */
 import { tesseraAdapter } from '../src/adapters/tessera.js';
 import { cnnData, matmulData, mlpData } from '../src/data.js';
 import { median } from '../src/timing.js';
 import type { Runner } from '../src/adapters/types.js';
+import { attentionWorkloads } from '../src/workloads/attention.js';
 
 const [id = 'cnn-train', runsArg = '20'] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -17,7 +19,14 @@ let work = 100;
 let unit = 'samples/s';
 if (id === 'cnn-train') runner = await a.cnnTrain!(cnnData(100));
 else if (id === 'cnn-infer') runner = await a.cnnInfer!(cnnData(100));
-else if (id === 'mlp-train') {
+else if (id.startsWith('attention-')) {
+  // attention-L-fwd[bwd][-composite]: the bench row itself (throughput as GFLOP/s per ms).
+  const w = attentionWorkloads().find((x) => x.id === id);
+  if (!w) throw new Error(`step: no workload ${id}`);
+  runner = await w.prepare(a)!;
+  work = w.throughput(1000);
+  unit = 'GFLOP/s';
+} else if (id === 'mlp-train') {
   runner = await a.mlpTrain!(mlpData(128));
   work = 128;
 } else {

@@ -9,9 +9,9 @@
  *   on the same backend: what Tessera ran before the fused kernels.
  * - `attention-L-fwdbwd` / `-fwdbwd-composite`: forward plus the gradients of Σ w·y with
  *   respect to q, k and v (a fixed cotangent w), their first 8 values each read back. The
- *   fused row's backward is the op's gradient (written with ops: it recomputes the weights),
- *   the composite row's is autograd through the composite's ops. onnxruntime-node has no
- *   training: n/a.
+ *   fused row runs the forward with its row logsumexp and the backend's fused
+ *   (FlashAttention-2) backward where it has one; the composite row's is autograd through
+ *   the composite's ops. onnxruntime-node has no training: n/a.
  *
  * GFLOP/s are nominal: 4·H·L²·E for the forward (two L×L×E products), 3.5 times that for
  * forward + backward (FlashAttention's convention: the backward is 2.5 forwards).

@@ -85,4 +85,52 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('webgpu fused scaledDotPro
     });
     expect([Number.isNaN(y[0]), Number.isNaN(y[2]), Number.isNaN(y[3]), Number.isNaN(y[4])]).toEqual([false, true, true, false]);
   });
+
+  /** dq, dk, dv (concatenated) of Σ w ⊙ attention on `backend`, fused (through the logsumexp op) or the composite. */
+  async function gradsOf(g: Geometry, backend: string, fused: boolean): Promise<Float32Array> {
+    const { xs, attrs } = inputs(g, backend);
+    const [q, k, v] = xs;
+    const mask = xs[3];
+    const run = (a: Tensor, b: Tensor, c: Tensor) =>
+      fused
+        ? T.scaledDotProductAttention(a, b, c, { mask, causal: attrs.causal, scale: attrs.scale })
+        : T.scaledDotProductAttentionDef.decompose!(mask ? [a, b, c, mask] : [a, b, c], attrs);
+    const flat = T.tidy(() => {
+      const y = run(q, k, v);
+      const w = T.tensor(values(y.size, 7), { shape: y.shape, backend });
+      return T.concat(T.grad((a: Tensor, b: Tensor, c: Tensor) => T.sum(T.mul(run(a, b, c), w)))(q, k, v).map((t) => t.reshape([-1])));
+    });
+    try {
+      return (await flat.data()) as Float32Array;
+    } finally {
+      flat.dispose();
+      for (const t of xs) t.dispose();
+    }
+  }
+
+  for (const g of GEOMETRIES) {
+    it(`${g.label}: the fused backward (two dispatches) matches the composite's gradients on webgpu and on the cpu`, async () => {
+      const additiveInput = g.mask?.kind === 'additive'; // a constant here (no gradient asked of it): the fused path runs
+      const d0 = T.getBackend('webgpu').info?.().dispatches as number;
+      const fused = await gradsOf(g, 'webgpu', true);
+      expect(T.getBackend('webgpu').info?.().dispatches, `${additiveInput}`).toBeGreaterThan(d0);
+      const composite = await gradsOf(g, 'webgpu', false);
+      const cpu = await gradsOf(g, 'cpu', false);
+      expect(worstError(fused, composite, 1e-3, 1e-5)).toBeLessThanOrEqual(1);
+      expect(worstError(fused, cpu, 1e-3, 1e-5)).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('runs the gradient as the logsumexp forward and the two-pass backward, nothing [L, S]-sized', () => {
+    const names: string[] = [];
+    T.tidy(() =>
+      T.recordOps((c) => names.push(c.def.name), () => {
+        const { xs } = inputs(GEOMETRIES[0], 'webgpu');
+        T.grad((q: Tensor) => T.sum(T.scaledDotProductAttention(q, xs[1], xs[2])))(xs[0]);
+      }),
+    );
+    expect(names).toContain('scaledDotProductAttentionLse');
+    expect(names).toContain('scaledDotProductAttentionBackward');
+    expect(names).not.toContain('softmax');
+  });
 });

@@ -11,8 +11,8 @@ import * as T from '@tessera/core';
 import type { AttentionAttrs, Tensor } from '@tessera/core';
 import { defineCase, input, type CaseContext, type InputSpec, type OpCase } from './cases.js';
 
-/** How a case builds the mask from its inputs (after q, k, v). */
-type MaskFrom = 'none' | 'additive-input' | 'bool-pattern';
+/** How a case builds the mask: from its inputs (after q, k, v), or a fixed pattern. */
+type MaskFrom = 'none' | 'additive-input' | 'additive-pattern' | 'bool-pattern';
 
 interface Spec {
   readonly label: string;
@@ -61,12 +61,22 @@ const SPECS: readonly Spec[] = [
   },
 ];
 
-/** A fixed bool mask whose first key column always attends (no query loses every key), the rest a pattern. */
-function boolPattern(shape: readonly number[], backend: string): Tensor {
+/** A fixed keep pattern whose first key column always attends (no query loses every key). */
+function keepPattern(shape: readonly number[]): boolean[] {
   const cols = shape[shape.length - 1];
   const n = shape.reduce((a, b) => a * b, 1);
-  const vals = Array.from({ length: n }, (_, i) => i % cols === 0 || ((i * 7 + Math.floor(i / cols) * 3) % 5) > 1);
-  return T.tensor(vals, { shape, dtype: 'bool', backend });
+  return Array.from({ length: n }, (_, i) => i % cols === 0 || ((i * 7 + Math.floor(i / cols) * 3) % 5) > 1);
+}
+
+/** The keep pattern as a bool mask. */
+function boolPattern(shape: readonly number[], backend: string): Tensor {
+  return T.tensor(keepPattern(shape), { shape, dtype: 'bool', backend });
+}
+
+/** A fixed additive mask (no gradient wanted): small values, and −∞ where the bool pattern masks. */
+function additivePattern(shape: readonly number[], ctx: CaseContext): Tensor {
+  const vals = keepPattern(shape).map((k, i) => (k ? ((i * 5) % 7) / 7 - 0.5 : -Infinity));
+  return T.tensor(vals, { shape, dtype: ctx.dtype, backend: ctx.backend });
 }
 
 /** The op's inputs and attributes for a spec, from the case's tensors. */
@@ -75,6 +85,7 @@ function operands(s: Spec, xs: readonly Tensor[], ctx: CaseContext): { ins: Tens
   const from = s.mask?.from ?? 'none';
   if (from === 'additive-input') ins.push(xs[3]);
   if (from === 'bool-pattern') ins.push(boolPattern(s.mask!.shape, ctx.backend));
+  if (from === 'additive-pattern') ins.push(additivePattern(s.mask!.shape, ctx));
   const kind = from === 'none' ? 'none' : from === 'bool-pattern' ? 'bool' : 'additive';
   return { ins, attrs: { scale: s.scale ?? 1 / Math.sqrt(s.q[s.q.length - 1]), causal: s.causal ?? false, mask: kind } };
 }
@@ -94,4 +105,44 @@ export function attentionCases(): OpCase[] {
     };
     return defineCase('scaledDotProductAttention', s.label, specs, fused, { tol: 'transcendental', reference: composite });
   });
+}
+
+/** A spec's mask as the fused-gradient ops take it: an additive input becomes a fixed pattern (they give it no gradient). */
+const constantMask = (s: Spec): Spec =>
+  s.mask?.from === 'additive-input' ? { ...s, label: `${s.label.replace(' (its gradient too)', '')} (fixed)`, mask: { ...s.mask, from: 'additive-pattern' } } : s;
+
+/**
+ * Cases of the fused gradient's two ops: `scaledDotProductAttentionLse` (forward with the
+ * row logsumexp; its gradient, through the backward op, is checked including the
+ * logsumexp column's) and `scaledDotProductAttentionBackward` (forward only: it has no
+ * gradient), each against its composite decomposition on the same backend.
+ */
+export function attentionGradCases(): OpCase[] {
+  // The largest spec is left to the op's own cases (finite differences over 800 inputs are slow).
+  const specs = SPECS.filter((s) => s.q[0] < 67).map(constantMask);
+  const lse = specs.map((s) => {
+    const ins: InputSpec[] = [input.follow(s.q), input.follow(s.k), input.follow(s.v)];
+    const run = (fused: boolean): OpCase['run'] => (xs, ctx) => {
+      const o = operands(s, xs, ctx);
+      return fused ? T.runOp(T.scaledDotProductAttentionLseDef, o.ins, o.attrs) : T.scaledDotProductAttentionLseDef.decompose!(o.ins, o.attrs);
+    };
+    return defineCase('scaledDotProductAttentionLse', s.label, ins, run(true), { tol: 'transcendental', reference: run(false) });
+  });
+  const bwd = specs.filter((_, i) => i % 2 === 0 || i === specs.length - 1).map((s) => {
+    const dyShape = T.scaledDotProductAttentionLseDef.infer(
+      [s.q, s.k, s.v].map((shape) => ({ shape, dtype: 'float32' as const })),
+      { scale: 1, causal: false, mask: 'none' },
+    ).shape;
+    const ins: InputSpec[] = [input.follow(s.q), input.follow(s.k), input.follow(s.v), input.follow(dyShape)];
+    const run = (fused: boolean): OpCase['run'] => (xs, ctx) => {
+      const o = operands(s, xs.slice(0, 3), ctx);
+      const def = T.scaledDotProductAttentionLseDef;
+      const packed = fused ? T.runOp(def, o.ins, o.attrs) : def.decompose!(o.ins, o.attrs);
+      const args = [...o.ins, packed, xs[3]];
+      const b = T.scaledDotProductAttentionBackwardDef;
+      return fused ? T.runOp(b, args, o.attrs) : b.decompose!(args, o.attrs);
+    };
+    return defineCase('scaledDotProductAttentionBackward', s.label, ins, run(true), { tol: 'transcendental', reference: run(false) });
+  });
+  return [...lse, ...bwd];
 }

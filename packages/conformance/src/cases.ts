@@ -7,7 +7,7 @@
 import * as T from '@tessera/core';
 import type { DType, Tensor } from '@tessera/core';
 import type { TolerancePreset } from './compare.js';
-import { attentionCases } from './attention-cases.js';
+import { attentionCases, attentionGradCases } from './attention-cases.js';
 import { avoiding, type Gen, GENS, type GenName, indexGen } from './rng.js';
 
 /** One input of a case. */
@@ -413,7 +413,7 @@ add('random', 'uniform [3, 4]', [], (_, c) => T.rand([3, 4], { backend: c.backen
 add('random', 'normal [5] (odd size)', [], (_, c) => T.randn([5], { backend: c.backend, dtype: c.dtype }), { tol: 'transcendental', seed: 8 });
 add('dropout', 'p 0.3 [4, 5] fixed seed', [f([4, 5])], ([x]) => T.dropout(x, 0.3), { seed: 1234 });
 
-cases.push(...attentionCases());
+cases.push(...attentionCases(), ...attentionGradCases());
 
 /** Every case of the kit, in table order. */
 export const CASES: readonly OpCase[] = cases;

@@ -15,6 +15,7 @@ import { movementDefs } from './ops/movement.js';
 import { softmaxCrossEntropyDef, softmaxCrossEntropyGradDef } from './ops/loss.js';
 import { biasActivationDef, biasActivationGradDef, biasAddGradDef } from './ops/bias-activation.js';
 import { scaledDotProductAttentionDef } from './ops/attention.js';
+import { scaledDotProductAttentionBackwardDef, scaledDotProductAttentionLseDef } from './ops/attention-fused.js';
 import { batchNormDef, batchNormInputGradDef, batchNormParamGradDef, batchNormStatsDef } from './ops/batch-norm.js';
 import { registerOp } from './registry.js';
 import type { OpDef } from './op.js';
@@ -32,6 +33,8 @@ for (const def of [
   biasActivationGradDef,
   biasAddGradDef,
   scaledDotProductAttentionDef,
+  scaledDotProductAttentionLseDef,
+  scaledDotProductAttentionBackwardDef,
   movementDefs.reshape,
   batchNormDef,
   batchNormStatsDef,

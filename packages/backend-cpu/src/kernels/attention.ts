@@ -24,9 +24,13 @@ export interface BlockMath {
   readonly tile: TypedArray;
   /** The output (read and written: the unnormalised accumulator until the end). */
   readonly out: TypedArray;
+  /** The output's row stride: Ev, or Ev + 1 when column Ev receives the row logsumexp. */
+  readonly ld: number;
   /** Fills `tile` with the rows × cols block of q·kᵀ. */
   scores(qAt: number, kAt: number, rows: number, cols: number): void;
-  /** out[outAt + r·Ev + c] += Σⱼ tile[r·cols + j]·v[vAt + j·Ev + c]. */
+  /** tile[at + c] = exp(tile[at + c] − shift) for c < n (the wasm SIMD exp under wasm). */
+  exp(at: number, n: number, shift: number): void;
+  /** out[outAt + r·ld + c] += Σⱼ tile[r·cols + j]·v[vAt + j·Ev + c] for c < Ev. */
   accumulate(vAt: number, outAt: number, rows: number, cols: number): void;
 }
 
@@ -48,7 +52,7 @@ interface TileContext {
  * far when a row's max grew. A row with every key so far masked keeps max −∞ and adds 0.
  */
 function softmaxTile(m: BlockMath, t: TileContext, i0: number, j0: number, rows: number, cols: number, outAt: number): void {
-  const { tile, out } = m;
+  const { tile, out, ld } = m;
   const { attrs: { scale, causal, mask: kind }, lay: { ev, maskRow, maskCol }, mask, rowMax, rowSum } = t;
   for (let r = 0; r < rows; r++) {
     const i = i0 + r;
@@ -72,36 +76,39 @@ function softmaxTile(m: BlockMath, t: TileContext, i0: number, j0: number, rows:
       tile.fill(0, base, base + cols);
       continue;
     }
+    m.exp(base, cols, top);
     let sum = 0;
-    for (let c = 0; c < cols; c++) {
-      const p = Math.exp(tile[base + c] - top);
-      tile[base + c] = p;
-      sum += p;
-    }
+    for (let c = base, end = base + cols; c < end; c++) sum += tile[c];
     const corr = Math.exp(old - top); // 0 while the row had no key yet
     rowSum[r] = rowSum[r] * corr + sum;
     rowMax[r] = top;
-    if (corr !== 1) for (let o = outAt + r * ev, end = o + ev; o < end; o++) out[o] *= corr;
+    if (corr !== 1) for (let o = outAt + r * ld, end = o + ev; o < end; o++) out[o] *= corr;
   }
 }
 
 /**
  * The whole op over `m`'s output: every (score matrix, query block), its key blocks, then
  * the division by the row sums (a row whose keys are all masked gives 0/0 = NaN, as the
- * composite and PyTorch do).
+ * composite and PyTorch do) and, when `m.ld` is Ev + 1, the row logsumexp max + log(sum)
+ * in column Ev (−∞ for such a row; 'scaledDotProductAttentionLse').
  */
 export function attend(m: BlockMath, lay: AttentionLayout, attrs: AttentionAttrs, mask: TypedArray | null): void {
   const { l, s, e, ev } = lay;
+  const { ld } = m;
   const off = attentionOffsets(lay);
   const rowMax = new Float64Array(BLOCK_Q);
   const rowSum = new Float64Array(BLOCK_Q);
-  m.out.fill(0, 0, lay.batch * l * ev);
-  if (s === 0) return; // softmax over no keys times an empty v: zeros, as the composite gives
+  m.out.fill(0, 0, lay.batch * l * ld);
+  if (s === 0) {
+    // softmax over no keys times an empty v: zeros, as the composite gives; logsumexp −∞.
+    if (ld > ev) for (let r = 0; r < lay.batch * l; r++) m.out[r * ld + ev] = -Infinity;
+    return;
+  }
   for (let b = 0; b < lay.batch; b++) {
     const t: TileContext = { attrs, lay, mask, maskAt: off.mask[b], rowMax, rowSum };
     for (let i0 = 0; i0 < l; i0 += BLOCK_Q) {
       const rows = Math.min(BLOCK_Q, l - i0);
-      const outAt = (b * l + i0) * ev;
+      const outAt = (b * l + i0) * ld;
       rowMax.fill(-Infinity);
       rowSum.fill(0);
       // Causal: the block's last query i0 + rows − 1 sees keys up to itself.
@@ -114,18 +121,25 @@ export function attend(m: BlockMath, lay: AttentionLayout, attrs: AttentionAttrs
       }
       for (let r = 0; r < rows; r++) {
         const inv = 1 / rowSum[r];
-        for (let o = outAt + r * ev, end = o + ev; o < end; o++) m.out[o] *= inv;
+        for (let o = outAt + r * ld, end = o + ev; o < end; o++) m.out[o] *= inv;
+        if (ld > ev) m.out[outAt + r * ld + ev] = rowMax[r] + Math.log(rowSum[r]);
       }
     }
   }
 }
 
+/** a[at + c] = exp(a[at + c] − shift) for c < n with Math.exp (float64, and float32 without wasm). */
+export function tsExp(a: TypedArray, at: number, n: number, shift: number): void {
+  for (let c = at, end = at + n; c < end; c++) a[c] = Math.exp(a[c] - shift);
+}
+
 /** Block products in TypeScript over the inputs' own arrays (any float dtype). */
-function tsMath(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, lay: AttentionLayout): BlockMath {
+function tsMath(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, lay: AttentionLayout, ld: number): BlockMath {
   const { e, ev } = lay;
   const tile = new Float64Array(BLOCK_Q * BLOCK_K);
   return {
-    tile, out,
+    tile, out, ld,
+    exp: (at, n, shift) => tsExp(tile, at, n, shift),
     scores(qAt, kAt, rows, cols) {
       for (let r = 0; r < rows; r++) {
         const qr = qAt + r * e;
@@ -145,7 +159,7 @@ function tsMath(q: TypedArray, k: TypedArray, v: TypedArray, out: TypedArray, la
     },
     accumulate(vAt, outAt, rows, cols) {
       for (let r = 0; r < rows; r++) {
-        const o = outAt + r * ev;
+        const o = outAt + r * ld;
         for (let j = 0; j < cols; j++) {
           const p = tile[r * cols + j];
           if (p === 0) continue;
@@ -162,11 +176,22 @@ export function layoutOf(inputs: readonly { readonly shape: readonly number[] }[
   return attentionLayout(inputs[0].shape, inputs[1].shape, inputs[2].shape, inputs[3]?.shape);
 }
 
+/**
+ * The TypeScript fused attention kernel (float32 and float64); with `withLse` the kernel
+ * of 'scaledDotProductAttentionLse' (output rows Ev + 1 wide, the logsumexp last).
+ */
+export function tsAttention(withLse: boolean): Kernel<AttentionAttrs> {
+  return ({ inputs, attrs, out }) => {
+    const [q, k, v, mask] = inputs.map(valuesOf);
+    const y = allocUninit(out.dtype, out.size);
+    const lay = layoutOf(inputs);
+    attend(tsMath(q, k, v, y, lay, lay.ev + (withLse ? 1 : 0)), lay, attrs, mask ?? null);
+    return wrap(y);
+  };
+}
+
 /** The TypeScript fused attention kernel (float32 and float64). */
-export const attention: Kernel<AttentionAttrs> = ({ inputs, attrs, out }) => {
-  const [q, k, v, mask] = inputs.map(valuesOf);
-  const y = allocUninit(out.dtype, out.size);
-  const lay = layoutOf(inputs);
-  attend(tsMath(q, k, v, y, lay), lay, attrs, mask ?? null);
-  return wrap(y);
-};
+export const attention: Kernel<AttentionAttrs> = tsAttention(false);
+
+/** The TypeScript kernel of 'scaledDotProductAttentionLse'. */
+export const attentionLse: Kernel<AttentionAttrs> = tsAttention(true);

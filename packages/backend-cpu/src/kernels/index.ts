@@ -6,8 +6,10 @@ import {
   type PrimitiveKernels,
   type UnaryOpName,
 } from '@tessera/core';
-import { attention } from './attention.js';
-import { wasmAttention } from './attention-wasm.js';
+import { attention, attentionLse } from './attention.js';
+import { attentionBackward } from './attention-backward.js';
+import { softmaxKernels } from './softmax.js';
+import { wasmAttention, wasmAttentionBackward } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { wasmBatchNormPasses } from './batch-norm-wasm.js';
 import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
@@ -56,7 +58,12 @@ function tsKernels(engine: WasmEngine | null) {
     // Fused composites (not primitives; a spread so `satisfies` still checks the primitives).
     ...biasActivationKernels,
     ...batchNormKernels,
-    ...{ scaledDotProductAttention: attention as AnyKernel },
+    ...{
+      scaledDotProductAttention: attention as AnyKernel,
+      scaledDotProductAttentionLse: attentionLse as AnyKernel,
+      scaledDotProductAttentionBackward: attentionBackward as AnyKernel,
+      ...(softmaxKernels(null) as Record<'softmax' | 'logSoftmax', AnyKernel>),
+    },
     ...{ elementwise: elementwiseKernel(engine) as AnyKernel },
   } satisfies Omit<PrimitiveKernels<AnyKernel>, ExpressionOps>;
 }
@@ -89,6 +96,9 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
     ...wasmBatchNormKernels(elementwise, wasmBatchNormPasses(engine)),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
+    scaledDotProductAttentionLse: wasmAttention(engine, true) as AnyKernel,
+    scaledDotProductAttentionBackward: wasmAttentionBackward(engine) as AnyKernel,
+    ...(softmaxKernels(engine) as Record<'softmax' | 'logSoftmax', AnyKernel>),
   }, memory, WASM_GEMM_OPS);
 }
 

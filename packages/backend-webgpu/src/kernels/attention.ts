@@ -1,4 +1,12 @@
-import { attentionLayout, BackendError, fmtShape, type AttentionAttrs, type AttentionMaskKind, type Kernel } from '@tessera/core';
+import {
+  attentionLayout,
+  BackendError,
+  fmtShape,
+  type AttentionAttrs,
+  type AttentionLayout,
+  type AttentionMaskKind,
+  type Kernel,
+} from '@tessera/core';
 import { asGpu } from '../storage.js';
 import { f32Bits, pf, pu } from '../wgsl/params.js';
 import { bindings, foldGroups } from '../wgsl/shader.js';
@@ -19,11 +27,11 @@ import { gpuOf } from './gpu-of.js';
  */
 
 /** Queries per workgroup (one thread each). */
-const WG = 64;
+export const WG = 64;
 /** Workgroup memory every WebGPU device offers (maxComputeWorkgroupStorageSize's minimum). */
 const SHARED_BYTES = 16384;
 /** Most keys per tile. */
-const MAX_BK = 64;
+export const MAX_BK = 64;
 /** Batch axes the parameters describe (after core merges the ones that broadcast alike). */
 const MAX_BATCH_RANK = 4;
 
@@ -33,14 +41,14 @@ const MAX_BATCH_RANK = 4;
  */
 const P = { sizes: 8, strides: 12 } as const;
 
-/** Keys per tile for rows of E + Ev floats, or 0 to read k and v from global memory. */
-function tileKeys(e: number, ev: number): number {
-  const fit = Math.floor(SHARED_BYTES / (4 * Math.max(1, e + ev)));
+/** Rows per workgroup-memory tile for rows of `floats` floats, or 0 to read them from global memory. */
+export function tileKeys(floats: number): number {
+  const fit = Math.floor(SHARED_BYTES / (4 * Math.max(1, floats)));
   return fit >= 4 ? Math.min(MAX_BK, fit) : 0;
 }
 
 /** WGSL that sets the element offsets qo, ko, vo, mo of batch matrix `b` from the parameter block. */
-function offsets(): string {
+export function offsets(): string {
   const lines = ['var qo = 0u; var ko = 0u; var vo = 0u; var mo = 0u; var rem = b;'];
   for (let d = MAX_BATCH_RANK - 1; d >= 0; d--) {
     lines.push(`{ let c = rem % ${pu(P.sizes + d)}; rem = rem / ${pu(P.sizes + d)};`);
@@ -51,16 +59,19 @@ function offsets(): string {
 }
 
 /** The masking statement for score `d` of query row `row`, key `key`. */
-function maskCode(kind: AttentionMaskKind): string {
+export function maskCode(kind: AttentionMaskKind): string {
   const at = `mask[mo + row * ${pu(6)} + key * ${pu(7)}]`;
   if (kind === 'additive') return `d += ${at};`;
   if (kind === 'bool') return `if (${at} == 0u) { d = ninf; }`;
   return '';
 }
 
-/** The attention shader for row sizes E, Ev and one mask kind. */
-function shader(e: number, ev: number, kind: AttentionMaskKind): string {
-  const bk = tileKeys(e, ev);
+/**
+ * The attention shader for row sizes E, Ev and one mask kind; with `lse` output rows are
+ * Ev + 1 wide and the last holds the row logsumexp m + log(l) ('scaledDotProductAttentionLse').
+ */
+function shader(e: number, ev: number, kind: AttentionMaskKind, lse: boolean): string {
+  const bk = tileKeys(e + ev);
   const shared = bk > 0;
   const tile = shared ? bk : MAX_BK;
   const K = (j: string, x: string) => (shared ? `kt[${j} * E + ${x}]` : `k[ko + (j0 + ${j}) * E + ${x}]`);
@@ -123,37 +134,58 @@ ${shared ? `    workgroupBarrier();
   }
   if (i < L) {
     // All keys masked: 0/0 = NaN as the composite gives; no keys at all: zeros, as it gives.
-    let o = (b * L + i) * EV;
+    let o = (b * L + i) * ${lse ? '(EV + 1u)' : 'EV'};
     for (var x = 0u; x < EV; x++) { y[o + x] = select(select(acc[x] / l, t_nan(), l == 0.0), 0.0, S == 0u); }
+    ${lse ? 'y[o + EV] = select(m + log(l), ninf, l == 0.0); // the row logsumexp' : ''}
   }
 }`;
   return [bindings({ name: 'y', type: 'f32' }, ins), helpersFor(main), main].join('\n');
 }
 
-/** The WebGPU fused attention kernel (float32). */
-export const attention: Kernel<AttentionAttrs> = ({ backend, inputs, attrs, out }) => {
-  const gpu = gpuOf(backend);
-  const y = gpu.alloc('scaledDotProductAttention', out.size, out.dtype);
-  if (out.size === 0) return y;
-  const [q, k, v, mask] = inputs;
-  const lay = attentionLayout(q.shape, k.shape, v.shape, mask?.shape);
+/**
+ * The parameter words of an attention dispatch (see `P`) for `blocks` row blocks per
+ * score matrix; throws when the batch axes cannot be described.
+ */
+export function attentionParams(op: string, lay: AttentionLayout, attrs: AttentionAttrs, blocks: number): number[] {
   const rank = lay.batchShape.length;
   if (rank > MAX_BATCH_RANK) {
     throw new BackendError(
-      `webgpu: scaledDotProductAttention: q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)} broadcast over ${rank} ` +
-        `batch axes that cannot be merged; at most ${MAX_BATCH_RANK} are supported: broadcastTo one shape first.`,
+      `webgpu: ${op}: q [.., ${lay.l}, ${lay.e}], k [.., ${lay.s}, ${lay.e}], v [.., ${lay.s}, ${lay.ev}] broadcast over ${rank} ` +
+        `batch axes (${fmtShape(lay.batchShape)}) that cannot be merged; at most ${MAX_BATCH_RANK} are supported: broadcastTo one shape first.`,
     );
   }
   const pad = (xs: readonly number[], fill: number) => [...new Array<number>(MAX_BATCH_RANK - rank).fill(fill), ...xs];
-  const blocks = Math.ceil(lay.l / WG);
-  const groups = lay.batch * blocks;
-  const params = [
-    lay.l, lay.s, blocks, groups, attrs.causal ? 1 : 0, f32Bits(attrs.scale), lay.maskRow, lay.maskCol,
+  return [
+    lay.l, lay.s, blocks, lay.batch * blocks, attrs.causal ? 1 : 0, f32Bits(attrs.scale), lay.maskRow, lay.maskCol,
     ...pad(lay.batchShape, 1),
     ...pad(lay.strides.q, 0), ...pad(lay.strides.k, 0), ...pad(lay.strides.v, 0), ...pad(lay.strides.mask, 0),
   ];
-  const ins = inputs.map((t) => asGpu(t.dataId, 'scaledDotProductAttention'));
-  const spec = { key: `attention:${lay.e}:${lay.ev}:${attrs.mask}`, code: () => shader(lay.e, lay.ev, attrs.mask), inputs: ins.length };
-  gpu.dispatch(spec, y, ins, params, foldGroups(groups, gpu.maxGroupsPerDim));
-  return y;
-};
+}
+
+/** The WebGPU fused attention kernel (float32); with `lse`, 'scaledDotProductAttentionLse''s. */
+function attentionKernel(lse: boolean): Kernel<AttentionAttrs> {
+  const op = lse ? 'scaledDotProductAttentionLse' : 'scaledDotProductAttention';
+  return ({ backend, inputs, attrs, out }) => {
+    const gpu = gpuOf(backend);
+    const y = gpu.alloc(op, out.size, out.dtype);
+    if (out.size === 0) return y;
+    const [q, k, v, mask] = inputs;
+    const lay = attentionLayout(q.shape, k.shape, v.shape, mask?.shape);
+    const blocks = Math.ceil(lay.l / WG);
+    const params = attentionParams(op, lay, attrs, blocks);
+    const ins = inputs.map((t) => asGpu(t.dataId, op));
+    const spec = {
+      key: `attention:${lay.e}:${lay.ev}:${attrs.mask}:${lse}`,
+      code: () => shader(lay.e, lay.ev, attrs.mask, lse),
+      inputs: ins.length,
+    };
+    gpu.dispatch(spec, y, ins, params, foldGroups(lay.batch * blocks, gpu.maxGroupsPerDim));
+    return y;
+  };
+}
+
+/** The WebGPU fused attention kernel (float32). */
+export const attention: Kernel<AttentionAttrs> = attentionKernel(false);
+
+/** The kernel of 'scaledDotProductAttentionLse': the output and each row's logsumexp. */
+export const attentionLse: Kernel<AttentionAttrs> = attentionKernel(true);

@@ -9,7 +9,8 @@ import { reduceKernel } from './reduce.js';
 import { fusedKernels } from './softmax.js';
 import { crossEntropyKernels } from './cross-entropy.js';
 import { biasAddGradKernels } from './bias-add-grad.js';
-import { attention } from './attention.js';
+import { attention, attentionLse } from './attention.js';
+import { attentionBackward } from './attention-backward.js';
 
 /**
  * The WebGPU backend's kernels for the primitives that are not expressions. Every op with
@@ -52,4 +53,6 @@ export const webgpuKernels: Readonly<Record<string, AnyKernel>> = {
   ...crossEntropyKernels,
   ...biasAddGradKernels,
   scaledDotProductAttention: attention as AnyKernel,
+  scaledDotProductAttentionLse: attentionLse as AnyKernel,
+  scaledDotProductAttentionBackward: attentionBackward as AnyKernel,
 };

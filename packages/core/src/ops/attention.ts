@@ -1,111 +1,18 @@
 import { runOp } from '../engine.js';
-import { DTypeError, ShapeError, TesseraError, fmtShape } from '../errors.js';
-import { tidy } from '../memory.js';
-import type { OpDef, TensorInfo } from '../op.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { TesseraError } from '../errors.js';
+import { isGradEnabled } from '../grad-mode.js';
+import type { OpDef } from '../op.js';
+import { findKernel } from '../registry.js';
 import type { Tensor } from '../tensor.js';
-import { add, greaterEqual, logicalAnd, mul, sub, unbroadcast, where } from './binary.js';
-import { arange } from './creation.js';
-import { matmul } from './linalg.js';
-import { unsqueeze } from './movement.js';
-import { dropout, softmax } from './nn.js';
-import { sum } from './reduce.js';
-import { assertDType } from './util.js';
+import { unbroadcast } from './binary.js';
+import { checkAttention, type AttentionAttrs } from './attention-check.js';
+import { scaledDotProductAttentionLseDef, splitLse } from './attention-fused.js';
+import { composite, compositeGrads, maskedScores } from './attention-math.js';
+import { softmax } from './nn.js';
 
-/** How the optional fourth input of `scaledDotProductAttention` is read. */
-export type AttentionMaskKind = 'none' | 'bool' | 'additive';
-
-/** Attributes of the `scaledDotProductAttention` op (dropout is not one: see the function). */
-export interface AttentionAttrs {
-  /** The factor the scores q·kᵀ are multiplied by. */
-  readonly scale: number;
-  /** Mask the upper triangle (key j > query i), top-left aligned like PyTorch's `is_causal`. */
-  readonly causal: boolean;
-  /** 'bool': input 3 is true where a query may attend; 'additive': input 3 is added to the scores. */
-  readonly mask: AttentionMaskKind;
-}
+export type { AttentionAttrs, AttentionMaskKind } from './attention-check.js';
 
 const OP = 'scaledDotProductAttention';
-
-/** The scores' shape [...batch, L, S] after checking q [..., L, E], k [..., S, E], v [..., S, Ev]. */
-function scoresShape(q: TensorInfo, k: TensorInfo, v: TensorInfo): number[] {
-  assertDType(OP, q.dtype, 'float');
-  for (const [name, t] of [['k', k], ['v', v]] as const) {
-    if (t.dtype !== q.dtype)
-      throw new DTypeError(`${OP}: ${name} is ${t.dtype} but q is ${q.dtype}; cast ${name} with .cast('${q.dtype}').`);
-  }
-  const shapes = `q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)}`;
-  if (q.shape.length < 2 || k.shape.length < 2 || v.shape.length < 2) {
-    throw new ShapeError(
-      `${OP}: q, k and v need at least 2 axes ([..., L, E], [..., S, E], [..., S, Ev]) but got ${shapes}; unsqueeze(0) a single sequence.`,
-    );
-  }
-  const e = q.shape[q.shape.length - 1];
-  const [s, ek] = k.shape.slice(-2);
-  if (ek !== e) throw new ShapeError(`${OP}: q and k must share the last axis E but got ${shapes}; project them to one size first.`);
-  if (v.shape[v.shape.length - 2] !== s) {
-    throw new ShapeError(`${OP}: k and v must have the same sequence length S (axis −2) but got ${shapes}.`);
-  }
-  const batch = broadcastShapes(OP, q.shape.slice(0, -2), k.shape.slice(0, -2), v.shape.slice(0, -2));
-  return [...batch, q.shape[q.shape.length - 2], s];
-}
-
-function checkMask(mask: TensorInfo, kind: AttentionMaskKind, dtype: string, scores: readonly number[]): void {
-  if (kind === 'bool' && mask.dtype !== 'bool') throw new DTypeError(`${OP}: a bool mask was declared but the mask is ${mask.dtype}.`);
-  if (kind === 'additive' && mask.dtype !== dtype) {
-    throw new DTypeError(
-      `${OP}: the mask is ${mask.dtype}; pass a bool mask (true = attend) or an additive mask of q's dtype ${dtype} (cast it with ` +
-        `.cast('${dtype}')).`,
-    );
-  }
-  let ok = mask.shape.length <= scores.length;
-  if (ok) {
-    try {
-      ok = shapesEqual(broadcastShapes(OP, mask.shape, scores), scores);
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok) {
-    throw new ShapeError(`${OP}: the mask ${fmtShape(mask.shape)} must broadcast to the attention scores [..., L, S] = ` +
-      `${fmtShape(scores)}; give it shape [L, S], [N, 1, L, S] or [N, 1, 1, S] for key padding.`);
-  }
-}
-
-/** Bool [L, S]: query i may see key j ≤ i (PyTorch's `tril(ones(L, S))`). */
-function causalKeep(l: number, s: number, like: Tensor): Tensor {
-  return tidy(() =>
-    greaterEqual(
-      unsqueeze(arange(l, undefined, 1, { backend: like.backend, dtype: 'int32' }), 1),
-      arange(s, undefined, 1, { backend: like.backend, dtype: 'int32' }),
-    ),
-  );
-}
-
-/**
- * Scaled, masked scores with masked entries −∞ (for a bool or causal mask) or the additive
- * mask added: what the softmax runs over.
- */
-function maskedScores(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: AttentionAttrs): Tensor {
-  return tidy(() => {
-    let s = mul(matmul(q, k, { transposeB: true }), attrs.scale);
-    if (mask && attrs.mask === 'additive') s = add(s, mask);
-    let keep = mask && attrs.mask === 'bool' ? mask : null;
-    if (attrs.causal) {
-      const c = causalKeep(q.shape[q.rank - 2], k.shape[k.rank - 2], q);
-      keep = keep ? logicalAnd(keep, c) : c;
-    }
-    return keep ? where(keep, s, -Infinity) : s;
-  });
-}
-
-/** softmax(q·kᵀ·scale + mask) (with dropout on the weights when p > 0) times v. */
-function composite(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined, attrs: AttentionAttrs, p = 0): Tensor {
-  return tidy(() => {
-    const weights = softmax(maskedScores(q, k, mask, attrs), -1);
-    return matmul(p > 0 ? dropout(weights, p) : weights, v);
-  });
-}
 
 /**
  * q·kᵀ·scale (+ mask) → softmax → ·v over any broadcast batch/head axes: q [..., L, E],
@@ -117,25 +24,16 @@ function composite(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined, at
  */
 export const scaledDotProductAttentionDef: OpDef<AttentionAttrs> = {
   name: OP,
-  infer: ([q, k, v, mask], attrs) => {
-    const scores = scoresShape(q, k, v);
-    if ((attrs.mask === 'none') !== (mask === undefined)) {
-      throw new TesseraError(`${OP}: attrs.mask is '${attrs.mask}' but ${mask ? 'a mask was' : 'no mask was'} passed; call ` +
-        `scaledDotProductAttention() rather than runOp.`);
-    }
-    if (mask) checkMask(mask, attrs.mask, q.dtype, scores);
-    return { shape: [...scores.slice(0, -1), v.shape[v.shape.length - 1]], dtype: q.dtype };
+  infer: (inputs, attrs) => {
+    const scores = checkAttention(inputs, attrs);
+    const v = inputs[2];
+    return { shape: [...scores.slice(0, -1), v.shape[v.shape.length - 1]], dtype: inputs[0].dtype };
   },
   decompose: ([q, k, v, mask], attrs) => composite(q, k, v, mask, attrs),
   grad: (dy, { inputs: [q, k, v, mask], attrs, needsGrad }) => {
-    const p = softmax(maskedScores(q, k, mask, attrs), -1);
-    const dv = needsGrad[2] ? unbroadcast(matmul(p, dy, { transposeA: true }), v.shape) : null;
-    const dp = matmul(dy, v, { transposeB: true });
-    const ds = mul(p, sub(dp, sum(mul(dp, p), -1, true)));
-    const dq = needsGrad[0] ? unbroadcast(mul(matmul(ds, k), attrs.scale), q.shape) : null;
-    const dk = needsGrad[1] ? unbroadcast(mul(matmul(ds, q, { transposeA: true }), attrs.scale), k.shape) : null;
-    const grads = [dq, dk, dv];
-    if (mask) grads.push(attrs.mask === 'additive' && needsGrad[3] ? unbroadcast(ds, mask.shape) : null);
+    const g = compositeGrads(q, k, v, mask, attrs, dy, null, needsGrad);
+    const grads = [g.dq && unbroadcast(g.dq, q.shape), g.dk && unbroadcast(g.dk, k.shape), g.dv && unbroadcast(g.dv, v.shape)];
+    if (mask) grads.push(attrs.mask === 'additive' && needsGrad[3] ? unbroadcast(g.ds, mask.shape) : null);
     return grads;
   },
 };
@@ -165,8 +63,12 @@ export interface AttentionOptions {
  * by a bool or causal mask gives NaN, as in PyTorch (softmax over −∞ only).
  *
  * Without dropout this is the composite op 'scaledDotProductAttention', which a backend may
- * fuse; with dropout > 0 it runs the decomposition (the dropout mask comes from core's
- * seeded generator, so eager and compiled steps draw the same numbers).
+ * fuse; when an input needs a gradient and the backend fuses it, the call runs
+ * `scaledDotProductAttentionLse` (output + row logsumexp) so that the gradient is the fused
+ * FlashAttention-2 backward `scaledDotProductAttentionBackward` (nothing [L, S] saved). With
+ * dropout > 0 it runs the decomposition (the dropout mask comes from core's seeded
+ * generator, so eager and compiled steps draw the same numbers), whose gradient builds the
+ * weights; so does an additive mask that needs a gradient.
  *
  * @example
  * const y = scaledDotProductAttention(q, k, v, { causal: true });   // [N, H, L, E] → [N, H, L, E]
@@ -177,8 +79,20 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const p = opts.dropout ?? 0;
   if (!(p >= 0 && p < 1)) throw new TesseraError(`${OP}: dropout must be in [0, 1) but is ${p}.`);
   const { inputs, attrs } = checked(q, k, v, opts);
-  if (p === 0) return runOp(scaledDotProductAttentionDef, inputs, attrs);
-  return composite(q, k, v, opts.mask, attrs, p);
+  if (p > 0) return composite(q, k, v, opts.mask, attrs, p);
+  if (fusedGradient(inputs, attrs)) return splitLse(runOp(scaledDotProductAttentionLseDef, inputs, attrs)).out;
+  return runOp(scaledDotProductAttentionDef, inputs, attrs);
+}
+
+/**
+ * Whether a call that autograd records should run `scaledDotProductAttentionLse` (whose
+ * gradient is the fused backward) rather than the plain op: the backend fuses it, and no
+ * additive mask wants a gradient (that gradient is [L, S]-sized: the composite gives it).
+ */
+function fusedGradient(inputs: readonly Tensor[], attrs: AttentionAttrs): boolean {
+  if (!isGradEnabled() || !inputs.slice(0, 3).some((t) => t.requiresGrad)) return false;
+  if (attrs.mask === 'additive' && inputs[3].requiresGrad) return false;
+  return findKernel(scaledDotProductAttentionLseDef.name, inputs[0].storage.backend) !== undefined;
 }
 
 /** The op's inputs and attributes from the options, after the op's shape and dtype checks. */

@@ -9,6 +9,7 @@ export * from './nn.js';
 export * from './loss.js';
 export * from './bias-activation.js';
 export * from './attention.js';
+export * from './attention-fused.js';
 export * from './attention-layout.js';
 export * from './elementwise.js';
 export * from './batch-norm.js';
