@@ -17,6 +17,8 @@ export interface SlotCall {
   readonly c: TracedCall;
   readonly inSlots: readonly number[];
   readonly outSlot: number;
+  /** Every output slot of a call with several outputs (a grouped call, see group.ts); its first is `outSlot`. */
+  readonly outSlots?: readonly number[];
   readonly inputs: readonly { dataId: object; readonly shape: readonly number[]; readonly dtype: DType; readonly size: number }[];
   /** Op names merged into this call (for stats and messages). */
   readonly names: readonly string[];
