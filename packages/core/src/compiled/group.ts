@@ -48,7 +48,8 @@ function groupKey(c: SlotCall): string | null {
   if (n === 0 || c.inputs.some((i) => i.size !== n && i.size !== 1)) return null;
   const a = c.c.attrs as ElementwiseAttrs;
   const lowered = lowerExpr(a.expr, c.inputs.map((i) => i.dtype));
-  return `${c.c.out.dtype}|${c.inputs.map((i) => (i.size === n ? 'n' : '1')).join('')}|${a.scalars.length}|${lowered.key}`;
+  // Which inputs are one element is each member's own affair (the kernel reads those at 0).
+  return `${c.c.out.dtype}|${a.scalars.length}|${lowered.key}`;
 }
 
 /** One grouped call of `members` (in call order), placed where the last one ran. */
