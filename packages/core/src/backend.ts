@@ -130,6 +130,14 @@ export interface BackendImpl {
    * `elementwise` kernel.
    */
   readonly elementwiseGroup?: MultiOutputKernel<ElementwiseGroupAttrs>;
+  /**
+   * Optional, for compiled steps: the backend's `matmul` kernel accepts `onesColumn: true`
+   * (`MatmulOnesColumnAttrs`) and then returns two storages, the product and op(a)·1 (op(a)
+   * summed over K, [M]: as if op(b) had a column of ones appended). A dense layer's weight
+   * gradient dzᵀ·x and its bias gradient `biasAddGrad(dz)` then run as one GEMM
+   * (docs/expressions.md, "Bias gradients in the weight gradient").
+   */
+  readonly matmulOnesColumn?: boolean;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */
