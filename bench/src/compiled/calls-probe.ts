@@ -1,4 +1,7 @@
-/** Prints the kernel calls of one compiled training step per net on WebGPU (Dawn's null backend): `pnpm -C bench exec tsx src/compiled/calls-probe.ts`. */
+/**
+ * Prints the kernel calls of one compiled training step per net on WebGPU (Dawn's null
+ * backend): `pnpm -C bench exec tsx src/compiled/calls-probe.ts`.
+ */
 import { compile, init, use, getBackend, type Tensor } from '@tessera/core';
 import { webgpu } from '@tessera/backend-webgpu';
 import { crossEntropyLoss } from '@tessera/layers';

@@ -46,7 +46,9 @@ export class PipelineCache {
         { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
       ];
       for (let k = 0; k < outputs; k++) entries.push({ binding: k + 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } });
-      for (let k = 0; k < inputs; k++) entries.push({ binding: k + 1 + outputs, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
+      for (let k = 0; k < inputs; k++) {
+        entries.push({ binding: k + 1 + outputs, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
+      }
       const group = this.device.createBindGroupLayout({ entries });
       l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
       this.layouts.set(tag, l);

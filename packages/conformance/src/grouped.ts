@@ -13,7 +13,8 @@ import { Rng } from './rng.js';
 async function updates(backend: string, seed: number, compiled: boolean): Promise<{ weights: Float32Array[]; calls: readonly string[] }> {
   const r = new Rng(seed);
   const shapes = Array.from({ length: 5 }, () => Array.from({ length: r.int(1, 4) }, () => r.int(1, 6)));
-  const make = (s: number[]) => T.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => r.normal()), { shape: s, backend });
+  const make = (s: number[]) =>
+    T.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => r.normal()), { shape: s, backend });
   const ps = shapes.map((s) => new T.Parameter(make(s)));
   const vs = shapes.map((s) => new T.Parameter(make(s)));
   const gs = shapes.map(make);
@@ -45,7 +46,8 @@ export async function checkGroupedUpdates(
   const eager = await updates(backend, seed, false);
   const compiled = await updates(backend, seed, true);
   if (T.getBackend(backend).elementwiseGroup && !compiled.calls.some((c) => c.startsWith('group('))) {
-    return `grouped updates (seed ${seed}): the backend has elementwiseGroup but the compiled step made no group (calls ${compiled.calls.join(', ')})`;
+    return `grouped updates (seed ${seed}): the backend has elementwiseGroup but the compiled step made no group ` +
+      `(calls ${compiled.calls.join(', ')})`;
   }
   for (let k = 0; k < eager.weights.length; k++) {
     const bad = compareArrays(compiled.weights[k], eager.weights[k], tol, [eager.weights[k].length]);

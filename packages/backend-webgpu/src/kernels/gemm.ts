@@ -166,7 +166,14 @@ export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuS
  * `runGemm` returning every output: the product, then `pr.second`'s storage when the
  * problem has one (written by `storeC`; the caller guarantees K > 0 and no epilogue).
  */
-export function runGemms(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage[] {
+export function runGemms(
+  gpu: GpuContext,
+  pr: GemmProblem,
+  a: GpuStorage,
+  b: GpuStorage,
+  out: OutputSpec,
+  epi?: EpilogueCall,
+): GpuStorage[] {
   const empty = pr.M === 0 || pr.N === 0 || pr.batch === 0 || pr.K === 0;
   const tile = gpu.tileOverride ?? chooseTile(gpu.preferredTile, pr.M, pr.N, pr.batch);
   const max = gpu.maxGroupsPerDim;

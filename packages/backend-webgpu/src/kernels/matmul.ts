@@ -27,7 +27,9 @@ export const matmul: Kernel<MatmulKernelAttrs> = ({ backend, inputs, attrs, out 
   const K = tA ? a1 : a2;
   const N = tB ? b1 : b2;
   if (ones && (Ba !== 1 || Bb !== 1 || K === 0 || attrs.epilogue)) {
-    throw new BackendError(`webgpu: matmul: onesColumn needs batch-1 operands, K > 0 and no epilogue (got a [${a.shape}], b [${b.shape}]).`);
+    throw new BackendError(
+      `webgpu: matmul: onesColumn needs batch-1 operands, K > 0 and no epilogue (got a [${a.shape}], b [${b.shape}]).`,
+    );
   }
   const T = wgslType(a.dtype);
   const ba = pu(GEMM_EXTRA);
