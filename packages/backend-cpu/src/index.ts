@@ -12,10 +12,13 @@
  */
 import {
   CORE_API_VERSION,
+  groupByMember,
   type BackendImpl,
   type BackendPlugin,
   type DType,
   type DataId,
+  type ElementwiseAttrs,
+  type Kernel,
   type TypedArray,
 } from '@tessera/core';
 import { kernelTable } from './kernels/index.js';
@@ -79,10 +82,13 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
   const memory = new CpuMemory();
   if (engine) memory.residentAlloc = (floats: number) => engine.allocResident(floats);
   const readCopy = (dataId: DataId, size: number): TypedArray => asStorage(dataId, 'read').values.slice(0, size);
+  const kernels = kernelTable(engine, memory, { winograd: options.winograd ?? true });
   return {
     name,
     dtypes: CPU_DTYPES,
-    kernels: kernelTable(engine, memory, { winograd: options.winograd ?? true }),
+    kernels,
+    // Grouped parameter updates of compiled steps run member by member (no launch cost to save).
+    elementwiseGroup: groupByMember(kernels.elementwise as Kernel<ElementwiseAttrs>),
     write: (values) => new CpuStorage(memory.adoptWritten(values), memory),
     read: async (dataId, _dtype, size) => readCopy(dataId, size),
     readSync: (dataId, _dtype, size) => readCopy(dataId, size),

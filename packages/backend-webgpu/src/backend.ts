@@ -1,6 +1,7 @@
 import type { AnyKernel, BackendImpl, BackendMemoryInfo, DType, DataId, TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
+import { elementwiseGroup } from './kernels/group.js';
 import { tileName } from './kernels/tiles.js';
 import type { AdapterReport } from './report.js';
 import { recordStep } from './recording.js';
@@ -53,6 +54,8 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     dtypes: WEBGPU_DTYPES,
     kernels,
     epilogueKernels: EPILOGUE_KERNELS,
+    elementwiseGroup,
+    matmulOnesColumn: true,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
     read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
     alloc: (dtype, size) => gpu.alloc('alloc', size, dtype),
@@ -81,6 +84,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
       shaderF16: report.shaderF16,
       maxStorageBufferBindingSize: report.limits.maxStorageBufferBindingSize ?? 0,
       maxComputeWorkgroupsPerDimension: report.limits.maxComputeWorkgroupsPerDimension ?? 0,
+      maxStorageBuffersPerShaderStage: gpu.device.limits.maxStorageBuffersPerShaderStage,
       gemmTile: tileName(gpu.preferredTile),
       pipelines: gpu.pipelineCount,
       dispatches: gpu.dispatches,

@@ -29,11 +29,11 @@ export class BindGroupCache {
     return id;
   }
 
-  /** The bind group for `out` and `inputs` under `layout` (keyed by its input count). */
-  get(layout: GPUBindGroupLayout, inputs: number, out: GpuStorage, ins: readonly GpuStorage[]): GPUBindGroup {
+  /** The bind group for `out` and `ins` (bindings 1, 2, …) under `layout`, identified by `tag` (`layoutTag`). */
+  get(layout: GPUBindGroupLayout, tag: number, out: GpuStorage, ins: readonly GpuStorage[]): GPUBindGroup {
     const all = [out, ...ins];
     const size = (s: GpuStorage) => Math.min(s.buffer.size, Math.max(16, s.bytes));
-    const key = `${inputs}|${all.map((s) => `${this.id(s.buffer)}:${size(s)}`).join('|')}`;
+    const key = `${tag}|${all.map((s) => `${this.id(s.buffer)}:${size(s)}`).join('|')}`;
     const hit = this.groups.get(key);
     if (hit) {
       this.hits++;

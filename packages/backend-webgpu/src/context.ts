@@ -2,7 +2,7 @@ import { BackendError, type DType } from '@tessera/core';
 import { BufferUsage, MAP_READ } from './flags.js';
 import { LARGE_TILE, type GemmTile } from './kernels/tiles.js';
 import { BindGroupCache } from './bind-groups.js';
-import { PipelineCache, type ShaderSpec } from './pipelines.js';
+import { PipelineCache, layoutTag, type ShaderSpec } from './pipelines.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 import { PARAM_WORDS } from './wgsl/params.js';
@@ -176,7 +176,7 @@ export class GpuContext {
 
   /** The compiled pipeline of a shader and its bind group layout. */
   pipelineOf(spec: ShaderSpec): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    return { pipeline: this.pipelines.get(spec), layout: this.pipelines.layout(spec.inputs).group };
+    return { pipeline: this.pipelines.get(spec), layout: this.pipelines.layout(spec.inputs, spec.outputs).group };
   }
 
   /** Number of compiled pipelines. */
@@ -215,7 +215,7 @@ export class GpuContext {
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     const slot = this.recorded++;
     this.uniformData.set(params, (slot * this.slotBytes) / 4);
-    const group = this.bindGroups.get(this.pipelines.layout(spec.inputs).group, spec.inputs, out, inputs);
+    const group = this.bindGroups.get(this.pipelines.layout(spec.inputs, spec.outputs).group, layoutTag(spec), out, inputs);
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group, [slot * this.slotBytes]);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);

@@ -6,9 +6,17 @@ export interface ShaderSpec {
   readonly key: string;
   /** Builds the WGSL (called only on a cache miss). */
   readonly code: () => string;
-  /** Number of read-only storage inputs (bindings 2…). */
+  /** Number of read-only storage inputs (bindings after the outputs). */
   readonly inputs: number;
+  /**
+   * Number of read-write outputs (bindings 1…; default 1). A kernel with several passes
+   * its outputs after the first ahead of its inputs in `GpuContext.dispatch`.
+   */
+  readonly outputs?: number;
 }
+
+/** Identifies a layout (and keys bind groups made for it): inputs, plus outputs beyond the first. */
+export const layoutTag = (spec: ShaderSpec): number => spec.inputs + 1000 * ((spec.outputs ?? 1) - 1);
 
 /** A pipeline layout and its one bind group layout. */
 interface Layout {
@@ -29,25 +37,28 @@ export class PipelineCache {
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** The layout for kernels with `inputs` read-only inputs. */
-  layout(inputs: number): Layout {
-    let l = this.layouts.get(inputs);
+  /** The layout for kernels with `inputs` read-only inputs after `outputs` read-write outputs. */
+  layout(inputs: number, outputs = 1): Layout {
+    const tag = layoutTag({ key: '', code: () => '', inputs, outputs });
+    let l = this.layouts.get(tag);
     if (!l) {
       const entries: GPUBindGroupLayoutEntry[] = [
         { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-        { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
       ];
-      for (let k = 0; k < inputs; k++) entries.push({ binding: k + 2, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
+      for (let k = 0; k < outputs; k++) entries.push({ binding: k + 1, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } });
+      for (let k = 0; k < inputs; k++) {
+        entries.push({ binding: k + 1 + outputs, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } });
+      }
       const group = this.device.createBindGroupLayout({ entries });
       l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
-      this.layouts.set(inputs, l);
+      this.layouts.set(tag, l);
     }
     return l;
   }
 
   private descriptor(spec: ShaderSpec): GPUComputePipelineDescriptor {
     const module = this.device.createShaderModule({ code: spec.code(), label: spec.key });
-    return { layout: this.layout(spec.inputs).pipeline, compute: { module, entryPoint: 'main' }, label: spec.key };
+    return { layout: this.layout(spec.inputs, spec.outputs).pipeline, compute: { module, entryPoint: 'main' }, label: spec.key };
   }
 
   /** The pipeline of a shader, compiled (synchronously) on first use. */

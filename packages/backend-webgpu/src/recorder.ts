@@ -1,6 +1,6 @@
 import type { DType } from '@tessera/core';
 import { TENSOR_USAGE, type ContextHook, type GpuContext } from './context.js';
-import type { ShaderSpec } from './pipelines.js';
+import { layoutTag, type ShaderSpec } from './pipelines.js';
 import { BufferPool } from './buffer-pool.js';
 import { GpuStorage } from './storage.js';
 
@@ -9,6 +9,8 @@ export interface RecordedDispatch {
   readonly key: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
+  /** The layout's `layoutTag` (keys its bind group). */
+  readonly tag: number;
   readonly out: GpuStorage;
   readonly inputs: readonly GpuStorage[];
   readonly params: readonly number[];
@@ -77,6 +79,7 @@ export class Recorder implements ContextHook {
       key: spec.key,
       pipeline,
       layout,
+      tag: layoutTag(spec),
       out,
       inputs: [...inputs],
       params: [...params],

@@ -71,7 +71,7 @@ class GpuRecording implements DeviceRecording {
     gpu.device.queue.writeBuffer(this.uniform, 0, this.uniformData.buffer, 0, this.uniformData.byteLength);
     // The cache only dedupes groups while building (dispatches on the same buffers share one).
     const cache = new BindGroupCache(gpu.device, this.uniform, SLOT_BYTES);
-    this.groups = list.map((d) => cache.get(d.layout, d.inputs.length, d.out, d.inputs));
+    this.groups = list.map((d) => cache.get(d.layout, d.tag, d.out, d.inputs));
     this.pipelines = list.map((d) => d.pipeline);
     const s = rec.pool.stats();
     this.bytes = s.inUseBytes + s.pooledBytes + this.uniform.size;

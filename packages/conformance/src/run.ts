@@ -8,6 +8,7 @@ import { buildChains, describeChain } from './chains.js';
 import { checkChain, checkChainCompiled, checkForward, checkGradient, checkGradientVsCpu, checkReference } from './checks.js';
 import type { Tolerance, TolerancePreset } from './compare.js';
 import { coverageTable, skipMap, type SkipList } from './coverage.js';
+import { checkGroupedUpdates } from './grouped.js';
 
 /** Options of `runConformance`. */
 export interface ConformanceOptions {
@@ -115,6 +116,13 @@ export function runConformance(options: ConformanceOptions): void {
       const chains = buildChains(options.compiledChains ?? 20, (options.chainSeed ?? 20240601) + 1, new Set(skips.keys()));
       for (const chain of chains) {
         it(`${chain.id}: ${describeChain(chain)}`, async () => fail(await checkChainCompiled(chain, name, options.tolerance)));
+      }
+    });
+
+    describe('grouped updates: compiled vs eager', () => {
+      for (const seed of [1, 2, 3]) {
+        it(`seed ${seed}: five parameters and their momenta updated by one expression`, async () =>
+          fail(await checkGroupedUpdates(name, seed, options.tolerance)));
       }
     });
 

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { ElementwiseGroupAttrs, MultiOutputKernel } from './expr/group.js';
 
 /**
  * Opaque handle to a backend's storage for one buffer. Core never looks inside; a
@@ -70,7 +71,7 @@ export interface ReplayIO {
    * attributes and the recorded inputs. The backend runs each in "patch" mode (its outputs
    * land in the recorded buffers, its dispatches update the recorded parameters).
    */
-  readonly rerun: readonly { readonly call: number; readonly run: () => DataId }[];
+  readonly rerun: readonly { readonly call: number; readonly run: () => unknown }[];
 }
 
 /** Device work of a compiled step, recorded once and re-issued without running kernels. */
@@ -121,6 +122,22 @@ export interface BackendImpl {
    * an elementwise reader of such a kernel's output into it (docs/expressions.md).
    */
   readonly epilogueKernels?: ReadonlySet<string>;
+  /**
+   * Optional, for compiled steps: runs several independent calls of one expression (a
+   * step's parameter updates) as one call with one output per member
+   * (`ElementwiseGroupAttrs`); compiled steps group such calls only on backends that have
+   * it (docs/expressions.md, "Grouped updates"). `groupByMember` builds one from an
+   * `elementwise` kernel.
+   */
+  readonly elementwiseGroup?: MultiOutputKernel<ElementwiseGroupAttrs>;
+  /**
+   * Optional, for compiled steps: the backend's `matmul` kernel accepts `onesColumn: true`
+   * (`MatmulOnesColumnAttrs`) and then returns two storages, the product and op(a)·1 (op(a)
+   * summed over K, [M]: as if op(b) had a column of ones appended). A dense layer's weight
+   * gradient dzᵀ·x and its bias gradient `biasAddGrad(dz)` then run as one GEMM
+   * (docs/expressions.md, "Bias gradients in the weight gradient").
+   */
+  readonly matmulOnesColumn?: boolean;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */

@@ -66,6 +66,7 @@ export { runOp, type AttrsArg } from './engine.js';
 export { isCompiling } from './trace.js';
 export { recordOps, type RecordedOp, type OpRecorder } from './record-ops.js';
 export { compile, type CompileOptions, type CompileStats, type CompiledFunction } from './compiled/compile.js';
+export type { MatmulOnesColumnAttrs } from './compiled/bias-grad.js';
 export { tidy, tidyAsync, keep, dispose, memory, type MemoryInfo, type BackendMemory } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 export { backward, gradients, type BackwardOptions } from './autograd.js';

@@ -226,3 +226,94 @@ describe('epilogues: an elementwise reader of a matmul becomes the kernel’s ep
     core.dispose([xs, w, bias, res]);
   });
 });
+
+describe('grouped updates: independent calls of one expression become one multi-output call', () => {
+  // Three parameters of different shapes, each updated with the same expression and a
+  // per-step learning rate read through an attribute function (a schedule).
+  const run = (compiled: boolean | 'nofuse', steps: number) => {
+    const ps = [new Parameter(randn([4, 3])), new Parameter(randn([3])), new Parameter(randn([2, 2, 2]))];
+    const xs = [randn([4, 3]), randn([3]), randn([2, 2, 2])];
+    const lr = { v: 0.1 };
+    const body = () => {
+      for (const p of ps) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+      const loss = ps.map((p, i) => swish(elementwise(ex.mul(x, y), [p, xs[i]])).sum()).reduce((a, b) => a.add(b));
+      loss.backward();
+      noGrad(() => ps.forEach((p) => p.assign(axpy(p.grad!, p, () => ({ a: -lr.v })))));
+      return loss.detach();
+    };
+    const step = compiled === false ? body : compile(body, { fuse: compiled === true });
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      lr.v = 0.1 / (i + 1);
+      tidy(() => losses.push(step().dataSync()[0]));
+    }
+    const weights = ps.map((p) => Array.from(p.dataSync()));
+    const stats = compiled === false ? null : (step as ReturnType<typeof compile>).stats;
+    for (const t of [...ps, ...xs]) {
+      (t as Parameter).grad?.dispose();
+      t.dispose();
+    }
+    return { losses, weights, stats };
+  };
+
+  it('gives the same losses and weights as eager and as unfused (bit for bit), with one group call', () => {
+    core.manualSeed(7);
+    const eager = run(false, 6);
+    core.manualSeed(7);
+    const grouped = run(true, 6);
+    core.manualSeed(7);
+    const plain = run('nofuse', 6);
+    expect(grouped.losses).toEqual(eager.losses);
+    expect(grouped.weights).toEqual(eager.weights);
+    expect(plain.weights).toEqual(eager.weights);
+    // The updates, and the three independent forward chains (elementwise(x·y) + swish) too.
+    expect(grouped.stats!.calls.filter((c) => c.startsWith('group('))).toEqual(['group(fused(elementwise+elementwise)×3)', 'group(test.axpy×3)']);
+    expect(grouped.stats!.calls.filter((c) => c === 'test.axpy')).toEqual([]);
+    expect(plain.stats!.calls.filter((c) => c === 'test.axpy')).toHaveLength(3);
+  });
+
+  it('keeps live tensors flat over steps', () => {
+    const w = [new Parameter(randn([5])), new Parameter(randn([5]))];
+    const step = compile(() => {
+      for (const p of w) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+      const loss = w[0].mul(w[1]).sum();
+      loss.backward();
+      noGrad(() => w.forEach((p) => p.assign(axpy(p.grad!, p, -0.01))));
+      return loss.detach();
+    });
+    step().dispose();
+    const before = memory().numTensors;
+    for (let i = 0; i < 20; i++) step().dispose();
+    expect(memory().numTensors).toBe(before);
+    expect(step.stats.calls).toContain('group(test.axpy×2)');
+    for (const p of w) {
+      p.grad?.dispose();
+      p.dispose();
+    }
+  });
+
+  it('leaves out a call whose output is read before the last member runs', () => {
+    const a = randn([3]);
+    const b = randn([3]);
+    const f = compile((s: Tensor, t: Tensor) => {
+      const u = axpy(s, t, 2); // read by the next call: cannot wait for the group
+      const v = axpy(u, s, 3);
+      const w = axpy(t, s, 4);
+      return [v, w];
+    });
+    const eager = tidy(() => {
+      const u = axpy(a, b, 2);
+      return [axpy(u, a, 3).dataSync(), axpy(b, a, 4).dataSync()];
+    });
+    for (let i = 0; i < 2; i++) tidy(() => f(a, b).forEach((r, k) => expect(r.dataSync()).toEqual(eager[k])));
+    expect(f.stats.calls).toEqual(['fused(test.axpy+test.axpy)', 'test.axpy']);
+    a.dispose();
+    b.dispose();
+  });
+});

@@ -44,6 +44,11 @@ export interface GemmProblem {
    * be split into slices whose partial products are summed afterwards (split-K).
    */
   readonly plainStore: boolean;
+  /**
+   * A second output `yb` (bound after `y`): `storeC` may write it (a matmul's ones row:
+   * the bias gradient). Such a problem is never split along K.
+   */
+  readonly second?: OutputSpec;
 }
 
 /** First parameter word the loaders may use. */
@@ -85,7 +90,8 @@ function gemmShader(pr: GemmProblem, tile: GemmTile, split: boolean, aligned: bo
   const madd = T === 'f32' ? `fma(${V}(ra[i][ii]), rb[j], acc[i * 4u + ii][j])` : `acc[i * 4u + ii][j] + ${V}(ra[i][ii]) * rb[j]`;
   const store = split ? `y[((slice * ${pu(6)} + batch) * M + m) * N + n] = v;` : 'storeC(batch, m, n, v);';
   const inputs = [{ name: 'a', type: T }, { name: 'b2', type: T }, ...(epi?.bindings ?? [])];
-  return `${bindings({ name: 'y', type: epi?.outType ?? T }, inputs)}
+  const more = pr.second ? [{ name: 'yb', type: T }] : [];
+  return `${bindings({ name: 'y', type: epi?.outType ?? T }, inputs, more)}
 ${epi ? `${helpersFor(epi.code)}\n${epi.code}` : plainPut(T)}
 var<workgroup> As: array<array<${V}, ${BM / 4}>, ${BK}>;
 var<workgroup> Bs: array<array<${V}, ${BN / 4}>, ${BK}>;
@@ -153,6 +159,21 @@ function slicesFor(pr: GemmProblem, workgroups: number, max: number, BK: number)
  * expression pass over the finished product.
  */
 export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
+  return runGemms(gpu, pr, a, b, out, epi)[0];
+}
+
+/**
+ * `runGemm` returning every output: the product, then `pr.second`'s storage when the
+ * problem has one (written by `storeC`; the caller guarantees K > 0 and no epilogue).
+ */
+export function runGemms(
+  gpu: GpuContext,
+  pr: GemmProblem,
+  a: GpuStorage,
+  b: GpuStorage,
+  out: OutputSpec,
+  epi?: EpilogueCall,
+): GpuStorage[] {
   const empty = pr.M === 0 || pr.N === 0 || pr.batch === 0 || pr.K === 0;
   const tile = gpu.tileOverride ?? chooseTile(gpu.preferredTile, pr.M, pr.N, pr.batch);
   const max = gpu.maxGroupsPerDim;
@@ -161,18 +182,24 @@ export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuS
   const { slices, chunk } = slicesFor(pr, tilesN * tilesM * pr.batch, max, tile.BK);
   const split = slices > 1;
   const fused = epi && !empty && !split ? storeEpilogue(gpu, epi, out, 2, GEMM_EXTRA + pr.extra.length) : null;
-  if (epi && !fused) return applyEpilogue(gpu, epi, runGemm(gpu, pr, a, b, { ...out, dtype: epi.raw }), out);
+  if (epi && !fused) return [applyEpilogue(gpu, epi, runGemm(gpu, pr, a, b, { ...out, dtype: epi.raw }), out)];
   if (empty) {
     const y = gpu.alloc(pr.key, out.size, out.dtype);
     if (out.size > 0) fill(gpu, y, 0);
-    return y;
+    return [y];
   }
   const aligned = pr.M % tile.BM === 0 && pr.N % tile.BN === 0 && pr.K % tile.BK === 0 && chunk % tile.BK === 0;
   const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
   const variant = `${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}${fused ? `:${fused.key}` : ''}`;
   const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${variant}`;
-  const spec = { key, code: () => gemmShader(pr, tile, split, aligned, fused), inputs: 2 + (fused?.inputs.length ?? 0) };
-  const inputs = [a, b, ...(fused?.inputs ?? [])];
+  const yb = pr.second ? gpu.alloc(pr.key, pr.second.size, pr.second.dtype) : null;
+  const spec = {
+    key: `${key}${yb ? ':yb' : ''}`,
+    code: () => gemmShader(pr, tile, split, aligned, fused),
+    inputs: 2 + (fused?.inputs.length ?? 0),
+    outputs: yb ? 2 : 1,
+  };
+  const inputs = [...(yb ? [yb] : []), a, b, ...(fused?.inputs ?? [])];
   const tail = [...pr.extra, ...(fused?.words ?? [])];
   const batchStep = Math.max(1, Math.floor(max / slices));
   for (let b0 = 0; b0 < pr.batch; b0 += batchStep) {
@@ -184,8 +211,8 @@ export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuS
       }
     }
   }
-  if (!split) return y;
+  if (!split) return yb ? [y, yb] : [y];
   const sum = reduce(gpu, 'sum', y, out.dtype, out.dtype, { outer: 1, reduce: slices, inner: out.size });
   gpu.release(y);
-  return sum;
+  return [sum];
 }

@@ -15,9 +15,10 @@ export interface CompiledExpr {
   readonly outType: ScalarType;
   /**
    * The shader body: `load(k)` is the WGSL that reads input k at the current element,
-   * `word(j)` the accessor of uniform word j of the scalar block.
+   * `word(j)` the accessor of uniform word j of the scalar block, `target` where the
+   * result is stored (default `y[i]`).
    */
-  body(load: (k: number) => string, word: (j: number) => string): string;
+  body(load: (k: number) => string, word: (j: number) => string, target?: string): string;
   /** The scalar block's uniform words for this call's scalar values. */
   words(scalars: readonly number[]): number[];
 }
@@ -186,7 +187,7 @@ export function compileExpr(lowered: LoweredExpr): CompiledExpr {
     id,
     inTypes: lowered.inputs.map((d) => storageType(d, 'elementwise')),
     outType,
-    body: (load, word) => {
+    body: (load, word, target = 'y[i]') => {
       let scalarSlot = 0;
       const v = (n: number) => `t${n}`;
       const lines = instrs.map((ins, n) => {
@@ -199,7 +200,7 @@ export function compileExpr(lowered: LoweredExpr): CompiledExpr {
         return `  let t${n}: ${tempType(t)} = ${value};`;
       });
       const last = v(instrs.length - 1);
-      lines.push(`  y[i] = ${outType === 'u32' ? `select(0u, 1u, ${last})` : last};`);
+      lines.push(`  ${target} = ${outType === 'u32' ? `select(0u, 1u, ${last})` : last};`);
       return lines.join('\n');
     },
     words: scalarWords(instrs),

@@ -12,11 +12,14 @@ export const ELEMENT_WG = 64;
 
 /**
  * The bindings every generated shader shares: params at 0, the output (read-write) at 1,
- * then the inputs (read-only) from 2. The pipeline layout (`layoutFor`) mirrors this.
+ * then `moreOuts` (read-write; `ShaderSpec.outputs`), then the inputs (read-only). The
+ * pipeline layout (`PipelineCache.layout`) mirrors this.
  */
-export function bindings(out: BindingDecl, inputs: readonly BindingDecl[]): string {
+export function bindings(out: BindingDecl, inputs: readonly BindingDecl[], moreOuts: readonly BindingDecl[] = []): string {
   const lines = [PARAMS_DECL, `@group(0) @binding(1) var<storage, read_write> ${out.name}: array<${out.type}>;`];
-  inputs.forEach((b, k) => lines.push(`@group(0) @binding(${k + 2}) var<storage, read> ${b.name}: array<${b.type}>;`));
+  moreOuts.forEach((b, k) => lines.push(`@group(0) @binding(${k + 2}) var<storage, read_write> ${b.name}: array<${b.type}>;`));
+  const first = 2 + moreOuts.length;
+  inputs.forEach((b, k) => lines.push(`@group(0) @binding(${k + first}) var<storage, read> ${b.name}: array<${b.type}>;`));
   return lines.join('\n');
 }
 

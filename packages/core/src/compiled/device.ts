@@ -2,7 +2,7 @@ import type { DataId, DeviceCopy, DeviceRecording, ReplayIO } from '../backend.j
 import { BYTES_PER_ELEMENT } from '../dtype.js';
 import { Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
-import type { Program } from './program.js';
+import { storeOutputs, type Program } from './program.js';
 
 /**
  * Level 3 of a compiled step (docs/compiled-steps.md): the program's kernels recorded once
@@ -53,7 +53,7 @@ export function recordProgram(p: Program, args: readonly Tensor[]): DeviceRun | 
           rerunInputs.set(k, c.inputs.map((i) => i.dataId));
           liveAttrs.set(k, c.ctx.attrs);
         }
-        vals[c.outSlot] = c.kernel(c.ctx);
+        storeOutputs(c, vals, c.kernel(c.ctx));
         for (const s of c.frees) b.free(vals[s]);
       });
     });
@@ -138,7 +138,7 @@ function replayWith(p: Program, d: DeviceRun, args: readonly Tensor[], moved: De
   const handOut = p.handOuts.map((e) => ({ src: d.vals[e.slot], dtype: e.dtype, size: e.size }));
   // Every attribute function runs (in call order: they may advance counters or draw keys),
   // but only calls whose attributes changed are run again to patch the recording.
-  const rerun: { call: number; run: () => DataId }[] = [];
+  const rerun: { call: number; run: () => unknown }[] = [];
   for (const k of d.rerunInputs.keys()) {
     const c = p.calls[k];
     const attrs = c.refresh!();

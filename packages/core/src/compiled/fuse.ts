@@ -1,5 +1,6 @@
 import type { DType } from '../dtype.js';
 import { ex, mapLeaves, type ElementwiseAttrs, type EpilogueAttrs, type Expr } from '../expr/ir.js';
+import { findKernel } from '../registry.js';
 import type { TracedCall } from '../trace.js';
 
 /**
@@ -17,6 +18,8 @@ export interface SlotCall {
   readonly c: TracedCall;
   readonly inSlots: readonly number[];
   readonly outSlot: number;
+  /** Every output slot of a call with several outputs (a grouped call, see group.ts); its first is `outSlot`. */
+  readonly outSlots?: readonly number[];
   readonly inputs: readonly { dataId: object; readonly shape: readonly number[]; readonly dtype: DType; readonly size: number }[];
   /** Op names merged into this call (for stats and messages). */
   readonly names: readonly string[];
@@ -77,7 +80,8 @@ function reshaped(p: SlotCall, c: SlotCall, slot: number): boolean {
  * Fuses elementwise chains; `escaping` holds the slots the step hands out or keeps (their
  * values must exist), and these are never fused away.
  */
-export function fuseElementwise(calls: readonly SlotCall[], escaping: ReadonlySet<number>): SlotCall[] {
+export function fuseElementwise(traced: readonly SlotCall[], escaping: ReadonlySet<number>): SlotCall[] {
+  const calls = traced.map(broadcastAsElementwise);
   const readers = new Map<number, number>();
   for (const call of calls) for (const s of new Set(call.inSlots)) readers.set(s, (readers.get(s) ?? 0) + 1);
   const producer = new Map<number, SlotCall>();
@@ -127,6 +131,19 @@ export function fuseElementwise(calls: readonly SlotCall[], escaping: ReadonlySe
     if (call.c.elementwise || canEpilogue(call)) producer.set(call.outSlot, call);
   }
   return out.filter((c) => !gone.has(c));
+}
+
+/**
+ * A `broadcastTo` call as the identity expression over its input (inputs broadcast to the
+ * output shape by the same NumPy rules), so that it fuses like any elementwise call: the
+ * one-element gradient of a loss mean, broadcast to the batch, is then computed where it is
+ * broadcast instead of in a call of its own. Other calls are returned as they are.
+ */
+function broadcastAsElementwise(call: SlotCall): SlotCall {
+  const kernel = call.c.def.name === 'broadcastTo' ? findKernel('elementwise', call.c.backend) : undefined;
+  if (!kernel) return call;
+  const attrs: ElementwiseAttrs = { expr: ex.input(0), scalars: [] };
+  return { ...call, c: { ...call.c, kernel, attrs, refresh: null, elementwise: true } };
 }
 
 /** Kernel `p` (an epilogue kernel) with elementwise reader `c` of its output `slot` as (more of) its epilogue. */

@@ -4,6 +4,8 @@ import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import type { TraceRecorder } from '../trace.js';
 import { fuseElementwise, type SlotCall } from './fuse.js';
+import { groupElementwise } from './group.js';
+import { mergeBiasGrads } from './bias-grad.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -23,7 +25,8 @@ export type SlotSource =
 /** One kernel call of the program. */
 export interface ProgramCall {
   readonly name: string;
-  readonly kernel: (ctx: unknown) => DataId;
+  /** Returns the output's storage, or one per output for a call with several (`outSlots`). */
+  readonly kernel: (ctx: unknown) => DataId | readonly DataId[];
   readonly backend: BackendImpl;
   readonly refresh: (() => unknown) | null;
   readonly inSlots: readonly number[];
@@ -36,6 +39,8 @@ export interface ProgramCall {
     out: { shape: readonly number[]; dtype: DType; size: number };
   };
   readonly outSlot: number;
+  /** Every output slot, `[outSlot]` unless the call has several outputs (a grouped update). */
+  readonly outSlots: readonly number[];
   /** Slots whose last reader is this call (freed after it). */
   readonly frees: readonly number[];
 }
@@ -153,26 +158,29 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
   const handOuts: Escape[] = [];
   for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
-  const calls = fuse ? fuseElementwise(traced, escaping) : traced;
+  const calls = fuse ? groupElementwise(mergeBiasGrads(fuseElementwise(traced, escaping), backend), backend) : traced;
   const lastUse: number[] = [];
-  calls.forEach(({ inSlots, outSlot }, k) => {
+  calls.forEach(({ inSlots, outSlot, outSlots }, k) => {
     for (const s of inSlots) lastUse[s] = k;
-    lastUse[outSlot] = k;
-    slots[outSlot] = { kind: 'kernel', call: k };
+    for (const o of outSlots ?? [outSlot]) {
+      lastUse[o] = k;
+      slots[o] = { kind: 'kernel', call: k };
+    }
   });
   const frees: number[][] = calls.map(() => []);
   lastUse.forEach((k, s) => {
     if (slots[s].kind === 'kernel' && !escaping.has(s)) frees[k].push(s);
   });
-  const programCalls: ProgramCall[] = calls.map(({ c, inSlots, outSlot, inputs, names }, k) => ({
+  const programCalls: ProgramCall[] = calls.map(({ c, inSlots, outSlot, outSlots, inputs, names }, k) => ({
     name: names.length > 1 ? `fused(${names.join('+')})` : names[0],
-    kernel: c.kernel as unknown as (ctx: unknown) => DataId,
+    kernel: c.kernel as unknown as ProgramCall['kernel'],
     backend: c.backend,
     refresh: c.refresh,
     inSlots,
     inputs: inputs as ProgramCall['inputs'],
     ctx: { backend: c.backend, inputs: inputs as ProgramCall['inputs'], attrs: c.attrs, out: { ...c.out } },
     outSlot,
+    outSlots: outSlots ?? [outSlot],
     frees: frees[k],
   }));
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
@@ -228,19 +236,22 @@ export function replayKernels(p: Program, args: readonly Tensor[]): (Storage | u
   for (const c of p.calls) {
     if (c.refresh) c.ctx.attrs = c.refresh();
     for (let j = 0; j < c.inputs.length; j++) c.inputs[j].dataId = vals[c.inSlots[j]];
-    vals[c.outSlot] = c.kernel(c.ctx);
+    storeOutputs(c, vals, c.kernel(c.ctx));
     for (const s of c.frees) b.free(vals[s]);
   }
   return wrapEscapes(p, vals, owned);
 }
 
+/** Puts a kernel's result (one storage, or one per output slot) into `vals`. */
+export function storeOutputs(c: ProgramCall, vals: DataId[], result: DataId | readonly DataId[]): void {
+  if (c.outSlots.length === 1) vals[c.outSlot] = result as DataId;
+  else (result as readonly DataId[]).forEach((d, i) => (vals[c.outSlots[i]] = d));
+}
+
 /** Storage objects for the escaping slots that kernels produced. */
 function wrapEscapes(p: Program, vals: DataId[], owned: (Storage | undefined)[]): (Storage | undefined)[] {
   const wrap = (e: Escape) => {
-    if (!owned[e.slot]) {
-      const c = p.calls[(p.slots[e.slot] as { call: number }).call];
-      owned[e.slot] = new Storage(vals[e.slot], p.backend, c.ctx.out.size * BYTES_PER_ELEMENT[c.ctx.out.dtype]);
-    }
+    if (!owned[e.slot]) owned[e.slot] = new Storage(vals[e.slot], p.backend, e.size * BYTES_PER_ELEMENT[e.dtype]);
   };
   p.outputs.forEach(wrap);
   p.states.forEach((s) => wrap(s.value));
