@@ -12,7 +12,7 @@ import { fuseElementwise, type SlotCall } from './fuse.js';
  */
 
 /** Where a slot's buffer comes from at replay. */
-export type SlotSource =
+type SlotSource =
   | { readonly kind: 'arg'; readonly index: number }
   /** Read from the owner's current storage at every replay (parameters, buffers, constants made before). */
   | { readonly kind: 'external'; readonly owner: Tensor; readonly bytes: number }
@@ -21,7 +21,7 @@ export type SlotSource =
   | { readonly kind: 'kernel'; readonly call: number };
 
 /** One kernel call of the program. */
-export interface ProgramCall {
+interface ProgramCall {
   readonly name: string;
   readonly kernel: (ctx: unknown) => DataId;
   readonly backend: BackendImpl;
@@ -41,7 +41,7 @@ export interface ProgramCall {
 }
 
 /** A value the step hands out: where it lives and the shape it is seen with. */
-export interface Escape {
+interface Escape {
   readonly slot: number;
   readonly shape: readonly number[];
   readonly dtype: DType;
