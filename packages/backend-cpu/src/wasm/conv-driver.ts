@@ -15,12 +15,16 @@ import type { ConvPartArgs } from './parts.js';
  * one image (disjoint outputs, or their own partial dw), so they run on any thread in any
  * order with the same result.
  * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
- * `kind` is the part's kind (`PART.CONV`, `PART.CONV_FILTER` or `PART.CONV_INPUT`), `p` its
- * arguments (`CONV_FIELDS`).
+ * `a[o]` is the kind (`PART.CONV`, `PART.CONV_FILTER` or `PART.CONV_INPUT`); the arguments
+ * (`CONV_FIELDS`) are read by name at their word offsets `at` (`PART_OFFSETS.conv`).
  */
-export function driveConv(fns: WasmExports, s: GemmScratch, kind: number, p: ConvPartArgs, gemm: typeof driveGemm): void {
-  const { n0, n1, per, rows, img, w, y, partial, col, t } = p;
-  const { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw, r0, r1 } = p;
+export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, at: ConvPartArgs, gemm: typeof driveGemm): void {
+  const kind = a[o];
+  const [n0, n1, per, rows, r0, r1] = [a[o + at.n0], a[o + at.n1], a[o + at.per], a[o + at.rows], a[o + at.r0], a[o + at.r1]];
+  const [img, w, y, partial, col, t] = [a[o + at.img], a[o + at.w], a[o + at.y], a[o + at.partial], a[o + at.col], a[o + at.t]];
+  const [C, H, W, O, G] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.G]];
+  const [kH, kW, Ho, Wo] = [a[o + at.kH], a[o + at.kW], a[o + at.Ho], a[o + at.Wo]];
+  const [sh, sw, pt, pl, dh, dw] = [a[o + at.sh], a[o + at.sw], a[o + at.pt], a[o + at.pl], a[o + at.dh], a[o + at.dw]];
   const Cg = C / G;
   const Og = O / G;
   const R = Cg * kH * kW;

@@ -22,7 +22,8 @@ export type PartArgs<F extends readonly string[]> = { readonly [K in F[number]]:
 
 /**
  * The field lists, the one place each part kind's word order is written: `partWords`
- * packs a record in this order and `runPart` reads it back by the same list.
+ * packs a record in this order and the drivers read it back by the offsets derived from
+ * the same list (`PART_OFFSETS`).
  * A GEMM part: `driveGemm`'s arguments (`accumulate` as 0/1).
  */
 export const GEMM_FIELDS = ['M', 'N', 'K', 'a', 'ars', 'acs', 'b', 'brs', 'bcs', 'c', 'ldc', 'accumulate'] as const;
@@ -48,13 +49,28 @@ export const WINOGRAD_FIELDS = [
   'C', 'H', 'W', 'O', 'Ho', 'Wo', 'pt', 'pl', 'nTx', 'nTxp', 'urs', 'ucs', 'grad', 'e',
 ] as const;
 
-/** A conv part's arguments. */
+/** A conv part's arguments, or their word offsets (`PART_OFFSETS.conv`). */
 export type ConvPartArgs = PartArgs<typeof CONV_FIELDS>;
-/** A Winograd part's arguments. */
+/** A Winograd part's arguments, or their word offsets (`PART_OFFSETS.wino`). */
 export type WinogradPartArgs = PartArgs<typeof WINOGRAD_FIELDS>;
 
-/** Field list of each part kind, indexed by kind (a CALL part carries its own argument count). */
-export const PART_FIELDS: readonly (readonly string[])[] = [GEMM_FIELDS, CONV_FIELDS, CONV_FIELDS, CONV_FIELDS, [], WINOGRAD_FIELDS];
+/** Each field's word offset in a part (the kind is word 0), from a field list. */
+function offsetsOf<F extends readonly string[]>(fields: F): PartArgs<F> {
+  return Object.fromEntries(fields.map((f, i) => [f, 1 + i])) as PartArgs<F>;
+}
+
+/**
+ * The word offset of every field, per part kind: drivers read `a[o + at.field]` (reading a
+ * part into a fresh record instead cost microseconds per part).
+ */
+export interface PartOffsets {
+  readonly gemm: PartArgs<typeof GEMM_FIELDS>;
+  readonly conv: PartArgs<typeof CONV_FIELDS>;
+  readonly wino: PartArgs<typeof WINOGRAD_FIELDS>;
+}
+
+/** The offsets of the field lists above (plain data: workers get it as JSON). */
+export const PART_OFFSETS: PartOffsets = { gemm: offsetsOf(GEMM_FIELDS), conv: offsetsOf(CONV_FIELDS), wino: offsetsOf(WINOGRAD_FIELDS) };
 
 /** The table words of a part: its kind, then the record's values in its field list's order. */
 export function partWords<F extends readonly string[]>(kind: PartKind, fields: F, args: PartArgs<F>): Int32Array {
@@ -73,21 +89,21 @@ export const CALLABLE = ['maxPool', 'maxPoolBackward'] as const;
 /** Names of the exports a CALL part may run. */
 export type CallableName = (typeof CALLABLE)[number];
 
-/** What `runPart` runs parts with: the drivers, the CALL exports and the field lists. */
+/** What `runPart` runs parts with: the drivers, the CALL exports and the field offsets. */
 export interface PartRunners {
   readonly gemm: typeof driveGemm;
   readonly conv: typeof driveConv;
   readonly wino: typeof driveWinograd;
   /** `CALLABLE`. */
   readonly calls: readonly string[];
-  /** `PART_FIELDS`. */
-  readonly fields: readonly (readonly string[])[];
+  /** `PART_OFFSETS`. */
+  readonly at: PartOffsets;
 }
 
 /**
  * Runs the part at word `o` of the table `a`: a GEMM, a conv part or a Winograd conv part
- * (its arguments read into a record by its kind's field list), or a call of one of the
- * `calls` exports (`CALLABLE`). The one entry point every thread calls; self-contained (no
+ * (its arguments read by name through `PART_OFFSETS`), or a call of one of the `calls`
+ * exports (`CALLABLE`). The one entry point every thread calls; self-contained (no
  * outside names: workers get it as source text, with the drivers and lists passed in).
  */
 export function runPart(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, r: PartRunners): void {
@@ -97,14 +113,14 @@ export function runPart(fns: WasmExports, s: GemmScratch, a: Int32Array, o: numb
     fn(...Array.from(a.subarray(o + 3, o + 3 + a[o + 2])));
     return;
   }
-  const f = r.fields[kind];
-  const p: Record<string, number> = {};
-  for (let i = 0; i < f.length; i++) p[f[i]] = a[o + 1 + i];
   if (kind === 0 /* PART.GEMM */) {
-    r.gemm(fns, s, p.M, p.N, p.K, p.a, p.ars, p.acs, p.b, p.brs, p.bcs, p.c, p.ldc, p.accumulate !== 0);
+    const g = r.at.gemm;
+    const [M, N, K, A, ars, acs] = [a[o + g.M], a[o + g.N], a[o + g.K], a[o + g.a], a[o + g.ars], a[o + g.acs]];
+    const [B, brs, bcs, C, ldc, acc] = [a[o + g.b], a[o + g.brs], a[o + g.bcs], a[o + g.c], a[o + g.ldc], a[o + g.accumulate]];
+    r.gemm(fns, s, M, N, K, A, ars, acs, B, brs, bcs, C, ldc, acc !== 0);
   } else if (kind === 5 /* PART.WINOGRAD */) {
-    r.wino(fns, s, p as WinogradPartArgs, r.gemm);
+    r.wino(fns, s, a, o, r.at.wino, r.gemm);
   } else {
-    r.conv(fns, s, kind, p as ConvPartArgs, r.gemm);
+    r.conv(fns, s, a, o, r.at.conv, r.gemm);
   }
 }

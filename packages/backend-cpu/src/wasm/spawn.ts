@@ -1,5 +1,5 @@
 import { driveConv } from './conv-driver.js';
-import { CALLABLE, PART_FIELDS, runPart } from './parts.js';
+import { CALLABLE, PART_OFFSETS, runPart } from './parts.js';
 import { driveGemm } from './gemm-driver.js';
 import { driveWinograd } from './winograd-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
@@ -66,7 +66,7 @@ const workerLoop = ${workerLoop.toString()};
 const run = ({ module, memory, control, index, scratch }) => {
   const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const runners = { gemm: driveGemm, conv: driveConv, wino: driveWinograd,
-    calls: ${JSON.stringify(CALLABLE)}, fields: ${JSON.stringify(PART_FIELDS)} };
+    calls: ${JSON.stringify(CALLABLE)}, at: ${JSON.stringify(PART_OFFSETS)} };
   const drive = (f, s, a, o) => runPart(f, s, a, o, runners);
   workerLoop(new Int32Array(control), fns, scratch, index, claimParts, drive);
 };`;

@@ -2,7 +2,7 @@ import { BackendError } from '@tessera/core';
 import { driveConv } from './conv-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-import { CALLABLE, GEMM_FIELDS, PART, PART_FIELDS, partWords, runPart, type PartRunners } from './parts.js';
+import { CALLABLE, GEMM_FIELDS, PART, PART_OFFSETS, partWords, runPart, type PartRunners } from './parts.js';
 import type { Spawn, ThreadWorker } from './spawn.js';
 import { driveWinograd } from './winograd-driver.js';
 import { CTRL, claimParts, type PartDriver } from './worker-loop.js';
@@ -27,7 +27,7 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 /** Most parts one dispatch is split into. */
 export const MAX_PARTS = 511;
 
-const runners: PartRunners = { gemm: driveGemm, conv: driveConv, wino: driveWinograd, calls: CALLABLE, fields: PART_FIELDS };
+const runners: PartRunners = { gemm: driveGemm, conv: driveConv, wino: driveWinograd, calls: CALLABLE, at: PART_OFFSETS };
 
 /** The caller's own part runner: the same `runPart` the workers run. */
 export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, runners);

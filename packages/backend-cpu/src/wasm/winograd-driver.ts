@@ -8,12 +8,23 @@ import type { WinogradPartArgs } from './parts.js';
  * block's tiles), 16 GEMMs M[ξ] = U[ξ] (O × C) · V[ξ], and the output transform into y; or
  * (`grad`) the filter gradient's sums M[ξ] += Ê[ξ] · V[ξ]ᵀ over the part's tiles.
  * Parts own disjoint images or tile rows (disjoint outputs) and their own scratch.
- * `p` holds the part's arguments (`WINOGRAD_FIELDS`).
+ * The part's arguments (`WINOGRAD_FIELDS`) are read by name at their word offsets `at`
+ * (`PART_OFFSETS.wino`) in the table `a` from word `o` (the kind).
  * Self-contained (no outside names): worker threads get it as source text.
  */
-export function driveWinograd(fns: WasmExports, s: GemmScratch, p: WinogradPartArgs, gemm: typeof driveGemm): void {
-  const { n0, n1, per, ty0, ty1, band, img, u, y, pad, v, m } = p;
-  const { C, H, W, O, Ho, Wo, pt, pl, nTx, nTxp, urs, ucs, grad, e } = p;
+export function driveWinograd(
+  fns: WasmExports,
+  s: GemmScratch,
+  a: Int32Array,
+  o: number,
+  at: WinogradPartArgs,
+  gemm: typeof driveGemm,
+): void {
+  const [n0, n1, per, ty0, ty1, band] = [a[o + at.n0], a[o + at.n1], a[o + at.per], a[o + at.ty0], a[o + at.ty1], a[o + at.band]];
+  const [img, u, y, pad, v, m, e] = [a[o + at.img], a[o + at.u], a[o + at.y], a[o + at.pad], a[o + at.v], a[o + at.m], a[o + at.e]];
+  const [C, H, W, O, Ho, Wo] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.Ho], a[o + at.Wo]];
+  const [pt, pl] = [a[o + at.pt], a[o + at.pl]];
+  const [nTx, nTxp, urs, ucs, grad] = [a[o + at.nTx], a[o + at.nTxp], a[o + at.urs], a[o + at.ucs], a[o + at.grad]];
   const Wp = 2 * nTxp + 2;
   let first = true;
   for (let n = n0; n < n1; n += per) {
