@@ -104,7 +104,7 @@ export interface PartRunners {
  * Runs the part at word `o` of the table `a`: a GEMM, a conv part or a Winograd conv part
  * (its arguments read by name through `PART_OFFSETS`), or a call of one of the `calls`
  * exports (`CALLABLE`). The one entry point every thread calls; self-contained (no
- * outside names: workers get it as source text, with the drivers and lists passed in).
+ * outside names: workers get it as source text, with the drivers and offsets passed in).
  */
 export function runPart(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, r: PartRunners): void {
   const kind = a[o];
