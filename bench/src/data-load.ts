@@ -9,7 +9,7 @@ import { fmtMs } from './table.js';
 import { median } from './timing.js';
 
 /** Debian's `dataset-fashion-mnist` package. */
-export const DEBIAN_FASHION = '/usr/share/datasets/fashion-mnist';
+const DEBIAN_FASHION = '/usr/share/datasets/fashion-mnist';
 
 async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];

@@ -84,7 +84,7 @@ export function matmulData(n: number, transposeA = false, transposeB = false): M
 
 // --------------------------------------------------------------------------------- MLP
 
-export const MLP_SIZES = [784, 256, 256, 10] as const;
+const MLP_SIZES = [784, 256, 256, 10] as const;
 
 export interface MlpData {
   readonly batch: number;

@@ -10,7 +10,7 @@ export interface Row {
 }
 
 /** Relative difference above which the agreement table flags a mismatch. */
-export const MISMATCH_REL = 1e-3;
+const MISMATCH_REL = 1e-3;
 
 export class Notes {
   private readonly list: string[] = [];
@@ -56,7 +56,7 @@ function cellText(c: Cell | undefined, lib: LibName, notes: Notes): string {
 }
 
 /** Ratio columns: Tessera's column over the other library's, each on the same hardware. */
-export const RATIO_PAIRS: readonly (readonly [LibName, LibName])[] = [
+const RATIO_PAIRS: readonly (readonly [LibName, LibName])[] = [
   ['tessera-cpu', 'tfjs-cpu'],
   ['tessera-cpu', 'tfjs-wasm'],
   ['tessera-cpu', 'onnx'],

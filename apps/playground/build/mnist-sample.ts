@@ -16,7 +16,7 @@ import { data as nodeData } from 'tessera/node';
 import type { Plugin } from 'vite';
 
 /** Folder of the emitted files, relative to the page's base URL. */
-export const SAMPLE_DIR = 'mnist-sample';
+const SAMPLE_DIR = 'mnist-sample';
 
 const VIRTUAL_ID = 'virtual:mnist-sample';
 const RESOLVED_ID = '\0' + VIRTUAL_ID;

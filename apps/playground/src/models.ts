@@ -13,7 +13,7 @@ export interface ModelSpec {
 }
 
 /** The MLP the page builds: 784 → 128 → 10 (101,770 parameters). */
-export const DEFAULT_MLP_HIDDEN: readonly number[] = [128];
+const DEFAULT_MLP_HIDDEN: readonly number[] = [128];
 
 /** The spec the page's model selector stands for. */
 export function defaultSpec(kind: ModelKind): ModelSpec {
@@ -39,7 +39,7 @@ export function specName(spec: ModelSpec): string {
  * What `tessera predict` needs besides the architecture, written into the page's files
  * (`tessera.run`): MNIST digits, 1×28×28, pixels in [0, 1] as the page feeds them.
  */
-export const PAGE_RUN_INFO = JSON.stringify({
+const PAGE_RUN_INFO = JSON.stringify({
   classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   inputShape: [1, 28, 28],
   normalization: { mean: [0], std: [1] },

@@ -7,7 +7,7 @@
 import { data } from 'tessera';
 
 /** Side of the MNIST image. */
-export const MNIST_SIZE = 28;
+const MNIST_SIZE = 28;
 /** Side of the box the digit's longer side is scaled to. */
 export const DIGIT_BOX = 20;
 
@@ -42,7 +42,7 @@ export function boundingBox(img: GrayImage, threshold = 0): Box | null {
 }
 
 /** Copies a box out of an image. */
-export function crop(img: GrayImage, box: Box): GrayImage {
+function crop(img: GrayImage, box: Box): GrayImage {
   const width = box.x1 - box.x0, height = box.y1 - box.y0;
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++)

@@ -18,7 +18,7 @@ import { argmaxRows, softmax } from './predictions.js';
 import type { BackendChoice, ModelKind, RunState, TrainSettings } from './settings.js';
 
 /** Memory in use in the worker. */
-export interface MemoryView {
+interface MemoryView {
   readonly numTensors: number;
   readonly numBytes: number;
   readonly pooledBytes: number;
@@ -61,7 +61,7 @@ const ORDER: Record<BackendChoice, string[]> = { auto: ['webgpu', 'cpu'], webgpu
 const VALIDATE_EVERY_MS = 2000;
 
 /** What the page shows as the device: the adapter, or the CPU kernels in use. */
-export function deviceName(
+function deviceName(
   backend: string,
   info: Readonly<Record<string, string | number | boolean>>,
   fallback: readonly string[],

@@ -16,7 +16,7 @@ import type { Runner } from './types.js';
  * parameter the weights lack, throws). The integer `num_batches_tracked` counters keep the
  * model's own values.
  */
-export function loadWeights(net: AnyModule, weights: readonly Named[]): void {
+function loadWeights(net: AnyModule, weights: readonly Named[]): void {
   const made = weights.map((w) => [w.name, tensor(w.values, { shape: w.shape })] as const);
   const dict: StateDict = Object.fromEntries(made);
   for (const [k, t] of Object.entries(stateDict(net))) if (!(k in dict) && k.endsWith('num_batches_tracked')) dict[k] = t;
@@ -28,7 +28,7 @@ export function loadWeights(net: AnyModule, weights: readonly Named[]): void {
 }
 
 /** Tolerance handed to fuseBatchNorm's own fused-vs-unfused check (relative to the logits' scale; its default). */
-export const FUSE_TOLERANCE = 1e-5;
+const FUSE_TOLERANCE = 1e-5;
 
 /** Inference runner: eval mode, the row's weights, folded batch norms if asked; logits per run. */
 export async function tesseraConvNetInfer(d: ConvNetInferData): Promise<Runner> {

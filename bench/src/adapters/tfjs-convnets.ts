@@ -12,7 +12,7 @@ import { oihwToHwio } from '../data.js';
 import { NotApplicable, type Runner } from './types.js';
 
 /** Which rows a tfjs backend runs, or why not (single-threaded CPU backends run the 1-thread rows). */
-export function tfjsConvNetSkip(backend: 'cpu' | 'wasm' | 'webgpu', d: ConvNetInferData): string | undefined {
+function tfjsConvNetSkip(backend: 'cpu' | 'wasm' | 'webgpu', d: ConvNetInferData): string | undefined {
   if (!d.fuse && d.plan.ops.some((o) => o.op === 'bn'))
     return 'the unfused row is Tessera against itself (tfjs-converter folds batch norms)';
   if (backend === 'webgpu')

@@ -18,7 +18,7 @@ export function countersOf(s: CompileCounters | null | undefined): CompileCounte
 }
 
 /** Process CPU time so far (user + system, all threads), ms. */
-export function cpuMs(): number {
+function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }

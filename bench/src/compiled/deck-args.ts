@@ -1,6 +1,6 @@
 /** Options of scripts/deck-mnist.ts (pure, tested). */
 
-export type DeckBackend = 'webgpu' | 'null' | 'cpu';
+type DeckBackend = 'webgpu' | 'null' | 'cpu';
 
 export interface DeckOptions {
   /** 'webgpu' (an adapter; SwiftShader allowed), 'null' (Dawn's null backend: host cost only) or 'cpu'. */
@@ -17,7 +17,7 @@ export interface DeckOptions {
 
 export const DECK_DEFAULTS: DeckOptions = { backend: 'webgpu', epochs: 10, batches: 600, compile: true, mlp: true };
 
-export const DECK_USAGE = `usage: npx tsx scripts/deck-mnist.ts [--backend=webgpu|null|cpu] [--epochs=10] [--batches=600] ` +
+const DECK_USAGE = `usage: npx tsx scripts/deck-mnist.ts [--backend=webgpu|null|cpu] [--epochs=10] [--batches=600] ` +
   `[--compile=true|false] [--no-mlp]`;
 
 const positive = (k: string, v: string): number => {

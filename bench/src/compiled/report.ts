@@ -7,7 +7,7 @@ import type { Driver, Mode, NetId, PartResult, PeakMemory, StepTiming } from './
 const NET_IDS: readonly NetId[] = ['mlp', 'cnn'];
 const DRIVER_LABEL: Record<Driver, string> = { fit: 'fit', loop: 'hand-written loop' };
 
-export const netLabel = (id: NetId): string => `${NETS[id].label} b${NETS[id].batch}`;
+const netLabel = (id: NetId): string => `${NETS[id].label} b${NETS[id].batch}`;
 
 /** `uptime`'s three load averages. */
 export const fmtLoad = (load: readonly number[]): string =>

@@ -11,10 +11,10 @@ export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
 /** AttributeProto.AttributeType values used here. */
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
-export type AttrValue = number | string | readonly number[] | { readonly float: number };
+type AttrValue = number | string | readonly number[] | { readonly float: number };
 
 /** A node attribute: integers become INT/INTS, `{ float }` becomes FLOAT, strings STRING. */
-export function attribute(name: string, value: AttrValue): Uint8Array {
+function attribute(name: string, value: AttrValue): Uint8Array {
   const w = new ProtoWriter().string(1, name);
   if (typeof value === 'string') w.bytes(4, new TextEncoder().encode(value)).int(20, AttrType.STRING);
   else if (typeof value === 'number') w.int(3, value).int(20, AttrType.INT);
@@ -52,11 +52,6 @@ export function floatTensor(name: string, dims: readonly number[], values: Float
   const raw = new Uint8Array(values.length * 4);
   new Float32Array(raw.buffer).set(values); // every supported host is little-endian
   return new ProtoWriter().packedInts(1, dims).int(2, DataType.FLOAT).string(8, name).bytes(9, raw).finish();
-}
-
-/** int64 TensorProto (int64_data=7), e.g. Reshape's shape input. */
-export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): Uint8Array {
-  return new ProtoWriter().packedInts(1, dims).int(2, DataType.INT64).packedInts(7, values).string(8, name).finish();
 }
 
 /**

@@ -24,7 +24,7 @@ import { ortThreads } from '../adapters/onnx.js';
 import { NotApplicable, type Adapter, type Runner } from '../adapters/types.js';
 import { once, type Workload } from './types.js';
 
-export const ATTENTION_LENGTHS = [128, 512] as const;
+const ATTENTION_LENGTHS = [128, 512] as const;
 const HEADS = 8;
 const HEAD_SIZE = 64;
 

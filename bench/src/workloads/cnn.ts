@@ -6,7 +6,7 @@
 import { cnnData } from '../data.js';
 import { once, type Workload } from './types.js';
 
-export const CNN_BATCH = 100;
+const CNN_BATCH = 100;
 
 const data = once(() => cnnData(CNN_BATCH));
 

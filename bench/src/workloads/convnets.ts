@@ -13,9 +13,9 @@ import { planWeights } from '../convnets/weights.js';
 import { once, type Workload } from './types.js';
 
 /** Relative agreement the inference rows require of every library. */
-export const CONVNET_TOLERANCE = 1e-4;
-export const RESNET18_BATCHES = [1, 8] as const;
-export const RESNET20_BATCH = 128;
+const CONVNET_TOLERANCE = 1e-4;
+const RESNET18_BATCHES = [1, 8] as const;
+const RESNET20_BATCH = 128;
 
 const resnet18 = once(() => {
   const plan = resnetPlan('resnet18');

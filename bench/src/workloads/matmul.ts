@@ -8,14 +8,14 @@ import { matmulData, type MatmulData } from '../data.js';
 import type { MatmulRead } from '../adapters/types.js';
 import { once, type Workload } from './types.js';
 
-export const MATMUL_SIZES = [128, 256, 512, 1024] as const;
+const MATMUL_SIZES = [128, 256, 512, 1024] as const;
 /** Sizes only GPU columns run (single-threaded CPU columns would take minutes per cell). */
-export const GPU_MATMUL_SIZES = [2048, 4096] as const;
+const GPU_MATMUL_SIZES = [2048, 4096] as const;
 /** Sizes of the GPU-only rows that keep C on the device. */
-export const RESIDENT_MATMUL_SIZES = [1024, 2048, 4096] as const;
+const RESIDENT_MATMUL_SIZES = [1024, 2048, 4096] as const;
 
 /** Which operands are transposed: '' (plain), 'tA', 'tB' or 'tAB'. */
-export type Transposes = '' | 'tA' | 'tB' | 'tAB';
+type Transposes = '' | 'tA' | 'tB' | 'tAB';
 
 const datasets = new Map<string, () => MatmulData>();
 /** One memoised input pair per size and transpose combination, shared by the rows. */
@@ -27,7 +27,7 @@ function dataFor(n: number, t: Transposes): () => MatmulData {
 }
 
 /** Options of a matmul row. */
-export interface MatmulRowOptions {
+interface MatmulRowOptions {
   /** Only GPU columns run it. */
   readonly gpuOnly?: boolean;
   /** 'all' reads C back; 'row0' only its first row (GPU rows that keep C on the device). */
@@ -35,7 +35,7 @@ export interface MatmulRowOptions {
   readonly transposes?: Transposes;
 }
 
-export function matmulWorkload(n: number, opts: MatmulRowOptions = {}): Workload {
+function matmulWorkload(n: number, opts: MatmulRowOptions = {}): Workload {
   const { gpuOnly = false, read = 'all', transposes: t = '' } = opts;
   const data = dataFor(n, t);
   const all = read === 'all';

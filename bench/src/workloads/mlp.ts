@@ -5,7 +5,7 @@
 import { mlpData } from '../data.js';
 import { once, type Workload } from './types.js';
 
-export const MLP_BATCH = 128;
+const MLP_BATCH = 128;
 
 export function mlpTrainWorkload(): Workload {
   const data = once(() => mlpData(MLP_BATCH));

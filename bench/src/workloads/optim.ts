@@ -11,8 +11,8 @@ import { rng, uniform } from '../data.js';
 import type { Adapter, Runner } from '../adapters/types.js';
 import { once, type Workload } from './types.js';
 
-export const OPTIM_SHAPE = [500, 500] as const;
-export const OPTIM_PARAMS = 4;
+const OPTIM_SHAPE = [500, 500] as const;
+const OPTIM_PARAMS = 4;
 const LR = 1e-3;
 const MOMENTUM = 0.9;
 

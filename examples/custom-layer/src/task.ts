@@ -4,7 +4,7 @@ import { Adam } from '@tessera/optim';
 import { RBF } from './rbf.js';
 
 /** The synthetic problem: f(x, y) = sin(πx)·cos(πy) on [−1, 1)², a smooth bump field. */
-export function target(xy: Tensor): Tensor {
+function target(xy: Tensor): Tensor {
   return tidy(() => {
     const [x, y] = [xy.slice([0, 0], [xy.shape[0], 1]), xy.slice([0, 1], [xy.shape[0], 1])];
     return x.mul(Math.PI).sin().mul(y.mul(Math.PI).cos());

@@ -12,7 +12,7 @@ const x = ex.input(0);
 const softplus = ex.add(ex.max(x, 0), ex.log1p(ex.exp(ex.neg(ex.abs(x)))));
 
 /** The op: a name and an expression (dtypes default to float). */
-export const mishDef: OpDef<Record<string, never>> = defineElementwise({ name: 'mish', expr: ex.mul(x, ex.tanh(softplus)) });
+const mishDef: OpDef<Record<string, never>> = defineElementwise({ name: 'mish', expr: ex.mul(x, ex.tanh(softplus)) });
 
 /** Installs the op definition (so `ops()` and the conformance coverage know it): `use(mishPlugin())`. */
 export function mishPlugin(): OpsPlugin {

@@ -5,10 +5,10 @@ import { PNG } from 'pngjs';
 
 /** The classes: which shape is drawn. Its colour, size, place and the background are random. */
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
-export type Shape = (typeof SHAPES)[number];
+type Shape = (typeof SHAPES)[number];
 
 /** A seeded generator (mulberry32): the same seed draws the same folder. */
-export function random(seed: number): () => number {
+function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -30,7 +30,7 @@ function inside(shape: Shape, x: number, y: number, cx: number, cy: number, r: n
 }
 
 /** RGBA bytes of one shape on a plain background, the two colours far apart in brightness. */
-export function drawShape(shape: Shape, size: number, rand: () => number): Uint8Array {
+function drawShape(shape: Shape, size: number, rand: () => number): Uint8Array {
   const ink = [0, 1, 2].map(() => Math.floor(rand() * 256));
   const light = ink[0] * 0.299 + ink[1] * 0.587 + ink[2] * 0.114 > 128;
   const paper = [0, 1, 2].map(() => (light ? Math.floor(rand() * 70) : 185 + Math.floor(rand() * 70)));
@@ -45,7 +45,7 @@ export function drawShape(shape: Shape, size: number, rand: () => number): Uint8
 }
 
 /** Encodes RGBA bytes as a PNG (pngjs) or a JPEG (jpeg-js, quality 90). */
-export function encode(rgba: Uint8Array, size: number, format: 'png' | 'jpeg'): Uint8Array {
+function encode(rgba: Uint8Array, size: number, format: 'png' | 'jpeg'): Uint8Array {
   if (format === 'jpeg') return new Uint8Array(jpeg.encode({ width: size, height: size, data: rgba }, 90).data);
   const png = new PNG({ width: size, height: size });
   png.data = Buffer.from(rgba);

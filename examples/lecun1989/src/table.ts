@@ -6,14 +6,14 @@ import { meanCurve, meanStd } from './stats.js';
 export type Curves = Readonly<Record<LeCun1989Net, readonly (readonly number[])[]>>;
 
 /** What a curve's mean did: its peak and where the last epoch ended relative to it. */
-export interface CurveShape {
+interface CurveShape {
   readonly peak: number;
   readonly peakEpoch: number;
   readonly last: number;
 }
 
 /** Peak and last value of a network's mean test curve. */
-export function curveShape(curves: readonly (readonly number[])[]): CurveShape {
+function curveShape(curves: readonly (readonly number[])[]): CurveShape {
   const { mean } = meanCurve(curves);
   const peak = Math.max(...mean);
   return { peak, peakEpoch: mean.indexOf(peak) + 1, last: mean[mean.length - 1] };

@@ -2,7 +2,7 @@ import { allocArray, getOpDef, sizeOf, stridesOf, type BackendImpl, type DType, 
 import { cpu } from '../src/index.js';
 
 /** One CPU backend for all tests. */
-export const impl = cpu().createSync!();
+const impl = cpu().createSync!();
 
 /** Uploads values as a tensor input. */
 export function tensor(values: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float64'): TensorData {

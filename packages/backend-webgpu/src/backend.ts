@@ -11,7 +11,7 @@ import { asGpu, GpuStorage } from './storage.js';
 export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /** Kernels that apply an `epilogue` attribute in their store (kernels/epilogue.ts). */
-export const EPILOGUE_KERNELS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'maxPool2d', 'avgPool2d']);
+const EPILOGUE_KERNELS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'maxPool2d', 'avgPool2d']);
 
 /** Values as the 32-bit words the GPU stores (bool 0/1 bytes widen to u32). */
 function toWords(values: TypedArray, dtype: DType): ArrayBufferView {

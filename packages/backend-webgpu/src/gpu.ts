@@ -93,7 +93,7 @@ export async function requestAdapter(gpu: GPU, options?: GPURequestAdapterOption
 }
 
 /** Most storage buffers one Tessera kernel binds (output + up to 3 inputs). */
-export const MAX_KERNEL_STORAGE_BUFFERS = 4;
+const MAX_KERNEL_STORAGE_BUFFERS = 4;
 
 /** Limits the backend asks for: the adapter's maximum of each that matters for compute. */
 const WANTED_LIMITS = [

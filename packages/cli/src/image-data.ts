@@ -13,7 +13,7 @@ import { type ImageShape, modelNames, modelSpec } from './models.js';
  */
 
 /** Least width and height over the images, read from their headers. */
-export interface SmallestImage {
+interface SmallestImage {
   readonly width: number;
   readonly height: number;
   readonly path: string;
@@ -89,12 +89,12 @@ export function openImageSource(path: string): ImageSource {
 }
 
 /** Whether a model made for `shape` (undefined: any size) can be fed these images without enlarging any. */
-export function fits(shape: ImageShape | undefined, smallest: SmallestImage): boolean {
+function fits(shape: ImageShape | undefined, smallest: SmallestImage): boolean {
   return shape === undefined || (shape[1] <= smallest.height && shape[2] <= smallest.width);
 }
 
 /** The registered models that fit, each with the input it takes, e.g. `mnist-cnn (1×28×28)`. */
-export function fittingModels(smallest: SmallestImage): string[] {
+function fittingModels(smallest: SmallestImage): string[] {
   return modelNames()
     .map((n) => modelSpec(n))
     .filter((m) => fits(m.inputShape, smallest))

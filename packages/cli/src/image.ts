@@ -26,9 +26,6 @@ export interface ReadImageOptions {
   readonly alpha?: 'white' | 'drop';
 }
 
-/** @deprecated Options of `readPng`, now `ReadImageOptions`. */
-export type ReadPngOptions = ReadImageOptions;
-
 /**
  * Decodes a PNG (any bit depth, palette) or JPEG file into RGB floats in [0, 1], through
  * @tessera/datasets' decoders (pngjs, jpeg-js). Its size is checked from the header first:

@@ -13,7 +13,7 @@ import type { ImageShape } from './models.js';
 export const RUN_INFO_KEY = 'tessera.run';
 
 /** What predict/eval/export need to feed a model: the data it was trained on and how it was prepared. */
-export interface RunInfo {
+interface RunInfo {
   readonly dataset?: string;
   /** The image folder or manifest `tessera train --data` trained on (its images were centre-cropped, alpha dropped, never inverted). */
   readonly imageFolder?: string;
@@ -131,7 +131,7 @@ export function parseInputShape(text: string | undefined): ImageShape | undefine
 }
 
 /** Parses a comma-separated list of numbers (`--mean 0.5,0.5,0.5`). */
-export function parseNumbers(option: string, text: string | undefined): number[] | undefined {
+function parseNumbers(option: string, text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const v = text.split(',').map(Number);
   if (v.length === 0 || !v.every(Number.isFinite))

@@ -35,7 +35,11 @@ function blackPng(w: number, h: number): Buffer {
   return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', new Uint8Array(0))]);
 }
 
-describe('readPng pixel limit', () => {
+describe('readImage pixel limit', () => {
+  it('keeps readPng as a deprecated alias of readImage', () => {
+    expect(readPng).toBe(readImage);
+  });
+
   it('a 12000×12000 PNG of ~140 KB is refused from its header, before decoding (CliError naming the file, size and limit)', () => {
     const file = join(dir, 'huge.png');
     const bytes = blackPng(12000, 12000);
@@ -45,7 +49,7 @@ describe('readPng pixel limit', () => {
     const t0 = performance.now();
     let err: unknown;
     try {
-      readPng(file);
+      readImage(file);
     } catch (e) {
       err = e;
     }
@@ -61,14 +65,14 @@ describe('readPng pixel limit', () => {
     png.data.fill(255);
     const file = join(dir, 'small.png');
     writeFileSync(file, PNG.sync.write(png));
-    expect(readPng(file).shape).toEqual([3, 3, 4]);
-    expect(() => readPng(file, { maxPixels: 11 })).toThrow(/is 4×3 \(12 pixels\), more than the 11 this reads/);
+    expect(readImage(file).shape).toEqual([3, 3, 4]);
+    expect(() => readImage(file, { maxPixels: 11 })).toThrow(/is 4×3 \(12 pixels\), more than the 11 this reads/);
     const old = process.env.TESSERA_MAX_IMAGE_PIXELS;
     try {
       process.env.TESSERA_MAX_IMAGE_PIXELS = '10';
-      expect(() => readPng(file)).toThrow(/more than the 10 this reads/);
+      expect(() => readImage(file)).toThrow(/more than the 10 this reads/);
       process.env.TESSERA_MAX_IMAGE_PIXELS = 'lots';
-      expect(() => readPng(file)).toThrow(/TESSERA_MAX_IMAGE_PIXELS must be a positive integer \(got 'lots'\)/);
+      expect(() => readImage(file)).toThrow(/TESSERA_MAX_IMAGE_PIXELS must be a positive integer \(got 'lots'\)/);
     } finally {
       if (old === undefined) delete process.env.TESSERA_MAX_IMAGE_PIXELS;
       else process.env.TESSERA_MAX_IMAGE_PIXELS = old;

@@ -13,7 +13,7 @@ import { ModelFileError, encodeSafetensors, saveModel, saveWeights } from '@tess
 import { mlp, mnistCnn } from '@tessera/models';
 import { exportOnnx } from '@tessera/onnx';
 import { evaluateCommand, exportCommand, predictCommand } from '../src/index.js';
-import { prepareImage, readPng } from '../src/image.js';
+import { prepareImage, readImage } from '../src/image.js';
 import { captureIo } from './helpers.js';
 
 use(cpu());
@@ -49,7 +49,7 @@ describe('tessera predict / eval on model files that describe themselves', () =>
     const io = captureIo();
     const [p] = await predictCommand([TORCH_CNN, image, '--backend', 'cpu', '--top', '5'], io);
     // The graph's own input (1×12×12) decides the shape; no normalisation was asked for.
-    const { image: x } = prepareImage(readPng(image), [1, 12, 12]);
+    const { image: x } = prepareImage(readImage(image), [1, 12, 12]);
     const batch = new Float32Array(4 * 144);
     batch.set(x.data); // the exported graph has a fixed batch of 4
     const ort = await import('onnxruntime-node');
@@ -70,7 +70,7 @@ describe('tessera predict / eval on model files that describe themselves', () =>
     const image = png('digit.png', 28, 11);
     await expect(predictCommand([file, image, '--backend', 'cpu'], captureIo())).rejects.toThrow(/does not record the image shape.*--input-shape C,H,W/);
     const [p] = await predictCommand([file, image, '--backend', 'cpu', '--input-shape', '1,28,28', '--mean', '0.1307', '--std', '0.3081', '--classes', 'a,b,c,d,e,f,g,h,i,j', '--top', '10'], captureIo());
-    const { image: x } = prepareImage(readPng(image), [1, 28, 28]);
+    const { image: x } = prepareImage(readImage(image), [1, 28, 28]);
     const logits = noGrad(() => net.eval().call(normalize(tensor(x.data, { shape: [1, 1, 28, 28] }), [0.1307], [0.3081]))).dataSync();
     const want = softmax(logits);
     for (const t of p.top) {

@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
 }
 
 /** RGBA bytes of one pattern: two contrasting random colours, a random period (4–7 px) and phase. */
-export function patternRgba(kind: Pattern, width: number, height: number, seed: number): Uint8Array {
+function patternRgba(kind: Pattern, width: number, height: number, seed: number): Uint8Array {
   const r = rng(seed);
   const dark = [0, 1, 2].map(() => Math.floor(r() * 90));
   const light = [0, 1, 2].map(() => 165 + Math.floor(r() * 90));

@@ -30,11 +30,6 @@ export const TOLERANCE_PRESETS = {
 /** Name of a tolerance preset. */
 export type TolerancePreset = keyof typeof TOLERANCE_PRESETS;
 
-/** Result of comparing two arrays. */
-export interface Mismatch {
-  readonly message: string;
-}
-
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(8));
 
 /**

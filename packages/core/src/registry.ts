@@ -107,7 +107,7 @@ export async function init(options: InitOptions = {}): Promise<string> {
 }
 
 /** Starts (once) and returns the backend with this name. */
-export async function startBackend(name: string): Promise<BackendImpl> {
+async function startBackend(name: string): Promise<BackendImpl> {
   const have = started.get(name);
   if (have) return have;
   const plugin = backendPlugins.get(name);

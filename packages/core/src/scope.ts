@@ -40,11 +40,6 @@ function holder(): Holder {
   return als?.getStore() ?? root;
 }
 
-/** The innermost open scope, or null. */
-export function currentScope(): Scope | null {
-  return holder().current;
-}
-
 /** Tracks a new tensor in the innermost scope. */
 export function track(t: Tensor): void {
   const s = holder().current;

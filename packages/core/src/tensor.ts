@@ -392,7 +392,7 @@ export class Tensor {
 }
 
 /** Nested arrays from flat values (bool as booleans). */
-export function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
+function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
   const conv = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
   if (shape.length === 0) return conv(values[0]);
   const build = (axis: number, offset: number, stride: number): NestedArray[] => {

@@ -29,7 +29,7 @@ function copies(): CopyRecord[] {
 const me: CopyRecord = { version: VERSION, location: copyLocation(import.meta.url) };
 
 /** The warning for two (or more) loaded copies: where each lives, why, and how to fix it. */
-export function duplicateCopyMessage(all: readonly CopyRecord[]): string {
+function duplicateCopyMessage(all: readonly CopyRecord[]): string {
   const list = all.map((c, i) => `  ${i + 1}. ${c.version} at ${c.location}`).join('\n');
   const sameVersion = all.every((c) => c.version === all[0]?.version);
   const folderInstall =

@@ -43,12 +43,12 @@ export interface OptimizerStateDict {
 }
 
 /** @internal */
-export function isSerializedTensor(v: unknown): v is SerializedTensor {
+function isSerializedTensor(v: unknown): v is SerializedTensor {
   return typeof v === 'object' && v !== null && Array.isArray((v as SerializedTensor).shape) && Array.isArray((v as SerializedTensor).data);
 }
 
 /** @internal */
-export function serializeTensor(t: Tensor): SerializedTensor {
+function serializeTensor(t: Tensor): SerializedTensor {
   return { shape: [...t.shape], dtype: t.dtype, data: Array.from(t.dataSync() as ArrayLike<number>) };
 }
 
@@ -58,7 +58,7 @@ function backendReadsSync(t: Tensor): boolean {
 }
 
 /** @internal */
-export function deserializeTensor(s: SerializedTensor, backend?: string): Tensor {
+function deserializeTensor(s: SerializedTensor, backend?: string): Tensor {
   const arr = s.dtype === 'float64' ? new Float64Array(s.data) : s.dtype === 'int32' ? new Int32Array(s.data) : new Float32Array(s.data);
   return tensor(arr, { shape: s.shape, dtype: s.dtype, backend });
 }

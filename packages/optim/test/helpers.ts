@@ -10,7 +10,7 @@ export const GRADS = [
   [-0.35, 0.8, -2.2],
 ];
 
-export function f64(values: number[]): Tensor {
+function f64(values: number[]): Tensor {
   return tensor(values, { dtype: 'float64' });
 }
 

@@ -6,7 +6,7 @@ import { PytorchExportError } from './errors.js';
 export type Structure = Tensor | null | undefined | readonly Structure[];
 
 /** One step of a traced forward pass. */
-export type TraceNode =
+type TraceNode =
   /** A call of a submodule that has a `torch.nn` twin: it runs as that module. */
   | {
       readonly kind: 'module';

@@ -21,7 +21,7 @@ describe('tessera (the umbrella)', () => {
       expect(typeof (tessera as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(typeof nn.Conv2d).toBe('function');
-    expect(typeof nn.crossEntropy).toBe('function');
+    expect(typeof nn.crossEntropyLoss).toBe('function');
     expect(typeof optim.Adam).toBe('function');
     expect(typeof tessera.data.DataLoader).toBe('function');
     expect(typeof models.mnistCnn).toBe('function');

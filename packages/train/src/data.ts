@@ -69,7 +69,7 @@ export class RowBatch {
 }
 
 /** @internal Batches of row indices over `{ x, y }`, in a seeded shuffled order (the order a `DataLoader` over a `TensorDataset` draws). */
-export function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean): Epochs {
+function loaderFor(data: ArrayData, batchSize: number, shuffle: boolean): Epochs {
   const n = data.x.shape[0];
   if (n !== data.y.shape[0]) {
     throw new ShapeError(`fit: x has ${n} examples ${fmtShape(data.x.shape)} but y has ${data.y.shape[0]} ${fmtShape(data.y.shape)}.`);

@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { type CodeBlock, extractBlocks } from './extract.js';
 
 /** The monorepo root. */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Where the blocks' virtual files live (module resolution starts here). */
 const BLOCK_DIR = fileURLToPath(new URL('../blocks/', import.meta.url));
 
@@ -17,7 +17,7 @@ const BLOCK_DIR = fileURLToPath(new URL('../blocks/', import.meta.url));
  * What a README's reader is assumed to have: strict TypeScript with
  * `noUncheckedIndexedAccess`, ES2022 + DOM (+ `using`), Node's types, ESM.
  */
-export const COMPILER_OPTIONS: ts.CompilerOptions = {
+const COMPILER_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'],
   module: ts.ModuleKind.NodeNext,
@@ -117,7 +117,7 @@ function hasImports(code: string): boolean {
  * Every exported name of each entry in `ENTRIES` (and of the README's own package first),
  * read from the built `.d.ts` files: the names a fragment may use without importing.
  */
-export function exportIndex(host: ts.CompilerHost): Map<string, Map<string, string>> {
+function exportIndex(host: ts.CompilerHost): Map<string, Map<string, string>> {
   const probe = join(BLOCK_DIR, '__exports.ts');
   const text = ENTRIES.map((e, i) => `export * as m${i} from '${e}';`).join('\n') + "\nexport * as umbrella from 'tessera';";
   const program = ts.createProgram([probe], COMPILER_OPTIONS, withVirtualFiles(host, new Map([[probe, text]])));
@@ -135,7 +135,7 @@ export function exportIndex(host: ts.CompilerHost): Map<string, Map<string, stri
 }
 
 /** Builds the source of each block: auto-imports for fragments, then the context, then the code. */
-export function blockSources(readme: string, blocks: readonly CodeBlock[], index: ReadonlyMap<string, ReadonlyMap<string, string>>): BlockSource[] {
+function blockSources(readme: string, blocks: readonly CodeBlock[], index: ReadonlyMap<string, ReadonlyMap<string, string>>): BlockSource[] {
   const own = ownPackage(readme);
   const order = [...(own && index.has(own) ? [own] : []), ...ENTRIES.filter((e) => e !== own)];
   return blocks.map((block, k) => {

@@ -11,7 +11,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 
 /** Debian's chromium package. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Why no browser can run here, or null. */
 export function browserUnavailable(): string | null {

@@ -190,7 +190,7 @@ describe('bundled for browsers', () => {
       const info = result as { threads?: number; workerParts?: number; error?: string };
       expect(info.error, lines.join('\n')).toBeUndefined();
       expect(info.threads).toBe(2);
-      expect(info.workerParts, `no GEMM part ran on a worker; console:\n${lines.join('\n')}`).toBeGreaterThan(0);
+      expect(info.workerParts, `the wasm engine ran no part on a worker thread; console:\n${lines.join('\n')}`).toBeGreaterThan(0);
       expect(lines.filter((l) => /^(warning|error|uncaught)/.test(l))).toEqual([]);
     });
   }

@@ -4,7 +4,7 @@
  */
 
 /** One line of the chart. */
-export interface SeriesStyle {
+interface SeriesStyle {
   readonly name: string;
   readonly color: string;
   /** Draw a dot on every point (for sparse series like validation). */

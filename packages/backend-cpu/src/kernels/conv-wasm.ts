@@ -1,5 +1,5 @@
 import type { Conv2dAttrs, Kernel, KernelContext, PrimitiveAttrs } from '@tessera/core';
-import { PART } from '../wasm/parts.js';
+import { CONV_FIELDS, PART, partWords, type PartKind } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
@@ -86,7 +86,7 @@ interface Buffers {
  * Runs a conv of `kind` as parts on the engine (threads when it pays); returns the byte
  * address of each part's zeroed partial filter gradient (CONV_FILTER only).
  */
-function runConv(engine: WasmEngine, kind: number, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
+function runConv(engine: WasmEngine, kind: PartKind, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
   const wFloats = g.O * g.R;
   const partials: number[] = [];
   const parts = p.ranges.map(([n0, n1, r0, r1]) => {
@@ -95,10 +95,9 @@ function runConv(engine: WasmEngine, kind: number, g: ConvGeom, p: Plan, b: Buff
     // The first part's partial is the filter gradient itself (an output block).
     const partial = kind === PART.CONV_FILTER ? zeros(engine, wFloats, partials.length === 0) : 0;
     if (partial) partials.push(partial);
-    return Int32Array.from([
-      kind, n0, n1, p.per, p.rows, b.img, b.w, b.y, partial, col, t,
-      g.C, g.H, g.W, g.O, g.G, g.kH, g.kW, g.Ho, g.Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, r0, r1,
-    ]);
+    const { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw } = g;
+    const geom = { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw };
+    return partWords(kind, CONV_FIELDS, { n0, n1, per: p.per, rows: p.rows, ...b, partial, col, t, ...geom, r0, r1 });
   });
   engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
   return partials;

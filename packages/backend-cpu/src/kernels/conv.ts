@@ -52,7 +52,7 @@ export function geometry(x: readonly number[], w: readonly number[], y: readonly
  * r = (c·kH + ki)·kW + kj at output position l, 0 in the padding. With `scatter`, runs
  * the exact adjoint instead (col2im): img[pixel] += col[…].
  */
-export function im2col(
+function im2col(
   scatter: boolean,
   img: TypedArray,
   imgOff: number,

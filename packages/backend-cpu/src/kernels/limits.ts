@@ -2,14 +2,14 @@ import { withMemory, type CpuMemory } from './storage.js';
 import { BackendError, fmtShape, type AnyKernel, type KernelContext, type OutputSpec, type TensorData } from '@tessera/core';
 
 /** Most elements a CPU kernel reads or writes in one buffer: its loops index with 32-bit integers. */
-export const MAX_KERNEL_ELEMENTS = 2 ** 31 - 1;
+const MAX_KERNEL_ELEMENTS = 2 ** 31 - 1;
 
 /**
  * Bytes a float32 operand or output of the WebAssembly GEMM kernels (matmul, conv and its
  * backprops) must stay below: they address wasm32 memory, and a 2 GiB matmul output ended in
  * "memory access out of bounds" (2 GiB − 64 KiB still ran).
  */
-export const WASM_MAX_BUFFER_BYTES = 2 ** 31;
+const WASM_MAX_BUFFER_BYTES = 2 ** 31;
 
 /** The ops whose float32 buffers the wasm kernel table keeps in wasm memory whatever their size. */
 export const WASM_GEMM_OPS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter']);

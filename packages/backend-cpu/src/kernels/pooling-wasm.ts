@@ -1,6 +1,7 @@
 import type { Kernel, PrimitiveAttrs, Pool2dAttrs } from '@tessera/core';
 import type { WasmEngine } from '../wasm/engine.js';
 import type { CallableName } from '../wasm/parts.js';
+import { POOL_PARAMS, type PoolArgs } from '../wasm/pooling-module.js';
 import { copyOut, f32Inputs } from './f32-args.js';
 import { axisWindows, maxPool2d, maxPool2dBackward } from './pooling.js';
 import { wrap } from './storage.js';
@@ -9,7 +10,7 @@ import { wrap } from './storage.js';
 const SLACK = 4;
 
 /** Runs one of the module's pooling functions on a staged input: `y` is y or dy, `dx` the gradient (0 forward). */
-export type StagedPool = (fn: CallableName, y: number, dx: number) => void;
+type StagedPool = (fn: CallableName, y: number, dx: number) => void;
 
 /** Most parts a pooling call is split into (planes are independent: any split gives the same result). */
 const POOLING_PARTS = 8;
@@ -18,7 +19,7 @@ const POOLING_PARTS = 8;
  * Puts a max pool's input x (with zeroed slack; in place when it already lives in the
  * engine's memory) and its window geometry into the engine's memory; returns how to call maxPool / maxPoolBackward on them.
  */
-export function stagePool(
+function stagePool(
   engine: WasmEngine,
   x: Float32Array,
   xShape: readonly number[],
@@ -70,26 +71,14 @@ export function stagePool(
     // y (or dy) steps by output planes; x and dx by input planes.
     const args = ranges
       .filter((r) => r.n > 0)
-      .map((r) => [
-        r.n,
-        H,
-        W,
-        Ho,
-        Wo,
-        win,
-        xPtr + r.p0 * inPlane,
-        y + r.p0 * outPlane,
-        dx === 0 ? 0 : dx + r.p0 * inPlane,
-        kw,
-        sw,
-        lo,
-        hi,
-        padL,
-        Wp,
-        r.pbuf,
-        r.tmp,
-      ]);
-    engine.runCalls(fn, args, work, `${fn} [${xShape.join(',')}]`);
+      .map((r): PoolArgs => ({
+        planes: r.n, H, W, Ho, Wo, win,
+        x: xPtr + r.p0 * inPlane,
+        y: y + r.p0 * outPlane,
+        dx: dx === 0 ? 0 : dx + r.p0 * inPlane,
+        kw, sw, lo, hi, padL, Wp, pbuf: r.pbuf, tmp: r.tmp,
+      }));
+    engine.runCalls(fn, POOL_PARAMS, args, work, `${fn} [${xShape.join(',')}]`);
   };
 }
 

@@ -122,7 +122,11 @@ export class CpuMemory {
     return new CTORS[dtype](buf);
   }
 
-  /** See the module function `adoptWritten`. */
+  /**
+   * The storage values for an array written to the backend (core hands over its own copy):
+   * a large float32 one moves into the wasm engine's memory, so wasm kernels read it in
+   * place from the first use on; anything else is kept as it is.
+   */
   adoptWritten(values: TypedArray): TypedArray {
     if (!(values instanceof Float32Array) || !this.residentAlloc) return values;
     if (values.byteLength < BUFFER_POOL_MIN_BYTES || values.byteLength > WRITE_RESIDENT_MAX_BYTES) return values;
@@ -218,15 +222,6 @@ export function setResidentAllocator(f: ((floats: number) => Float32Array | null
 /** The current memory's resident allocator. */
 export function residentAllocator(): ((floats: number) => Float32Array | null) | null {
   return current.residentAlloc;
-}
-
-/**
- * The storage values for an array written to the backend (core hands over its own copy):
- * a large float32 one moves into the wasm engine's memory, so wasm kernels read it in
- * place from the first use on; anything else is kept as it is.
- */
-export function adoptWritten(values: TypedArray): TypedArray {
-  return current.adoptWritten(values);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { PART } from '../wasm/parts.js';
+import { PART, WINOGRAD_FIELDS, partWords } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import type { ConvGeom } from './conv.js';
 
@@ -161,8 +161,8 @@ function plan(g: WinoGeom, o: WinogradOptions): WinoPlan {
   return { per, band, nTx, nTxp, P: per * band * nTxp, ranges };
 }
 
-/** One part's table: the ranges, the addresses, the geometry (see WINO_ARGS). */
-function partWords(
+/** One part's table words (`WINOGRAD_FIELDS`): the ranges, the addresses, the geometry. */
+function winogradPart(
   g: WinoGeom,
   p: WinoPlan,
   r: readonly number[],
@@ -170,23 +170,10 @@ function partWords(
   us: [number, number],
   grad: boolean,
 ): Int32Array {
-  const geom = [g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.pt, g.pl, p.nTx, p.nTxp, us[0], us[1], grad ? 1 : 0, addr.e];
-  return Int32Array.from([
-    PART.WINOGRAD,
-    r[0],
-    r[1],
-    p.per,
-    r[2],
-    r[3],
-    p.band,
-    addr.img,
-    addr.u,
-    addr.y,
-    addr.pad,
-    addr.v,
-    addr.m,
-    ...geom,
-  ]);
+  const { C, H, W, O, Ho, Wo, pt, pl } = g;
+  const geom = { C, H, W, O, Ho, Wo, pt, pl, nTx: p.nTx, nTxp: p.nTxp, urs: us[0], ucs: us[1], grad: grad ? 1 : 0 };
+  const ranges = { n0: r[0], n1: r[1], per: p.per, ty0: r[2], ty1: r[3], band: p.band };
+  return partWords(PART.WINOGRAD, WINOGRAD_FIELDS, { ...ranges, ...addr, ...geom });
 }
 
 /** Floats of a part's padded band. */
@@ -215,7 +202,7 @@ export function runWinograd(
   const p = plan(g, o);
   const parts = p.ranges.map((r) => {
     const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m: engine.alloc(16 * O * p.P), e: 0 };
-    return partWords(g, p, r, addr, flip ? [1, O] : [C, 1], false);
+    return winogradPart(g, p, r, addr, flip ? [1, O] : [C, 1], false);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
 }
@@ -242,7 +229,7 @@ export function runWinogradFilterGrad(
     const m = engine.alloc(16 * O * C);
     sums.push(m);
     const addr = { img, u: 0, y: dy, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m, e: engine.alloc(16 * O * p.P) };
-    return partWords(g, p, r, addr, [0, 0], true);
+    return winogradPart(g, p, r, addr, [0, 0], true);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
   for (const m of sums.slice(1)) engine.fns.add_vv(sums[0], m, sums[0], 16 * O * C);

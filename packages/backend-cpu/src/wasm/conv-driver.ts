@@ -1,14 +1,6 @@
 import type { driveGemm, GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-
-/**
- * Word offsets of a conv part's arguments in the thread table (after the kind word):
- * the images [n0, n1) it owns, `per` images per GEMM, the byte addresses, the geometry.
- */
-export const CONV_ARGS = [
-  'n0', 'n1', 'per', 'rows', 'img', 'w', 'y', 'partial', 'col', 't',
-  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1',
-] as const;
+import type { ConvPartArgs } from './parts.js';
 
 /**
  * Runs one conv part: images n0…n1−1 of a 2-D convolution, output rows r0…r1−1 of each,
@@ -23,34 +15,16 @@ export const CONV_ARGS = [
  * one image (disjoint outputs, or their own partial dw), so they run on any thread in any
  * order with the same result.
  * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
- * `a[o]` is the kind; the arguments follow in `CONV_ARGS` order.
+ * `a[o]` is the kind (`PART.CONV`, `PART.CONV_FILTER` or `PART.CONV_INPUT`); the arguments
+ * (`CONV_FIELDS`) are read by name at their word offsets `at` (`PART_OFFSETS.conv`).
  */
-export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
+export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, at: ConvPartArgs, gemm: typeof driveGemm): void {
   const kind = a[o];
-  const [n0, n1, per, rows, img, w, y, partial, col, t] = [
-    a[o + 1],
-    a[o + 2],
-    a[o + 3],
-    a[o + 4],
-    a[o + 5],
-    a[o + 6],
-    a[o + 7],
-    a[o + 8],
-    a[o + 9],
-    a[o + 10],
-  ];
-  const [C, H, W, O, G, kH, kW, Ho, Wo] = [
-    a[o + 11],
-    a[o + 12],
-    a[o + 13],
-    a[o + 14],
-    a[o + 15],
-    a[o + 16],
-    a[o + 17],
-    a[o + 18],
-    a[o + 19],
-  ];
-  const [sh, sw, pt, pl, dh, dw, r0, r1] = [a[o + 20], a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26], a[o + 27]];
+  const [n0, n1, per, rows, r0, r1] = [a[o + at.n0], a[o + at.n1], a[o + at.per], a[o + at.rows], a[o + at.r0], a[o + at.r1]];
+  const [img, w, y, partial, col, t] = [a[o + at.img], a[o + at.w], a[o + at.y], a[o + at.partial], a[o + at.col], a[o + at.t]];
+  const [C, H, W, O, G] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.G]];
+  const [kH, kW, Ho, Wo] = [a[o + at.kH], a[o + at.kW], a[o + at.Ho], a[o + at.Wo]];
+  const [sh, sw, pt, pl, dh, dw] = [a[o + at.sh], a[o + at.sw], a[o + at.pt], a[o + at.pl], a[o + at.dh], a[o + at.dw]];
   const Cg = C / G;
   const Og = O / G;
   const R = Cg * kH * kW;

@@ -130,7 +130,7 @@ export const PLAIN = {
 } as const;
 
 /** SIMD opcodes without immediates, by the name FnBuilder.simd1 takes. */
-export type SimdName = keyof typeof SIMD;
+type SimdName = keyof typeof SIMD;
 /** SIMD opcodes that take a memory argument or an immediate (not for `simd1`). */
 type MemorySimd = 'load' | 'load32Splat' | 'store' | 'const' | 'store8Lane' | 'store32Lane' | 'load32Zero';
 /** SIMD instructions without immediates (what `simd1` takes). */

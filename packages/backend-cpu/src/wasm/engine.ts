@@ -4,7 +4,7 @@ import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
 import { WasmThreads, MAX_PARTS, gemmPart, runHere, type GemmJob } from './threads.js';
-import { CALLABLE, PART, type CallableName } from './parts.js';
+import { CALLABLE, PART, type CallableName, type PartArgs } from './parts.js';
 import { BlockHeap } from './heap.js';
 import { assemble, type FnBuilder } from './encode.js';
 import { markResident, residentOf } from './resident.js';
@@ -313,12 +313,17 @@ export class WasmEngine {
   }
 
   /**
-   * Calls the export `name` once per argument list, as CALL parts (`runParts`). The calls
-   * must write disjoint memory (e.g. max pooling over disjoint ranges of planes).
+   * Calls the export `name` once per argument record, as CALL parts (`runParts`); `params`
+   * is the export's parameter list, which orders each record's values. The calls must
+   * write disjoint memory (e.g. max pooling over disjoint ranges of planes).
    */
-  runCalls(name: CallableName, argsList: readonly (readonly number[])[], work: number, what: string): void {
+  runCalls<F extends readonly string[]>(name: CallableName, params: F, argsList: readonly PartArgs<F>[], work: number, what: string): void {
     const id = CALLABLE.indexOf(name);
-    this.runParts(argsList.map((args) => [PART.CALL, id, args.length, ...args]), work, what);
+    this.runParts(
+      argsList.map((args) => [PART.CALL, id, params.length, ...params.map((f: F[number]) => args[f])]),
+      work,
+      what,
+    );
   }
 
   /**

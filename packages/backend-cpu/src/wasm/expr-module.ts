@@ -45,7 +45,7 @@ export interface JsStage {
   readonly instr: number;
 }
 /** A wasm stage: consecutive nodes in one generated function (export `s<index>`). */
-export interface WasmStage {
+interface WasmStage {
   readonly kind: 'wasm';
   readonly instrs: readonly number[];
   /** Export name of its function. */

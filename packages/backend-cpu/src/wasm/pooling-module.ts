@@ -1,7 +1,13 @@
 import { F32, FnBuilder, I32, V128, type Operand } from './encode.js';
+import type { PartArgs } from './parts.js';
 
-/** The parameters of both pooling functions, in order (see `maxPoolFn`). */
-const PARAMS = ['planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kw', 'sw', 'lo', 'hi', 'padL', 'Wp', 'pbuf', 'tmp'] as const;
+/**
+ * The parameters of both pooling functions, in order (see `maxPoolFn`): the one place their
+ * order is written (callers pass records, `PoolArgs`).
+ */
+export const POOL_PARAMS = [
+  'planes', 'H', 'W', 'Ho', 'Wo', 'win', 'x', 'y', 'dx', 'kw', 'sw', 'lo', 'hi', 'padL', 'Wp', 'pbuf', 'tmp',
+] as const;
 
 /** Column kernel widths whose window fold is unrolled (others run a loop over the kernel width). */
 const UNROLLED_KW = [2, 3];
@@ -32,8 +38,9 @@ const UNROLLED_KW = [2, 3];
  * floats of slack; `tmp` needs max(W, Wp) + 4 floats.
  */
 export function maxPoolFn(backward: boolean): FnBuilder {
-  const f = new FnBuilder(new Array(PARAMS.length).fill(I32));
-  const [planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp] = PARAMS.map((_, i) => i);
+  const f = new FnBuilder(new Array(POOL_PARAMS.length).fill(I32));
+  const at = Object.fromEntries(POOL_PARAMS.map((name, i) => [name, i])) as PoolArgs;
+  const { planes, H, W, Ho, Wo, win, x, y, dx, kw, sw, lo, hi, padL, Wp, pbuf, tmp } = at;
   const i32s = (n: number) => Array.from({ length: n }, () => f.local(I32));
   const [p, oh, ow, h, h0, h1, w0, w1, best, rowp, end, xp, dxp, orow, hs, ws] = i32s(16);
   const [Wb, swb, a, b, base, nb, c, dh, j, q, tp, planeB, rows, src, sb, shift, colA] = i32s(17);
@@ -257,6 +264,9 @@ export function maxPoolFn(backward: boolean): FnBuilder {
   });
   return f;
 }
+
+/** A pooling call's arguments by name (`y` is dy for maxPoolBackward, `dx` 0 for maxPool). */
+export type PoolArgs = PartArgs<typeof POOL_PARAMS>;
 
 /** The exports of the pooling module (byte addresses; see `maxPoolFn`). */
 export interface PoolingExports {

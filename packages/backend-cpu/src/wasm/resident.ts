@@ -1,5 +1,5 @@
 /** Whoever owns a block of wasm memory and takes it back (the engine's heap). */
-export interface BlockOwner {
+interface BlockOwner {
   /** Returns the block at byte address `ptr` of `bytes` bytes to the free lists. */
   give(ptr: number, bytes: number): void;
 }

@@ -1,5 +1,5 @@
 import { driveConv } from './conv-driver.js';
-import { CALLABLE, runPart } from './parts.js';
+import { CALLABLE, PART_OFFSETS, runPart } from './parts.js';
 import { driveGemm } from './gemm-driver.js';
 import { driveWinograd } from './winograd-driver.js';
 import { claimParts, workerLoop, type WorkerInit } from './worker-loop.js';
@@ -65,7 +65,9 @@ const claimParts = ${claimParts.toString()};
 const workerLoop = ${workerLoop.toString()};
 const run = ({ module, memory, control, index, scratch }) => {
   const fns = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const drive = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, ${JSON.stringify(CALLABLE)});
+  const runners = { gemm: driveGemm, conv: driveConv, wino: driveWinograd,
+    calls: ${JSON.stringify(CALLABLE)}, at: ${JSON.stringify(PART_OFFSETS)} };
+  const drive = (f, s, a, o) => runPart(f, s, a, o, runners);
   workerLoop(new Int32Array(control), fns, scratch, index, claimParts, drive);
 };`;
 }

@@ -12,7 +12,7 @@ let cores: number | undefined;
  * Logical cores this process may use (browsers: `navigator.hardwareConcurrency`, at most
  * 16; 1 where unknown), read once: every kernel call asks.
  */
-export function availableCores(): number {
+function availableCores(): number {
   return (cores ??= readCores());
 }
 

@@ -2,7 +2,7 @@ import { BackendError } from '@tessera/core';
 import { driveConv } from './conv-driver.js';
 import { driveGemm, type GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-import { CALLABLE, PART, runPart } from './parts.js';
+import { CALLABLE, GEMM_FIELDS, PART, PART_OFFSETS, partWords, runPart, type PartRunners } from './parts.js';
 import type { Spawn, ThreadWorker } from './spawn.js';
 import { driveWinograd } from './winograd-driver.js';
 import { CTRL, claimParts, type PartDriver } from './worker-loop.js';
@@ -27,12 +27,14 @@ const { WAKE, NEXT, COMPLETED, ERROR, LIVE, TABLE, ARGS } = CTRL;
 /** Most parts one dispatch is split into. */
 export const MAX_PARTS = 511;
 
-/** The caller's own part runner: the same `runPart` the workers run. */
-export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, driveGemm, driveConv, driveWinograd, CALLABLE);
+const runners: PartRunners = { gemm: driveGemm, conv: driveConv, wino: driveWinograd, calls: CALLABLE, at: PART_OFFSETS };
 
-/** A GEMM part's table words: `PART.GEMM`, then `driveGemm`'s arguments. */
-export function gemmPart(x: GemmJob): number[] {
-  return [PART.GEMM, x.M, x.N, x.K, x.a, x.ars, x.acs, x.b, x.brs, x.bcs, x.c, x.ldc, x.accumulate ? 1 : 0];
+/** The caller's own part runner: the same `runPart` the workers run. */
+export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, runners);
+
+/** A GEMM part's table words: `PART.GEMM`, then `driveGemm`'s arguments (`GEMM_FIELDS`). */
+export function gemmPart(x: GemmJob): Int32Array {
+  return partWords(PART.GEMM, GEMM_FIELDS, { ...x, accumulate: x.accumulate ? 1 : 0 });
 }
 
 /**

@@ -1,16 +1,6 @@
 import type { driveGemm, GemmScratch } from './gemm-driver.js';
 import type { WasmExports } from './module.js';
-
-/**
- * Word offsets of a Winograd part's arguments in the pool's table (after the kind word):
- * images [n0, n1), `per` images per block, tile rows [ty0, ty1) in blocks of `band`, the
- * byte addresses (input, transformed filter U, output, the part's scratch: padded band,
- * V and M), the geometry, and the tile row's width (nTx tiles, padded to nTxp).
- */
-export const WINO_ARGS = [
-  'n0', 'n1', 'per', 'ty0', 'ty1', 'band', 'img', 'u', 'y', 'pad', 'v', 'm',
-  'C', 'H', 'W', 'O', 'Ho', 'Wo', 'pt', 'pl', 'nTx', 'nTxp', 'urs', 'ucs', 'grad', 'e',
-] as const;
+import type { WinogradPartArgs } from './parts.js';
 
 /**
  * Runs one Winograd F(2×2, 3×3) part (see winograd-module.ts): for each block of images
@@ -18,14 +8,23 @@ export const WINO_ARGS = [
  * block's tiles), 16 GEMMs M[ξ] = U[ξ] (O × C) · V[ξ], and the output transform into y; or
  * (`grad`) the filter gradient's sums M[ξ] += Ê[ξ] · V[ξ]ᵀ over the part's tiles.
  * Parts own disjoint images or tile rows (disjoint outputs) and their own scratch.
+ * The part's arguments (`WINOGRAD_FIELDS`) are read by name at their word offsets `at`
+ * (`PART_OFFSETS.wino`) in the table `a` from word `o` (the kind).
  * Self-contained (no outside names): worker threads get it as source text.
  */
-export function driveWinograd(fns: WasmExports, s: GemmScratch, a: Int32Array, o: number, gemm: typeof driveGemm): void {
-  const [n0, n1, per, ty0, ty1, band, img, u, y, pad, v, m] = [
-    a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5], a[o + 6], a[o + 7], a[o + 8], a[o + 9], a[o + 10], a[o + 11], a[o + 12],
-  ];
-  const [C, H, W, O, Ho, Wo, pt, pl] = [a[o + 13], a[o + 14], a[o + 15], a[o + 16], a[o + 17], a[o + 18], a[o + 19], a[o + 20]];
-  const [nTx, nTxp, urs, ucs, grad, e] = [a[o + 21], a[o + 22], a[o + 23], a[o + 24], a[o + 25], a[o + 26]];
+export function driveWinograd(
+  fns: WasmExports,
+  s: GemmScratch,
+  a: Int32Array,
+  o: number,
+  at: WinogradPartArgs,
+  gemm: typeof driveGemm,
+): void {
+  const [n0, n1, per, ty0, ty1, band] = [a[o + at.n0], a[o + at.n1], a[o + at.per], a[o + at.ty0], a[o + at.ty1], a[o + at.band]];
+  const [img, u, y, pad, v, m, e] = [a[o + at.img], a[o + at.u], a[o + at.y], a[o + at.pad], a[o + at.v], a[o + at.m], a[o + at.e]];
+  const [C, H, W, O, Ho, Wo] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.Ho], a[o + at.Wo]];
+  const [pt, pl] = [a[o + at.pt], a[o + at.pl]];
+  const [nTx, nTxp, urs, ucs, grad] = [a[o + at.nTx], a[o + at.nTxp], a[o + at.urs], a[o + at.ucs], a[o + at.grad]];
   const Wp = 2 * nTxp + 2;
   let first = true;
   for (let n = n0; n < n1; n += per) {

@@ -19,7 +19,7 @@ import { attentionBackward } from './attention-backward.js';
  * through `elementwise`, the one expression compiler (test/expr.test.ts checks that every
  * primitive has one or the other).
  */
-export const primitiveKernels = {
+const primitiveKernels = {
   elementwise: elementwiseKernel,
   ...kernelFamily(REDUCE_OPS, reduceKernel),
   matmul,

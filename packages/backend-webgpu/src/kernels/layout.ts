@@ -30,6 +30,3 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   }
   return { shape: dims, strides: st };
 }
-
-/** Product of a shape. */
-export const sizeOfShape = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

@@ -26,7 +26,7 @@ export interface RowSpec {
 }
 
 /** Threads per row of the workgroup variant. */
-export const ROW_WG = 256;
+const ROW_WG = 256;
 
 function binds(spec: RowSpec): string {
   return bindings(spec.out, [{ name: 'x', type: 'f32' }, ...spec.inputs]);

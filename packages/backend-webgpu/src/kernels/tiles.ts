@@ -11,13 +11,13 @@ export interface GemmTile {
 }
 
 /** 32×32 tiles, 8×8 threads with 4×4 outputs each: more workgroups for small problems. */
-export const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4 };
+const SMALL_TILE: GemmTile = { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4 };
 /** 64×64 tiles, 16×16 threads with 4×4 outputs each (256 threads, 8 KiB shared): the default. */
 export const LARGE_TILE: GemmTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
 /** 128×128 tiles, 16×16 threads with 8×8 outputs each: more reuse per load on big GPUs. */
-export const XL_TILE: GemmTile = { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 };
+const XL_TILE: GemmTile = { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 };
 /** 128×64 tiles, 16×16 threads with 8×4 outputs each. */
-export const WIDE_TILE: GemmTile = { BM: 128, BN: 64, BK: 8, TM: 8, TN: 4 };
+const WIDE_TILE: GemmTile = { BM: 128, BN: 64, BK: 8, TM: 8, TN: 4 };
 
 /** The candidates `tuneMatmul` times. */
 export const TILE_CANDIDATES: readonly GemmTile[] = [SMALL_TILE, LARGE_TILE, WIDE_TILE, XL_TILE];

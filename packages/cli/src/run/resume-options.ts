@@ -1,7 +1,7 @@
 import { CliError } from '../errors.js';
 
 /** A value of a run option as config.json records it. */
-export type OptionValue = string | number | boolean | null;
+type OptionValue = string | number | boolean | null;
 
 /** An option changed when a run was resumed, and the epoch (1-based) it applies from. */
 export interface OptionChange {
@@ -16,7 +16,7 @@ export interface OptionChange {
  * may change on `--resume` (recorded as a change); the others define what the checkpoint
  * is and must stay as they were.
  */
-export const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string; readonly safe: boolean }[] = [
+const RUN_OPTIONS: readonly { readonly flag: string; readonly key: string; readonly safe: boolean }[] = [
   { flag: 'recipe', key: 'recipe', safe: false },
   { flag: 'model', key: 'model', safe: false },
   { flag: 'dataset', key: 'dataset', safe: false },

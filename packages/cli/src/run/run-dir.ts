@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 import { LOCK_FILE, type RunLock, acquireRunLock } from './lock.js';
 
 /** The files `tessera train` writes into a run directory. */
-export const RUN_FILES = ['config.json', 'metrics.jsonl', 'last.safetensors', 'best.safetensors', 'report.html'] as const;
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'last.safetensors', 'best.safetensors', 'report.html'] as const;
 
 const stat = (path: string): Stats | null => {
   try {

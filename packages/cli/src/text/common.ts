@@ -42,7 +42,7 @@ export interface TextRunFile {
   readonly metrics: Readonly<Record<string, number | string | readonly string[]>>;
 }
 
-export const TEXT_RUN_FILE = 'text-run.json';
+const TEXT_RUN_FILE = 'text-run.json';
 export const TEXT_MODEL_FILE = 'model.safetensors';
 
 /** Writes `text-run.json` into `out`. */
@@ -100,9 +100,4 @@ export async function trainStep(model: AnyModule, opt: Optimizer, loss: () => Te
   const value = await l.item();
   l.dispose();
   return value;
-}
-
-/** Non-padding tokens of a target batch [N, L]. */
-export function countTokens(lengths: readonly number[]): number {
-  return lengths.reduce((a, b) => a + b, 0);
 }

@@ -38,7 +38,7 @@ const RAW = -1;
  * Most inputs a fused kernel reads: WebGPU guarantees 8 storage buffers per shader stage
  * (one is the output), and the CPU's wasm rows take their operands as arguments.
  */
-export const MAX_FUSED_INPUTS = 6;
+const MAX_FUSED_INPUTS = 6;
 
 /** The shape without its leading 1s: shapes equal under it hold the same elements in the same order. */
 const stripLead = (s: readonly number[]): readonly number[] => {

@@ -14,7 +14,7 @@ import { mergeBiasGrads } from './bias-grad.js';
  */
 
 /** Where a slot's buffer comes from at replay. */
-export type SlotSource =
+type SlotSource =
   | { readonly kind: 'arg'; readonly index: number }
   /** Read from the owner's current storage at every replay (parameters, buffers, constants made before). */
   | { readonly kind: 'external'; readonly owner: Tensor; readonly bytes: number }
@@ -23,7 +23,7 @@ export type SlotSource =
   | { readonly kind: 'kernel'; readonly call: number };
 
 /** One kernel call of the program. */
-export interface ProgramCall {
+interface ProgramCall {
   readonly name: string;
   /** Returns the output's storage, or one per output for a call with several (`outSlots`). */
   readonly kernel: (ctx: unknown) => DataId | readonly DataId[];
@@ -46,7 +46,7 @@ export interface ProgramCall {
 }
 
 /** A value the step hands out: where it lives and the shape it is seen with. */
-export interface Escape {
+interface Escape {
   readonly slot: number;
   readonly shape: readonly number[];
   readonly dtype: DType;

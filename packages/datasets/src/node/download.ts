@@ -52,7 +52,7 @@ function removeStaleParts(dir: string, file: string): void {
  * Checks that a file name from a remote list (a mirror's file, an archive member) names a
  * file in the directory and nothing else: no path separator, no `.` or `..`, no NUL.
  */
-export function checkFileName(file: string, where: string): void {
+function checkFileName(file: string, where: string): void {
   if (file === '' || file === '.' || file === '..' || /[/\\\0]/.test(file)) {
     throw new DataError(
       `${where}: the file name ${JSON.stringify(file)} is not a plain file name; names from remote sources may not hold '/', '\\', '..' ` +

@@ -33,7 +33,7 @@ function blurMatrices(sigmas: Float64Array, n: number, radius: number, transpose
 }
 
 /** @internal blurs every image with its own sigma (0: unchanged) */
-export function blurEach(x: Tensor, sigmas: Float64Array, kernelSize: number): Tensor {
+function blurEach(x: Tensor, sigmas: Float64Array, kernelSize: number): Tensor {
   const [b, , h, w] = x.shape;
   const radius = (kernelSize - 1) / 2;
   return tidy(() => {

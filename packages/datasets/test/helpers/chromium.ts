@@ -12,7 +12,7 @@ import { type Browser, chromium } from 'playwright-core';
 import type { FixtureServer } from './server.js';
 
 /** Debian's chromium package. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 const SOURCE = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 const PAGES = fileURLToPath(new URL('../browser/', import.meta.url));

@@ -16,7 +16,7 @@ export function idxFixture(n: number): { images: Uint8Array; labels: Uint8Array 
 }
 
 /** n CIFAR-10 records: label (first + i) % 10, red plane (first + i) % 256, green 100, blue 200. */
-export function cifarBatch(n: number, first = 0): Uint8Array {
+function cifarBatch(n: number, first = 0): Uint8Array {
   const out = new Uint8Array(n * CIFAR10_RECORD);
   for (let i = 0; i < n; i++) {
     const o = i * CIFAR10_RECORD;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** How the test server answers one path. */
-export type Route =
+type Route =
   /** `type`: the content-type (default application/octet-stream). */
   | { readonly body: Uint8Array; readonly type?: string }
   | { readonly status: number }

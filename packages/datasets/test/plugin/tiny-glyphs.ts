@@ -7,12 +7,12 @@ import { DataError } from '@tessera/core';
 import { type DatasetDescriptor, type FileChecksum, ImageDataset, registerDataset } from '../../src/index.js';
 
 /** The glyph classes, index = label. */
-export const GLYPH_CLASSES = ['circle', 'cross', 'square'] as const;
+const GLYPH_CLASSES = ['circle', 'cross', 'square'] as const;
 
 const RECORD = 1 + 8 * 8;
 
 /** Parses `<split>.glyphs` records into `[N, 1, 8, 8]` images and labels. */
-export function parseGlyphs(bytes: Uint8Array, file: string): ImageDataset {
+function parseGlyphs(bytes: Uint8Array, file: string): ImageDataset {
   if (bytes.length % RECORD !== 0) throw new DataError(`${file}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte glyph records.`);
   const n = bytes.length / RECORD;
   const images = new Uint8Array(n * 64);

@@ -4,7 +4,7 @@ import type { Linear } from '../layers/linear.js';
 import type { Dropout } from '../layers/noise.js';
 
 /** The feed-forward activations of PyTorch's Transformer layers. */
-export const TRANSFORMER_ACTIVATIONS = { relu, gelu } as const;
+const TRANSFORMER_ACTIVATIONS = { relu, gelu } as const;
 
 /** `'relu'` or `'gelu'` (PyTorch's `activation=` of the Transformer layers). */
 export type TransformerActivation = keyof typeof TRANSFORMER_ACTIVATIONS;

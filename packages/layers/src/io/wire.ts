@@ -44,7 +44,7 @@ export interface WireType {
  * The wire table, in the order of the reference implementation's `Dtype` enum (increasing
  * alignment). Writers lay tensors out by descending position in this list, then by name.
  */
-export const WIRE_TYPES: readonly WireType[] = [
+const WIRE_TYPES: readonly WireType[] = [
   { name: 'BOOL', bytes: 1, into: 'bool', decode: 'copy' },
   { name: 'U8', bytes: 1, into: 'int32', decode: (v, o) => v.getUint8(o) },
   { name: 'I8', bytes: 1, into: 'int32', decode: (v, o) => v.getInt8(o) },

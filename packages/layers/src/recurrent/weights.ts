@@ -15,7 +15,7 @@ export interface CellParameters extends CellWeights {
  * PyTorch's default initialisation of every recurrent weight and bias:
  * U(−1/√hidden, 1/√hidden).
  */
-export function recurrentInit(hiddenSize: number): ReturnType<typeof uniform> {
+function recurrentInit(hiddenSize: number): ReturnType<typeof uniform> {
   const k = 1 / Math.sqrt(hiddenSize);
   return uniform(-k, k);
 }

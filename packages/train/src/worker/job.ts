@@ -34,7 +34,7 @@ export type Emit = (event: TrainingEvent, transfer?: ArrayBuffer[]) => void;
 
 const now = (): number => performance.now();
 /** The reason `fit`'s history gives for a stop from the host. */
-export const STOPPED = 'stopped by the host';
+const STOPPED = 'stopped by the host';
 
 function memoryInfo(): MemoryInfo {
   const m = memory();
