@@ -65,7 +65,7 @@ const SPECS: readonly Spec[] = [
 function keepPattern(shape: readonly number[]): boolean[] {
   const cols = shape[shape.length - 1];
   const n = shape.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n }, (_, i) => i % cols === 0 || ((i * 7 + Math.floor(i / cols) * 3) % 5) > 1);
+  return Array.from({ length: n }, (_, i) => i % cols === 0 || (i * 7 + Math.floor(i / cols) * 3) % 5 > 1);
 }
 
 /** The keep pattern as a bool mask. */
@@ -109,7 +109,9 @@ export function attentionCases(): OpCase[] {
 
 /** A spec's mask as the fused-gradient ops take it: an additive input becomes a fixed pattern (they give it no gradient). */
 const constantMask = (s: Spec): Spec =>
-  s.mask?.from === 'additive-input' ? { ...s, label: `${s.label.replace(' (its gradient too)', '')} (fixed)`, mask: { ...s.mask, from: 'additive-pattern' } } : s;
+  s.mask?.from === 'additive-input'
+    ? { ...s, label: `${s.label.replace(' (its gradient too)', '')} (fixed)`, mask: { ...s.mask, from: 'additive-pattern' } }
+    : s;
 
 /**
  * Cases of the fused gradient's two ops: `scaledDotProductAttentionLse` (forward with the
@@ -122,27 +124,35 @@ export function attentionGradCases(): OpCase[] {
   const specs = SPECS.filter((s) => s.q[0] < 67).map(constantMask);
   const lse = specs.map((s) => {
     const ins: InputSpec[] = [input.follow(s.q), input.follow(s.k), input.follow(s.v)];
-    const run = (fused: boolean): OpCase['run'] => (xs, ctx) => {
-      const o = operands(s, xs, ctx);
-      return fused ? T.runOp(T.scaledDotProductAttentionLseDef, o.ins, o.attrs) : T.scaledDotProductAttentionLseDef.decompose!(o.ins, o.attrs);
-    };
+    const run =
+      (fused: boolean): OpCase['run'] =>
+      (xs, ctx) => {
+        const o = operands(s, xs, ctx);
+        return fused
+          ? T.runOp(T.scaledDotProductAttentionLseDef, o.ins, o.attrs)
+          : T.scaledDotProductAttentionLseDef.decompose!(o.ins, o.attrs);
+      };
     return defineCase('scaledDotProductAttentionLse', s.label, ins, run(true), { tol: 'transcendental', reference: run(false) });
   });
-  const bwd = specs.filter((_, i) => i % 2 === 0 || i === specs.length - 1).map((s) => {
-    const dyShape = T.scaledDotProductAttentionLseDef.infer(
-      [s.q, s.k, s.v].map((shape) => ({ shape, dtype: 'float32' as const })),
-      { scale: 1, causal: false, mask: 'none' },
-    ).shape;
-    const ins: InputSpec[] = [input.follow(s.q), input.follow(s.k), input.follow(s.v), input.follow(dyShape)];
-    const run = (fused: boolean): OpCase['run'] => (xs, ctx) => {
-      const o = operands(s, xs.slice(0, 3), ctx);
-      const def = T.scaledDotProductAttentionLseDef;
-      const packed = fused ? T.runOp(def, o.ins, o.attrs) : def.decompose!(o.ins, o.attrs);
-      const args = [...o.ins, packed, xs[3]];
-      const b = T.scaledDotProductAttentionBackwardDef;
-      return fused ? T.runOp(b, args, o.attrs) : b.decompose!(args, o.attrs);
-    };
-    return defineCase('scaledDotProductAttentionBackward', s.label, ins, run(true), { tol: 'transcendental', reference: run(false) });
-  });
+  const bwd = specs
+    .filter((_, i) => i % 2 === 0 || i === specs.length - 1)
+    .map((s) => {
+      const dyShape = T.scaledDotProductAttentionLseDef.infer(
+        [s.q, s.k, s.v].map((shape) => ({ shape, dtype: 'float32' as const })),
+        { scale: 1, causal: false, mask: 'none' },
+      ).shape;
+      const ins: InputSpec[] = [input.follow(s.q), input.follow(s.k), input.follow(s.v), input.follow(dyShape)];
+      const run =
+        (fused: boolean): OpCase['run'] =>
+        (xs, ctx) => {
+          const o = operands(s, xs.slice(0, 3), ctx);
+          const def = T.scaledDotProductAttentionLseDef;
+          const packed = fused ? T.runOp(def, o.ins, o.attrs) : def.decompose!(o.ins, o.attrs);
+          const args = [...o.ins, packed, xs[3]];
+          const b = T.scaledDotProductAttentionBackwardDef;
+          return fused ? T.runOp(b, args, o.attrs) : b.decompose!(args, o.attrs);
+        };
+      return defineCase('scaledDotProductAttentionBackward', s.label, ins, run(true), { tol: 'transcendental', reference: run(false) });
+    });
   return [...lse, ...bwd];
 }

@@ -17,7 +17,7 @@ import type { BackendChoice } from '../settings.js';
 import { type FolderImages, INPUT_SHAPE } from './images.js';
 
 /** The zoo models the page offers (registered names; both take 1×28×28, like the MNIST sample). */
-export const TRANSFER_MODELS = {
+const TRANSFER_MODELS = {
   lenet5: 'LeNet-5 (61,706 parameters)',
   'mnist-cnn': 'the MNIST CNN (105,506 parameters)',
 } as const;

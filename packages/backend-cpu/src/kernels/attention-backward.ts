@@ -27,9 +27,9 @@ import { allocUninit, valuesOf, wrap } from './storage.js';
  * Queries per backward block (rows of the P and dS tiles): the dv and dk products sum over
  * them, so taller tiles mean fewer, deeper GEMM calls.
  */
-export const BWD_BLOCK_Q = 256;
+const BWD_BLOCK_Q = 256;
 /** Keys per backward block (columns of the tiles; the dq product sums over them). */
-export const BWD_BLOCK_K = 128;
+const BWD_BLOCK_K = 128;
 /** Floats of one backward tile. */
 export const BWD_TILE = BWD_BLOCK_Q * BWD_BLOCK_K;
 

@@ -1,6 +1,7 @@
 import type { TypedArray } from '@tessera/core';
 import type { WasmEngine } from '../wasm/engine.js';
-import type { CallableName } from '../wasm/parts.js';
+import { BN_APPLY_PARAMS, BN_SUMS_PARAMS } from '../wasm/batch-norm-module.js';
+import type { CallableName, PartArgs } from '../wasm/parts.js';
 import { tsPasses, type BatchNormPasses } from './batch-norm.js';
 import { copyOut } from './f32-args.js';
 
@@ -12,15 +13,21 @@ const allF32 = (...arrays: TypedArray[]): Float32Array[] | null =>
   arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
 
 /**
- * Runs `fn` over disjoint channel ranges of a [N, C, …] layout as CALL parts (threads when
- * the work pays): each part's arguments are `args(c0, c1)`.
+ * Runs `fn` (parameters `params`) over disjoint channel ranges of a [N, C, …] layout as CALL
+ * parts (threads when the work pays): each part's arguments are `args(c0, c1)`.
  */
-function overChannels(engine: WasmEngine, fn: CallableName, shape: readonly number[], args: (c0: number, c1: number) => number[]): void {
+function overChannels<F extends readonly string[]>(
+  engine: WasmEngine,
+  fn: CallableName,
+  params: F,
+  shape: readonly number[],
+  args: (c0: number, c1: number) => PartArgs<F>,
+): void {
   const c = shape[1];
   const size = shape.reduce((a, b) => a * b, 1);
   const parts = Math.max(1, Math.min(PARTS, c));
   const list = Array.from({ length: parts }, (_, i) => args(Math.floor((i * c) / parts), Math.floor(((i + 1) * c) / parts)));
-  engine.runCalls(fn, list, 4 * size, `${fn} [${shape.join(',')}]`);
+  engine.runCalls(fn, params, list, 4 * size, `${fn} [${shape.join(',')}]`);
 }
 
 /** [N, C, inner] of a batch-norm shape. */
@@ -44,7 +51,7 @@ export function wasmBatchNormPasses(engine: WasmEngine): BatchNormPasses {
       const spp = engine.copyIn(Float32Array.from(sp));
       const sqp = sq === sp ? spp : engine.copyIn(Float32Array.from(sq));
       const out = engine.alloc(4 * c); // 2·C doubles
-      overChannels(engine, 'bnSums', shape, (c0, c1) => [pp, qp, c, inner, n, c0, c1, spp, sqp, out]);
+      overChannels(engine, 'bnSums', BN_SUMS_PARAMS, shape, (c0, c1) => ({ p: pp, q: qp, C: c, inner, n, c0, c1, sp: spp, sq: sqp, out }));
       return Float64Array.from(new Float64Array(engine.f32.buffer, out, 2 * c));
     },
     apply(dtype, x, g, shape, coef) {
@@ -57,7 +64,7 @@ export function wasmBatchNormPasses(engine: WasmEngine): BatchNormPasses {
       const cp = engine.alloc(8 * c);
       new Float64Array(engine.f32.buffer, cp, 4 * c).set(coef);
       const yp = engine.allocOut(x.length);
-      overChannels(engine, 'bnApply', shape, (c0, c1) => [xp, gp, yp, c, inner, n, c0, c1, cp]);
+      overChannels(engine, 'bnApply', BN_APPLY_PARAMS, shape, (c0, c1) => ({ x: xp, g: gp, y: yp, C: c, inner, n, c0, c1, coef: cp }));
       return copyOut(engine, yp, x.length);
     },
   };

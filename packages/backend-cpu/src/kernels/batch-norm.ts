@@ -156,7 +156,7 @@ function normCoefficients(
 }
 
 /** The four batch-norm kernels on `passes`. */
-export function batchNormKernelsOn(
+function batchNormKernelsOn(
   passes: BatchNormPasses,
 ): Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> {
   const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => {

@@ -27,7 +27,15 @@ function rowsOf(x: TensorData, axis: number): { outer: number; n: number; inner:
  * `exp(at, n, shift)` replaces y's contiguous row (step 1) by exp(y − shift), or is null
  * for the strided Math.exp loop.
  */
-function row(mode: Mode, x: TypedArray, y: TypedArray, at: number, n: number, step: number, exp: ((at: number, n: number, shift: number) => void) | null): void {
+function row(
+  mode: Mode,
+  x: TypedArray,
+  y: TypedArray,
+  at: number,
+  n: number,
+  step: number,
+  exp: ((at: number, n: number, shift: number) => void) | null,
+): void {
   const end = at + n * step;
   let mx = -Infinity;
   for (let o = at; o < end; o += step) {
@@ -55,7 +63,14 @@ function row(mode: Mode, x: TypedArray, y: TypedArray, at: number, n: number, st
 }
 
 /** Every row of x through `row`. */
-function rows(mode: Mode, x: TypedArray, y: TypedArray, t: TensorData, axis: number, exp: ((at: number, n: number, shift: number) => void) | null): void {
+function rows(
+  mode: Mode,
+  x: TypedArray,
+  y: TypedArray,
+  t: TensorData,
+  axis: number,
+  exp: ((at: number, n: number, shift: number) => void) | null,
+): void {
   const { outer, n, inner } = rowsOf(t, axis);
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) row(mode, x, y, o * n * inner + i, n, inner, inner === 1 ? exp : null);
 }
@@ -73,7 +88,11 @@ function tsSoftmax(mode: Mode): Kernel<{ readonly axis: number }> {
 function wasmSoftmax(mode: Mode, engine: WasmEngine): Kernel<{ readonly axis: number }> {
   const fallback = tsSoftmax(mode);
   return (ctx) => {
-    const { inputs: [x], attrs: { axis }, out } = ctx;
+    const {
+      inputs: [x],
+      attrs: { axis },
+      out,
+    } = ctx;
     const f32 = f32Inputs([x], out.dtype, out.size);
     if (!f32 || axis !== x.shape.length - 1) return fallback(ctx);
     engine.reset();
@@ -86,7 +105,10 @@ function wasmSoftmax(mode: Mode, engine: WasmEngine): Kernel<{ readonly axis: nu
 }
 
 /** The softmax and logSoftmax kernels of a kernel table (wasm where `engine` is given). */
-export function softmaxKernels(engine: WasmEngine | null): { softmax: Kernel<{ readonly axis: number }>; logSoftmax: Kernel<{ readonly axis: number }> } {
+export function softmaxKernels(engine: WasmEngine | null): {
+  softmax: Kernel<{ readonly axis: number }>;
+  logSoftmax: Kernel<{ readonly axis: number }>;
+} {
   return engine
     ? { softmax: wasmSoftmax('softmax', engine), logSoftmax: wasmSoftmax('logSoftmax', engine) }
     : { softmax: tsSoftmax('softmax'), logSoftmax: tsSoftmax('logSoftmax') };

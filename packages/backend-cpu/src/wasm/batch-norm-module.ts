@@ -1,9 +1,10 @@
 import { F64, FnBuilder, I32, V128 } from './encode.js';
 
-/** The parameters of `bnSums`, in order. */
-const SUMS = ['p', 'q', 'C', 'inner', 'n', 'c0', 'c1', 'sp', 'sq', 'out'] as const;
+/** The parameters of `bnSums`, in order (the wasm builder's and `runCalls`' records'). */
+export const BN_SUMS_PARAMS = ['p', 'q', 'C', 'inner', 'n', 'c0', 'c1', 'sp', 'sq', 'out'] as const;
 /** The parameters of `bnApply`, in order. */
-const APPLY = ['x', 'g', 'y', 'C', 'inner', 'n', 'c0', 'c1', 'coef'] as const;
+export const BN_APPLY_PARAMS = ['x', 'g', 'y', 'C', 'inner', 'n', 'c0', 'c1', 'coef'] as const;
+
 
 /**
  * Walks channels [c0, c1) of float32 tensors laid out [n, C, inner] (plane (b, ch) at
@@ -62,8 +63,8 @@ function promote(f: FnBuilder, v: number, high: boolean): void {
  * the TypeScript kernels do; four values a step in two f64x2 halves with their own sums.
  */
 export function bnSumsFn(): FnBuilder {
-  const f = new FnBuilder(SUMS.map(() => I32));
-  const [p, q, C, inner, n, c0, c1, sp, sq, out] = SUMS.map((_, i) => i);
+  const f = new FnBuilder(BN_SUMS_PARAMS.map(() => I32));
+  const [p, q, C, inner, n, c0, c1, sp, sq, out] = BN_SUMS_PARAMS.map((_, i) => i);
   const [vp, vq, shp, shq, s1a, s1b, s2a, s2b, dp, dq] = Array.from({ length: 10 }, () => f.local(V128));
   const [t1, t2, hp, hq, d] = Array.from({ length: 5 }, () => f.local(F64));
   /** Pushes sh[ch] as a double, from the float32 array at byte address `arr`. */
@@ -124,8 +125,8 @@ export function bnSumsFn(): FnBuilder {
  * batch norm's input gradient, which cancels too much for float32 arithmetic.
  */
 export function bnApplyFn(): FnBuilder {
-  const f = new FnBuilder(APPLY.map(() => I32));
-  const [x, g, y, C, inner, n, c0, c1, coef] = APPLY.map((_, i) => i);
+  const f = new FnBuilder(BN_APPLY_PARAMS.map(() => I32));
+  const [x, g, y, C, inner, n, c0, c1, coef] = BN_APPLY_PARAMS.map((_, i) => i);
   const [vx, vg, shift, scale, offset, gain, lo] = Array.from({ length: 7 }, () => f.local(V128));
   const [hs, hc, ho, hg] = Array.from({ length: 4 }, () => f.local(F64));
   /** Pushes ((x − shift)·scale + offset) + gain·g for the doubles `pushX` and `pushG` push, as f64x2 (`simd`) or f64. */

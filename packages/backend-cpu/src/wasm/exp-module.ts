@@ -24,7 +24,7 @@ const LN2_LO = -2.12194440e-4;
 const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /** Pushes exp of the f32x4 in local `x` (a V128 local; clobbered). */
-export function pushExpF32x4(f: FnBuilder, x: number): void {
+function pushExpF32x4(f: FnBuilder, x: number): void {
   const [nf, r, n, half] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
   const splat = (c: number) => f.f32(c).f32x4Splat();
   f.get(x);
@@ -58,7 +58,7 @@ export function pushExpF32x4(f: FnBuilder, x: number): void {
  * `expRow(ptr, n, shift)`: x[i] = exp(x[i] − shift) in place for the n floats at byte
  * address ptr, 4 at a time, the tail one lane at a time (never touching memory past the row).
  */
-export function expRowFn(): FnBuilder {
+function expRowFn(): FnBuilder {
   const f = new FnBuilder([I32, I32, F32]);
   const [PTR, N, SHIFT] = [0, 1, 2];
   const [i, end, vecEnd, sv, x] = [f.local(I32), f.local(I32), f.local(I32), f.local(V128), f.local(V128)];

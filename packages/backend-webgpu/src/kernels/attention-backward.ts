@@ -27,7 +27,17 @@ import { gpuOf } from './gpu-of.js';
 type Pass = 'kv' | 'q';
 
 /** Loads of the score, probability and dS for query row `qi` (values `Q(x)`, `DY(x)`) and key row `kj` (`K(x)`, `V(x)`). */
-function step(kind: AttentionMaskKind, Q: (x: string) => string, K: (x: string) => string, V: (x: string) => string, DY: (x: string) => string): string {
+/** dd = Σ dy·out over a row, less the logsumexp column's dy, read from global memory (no tile of them in workgroup memory). */
+const DD_FROM_ROWS =
+  'for (var x = 0u; x < EV; x++) { dd += dy[ro + row * LD + x] * out[ro + row * LD + x]; }\n      dd -= dy[ro + row * LD + EV];';
+
+function step(
+  kind: AttentionMaskKind,
+  Q: (x: string) => string,
+  K: (x: string) => string,
+  V: (x: string) => string,
+  DY: (x: string) => string,
+): string {
   return `var d = 0.0;
       for (var x = 0u; x < E; x++) { d += ${Q('x')} * ${K('x')}; }
       d = d * scale;
@@ -41,7 +51,11 @@ function step(kind: AttentionMaskKind, Q: (x: string) => string, K: (x: string) 
 
 /** The shader of one pass for row sizes E, Ev and a mask kind. */
 function shader(pass: Pass, e: number, ev: number, kind: AttentionMaskKind): string {
-  const ins = [{ name: 'q', type: 'f32' }, { name: 'k', type: 'f32' }, { name: 'v', type: 'f32' }];
+  const ins = [
+    { name: 'q', type: 'f32' },
+    { name: 'k', type: 'f32' },
+    { name: 'v', type: 'f32' },
+  ];
   if (kind !== 'none') ins.push({ name: 'mask', type: kind === 'bool' ? 'u32' : 'f32' });
   ins.push({ name: 'out', type: 'f32' }, { name: 'dy', type: 'f32' });
   const head = `const E = ${e}u;
@@ -82,13 +96,23 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (causal) { keys = min(S, i0 + ${WG}u); }
   for (var j0 = 0u; j0 < keys; j0 += BK) {
     let cols = min(BK, keys - j0);
-${bk > 0 ? `    workgroupBarrier();
+${
+  bk > 0
+    ? `    workgroupBarrier();
     for (var t = lid.x; t < cols * E; t += ${WG}u) { kt[t] = k[ko + j0 * E + t]; }
     for (var t = lid.x; t < cols * EV; t += ${WG}u) { vt[t] = v[vo + j0 * EV + t]; }
-    workgroupBarrier();` : ''}
+    workgroupBarrier();`
+    : ''
+}
     for (var j = 0u; j < cols; j++) {
       let key = j0 + j;
-      ${step(kind, (x) => `qr[${x}]`, K, V, (x) => `dyr[${x}]`)}
+      ${step(
+        kind,
+        (x) => `qr[${x}]`,
+        K,
+        V,
+        (x) => `dyr[${x}]`,
+      )}
       for (var x = 0u; x < E; x++) { dq[x] += ds * ${K('x')}; }
     }
   }
@@ -105,10 +129,14 @@ ${bk > 0 ? `    workgroupBarrier();
   const DY = (x: string) => (bq > 0 ? `dyt[r * EV + ${x}]` : `dy[ro + row * LD + ${x}]`);
   const main = `${head}
 const BQ = ${tile}u;
-${bq > 0 ? `var<workgroup> qt: array<f32, ${bq * Math.max(1, e)}>;
+${
+  bq > 0
+    ? `var<workgroup> qt: array<f32, ${bq * Math.max(1, e)}>;
 var<workgroup> dyt: array<f32, ${bq * Math.max(1, ev)}>;
 var<workgroup> lt: array<f32, ${bq}>;
-var<workgroup> dt: array<f32, ${bq}>;` : ''}
+var<workgroup> dt: array<f32, ${bq}>;`
+    : ''
+}
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   ${prologue}
@@ -126,7 +154,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (causal) { first = min(j0, L); }
   for (var r0 = first; r0 < L; r0 += BQ) {
     let rows = min(BQ, L - r0);
-${bq > 0 ? `    workgroupBarrier();
+${
+  bq > 0
+    ? `    workgroupBarrier();
     for (var t = lid.x; t < rows * E; t += ${WG}u) { qt[t] = q[qo + r0 * E + t]; }
     for (var t = lid.x; t < rows * EV; t += ${WG}u) { dyt[t] = dy[ro + (r0 + t / EV) * LD + t % EV]; }
     for (var t = lid.x; t < rows; t += ${WG}u) {
@@ -136,13 +166,21 @@ ${bq > 0 ? `    workgroupBarrier();
       for (var x = 0u; x < EV; x++) { acc += dy[o + x] * out[o + x]; }
       dt[t] = acc - dy[o + EV];
     }
-    workgroupBarrier();` : ''}
+    workgroupBarrier();`
+    : ''
+}
     for (var r = 0u; r < rows; r++) {
       let row = r0 + r;
       let lse = ${bq > 0 ? 'lt[r]' : 'out[ro + row * LD + EV]'};
       var dd = 0.0;
-      ${bq > 0 ? 'dd = dt[r];' : `for (var x = 0u; x < EV; x++) { dd += dy[ro + row * LD + x] * out[ro + row * LD + x]; }\n      dd -= dy[ro + row * LD + EV];`}
-      ${step(kind, Q, (x) => `kr[${x}]`, (x) => `vr[${x}]`, DY)}
+      ${bq > 0 ? 'dd = dt[r];' : DD_FROM_ROWS}
+      ${step(
+        kind,
+        Q,
+        (x) => `kr[${x}]`,
+        (x) => `vr[${x}]`,
+        DY,
+      )}
       for (var x = 0u; x < EV; x++) { dv[x] += p * ${DY('x')}; }
       for (var x = 0u; x < E; x++) { dk[x] += ds * ${Q('x')}; }
     }
@@ -164,7 +202,10 @@ export const attentionBackward: Kernel<AttentionAttrs> = ({ backend, inputs, att
   const [q, k, v] = inputs;
   const lay = attentionLayout(q.shape, k.shape, v.shape, attrs.mask === 'none' ? undefined : inputs[3].shape);
   const ins = inputs.map((t) => asGpu(t.dataId, op));
-  for (const [pass, rowsPerMatrix] of [['kv', lay.s], ['q', lay.l]] as const) {
+  for (const [pass, rowsPerMatrix] of [
+    ['kv', lay.s],
+    ['q', lay.l],
+  ] as const) {
     const blocks = Math.ceil(rowsPerMatrix / WG);
     if (blocks === 0) continue;
     const spec = {

@@ -76,7 +76,11 @@ function shader(e: number, ev: number, kind: AttentionMaskKind, lse: boolean): s
   const tile = shared ? bk : MAX_BK;
   const K = (j: string, x: string) => (shared ? `kt[${j} * E + ${x}]` : `k[ko + (j0 + ${j}) * E + ${x}]`);
   const V = (j: string, x: string) => (shared ? `vt[${j} * EV + ${x}]` : `v[vo + (j0 + ${j}) * EV + ${x}]`);
-  const ins = [{ name: 'q', type: 'f32' }, { name: 'k', type: 'f32' }, { name: 'v', type: 'f32' }];
+  const ins = [
+    { name: 'q', type: 'f32' },
+    { name: 'k', type: 'f32' },
+    { name: 'v', type: 'f32' },
+  ];
   if (kind !== 'none') ins.push({ name: 'mask', type: kind === 'bool' ? 'u32' : 'f32' });
   const main = `const E = ${e}u;
 const EV = ${ev}u;
@@ -104,10 +108,14 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   if (causal) { keys = min(S, i0 + ${WG}u); }
   for (var j0 = 0u; j0 < keys; j0 += BK) {
     let cols = min(BK, keys - j0);
-${shared ? `    workgroupBarrier();
+${
+  shared
+    ? `    workgroupBarrier();
     for (var t = lid.x; t < cols * E; t += ${WG}u) { kt[t] = k[ko + j0 * E + t]; }
     for (var t = lid.x; t < cols * EV; t += ${WG}u) { vt[t] = v[vo + j0 * EV + t]; }
-    workgroupBarrier();` : ''}
+    workgroupBarrier();`
+    : ''
+}
     var mx = ninf;
     for (var j = 0u; j < cols; j++) {
       var d = 0.0;
@@ -151,14 +159,25 @@ export function attentionParams(op: string, lay: AttentionLayout, attrs: Attenti
   if (rank > MAX_BATCH_RANK) {
     throw new BackendError(
       `webgpu: ${op}: q [.., ${lay.l}, ${lay.e}], k [.., ${lay.s}, ${lay.e}], v [.., ${lay.s}, ${lay.ev}] broadcast over ${rank} ` +
-        `batch axes (${fmtShape(lay.batchShape)}) that cannot be merged; at most ${MAX_BATCH_RANK} are supported: broadcastTo one shape first.`,
+        `batch axes (${fmtShape(lay.batchShape)}) that cannot be merged; at most ${MAX_BATCH_RANK} are supported: ` +
+        'broadcastTo one shape first.',
     );
   }
   const pad = (xs: readonly number[], fill: number) => [...new Array<number>(MAX_BATCH_RANK - rank).fill(fill), ...xs];
   return [
-    lay.l, lay.s, blocks, lay.batch * blocks, attrs.causal ? 1 : 0, f32Bits(attrs.scale), lay.maskRow, lay.maskCol,
+    lay.l,
+    lay.s,
+    blocks,
+    lay.batch * blocks,
+    attrs.causal ? 1 : 0,
+    f32Bits(attrs.scale),
+    lay.maskRow,
+    lay.maskCol,
     ...pad(lay.batchShape, 1),
-    ...pad(lay.strides.q, 0), ...pad(lay.strides.k, 0), ...pad(lay.strides.v, 0), ...pad(lay.strides.mask, 0),
+    ...pad(lay.strides.q, 0),
+    ...pad(lay.strides.k, 0),
+    ...pad(lay.strides.v, 0),
+    ...pad(lay.strides.mask, 0),
   ];
 }
 

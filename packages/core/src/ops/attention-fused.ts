@@ -112,7 +112,12 @@ export const scaledDotProductAttentionBackwardDef: OpDef<AttentionAttrs> = {
   infer: (inputs, attrs) => {
     const scores = checkAttention(inputs.slice(0, attrs.mask === 'none' ? 3 : 4), attrs);
     const [q, k, v] = inputs;
-    const n = attentionGradSizes(q.shape[q.shape.length - 2], k.shape[k.shape.length - 2], q.shape[q.shape.length - 1], v.shape[v.shape.length - 1]);
+    const n = attentionGradSizes(
+      q.shape[q.shape.length - 2],
+      k.shape[k.shape.length - 2],
+      q.shape[q.shape.length - 1],
+      v.shape[v.shape.length - 1],
+    );
     return { shape: [...scores.slice(0, -2), n.dq + n.dk + n.dv], dtype: q.dtype };
   },
   decompose: (inputs, attrs) =>
@@ -128,4 +133,3 @@ export const scaledDotProductAttentionBackwardDef: OpDef<AttentionAttrs> = {
     }),
   nonDifferentiable: true,
 };
-

@@ -68,7 +68,7 @@ export interface JobModel {
 }
 
 /** Builds the model a spec names (uses the global seeded generator, so seed first). */
-export function modelOf(spec: ModelSpec): AnyModule {
+function modelOf(spec: ModelSpec): AnyModule {
   if ('file' in spec) return loadModel(spec.file, { file: 'the spec’s model file' });
   if ('config' in spec) {
     const model = moduleFromConfig(spec.config, 'spec.model.config');

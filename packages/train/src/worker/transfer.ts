@@ -47,7 +47,7 @@ function backboneDict(backbone: Transfer['backbone']): StateDict {
  * the missing and unexpected keys); the head's tensors of another shape (the old class
  * count) are skipped and reported, and head tensors the dict lacks stay freshly initialised.
  */
-export function loadBackbone(
+function loadBackbone(
   model: AnyModule,
   dict: Readonly<StateDict>,
   head: string,
