@@ -149,6 +149,19 @@ describe.runIf(single && threaded && threadSupport().kind === 'node')('worker th
     }
   });
 
+  it('batch-1 convs of deep layers split into output-channel parts match one thread bit for bit', () => {
+    const xs = [1, 8, 5, 5];
+    const ws = [48, 8, 3, 3];
+    const a: Conv2dAttrs = { strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 };
+    const ys = [1, 48, 3, 3];
+    const x = tensor(seq(sizeOf(xs), 19), xs, 'float32');
+    const w = tensor(seq(sizeOf(ws), 20), ws, 'float32');
+    // 48 output channels over 9 output pixels: four channel ranges of 12.
+    for (let i = 0; i < 20; i++) {
+      expect(Array.from(run(threaded!, wasmConv2d(threaded!), [x, w], a, ys))).toEqual(Array.from(run(single!, wasmConv2d(single!), [x, w], a, ys)));
+    }
+  });
+
   it('max pooling split over planes (clipped windows too) matches one thread bit for bit and reaches the workers', () => {
     const xs = [3, 5, 9, 11];
     const x = tensor(seq(sizeOf(xs), 15), xs, 'float32');

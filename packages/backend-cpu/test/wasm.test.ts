@@ -71,6 +71,9 @@ describe.runIf(engine)('wasm GEMM', () => {
     { name: 'stride 2, asymmetric padding, dilation 2, groups 2', xs: [2, 4, 9, 8], ws: [6, 2, 3, 2], a: { strides: [2, 2], pads: [1, 2, 0, 3], dilations: [2, 2], groups: 2 } },
     { name: 'depthwise, mixed strides', xs: [2, 3, 7, 10], ws: [3, 1, 2, 3], a: { strides: [1, 3], pads: [2, 0, 1, 1], dilations: [3, 1], groups: 3 } },
     { name: 'unit stride with padding, runs of 8+ pixels', xs: [2, 3, 12, 13], ws: [4, 3, 3, 3], a: { strides: [1, 1], pads: [1, 1, 2, 0], dilations: [1, 1], groups: 1 } },
+    // Batch 1 with at least twice as many output channels as output pixels: conv2d's parts take output-channel ranges.
+    { name: 'batch 1, 36 channels over 4×4 outputs (output-channel parts)', xs: [1, 3, 4, 4], ws: [36, 3, 3, 3], a: { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 } },
+    { name: 'batch 1, 1×1 stride 1, 40 channels over 3×3 (output-channel parts, in place)', xs: [1, 5, 3, 3], ws: [40, 5, 1, 1], a: { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 } },
     // Pointwise convs of one image per GEMM read and write the planes in place (no im2col).
     { name: '1×1 stride 1, groups 2, 17×16 images (in-place GEMM)', xs: [2, 4, 17, 16], ws: [6, 2, 1, 1], a: { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 2 } },
     { name: '1×1 stride 1, batch 1 (in-place GEMM, row-band parts)', xs: [1, 3, 6, 5], ws: [4, 3, 1, 1], a: { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], groups: 1 } },

@@ -25,6 +25,8 @@ const TARGET_COLS = 256;
 const MAX_PARTS = 16;
 /** Fewer image groups than this split their row bands into parts (where the outputs allow). */
 const MIN_PARTS = 4;
+/** Output-channel parts per image when a small batch of a deep layer is split by channels (see `plan`). */
+const CHANNEL_PARTS = 4;
 
 /** How a conv is cut into GEMMs and parts. */
 interface Plan {
@@ -32,8 +34,11 @@ interface Plan {
   readonly per: number;
   /** Output rows per GEMM (Ho unless one image's im2col exceeds the block). */
   readonly rows: number;
-  /** Image ranges [n0, n1) and output-row ranges [r0, r1) of the parts (images in whole `per` groups). */
-  readonly ranges: readonly (readonly [n0: number, n1: number, r0: number, r1: number])[];
+  /**
+   * Image ranges [n0, n1), output-row ranges [r0, r1) and output-channel ranges [o0, o1)
+   * (within each group) of the parts (images in whole `per` groups).
+   */
+  readonly ranges: readonly (readonly [n0: number, n1: number, r0: number, r1: number, o0: number, o1: number])[];
   /** Floats of one part's im2col block and of its gathered-output block. */
   readonly colFloats: number;
   readonly tFloats: number;
@@ -43,30 +48,42 @@ interface Plan {
  * Groups small images (or bands large ones) so one im2col block fits `limit` floats, then
  * splits the batch into parts; with `splitRows` (outputs that rows own disjointly: not the
  * input gradient, whose col2im bands overlap) a batch of fewer than `MIN_PARTS` banded
- * images is split into runs of bands.
+ * images is split into runs of bands. With `splitChannels` (the forward conv) such a small
+ * batch of a layer with at least twice as many output channels as output pixels (deep
+ * layers: ResNet-18's 7×7 stage at batch 1, whose 49 outputs make one or two row bands) is
+ * split into output-channel ranges instead: each part packs only its rows of W and
+ * im2cols the image itself, and the parts are equal (row bands of 7 rows are not). Where
+ * Og < 2·Ho·Wo, row bands measured faster (bench/RESULTS.md).
  */
-function plan(g: ConvGeom, limit: number, splitRows: boolean): Plan {
+function plan(g: ConvGeom, limit: number, splitRows: boolean, splitChannels = false): Plan {
   const perImage = g.R * g.Ho * g.Wo;
   let per = 1;
   let rows = g.Ho;
   if (perImage > limit) rows = Math.max(1, Math.min(g.Ho, Math.floor(limit / Math.max(1, g.R * g.Wo))));
   else per = Math.max(1, Math.min(g.N, Math.ceil(TARGET_COLS / Math.max(1, g.Ho * g.Wo)), Math.floor(limit / Math.max(1, perImage))));
   const groups = Math.ceil(g.N / per);
-  const ranges: [number, number, number, number][] = [];
+  const ranges: [number, number, number, number, number, number][] = [];
   const bands = Math.ceil(g.Ho / rows);
-  if (splitRows && per === 1 && groups < MIN_PARTS && bands > 1) {
+  const Og = g.O / g.G;
+  if (splitChannels && per === 1 && groups < MIN_PARTS && g.G === 1 && Og >= 2 * g.Ho * g.Wo && Og >= 8 * CHANNEL_PARTS) {
+    // Channel ranges in whole 4-row register tiles.
+    const cut = (i: number) => 4 * Math.round((i * Og) / (4 * CHANNEL_PARTS));
+    for (let n = 0; n < g.N; n++) {
+      for (let i = 0; i < CHANNEL_PARTS; i++) ranges.push([n, n + 1, 0, g.Ho, cut(i), cut(i + 1)]);
+    }
+  } else if (splitRows && per === 1 && groups < MIN_PARTS && bands > 1) {
     // Too few images to keep the threads busy (batch 1 inference): parts take runs of
     // whole bands of one image instead (their outputs, or partial dw, are disjoint).
     const each = Math.max(1, Math.ceil(bands / Math.max(1, Math.floor(MAX_PARTS / g.N))));
     for (let n = 0; n < g.N; n++) {
-      for (let b = 0; b < bands; b += each) ranges.push([n, n + 1, b * rows, Math.min(g.Ho, (b + each) * rows)]);
+      for (let b = 0; b < bands; b += each) ranges.push([n, n + 1, b * rows, Math.min(g.Ho, (b + each) * rows), 0, Og]);
     }
   } else {
     const parts = Math.min(groups, MAX_PARTS);
     for (let p = 0; p < parts; p++) {
       const n0 = Math.floor((p * groups) / parts) * per;
       const n1 = Math.min(g.N, Math.floor(((p + 1) * groups) / parts) * per);
-      if (n1 > n0) ranges.push([n0, n1, 0, g.Ho]);
+      if (n1 > n0) ranges.push([n0, n1, 0, g.Ho, 0, Og]);
     }
   }
   const cols = per * rows * g.Wo;
@@ -89,7 +106,7 @@ interface Buffers {
 function runConv(engine: WasmEngine, kind: PartKind, g: ConvGeom, p: Plan, b: Buffers, what: string): number[] {
   const wFloats = g.O * g.R;
   const partials: number[] = [];
-  const parts = p.ranges.map(([n0, n1, r0, r1]) => {
+  const parts = p.ranges.map(([n0, n1, r0, r1, o0, o1]) => {
     const col = engine.alloc(p.colFloats);
     const t = p.tFloats > 0 ? engine.alloc(p.tFloats) : 0;
     // The first part's partial is the filter gradient itself (an output block).
@@ -97,7 +114,7 @@ function runConv(engine: WasmEngine, kind: PartKind, g: ConvGeom, p: Plan, b: Bu
     if (partial) partials.push(partial);
     const { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw } = g;
     const geom = { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw };
-    return partWords(kind, CONV_FIELDS, { n0, n1, per: p.per, rows: p.rows, ...b, partial, col, t, ...geom, r0, r1 });
+    return partWords(kind, CONV_FIELDS, { n0, n1, per: p.per, rows: p.rows, ...b, partial, col, t, ...geom, r0, r1, o0, o1 });
   });
   engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
   return partials;
@@ -141,7 +158,7 @@ export function wasmConv2d(
       runWinograd(engine, wg, wp, false, img, y, wino, `conv2d (Winograd) ${shapes(x.shape, w.shape)}`);
       return copyOut(engine, y, out.size);
     }
-    runConv(engine, PART.CONV, g, plan(g, blockFloats, true), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
+    runConv(engine, PART.CONV, g, plan(g, blockFloats, true, true), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
 }

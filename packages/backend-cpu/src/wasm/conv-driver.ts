@@ -3,7 +3,8 @@ import type { WasmExports } from './module.js';
 import type { ConvPartArgs } from './parts.js';
 
 /**
- * Runs one conv part: images n0…n1−1 of a 2-D convolution, output rows r0…r1−1 of each,
+ * Runs one conv part: images n0…n1−1 of a 2-D convolution, output rows r0…r1−1 and output
+ * channels o0…o1−1 (of each group) of each,
  * `per` images per GEMM (or, with `per` = 1, bands of `rows` output rows of one image per
  * GEMM), with the part's own
  * im2col buffer `col` (R × columns) and matrix buffer `t` (Og × columns, used only when
@@ -12,8 +13,10 @@ import type { ConvPartArgs } from './parts.js';
  * - CONV_FILTER: partial[g] += dy[n, g] · im2col(img[n, g])ᵀ (the part's own dw, zeroed by the caller).
  * - CONV_INPUT: img[n, g] += col2im(W_gᵀ · dy[n, g]) (img is dx, zeroed by the caller).
  * Parts own disjoint images, or (CONV and CONV_FILTER, small batches) disjoint row ranges of
- * one image (disjoint outputs, or their own partial dw), so they run on any thread in any
- * order with the same result.
+ * one image (disjoint outputs, or their own partial dw), or (CONV, small batches of deep
+ * layers) disjoint output-channel ranges, each packing only its rows of W, so they run on
+ * any thread in any order with the same result. CONV_INPUT sums over all output channels,
+ * so its parts always cover them all.
  * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
  * `a[o]` is the kind (`PART.CONV`, `PART.CONV_FILTER` or `PART.CONV_INPUT`); the arguments
  * (`CONV_FIELDS`) are read by name at their word offsets `at` (`PART_OFFSETS.conv`).
@@ -25,6 +28,8 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
   const [C, H, W, O, G] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.G]];
   const [kH, kW, Ho, Wo] = [a[o + at.kH], a[o + at.kW], a[o + at.Ho], a[o + at.Wo]];
   const [sh, sw, pt, pl, dh, dw] = [a[o + at.sh], a[o + at.sw], a[o + at.pt], a[o + at.pl], a[o + at.dh], a[o + at.dw]];
+  const [o0, o1] = [a[o + at.o0], a[o + at.o1]];
+  const Om = o1 - o0;
   const Cg = C / G;
   const Og = O / G;
   const R = Cg * kH * kW;
@@ -38,9 +43,9 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
       const cols = m * band;
       for (let g = 0; g < G; g++) {
         // (No inner functions here: a bundler's name helpers would not exist in the worker.)
-        const wg = w + 4 * g * Og * R;
+        const wg = w + 4 * (g * Og + o0) * R;
         const img0 = img + 4 * (n * C + g * Cg) * HW;
-        const y0 = y + 4 * ((n * O + g * Og) * HWo + oh0 * Wo);
+        const y0 = y + 4 * ((n * O + g * Og + o0) * HWo + oh0 * Wo);
         const imgStep = 4 * C * HW;
         const yStep = 4 * O * HWo;
         const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
@@ -49,9 +54,10 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         const direct = m === 1 && kH === 1 && kW === 1 && sh === 1 && sw === 1 && Ho === H && Wo === W;
         if (direct) {
           const px = img0 + 4 * oh0 * W;
-          if (kind === 1 /* PART.CONV */) gemm(fns, s, Og, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
-          else if (kind === 2 /* PART.CONV_FILTER */) gemm(fns, s, Og, R, band, y0, HWo, 1, px, 1, HW, partial + 4 * g * Og * R, R, true);
-          else gemm(fns, s, R, band, Og, wg, 1, R, y0, HWo, 1, px, HW, true);
+          const dwg = partial + 4 * (g * Og + o0) * R;
+          if (kind === 1 /* PART.CONV */) gemm(fns, s, Om, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
+          else if (kind === 2 /* PART.CONV_FILTER */) gemm(fns, s, Om, R, band, y0, HWo, 1, px, 1, HW, dwg, R, true);
+          else gemm(fns, s, R, band, Om, wg, 1, R, y0, HWo, 1, px, HW, true);
           continue;
         }
         if (kind !== 3 /* PART.CONV_INPUT */) {
@@ -61,10 +67,10 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         }
         if (kind === 1 /* PART.CONV */) {
           if (m === 1) {
-            gemm(fns, s, Og, cols, R, wg, R, 1, col, cols, 1, y0, HWo, false);
+            gemm(fns, s, Om, cols, R, wg, R, 1, col, cols, 1, y0, HWo, false);
           } else {
-            gemm(fns, s, Og, cols, R, wg, R, 1, col, cols, 1, t, cols, false);
-            for (let i = 0; i < m; i++) fns.copy2d(t + 4 * i * band, cols, y0 + i * yStep, HWo, Og, band);
+            gemm(fns, s, Om, cols, R, wg, R, 1, col, cols, 1, t, cols, false);
+            for (let i = 0; i < m; i++) fns.copy2d(t + 4 * i * band, cols, y0 + i * yStep, HWo, Om, band);
           }
           continue;
         }
@@ -72,14 +78,14 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         let dy = y0;
         let ld = HWo;
         if (m > 1) {
-          for (let i = 0; i < m; i++) fns.copy2d(y0 + i * yStep, HWo, t + 4 * i * band, cols, Og, band);
+          for (let i = 0; i < m; i++) fns.copy2d(y0 + i * yStep, HWo, t + 4 * i * band, cols, Om, band);
           dy = t;
           ld = cols;
         }
         if (kind === 2 /* PART.CONV_FILTER */) {
-          gemm(fns, s, Og, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * g * Og * R, R, true);
+          gemm(fns, s, Om, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * (g * Og + o0) * R, R, true);
         } else {
-          gemm(fns, s, R, cols, Og, wg, 1, R, dy, ld, 1, col, cols, false);
+          gemm(fns, s, R, cols, Om, wg, 1, R, dy, ld, 1, col, cols, false);
           for (let i = 0; i < m; i++) {
             im(img0 + i * imgStep, col + 4 * i * band, cols, Cg, H, W, kH, kW, Wo, sh, sw, pt, pl, dh, dw, oh0, nOh);
           }

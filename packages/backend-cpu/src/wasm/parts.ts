@@ -35,7 +35,7 @@ export const GEMM_FIELDS = ['M', 'N', 'K', 'a', 'ars', 'acs', 'b', 'brs', 'bcs',
  */
 export const CONV_FIELDS = [
   'n0', 'n1', 'per', 'rows', 'img', 'w', 'y', 'partial', 'col', 't',
-  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1',
+  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1', 'o0', 'o1',
 ] as const;
 
 /**
