@@ -3,14 +3,20 @@ import type { WasmEngine } from '../wasm/engine.js';
 import { BN_APPLY_PARAMS, BN_SUMS_PARAMS } from '../wasm/batch-norm-module.js';
 import type { CallableName, PartArgs } from '../wasm/parts.js';
 import { tsPasses, type BatchNormPasses } from './batch-norm.js';
-import { copyOut } from './f32-args.js';
+import { ARENA_LIMIT_FLOATS, copyOut } from './f32-args.js';
 
 /** Most parts a batch-norm pass is split into (channels are independent: any split gives the same result). */
 const PARTS = 8;
 
-/** The float32 arrays among `arrays`, or null if any is not one. */
+/**
+ * The arrays as float32, or null if any is not float32 or together (with an output of the
+ * first one's size) they would outgrow the wasm arena (its memory never shrinks: huge
+ * calls stay in TypeScript, as the other wasm kernels do).
+ */
 const allF32 = (...arrays: TypedArray[]): Float32Array[] | null =>
-  arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
+  arrays.every((a) => a instanceof Float32Array) && arrays.reduce((n, a) => n + a.length, arrays[0].length) <= ARENA_LIMIT_FLOATS
+    ? (arrays as Float32Array[])
+    : null;
 
 /**
  * Runs `fn` (parameters `params`) over disjoint channel ranges of a [N, C, …] layout as CALL
