@@ -2,7 +2,7 @@ import type { TypedArray } from '@tessera/core';
 import type { WasmEngine } from '../wasm/engine.js';
 import { BN_APPLY_PARAMS, BN_SUMS_PARAMS } from '../wasm/batch-norm-module.js';
 import type { CallableName, PartArgs } from '../wasm/parts.js';
-import { tsPasses, type BatchNormPasses } from './batch-norm.js';
+import { layout, tsPasses, type BatchNormPasses } from './batch-norm.js';
 import { ARENA_LIMIT_FLOATS, copyOut } from './f32-args.js';
 
 /** Most parts a batch-norm pass is split into (channels are independent: any split gives the same result). */
@@ -29,15 +29,11 @@ function overChannels<F extends readonly string[]>(
   shape: readonly number[],
   args: (c0: number, c1: number) => PartArgs<F>,
 ): void {
-  const c = shape[1];
-  const size = shape.reduce((a, b) => a * b, 1);
+  const { c, m } = layout(shape);
   const parts = Math.max(1, Math.min(PARTS, c));
   const list = Array.from({ length: parts }, (_, i) => args(Math.floor((i * c) / parts), Math.floor(((i + 1) * c) / parts)));
-  engine.runCalls(fn, params, list, 4 * size, `${fn} [${shape.join(',')}]`);
+  engine.runCalls(fn, params, list, 4 * m * c, `${fn} [${shape.join(',')}]`);
 }
-
-/** [N, C, inner] of a batch-norm shape. */
-const dims = (shape: readonly number[]) => [shape[0], shape[1], shape.slice(2).reduce((a, b) => a * b, 1)] as const;
 
 /**
  * Batch norm's passes on the wasm engine for float32 (SIMD, sums and the input-gradient
@@ -50,7 +46,7 @@ export function wasmBatchNormPasses(engine: WasmEngine): BatchNormPasses {
     sums(p, q, shape, sp, sq) {
       const f = allF32(p, q);
       if (!f) return tsPasses.sums(p, q, shape, sp, sq);
-      const [n, c, inner] = dims(shape);
+      const { n, c, inner } = layout(shape);
       engine.reset();
       const pp = engine.copyIn(f[0]);
       const qp = f[1] === f[0] ? pp : engine.copyIn(f[1]);
@@ -63,7 +59,7 @@ export function wasmBatchNormPasses(engine: WasmEngine): BatchNormPasses {
     apply(dtype, x, g, shape, coef) {
       const f = dtype === 'float32' && g && allF32(x, g);
       if (!f) return tsPasses.apply(dtype, x, g, shape, coef);
-      const [n, c, inner] = dims(shape);
+      const { n, c, inner } = layout(shape);
       engine.reset();
       const xp = engine.copyIn(f[0]);
       const gp = engine.copyIn(f[1]);

@@ -19,7 +19,7 @@ import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
  */
 
 /** x [N, C, …] as N planes per channel of `inner` contiguous values each (plane (n, c) at (n·C + c)·inner). */
-function layout(shape: readonly number[]): { n: number; c: number; inner: number; m: number } {
+export function layout(shape: readonly number[]): { n: number; c: number; inner: number; m: number } {
   let inner = 1;
   for (let i = 2; i < shape.length; i++) inner *= shape[i];
   return { n: shape[0], c: shape[1], inner, m: shape[0] * inner };
@@ -155,10 +155,11 @@ function normCoefficients(
   return { mean, scale, bias: valuesOf(b) };
 }
 
+/** The four batch-norm kernels by core op name. */
+type BatchNormKernels = Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>>;
+
 /** The four batch-norm kernels on `passes`. */
-function batchNormKernelsOn(
-  passes: BatchNormPasses,
-): Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> {
+function batchNormKernelsOn(passes: BatchNormPasses): BatchNormKernels {
   const batchNormStats: Kernel<Record<string, never>> = ({ inputs: [x], out }) => {
     const { mean, variance } = statsOf(passes, valuesOf(x), x.shape);
     return wrap(rows2(out.dtype, mean, variance));
@@ -211,19 +212,17 @@ export const batchNormKernels = batchNormKernelsOn(tsPasses);
 const APPLY: ElementwiseAttrs = { expr: ex.add(ex.mul(ex.sub(ex.input(0), ex.input(1)), ex.input(2)), ex.input(3)), scalars: [] };
 
 /**
- * `batchNorm`'s normalisation pass for float32 through the expression kernel (wasm SIMD
- * rows, one per (n, c) plane with its channel's coefficients, computed here in doubles and
- * written as [C, 1, …] columns that broadcast along axis 1 of x, freed after the call);
- * other dtypes run the TypeScript kernel, and the statistics stay the TypeScript reduction.
- * The input gradient stays in doubles: dy − mean(dy) − x̂·mean(dy·x̂) cancels almost
+ * The batch-norm kernels on the wasm engine's `passes` (statistics, parameter-gradient sums
+ * and input gradient), with `batchNorm`'s normalisation pass for float32 through the
+ * expression kernel (wasm SIMD rows, one per (n, c) plane with its channel's coefficients,
+ * computed here in doubles and written as [C, 1, …] columns that broadcast along axis 1 of
+ * x, freed after the call); other dtypes run the kernel on `passes`. The input gradient
+ * stays in doubles (the passes' apply): dy − mean(dy) − x̂·mean(dy·x̂) cancels almost
  * entirely when a channel has few values (2 per channel, as in ResNet-50's last stage on
  * small images, is exactly 0), and float32 rows left a noise that γ/σ amplified into
  * steps that raised the loss.
  */
-export function wasmBatchNormKernels(
-  elementwise: Kernel<ElementwiseAttrs>,
-  passes: BatchNormPasses,
-): Readonly<Record<'batchNorm' | 'batchNormStats' | 'batchNormParamGrad' | 'batchNormInputGrad', AnyKernel>> {
+export function wasmBatchNormKernels(elementwise: Kernel<ElementwiseAttrs>, passes: BatchNormPasses): BatchNormKernels {
   const kernels = batchNormKernelsOn(passes);
   const forward: Kernel<BatchNormAttrs> = (ctx) => {
     const { backend, inputs: [x], out } = ctx;

@@ -64,7 +64,7 @@ function plan(g: ConvGeom, limit: number, splitRows: boolean, splitChannels = fa
   const groups = Math.ceil(g.N / per);
   const ranges: [number, number, number, number, number, number][] = [];
   const bands = Math.ceil(g.Ho / rows);
-  const Og = g.O / g.G;
+  const Og = g.Og;
   if (splitChannels && per === 1 && groups < MIN_PARTS && g.G === 1 && Og >= 2 * g.Ho * g.Wo && Og >= 8 * CHANNEL_PARTS) {
     // Channel ranges in whole 4-row register tiles.
     const cut = (i: number) => 4 * Math.round((i * Og) / (4 * CHANNEL_PARTS));
@@ -87,7 +87,7 @@ function plan(g: ConvGeom, limit: number, splitRows: boolean, splitChannels = fa
     }
   }
   const cols = per * rows * g.Wo;
-  return { per, rows, ranges, colFloats: g.R * cols, tFloats: per > 1 ? g.Og * cols : 0 };
+  return { per, rows, ranges, colFloats: g.R * cols, tFloats: per > 1 ? Og * cols : 0 };
 }
 
 /** Byte addresses one conv kernel hands its parts. */

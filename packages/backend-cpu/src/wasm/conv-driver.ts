@@ -35,6 +35,9 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
   const R = Cg * kH * kW;
   const HW = H * W;
   const HWo = Ho * Wo;
+  // A pointwise conv (1×1, stride 1, no padding): one image's im2col is the image band itself
+  // (C rows of stride H·W), so its GEMM reads and writes the planes in place.
+  const pointwise = kH === 1 && kW === 1 && sh === 1 && sw === 1 && Ho === H && Wo === W;
   for (let n = n0; n < n1; n += per) {
     const m = Math.min(per, n1 - n);
     for (let oh0 = r0; oh0 < r1; oh0 += rows) {
@@ -44,17 +47,14 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
       for (let g = 0; g < G; g++) {
         // (No inner functions here: a bundler's name helpers would not exist in the worker.)
         const wg = w + 4 * (g * Og + o0) * R;
+        const dwg = partial + 4 * (g * Og + o0) * R;
         const img0 = img + 4 * (n * C + g * Cg) * HW;
         const y0 = y + 4 * ((n * O + g * Og + o0) * HWo + oh0 * Wo);
         const imgStep = 4 * C * HW;
         const yStep = 4 * O * HWo;
         const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
-        // A pointwise conv (1×1, stride 1, no padding) of one image: its im2col is the image
-        // band itself (C rows of stride H·W), so the GEMM reads and writes the planes in place.
-        const direct = m === 1 && kH === 1 && kW === 1 && sh === 1 && sw === 1 && Ho === H && Wo === W;
-        if (direct) {
+        if (pointwise && m === 1) {
           const px = img0 + 4 * oh0 * W;
-          const dwg = partial + 4 * (g * Og + o0) * R;
           if (kind === 1 /* PART.CONV */) gemm(fns, s, Om, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
           else if (kind === 2 /* PART.CONV_FILTER */) gemm(fns, s, Om, R, band, y0, HWo, 1, px, 1, HW, dwg, R, true);
           else gemm(fns, s, R, band, Om, wg, 1, R, y0, HWo, 1, px, HW, true);
@@ -83,7 +83,7 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
           ld = cols;
         }
         if (kind === 2 /* PART.CONV_FILTER */) {
-          gemm(fns, s, Om, R, cols, dy, ld, 1, col, 1, cols, partial + 4 * (g * Og + o0) * R, R, true);
+          gemm(fns, s, Om, R, cols, dy, ld, 1, col, 1, cols, dwg, R, true);
         } else {
           gemm(fns, s, R, cols, Om, wg, 1, R, dy, ld, 1, col, cols, false);
           for (let i = 0; i < m; i++) {
