@@ -1,4 +1,5 @@
 import { F64, FnBuilder, I32, V128 } from './encode.js';
+import type { ExportOf } from './parts.js';
 
 /** The parameters of `bnSums`, in order (the wasm builder's and `runCalls`' records'). */
 export const BN_SUMS_PARAMS = ['p', 'q', 'C', 'inner', 'n', 'c0', 'c1', 'sp', 'sq', 'out'] as const;
@@ -194,17 +195,6 @@ export function bnApplyFn(): FnBuilder {
 
 /** The batch-norm exports of the module. */
 export interface BatchNormExports {
-  readonly bnSums: (
-    p: number,
-    q: number,
-    C: number,
-    inner: number,
-    n: number,
-    c0: number,
-    c1: number,
-    sp: number,
-    sq: number,
-    out: number,
-  ) => void;
-  readonly bnApply: (x: number, g: number, y: number, C: number, inner: number, n: number, c0: number, c1: number, coef: number) => void;
+  readonly bnSums: ExportOf<typeof BN_SUMS_PARAMS>;
+  readonly bnApply: ExportOf<typeof BN_APPLY_PARAMS>;
 }

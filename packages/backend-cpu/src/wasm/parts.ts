@@ -20,6 +20,9 @@ export type PartKind = (typeof PART)[keyof typeof PART];
  */
 export type PartArgs<F extends readonly string[]> = { readonly [K in F[number]]: number };
 
+/** A module export taking one i32 per name of its parameter list `F`, in that order. */
+export type ExportOf<F extends readonly string[]> = (...args: { -readonly [K in keyof F]: number }) => void;
+
 /**
  * The field lists, the one place each part kind's word order is written: `partWords`
  * packs a record in this order and the drivers read it back by the offsets derived from

@@ -1,5 +1,5 @@
 import { F32, FnBuilder, I32, V128, type Operand } from './encode.js';
-import type { PartArgs } from './parts.js';
+import type { ExportOf, PartArgs } from './parts.js';
 
 /**
  * The parameters of both pooling functions, in order (see `maxPoolFn`): the one place their
@@ -270,12 +270,7 @@ export type PoolArgs = PartArgs<typeof POOL_PARAMS>;
 
 /** The exports of the pooling module (byte addresses; see `maxPoolFn`). */
 export interface PoolingExports {
-  readonly maxPool: (
-    planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, y: number, dx: number,
-    kw: number, sw: number, lo: number, hi: number, padL: number, Wp: number, pbuf: number, tmp: number,
-  ) => void;
-  readonly maxPoolBackward: (
-    planes: number, H: number, W: number, Ho: number, Wo: number, win: number, x: number, dy: number, dx: number,
-    kw: number, sw: number, lo: number, hi: number, padL: number, Wp: number, pbuf: number, tmp: number,
-  ) => void;
+  readonly maxPool: ExportOf<typeof POOL_PARAMS>;
+  /** The same parameters, `y` holding dy. */
+  readonly maxPoolBackward: ExportOf<typeof POOL_PARAMS>;
 }
