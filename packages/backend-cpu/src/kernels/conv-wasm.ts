@@ -66,8 +66,8 @@ function plan(g: ConvGeom, limit: number, splitRows: boolean, splitChannels = fa
   const bands = Math.ceil(g.Ho / rows);
   const Og = g.Og;
   if (splitChannels && per === 1 && groups < MIN_PARTS && g.G === 1 && Og >= 2 * g.Ho * g.Wo && Og >= 8 * CHANNEL_PARTS) {
-    // Channel ranges in whole 4-row register tiles.
-    const cut = (i: number) => 4 * Math.round((i * Og) / (4 * CHANNEL_PARTS));
+    // Channel ranges in whole 4-row register tiles (the last one ends at Og).
+    const cut = (i: number) => Math.min(Og, 4 * Math.round((i * Og) / (4 * CHANNEL_PARTS)));
     for (let n = 0; n < g.N; n++) {
       for (let i = 0; i < CHANNEL_PARTS; i++) ranges.push([n, n + 1, 0, g.Ho, cut(i), cut(i + 1)]);
     }
