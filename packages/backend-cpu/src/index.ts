@@ -22,11 +22,13 @@ import {
   type TypedArray,
 } from '@tessera/core';
 import { kernelTable } from './kernels/index.js';
+import { preparedBytes } from './kernels/prepared.js';
 import { CpuMemory, CpuStorage, asStorage, freeStorage } from './kernels/storage.js';
 import { createWasmEngine, wasmDisabledByEnv, type WasmEngine } from './wasm/engine.js';
 
 export { CpuStorage, setBufferPoolLimit, setPoolLimit } from './kernels/storage.js';
 export { cpuKernels } from './kernels/index.js';
+export { setPreparedLimit } from './kernels/prepared.js';
 export { setThreads } from './wasm/thread-count.js';
 
 /** Options of the CPU backend plugin. */
@@ -95,7 +97,12 @@ function createCpuBackend(options: CpuOptions): BackendImpl {
     free: (dataId) => {
       if (dataId instanceof CpuStorage) freeStorage(dataId);
     },
-    memoryInfo: () => ({ pooledBytes: memory.bufferPoolBytes, scratchBytes: memory.scratchBytes, wasmBytes: engine?.bytes() ?? 0 }),
+    memoryInfo: () => ({
+      pooledBytes: memory.bufferPoolBytes,
+      scratchBytes: memory.scratchBytes,
+      wasmBytes: engine?.bytes() ?? 0,
+      preparedBytes: engine ? preparedBytes(engine) : 0,
+    }),
     info: () => ({
       backend: name,
       threads: engine?.threads ?? 1,

@@ -73,6 +73,8 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
   ];
   for (const { xs, o, pads, block } of cases) {
     const [N, C, H, W] = xs;
+    // One image whose V and M fit two blocks takes the phased path (winograd-phased.ts) even on one thread.
+    const ours = (k: number) => k === PART.WINOGRAD || (N === 1 && (k === PART.CALL || k === PART.GEMM));
     const ys = [N, o, out(H, 3, pads[0], pads[1]), out(W, 3, pads[2], pads[3])];
     const ws = [o, C, 3, 3];
     const attrs: Conv2dAttrs = { strides: [1, 1], pads, dilations: [1, 1], groups: 1 };
@@ -83,7 +85,7 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
 
     it(`conv2d x [${xs}] pads [${pads}] matches the float64 reference, on 1 and 3 threads bit for bit`, () => {
       const one = runOn(single!, wasmConv2d(single!, undefined, always(block)), [x, w], attrs, ys);
-      expect(one.kinds.every((k) => k === PART.WINOGRAD)).toBe(true);
+      expect(one.kinds.every(ours)).toBe(true);
       expectClose(one.y, reference('conv2d', [x, w], attrs, ys), 9 * C);
       const three = runOn(threaded!, wasmConv2d(threaded!, undefined, always(block)), [x, w], attrs, ys);
       expect(Array.from(three.y)).toEqual(Array.from(one.y));
@@ -91,7 +93,7 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
 
     it(`conv2dBackpropInput dy [${ys}] pads [${pads}] matches the float64 reference, on 1 and 3 threads bit for bit`, () => {
       const one = runOn(single!, wasmConv2dBackpropInput(single!, undefined, always(block)), [dy, w], bwd, xs);
-      expect(one.kinds.every((k) => k === PART.WINOGRAD)).toBe(true);
+      expect(one.kinds.every(ours)).toBe(true);
       expectClose(one.y, reference('conv2dBackpropInput', [dy, w], bwd, xs), 9 * o);
       const three = runOn(threaded!, wasmConv2dBackpropInput(threaded!, undefined, always(block)), [dy, w], bwd, xs);
       expect(Array.from(three.y)).toEqual(Array.from(one.y));
@@ -126,6 +128,9 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
     expect(winogradForward(g([1, 64, 56, 56], [64, 64, 3, 3], { pads: [3, 3, 3, 3] }), d)).toBeNull();
     expect(winogradForward(g([1, 3, 224, 224], [64, 3, 3, 3], {}), d)).toBeNull(); // 3 input channels
     expect(winogradForward(g([1, 256, 14, 14], [256, 256, 3, 3], {}), d)).not.toBeNull(); // 56 tiles
-    expect(winogradForward(g([1, 512, 7, 7], [512, 512, 3, 3], {}), d)).toBeNull(); // 16 tiles: the filter transform would not pay
+    // 16 tiles: the filter transform would not pay per call, but at batch 1 the phased path
+    // prepares it once per weights (winograd-phased.ts); without room for the phased path it is not taken.
+    expect(winogradForward(g([1, 512, 7, 7], [512, 512, 3, 3], {}), d)).not.toBeNull();
+    expect(winogradForward(g([1, 512, 7, 7], [512, 512, 3, 3], {}), { ...d, blockFloats: 1 << 12 })).toBeNull();
   });
 });

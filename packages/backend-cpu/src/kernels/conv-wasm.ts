@@ -3,6 +3,7 @@ import { CONV_FIELDS, PART, partWords, type PartKind } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, geometry, type ConvGeom } from './conv.js';
 import { copyOut, f32Inputs, zeros } from './f32-args.js';
+import { prepared } from './prepared.js';
 import { wrap } from './storage.js';
 import {
   WINOGRAD_DEFAULTS,
@@ -97,7 +98,16 @@ interface Buffers {
   readonly w: number;
   /** y for the forward pass, dy for the gradients. */
   readonly y: number;
+  /** The filters packed ahead (kernels/prepared.ts) and their padded row count, or 0. */
+  readonly wpk?: number;
+  readonly wmp?: number;
 }
+
+/**
+ * Most output pixels (N·Ho·Wo) of a forward conv whose filters are packed ahead: with few
+ * columns per call, packing W's rows is a large share of each call (bench/RESULTS.md).
+ */
+const PREPARE_MAX_COLUMNS = 256;
 
 /**
  * Runs a conv of `kind` as parts on the engine (threads when it pays); returns the byte
@@ -114,7 +124,8 @@ function runConv(engine: WasmEngine, kind: PartKind, g: ConvGeom, p: Plan, b: Bu
     if (partial) partials.push(partial);
     const { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw } = g;
     const geom = { C, H, W, O, G, kH, kW, Ho, Wo, sh, sw, pt, pl, dh, dw };
-    return partWords(kind, CONV_FIELDS, { n0, n1, per: p.per, rows: p.rows, ...b, partial, col, t, ...geom, r0, r1, o0, o1 });
+    const packed = { wpk: b.wpk ?? 0, wmp: b.wmp ?? 0 };
+    return partWords(kind, CONV_FIELDS, { n0, n1, per: p.per, rows: p.rows, ...b, ...packed, partial, col, t, ...geom, r0, r1, o0, o1 });
   });
   engine.runParts(parts, 2 * g.N * g.O * g.R * g.Ho * g.Wo, what);
   return partials;
@@ -151,14 +162,19 @@ export function wasmConv2d(
     const g = geometry(x.shape, w.shape, out.shape, attrs);
     engine.reset();
     const img = engine.copyIn(xv);
-    const wp = engine.copyIn(wv);
     const y = engine.allocOut(out.size);
-    const wg = wino && winogradForward(g, wino);
+    const wg = wino && winogradForward(g, wino, engine.threads);
     if (wino && wg) {
-      runWinograd(engine, wg, wp, false, img, y, wino, `conv2d (Winograd) ${shapes(x.shape, w.shape)}`);
+      runWinograd(engine, wg, wv, false, img, y, wino, `conv2d (Winograd) ${shapes(x.shape, w.shape)}`);
       return copyOut(engine, y, out.size);
     }
-    runConv(engine, PART.CONV, g, plan(g, blockFloats, true, true), { img, w: wp, y }, `conv2d ${shapes(x.shape, w.shape)}`);
+    let wpk = 0;
+    if (g.G === 1 && g.N * g.Ho * g.Wo <= PREPARE_MAX_COLUMNS) {
+      const build = (dst: number) => engine.packInto(g.O, g.R, { ptr: engine.copyIn(wv), rs: g.R, cs: 1 }, dst);
+      wpk = prepared(engine, wv, 'conv', engine.packedFloats(g.O, g.R), build);
+    }
+    const bufs = { img, w: wpk ? 0 : engine.copyIn(wv), y, wpk, wmp: engine.packedRows(g.O) };
+    runConv(engine, PART.CONV, g, plan(g, blockFloats, true, true), bufs, `conv2d ${shapes(x.shape, w.shape)}`);
     return copyOut(engine, y, out.size);
   });
 }
@@ -176,13 +192,13 @@ export function wasmConv2dBackpropInput(
     const g = geometry(attrs.inputShape, w.shape, dy.shape, attrs);
     engine.reset();
     const y = engine.copyIn(dyv);
-    const wp = engine.copyIn(wv);
-    const wg = wino && winogradInputGrad(g, wino);
+    const wg = wino && winogradInputGrad(g, wino, engine.threads);
     if (wino && wg) {
       const dx = engine.allocOut(out.size);
-      runWinograd(engine, wg, wp, true, y, dx, wino, `conv2dBackpropInput (Winograd) ${shapes(dy.shape, w.shape)}`);
+      runWinograd(engine, wg, wv, true, y, dx, wino, `conv2dBackpropInput (Winograd) ${shapes(dy.shape, w.shape)}`);
       return copyOut(engine, dx, out.size);
     }
+    const wp = engine.copyIn(wv);
     const dx = zeros(engine, out.size, true);
     runConv(
       engine,
@@ -211,7 +227,7 @@ export function wasmConv2dBackpropFilter(
     engine.reset();
     const img = engine.copyIn(xv);
     const y = engine.copyIn(dyv);
-    const wg = wino && winogradForward(g, wino);
+    const wg = wino && winogradForward(g, wino, 1);
     if (wino && wg) {
       const dw = engine.allocOut(out.size);
       runWinogradFilterGrad(engine, wg, img, y, dw, wino, `conv2dBackpropFilter (Winograd) ${shapes(x.shape, dy.shape)}`);

@@ -1,4 +1,5 @@
 import { releaseResident } from '../wasm/resident.js';
+import { dropPrepared } from './prepared.js';
 import { BackendError, allocArray, type DType, type DataId, type TensorData, type TypedArray } from '@tessera/core';
 
 /**
@@ -24,9 +25,11 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Drops the values of a storage (the backend's `free`): a block of wasm memory goes back
- * to its engine, a buffer the backend allocated goes back to the pool.
+ * to its engine, a buffer the backend allocated goes back to the pool, and weights prepared
+ * from the values (kernels/prepared.ts) are given back.
  */
 export function freeStorage(storage: CpuStorage): void {
+  dropPrepared(storage.values);
   if (!releaseResident(storage.values)) storage.memory.recycle(storage.values);
   storage.values = EMPTY;
   storage.freed = true;

@@ -1,6 +1,8 @@
 import { PART, WINOGRAD_FIELDS, partWords } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import type { ConvGeom } from './conv.js';
+import { prepared } from './prepared.js';
+import { phasedFits, runPhased } from './winograd-phased.js';
 
 /**
  * Winograd F(2×2, 3×3) convolutions on the wasm engine: 3×3, stride 1, dilation 1, one
@@ -56,33 +58,39 @@ const tiles = (g: WinoGeom) => {
   return nTy * nTxp;
 };
 
-/** Whether the forward conv `g` (a 3×3 stride-1 conv with its padding) takes the Winograd path. */
-function worthIt(g: WinoGeom, o: WinogradOptions): boolean {
+/**
+ * Whether the forward conv `g` (a 3×3 stride-1 conv with its padding) takes the Winograd path
+ * on `threads` threads. The phased path (winograd-phased.ts) prepares its transformed filter
+ * once per weights, so its calls do not pay the filter transform.
+ */
+function worthIt(g: WinoGeom, o: WinogradOptions, threads: number): boolean {
   const pb = g.Ho + 2 - g.H - g.pt;
   const pr = g.Wo + 2 - g.W - g.pl;
   const padsOk = [g.pt, g.pl, pb, pr].every((p) => p >= 0 && p <= 2);
+  const filterFree = phasedFits({ ...g, ...tileGrid(g) }, threads, o.blockFloats);
   // Per (output, input) channel pair: 16 products per padded tile, 16·9 for the filter transform, 9 per pixel direct.
-  const work = 16 * g.N * tiles(g) + 16 * 9;
+  const work = 16 * g.N * tiles(g) + (filterFree ? 0 : 16 * 9);
   return padsOk && Math.min(g.C, g.O) >= o.minChannels && work <= o.maxWorkRatio * 9 * g.N * g.Ho * g.Wo;
 }
 
 const is3x3 = (g: ConvGeom) => g.kH === 3 && g.kW === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.G === 1;
 
-/** conv2d's Winograd geometry, or null when it takes the im2col path. */
-export function winogradForward(g: ConvGeom, o: WinogradOptions): WinoGeom | null {
+/** conv2d's Winograd geometry on `threads` threads, or null when it takes the im2col path. */
+export function winogradForward(g: ConvGeom, o: WinogradOptions, threads = 1): WinoGeom | null {
   if (!is3x3(g)) return null;
   const w: WinoGeom = { N: g.N, C: g.C, H: g.H, W: g.W, O: g.O, Ho: g.Ho, Wo: g.Wo, pt: g.pt, pl: g.pl };
-  return worthIt(w, o) ? w : null;
+  return worthIt(w, o, threads) ? w : null;
 }
 
 /**
  * conv2dBackpropInput's geometry as a forward conv, or null: for stride 1, dx is dy convolved
- * with the flipped, transposed filter (O input channels, C outputs) with padding 2 − p.
+ * with the flipped, transposed filter (O input channels, C outputs) with padding 2 − p, on
+ * `threads` threads.
  */
-export function winogradInputGrad(g: ConvGeom, o: WinogradOptions): WinoGeom | null {
+export function winogradInputGrad(g: ConvGeom, o: WinogradOptions, threads = 1): WinoGeom | null {
   if (!is3x3(g)) return null;
   const w: WinoGeom = { N: g.N, C: g.O, H: g.Ho, W: g.Wo, O: g.C, Ho: g.H, Wo: g.W, pt: 2 - g.pt, pl: 2 - g.pl };
-  return worthIt(w, o) ? w : null;
+  return worthIt(w, o, threads) ? w : null;
 }
 
 /** G of F(2×2, 3×3): U = G f Gᵀ for a 3×3 filter f. */
@@ -180,15 +188,15 @@ function winogradPart(
 const padFloats = (p: WinoPlan) => (2 * p.nTxp + 2) * (2 * p.band + 2) + 4;
 
 /**
- * Runs the Winograd conv `g` on the engine: input at byte address `img`, filters at byte
- * address `w` (conv2d's [O, C, 3, 3], or with `flip` the input gradient's: conv2d's filter
+ * Runs the Winograd conv `g` on the engine: input at byte address `img`, filters `w`
+ * (conv2d's [O, C, 3, 3], or with `flip` the input gradient's: conv2d's filter
  * [C, O, 3, 3] of the conv whose input gradient this is), output at byte address `y`
  * (every pixel written).
  */
 export function runWinograd(
   engine: WasmEngine,
   g: WinoGeom,
-  w: number,
+  w: Float32Array,
   flip: boolean,
   img: number,
   y: number,
@@ -198,11 +206,31 @@ export function runWinograd(
   const { N, C, O } = g;
   // U[ξ] as the GEMMs' A (O × C): conv2d's filter gives it row-major; the input gradient's
   // [C, O] filter gives its transpose (read with swapped strides).
-  const u = flip ? filterTransform(engine, w, C, O, true) : filterTransform(engine, w, O, C, false);
+  const transform = () => {
+    const wp = engine.copyIn(w);
+    return flip ? filterTransform(engine, wp, C, O, true) : filterTransform(engine, wp, O, C, false);
+  };
+  const grid = tileGrid(g);
+  const [urs, ucs] = flip ? [1, O] : [C, 1];
+  if (phasedFits({ ...g, ...grid }, engine.threads, o.blockFloats)) {
+    // U packed ahead, once per weights: 16 matrices of packedFloats(O, C) floats.
+    const each = engine.packedFloats(O, C);
+    const build = (dst: number) => {
+      const u = transform();
+      for (let xi = 0; xi < 16; xi++) engine.packInto(O, C, { ptr: u + 4 * xi * O * C, rs: urs, cs: ucs }, dst + 4 * xi * each);
+    };
+    const upk = prepared(engine, w, flip ? 'winograd-flipped' : 'winograd', 16 * each, build);
+    const u = upk
+      ? { ptr: upk, rs: engine.packedRows(O), cs: 0, step: each, packed: true }
+      : { ptr: transform(), rs: urs, cs: ucs, step: O * C, packed: false };
+    runPhased(engine, { ...g, ...grid }, u, img, y, what);
+    return;
+  }
+  const u = transform();
   const p = plan(g, o);
   const parts = p.ranges.map((r) => {
     const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m: engine.alloc(16 * O * p.P), e: 0 };
-    return winogradPart(g, p, r, addr, flip ? [1, O] : [C, 1], false);
+    return winogradPart(g, p, r, addr, [urs, ucs], false);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
 }

@@ -16,7 +16,8 @@ import type { ConvPartArgs } from './parts.js';
  * one image (disjoint outputs, or their own partial dw), or (CONV, small batches of deep
  * layers) disjoint output-channel ranges, each packing only its rows of W, so they run on
  * any thread in any order with the same result. CONV_INPUT sums over all output channels,
- * so its parts always cover them all.
+ * so its parts always cover them all. A forward part with `wpk` (filters packed ahead, one
+ * group) hands its GEMMs that packed matrix from row o0 instead of packing W's rows again.
  * Self-contained (no outside names, numbers inlined): worker threads get it as source text.
  * `a[o]` is the kind (`PART.CONV`, `PART.CONV_FILTER` or `PART.CONV_INPUT`); the arguments
  * (`CONV_FIELDS`) are read by name at their word offsets `at` (`PART_OFFSETS.conv`).
@@ -28,7 +29,7 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
   const [C, H, W, O, G] = [a[o + at.C], a[o + at.H], a[o + at.W], a[o + at.O], a[o + at.G]];
   const [kH, kW, Ho, Wo] = [a[o + at.kH], a[o + at.kW], a[o + at.Ho], a[o + at.Wo]];
   const [sh, sw, pt, pl, dh, dw] = [a[o + at.sh], a[o + at.sw], a[o + at.pt], a[o + at.pl], a[o + at.dh], a[o + at.dw]];
-  const [o0, o1] = [a[o + at.o0], a[o + at.o1]];
+  const [o0, o1, wpk, wmp] = [a[o + at.o0], a[o + at.o1], a[o + at.wpk], a[o + at.wmp]];
   const Om = o1 - o0;
   const Cg = C / G;
   const Og = O / G;
@@ -55,7 +56,8 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
         const im = kind === 3 /* PART.CONV_INPUT */ ? fns.col2im : fns.im2col;
         if (pointwise && m === 1) {
           const px = img0 + 4 * oh0 * W;
-          if (kind === 1 /* PART.CONV */) gemm(fns, s, Om, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
+          if (kind === 1 /* PART.CONV */ && wpk !== 0) gemm(fns, s, Om, band, R, wpk, wmp, o0, px, HW, 1, y0, HWo, false, true);
+          else if (kind === 1 /* PART.CONV */) gemm(fns, s, Om, band, R, wg, R, 1, px, HW, 1, y0, HWo, false);
           else if (kind === 2 /* PART.CONV_FILTER */) gemm(fns, s, Om, R, band, y0, HWo, 1, px, 1, HW, dwg, R, true);
           else gemm(fns, s, R, band, Om, wg, 1, R, y0, HWo, 1, px, HW, true);
           continue;
@@ -66,12 +68,11 @@ export function driveConv(fns: WasmExports, s: GemmScratch, a: Int32Array, o: nu
           }
         }
         if (kind === 1 /* PART.CONV */) {
-          if (m === 1) {
-            gemm(fns, s, Om, cols, R, wg, R, 1, col, cols, 1, y0, HWo, false);
-          } else {
-            gemm(fns, s, Om, cols, R, wg, R, 1, col, cols, 1, t, cols, false);
-            for (let i = 0; i < m; i++) fns.copy2d(t + 4 * i * band, cols, y0 + i * yStep, HWo, Om, band);
-          }
+          // One image's GEMM writes y directly; several go through t, then to their planes.
+          const [dst, ldd] = m === 1 ? [y0, HWo] : [t, cols];
+          if (wpk !== 0) gemm(fns, s, Om, cols, R, wpk, wmp, o0, col, cols, 1, dst, ldd, false, true);
+          else gemm(fns, s, Om, cols, R, wg, R, 1, col, cols, 1, dst, ldd, false);
+          for (let i = 0; i < m && m > 1; i++) fns.copy2d(t + 4 * i * band, cols, y0 + i * yStep, HWo, Om, band);
           continue;
         }
         // dy of this block as one Og × cols matrix: in place for one image, else gathered into t.

@@ -1,5 +1,5 @@
 import { BackendError } from '@tessera/core';
-import { SCRATCH_FLOATS, driveGemm, type GemmScratch } from './gemm-driver.js';
+import { SCRATCH_FLOATS, driveGemm, packWhole, type GemmScratch } from './gemm-driver.js';
 import type { GemmShape } from './gemm-module.js';
 import { moduleBytes, type WasmExports } from './module.js';
 import { spawner, threadSupport } from './spawn.js';
@@ -156,6 +156,34 @@ export class WasmEngine {
     } catch {
       return -1; // the memory could not grow (wasm32's 4 GiB, or the host refused)
     }
+  }
+
+  /**
+   * A block of `floats` floats that outlives kernel calls (weights packed ahead, see
+   * kernels/prepared.ts) until `unkeep`; −1 past the resident limit or where memory cannot grow.
+   */
+  keep(floats: number): number {
+    return this.takeResident(floats * 4);
+  }
+
+  /** Gives back a block from `keep`. */
+  unkeep(ptr: number, floats: number): void {
+    this.give(ptr, floats * 4);
+  }
+
+  /** Floats `packInto` writes for an M×K matrix. */
+  packedFloats(M: number, K: number): number {
+    return Math.ceil(M / TILE.mr) * TILE.mr * K;
+  }
+
+  /** Rows of an M-row matrix packed by `packInto` (M padded to the register tile). */
+  packedRows(M: number): number {
+    return Math.ceil(M / TILE.mr) * TILE.mr;
+  }
+
+  /** Packs the M×K matrix `a` whole into `dst` for GEMMs in `driveGemm`'s `packedA` mode. */
+  packInto(M: number, K: number, a: WasmMatrix, dst: number): void {
+    packWhole(this.fns, M, K, a.ptr, a.rs, a.cs, dst, TILE.mr);
   }
 
   /** Returns a block to the heap. */

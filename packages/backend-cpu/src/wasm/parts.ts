@@ -27,18 +27,20 @@ export type ExportOf<F extends readonly string[]> = (...args: { -readonly [K in 
  * The field lists, the one place each part kind's word order is written: `partWords`
  * packs a record in this order and the drivers read it back by the offsets derived from
  * the same list (`PART_OFFSETS`).
- * A GEMM part: `driveGemm`'s arguments (`accumulate` as 0/1).
+ * A GEMM part: `driveGemm`'s arguments (`accumulate` and `packed`, its `packedA`, as 0/1).
  */
-export const GEMM_FIELDS = ['M', 'N', 'K', 'a', 'ars', 'acs', 'b', 'brs', 'bcs', 'c', 'ldc', 'accumulate'] as const;
+export const GEMM_FIELDS = ['M', 'N', 'K', 'a', 'ars', 'acs', 'b', 'brs', 'bcs', 'c', 'ldc', 'accumulate', 'packed'] as const;
 
 /**
  * A conv part (CONV, CONV_FILTER, CONV_INPUT; see `driveConv`): the images [n0, n1) it owns,
  * `per` images per GEMM, `rows` output rows per GEMM, the byte addresses, the geometry, the
- * output rows [r0, r1).
+ * output rows [r0, r1), the output channels [o0, o1) (of each group), and for a forward
+ * conv of one group whose filters were packed ahead (`packWhole`) their byte address `wpk`
+ * (else 0) and padded row count `wmp`.
  */
 export const CONV_FIELDS = [
   'n0', 'n1', 'per', 'rows', 'img', 'w', 'y', 'partial', 'col', 't',
-  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1', 'o0', 'o1',
+  'C', 'H', 'W', 'O', 'G', 'kH', 'kW', 'Ho', 'Wo', 'sh', 'sw', 'pt', 'pl', 'dh', 'dw', 'r0', 'r1', 'o0', 'o1', 'wpk', 'wmp',
 ] as const;
 
 /**
@@ -87,7 +89,7 @@ export function partWords<F extends readonly string[]>(kind: PartKind, fields: F
  * Module exports a CALL part may run: word 1 is the index into this list, word 2 the
  * argument count, the arguments follow (e.g. max pooling over a range of planes).
  */
-export const CALLABLE = ['maxPool', 'maxPoolBackward', 'bnSums', 'bnApply'] as const;
+export const CALLABLE = ['maxPool', 'maxPoolBackward', 'bnSums', 'bnApply', 'winoIn', 'winoOut'] as const;
 
 /** Names of the exports a CALL part may run. */
 export type CallableName = (typeof CALLABLE)[number];
@@ -120,7 +122,7 @@ export function runPart(fns: WasmExports, s: GemmScratch, a: Int32Array, o: numb
     const g = r.at.gemm;
     const [M, N, K, A, ars, acs] = [a[o + g.M], a[o + g.N], a[o + g.K], a[o + g.a], a[o + g.ars], a[o + g.acs]];
     const [B, brs, bcs, C, ldc, acc] = [a[o + g.b], a[o + g.brs], a[o + g.bcs], a[o + g.c], a[o + g.ldc], a[o + g.accumulate]];
-    r.gemm(fns, s, M, N, K, A, ars, acs, B, brs, bcs, C, ldc, acc !== 0);
+    r.gemm(fns, s, M, N, K, A, ars, acs, B, brs, bcs, C, ldc, acc !== 0, a[o + g.packed] !== 0);
   } else if (kind === 5 /* PART.WINOGRAD */) {
     r.wino(fns, s, a, o, r.at.wino, r.gemm);
   } else {

@@ -34,7 +34,7 @@ export const runHere: PartDriver = (f, s, a, o) => runPart(f, s, a, o, runners);
 
 /** A GEMM part's table words: `PART.GEMM`, then `driveGemm`'s arguments (`GEMM_FIELDS`). */
 export function gemmPart(x: GemmJob): Int32Array {
-  return partWords(PART.GEMM, GEMM_FIELDS, { ...x, accumulate: x.accumulate ? 1 : 0 });
+  return partWords(PART.GEMM, GEMM_FIELDS, { ...x, accumulate: x.accumulate ? 1 : 0, packed: 0 });
 }
 
 /**
