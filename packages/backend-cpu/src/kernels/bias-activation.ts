@@ -15,7 +15,7 @@ import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 const { sigmoid } = scalarMath;
 
 /** x viewed as [outer, C, inner] around `axis`. */
-function around(shape: readonly number[], axis: number): { outer: number; c: number; inner: number } {
+export function around(shape: readonly number[], axis: number): { outer: number; c: number; inner: number } {
   let outer = 1;
   let inner = 1;
   for (let i = 0; i < axis; i++) outer *= shape[i];
@@ -109,7 +109,7 @@ const biasActivationGrad: Kernel<BiasActivationAttrs> = ({ inputs: [dy, y], attr
 };
 
 /** Σ of dz [outer, C, inner] over outer and inner, in place (no transpose), accumulated in doubles. */
-const biasAddGrad: Kernel<BiasAddGradAttrs> = ({ inputs: [dz], attrs: { axis }, out }) => {
+export const biasAddGrad: Kernel<BiasAddGradAttrs> = ({ inputs: [dz], attrs: { axis }, out }) => {
   const zs: TypedArray = valuesOf(dz);
   const { outer, c, inner } = around(dz.shape, axis);
   const acc = new Float64Array(c);

@@ -1,0 +1,76 @@
+import type { BiasActivationAttrs, BiasAddGradAttrs, ElementwiseAttrs, Kernel } from '@tessera/core';
+import { BIAS_ACT_PARAMS, BIAS_SUMS_PARAMS } from '../wasm/bias-module.js';
+import type { WasmEngine } from '../wasm/engine.js';
+import { around, biasAddGrad, wasmBiasActivation } from './bias-activation.js';
+import { copyOut, f32Inputs } from './f32-args.js';
+import { alloc, wrap } from './storage.js';
+
+/** Most parts a bias pass is split into (planes and channels are independent: any split gives the same result). */
+const PARTS = 8;
+
+/**
+ * Planes shorter than this stay on the other paths: the wasm passes handle a plane four
+ * floats at a time, so a bias along the last axis (inner = 1) would run one scalar per
+ * plane, where the expression kernel reads the bias as a vector row.
+ */
+const MIN_INNER = 4;
+
+/**
+ * `biasActivation` for float32 on the wasm engine: linear and relu over planes of at
+ * least `MIN_INNER` floats run the module's `biasAdd` / `biasRelu` (the plane loop in
+ * wasm, ranges of planes across the worker threads; bit-identical to the expression kernel,
+ * which makes one call per plane), everything else the expression kernel (`wasmBiasActivation`).
+ */
+export function wasmBiasActivationKernel(engine: WasmEngine, elementwise: Kernel<ElementwiseAttrs>): Kernel<BiasActivationAttrs> {
+  const viaExpression = wasmBiasActivation(elementwise);
+  return (ctx) => {
+    const { inputs: [x], attrs: { axis, activation }, out } = ctx;
+    const dims = around(x.shape, axis);
+    const vs = (activation === 'relu' || activation === 'linear') && dims.inner >= MIN_INNER ? f32Inputs(ctx.inputs, out.dtype, out.size) : null;
+    if (!vs) return viaExpression(ctx);
+    engine.reset();
+    const xp = engine.copyIn(vs[0]);
+    const bp = engine.copyIn(vs[1]);
+    const yp = engine.allocOut(out.size);
+    const { outer, c, inner } = dims;
+    const planes = outer * c;
+    const parts = Math.max(1, Math.min(PARTS, planes));
+    const list = Array.from({ length: parts }, (_, i) => ({
+      x: xp, b: bp, y: yp, C: c, inner,
+      p0: Math.floor((i * planes) / parts),
+      p1: Math.floor(((i + 1) * planes) / parts),
+    }));
+    const fn = activation === 'relu' ? 'biasRelu' : 'biasAdd';
+    engine.runCalls(fn, BIAS_ACT_PARAMS, list, 4 * out.size, `${fn} [${outer},${c},${inner}]`);
+    return wrap(copyOut(engine, yp, out.size));
+  };
+}
+
+/**
+ * `biasAddGrad` for float32 on the wasm engine: dz [outer, C, inner] summed per channel in
+ * place by the module's `biasSums` (f32x4 loads, sums in doubles, channel ranges across the
+ * worker threads); planes shorter than `MIN_INNER` and other dtypes take the TypeScript kernel.
+ */
+export function wasmBiasAddGrad(engine: WasmEngine): Kernel<BiasAddGradAttrs> {
+  return (ctx) => {
+    const { inputs: [dz], attrs: { axis }, out } = ctx;
+    const dims = around(dz.shape, axis);
+    const vs = dims.inner >= MIN_INNER ? f32Inputs(ctx.inputs, out.dtype, 2 * out.size) : null;
+    if (!vs) return biasAddGrad(ctx);
+    engine.reset();
+    const zp = engine.copyIn(vs[0]);
+    const { outer, c, inner } = dims;
+    const sums = engine.alloc(2 * c); // C doubles
+    const parts = Math.max(1, Math.min(PARTS, c));
+    const list = Array.from({ length: parts }, (_, i) => ({
+      z: zp, C: c, inner, n: outer,
+      c0: Math.floor((i * c) / parts),
+      c1: Math.floor(((i + 1) * c) / parts),
+      out: sums,
+    }));
+    engine.runCalls('biasSums', BIAS_SUMS_PARAMS, list, 4 * dz.size, `biasSums [${outer},${c},${inner}]`);
+    const result = alloc('float32', c);
+    result.set(new Float64Array(engine.f32.buffer, sums, c));
+    return wrap(result);
+  };
+}
