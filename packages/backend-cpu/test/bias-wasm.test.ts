@@ -59,6 +59,22 @@ describe.runIf(single)('wasm bias passes', () => {
           const want = call(cpuKernels, 'elementwise', [x, { ...b, shape: shapes![1]! }], { expr, scalars }, shape);
           expect(sameBits(got, want)).toBe(true);
         });
+      it.runIf(wasm)(`biasActivationGrad [${shape}] matches the TypeScript kernel (relu bit for bit) (${label})`, () => {
+        const dyv = awkward(size, 7);
+        const dy = tensor(dyv, shape, 'float32');
+        for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as FusedActivation[]) {
+          const attrs = { axis, activation };
+          const y = tensor(awkward(size, 8).map((v) => (activation === 'relu' || activation === 'linear' ? v : Math.tanh(v))), shape, 'float32');
+          const got = call(wasm!, 'biasActivationGrad', [dy, y], attrs, shape);
+          const want = call(cpuKernels, 'biasActivationGrad', [dy, y], attrs, shape);
+          if (activation === 'relu' || activation === 'linear') expect(sameBits(got, want)).toBe(true);
+          // The expression rounds after every node (1 − y² loses digits as y nears ±1); TypeScript rounds once.
+          else for (let i = 0; i < size; i++) {
+            const ok = Object.is(got[i], want[i]) || Math.abs(got[i] - want[i]) <= 4e-7 * (Math.abs(want[i]) + Math.abs(dyv[i]));
+            expect(ok, `${activation} ${i}: ${got[i]} vs ${want[i]}`).toBe(true);
+          }
+        }
+      });
       it.runIf(wasm)(`biasAddGrad [${shape}] axis ${axis} matches the float64 sums to float32 rounding (${label})`, () => {
         const values = seq(size, 9).map((v) => Math.fround(v * 5 - 1));
         const dz = tensor(values, shape, 'float32');

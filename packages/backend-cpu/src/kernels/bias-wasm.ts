@@ -1,7 +1,7 @@
-import type { BiasActivationAttrs, BiasAddGradAttrs, ElementwiseAttrs, Kernel } from '@tessera/core';
-import { BIAS_ACT_PARAMS, BIAS_SUMS_PARAMS } from '../wasm/bias-module.js';
+import { biasActivationGradDef, type BiasActivationAttrs, type BiasAddGradAttrs, type ElementwiseAttrs, type Kernel } from '@tessera/core';
+import { BIAS_ACT_PARAMS, BIAS_SUMS_PARAMS, COLUMN_SUMS_PARAMS } from '../wasm/bias-module.js';
 import type { WasmEngine } from '../wasm/engine.js';
-import { around, biasAddGrad, wasmBiasActivation } from './bias-activation.js';
+import { around, biasActivationKernels, biasAddGrad, wasmBiasActivation } from './bias-activation.js';
 import { copyOut, f32Inputs } from './f32-args.js';
 import { alloc, wrap } from './storage.js';
 
@@ -49,28 +49,48 @@ export function wasmBiasActivationKernel(engine: WasmEngine, elementwise: Kernel
 /**
  * `biasAddGrad` for float32 on the wasm engine: dz [outer, C, inner] summed per channel in
  * place by the module's `biasSums` (f32x4 loads, sums in doubles, channel ranges across the
- * worker threads); planes shorter than `MIN_INNER` and other dtypes take the TypeScript kernel.
+ * worker threads), or for a bias along the last axis (inner = 1) by `columnSums` (row by
+ * row, on this thread); inner 2 or 3 and other dtypes take the TypeScript kernel.
  */
 export function wasmBiasAddGrad(engine: WasmEngine): Kernel<BiasAddGradAttrs> {
   return (ctx) => {
     const { inputs: [dz], attrs: { axis }, out } = ctx;
-    const dims = around(dz.shape, axis);
-    const vs = dims.inner >= MIN_INNER ? f32Inputs(ctx.inputs, out.dtype, 2 * out.size) : null;
+    const { outer, c, inner } = around(dz.shape, axis);
+    const vs = inner >= MIN_INNER || inner === 1 ? f32Inputs(ctx.inputs, out.dtype, 2 * out.size) : null;
     if (!vs) return biasAddGrad(ctx);
     engine.reset();
     const zp = engine.copyIn(vs[0]);
-    const { outer, c, inner } = dims;
     const sums = engine.alloc(2 * c); // C doubles
-    const parts = Math.max(1, Math.min(PARTS, c));
-    const list = Array.from({ length: parts }, (_, i) => ({
-      z: zp, C: c, inner, n: outer,
-      c0: Math.floor((i * c) / parts),
-      c1: Math.floor(((i + 1) * c) / parts),
-      out: sums,
-    }));
-    engine.runCalls('biasSums', BIAS_SUMS_PARAMS, list, 4 * dz.size, `biasSums [${outer},${c},${inner}]`);
+    if (inner === 1) {
+      new Float64Array(engine.f32.buffer, sums, c).fill(0);
+      engine.runCalls('columnSums', COLUMN_SUMS_PARAMS, [{ z: zp, rows: outer, C: c, out: sums }], 0, 'columnSums');
+    } else {
+      const parts = Math.max(1, Math.min(PARTS, c));
+      const list = Array.from({ length: parts }, (_, i) => ({
+        z: zp, C: c, inner, n: outer,
+        c0: Math.floor((i * c) / parts),
+        c1: Math.floor(((i + 1) * c) / parts),
+        out: sums,
+      }));
+      engine.runCalls('biasSums', BIAS_SUMS_PARAMS, list, 4 * dz.size, `biasSums [${outer},${c},${inner}]`);
+    }
     const result = alloc('float32', c);
     result.set(new Float64Array(engine.f32.buffer, sums, c));
     return wrap(result);
+  };
+}
+
+/**
+ * `biasActivationGrad` on the wasm engine: for float32, core's expression of dy·act′(y) through the
+ * expression kernel (f32x4 for float32; relu gives the TypeScript kernel's bits, the other
+ * activations round after every node), where the TypeScript loop read the engine's shared
+ * memory element by element; float64 keeps the TypeScript kernel.
+ */
+export function wasmBiasActivationGrad(elementwise: Kernel<ElementwiseAttrs>): Kernel<BiasActivationAttrs> {
+  const typescript = biasActivationKernels.biasActivationGrad as Kernel<BiasActivationAttrs>;
+  return (ctx) => {
+    if (ctx.out.dtype !== 'float32') return typescript(ctx);
+    const { expr, scalars } = biasActivationGradDef.elementwise!(ctx.attrs, ctx.inputs);
+    return elementwise({ ...ctx, attrs: { expr, scalars } });
   };
 }

@@ -13,7 +13,7 @@ import { wasmAttention, wasmAttentionBackward } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { wasmBatchNormPasses } from './batch-norm-wasm.js';
 import { biasActivationKernels } from './bias-activation.js';
-import { wasmBiasActivationKernel, wasmBiasAddGrad } from './bias-wasm.js';
+import { wasmBiasActivationGrad, wasmBiasActivationKernel, wasmBiasAddGrad } from './bias-wasm.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
@@ -95,6 +95,7 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, wino),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, wino),
     biasActivation: wasmBiasActivationKernel(engine, elementwise) as AnyKernel,
+    biasActivationGrad: wasmBiasActivationGrad(elementwise) as AnyKernel,
     biasAddGrad: wasmBiasAddGrad(engine) as AnyKernel,
     ...wasmBatchNormKernels(elementwise, wasmBatchNormPasses(engine)),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,

@@ -6,6 +6,8 @@ import type { ExportOf } from './parts.js';
 export const BIAS_ACT_PARAMS = ['x', 'b', 'y', 'C', 'inner', 'p0', 'p1'] as const;
 /** The parameters of `biasSums`, in order. */
 export const BIAS_SUMS_PARAMS = ['z', 'C', 'inner', 'n', 'c0', 'c1', 'out'] as const;
+/** The parameters of `columnSums`, in order. */
+export const COLUMN_SUMS_PARAMS = ['z', 'rows', 'C', 'out'] as const;
 
 /**
  * biasAdd / biasRelu(x, b, y, C, inner, p0, p1): over the planes p in [p0, p1) of float32
@@ -96,9 +98,44 @@ export function biasSumsFn(): FnBuilder {
   return f;
 }
 
+/**
+ * columnSums(z, rows, C, out): out[j] += Σ over rows of z[r·C + j] for a float32 [rows, C]
+ * matrix, in doubles (float64 `out`, which the caller zeroes): the bias gradient of a bias
+ * along the last axis, row by row in memory order, four columns a step (two f64x2 halves),
+ * each column's sum in row order like the TypeScript kernel's (so the same doubles).
+ */
+export function columnSumsFn(): FnBuilder {
+  const f = new FnBuilder(COLUMN_SUMS_PARAMS.map(() => I32));
+  const [z, rows, C, out] = COLUMN_SUMS_PARAMS.map((_, i) => i);
+  const [r, j, c4, src, dst] = Array.from({ length: 5 }, () => f.local(I32));
+  const v = f.local(V128);
+  f.get(C).i32(-4).and().set(c4);
+  f.get(z).set(src);
+  f.forLoop(r, 0, { local: rows }, 1, () => {
+    f.get(out).set(dst);
+    f.forLoop(j, 0, { local: c4 }, 4, () => {
+      f.get(src).v128Load().set(v);
+      for (const [high, at] of [[false, 0], [true, 16]] as const) {
+        f.get(dst).get(dst).v128Load(at);
+        promote(f, v, high);
+        f.simd1('f64x2Add').v128Store(at);
+      }
+      f.get(src).i32(16).add().set(src);
+      f.get(dst).i32(32).add().set(dst);
+    });
+    f.forLoop(j, { local: c4 }, { local: C }, 1, () => {
+      f.get(dst).get(dst).f64Load().get(src).f32Load().op1('f64PromoteF32').op1('f64Add').f64Store();
+      f.get(src).i32(4).add().set(src);
+      f.get(dst).i32(8).add().set(dst);
+    });
+  });
+  return f;
+}
+
 /** The bias exports of the module. */
 export interface BiasExports {
   readonly biasAdd: ExportOf<typeof BIAS_ACT_PARAMS>;
   readonly biasRelu: ExportOf<typeof BIAS_ACT_PARAMS>;
   readonly biasSums: ExportOf<typeof BIAS_SUMS_PARAMS>;
+  readonly columnSums: ExportOf<typeof COLUMN_SUMS_PARAMS>;
 }

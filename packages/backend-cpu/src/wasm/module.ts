@@ -1,5 +1,5 @@
 import { bnApplyFn, bnSumsFn, type BatchNormExports } from './batch-norm-module.js';
-import { biasActFn, biasSumsFn, type BiasExports } from './bias-module.js';
+import { biasActFn, biasSumsFn, columnSumsFn, type BiasExports } from './bias-module.js';
 import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
@@ -39,6 +39,7 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'biasAdd', fn: biasActFn(false) },
     { name: 'biasRelu', fn: biasActFn(true) },
     { name: 'biasSums', fn: biasSumsFn() },
+    { name: 'columnSums', fn: columnSumsFn() },
     ...elementwiseFunctions(),
   ];
   return assemble(memory, fns);
