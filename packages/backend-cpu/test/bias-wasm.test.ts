@@ -99,3 +99,16 @@ describe.runIf(single)('wasm bias passes', () => {
     for (let ch = 0; ch < c; ch++) expect(got[ch]).toBe(Math.fround(exact(ch)));
   });
 });
+
+describe('TypeScript float32 biasActivation relu', () => {
+  for (const [shape, axis] of CASES)
+    it(`[${shape}] axis ${axis} is bit-identical to core's expression (NaN, −0 kept)`, () => {
+      const size = sizeOf(shape);
+      const x = tensor(awkward(size, 3), shape, 'float32');
+      const b = tensor(awkward(shape[axis], 5).map((v, i) => [-0.5, -0][i] ?? v), [shape[axis]], 'float32');
+      const attrs = { axis, activation: 'relu' as const };
+      const { expr, scalars, shapes } = biasActivationDef.elementwise!(attrs, [x, b]);
+      const want = call(cpuKernels, 'elementwise', [x, { ...b, shape: shapes![1]! }], { expr, scalars }, shape);
+      expect(sameBits(call(cpuKernels, 'biasActivation', [x, b], attrs, shape), want)).toBe(true);
+    });
+});
