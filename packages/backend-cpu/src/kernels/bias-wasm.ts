@@ -26,7 +26,8 @@ export function wasmBiasActivationKernel(engine: WasmEngine, elementwise: Kernel
   return (ctx) => {
     const { inputs: [x], attrs: { axis, activation }, out } = ctx;
     const dims = around(x.shape, axis);
-    const vs = (activation === 'relu' || activation === 'linear') && dims.inner >= MIN_INNER ? f32Inputs(ctx.inputs, out.dtype, out.size) : null;
+    const fused = (activation === 'relu' || activation === 'linear') && dims.inner >= MIN_INNER;
+    const vs = fused ? f32Inputs(ctx.inputs, out.dtype, out.size) : null;
     if (!vs) return viaExpression(ctx);
     engine.reset();
     const xp = engine.copyIn(vs[0]);
