@@ -48,9 +48,9 @@ export function wasmBiasActivationKernel(engine: WasmEngine, elementwise: Kernel
 }
 
 /**
- * `biasAddGrad` for float32 on the wasm engine: dz [outer, C, inner] summed per channel in
- * place by the module's `biasSums` (f32x4 loads, sums in doubles, channel ranges across the
- * worker threads), or for a bias along the last axis (inner = 1) by `columnSums` (row by
+ * `biasAddGrad` for float32 on the wasm engine: dz [outer, C, inner] summed in place by the
+ * module's `biasSums`, plane by plane (f32x4 loads, sums in doubles, plane ranges across the
+ * worker threads), then each channel's planes in batch order, or for a bias along the last axis (inner = 1) by `columnSums` (row by
  * row, on this thread); inner 2 or 3 and other dtypes take the TypeScript kernel.
  */
 export function wasmBiasAddGrad(engine: WasmEngine): Kernel<BiasAddGradAttrs> {
@@ -66,14 +66,22 @@ export function wasmBiasAddGrad(engine: WasmEngine): Kernel<BiasAddGradAttrs> {
       new Float64Array(engine.f32.buffer, sums, c).fill(0);
       engine.runCalls('columnSums', COLUMN_SUMS_PARAMS, [{ z: zp, rows: outer, C: c, out: sums }], 0, 'columnSums');
     } else {
-      const parts = Math.max(1, Math.min(PARTS, c));
+      // Each plane's sum (the channel walk over "channels" = planes: C = 1, n = 1), planes
+      // in memory order and plane ranges across the threads; then each channel's planes
+      // added in batch order. A channel-by-channel walk jumps C planes at a time.
+      const planes = outer * c;
+      const parts = Math.max(1, Math.min(PARTS, planes));
+      const perPlane = engine.alloc(2 * planes); // doubles
       const list = Array.from({ length: parts }, (_, i) => ({
-        z: zp, C: c, inner, n: outer,
-        c0: Math.floor((i * c) / parts),
-        c1: Math.floor(((i + 1) * c) / parts),
-        out: sums,
+        z: zp, C: 1, inner, n: 1,
+        c0: Math.floor((i * planes) / parts),
+        c1: Math.floor(((i + 1) * planes) / parts),
+        out: perPlane,
       }));
       engine.runCalls('biasSums', BIAS_SUMS_PARAMS, list, 4 * dz.size, `biasSums [${outer},${c},${inner}]`);
+      const ps = new Float64Array(engine.f32.buffer, perPlane, planes);
+      const acc = new Float64Array(engine.f32.buffer, sums, c).fill(0);
+      for (let o = 0, k = 0; o < outer; o++) for (let j = 0; j < c; j++, k++) acc[j] += ps[k];
     }
     const result = alloc('float32', c);
     result.set(new Float64Array(engine.f32.buffer, sums, c));

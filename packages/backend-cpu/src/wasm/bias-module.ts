@@ -64,6 +64,8 @@ export function biasActFn(relu: boolean): FnBuilder {
  * [n, C, inner] tensor, out[ch] = Σ z over the channel's values, in doubles (float64
  * `out`): the bias gradient, summed in place. Four floats a step, promoted to two f64x2
  * halves with their own sums (the TypeScript kernel sums in doubles too, in another order).
+ * With C = 1 and n = 1 the "channels" are planes: out[p] = the sum of plane p, in memory
+ * order (how `biasAddGrad` calls it: walking channel by channel jumps C planes at a time).
  */
 export function biasSumsFn(): FnBuilder {
   const f = new FnBuilder(BIAS_SUMS_PARAMS.map(() => I32));
