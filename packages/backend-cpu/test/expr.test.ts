@@ -75,6 +75,16 @@ describe.runIf(engine)('expression kernel in wasm SIMD', () => {
         check(expr, [a, b], os, [0.3, -7]);
       });
 
+  it('small outputs in short rows with JavaScript stages run as one row over expanded inputs (log-softmax gradient)', () => {
+    const e = ex.sub(X, ex.mul(ex.exp(Y), C));
+    const [dy, y] = [input(awkward(1280, 3), [128, 10], 'float32'), input(awkward(1280, 4), [128, 10], 'float32')];
+    check(e, [dy, y, input(awkward(128, 5), [128, 1], 'float32')], [128, 10]);
+    // Broadcast along the row and across rows, a rank-1 input, a bool input, a scalar.
+    check(ex.select(C, ex.exp(X), Y), [input(awkward(7, 3), [7], 'float32'), input(awkward(35, 4), [5, 7], 'float32'),
+      input(awkward(5, 6).map((v) => (v > 0 ? 1 : 0)), [5, 1], 'bool')], [5, 7]);
+    check(ex.sub(ex.exp(X), Y), [input(awkward(6, 3), [2, 1, 3], 'float32'), input([0.5], [], 'float32')], [2, 4, 3]);
+  });
+
   it('comparisons give bool outputs and bool inputs select (relu gradient: where(x > 0, dy, 0))', () => {
     const x = input(awkward(103, 5), [103], 'float32');
     const dy = input(awkward(103, 6), [103], 'float32');

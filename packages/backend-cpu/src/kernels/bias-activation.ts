@@ -15,7 +15,7 @@ import { alloc, allocUninit, valuesOf, wrap } from './storage.js';
 const { sigmoid } = scalarMath;
 
 /** x viewed as [outer, C, inner] around `axis`. */
-function around(shape: readonly number[], axis: number): { outer: number; c: number; inner: number } {
+export function around(shape: readonly number[], axis: number): { outer: number; c: number; inner: number } {
   let outer = 1;
   let inner = 1;
   for (let i = 0; i < axis; i++) outer *= shape[i];
@@ -37,12 +37,13 @@ const ACTIVATE_IN_PLACE: Readonly<Record<FusedActivation, Run | null>> = {
   linear: null,
   relu: (ys, s, e) => {
     if (ys instanceof Float32Array) {
-      // Branch-free on the bits: clear words with the sign bit set unless NaN (random
-      // signs mispredict a branch half the time).
+      // Branch-free on the bits: clear words with the sign bit set unless NaN or −0, as
+      // y < 0 ? 0 : y does (random signs mispredict a branch half the time).
       const w = bitsOf(ys);
       for (let i = s; i < e; i++) {
         const b = w[i];
-        w[i] = b & ~((b >> 31) & ~((0x7f800000 - (b & 0x7fffffff)) >> 31));
+        const m = b & 0x7fffffff;
+        w[i] = b & ~((b >> 31) & ~((0x7f800000 - m) >> 31) & (-m >> 31));
       }
     } else {
       for (let i = s; i < e; i++) if (ys[i] < 0) ys[i] = 0;
@@ -109,7 +110,7 @@ const biasActivationGrad: Kernel<BiasActivationAttrs> = ({ inputs: [dy, y], attr
 };
 
 /** Σ of dz [outer, C, inner] over outer and inner, in place (no transpose), accumulated in doubles. */
-const biasAddGrad: Kernel<BiasAddGradAttrs> = ({ inputs: [dz], attrs: { axis }, out }) => {
+export const biasAddGrad: Kernel<BiasAddGradAttrs> = ({ inputs: [dz], attrs: { axis }, out }) => {
   const zs: TypedArray = valuesOf(dz);
   const { outer, c, inner } = around(dz.shape, axis);
   const acc = new Float64Array(c);

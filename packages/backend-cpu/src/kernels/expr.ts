@@ -65,6 +65,14 @@ function jsRun(lowered: LoweredExpr, plan: ExprPlan, stage: JsStage): JsRun {
   return { program, sources, slot: plan.slot.get(stage.instr) ?? -1 };
 }
 
+/**
+ * Outputs of up to SMALL_JS_OUTPUT elements in several rows shorter than SHORT_JS_ROW,
+ * whose expression has JavaScript stages, run as one row over inputs expanded to the
+ * output's shape (`expanded`).
+ */
+const SMALL_JS_OUTPUT = 1 << 14;
+const SHORT_JS_ROW = 32;
+
 /** The inputs of a wasm call: float32 and bool only (a bool input is read as bytes). */
 const WASM_DTYPES: ReadonlySet<DType> = new Set(['float32', 'bool']);
 
@@ -122,15 +130,24 @@ export function elementwiseKernel(engine: WasmEngine | null): Kernel<Elementwise
       : [broadcastStrides(shape, shape), ...inputs.map((t) => broadcastStrides(t.shape, shape))];
     // The layout of every row: the innermost (merged) axis's stride of each input.
     let inner: readonly number[] = strides.map((st) => st[0]);
+    let rowLen = out.size;
     if (!flat) {
-      forEachRow(shape, strides, new Array<number>(strides.length).fill(0), (_, __, st) => {
+      forEachRow(shape, strides, new Array<number>(strides.length).fill(0), (_, len, st) => {
         inner = st.slice();
+        rowLen = len;
       });
     }
     if (inner.slice(1).some((s) => s !== 0 && s !== 1)) return null;
     const layouts = inner.slice(1).map((s): RowLayout => (s === 1 ? 'v' : 's'));
     const compiled = compile(lowered, layouts);
     if (typeof compiled === 'string') return null;
+    // A small output in short rows with JavaScript stages: its broadcast inputs copied out
+    // to the output's shape make one row, so each stage runs once per block instead of once
+    // per row (a log-softmax gradient [128, 10] ⊕ [128, 1] made 128 rows, each with a
+    // typed-array view and an interpreter call for its exp).
+    if (compiled.js.size > 0 && rowLen < SHORT_JS_ROW && out.size > rowLen && out.size <= SMALL_JS_OUTPUT) {
+      return wasm({ ...ctx, inputs: inputs.map((t) => (t.size === out.size || t.size === 1 ? t : expanded(t, out.shape))) }, lowered);
+    }
     engine.reset();
     const ptrs = inputs.map((t) => copyInput(engine, t));
     const width = inputs.map((t) => (t.dtype === 'bool' ? 1 : 4));
@@ -179,6 +196,18 @@ export function elementwiseKernel(engine: WasmEngine | null): Kernel<Elementwise
     evalExpr(lowered, inputs.map((t) => ({ values: valuesOf(t), shape: t.shape })), out.shape, attrs.scalars, ys);
     return wrap(ys);
   };
+}
+
+/** A float32 or bool input broadcast to `shape` as a contiguous copy. */
+function expanded(t: TensorData, shape: readonly number[]): TensorData {
+  const src = valuesOf(t);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const dst = t.dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size);
+  const strides = [broadcastStrides(shape, shape), broadcastStrides(t.shape, shape)];
+  forEachRow(shape, strides, [0, 0], (offs, len, inner) => {
+    for (let k = 0, o = offs[0], i = offs[1]; k < len; k++, o++, i += inner[1]) dst[o] = src[i];
+  });
+  return { dataId: wrap(dst), shape, dtype: t.dtype, size };
 }
 
 /** An input's address in the engine's memory (float32 in place where it lives there; bool as bytes). */

@@ -12,7 +12,8 @@ import { softmaxKernels } from './softmax.js';
 import { wasmAttention, wasmAttentionBackward } from './attention-wasm.js';
 import { batchNormKernels, wasmBatchNormKernels } from './batch-norm.js';
 import { wasmBatchNormPasses } from './batch-norm-wasm.js';
-import { biasActivationKernels, wasmBiasActivation } from './bias-activation.js';
+import { biasActivationKernels } from './bias-activation.js';
+import { wasmBiasActivationGrad, wasmBiasActivationKernel, wasmBiasAddGrad } from './bias-wasm.js';
 import type { WasmEngine } from '../wasm/engine.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from './conv-wasm.js';
@@ -93,7 +94,9 @@ export function kernelTable(engine: WasmEngine | null, memory: CpuMemory, option
     conv2d: wasmConv2d(engine, undefined, wino),
     conv2dBackpropInput: wasmConv2dBackpropInput(engine, undefined, wino),
     conv2dBackpropFilter: wasmConv2dBackpropFilter(engine, undefined, wino),
-    biasActivation: wasmBiasActivation(elementwise) as AnyKernel,
+    biasActivation: wasmBiasActivationKernel(engine, elementwise) as AnyKernel,
+    biasActivationGrad: wasmBiasActivationGrad(elementwise) as AnyKernel,
+    biasAddGrad: wasmBiasAddGrad(engine) as AnyKernel,
     ...wasmBatchNormKernels(elementwise, wasmBatchNormPasses(engine)),
     scaledDotProductAttention: wasmAttention(engine) as AnyKernel,
     scaledDotProductAttentionLse: wasmAttention(engine, true) as AnyKernel,

@@ -109,6 +109,7 @@ export const PLAIN = {
   shrS: 0x75,
   or: 0x72,
   divS: 0x6d,
+  remU: 0x70,
   f32Eq: 0x5b,
   f32Ne: 0x5c,
   f32Lt: 0x5d,

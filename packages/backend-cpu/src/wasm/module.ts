@@ -1,4 +1,5 @@
 import { bnApplyFn, bnSumsFn, type BatchNormExports } from './batch-norm-module.js';
+import { biasActFn, biasSumsFn, columnSumsFn, type BiasExports } from './bias-module.js';
 import { assemble, type FnBuilder, type MemoryImport } from './encode.js';
 import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
@@ -12,13 +13,15 @@ export type WasmExports = GemmExports &
   PoolingExports &
   WinogradExports &
   BatchNormExports &
+  BiasExports &
   { add_vv: BinaryRow };
 
 /**
  * The CPU backend's one WebAssembly module: GEMM (first: it calls its micro-kernels by
  * index), im2col/col2im and a strided copy, the Winograd transforms, max pooling, batch
- * norm's sums and input-gradient pass, and the float32 elementwise `add_vv` row, all
- * generated from their TypeScript descriptions over one imported memory.
+ * norm's sums and input-gradient pass, the bias add (+ relu) and bias-gradient sums, and
+ * the float32 elementwise `add_vv` row, all generated from their TypeScript descriptions
+ * over one imported memory.
  */
 export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
   const fns: { name: string; fn: FnBuilder }[] = [
@@ -33,6 +36,10 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'winoGrad', fn: winoGradFn() },
     { name: 'bnSums', fn: bnSumsFn() },
     { name: 'bnApply', fn: bnApplyFn() },
+    { name: 'biasAdd', fn: biasActFn(false) },
+    { name: 'biasRelu', fn: biasActFn(true) },
+    { name: 'biasSums', fn: biasSumsFn() },
+    { name: 'columnSums', fn: columnSumsFn() },
     ...elementwiseFunctions(),
   ];
   return assemble(memory, fns);

@@ -89,7 +89,9 @@ export function partWords<F extends readonly string[]>(kind: PartKind, fields: F
  * Module exports a CALL part may run: word 1 is the index into this list, word 2 the
  * argument count, the arguments follow (e.g. max pooling over a range of planes).
  */
-export const CALLABLE = ['maxPool', 'maxPoolBackward', 'bnSums', 'bnApply', 'winoIn', 'winoOut'] as const;
+export const CALLABLE = [
+  'maxPool', 'maxPoolBackward', 'bnSums', 'bnApply', 'winoIn', 'winoOut', 'biasAdd', 'biasRelu', 'biasSums', 'columnSums',
+] as const;
 
 /** Names of the exports a CALL part may run. */
 export type CallableName = (typeof CALLABLE)[number];
