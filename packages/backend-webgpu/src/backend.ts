@@ -56,6 +56,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     epilogueKernels: EPILOGUE_KERNELS,
     elementwiseGroup,
     matmulOnesColumn: true,
+    conv2dBackpropFilterOnesColumn: true,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
     read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
     alloc: (dtype, size) => gpu.alloc('alloc', size, dtype),

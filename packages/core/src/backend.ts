@@ -138,6 +138,13 @@ export interface BackendImpl {
    * (docs/expressions.md, "Bias gradients in the weight gradient").
    */
   readonly matmulOnesColumn?: boolean;
+  /**
+   * Optional, for compiled steps: the backend's `conv2dBackpropFilter` kernel accepts
+   * `onesColumn: true` and then returns two storages, the filter gradient and dy summed over
+   * the batch and pixels ([O]: the implicit GEMM's K is N·Ho·Wo). A convolution's NCHW
+   * bias gradient `biasAddGrad(dy)` then runs inside its filter gradient.
+   */
+  readonly conv2dBackpropFilterOnesColumn?: boolean;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */
