@@ -6,6 +6,7 @@ import type { TraceRecorder } from '../trace.js';
 import { fuseElementwise, type SlotCall } from './fuse.js';
 import { groupElementwise } from './group.js';
 import { mergeBiasGrads } from './bias-grad.js';
+import { fuseSiblings } from './siblings.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -158,7 +159,9 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
   const handOuts: Escape[] = [];
   for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
-  const calls = fuse ? groupElementwise(mergeBiasGrads(fuseElementwise(traced, escaping), backend), backend) : traced;
+  const calls = fuse
+    ? groupElementwise(fuseSiblings(mergeBiasGrads(fuseElementwise(traced, escaping), backend), escaping, backend), backend)
+    : traced;
   const lastUse: number[] = [];
   calls.forEach(({ inSlots, outSlot, outSlots }, k) => {
     for (const s of inSlots) lastUse[s] = k;

@@ -8,4 +8,6 @@ export { evalExpr, type ExprOperand } from './eval.js';
 export { exprGrads } from './grad.js';
 /** The IR's reference scalar functions (erf, floored mod, round-half-even, …), for backends. */
 export * as scalarMath from './special.js';
-export { groupByMember, type ElementwiseGroupAttrs, type ElementwiseGroupMember, type MultiOutputKernel } from './group.js';
+export {
+  groupByMember, type ElementwiseGroupAttrs, type ElementwiseGroupMember, type ElementwiseGroupOutput, type MultiOutputKernel,
+} from './group.js';
