@@ -12,6 +12,8 @@ export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /** Kernels that apply an `epilogue` attribute in their store (kernels/epilogue.ts). */
 const EPILOGUE_KERNELS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'maxPool2d', 'avgPool2d']);
+/** Kernels that compute one input from a `prologue` expression, and which input (README, *Prologues*). */
+const PROLOGUE_KERNELS: ReadonlyMap<string, number> = new Map([['softmaxCrossEntropyGrad', 2]]);
 
 /** Values as the 32-bit words the GPU stores (bool 0/1 bytes widen to u32). */
 function toWords(values: TypedArray, dtype: DType): ArrayBufferView {
@@ -54,6 +56,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     dtypes: WEBGPU_DTYPES,
     kernels,
     epilogueKernels: EPILOGUE_KERNELS,
+    prologueKernels: PROLOGUE_KERNELS,
     elementwiseGroup,
     matmulOnesColumn: true,
     conv2dBackpropFilterOnesColumn: true,

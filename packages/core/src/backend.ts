@@ -123,6 +123,12 @@ export interface BackendImpl {
    */
   readonly epilogueKernels?: ReadonlySet<string>;
   /**
+   * Optional, for compiled steps: kernels that accept a `prologue` attribute
+   * (`PrologueAttrs`), by name, with the input it replaces: the elementwise call computing
+   * that input is then evaluated inside the kernel (docs/expressions.md, "Fusion").
+   */
+  readonly prologueKernels?: ReadonlyMap<string, number>;
+  /**
    * Optional, for compiled steps: runs several independent calls of one expression (a
    * step's parameter updates) as one call with one output per member
    * (`ElementwiseGroupAttrs`); compiled steps group such calls only on backends that have

@@ -7,6 +7,7 @@ import { fuseElementwise, type SlotCall } from './fuse.js';
 import { groupElementwise } from './group.js';
 import { mergeBiasGrads } from './bias-grad.js';
 import { fuseSiblings } from './siblings.js';
+import { fusePrologues } from './prologue.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -159,9 +160,7 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
   const handOuts: Escape[] = [];
   for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
-  const calls = fuse
-    ? groupElementwise(fuseSiblings(mergeBiasGrads(fuseElementwise(traced, escaping), backend), escaping, backend), backend)
-    : traced;
+  const calls = fuse ? fused(traced, escaping, backend) : traced;
   const lastUse: number[] = [];
   calls.forEach(({ inSlots, outSlot, outSlots }, k) => {
     for (const s of inSlots) lastUse[s] = k;
@@ -189,6 +188,15 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
   const externalOwners = new Set(slots.flatMap((s) => (s.kind === 'external' ? [s.owner] : [])));
   return { slots, calls: programCalls, outputs, states, grads, externalOwners, handOuts, backend: backend! };
+}
+
+/**
+ * The compile-time passes in order (docs/expressions.md): vertical fusion and epilogues,
+ * prologues, bias gradients inside weight gradients, multi-output members, grouped calls.
+ */
+function fused(traced: readonly SlotCall[], escaping: ReadonlySet<number>, backend: BackendImpl | undefined): SlotCall[] {
+  const vertical = fusePrologues(fuseElementwise(traced, escaping), escaping, backend);
+  return groupElementwise(fuseSiblings(mergeBiasGrads(vertical, backend), escaping, backend), backend);
 }
 
 /**

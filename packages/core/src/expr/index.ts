@@ -1,6 +1,6 @@
 export {
   EXPR_UNARY, EXPR_BINARY, ex, isUnaryOp, isBinaryOp, mapLeaves,
-  type Expr, type ExprLike, type ExprUnaryOp, type ExprBinaryOp, type ElementwiseAttrs, type EpilogueAttrs,
+  type Expr, type ExprLike, type ExprUnaryOp, type ExprBinaryOp, type ElementwiseAttrs, type EpilogueAttrs, type PrologueAttrs,
   type InputExpr, type ConstExpr, type ScalarExpr, type UnaryExpr, type BinaryExpr, type SelectExpr, type CastExpr,
 } from './ir.js';
 export { lowerExpr, ExprError, type LoweredExpr, type ExprInstr } from './lower.js';
