@@ -160,7 +160,7 @@ function slicesFor(pr: GemmProblem, workgroups: number, max: number, BK: number)
  * where it cannot be (split-K, an empty K, too many words or bindings) it runs as one
  * expression pass over the finished product.
  */
-export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
+function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
   return runGemms(gpu, pr, a, b, out, epi)[0];
 }
 
