@@ -1,6 +1,7 @@
 import type { AnyKernel, BackendImpl, BackendMemoryInfo, DType, DataId, TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
+import { reduceGroup } from './kernels/reduce-group.js';
 import { elementwiseGroup } from './kernels/group.js';
 import { tileName } from './kernels/tiles.js';
 import type { AdapterReport } from './report.js';
@@ -58,6 +59,7 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     epilogueKernels: EPILOGUE_KERNELS,
     prologueKernels: PROLOGUE_KERNELS,
     elementwiseGroup,
+    reduceGroup,
     matmulOnesColumn: true,
     conv2dBackpropFilterOnesColumn: true,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),

@@ -8,15 +8,18 @@ import { useBackends, values, worstError } from './helpers.js';
  * Prologues (docs/expressions.md): in a compiled step, the loss gradient dy of
  * `softmaxCrossEntropyGrad` — the mean's one-element gradient broadcast to the batch — is
  * computed by that kernel where it loads dy (`prologueKernels`), instead of by a call of its
- * own. Checked against eager webgpu and the CPU (which has no prologues), with an ignored
- * label, for rows shorter and longer than a workgroup (the two row kernels).
+ * own; and the loss's two whole-tensor sums (the label count, with its notEqual + cast, and
+ * the loss sum) are one `reduceGroup` call. Checked against eager webgpu and the CPU (which
+ * has neither), with an ignored label, for rows shorter and longer than a workgroup (the two
+ * row kernels).
  */
 async function train(backend: string, compiled: boolean, classes: number, steps: number) {
   const o = { backend };
   const w = new Parameter(T.tensor(values(classes * 12, 3).map((v) => v * 0.3), { shape: [classes, 12], ...o }));
-  const x = T.tensor(values(9 * 12, 4), { shape: [9, 12], ...o });
+  const n = classes > 256 ? 260 : 9; // a batch longer than the sums' workgroup, too
+  const x = T.tensor(values(n * 12, 4), { shape: [n, 12], ...o });
   const ign = -1;
-  const labels = T.tensor(Int32Array.from({ length: 9 }, (_, i) => (i === 4 ? ign : (i * 7) % classes)), { shape: [9], dtype: 'int32', ...o });
+  const labels = T.tensor(Int32Array.from({ length: n }, (_, i) => (i === 4 ? ign : (i * 7) % classes)), { shape: [n], dtype: 'int32', ...o });
   const body = () => {
     w.grad?.dispose();
     w.grad = null;
@@ -43,7 +46,7 @@ async function train(backend: string, compiled: boolean, classes: number, steps:
   return { losses: Float32Array.from(losses), grad, weight, calls };
 }
 
-describe.skipIf(unavailable !== null && !REQUIRE_GPU)('prologues: dy computed inside softmaxCrossEntropyGrad (webgpu)', () => {
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('the loss in compiled steps: dy as a prologue, the sums as one call (webgpu)', () => {
   useBackends(testPlugin());
 
   for (const classes of [10, 300]) {
@@ -54,7 +57,11 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('prologues: dy computed in
       const grads = comp.calls.filter((c) => c.includes('softmaxCrossEntropyGrad'));
       expect(grads).toHaveLength(1);
       expect(grads[0]).toMatch(/^fused\(.*broadcastTo\+softmaxCrossEntropyGrad\)$/);
+      // The label count (with its notEqual + cast as a prologue) and the loss sum: one call.
+      expect(comp.calls).toContain('reduceGroup(fused(notEqual+cast+sum), sum)');
+      expect(comp.calls).not.toContain('sum');
       expect(onCpu.calls.some((c) => c.endsWith('+softmaxCrossEntropyGrad)'))).toBe(false); // no prologues on the CPU
+      expect(onCpu.calls.some((c) => c.startsWith('reduceGroup('))).toBe(false);
       for (const run of [eager, onCpu]) {
         expect(worstError(comp.losses, run.losses)).toBeLessThanOrEqual(1);
         expect(worstError(comp.grad, run.grad)).toBeLessThanOrEqual(1);

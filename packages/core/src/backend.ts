@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { ElementwiseGroupAttrs, MultiOutputKernel } from './expr/group.js';
+import type { ElementwiseGroupAttrs, MultiOutputKernel, ReduceGroupAttrs } from './expr/group.js';
 
 /**
  * Opaque handle to a backend's storage for one buffer. Core never looks inside; a
@@ -136,6 +136,13 @@ export interface BackendImpl {
    * `elementwise` kernel.
    */
   readonly elementwiseGroup?: MultiOutputKernel<ElementwiseGroupAttrs>;
+  /**
+   * Optional, for compiled steps: runs independent whole-tensor float32 sums, each of an
+   * expression over its inputs (the elementwise call that made the summed tensor, as a
+   * prologue), as one call with one one-element output per member (`ReduceGroupAttrs`): a
+   * loss's label count and loss sum (docs/expressions.md, "Dispatches per training step").
+   */
+  readonly reduceGroup?: MultiOutputKernel<ReduceGroupAttrs>;
   /**
    * Optional, for compiled steps: the backend's `matmul` kernel accepts `onesColumn: true`
    * (`MatmulOnesColumnAttrs`) and then returns two storages, the product and op(a)·1 (op(a)

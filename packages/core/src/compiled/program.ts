@@ -8,6 +8,7 @@ import { groupElementwise } from './group.js';
 import { mergeBiasGrads } from './bias-grad.js';
 import { fuseSiblings } from './siblings.js';
 import { fusePrologues } from './prologue.js';
+import { groupReductions } from './reduce-group.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -43,6 +44,8 @@ interface ProgramCall {
   readonly outSlot: number;
   /** Every output slot, `[outSlot]` unless the call has several outputs (a grouped update). */
   readonly outSlots: readonly number[];
+  /** The kernel returns one storage per output slot (a `MultiOutputKernel`), even for one slot. */
+  readonly multi: boolean;
   /** Slots whose last reader is this call (freed after it). */
   readonly frees: readonly number[];
 }
@@ -183,6 +186,7 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     ctx: { backend: c.backend, inputs: inputs as ProgramCall['inputs'], attrs: c.attrs, out: { ...c.out } },
     outSlot,
     outSlots: outSlots ?? [outSlot],
+    multi: outSlots !== undefined,
     frees: frees[k],
   }));
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
@@ -192,10 +196,11 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
 
 /**
  * The compile-time passes in order (docs/expressions.md): vertical fusion and epilogues,
- * prologues, bias gradients inside weight gradients, multi-output members, grouped calls.
+ * prologues, grouped whole-tensor sums, bias gradients inside weight gradients, multi-output
+ * members, grouped calls.
  */
 function fused(traced: readonly SlotCall[], escaping: ReadonlySet<number>, backend: BackendImpl | undefined): SlotCall[] {
-  const vertical = fusePrologues(fuseElementwise(traced, escaping), escaping, backend);
+  const vertical = groupReductions(fusePrologues(fuseElementwise(traced, escaping), escaping, backend), escaping, backend);
   return groupElementwise(fuseSiblings(mergeBiasGrads(vertical, backend), escaping, backend), backend);
 }
 
@@ -255,7 +260,7 @@ export function replayKernels(p: Program, args: readonly Tensor[]): (Storage | u
 
 /** Puts a kernel's result (one storage, or one per output slot) into `vals`. */
 export function storeOutputs(c: ProgramCall, vals: DataId[], result: DataId | readonly DataId[]): void {
-  if (c.outSlots.length === 1) vals[c.outSlot] = result as DataId;
+  if (!c.multi) vals[c.outSlot] = result as DataId;
   else (result as readonly DataId[]).forEach((d, i) => (vals[c.outSlots[i]] = d));
 }
 

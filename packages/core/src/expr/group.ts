@@ -52,3 +52,21 @@ export function groupByMember(elementwise: Kernel<ElementwiseAttrs>): MultiOutpu
     });
   };
 }
+
+/**
+ * One member of a `reduceGroup` call: the sum over all `size` elements of its expression
+ * (over its inputs, each `size` elements or one) — a whole-tensor `sum` with the elementwise
+ * call that made its input as a prologue.
+ */
+export interface ReduceGroupMember {
+  readonly expr: Expr;
+  readonly scalars: readonly number[];
+  readonly inputs: number;
+  readonly size: number;
+  readonly out: OutputSpec;
+}
+
+/** Attributes of `BackendImpl.reduceGroup`: independent whole-tensor sums, one output (one element) each. */
+export interface ReduceGroupAttrs {
+  readonly members: readonly ReduceGroupMember[];
+}
