@@ -1,18 +1,19 @@
 /**
  * Prints the kernel calls of one compiled training step per net on WebGPU (Dawn's null
- * backend): `pnpm -C bench exec tsx src/compiled/calls-probe.ts`.
+ * backend): `pnpm -C bench exec tsx src/compiled/calls-probe.ts` (SGD), or with `adam` as the
+ * argument for Adam.
  */
 import { compile, init, use, getBackend, type Tensor } from '@tessera/core';
 import { webgpu } from '@tessera/backend-webgpu';
 import { crossEntropyLoss } from '@tessera/layers';
-import { SGD } from '@tessera/optim';
+import { Adam, SGD } from '@tessera/optim';
 import { NETS, deviceData } from './nets.js';
 
 use(webgpu({ nodeFlags: ['backend=null'] }));
 await init({ backends: ['webgpu'] });
 for (const spec of Object.values(NETS)) {
   const net = spec.make();
-  const opt = new SGD(net.parameters(), { lr: 0.1 });
+  const opt = process.argv[2] === 'adam' ? new Adam(net.parameters(), { lr: 1e-3 }) : new SGD(net.parameters(), { lr: 0.1 });
   const step = compile((x: Tensor, y: Tensor) => {
     opt.zeroGrad();
     const loss = crossEntropyLoss(net.call(x), y);

@@ -1,6 +1,7 @@
 import type { AnyKernel, BackendImpl, BackendMemoryInfo, DType, DataId, TypedArray } from '@tessera/core';
 import type { GpuContext } from './context.js';
 import { attachContext } from './kernels/gpu-of.js';
+import { reduceGroup } from './kernels/reduce-group.js';
 import { elementwiseGroup } from './kernels/group.js';
 import { tileName } from './kernels/tiles.js';
 import type { AdapterReport } from './report.js';
@@ -12,6 +13,8 @@ export const WEBGPU_DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /** Kernels that apply an `epilogue` attribute in their store (kernels/epilogue.ts). */
 const EPILOGUE_KERNELS: ReadonlySet<string> = new Set(['matmul', 'conv2d', 'conv2dBackpropInput', 'maxPool2d', 'avgPool2d']);
+/** Kernels that compute one input from a `prologue` expression, and which input (README, *Prologues*). */
+const PROLOGUE_KERNELS: ReadonlyMap<string, number> = new Map([['softmaxCrossEntropyGrad', 2]]);
 
 /** Values as the 32-bit words the GPU stores (bool 0/1 bytes widen to u32). */
 function toWords(values: TypedArray, dtype: DType): ArrayBufferView {
@@ -54,8 +57,11 @@ export function createWebGpuBackend(gpu: GpuContext, report: AdapterReport, kern
     dtypes: WEBGPU_DTYPES,
     kernels,
     epilogueKernels: EPILOGUE_KERNELS,
+    prologueKernels: PROLOGUE_KERNELS,
     elementwiseGroup,
+    reduceGroup,
     matmulOnesColumn: true,
+    conv2dBackpropFilterOnesColumn: true,
     write: (values, dtype) => gpu.upload(toWords(values, dtype), values.length, dtype),
     read: async (dataId: DataId, dtype, size) => fromWords(await gpu.read(asGpu(dataId, 'read')), dtype, size),
     alloc: (dtype, size) => gpu.alloc('alloc', size, dtype),

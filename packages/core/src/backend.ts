@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import type { ElementwiseGroupAttrs, MultiOutputKernel } from './expr/group.js';
+import type { ElementwiseGroupAttrs, MultiOutputKernel, ReduceGroupAttrs } from './expr/group.js';
 
 /**
  * Opaque handle to a backend's storage for one buffer. Core never looks inside; a
@@ -123,6 +123,12 @@ export interface BackendImpl {
    */
   readonly epilogueKernels?: ReadonlySet<string>;
   /**
+   * Optional, for compiled steps: kernels that accept a `prologue` attribute
+   * (`PrologueAttrs`), by name, with the input it replaces: the elementwise call computing
+   * that input is then evaluated inside the kernel (docs/expressions.md, "Fusion").
+   */
+  readonly prologueKernels?: ReadonlyMap<string, number>;
+  /**
    * Optional, for compiled steps: runs several independent calls of one expression (a
    * step's parameter updates) as one call with one output per member
    * (`ElementwiseGroupAttrs`); compiled steps group such calls only on backends that have
@@ -131,6 +137,13 @@ export interface BackendImpl {
    */
   readonly elementwiseGroup?: MultiOutputKernel<ElementwiseGroupAttrs>;
   /**
+   * Optional, for compiled steps: runs independent whole-tensor float32 sums, each of an
+   * expression over its inputs (the elementwise call that made the summed tensor, as a
+   * prologue), as one call with one one-element output per member (`ReduceGroupAttrs`): a
+   * loss's label count and loss sum (docs/expressions.md, "Dispatches per training step").
+   */
+  readonly reduceGroup?: MultiOutputKernel<ReduceGroupAttrs>;
+  /**
    * Optional, for compiled steps: the backend's `matmul` kernel accepts `onesColumn: true`
    * (`MatmulOnesColumnAttrs`) and then returns two storages, the product and op(a)·1 (op(a)
    * summed over K, [M]: as if op(b) had a column of ones appended). A dense layer's weight
@@ -138,6 +151,13 @@ export interface BackendImpl {
    * (docs/expressions.md, "Bias gradients in the weight gradient").
    */
   readonly matmulOnesColumn?: boolean;
+  /**
+   * Optional, for compiled steps: the backend's `conv2dBackpropFilter` kernel accepts
+   * `onesColumn: true` and then returns two storages, the filter gradient and dy summed over
+   * the batch and pixels ([O]: the implicit GEMM's K is N·Ho·Wo). A convolution's NCHW
+   * bias gradient `biasAddGrad(dy)` then runs inside its filter gradient.
+   */
+  readonly conv2dBackpropFilterOnesColumn?: boolean;
   /** Human-readable facts for `tessera info`. */
   info?(): Readonly<Record<string, string | number | boolean>>;
   /** Tears the backend down; storage is invalid afterwards. */

@@ -1,8 +1,11 @@
-import type { BackendImpl, TensorData, Conv2dAttrs, EpilogueAttrs, Kernel, OutputSpec, PrimitiveAttrs } from '@tessera/core';
+import {
+  BackendError, type BackendImpl, type DataId, type TensorData, type Conv2dAttrs, type EpilogueAttrs, type Kernel, type OutputSpec,
+  type PrimitiveAttrs,
+} from '@tessera/core';
 import { asGpu, wgslType } from '../storage.js';
 import { pi, pu } from '../wgsl/params.js';
 import { epilogueOf, type EpilogueCall } from './epilogue.js';
-import { GEMM_EXTRA, runGemm, type GemmProblem } from './gemm.js';
+import { GEMM_EXTRA, runGemms, type GemmProblem } from './gemm.js';
 import { gpuOf } from './gpu-of.js';
 
 /** Sizes of one conv2d problem (x [N, C, H, W], w [O, Cg, kH, kW], y [N, O, Ho, Wo]). */
@@ -55,7 +58,7 @@ function run(
   epi?: EpilogueCall,
 ) {
   // Each output element is written by exactly one GEMM cell.
-  return runGemm(
+  return runGemms(
     gpuOf(backend),
     { ...problem, type: wgslType(a.dtype), extra: extra(g, attrs) },
     asGpu(a.dataId, problem.key),
@@ -87,7 +90,7 @@ export const conv2d: Kernel<PrimitiveAttrs['conv2d'] & { readonly epilogue?: Epi
     aKFast: true,
     bKFast: false,
     plainStore: false,
-  }, g, attrs, w, x, epilogueOf(attrs, inputs, 2, x.dtype));
+  }, g, attrs, w, x, epilogueOf(attrs, inputs, 2, x.dtype))[0];
 };
 
 /**
@@ -119,27 +122,40 @@ export const conv2dBackpropInput: Kernel<BackpropInputAttrs> = ({ backend, input
     aKFast: false,
     bKFast: false,
     plainStore: false,
-  }, g, attrs, w, dy, epilogueOf(attrs, inputs, 2, dy.dtype));
+  }, g, attrs, w, dy, epilogueOf(attrs, inputs, 2, dy.dtype))[0];
 };
 
 /**
  * dw as implicit GEMM per group: M = Og, N = Cg·kH·kW filter taps, K = N·Ho·Wo output
- * pixels; A is dy, B(k, r) the im2col matrix transposed.
+ * pixels; A is dy, B(k, r) the im2col matrix transposed. With `onesColumn` (compiled steps,
+ * `BackendImpl.conv2dBackpropFilterOnesColumn`), B gets a column of ones (r = Cg·kH·kW),
+ * whose products — dy summed over the batch and pixels, the NCHW bias gradient — go to a
+ * second output of O elements: the kernel then returns both storages.
  */
-export const conv2dBackpropFilter: Kernel<PrimitiveAttrs['conv2dBackpropFilter']> = ({ backend, inputs: [x, dy], attrs, out }) => {
+type BackpropFilterAttrs = PrimitiveAttrs['conv2dBackpropFilter'] & { readonly onesColumn?: true };
+export const conv2dBackpropFilter: Kernel<BackpropFilterAttrs> = ({ backend, inputs: [x, dy], attrs, out }) => {
   const g = geometry(x.shape, attrs.filterShape, dy.shape, attrs.groups);
-  return run(backend, out, {
-    key: 'conv2dBackpropFilter',
-    M: g.Og, N: g.Cg * g.kH * g.kW, K: g.N * g.Ho * g.Wo, batch: g.G,
+  const ones = attrs.onesColumn === true;
+  const taps = g.Cg * g.kH * g.kW;
+  const K = g.N * g.Ho * g.Wo;
+  if (ones && K === 0) throw new BackendError(`webgpu: conv2dBackpropFilter: onesColumn needs a non-empty dy (got [${dy.shape}]).`);
+  const ys = run(backend, out, {
+    key: `conv2dBackpropFilter${ones ? ':ones' : ''}`,
+    M: g.Og, N: ones ? taps + 1 : taps, K, batch: g.G,
     // inputs: a = dy, b2 = x
     loadA: `fn loadA(bt: u32, mm: u32, k: u32) -> f32 { ${GEOM} let g = i32(bt); let m = i32(mm); let p = i32(k);
   let n = p / (Ho * Wo); let q = p % (Ho * Wo); return a[u32((n * O + g * Og + m) * Ho * Wo + q)]; }`,
-    loadB: `fn loadB(bt: u32, k: u32, rr: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(rr); let p = i32(k);\n${IM2COL}\n  return ` +
-      `b2[${XAT}]; }`,
-    storeC: `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} put((bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr, v); }`,
+    loadB: `fn loadB(bt: u32, k: u32, rr: u32) -> f32 { ${GEOM} let g = i32(bt); let r = i32(rr); let p = i32(k);${
+      ones ? '\n  if (r == Cg * kH * kW) { return 1.0; }' : ''}\n${IM2COL}\n  return b2[${XAT}]; }`,
+    storeC: ones
+      ? `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} let row = bt * u32(Og) + mm; let taps = u32(Cg * kH * kW);
+  if (rr == taps) { yb[row] = v; } else { put(row * taps + rr, v); } }`
+      : `fn storeC(bt: u32, mm: u32, rr: u32, v: f32) { ${GEOM} put((bt * u32(Og) + mm) * u32(Cg * kH * kW) + rr, v); }`,
     aKFast: true,
     bKFast: true,
     // dw[(g·Og + m)·Cg·kH·kW + r] is the plain layout: long K = N·Ho·Wo may be split.
     plainStore: true,
+    second: ones ? { shape: [g.O], dtype: out.dtype, size: g.O } : undefined,
   }, g, attrs, dy, x);
+  return (ones ? ys : ys[0]) as unknown as DataId;
 };

@@ -4,7 +4,7 @@ import type { GpuStorage } from '../storage.js';
 import { applyEpilogue, plainPut, storeEpilogue, type EpilogueCall, type StoreEpilogue } from './epilogue.js';
 import { pu } from '../wgsl/params.js';
 import type { ScalarType } from '../wgsl/scalar.js';
-import { bindings } from '../wgsl/shader.js';
+import { bindings, ELEMENT_WG, perElementMain } from '../wgsl/shader.js';
 import { helpersFor } from '../wgsl/special.js';
 import { fill } from './movement.js';
 import { reduce } from './reduce.js';
@@ -45,8 +45,10 @@ export interface GemmProblem {
    */
   readonly plainStore: boolean;
   /**
-   * A second output `yb` (bound after `y`): `storeC` may write it (a matmul's ones row:
-   * the bias gradient). Such a problem is never split along K.
+   * A second output `yb` (bound after `y`) holding the product's last column (a ones column
+   * appended to B: the bias gradient): `storeC` writes element (b, m, N − 1) to
+   * yb[b·M + m] and the rest to the output as [batch, M, N − 1]. Split along K, the slices
+   * store [batch, M, N] and one pass sums them and separates the column (`sumSlicesSplit`).
    */
   readonly second?: OutputSpec;
 }
@@ -158,7 +160,7 @@ function slicesFor(pr: GemmProblem, workgroups: number, max: number, BK: number)
  * where it cannot be (split-K, an empty K, too many words or bindings) it runs as one
  * expression pass over the finished product.
  */
-export function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
+function runGemm(gpu: GpuContext, pr: GemmProblem, a: GpuStorage, b: GpuStorage, out: OutputSpec, epi?: EpilogueCall): GpuStorage {
   return runGemms(gpu, pr, a, b, out, epi)[0];
 }
 
@@ -189,10 +191,11 @@ export function runGemms(
     return [y];
   }
   const aligned = pr.M % tile.BM === 0 && pr.N % tile.BN === 0 && pr.K % tile.BK === 0 && chunk % tile.BK === 0;
-  const y = gpu.alloc(pr.key, split ? slices * out.size : out.size, out.dtype);
   const variant = `${split ? ':splitk' : ''}${aligned ? ':aligned' : ''}${fused ? `:${fused.key}` : ''}`;
   const key = `gemm:${pr.key}:${pr.type}:${tileName(tile)}${variant}`;
   const yb = pr.second ? gpu.alloc(pr.key, pr.second.size, pr.second.dtype) : null;
+  const rawSize = pr.second ? pr.batch * pr.M * pr.N : out.size;
+  const y = gpu.alloc(pr.key, split ? slices * rawSize : out.size, out.dtype);
   const spec = {
     key: `${key}${yb ? ':yb' : ''}`,
     code: () => gemmShader(pr, tile, split, aligned, fused),
@@ -212,7 +215,34 @@ export function runGemms(
     }
   }
   if (!split) return yb ? [y, yb] : [y];
+  if (yb) {
+    const main = sumSlicesSplit(gpu, y, yb, pr, slices, out);
+    gpu.release(y);
+    return [main, yb];
+  }
   const sum = reduce(gpu, 'sum', y, out.dtype, out.dtype, { outer: 1, reduce: slices, inner: out.size });
   gpu.release(y);
   return [sum];
+}
+
+/**
+ * Sums split-K slices of a problem with a `second` output ([slices][batch·M·N], row length
+ * N) and separates the last column into `col`: returns the [batch, M, N − 1] product.
+ */
+function sumSlicesSplit(gpu: GpuContext, y: GpuStorage, col: GpuStorage, pr: GemmProblem, slices: number, out: OutputSpec): GpuStorage {
+  const total = pr.batch * pr.M * pr.N;
+  const T = pr.type;
+  const main = gpu.alloc(pr.key, out.size, out.dtype);
+  const body = `    let n = ${pu(1)}; let r = i / n; let c = i % n;
+    var acc = ${T}(0);
+    for (var s = 0u; s < ${pu(2)}; s++) { acc += parts[s * ${pu(0)} + i]; }
+    if (c + 1u == n) { yb[r] = acc; } else { y[r * (n - 1u) + c] = acc; }`;
+  const spec = {
+    key: `gemm-slices-split:${T}`,
+    code: () => `${bindings({ name: 'y', type: T }, [{ name: 'parts', type: T }], [{ name: 'yb', type: T }])}\n${perElementMain(body)}`,
+    inputs: 1,
+    outputs: 2,
+  };
+  gpu.dispatch(spec, main, [col, y], [total, pr.N, slices], gpu.groupsFor(total, ELEMENT_WG));
+  return main;
 }

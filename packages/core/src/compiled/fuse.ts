@@ -38,7 +38,7 @@ const RAW = -1;
  * Most inputs a fused kernel reads: WebGPU guarantees 8 storage buffers per shader stage
  * (one is the output), and the CPU's wasm rows take their operands as arguments.
  */
-const MAX_FUSED_INPUTS = 6;
+export const MAX_FUSED_INPUTS = 6;
 
 /** The shape without its leading 1s: shapes equal under it hold the same elements in the same order. */
 const stripLead = (s: readonly number[]): readonly number[] => {
@@ -51,7 +51,7 @@ const stripLead = (s: readonly number[]): readonly number[] => {
  * `c`: equal up to leading 1s (a reshape in between adds or drops them), and, for an
  * epilogue, not of lower rank (the kernel keeps its own output shape).
  */
-function compatible(p: readonly number[], c: readonly number[], epilogue: boolean): boolean {
+export function compatible(p: readonly number[], c: readonly number[], epilogue: boolean): boolean {
   const a = stripLead(p);
   const b = stripLead(c);
   if (a.length !== b.length || a.some((d, i) => d !== b[i])) return false;
@@ -195,7 +195,7 @@ function withEpilogue(p: SlotCall, c: SlotCall, slot: number): SlotCall {
  * expression. `scalar`: `p` has one element (so do its inputs), presented as rank 0 so
  * that they broadcast to the consumer's shape, which stays the output's.
  */
-function merge(p: SlotCall, c: SlotCall, slot: number, scalar = false): SlotCall {
+export function merge(p: SlotCall, c: SlotCall, slot: number, scalar = false): SlotCall {
   const inSlots: number[] = [];
   const inputs: SlotCall['inputs'][number][] = [];
   const indexOf = (s: number, input: SlotCall['inputs'][number]): number => {

@@ -6,6 +6,9 @@ import type { TraceRecorder } from '../trace.js';
 import { fuseElementwise, type SlotCall } from './fuse.js';
 import { groupElementwise } from './group.js';
 import { mergeBiasGrads } from './bias-grad.js';
+import { fuseSiblings } from './siblings.js';
+import { fusePrologues } from './prologue.js';
+import { groupReductions } from './reduce-group.js';
 
 /**
  * A traced step turned into a replayable program: every kernel call with its inputs named
@@ -41,6 +44,8 @@ interface ProgramCall {
   readonly outSlot: number;
   /** Every output slot, `[outSlot]` unless the call has several outputs (a grouped update). */
   readonly outSlots: readonly number[];
+  /** The kernel returns one storage per output slot (a `MultiOutputKernel`), even for one slot. */
+  readonly multi: boolean;
   /** Slots whose last reader is this call (freed after it). */
   readonly frees: readonly number[];
 }
@@ -158,7 +163,7 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
   const escaping = new Set<number>([...outputs, ...states.map((s) => s.value), ...gradValues].map((e) => e.slot));
   const handOuts: Escape[] = [];
   for (const e of [...outputs, ...gradValues]) if (!handOuts.some((h) => h.slot === e.slot)) handOuts.push(e);
-  const calls = fuse ? groupElementwise(mergeBiasGrads(fuseElementwise(traced, escaping), backend), backend) : traced;
+  const calls = fuse ? fused(traced, escaping, backend) : traced;
   const lastUse: number[] = [];
   calls.forEach(({ inSlots, outSlot, outSlots }, k) => {
     for (const s of inSlots) lastUse[s] = k;
@@ -181,11 +186,22 @@ function build(rec: TraceRecorder, args: readonly Tensor[], outs: readonly Tenso
     ctx: { backend: c.backend, inputs: inputs as ProgramCall['inputs'], attrs: c.attrs, out: { ...c.out } },
     outSlot,
     outSlots: outSlots ?? [outSlot],
+    multi: outSlots !== undefined,
     frees: frees[k],
   }));
   for (const s of slots) if (s.kind === 'const') s.storage.retain();
   const externalOwners = new Set(slots.flatMap((s) => (s.kind === 'external' ? [s.owner] : [])));
   return { slots, calls: programCalls, outputs, states, grads, externalOwners, handOuts, backend: backend! };
+}
+
+/**
+ * The compile-time passes in order (docs/expressions.md): vertical fusion and epilogues,
+ * prologues, grouped whole-tensor sums, bias gradients inside weight gradients, multi-output
+ * members, grouped calls.
+ */
+function fused(traced: readonly SlotCall[], escaping: ReadonlySet<number>, backend: BackendImpl | undefined): SlotCall[] {
+  const vertical = groupReductions(fusePrologues(fuseElementwise(traced, escaping), escaping, backend), escaping, backend);
+  return groupElementwise(fuseSiblings(mergeBiasGrads(vertical, backend), escaping, backend), backend);
 }
 
 /**
@@ -244,7 +260,7 @@ export function replayKernels(p: Program, args: readonly Tensor[]): (Storage | u
 
 /** Puts a kernel's result (one storage, or one per output slot) into `vals`. */
 export function storeOutputs(c: ProgramCall, vals: DataId[], result: DataId | readonly DataId[]): void {
-  if (c.outSlots.length === 1) vals[c.outSlot] = result as DataId;
+  if (!c.multi) vals[c.outSlot] = result as DataId;
   else (result as readonly DataId[]).forEach((d, i) => (vals[c.outSlots[i]] = d));
 }
 

@@ -4,22 +4,32 @@ import type { ElementwiseAttrs, Expr } from './ir.js';
 /**
  * Horizontal fusion (docs/expressions.md, "Grouped updates"): independent calls of one
  * expression — every parameter's optimizer update of a step — run as one kernel call with
- * one output per member.
+ * one output per member, and a member may have several outputs over the same inputs (Adam's
+ * m, v and parameter: "multi-output members").
  */
 
-/** One member of a grouped call: its expression, scalars, input count and output. */
-export interface ElementwiseGroupMember {
+/** One output of a member: its expression (over the member's inputs and scalars) and its spec. */
+export interface ElementwiseGroupOutput {
   readonly expr: Expr;
+  readonly out: OutputSpec;
+}
+
+/** One member of a grouped call: its outputs, scalars and input count. */
+export interface ElementwiseGroupMember {
+  /** The member's outputs in order; every expression reads the same inputs and scalars. */
+  readonly outputs: readonly ElementwiseGroupOutput[];
   readonly scalars: readonly number[];
   /**
    * How many of the call's inputs are this member's (they follow the previous members').
    * Each is either the member's output size (read at the same flat index) or one element.
    */
   readonly inputs: number;
-  readonly out: OutputSpec;
 }
 
-/** Attributes of the `elementwiseGroup` kernel. Every member has the same expression structure. */
+/**
+ * Attributes of the `elementwiseGroup` kernel. Every member has the same expression
+ * structures and output count; all outputs of a member have one size.
+ */
 export interface ElementwiseGroupAttrs {
   readonly members: readonly ElementwiseGroupMember[];
 }
@@ -28,16 +38,35 @@ export interface ElementwiseGroupAttrs {
 export type MultiOutputKernel<A> = (ctx: KernelContext<A>) => readonly DataId[];
 
 /**
- * An `elementwiseGroup` kernel that runs each member through a backend's `elementwise`
- * kernel: the same numbers as the ungrouped calls by construction, without the dispatch
- * saving (for backends, like the CPU, where a call costs no launch).
+ * An `elementwiseGroup` kernel that runs each output of each member through a backend's
+ * `elementwise` kernel: the same numbers as the ungrouped calls by construction, without the
+ * dispatch saving (for backends, like the CPU, where a call costs no launch). Returns the
+ * outputs member by member.
  */
 export function groupByMember(elementwise: Kernel<ElementwiseAttrs>): MultiOutputKernel<ElementwiseGroupAttrs> {
   return ({ backend, inputs, attrs }) => {
     let at = 0;
-    return attrs.members.map((m) => {
+    return attrs.members.flatMap((m) => {
       const mine = inputs.slice(at, (at += m.inputs));
-      return elementwise({ backend, inputs: mine, attrs: { expr: m.expr, scalars: m.scalars }, out: m.out });
+      return m.outputs.map((o) => elementwise({ backend, inputs: mine, attrs: { expr: o.expr, scalars: m.scalars }, out: o.out }));
     });
   };
+}
+
+/**
+ * One member of a `reduceGroup` call: the sum over all `size` elements of its expression
+ * (over its inputs, each `size` elements or one) — a whole-tensor `sum` with the elementwise
+ * call that made its input as a prologue.
+ */
+export interface ReduceGroupMember {
+  readonly expr: Expr;
+  readonly scalars: readonly number[];
+  readonly inputs: number;
+  readonly size: number;
+  readonly out: OutputSpec;
+}
+
+/** Attributes of `BackendImpl.reduceGroup`: independent whole-tensor sums, one output (one element) each. */
+export interface ReduceGroupAttrs {
+  readonly members: readonly ReduceGroupMember[];
 }

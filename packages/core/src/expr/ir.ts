@@ -90,6 +90,18 @@ export interface EpilogueAttrs {
   readonly scalars: readonly number[];
 }
 
+/**
+ * The `prologue` attribute a kernel listed in `BackendImpl.prologueKernels` receives: its
+ * input `input` is not passed; the kernel computes it where it would load it, from the
+ * expression over the inputs appended after its other inputs (each the replaced input's
+ * size, read at the same flat index, or one element, read at 0).
+ */
+export interface PrologueAttrs {
+  readonly input: number;
+  readonly expr: Expr;
+  readonly scalars: readonly number[];
+}
+
 /** An operand: an expression or a number (a literal). */
 export type ExprLike = Expr | number;
 

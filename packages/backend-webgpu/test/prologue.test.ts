@@ -1,0 +1,72 @@
+import * as T from '@tessera/core';
+import { Parameter, type Tensor } from '@tessera/core';
+import { describe, expect, it } from 'vitest';
+import { REQUIRE_GPU, testPlugin, unavailable } from './gpu.js';
+import { useBackends, values, worstError } from './helpers.js';
+
+/**
+ * Prologues (docs/expressions.md): in a compiled step, the loss gradient dy of
+ * `softmaxCrossEntropyGrad` — the mean's one-element gradient broadcast to the batch — is
+ * computed by that kernel where it loads dy (`prologueKernels`), instead of by a call of its
+ * own; and the loss's two whole-tensor sums (the label count, with its notEqual + cast, and
+ * the loss sum) are one `reduceGroup` call. Checked against eager webgpu and the CPU (which
+ * has neither), with an ignored label, for rows shorter and longer than a workgroup (the two
+ * row kernels).
+ */
+async function train(backend: string, compiled: boolean, classes: number, steps: number) {
+  const o = { backend };
+  const w = new Parameter(T.tensor(values(classes * 12, 3).map((v) => v * 0.3), { shape: [classes, 12], ...o }));
+  const n = classes > 256 ? 260 : 9; // a batch longer than the sums' workgroup, too
+  const x = T.tensor(values(n * 12, 4), { shape: [n, 12], ...o });
+  const ign = -1;
+  const labels = T.tensor(Int32Array.from({ length: n }, (_, i) => (i === 4 ? ign : (i * 7) % classes)), { shape: [n], dtype: 'int32', ...o });
+  const body = () => {
+    w.grad?.dispose();
+    w.grad = null;
+    const rows = T.softmaxCrossEntropy(x.matmul(w, { transposeB: true }), labels, ign);
+    const count = T.cast(T.notEqual(labels, ign), 'float32').sum();
+    const loss = rows.sum().div(count);
+    loss.backward();
+    T.noGrad(() => w.assign(w.sub(w.grad!.mul(0.5))));
+    return loss.detach();
+  };
+  const step = compiled ? T.compile(body) : body;
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const l = T.tidy(() => step());
+    losses.push((await l.data())[0]);
+    l.dispose();
+  }
+  const grad = Float32Array.from((await w.grad!.data()) as Float32Array);
+  const weight = Float32Array.from((await w.data()) as Float32Array);
+  const calls = compiled ? [...(step as T.CompiledFunction<[], Tensor>).stats.calls] : [];
+  if (compiled) (step as T.CompiledFunction<[], Tensor>).dispose();
+  w.grad?.dispose();
+  T.dispose([w, x, labels]);
+  return { losses: Float32Array.from(losses), grad, weight, calls };
+}
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('the loss in compiled steps: dy as a prologue, the sums as one call (webgpu)', () => {
+  useBackends(testPlugin());
+
+  for (const classes of [10, 300]) {
+    it(`${classes} classes: one call for the loss gradient, eager webgpu's and the CPU's numbers`, async () => {
+      const eager = await train('webgpu', false, classes, 4);
+      const comp = await train('webgpu', true, classes, 4);
+      const onCpu = await train('cpu', true, classes, 4);
+      const grads = comp.calls.filter((c) => c.includes('softmaxCrossEntropyGrad'));
+      expect(grads).toHaveLength(1);
+      expect(grads[0]).toMatch(/^fused\(.*broadcastTo\+softmaxCrossEntropyGrad\)$/);
+      // The label count (with its notEqual + cast as a prologue) and the loss sum: one call.
+      expect(comp.calls).toContain('reduceGroup(fused(notEqual+cast+sum), sum)');
+      expect(comp.calls).not.toContain('sum');
+      expect(onCpu.calls.some((c) => c.endsWith('+softmaxCrossEntropyGrad)'))).toBe(false); // no prologues on the CPU
+      expect(onCpu.calls.some((c) => c.startsWith('reduceGroup('))).toBe(false);
+      for (const run of [eager, onCpu]) {
+        expect(worstError(comp.losses, run.losses)).toBeLessThanOrEqual(1);
+        expect(worstError(comp.grad, run.grad)).toBeLessThanOrEqual(1);
+        expect(worstError(comp.weight, run.weight)).toBeLessThanOrEqual(1);
+      }
+    }, 120_000);
+  }
+});
