@@ -74,11 +74,14 @@ export function runPhased(engine: WasmEngine, g: PhasedGeom, u: PhasedFilter, im
   const m = engine.alloc(16 * O * P);
   const Wp = 2 * nTxp + 2;
   const rows = 2 * nTy + 2;
+  // Each input-transform part stages its plane in its own padded block: one allocation for all.
+  const padFloats = Wp * rows + 4;
+  const pads = engine.alloc(N * C * padFloats);
   const ins = [];
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const src = img + 4 * (n * C + c) * H * W;
-      const pad = engine.alloc(Wp * rows + 4);
+      const pad = pads + 4 * (n * C + c) * padFloats;
       ins.push({ src, H, W, pad, Wp, r0: 0, rows, pt, pl, v: v + 4 * (c * P + n * tiles), ldx: C * P, nTy, nTxp });
     }
   }
