@@ -77,7 +77,7 @@ if (which === 'r18' || which === 'both') {
   const x = randn([1, 3, 224, 224]);
   await fuseBatchNorm(net, x);
   await measure('resnet18 infer b1', 1, async () => {
-    const y = noGrad(() => net.call(x));
+    const y = tidy(() => noGrad(() => net.call(x)));
     await y.data();
     y.dispose();
   });
