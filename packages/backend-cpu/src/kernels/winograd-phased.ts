@@ -1,5 +1,6 @@
 import { GEMM_FIELDS, PART, partWords } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
+import type { WinoGeom } from './winograd.js';
 
 /**
  * The Winograd F(2×2, 3×3) forward conv in three phases across threads, for batches too
@@ -22,21 +23,8 @@ const MAX_CALLS = 384;
 /** Output-channel ranges per image of the output transform. */
 const OUT_PARTS = 8;
 
-/** The tile grid and geometry a phased call needs (see winograd.ts' `WinoGeom` and `tileGrid`). */
-interface PhasedGeom {
-  readonly N: number;
-  readonly C: number;
-  readonly H: number;
-  readonly W: number;
-  readonly O: number;
-  readonly Ho: number;
-  readonly Wo: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly nTy: number;
-  readonly nTx: number;
-  readonly nTxp: number;
-}
+/** The geometry and tile grid (winograd.ts' `tileGrid`) a phased call needs. */
+type PhasedGeom = WinoGeom & { readonly nTy: number; readonly nTx: number; readonly nTxp: number };
 
 /**
  * Whether a forward Winograd call of `g` takes the phased path on `threads` threads: fewer
