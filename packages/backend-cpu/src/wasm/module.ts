@@ -4,6 +4,7 @@ import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolingExports } from './pooling-module.js';
+import { winoDotFn, winoMulFn, type WinoProductExports } from './wino-products-module.js';
 import { winoGradFn, winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
 
 /** Everything the generated module exports. */
@@ -11,6 +12,7 @@ export type WasmExports = GemmExports &
   ConvExports &
   PoolingExports &
   WinogradExports &
+  WinoProductExports &
   BatchNormExports &
   { add_vv: BinaryRow };
 
@@ -31,6 +33,8 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'winoIn', fn: winoInFn() },
     { name: 'winoOut', fn: winoOutFn() },
     { name: 'winoGrad', fn: winoGradFn() },
+    { name: 'winoMul', fn: winoMulFn() },
+    { name: 'winoDot', fn: winoDotFn() },
     { name: 'bnSums', fn: bnSumsFn() },
     { name: 'bnApply', fn: bnApplyFn() },
     ...elementwiseFunctions(),
