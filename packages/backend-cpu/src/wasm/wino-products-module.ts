@@ -10,24 +10,31 @@ import { FnBuilder, I32, V128 } from './encode.js';
 /** Output-channel rows of winoMul's register tile (its packed U's row blocks). */
 export const MUL_ROWS = 4;
 
+/** Pushes x + a·b for the vectors in locals x, a, b (one fused multiply-add with `fma`: relaxed SIMD). */
+function madd(f: FnBuilder, fma: boolean, x: number, a: number, b: number): void {
+  if (fma) f.get(a).get(b).get(x).f32x4RelaxedMadd();
+  else f.get(x).get(a).get(b).f32x4Mul().f32x4Add();
+}
+
 /**
  * winoMul(up, v, vx, m, mx, O, C, P): M[ξ] (O × P) = U[ξ] (O × C) · V[ξ] (C × P) for the 16 ξ,
  * with V[ξ][c][p] at byte `v + 4·(ξ·vx + c·P + p)` and M[ξ][o][p] at byte `m + 4·(ξ·mx + o·P + p)`;
  * P is a multiple of 4 (the ξ strides vx ≥ C·P and mx ≥ O·P are skewed off multiples of 4 KiB by
  * the caller: 16 streams that far apart would share one set of the L1 cache). U comes packed (`packU` in winograd.ts): for each ξ, ⌈O/4⌉ blocks
  * of C columns of 4 rows (zero past O), so a tile's four splats sit at immediate offsets.
- * Register tile: 4 rows × 8 tiles (8 accumulators), 4 tiles at a row's end.
+ * Register tile: 4 rows × 8 tiles (8 accumulators), 4 tiles at a row's end; `fma` fuses
+ * each multiply-add (relaxed SIMD, where the engine validates it).
  */
-export function winoMulFn(): FnBuilder {
+export function winoMulFn(fma: boolean): FnBuilder {
   const f = new FnBuilder(new Array(8).fill(I32));
   const [up, v, vx, m, mx, O, C, P] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [xi, ob, p0, c, a, b, rows, dst, ub, vb, mb, Pb, Ob] = Array.from({ length: 13 }, () => f.local(I32));
-  const acc = Array.from({ length: 8 }, () => f.local(V128));
+  const acc = Array.from({ length: 2 * MUL_ROWS }, () => f.local(V128));
   const bv = [f.local(V128), f.local(V128)];
   const s = f.local(V128);
   /** One register tile of `nv` vectors of tiles at column p0 of block ob. */
   const tile = (nv: 1 | 2) => {
-    for (let i = 0; i < 4 * nv; i++) f.v128Zero().set(acc[i]);
+    for (let i = 0; i < MUL_ROWS * nv; i++) f.v128Zero().set(acc[i]);
     f.get(ub).get(ob).get(C).mul().i32(4 * MUL_ROWS).mul().add().set(a);
     f.get(vb).get(p0).i32(2).shl().add().set(b);
     f.forLoop(c, 0, { local: C }, 1, () => {
@@ -36,7 +43,8 @@ export function winoMulFn(): FnBuilder {
         f.get(a).load32Splat(4 * r).set(s);
         for (let j = 0; j < nv; j++) {
           const x = acc[r * nv + j];
-          f.get(x).get(s).get(bv[j]).f32x4Mul().f32x4Add().set(x);
+          madd(f, fma, x, s, bv[j]);
+          f.set(x);
         }
       }
       f.get(a).i32(4 * MUL_ROWS).add().set(a);
@@ -100,9 +108,9 @@ function laneSums(f: FnBuilder, x: readonly number[], t: readonly [number, numbe
  * (4 floats of slack after M: a row's last vector is loaded whole). P is a multiple of 4.
  * Register tile: 2 output channels × 4 input channels, each a vector of partial sums over
  * the tiles, reduced across lanes at the end. Past O or C the tile reads valid rows again
- * and drops their sums.
+ * and drops their sums. `fma` as for winoMul.
  */
-export function winoDotFn(): FnBuilder {
+export function winoDotFn(fma: boolean): FnBuilder {
   const f = new FnBuilder(new Array(9).fill(I32));
   const [e, ex, v, vx, m, O, C, P, first] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const [xi, o0, c0, j, Pb, eb, vb, mb, dst, cols] = Array.from({ length: 10 }, () => f.local(I32));
@@ -133,7 +141,10 @@ export function winoDotFn(): FnBuilder {
           for (let r = 0; r < 2; r++) f.get(er[r]).get(j).add().v128Load().set(x[r]);
           for (let k = 0; k < 4; k++) {
             f.get(vr[k]).get(j).add().v128Load().set(y);
-            for (let r = 0; r < 2; r++) f.get(acc[4 * r + k]).get(x[r]).get(y).f32x4Mul().f32x4Add().set(acc[4 * r + k]);
+            for (let r = 0; r < 2; r++) {
+              madd(f, fma, acc[4 * r + k], x[r], y);
+              f.set(acc[4 * r + k]);
+            }
           }
         });
         for (let r = 0; r < 2; r++) {
