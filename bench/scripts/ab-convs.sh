@@ -1,7 +1,7 @@
 #!/bin/sh
 # A/B of CIFAR ResNet-20's conv kernels (scripts/winograd-r20.ts) against a base commit's
 # backend-cpu source, alternated on a noisy machine.
-# Usage: sh scripts/ab-convs.sh BASE_COMMIT   (RUNS=7 calls per kernel, ROUNDS=3 alternations)
+# Usage: sh scripts/ab-convs.sh BASE_COMMIT [r18]   (RUNS=7 calls per kernel, ROUNDS=3 alternations)
 set -e
 cd "$(dirname "$0")/.."
 base=$1
@@ -13,6 +13,6 @@ $esb scripts/winograd-r20.ts $common --alias:@tessera/backend-cpu=./.cache/base-
 $esb scripts/winograd-r20.ts $common --alias:@tessera/backend-cpu=../packages/backend-cpu/src/index.ts --outfile=.cache/convs-new.mjs
 i=0
 while [ $i -lt "${ROUNDS:-3}" ]; do
-  for b in base new; do printf '%-5s ' $b; node .cache/convs-$b.mjs ${RUNS:-7}; done
+  for b in base new; do printf '%-5s ' $b; node .cache/convs-$b.mjs ${RUNS:-7} $2; done
   i=$((i + 1))
 done

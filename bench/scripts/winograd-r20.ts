@@ -2,7 +2,7 @@
  * The three directions of CIFAR ResNet-20's 3×3 convs (batch 128) on the CPU backend: per
  * kernel the min wall time and the min process CPU time (all threads) per call, in ms. Bundle it against two source trees to A/B a kernel change
  * (`sh scripts/ab-convs.sh BASE_COMMIT`); `THREADS=1` for one thread.
- * `npx tsx scripts/winograd-r20.ts [runs]`
+ * `npx tsx scripts/winograd-r20.ts [runs] [r18]` (`r18`: ResNet-18's 3×3 convs at batch 1 instead)
  */
 import { cpu } from '@tessera/backend-cpu';
 import { sizeOf, type AnyKernel, type Conv2dAttrs, type DataId } from '@tessera/core';
@@ -15,10 +15,10 @@ const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random()
 const input = (shape: number[]) => ({ dataId: b.write(rand(sizeOf(shape)), 'float32', shape), shape, dtype: 'float32' as const, size: sizeOf(shape) });
 const ops = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'] as const;
 
+const layers = process.argv[3] === 'r18' ? [[1, 64, 56], [1, 128, 28], [1, 256, 14]] : [[128, 16, 32], [128, 32, 16], [128, 64, 8]];
 const cells: string[] = [];
-for (const c of [16, 32, 64]) {
-  const s = 512 / c;
-  const xs = [128, c, s, s];
+for (const [n, c, s] of layers) {
+  const xs = [n, c, s, s];
   const ws = [c, c, 3, 3];
   const [x, w, dy] = [input(xs), input(ws), input(xs)];
   for (const op of ops) {

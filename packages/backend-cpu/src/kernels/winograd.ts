@@ -125,6 +125,16 @@ function filterTransform(engine: WasmEngine, w: number, A: number, B: number, fl
 }
 
 /**
+ * Most input and output channels for which a block's 16 products run as one call of the
+ * small-channel kernels (winoMul, winoDot), not as 16 GEMMs: with more, the GEMM's packing
+ * pays for itself (CIFAR ResNet-20's 16–64 channels are faster on the kernels, ResNet-18 at
+ * batch 1 was slower; bench/RESULTS.md).
+ */
+const TILED_MAX_CHANNELS = 64;
+
+const tiled = (g: WinoGeom) => Math.max(g.C, g.O) <= TILED_MAX_CHANNELS;
+
+/**
  * U (16 matrices O × C at byte address `t`, U[ξ][o][c] at float `ξ·O·C + o·us[0] + c·us[1]`)
  * packed for winoMul: per ξ, ⌈O/4⌉ blocks of C columns of 4 rows, rows past O zero.
  * Returns the packed copy's byte address.
@@ -191,12 +201,14 @@ function winogradPart(
   p: WinoPlan,
   r: readonly number[],
   addr: { img: number; u: number; y: number; pad: number; v: number; m: number; e: number },
+  us: readonly [number, number],
   grad: boolean,
 ): Int32Array {
   const { C, H, W, O, Ho, Wo, pt, pl } = g;
-  const geom = { C, H, W, O, Ho, Wo, pt, pl, nTx: p.nTx, nTxp: p.nTxp, skew: SKEW, grad: grad ? 1 : 0 };
+  const geom = { C, H, W, O, Ho, Wo, pt, pl, nTx: p.nTx, nTxp: p.nTxp, urs: us[0], ucs: us[1], grad: grad ? 1 : 0 };
+  const layout = { skew: SKEW, tiled: tiled(g) ? 1 : 0 };
   const ranges = { n0: r[0], n1: r[1], per: p.per, ty0: r[2], ty1: r[3], band: p.band };
-  return partWords(PART.WINOGRAD, WINOGRAD_FIELDS, { ...ranges, ...addr, ...geom });
+  return partWords(PART.WINOGRAD, WINOGRAD_FIELDS, { ...ranges, ...addr, ...geom, ...layout });
 }
 
 /**
@@ -232,12 +244,13 @@ export function runWinograd(
   // U[ξ] (O × C): conv2d's filter gives it row-major; the input gradient's [C, O] filter gives
   // its transpose (read with swapped strides while packing).
   const t = flip ? filterTransform(engine, w, C, O, true) : filterTransform(engine, w, O, C, false);
-  const u = packU(engine, t, O, C, flip ? [1, O] : [C, 1]);
+  const us: [number, number] = flip ? [1, O] : [C, 1];
+  const u = tiled(g) ? packU(engine, t, O, C, us) : t;
   const p = plan(g, o);
   const parts = p.ranges.map((r) => {
     const [v, m] = [engine.alloc(blockFloats(C, p)), engine.alloc(blockFloats(O, p))];
     const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v, m, e: 0 };
-    return winogradPart(g, p, r, addr, false);
+    return winogradPart(g, p, r, addr, us, false);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
 }
@@ -265,7 +278,7 @@ export function runWinogradFilterGrad(
     sums.push(m);
     const [v, e] = [engine.alloc(blockFloats(C, p)), engine.alloc(blockFloats(O, p))];
     const addr = { img, u: 0, y: dy, pad: engine.alloc(padFloats(p)), v, m, e };
-    return winogradPart(g, p, r, addr, true);
+    return winogradPart(g, p, r, addr, [0, 0], true);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
   for (const m of sums.slice(1)) engine.fns.add_vv(sums[0], m, sums[0], 16 * O * C);
