@@ -1,7 +1,8 @@
 /**
  * The three directions of CIFAR ResNet-20's 3×3 convs (batch 128) on the CPU backend: per
- * kernel the min wall time and the min process CPU time (all threads) per call, in ms. Bundle it against two source trees to A/B a kernel change
- * (`sh scripts/ab-convs.sh BASE_COMMIT`); `THREADS=1` for one thread.
+ * kernel the min wall time and the min process CPU time (all threads) per call, in ms.
+ * Bundle it against two source trees to A/B a kernel change (`sh scripts/ab-convs.sh
+ * BASE_COMMIT`); `THREADS=1` for one thread.
  * `npx tsx scripts/winograd-r20.ts [runs] [r18]` (`r18`: ResNet-18's 3×3 convs at batch 1 instead)
  */
 import { cpu } from '@tessera/backend-cpu';
@@ -12,7 +13,10 @@ const threads = process.env.THREADS ? Number(process.env.THREADS) : undefined;
 const b = cpu({ winograd: true, threads }).createSync!();
 const attrs: Conv2dAttrs = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], groups: 1 };
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-const input = (shape: number[]) => ({ dataId: b.write(rand(sizeOf(shape)), 'float32', shape), shape, dtype: 'float32' as const, size: sizeOf(shape) });
+const input = (shape: number[]) => {
+  const dataId = b.write(rand(sizeOf(shape)), 'float32', shape);
+  return { dataId, shape, dtype: 'float32' as const, size: sizeOf(shape) };
+};
 const ops = ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'] as const;
 
 const layers = process.argv[3] === 'r18' ? [[1, 64, 56], [1, 128, 28], [1, 256, 14]] : [[128, 16, 32], [128, 32, 16], [128, 64, 8]];

@@ -20,8 +20,9 @@ function madd(f: FnBuilder, fma: boolean, x: number, a: number, b: number): void
  * winoMul(up, v, vx, m, mx, O, C, P): M[ξ] (O × P) = U[ξ] (O × C) · V[ξ] (C × P) for the 16 ξ,
  * with V[ξ][c][p] at byte `v + 4·(ξ·vx + c·P + p)` and M[ξ][o][p] at byte `m + 4·(ξ·mx + o·P + p)`;
  * P is a multiple of 4 (the ξ strides vx ≥ C·P and mx ≥ O·P are skewed off multiples of 4 KiB by
- * the caller: 16 streams that far apart would share one set of the L1 cache). U comes packed (`packU` in winograd.ts): for each ξ, ⌈O/4⌉ blocks
- * of C columns of 4 rows (zero past O), so a tile's four splats sit at immediate offsets.
+ * the caller: 16 streams that far apart would share one set of the L1 cache). U comes packed
+ * (`packU` in winograd.ts): for each ξ, ⌈O/4⌉ blocks of C columns of 4 rows (zero past O), so
+ * a tile's four splats sit at immediate offsets.
  * Register tile: 4 rows × 8 tiles (8 accumulators), 4 tiles at a row's end; `fma` fuses
  * each multiply-add (relaxed SIMD, where the engine validates it).
  */
