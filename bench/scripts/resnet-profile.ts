@@ -46,16 +46,19 @@ async function measure(label: string, work: number, step: () => Promise<void>): 
   totals.clear();
   on = profile;
   const wall: number[] = [];
+  let cpuMin = Infinity;
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), process.cpuUsage()];
     await step();
     wall.push(performance.now() - t0);
+    const dc = process.cpuUsage(c0);
+    cpuMin = Math.min(cpuMin, (dc.user + dc.system) / 1000);
   }
   on = false;
   wall.sort((a, b) => a - b);
   const med = wall[Math.floor(wall.length / 2)]!;
   console.log(`${label}: median ${med.toFixed(1)} ms, min ${wall[0]!.toFixed(1)} ms (${((work * 1000) / med).toFixed(1)} ` +
-    `samples/s)${profile ? ' [kernels wrapped]' : ''}`);
+    `samples/s), process CPU min ${cpuMin.toFixed(0)} ms${profile ? ' [kernels wrapped]' : ''}`);
   if (!profile) return;
   const byOp = new Map<string, number>();
   let sum = 0;

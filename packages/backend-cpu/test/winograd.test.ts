@@ -70,6 +70,9 @@ describe.runIf(single && threaded)('Winograd F(2×2, 3×3) convolutions', () => 
     { xs: [2, 3, 9, 10], o: 4, pads: [1, 0, 2, 1], block: 1 << 18 }, // asymmetric
     { xs: [1, 6, 21, 17], o: 7, pads: [1, 1, 1, 1], block: 600 }, // one image in bands of tile rows
     { xs: [9, 2, 4, 4], o: 3, pads: [1, 1, 1, 1], block: 3000 }, // several images per block
+    { xs: [2, 70, 5, 7], o: 9, pads: [1, 1, 1, 1], block: 1 << 18 }, // over 64 channels: products by the GEMM
+    { xs: [1, 5, 6, 5], o: 67, pads: [1, 1, 2, 0], block: 1 << 18 }, // the same, 67 outputs
+    { xs: [2, 64, 5, 6], o: 61, pads: [0, 1, 1, 1], block: 1 << 18 }, // 64 channels: the small-channel kernels' largest
   ];
   for (const { xs, o, pads, block } of cases) {
     const [N, C, H, W] = xs;

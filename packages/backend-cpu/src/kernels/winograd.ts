@@ -1,14 +1,17 @@
 import { PART, WINOGRAD_FIELDS, partWords } from '../wasm/parts.js';
 import type { WasmEngine } from '../wasm/engine.js';
+import { MUL_ROWS } from '../wasm/wino-products-module.js';
 import type { ConvGeom } from './conv.js';
 import { prepared } from './prepared.js';
 import { phasedFits, runPhased } from './winograd-phased.js';
 
 /**
  * Winograd F(2×2, 3×3) convolutions on the wasm engine: 3×3, stride 1, dilation 1, one
- * group, padding at most 2 on each side. 16 GEMMs of K = C replace the im2col GEMM of
+ * group, padding at most 2 on each side. 16 products of K = C replace the im2col GEMM of
  * K = 9C, 2.25× fewer multiply-adds; the two data transforms are SIMD passes
- * (wasm/winograd-module.ts), the filter transform one small GEMM per call.
+ * (wasm/winograd-module.ts), the 16 products of a block one call of a register-tiled kernel
+ * that reads V in place (wasm/wino-products-module.ts), the filter transform one small GEMM
+ * per call.
  */
 
 /** When a conv takes the Winograd path (defaults; tests lower them). */
@@ -129,6 +132,37 @@ function filterTransform(engine: WasmEngine, w: number, A: number, B: number, fl
   return u;
 }
 
+/**
+ * Most input and output channels for which a block's 16 products run as one call of the
+ * small-channel kernels (winoMul, winoDot), not as 16 GEMMs: with more, the GEMM's packing
+ * pays for itself (CIFAR ResNet-20's 16–64 channels are faster on the kernels, ResNet-18 at
+ * batch 1 was slower; bench/RESULTS.md).
+ */
+const TILED_MAX_CHANNELS = 64;
+
+const tiled = (g: WinoGeom) => Math.max(g.C, g.O) <= TILED_MAX_CHANNELS;
+
+/**
+ * U (16 matrices O × C at byte address `t`, U[ξ][o][c] at float `ξ·O·C + o·us[0] + c·us[1]`)
+ * packed for winoMul: per ξ, ⌈O/4⌉ blocks of C columns of 4 rows, rows past O zero.
+ * Returns the packed copy's byte address.
+ */
+function packU(engine: WasmEngine, t: number, O: number, C: number, us: readonly [number, number]): number {
+  const R = MUL_ROWS;
+  const Ob = Math.ceil(O / R);
+  const up = engine.alloc(16 * Ob * C * R);
+  const f = engine.f32;
+  const [src, dst] = [t >> 2, up >> 2];
+  for (let xi = 0; xi < 16; xi++) {
+    for (let o = 0; o < Ob * R; o++) {
+      const row = dst + (xi * Ob + Math.floor(o / R)) * C * R + (o % R);
+      const from = src + xi * O * C + o * us[0];
+      for (let c = 0; c < C; c++) f[row + c * R] = o < O ? f[from + c * us[1]] : 0;
+    }
+  }
+  return up;
+}
+
 /** How a Winograd call is cut: images per block, tile rows per block, the parts' ranges. */
 interface WinoPlan {
   readonly per: number;
@@ -175,14 +209,25 @@ function winogradPart(
   p: WinoPlan,
   r: readonly number[],
   addr: { img: number; u: number; y: number; pad: number; v: number; m: number; e: number },
-  us: [number, number],
+  us: readonly [number, number],
   grad: boolean,
 ): Int32Array {
   const { C, H, W, O, Ho, Wo, pt, pl } = g;
   const geom = { C, H, W, O, Ho, Wo, pt, pl, nTx: p.nTx, nTxp: p.nTxp, urs: us[0], ucs: us[1], grad: grad ? 1 : 0 };
+  const layout = { skew: SKEW, tiled: tiled(g) ? 1 : 0 };
   const ranges = { n0: r[0], n1: r[1], per: p.per, ty0: r[2], ty1: r[3], band: p.band };
-  return partWords(PART.WINOGRAD, WINOGRAD_FIELDS, { ...ranges, ...addr, ...geom });
+  return partWords(PART.WINOGRAD, WINOGRAD_FIELDS, { ...ranges, ...addr, ...geom, ...layout });
 }
+
+/**
+ * Floats between a block's 16 matrices beyond their size: their strides are multiples of
+ * 4 KiB for the usual shapes, so without it the 16 streams of a transform would fall into
+ * one set of the L1 cache.
+ */
+const SKEW = 16;
+
+/** Floats of a part's 16 matrices of `rows` × P (V, M or Ê). */
+const blockFloats = (rows: number, p: WinoPlan) => 16 * (rows * p.P + SKEW);
 
 /** Floats of a part's padded band. */
 const padFloats = (p: WinoPlan) => (2 * p.nTxp + 2) * (2 * p.band + 2) + 4;
@@ -226,10 +271,12 @@ export function runWinograd(
     runPhased(engine, { ...g, ...grid }, u, img, y, what);
     return;
   }
-  const u = transform();
+  const t = transform();
+  const u = tiled(g) ? packU(engine, t, O, C, [urs, ucs]) : t;
   const p = plan(g, o);
   const parts = p.ranges.map((r) => {
-    const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m: engine.alloc(16 * O * p.P), e: 0 };
+    const [v, m] = [engine.alloc(blockFloats(C, p)), engine.alloc(blockFloats(O, p))];
+    const addr = { img, u, y, pad: engine.alloc(padFloats(p)), v, m, e: 0 };
     return winogradPart(g, p, r, addr, [urs, ucs], false);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);
@@ -254,9 +301,10 @@ export function runWinogradFilterGrad(
   const p = plan(g, o);
   const sums: number[] = [];
   const parts = p.ranges.map((r) => {
-    const m = engine.alloc(16 * O * C);
+    const m = engine.alloc(16 * O * C + 4);
     sums.push(m);
-    const addr = { img, u: 0, y: dy, pad: engine.alloc(padFloats(p)), v: engine.alloc(16 * C * p.P), m, e: engine.alloc(16 * O * p.P) };
+    const [v, e] = [engine.alloc(blockFloats(C, p)), engine.alloc(blockFloats(O, p))];
+    const addr = { img, u: 0, y: dy, pad: engine.alloc(padFloats(p)), v, m, e };
     return winogradPart(g, p, r, addr, [0, 0], true);
   });
   engine.runParts(parts, 2 * 16 * N * O * C * p.P, what);

@@ -5,6 +5,7 @@ import { copy2dFn, im2colFn, type ConvExports } from './conv-module.js';
 import { elementwiseFunctions, type BinaryRow } from './elementwise-module.js';
 import { gemmFunctions, type GemmExports, type GemmShape } from './gemm-module.js';
 import { maxPoolFn, type PoolingExports } from './pooling-module.js';
+import { winoDotFn, winoMulFn, type WinoProductExports } from './wino-products-module.js';
 import { winoGradFn, winoInFn, winoOutFn, type WinogradExports } from './winograd-module.js';
 
 /** Everything the generated module exports. */
@@ -12,6 +13,7 @@ export type WasmExports = GemmExports &
   ConvExports &
   PoolingExports &
   WinogradExports &
+  WinoProductExports &
   BatchNormExports &
   BiasExports &
   { add_vv: BinaryRow };
@@ -34,6 +36,8 @@ export function moduleBytes(shape: GemmShape, memory: MemoryImport): Uint8Array<
     { name: 'winoIn', fn: winoInFn() },
     { name: 'winoOut', fn: winoOutFn() },
     { name: 'winoGrad', fn: winoGradFn() },
+    { name: 'winoMul', fn: winoMulFn(shape.fma) },
+    { name: 'winoDot', fn: winoDotFn(shape.fma) },
     { name: 'bnSums', fn: bnSumsFn() },
     { name: 'bnApply', fn: bnApplyFn() },
     { name: 'biasAdd', fn: biasActFn(false) },

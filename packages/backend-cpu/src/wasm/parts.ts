@@ -47,11 +47,13 @@ export const CONV_FIELDS = [
  * A Winograd part (see `driveWinograd`): images [n0, n1), `per` images per block, tile rows
  * [ty0, ty1) in blocks of `band`, the byte addresses (input, transformed filter U, output,
  * the part's scratch: padded band, V and M, and Ê for the filter gradient), the geometry, the
- * tile row's width (nTx tiles, padded to nTxp), U's strides and `grad` (0/1).
+ * tile row's width (nTx tiles, padded to nTxp), U's strides, `grad` (0/1), the floats between
+ * V's (M's, Ê's) 16 matrices beyond their size (`skew`) and `tiled` (1: the products by the
+ * small-channel kernels, U packed for them; 0: by the GEMM).
  */
 export const WINOGRAD_FIELDS = [
   'n0', 'n1', 'per', 'ty0', 'ty1', 'band', 'img', 'u', 'y', 'pad', 'v', 'm',
-  'C', 'H', 'W', 'O', 'Ho', 'Wo', 'pt', 'pl', 'nTx', 'nTxp', 'urs', 'ucs', 'grad', 'e',
+  'C', 'H', 'W', 'O', 'Ho', 'Wo', 'pt', 'pl', 'nTx', 'nTxp', 'urs', 'ucs', 'grad', 'e', 'skew', 'tiled',
 ] as const;
 
 /** A conv part's arguments, or their word offsets (`PART_OFFSETS.conv`). */
