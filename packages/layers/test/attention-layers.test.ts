@@ -1,30 +1,39 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, tensor, tidy, use } from '@tessera/core';
+import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, recordOps, scaledDotProductAttention, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { LayerConfigError, MultiheadAttention, StateDictError, TransformerEncoderLayer } from '../src/index.js';
 import { gradCheck, randT } from './helpers.js';
-import { type Arr, type Float, readFixture, toState, toTensor } from './torch-fixture.js';
+import { type Arr, type Float, type GradCase, TOL, expectForwardAndGrads, expectMatches, readFixture, toState, toTensor } from './torch-fixture.js';
 
 beforeAll(() => use(cpu()));
 
-interface MhaCase {
+interface MhaCase extends GradCase {
   name: string; options: { batch_first?: boolean; kdim?: number; vdim?: number; bias?: boolean }; average: boolean;
-  state: Record<string, Arr>; query: Arr; key: Arr; value: Arr; out: Arr; weights: Arr; keyPaddingMask?: Arr; attnMask?: Arr;
+  state: Record<string, Arr>; query: Arr; key: Arr; value: Arr; weights: Arr; keyPaddingMask?: Arr; attnMask?: Arr;
 }
-interface EncoderCase {
+interface EncoderCase extends GradCase {
   name: string; options: { dim_feedforward: number; activation?: 'relu' | 'gelu'; norm_first?: boolean; batch_first?: boolean };
-  state: Record<string, Arr>; src: Arr; out: Arr; srcMask?: Arr; srcKeyPaddingMask?: Arr;
+  state: Record<string, Arr>; src: Arr; srcMask?: Arr; srcKeyPaddingMask?: Arr;
 }
-const fixture = readFixture<{ E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[] }>('attention.json');
+/** `F.scaled_dot_product_attention`'s math (PyTorch 2's reference implementation, in torch 1.13 ops). */
+interface SdpaCase extends GradCase { name: string; causal: boolean; scale?: number; q: Arr; k: Arr; v: Arr; mask?: Arr }
+const fixture = readFixture<{
+  E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[]; scaledDotProductAttention: SdpaCase[];
+}>('attention.json');
 const { E, heads } = fixture;
 
-/** max |actual − expected|, failing when above `tol`; returns the error for the report. */
-function maxAbsError(actual: Tensor, expected: Arr, tol: number): number {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const worst = expected.data.reduce<number>((m, e, i) => Math.max(m, Math.abs(a[i] - Number(e))), 0);
-  expect(worst).toBeLessThan(tol);
-  return worst;
+/** Names of the ops that `fn` runs (forward and backward). */
+function opsRun(fn: () => void): string[] {
+  const names: string[] = [];
+  tidy(() => recordOps((c) => names.push(c.def.name), fn));
+  return names;
+}
+
+/** Expects the fused forward-with-logsumexp and the fused backward to have run, and no [L, S] softmax. */
+function expectFusedAttention(names: readonly string[]): void {
+  expect(names).toContain('scaledDotProductAttentionLse');
+  expect(names).toContain('scaledDotProductAttentionBackward');
+  expect(names).not.toContain('softmax');
 }
 
 function mha(c: MhaCase, dtype: Float): MultiheadAttention {
@@ -40,8 +49,9 @@ function encoder(c: EncoderCase, dtype: Float): TransformerEncoderLayer {
   return m.eval();
 }
 
-const TOL: Record<Float, number> = { float64: 1e-12, float32: 1e-5 };
 const worst: Record<string, number> = {};
+const note = (key: string, err: number) => void (worst[key] = Math.max(worst[key] ?? 0, err));
+const asInputs = (entries: [string, Arr][], dtype: Float): [string, Tensor][] => entries.map(([n, a]) => [n, toTensor(a, dtype).requiresGrad_()]);
 
 describe('MultiheadAttention against PyTorch 1.13 (eval, PyTorch state dict loaded strictly)', () => {
   for (const c of fixture.multiheadAttention) {
@@ -55,8 +65,17 @@ describe('MultiheadAttention against PyTorch 1.13 (eval, PyTorch state dict load
         };
         const [q, k, v] = [toTensor(c.query, dtype), toTensor(c.key, dtype), toTensor(c.value, dtype)];
         const { output, weights } = m.forwardWithWeights(q, k, v, masks);
-        worst[`MHA ${dtype}`] = Math.max(worst[`MHA ${dtype}`] ?? 0, maxAbsError(output, c.out, TOL[dtype]), maxAbsError(weights, c.weights, TOL[dtype]));
-        maxAbsError(m.call(q, k, v, masks), c.out, TOL[dtype]); // the fused-op path gives the same output
+        note(`MHA ${dtype}`, Math.max(expectMatches(output, c.out, TOL[dtype], 'output'), expectMatches(weights, c.weights, TOL[dtype], 'weights')));
+      });
+
+      it(`${c.name} (${dtype}): output and gradients of every input and parameter through the fused attention`, () => {
+        const m = mha(c, dtype);
+        const masks = { keyPaddingMask: c.keyPaddingMask && toTensor(c.keyPaddingMask, dtype), attnMask: c.attnMask && toTensor(c.attnMask, dtype) };
+        const ins = asInputs([['query', c.query], ['key', c.key], ['value', c.value]], dtype);
+        const names = opsRun(() =>
+          note(`MHA grads ${dtype}`, expectForwardAndGrads(c, dtype, () => m.call(ins[0][1], ins[1][1], ins[2][1], masks), [...ins, ...m.namedParameters()])),
+        );
+        expectFusedAttention(names);
       });
     }
   }
@@ -123,11 +142,13 @@ describe('TransformerEncoderLayer against PyTorch 1.13 (eval, PyTorch state dict
     for (const dtype of ['float64', 'float32'] as const) {
       it(`${c.name} (${dtype})`, () => {
         const m = encoder(c, dtype);
-        const y = m.call(toTensor(c.src, dtype), {
+        const masks = {
           srcMask: c.srcMask && toTensor(c.srcMask, dtype),
           srcKeyPaddingMask: c.srcKeyPaddingMask && toTensor(c.srcKeyPaddingMask, dtype),
-        });
-        worst[`encoder ${dtype}`] = Math.max(worst[`encoder ${dtype}`] ?? 0, maxAbsError(y, c.out, TOL[dtype]));
+        };
+        const src = asInputs([['src', c.src]], dtype);
+        const names = opsRun(() => note(`encoder ${dtype}`, expectForwardAndGrads(c, dtype, () => m.call(src[0][1], masks), [...src, ...m.namedParameters()])));
+        expectFusedAttention(names);
       });
     }
   }
@@ -156,8 +177,23 @@ describe('TransformerEncoderLayer against PyTorch 1.13 (eval, PyTorch state dict
     expect(() => new TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(/activation must be 'relu' or 'gelu'/);
   });
 
-  it('reports the worst error against PyTorch', () => {
-    console.log(`max abs error vs PyTorch 1.13: ${JSON.stringify(worst)}`);
-    expect(Object.keys(worst).length).toBe(4);
+});
+
+describe("scaledDotProductAttention against F.scaled_dot_product_attention's math (PyTorch 1.13 ops)", () => {
+  for (const c of fixture.scaledDotProductAttention) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`${c.name} (${dtype}): output and dq, dk, dv through the fused backward`, () => {
+        const ins = asInputs([['q', c.q], ['k', c.k], ['v', c.v]], dtype);
+        const mask = c.mask && toTensor(c.mask, dtype);
+        const f = () => scaledDotProductAttention(ins[0][1], ins[1][1], ins[2][1], { mask, causal: c.causal, scale: c.scale });
+        const names = opsRun(() => note(`sdpa ${dtype}`, expectForwardAndGrads(c, dtype, f, ins)));
+        expectFusedAttention(names);
+      });
+    }
+  }
+
+  it('reports the worst relative error against PyTorch', () => {
+    console.log(`max relative error vs PyTorch 1.13: ${JSON.stringify(worst)}`);
+    expect(Object.keys(worst).length).toBe(8);
   });
 });
