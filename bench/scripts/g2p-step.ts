@@ -5,6 +5,10 @@
  *
  *   npx tsx scripts/g2p-step.ts g2p-transformer [batch 64] [steps 10] [sorted|random] [dModel] [layers]
  *
+ * Environment: COMPILED=1 runs the step through core's `compile` (WARM=steps first traces
+ * every timed batch's shapes), ACT=gelu builds the Transformer with GELU, BY_SHAPE=1 splits
+ * the kernel table by input shapes, TOP=n rows.
+ *
  * `sorted` takes each batch from words of similar length (what `--bucket` does in
  * `tessera train`); `random` pads to the longest word of a random batch.
  */
@@ -14,7 +18,7 @@ import * as core from '@tessera/core';
 import { Seq2SeqDataset, Vocab } from '@tessera/datasets';
 import { loadTextDataset } from '@tessera/datasets/node';
 import { crossEntropyLoss } from '@tessera/layers';
-import { type TransformerSeq2Seq, buildTextModel } from '@tessera/models';
+import { TransformerSeq2Seq, buildTextModel } from '@tessera/models';
 import { Adam } from '@tessera/optim';
 
 const [model = 'g2p-transformer', batchArg = '64', stepsArg = '10', order = 'random', dModelArg, layersArg] = process.argv.slice(2);
@@ -53,13 +57,20 @@ const letters = Vocab.build(examples.map((e) => e.source));
 const phones = Vocab.build(examples.map((e) => e.target!));
 const pairs = examples.map((e) => ({ src: letters.encode(e.source), tgt: phones.encode(e.target!) }));
 const ds = new Seq2SeqDataset(pairs);
-const net = buildTextModel(model, {
-  srcVocabSize: letters.size,
-  tgtVocabSize: phones.size,
-  blockSize: 64,
-  dModel: dModelArg ? Number(dModelArg) : undefined,
-  layers: layersArg ? Number(layersArg) : undefined,
-}) as TransformerSeq2Seq;
+// ACT=gelu builds the zoo's g2p-transformer as it was before it took ReLU (for before/after timings).
+const sizes = { dModel: 128, nhead: 4, numEncoderLayers: 3, numDecoderLayers: 3, dropout: 0.1 };
+const gelu = { srcVocab: letters.size, tgtVocab: phones.size, ...sizes };
+const built =
+  process.env.ACT === 'gelu' && model === 'g2p-transformer'
+    ? new TransformerSeq2Seq(gelu)
+    : buildTextModel(model, {
+        srcVocabSize: letters.size,
+        tgtVocabSize: phones.size,
+        blockSize: 64,
+        dModel: dModelArg ? Number(dModelArg) : undefined,
+        layers: layersArg ? Number(layersArg) : undefined,
+      });
+const net = built as TransformerSeq2Seq;
 const opt = new Adam(net.parameters(), { lr: 1e-3 });
 const perm = Array.from({ length: pairs.length }, (_, i) => i);
 for (let i = perm.length - 1; i > 0; i--) {
@@ -71,6 +82,17 @@ const window = perm.slice(0, 50 * batch);
 if (order === 'sorted') window.sort((a, b) => pairs[a]!.src.length - pairs[b]!.src.length);
 const batches = Array.from({ length: 50 }, (_, i) => window.slice(i * batch, (i + 1) * batch));
 
+function lossStep(src: Tensor, tgtIn: Tensor, tgtOut: Tensor, srcPaddingMask: Tensor, tgtPaddingMask: Tensor): Tensor {
+  opt.zeroGrad();
+  const logits = net.call(src, tgtIn, { srcPaddingMask, tgtPaddingMask });
+  const loss = crossEntropyLoss(logits.reshape([-1, logits.shape[2]!]), tgtOut.reshape([-1]), { ignoreIndex: Vocab.PAD });
+  loss.backward();
+  opt.step();
+  return loss.detach();
+}
+const compiled = process.env.COMPILED === '1';
+const compiledStep = core.compile(lossStep);
+
 let padded = 0;
 let real = 0;
 function step(i: number): void {
@@ -80,23 +102,19 @@ function step(i: number): void {
   real += idx.reduce((s, j) => s + pairs[j]!.src.length + pairs[j]!.tgt.length + 1, 0);
   net.train();
   core.tidy(() => {
-    const logits = net.call(b.src, b.tgtIn, { srcPaddingMask: b.srcPaddingMask, tgtPaddingMask: b.tgtPaddingMask });
-    const v = logits.shape[2]!;
-    const loss = crossEntropyLoss(logits.reshape([-1, v]), b.tgtOut.reshape([-1]), { ignoreIndex: Vocab.PAD });
-    loss.backward();
-    opt.step();
-    opt.zeroGrad();
+    const args = [b.src, b.tgtIn, b.tgtOut, b.srcPaddingMask, b.tgtPaddingMask] as const;
+    const loss = compiled ? compiledStep(...args) : lossStep(...args);
     loss.dataSync();
   });
   for (const t of [b.src, b.srcPaddingMask, b.tgtIn, b.tgtOut, b.tgtPaddingMask] as Tensor[]) t.dispose();
 }
-for (let i = 0; i < 2; i++) step(i);
+for (let i = 0; i < Number(process.env.WARM ?? 2); i++) step(i); // WARM=steps: every timed batch seen once (compiled replays)
 on = true;
 padded = 0;
 real = 0;
 const t0 = cpuMs();
 const w0 = performance.now();
-for (let i = 0; i < steps; i++) step(i + 2);
+for (let i = 0; i < steps; i++) step(i);
 const perStep = (cpuMs() - t0) / steps;
 const wall = (performance.now() - w0) / steps;
 const rows = [...totals].sort((x, y) => y[1].ms - x[1].ms);
