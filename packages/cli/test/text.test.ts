@@ -62,6 +62,20 @@ describe('tessera train (text models) and generate', () => {
     expect(gen.lines[0]).toMatch(/^CAT {2}/);
   }, 120_000);
 
+  it('g2p-transformer trains on length-bucketed batches (--bucket N windows) or plain shuffled ones (--bucket 0)', async () => {
+    for (const bucket of ['2', '0']) {
+      const io = captureIo();
+      const args = ['train', '--model', 'g2p-transformer', '--data-file', join(dir, 'cmudict.txt'), '--epochs', '1', '--batch-size', '4'];
+      const code = await main([...args, '--d-model', '8', '--layers', '1', '--beam-size', '1', '--bucket', bucket, '--backend', 'cpu', '--out', join(dir, `g2p-b${bucket}`)], io);
+      expect(io.text()).not.toMatch(/error/);
+      expect(code).toBe(0);
+      expect(io.text()).toMatch(/epoch 1\/1 {2}train loss [\d.]+ {2}validation PER/);
+    }
+    const bad = captureIo();
+    expect(await main(['train', '--model', 'g2p-transformer', '--data-file', join(dir, 'cmudict.txt'), '--bucket', '-1', '--out', join(dir, 'g2p-bad')], bad)).not.toBe(0);
+    expect(bad.text()).toMatch(/--bucket/);
+  }, 120_000);
+
   it('refuses a model on the wrong dataset, a used --out, and generate without a run', async () => {
     const io = captureIo();
     expect(await main(['train', '--model', 'char-gpt', '--dataset', 'cmudict'], io)).toBe(2);

@@ -1,47 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, tensor, tidy, use } from '@tessera/core';
+import { DTypeError, ShapeError, type Tensor, manualSeed, memory, noGrad, scaledDotProductAttention, tensor, tidy, use } from '@tessera/core';
 import { cpu } from '@tessera/backend-cpu';
 import { LayerConfigError, MultiheadAttention, StateDictError, TransformerEncoderLayer } from '../src/index.js';
 import { gradCheck, randT } from './helpers.js';
-import { type Arr, type Float, readFixture, toState, toTensor } from './torch-fixture.js';
+import { type Arr, type Float, TOL, expectForwardAndGrads, expectMatches, toTensor } from './torch-fixture.js';
+import { encoder, expectFusedAttention, fixture, mha, opsRun } from './attention-fixture.js';
 
 beforeAll(() => use(cpu()));
 
-interface MhaCase {
-  name: string; options: { batch_first?: boolean; kdim?: number; vdim?: number; bias?: boolean }; average: boolean;
-  state: Record<string, Arr>; query: Arr; key: Arr; value: Arr; out: Arr; weights: Arr; keyPaddingMask?: Arr; attnMask?: Arr;
-}
-interface EncoderCase {
-  name: string; options: { dim_feedforward: number; activation?: 'relu' | 'gelu'; norm_first?: boolean; batch_first?: boolean };
-  state: Record<string, Arr>; src: Arr; out: Arr; srcMask?: Arr; srcKeyPaddingMask?: Arr;
-}
-const fixture = readFixture<{ E: number; heads: number; multiheadAttention: MhaCase[]; transformerEncoderLayer: EncoderCase[] }>('attention.json');
-const { E, heads } = fixture;
+const { E } = fixture;
 
-/** max |actual − expected|, failing when above `tol`; returns the error for the report. */
-function maxAbsError(actual: Tensor, expected: Arr, tol: number): number {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const worst = expected.data.reduce<number>((m, e, i) => Math.max(m, Math.abs(a[i] - Number(e))), 0);
-  expect(worst).toBeLessThan(tol);
-  return worst;
-}
-
-function mha(c: MhaCase, dtype: Float): MultiheadAttention {
-  const m = new MultiheadAttention(E, heads, { batchFirst: c.options.batch_first, kdim: c.options.kdim, vdim: c.options.vdim, bias: c.options.bias, dtype });
-  m.loadStateDict(toState(c.state, dtype)); // strict: every PyTorch key, no other
-  return m.eval();
-}
-
-function encoder(c: EncoderCase, dtype: Float): TransformerEncoderLayer {
-  const o = c.options;
-  const m = new TransformerEncoderLayer(E, heads, { dimFeedforward: o.dim_feedforward, activation: o.activation, normFirst: o.norm_first, batchFirst: o.batch_first, dtype });
-  m.loadStateDict(toState(c.state, dtype));
-  return m.eval();
-}
-
-const TOL: Record<Float, number> = { float64: 1e-12, float32: 1e-5 };
 const worst: Record<string, number> = {};
+const note = (key: string, err: number) => void (worst[key] = Math.max(worst[key] ?? 0, err));
+const asInputs = (entries: [string, Arr][], dtype: Float): [string, Tensor][] => entries.map(([n, a]) => [n, toTensor(a, dtype).requiresGrad_()]);
 
 describe('MultiheadAttention against PyTorch 1.13 (eval, PyTorch state dict loaded strictly)', () => {
   for (const c of fixture.multiheadAttention) {
@@ -55,8 +26,17 @@ describe('MultiheadAttention against PyTorch 1.13 (eval, PyTorch state dict load
         };
         const [q, k, v] = [toTensor(c.query, dtype), toTensor(c.key, dtype), toTensor(c.value, dtype)];
         const { output, weights } = m.forwardWithWeights(q, k, v, masks);
-        worst[`MHA ${dtype}`] = Math.max(worst[`MHA ${dtype}`] ?? 0, maxAbsError(output, c.out, TOL[dtype]), maxAbsError(weights, c.weights, TOL[dtype]));
-        maxAbsError(m.call(q, k, v, masks), c.out, TOL[dtype]); // the fused-op path gives the same output
+        note(`MHA ${dtype}`, Math.max(expectMatches(output, c.out, TOL[dtype], 'output'), expectMatches(weights, c.weights, TOL[dtype], 'weights')));
+      });
+
+      it(`${c.name} (${dtype}): output and gradients of every input and parameter through the fused attention`, () => {
+        const m = mha(c, dtype);
+        const masks = { keyPaddingMask: c.keyPaddingMask && toTensor(c.keyPaddingMask, dtype), attnMask: c.attnMask && toTensor(c.attnMask, dtype) };
+        const ins = asInputs([['query', c.query], ['key', c.key], ['value', c.value]], dtype);
+        const names = opsRun(() =>
+          note(`MHA grads ${dtype}`, expectForwardAndGrads(c, dtype, () => m.call(ins[0][1], ins[1][1], ins[2][1], masks), [...ins, ...m.namedParameters()])),
+        );
+        expectFusedAttention(names);
       });
     }
   }
@@ -123,11 +103,13 @@ describe('TransformerEncoderLayer against PyTorch 1.13 (eval, PyTorch state dict
     for (const dtype of ['float64', 'float32'] as const) {
       it(`${c.name} (${dtype})`, () => {
         const m = encoder(c, dtype);
-        const y = m.call(toTensor(c.src, dtype), {
+        const masks = {
           srcMask: c.srcMask && toTensor(c.srcMask, dtype),
           srcKeyPaddingMask: c.srcKeyPaddingMask && toTensor(c.srcKeyPaddingMask, dtype),
-        });
-        worst[`encoder ${dtype}`] = Math.max(worst[`encoder ${dtype}`] ?? 0, maxAbsError(y, c.out, TOL[dtype]));
+        };
+        const src = asInputs([['src', c.src]], dtype);
+        const names = opsRun(() => note(`encoder ${dtype}`, expectForwardAndGrads(c, dtype, () => m.call(src[0][1], masks), [...src, ...m.namedParameters()])));
+        expectFusedAttention(names);
       });
     }
   }
@@ -156,8 +138,23 @@ describe('TransformerEncoderLayer against PyTorch 1.13 (eval, PyTorch state dict
     expect(() => new TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(/activation must be 'relu' or 'gelu'/);
   });
 
-  it('reports the worst error against PyTorch', () => {
-    console.log(`max abs error vs PyTorch 1.13: ${JSON.stringify(worst)}`);
-    expect(Object.keys(worst).length).toBe(4);
+});
+
+describe("scaledDotProductAttention against F.scaled_dot_product_attention's math (PyTorch 1.13 ops)", () => {
+  for (const c of fixture.scaledDotProductAttention) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`${c.name} (${dtype}): output and dq, dk, dv through the fused backward`, () => {
+        const ins = asInputs([['q', c.q], ['k', c.k], ['v', c.v]], dtype);
+        const mask = c.mask && toTensor(c.mask, dtype);
+        const f = () => scaledDotProductAttention(ins[0][1], ins[1][1], ins[2][1], { mask, causal: c.causal, scale: c.scale });
+        const names = opsRun(() => note(`sdpa ${dtype}`, expectForwardAndGrads(c, dtype, f, ins)));
+        expectFusedAttention(names);
+      });
+    }
+  }
+
+  it('reports the worst relative error against PyTorch', () => {
+    console.log(`max relative error vs PyTorch 1.13: ${JSON.stringify(worst)}`);
+    expect(Object.keys(worst).length).toBe(8);
   });
 });

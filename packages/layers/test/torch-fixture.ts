@@ -28,7 +28,12 @@ export const TOL: Record<Float, number> = { float64: 1e-10, float32: 1e-5 };
 /** Fails unless |actual − expected| ≤ tol·max(1, |expected|) everywhere; returns the worst relative error. */
 export function expectMatches(actual: Tensor, expected: Arr, tol: number, what = ''): number {
   expect(actual.shape, what).toEqual(expected.shape);
-  const a = actual.dataSync();
+  return expectValuesMatch(actual.dataSync(), expected, tol, what);
+}
+
+/** `expectMatches` on values already read (a WebGPU tensor's `await data()`). */
+export function expectValuesMatch(a: ArrayLike<number>, expected: Arr, tol: number, what = ''): number {
+  expect(a.length, what).toBe(expected.data.length);
   let worst = 0;
   expected.data.forEach((e, i) => {
     const want = Number(e);

@@ -193,6 +193,14 @@ describe('TransformerSeq2Seq', () => {
   it('rejects a width the heads do not divide', () => {
     expect(() => new TransformerSeq2Seq({ srcVocab: 7, tgtVocab: 9, dModel: 10, nhead: 4 })).toThrow(/dModel 10 is not divisible by nhead 4/);
   });
+  it("takes the feed-forward activation (GELU by default, as model files written before the option hold), learns with ReLU", async () => {
+    const acts = (m: TransformerSeq2Seq) => [m.transformer.encoder.layers[0]!.activation, m.transformer.decoder.layers[0]!.activation];
+    const small = { srcVocab: 7, tgtVocab: 9, dModel: 16, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dropout: 0 };
+    expect(acts(new TransformerSeq2Seq(small))).toEqual(['gelu', 'gelu']);
+    expect(acts(new TransformerSeq2Seq({ ...small, activation: 'relu' }))).toEqual(['relu', 'relu']);
+    manualSeed(3);
+    await checkLearnsToyG2P(new TransformerSeq2Seq({ ...small, dModel: 32, activation: 'relu' }), 0.003);
+  });
 });
 
 describe('LSTMAttentionSeq2Seq', () => {

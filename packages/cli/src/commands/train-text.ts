@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '@tessera/core';
-import { SequenceDataset, type TextDatasetDescriptor, type TextExample, textDatasetDescriptor } from '@tessera/datasets';
+import { SequenceDataset, type TextDatasetDescriptor, type TextExample, bucketedBatches, textDatasetDescriptor } from '@tessera/datasets';
 import { loadTextDataset } from '@tessera/datasets/node';
 import type { AnyModule } from '@tessera/layers';
 import { loadWeightsFile, saveModelFile } from '@tessera/layers/node';
@@ -44,6 +44,13 @@ export const textTrainSpec: CommandSpec = {
       integer: true,
       min: 1,
       help: 'G2P: score at most N validation words per epoch (default 1000); the ' + 'test split is always scored whole',
+    },
+    bucket: {
+      type: 'number',
+      default: 50,
+      integer: true,
+      min: 0,
+      help: 'G2P: group each window of N batches by word length, so batches pad little (0: plain shuffled batches)',
     },
     'beam-size': { type: 'number', default: 5, integer: true, min: 1, help: 'G2P: beam width of the final test (validation is greedy)' },
     'd-model': {
@@ -117,7 +124,12 @@ export async function trainText(argv: readonly string[], io: Io): Promise<TextTr
   const metrics =
     spec.task === 'language-model'
       ? await trainLm(common)
-      : await trainG2p({ ...common, evalLimit: (a.evalLimit as number | undefined) ?? 1000, beamSize: a.beamSize as number });
+      : await trainG2p({
+          ...common,
+          evalLimit: (a.evalLimit as number | undefined) ?? 1000,
+          beamSize: a.beamSize as number,
+          bucket: a.bucket as number,
+        });
   const seconds = (performance.now() - t0) / 1000;
   io.out(`wall time ${seconds.toFixed(1)} s on ${backend}; run in ${out}`);
   return { out, backend, metrics: { ...metrics, wallSeconds: seconds, backend }, seconds };
@@ -236,7 +248,7 @@ async function trainLm(o: RunOptions): Promise<Record<string, number | string | 
 }
 
 async function trainG2p(
-  o: RunOptions & { evalLimit: number; beamSize: number },
+  o: RunOptions & { evalLimit: number; beamSize: number; bucket: number },
 ): Promise<Record<string, number | string | readonly string[]>> {
   const model = o.model.name;
   const data = g2pData(o.dataset, o.examples, o.seed, o.limit);
@@ -261,13 +273,18 @@ async function trainG2p(
   const opt = new Adam(net.parameters(), { lr: o.lr });
   const valWords = data.validationWords.slice(0, o.evalLimit);
   const meta = { 'tessera.text': model };
+  const lengths = data.train.pairs.map((p) => Math.max(p.src.length, p.tgt.length + 1));
+  const batchesOf = (epoch: number) =>
+    o.bucket > 0
+      ? bucketedBatches(lengths, { batchSize: o.batchSize, window: o.bucket, key: [o.seed, epoch] })
+      : epochBatches(data.train.length, o.batchSize, o.seed, epoch);
   await epochs(
     o,
     net,
     meta,
     async (epoch) => {
       let sum = 0;
-      const batches = epochBatches(data.train.length, o.batchSize, o.seed, epoch);
+      const batches = batchesOf(epoch);
       for (const idx of batches) {
         const b = data.train.getBatch(idx);
         sum += await trainStep(net, opt, () =>

@@ -17,7 +17,7 @@ export const BUILTIN_TEXT_MODELS: readonly TextModelDescriptor[] = [
     name: 'g2p-transformer',
     task: 'sequence-to-sequence',
     dataset: 'cmudict',
-    description: 'Transformer encoder–decoder: d 128, 4 heads, 3+3 layers, dropout 0.1; greedy and beam decoding',
+    description: 'Transformer encoder–decoder: d 128, 4 heads, 3+3 layers, ReLU, dropout 0.1; greedy and beam decoding',
     build: ({ srcVocabSize, tgtVocabSize, blockSize, dModel, layers }) =>
       new TransformerSeq2Seq({
         srcVocab: srcVocabSize,
@@ -26,6 +26,7 @@ export const BUILTIN_TEXT_MODELS: readonly TextModelDescriptor[] = [
         nhead: 4,
         numEncoderLayers: layers ?? 3,
         numDecoderLayers: layers ?? 3,
+        activation: 'relu',
         dropout: 0.1,
         ...(blockSize > 64 ? { maxLen: blockSize } : {}),
       }),
