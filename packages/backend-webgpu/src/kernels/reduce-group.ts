@@ -39,7 +39,9 @@ export const reduceGroup: MultiOutputKernel<ReduceGroupAttrs> = ({ backend, inpu
   };
   members.forEach((m, j) => {
     const ins = inputs.slice(at, (at += m.inputs));
-    if (m.inputs + 1 > limit) throw new BackendError(`webgpu: reduceGroup: a member of ${m.inputs} inputs exceeds ${limit} storage buffers.`);
+    if (m.inputs + 1 > limit) {
+      throw new BackendError(`webgpu: reduceGroup: a member of ${m.inputs} inputs exceeds ${limit} storage buffers.`);
+    }
     const used = chunk.reduce((n, c) => n + c.m.inputs + 1, 0);
     if (used + m.inputs + 1 > limit) flush();
     chunk.push({ m, ins, y: outs[j] });
