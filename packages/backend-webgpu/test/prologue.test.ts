@@ -32,8 +32,12 @@ async function train(backend: string, compiled: boolean, classes: number, steps:
   };
   const step = compiled ? T.compile(body) : body;
   const losses: number[] = [];
+  const info = () => Number(T.getBackend(backend).info?.().dispatches ?? 0);
+  let dispatches = 0;
   for (let s = 0; s < steps; s++) {
+    const d0 = info();
     const l = T.tidy(() => step());
+    dispatches = info() - d0; // the last step's
     losses.push((await l.data())[0]);
     l.dispose();
   }
@@ -43,7 +47,7 @@ async function train(backend: string, compiled: boolean, classes: number, steps:
   if (compiled) (step as T.CompiledFunction<[], Tensor>).dispose();
   w.grad?.dispose();
   T.dispose([w, x, labels]);
-  return { losses: Float32Array.from(losses), grad, weight, calls };
+  return { losses: Float32Array.from(losses), grad, weight, calls, dispatches };
 }
 
 describe.skipIf(unavailable !== null && !REQUIRE_GPU)('the loss in compiled steps: dy as a prologue, the sums as one call (webgpu)', () => {
@@ -57,9 +61,12 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('the loss in compiled step
       const grads = comp.calls.filter((c) => c.includes('softmaxCrossEntropyGrad'));
       expect(grads).toHaveLength(1);
       expect(grads[0]).toMatch(/^fused\(.*broadcastTo\+softmaxCrossEntropyGrad\)$/);
-      // The label count (with its notEqual + cast as a prologue) and the loss sum: one call.
-      expect(comp.calls).toContain('reduceGroup(fused(notEqual+cast+sum), sum)');
+      // The label count (with its notEqual + cast as a prologue), the loss sum and the mean
+      // (the sums' epilogue): one call, one dispatch.
+      expect(comp.calls).toContain('reduceGroup(fused(notEqual+cast+sum), sum, div)');
       expect(comp.calls).not.toContain('sum');
+      expect(comp.calls).not.toContain('div');
+      expect(comp.dispatches, comp.calls.join(' ')).toBe(comp.calls.length); // one dispatch per call
       expect(onCpu.calls.some((c) => c.endsWith('+softmaxCrossEntropyGrad)'))).toBe(false); // no prologues on the CPU
       expect(onCpu.calls.some((c) => c.startsWith('reduceGroup('))).toBe(false);
       for (const run of [eager, onCpu]) {
@@ -68,5 +75,53 @@ describe.skipIf(unavailable !== null && !REQUIRE_GPU)('the loss in compiled step
         expect(worstError(comp.weight, run.weight)).toBeLessThanOrEqual(1);
       }
     }, 120_000);
+  }
+});
+
+/**
+ * k sums of products x·y and their sum divided by a one-element input c, returned together:
+ * the last is the grouped sums' epilogue. With 2 members every buffer fits one dispatch; with
+ * 4 (each binding x, y and its output) the epilogue does not fit one dispatch on the adapters
+ * here (8 or 12 bindings), and runs after the members' dispatches as an elementwise one.
+ */
+async function sums(backend: string, compiled: boolean, k: number) {
+  const o = { backend };
+  const xs = Array.from({ length: 2 * k }, (_, j) => T.tensor(values(50 + 700 * (j >> 1), 9 + j), { shape: [50 + 700 * (j >> 1)], ...o }));
+  const c = T.tensor([3], o);
+  const body = (...a: Tensor[]) => {
+    const s = Array.from({ length: k }, (_, j) => a[2 * j].mul(a[2 * j + 1]).sum());
+    return [s.reduce((p, q) => p.add(q)).div(a[2 * k]), ...s];
+  };
+  const step = compiled ? T.compile(body) : body;
+  const info = () => Number(T.getBackend(backend).info?.().dispatches ?? 0);
+  step(...xs, c).forEach((t) => t.dispose());
+  const d0 = info();
+  const outs = step(...xs, c);
+  const dispatches = info() - d0;
+  const got = Float32Array.from(await Promise.all(outs.map(async (t) => (await t.data())[0])));
+  const calls = compiled ? [...(step as T.CompiledFunction<Tensor[], Tensor[]>).stats.calls] : [];
+  if (compiled) (step as T.CompiledFunction<Tensor[], Tensor[]>).dispose();
+  T.dispose([...outs, ...xs, c]);
+  return { got, calls, dispatches };
+}
+
+describe.skipIf(unavailable !== null && !REQUIRE_GPU)('grouped sums with an epilogue (webgpu)', () => {
+  useBackends(testPlugin());
+
+  for (const k of [2, 4]) {
+    it(`${k} sums and their mean: one reduceGroup call, eager's numbers`, async () => {
+      const eager = await sums('webgpu', false, k);
+      const comp = await sums('webgpu', true, k);
+      expect(comp.calls).toHaveLength(1);
+      expect(comp.calls[0]).toMatch(/^reduceGroup\(fused\(mul\+sum\), .*, fused\(add\+.*div\)\)$/);
+      const limit = T.getBackend('webgpu').info!().maxStorageBuffersPerShaderStage as number;
+      const perDispatch = Math.floor(limit / 3);
+      expect(comp.dispatches).toBe(3 * k + 2 <= limit ? 1 : Math.ceil(k / perDispatch) + 1);
+      if (k === 2) expect(comp.dispatches).toBe(1);
+      else expect(comp.dispatches).toBeGreaterThan(1);
+      expect(worstError(comp.got, eager.got)).toBeLessThanOrEqual(1);
+      const onCpu = await sums('cpu', true, k);
+      expect(worstError(comp.got, onCpu.got)).toBeLessThanOrEqual(1);
+    }, 60_000);
   }
 });

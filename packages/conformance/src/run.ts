@@ -9,6 +9,7 @@ import { checkChain, checkChainCompiled, checkForward, checkGradient, checkGradi
 import type { Tolerance, TolerancePreset } from './compare.js';
 import { coverageTable, skipMap, type SkipList } from './coverage.js';
 import { checkGroupedUpdates } from './grouped.js';
+import { checkGroupedSums } from './grouped-sums.js';
 
 /** Options of `runConformance`. */
 export interface ConformanceOptions {
@@ -123,6 +124,13 @@ export function runConformance(options: ConformanceOptions): void {
       for (const seed of [1, 2, 3]) {
         it(`seed ${seed}: five parameters and their momenta (then Adam state) updated by one expression each`, async () =>
           fail(await checkGroupedUpdates(name, seed, options.tolerance)));
+      }
+    });
+
+    describe('grouped sums: compiled vs eager', () => {
+      for (const seed of [1, 2]) {
+        it(`seed ${seed}: a masked mean (label count, loss sum, their mean as one call where the backend groups sums)`, async () =>
+          fail(await checkGroupedSums(name, seed, options.tolerance)));
       }
     });
 

@@ -140,7 +140,8 @@ export interface BackendImpl {
    * Optional, for compiled steps: runs independent whole-tensor float32 sums, each of an
    * expression over its inputs (the elementwise call that made the summed tensor, as a
    * prologue), as one call with one one-element output per member (`ReduceGroupAttrs`): a
-   * loss's label count and loss sum (docs/expressions.md, "Dispatches per training step").
+   * loss's label count and loss sum (docs/expressions.md, "Dispatches per training step"),
+   * then the `epilogue`'s output when the attributes have one (the loss's mean).
    */
   readonly reduceGroup?: MultiOutputKernel<ReduceGroupAttrs>;
   /**

@@ -64,9 +64,41 @@ export interface ReduceGroupMember {
   readonly inputs: number;
   readonly size: number;
   readonly out: OutputSpec;
+  /**
+   * Its result is read only by the call's epilogue (a loss sum that only the mean reads): the
+   * kernel returns no output for it, and need not store it.
+   */
+  readonly internal?: boolean;
 }
 
-/** Attributes of `BackendImpl.reduceGroup`: independent whole-tensor sums, one output (one element) each. */
+/**
+ * An elementwise expression over a `reduceGroup` call's results (each one element) and
+ * one-element inputs of its own: a loss's mean `where(count == 0, NaN, sum / count)`,
+ * computed once the sums are done, in the same call. Its output follows the members' outputs.
+ */
+export interface ReduceGroupEpilogue {
+  readonly expr: Expr;
+  readonly scalars: readonly number[];
+  /**
+   * How many one-element inputs of its own the epilogue has (constants of the loss); they
+   * follow the members' inputs in the call's inputs.
+   */
+  readonly inputs: number;
+  /**
+   * For each input of `expr`: j < members.length reads member j's result, members.length + k
+   * the epilogue's own input k.
+   */
+  readonly reads: readonly number[];
+  /** One float32 element. */
+  readonly out: OutputSpec;
+}
+
+/**
+ * Attributes of `BackendImpl.reduceGroup`: independent whole-tensor sums, one output (one
+ * element) each but the `internal` ones, and, with `epilogue`, one more output computed from
+ * their results.
+ */
 export interface ReduceGroupAttrs {
   readonly members: readonly ReduceGroupMember[];
+  readonly epilogue?: ReduceGroupEpilogue;
 }

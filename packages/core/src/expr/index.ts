@@ -10,5 +10,5 @@ export { exprGrads } from './grad.js';
 export * as scalarMath from './special.js';
 export {
   groupByMember, type ElementwiseGroupAttrs, type ElementwiseGroupMember, type ElementwiseGroupOutput, type MultiOutputKernel,
-  type ReduceGroupAttrs, type ReduceGroupMember,
+  type ReduceGroupAttrs, type ReduceGroupEpilogue, type ReduceGroupMember,
 } from './group.js';
